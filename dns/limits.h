@@ -1,0 +1,45 @@
+/* limits.h -- every size limit and default of dmarcscan, in one place.
+ * Contract: compile-time constants only; no code. Other headers include this one
+ * instead of defining their own magic numbers. */
+#ifndef DS_LIMITS_H
+#define DS_LIMITS_H
+
+/* DNS protocol limits (RFC 1035) */
+#define DS_NAME_MAX_TEXT  253 /* presentation form, no trailing dot */
+#define DS_NAME_MAX_WIRE  255
+#define DS_LABEL_MAX      63
+#define DS_EDNS_PAYLOAD   1232 /* DNS flag day 2020 */
+#define DS_QUERY_MAX      (12 + DS_NAME_MAX_WIRE + 4 + 11)
+#define DS_REPLY_INLINE   1500 /* replies up to this size live inside the job */
+#define DS_UDP_REPLY_MAX  65535
+#define DS_CNAME_HOPS_MAX 8 /* CNAME links followed per lookup, in and across replies */
+#define DS_TXT_MAX        65535 /* concatenated TXT RR text */
+#define DS_PTR_HOPS_MAX   64 /* compression pointers followed for one name */
+
+/* Engine */
+#define DS_SOCKETS_DEFAULT     32
+#define DS_SOCKETS_MAX         256
+#define DS_CONCURRENCY_DEFAULT 10000
+#define DS_CONCURRENCY_MAX     1000000
+#define DS_TIMEOUT_MS_DEFAULT  2000
+#define DS_RETRIES_DEFAULT     3
+#define DS_RESOLVERS_MAX       1024
+#define DS_SEND_BATCH          64 /* datagrams per sendmmsg */
+#define DS_RECV_BATCH          20 /* datagrams per recvmmsg (libuv's chunk count) */
+#define DS_TICK_MS             10 /* deadline sweep period */
+#define DS_SOCKBUF_BYTES       (8 * 1024 * 1024)
+
+/* Classifier pool and writer */
+#define DS_THREADS_MAX     64
+#define DS_CHUNK_BYTES     (64 * 1024) /* NDJSON lines are handed to the writer in chunks */
+#define DS_FRAME_BYTES     (4 * 1024 * 1024) /* zstd frame closed after this much input... */
+#define DS_FRAME_MS        1000 /* ...or after this long, so readers can follow the file */
+#define DS_ZSTD_LEVEL      3
+
+/* Input */
+#define DS_INPUT_LINE_MAX  8192 /* longer lines are reported as ILLEGAL_INPUT */
+#define DS_INPUT_RAW_MAX   512 /* raw field echoed in "input" (truncated beyond) */
+#define DS_SECTOR_MAX      256
+#define DS_INPUT_QUEUE     4096 /* parsed lines buffered between reader and loop */
+
+#endif

@@ -1,0 +1,56 @@
+/* json.h -- JSON text building for NDJSON lines.
+ * Contract: the caller owns a struct jbuf (grown by doubling; it never shrinks, so a reused
+ * buffer stops allocating after the first long line). Strings are escaped so that any
+ * bytes give valid JSON: quotes, backslashes and control bytes are escaped, invalid UTF-8
+ * sequences become U+FFFD. The jw_* writer inserts commas and tracks nesting. */
+#ifndef DS_JSON_H
+#define DS_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct jbuf {
+	char *p;
+	size_t len, cap;
+};
+
+void jbuf_init(struct jbuf *b);
+void jbuf_free(struct jbuf *b);
+static inline void jbuf_reset(struct jbuf *b)
+{
+	b->len = 0;
+}
+/* Make room for n more bytes; aborts the process on allocation failure. */
+void jbuf_reserve(struct jbuf *b, size_t n);
+void jbuf_raw(struct jbuf *b, const char *s, size_t n);
+/* Quoted, escaped JSON string. */
+void jbuf_str(struct jbuf *b, const char *s, size_t n);
+void jbuf_u64(struct jbuf *b, uint64_t v);
+void jbuf_i64(struct jbuf *b, int64_t v);
+
+#define JW_DEPTH_MAX 16
+
+struct jw {
+	struct jbuf *b;
+	int depth;
+	bool first[JW_DEPTH_MAX];
+};
+
+/* Start a top-level object in b (appends '{'). */
+void jw_begin(struct jw *w, struct jbuf *b);
+/* Close it (appends '}' and '\n'). */
+void jw_end(struct jw *w);
+/* key may be NULL inside arrays. */
+void jw_obj_open(struct jw *w, const char *key);
+void jw_obj_close(struct jw *w);
+void jw_arr_open(struct jw *w, const char *key);
+void jw_arr_close(struct jw *w);
+void jw_str(struct jw *w, const char *key, const char *s, size_t n);
+void jw_cstr(struct jw *w, const char *key, const char *s); /* NULL gives null */
+void jw_int(struct jw *w, const char *key, int64_t v);
+void jw_uint(struct jw *w, const char *key, uint64_t v);
+void jw_bool(struct jw *w, const char *key, bool v);
+void jw_null(struct jw *w, const char *key);
+
+#endif
