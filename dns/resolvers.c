@@ -1,2 +1,199 @@
-/* placeholder: being written */
-typedef int ds_placeholder_resolvers;
+/* resolvers.c -- resolver list parsing (command line, @file, resolv.conf). */
+#include "dns/resolvers.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int add_resolver(struct resolver_list *l, const struct sockaddr_storage *ss,
+			socklen_t len)
+{
+	if (l->n >= DS_RESOLVERS_MAX)
+		return -E2BIG;
+	struct resolver *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	struct resolver *r = &v[l->n++];
+	memset(r, 0, sizeof(*r));
+	memcpy(&r->addr, ss, len);
+	r->addrlen = len;
+	char ip[INET6_ADDRSTRLEN];
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+		snprintf(r->name, sizeof(r->name), "%s:%u", ip, ntohs(s4->sin_port));
+	} else {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		snprintf(r->name, sizeof(r->name), "[%s]:%u", ip, ntohs(s6->sin6_port));
+	}
+	return 0;
+}
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 1 || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* One entry, already trimmed: IPv4[:port], [IPv6][:port] or a bare IPv6 address. */
+static int parse_one(struct resolver_list *l, const char *entry, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	uint16_t port = 53;
+	const char *colon = strrchr(entry, ':');
+	size_t hlen;
+
+	if (entry[0] == '[') {
+		const char *close = strchr(entry, ']');
+		if (!close)
+			goto bad;
+		hlen = (size_t)(close - entry - 1);
+		if (close[1] == ':' && parse_port(close + 2, &port) < 0)
+			goto bad;
+		if (close[1] && close[1] != ':')
+			goto bad;
+		entry++;
+	} else if (colon && strchr(entry, ':') == colon) {
+		hlen = (size_t)(colon - entry);
+		if (parse_port(colon + 1, &port) < 0)
+			goto bad;
+	} else {
+		hlen = strlen(entry);
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, entry, hlen);
+	host[hlen] = 0;
+
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		return add_resolver(l, &ss, sizeof(*s4));
+	}
+	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		return add_resolver(l, &ss, sizeof(*s6));
+	}
+bad:
+	snprintf(err, errlen, "resolver '%s' is not IP, IP:PORT or [IPv6]:PORT", entry);
+	return -EINVAL;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = 0;
+	return s;
+}
+
+static int parse_file(struct resolver_list *l, const char *path, int resolv_conf, char *err,
+		      size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		int e = errno;
+		snprintf(err, errlen, "cannot open resolver file %s: %s", path, strerror(e));
+		return -e;
+	}
+	char line[512];
+	unsigned lineno = 0;
+	int rc = 0;
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *hash = strpbrk(line, resolv_conf ? "#;" : "#");
+		if (hash)
+			*hash = 0;
+		char *s = trim(line);
+		if (resolv_conf) {
+			if (strncmp(s, "nameserver", 10) != 0 || !isspace((unsigned char)s[10]))
+				continue;
+			s = trim(s + 10);
+			char *pct = strchr(s, '%'); /* link-local scope: unsupported */
+			if (pct)
+				continue;
+		}
+		if (!*s)
+			continue;
+		rc = parse_one(l, s, err, errlen);
+		if (rc < 0) {
+			size_t used = strlen(err);
+			snprintf(err + used, errlen - used, " (%s line %u)", path, lineno);
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int resolvers_parse(struct resolver_list *out, const char *spec, char *err, size_t errlen)
+{
+	if (spec[0] == '@')
+		return parse_file(out, spec + 1, 0, err, errlen);
+	char *copy = strdup(spec);
+	if (!copy)
+		return -ENOMEM;
+	int rc = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *s = trim(tok);
+		if (*s)
+			rc = parse_one(out, s, err, errlen);
+	}
+	free(copy);
+	if (rc == 0 && out->n == 0) {
+		snprintf(err, errlen, "no resolver given in '%s'", spec);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+int resolvers_from_resolv_conf(struct resolver_list *out, const char *path, char *err,
+			       size_t errlen)
+{
+	int rc = parse_file(out, path, 1, err, errlen);
+	if (rc == 0 && out->n == 0) {
+		snprintf(err, errlen, "no nameserver in %s: give resolvers with -r", path);
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
+void resolvers_free(struct resolver_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int resolver_addr_equal(const struct resolver *r, const struct sockaddr *addr)
+{
+	if (addr->sa_family != r->addr.ss_family)
+		return 0;
+	if (addr->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)addr;
+		const struct sockaddr_in *b = (const struct sockaddr_in *)&r->addr;
+		return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)addr;
+	const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)&r->addr;
+	return a->sin6_port == b->sin6_port &&
+	       memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
+}

@@ -1,2 +1,211 @@
-/* placeholder: being written */
-typedef int ds_placeholder_pool;
+/* pool.c -- classifier threads, their rings, and the ring back to the loop. */
+#include "scanner/pool.h"
+
+#include <ck_pr.h>
+#include <ck_ring.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SPIN_ROUNDS 2000
+
+struct worker {
+	struct pool *pool;
+	pthread_t thread;
+	ck_ring_t ring; /* loop -> this worker */
+	ck_ring_buffer_t *buf;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	_Atomic int sleeping;
+	struct job_scratch scratch;
+	struct jbuf line;
+	struct ndjson_clock clock;
+	struct writer_chunk *chunk;
+};
+
+struct pool {
+	unsigned n;
+	struct worker *w;
+	ck_ring_t back; /* workers -> loop */
+	ck_ring_buffer_t *back_buf;
+	uv_async_t async;
+	struct writer *writer;
+	const struct ndjson_opts *opts;
+	pool_back_fn back_fn;
+	void *ctx;
+	_Atomic bool stop;
+	unsigned next;
+};
+
+static unsigned ring_size(uint32_t njobs)
+{
+	unsigned s = 4;
+	while (s < njobs + 1u)
+		s <<= 1;
+	return s;
+}
+
+static void hand_back(struct pool *p, struct job *j)
+{
+	while (!ck_ring_enqueue_mpsc(&p->back, p->back_buf, j))
+		ck_pr_stall(); /* cannot happen: the ring holds every job */
+	uv_async_send(&p->async);
+}
+
+static void classify(struct worker *w, struct job *j)
+{
+	struct pool *p = w->pool;
+	enum job_step st = job_step(j, &w->scratch);
+	if (st == JOB_STEP_DONE) {
+		jbuf_reset(&w->line);
+		ndjson_job(&w->line, j, &w->scratch, p->opts, &w->clock);
+		writer_append(p->writer, &w->chunk, w->line.p, w->line.len);
+	}
+	j->handoff = (uint8_t)st;
+	hand_back(p, j);
+}
+
+static struct job *next_job(struct worker *w)
+{
+	void *v;
+	if (ck_ring_dequeue_spsc(&w->ring, w->buf, &v))
+		return v;
+	return NULL;
+}
+
+/* Sleep until the loop pushes a job or the pool stops. Returns NULL when stopping. */
+static struct job *wait_job(struct worker *w)
+{
+	struct job *j;
+	if (w->chunk->len) {
+		writer_chunk_put(w->pool->writer, w->chunk);
+		w->chunk = writer_chunk_get(w->pool->writer);
+	}
+	for (int i = 0; i < SPIN_ROUNDS; i++) {
+		if ((j = next_job(w)))
+			return j;
+		ck_pr_stall();
+	}
+	pthread_mutex_lock(&w->mu);
+	atomic_store(&w->sleeping, 1);
+	atomic_thread_fence(memory_order_seq_cst); /* pairs with pool_dispatch's fence */
+	while (!(j = next_job(w)) && !atomic_load(&w->pool->stop))
+		pthread_cond_wait(&w->cv, &w->mu);
+	atomic_store(&w->sleeping, 0);
+	pthread_mutex_unlock(&w->mu);
+	return j;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	for (;;) {
+		struct job *j = next_job(w);
+		if (!j)
+			j = wait_job(w);
+		if (!j)
+			break;
+		classify(w, j);
+	}
+	writer_chunk_put(w->pool->writer, w->chunk);
+	w->chunk = NULL;
+	return NULL;
+}
+
+static void on_async(uv_async_t *a)
+{
+	struct pool *p = a->data;
+	void *v;
+	while (ck_ring_dequeue_mpsc(&p->back, p->back_buf, &v))
+		p->back_fn(p->ctx, v);
+}
+
+int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *loop,
+	       struct writer *writer, const struct ndjson_opts *opts, pool_back_fn back,
+	       void *ctx)
+{
+	struct pool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	unsigned size = ring_size(njobs);
+	p->n = nthreads;
+	p->writer = writer;
+	p->opts = opts;
+	p->back_fn = back;
+	p->ctx = ctx;
+	p->w = calloc(nthreads, sizeof(*p->w));
+	p->back_buf = calloc(size, sizeof(*p->back_buf));
+	if (!p->w || !p->back_buf)
+		return -ENOMEM;
+	ck_ring_init(&p->back, size);
+	uv_async_init(loop, &p->async, on_async);
+	p->async.data = p;
+	for (unsigned i = 0; i < nthreads; i++) {
+		struct worker *w = &p->w[i];
+		w->pool = p;
+		w->buf = calloc(size, sizeof(*w->buf));
+		if (!w->buf)
+			return -ENOMEM;
+		ck_ring_init(&w->ring, size);
+		pthread_mutex_init(&w->mu, NULL);
+		pthread_cond_init(&w->cv, NULL);
+		job_scratch_init(&w->scratch);
+		jbuf_init(&w->line);
+		w->chunk = writer_chunk_get(writer);
+		int rc = pthread_create(&w->thread, NULL, worker_main, w);
+		if (rc)
+			return -rc;
+	}
+	*out = p;
+	return 0;
+}
+
+static void wake(struct worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void pool_dispatch(struct pool *p, struct job *j)
+{
+	struct worker *w = &p->w[p->next];
+	p->next = (p->next + 1) % p->n;
+	while (!ck_ring_enqueue_spsc(&w->ring, w->buf, j))
+		ck_pr_stall(); /* cannot happen: the ring holds every job */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&w->sleeping, memory_order_relaxed))
+		wake(w);
+}
+
+void pool_stop(struct pool *p)
+{
+	atomic_store(&p->stop, true);
+	for (unsigned i = 0; i < p->n; i++)
+		wake(&p->w[i]);
+	for (unsigned i = 0; i < p->n; i++)
+		pthread_join(p->w[i].thread, NULL);
+	on_async(&p->async); /* anything handed back after the last async callback */
+	uv_close((uv_handle_t *)&p->async, NULL);
+}
+
+void pool_free(struct pool *p)
+{
+	if (!p)
+		return;
+	for (unsigned i = 0; i < p->n; i++) {
+		struct worker *w = &p->w[i];
+		free(w->buf);
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		job_scratch_free(&w->scratch);
+		jbuf_free(&w->line);
+	}
+	free(p->w);
+	free(p->back_buf);
+	free(p);
+}
+

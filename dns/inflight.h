@@ -1,0 +1,76 @@
+/* inflight.h -- the table of queries in flight.
+ * Contract: a fixed array of query slots (allocated once), a (socket, 16-bit id) index for
+ * matching replies in O(1), query ids drawn from the kernel CSPRNG, and a deadline list
+ * kept in send order (with one timeout for all attempts that order is deadline order, so
+ * expiry is a walk from the head). Loop thread only; no allocation after inflight_init. */
+#ifndef DS_INFLIGHT_H
+#define DS_INFLIGHT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/limits.h"
+
+#define INFLIGHT_NONE UINT32_MAX
+
+struct query {
+	uint32_t token;      /* the caller's handle for this lookup */
+	uint32_t prev, next; /* deadline list links */
+	uint64_t deadline_ms;
+	uint16_t id;
+	uint16_t sock;
+	uint16_t resolver;
+	uint16_t qtype;
+	uint8_t attempts; /* sends so far */
+	bool linked;      /* in the id index and the deadline list */
+	uint16_t qname_len;
+	uint16_t pkt_len;
+	uint8_t pkt[DS_QUERY_MAX]; /* the query as sent; the question name sits at offset 12 */
+};
+
+struct inflight {
+	struct query *slots;
+	uint32_t nslots;
+	uint32_t *free_stack; /* indices of unused slots */
+	uint32_t nfree;
+	uint32_t *index; /* [sock << 16 | id] -> slot + 1, 0 when unused */
+	unsigned nsocks;
+	uint32_t head, tail; /* deadline list */
+	uint16_t rnd[2048];  /* CSPRNG output, consumed from the end */
+	unsigned nrnd;
+};
+
+int inflight_init(struct inflight *t, uint32_t nslots, unsigned nsocks);
+void inflight_free(struct inflight *t);
+
+/* Take an unused slot, or INFLIGHT_NONE when all are busy. */
+uint32_t inflight_alloc(struct inflight *t);
+/* Return a slot that is not linked. */
+void inflight_release(struct inflight *t, uint32_t slot);
+
+/* Choose a fresh random id unused on sock, index the slot under (sock, id) and append it to
+ * the deadline list with the given deadline. The slot's id and sock are set. */
+void inflight_link(struct inflight *t, uint32_t slot, uint16_t sock, uint64_t deadline_ms);
+/* Remove from the index and the deadline list (reply received or expired). */
+void inflight_unlink(struct inflight *t, uint32_t slot);
+
+/* Slot waiting for (sock, id), or INFLIGHT_NONE. */
+static inline uint32_t inflight_find(const struct inflight *t, uint16_t sock, uint16_t id)
+{
+	uint32_t v = t->index[(uint32_t)sock << 16 | id];
+	return v ? v - 1 : INFLIGHT_NONE;
+}
+
+/* Head of the deadline list if it has expired at now_ms, else INFLIGHT_NONE. */
+uint32_t inflight_expired(const struct inflight *t, uint64_t now_ms);
+
+static inline uint32_t inflight_used(const struct inflight *t)
+{
+	return t->nslots - t->nfree;
+}
+
+/* Random 16-bit value from the CSPRNG buffer (also used to pick sockets). */
+uint16_t inflight_random16(struct inflight *t);
+
+#endif

@@ -1,0 +1,70 @@
+/* udp.h -- a set of UDP sockets on random ports with batched I/O.
+ * Contract: sends are queued per socket and go out with one sendmmsg() per batch of up to
+ * DS_SEND_BATCH datagrams (libuv 1.44 has no public sendmmsg); a queued datagram's bytes
+ * and destination must stay valid until udp_flush(). Receives use libuv's recvmmsg mode
+ * with one shared buffer (the loop thread handles one socket's batch at a time). Kernel
+ * buffers of DS_SOCKBUF_BYTES are requested (forced when running as root). Loop thread only. */
+#ifndef DS_UDP_H
+#define DS_UDP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "dns/limits.h"
+
+typedef void (*udp_recv_fn)(void *ctx, unsigned sock, const uint8_t *pkt, size_t len,
+			    const struct sockaddr *from);
+
+struct udp_sock {
+	uv_udp_t handle;
+	struct udp_set *set;
+	unsigned idx;
+	int family;
+	unsigned long inode; /* to find the socket's drop counter in /proc/net/udp */
+	unsigned npending;
+	struct mmsghdr msgs[DS_SEND_BATCH];
+	struct iovec iov[DS_SEND_BATCH];
+};
+
+struct udp_stats {
+	uint64_t datagrams_sent, send_calls, send_errors, send_eagain;
+	uint64_t datagrams_received, recv_errors;
+};
+
+struct udp_set {
+	struct udp_sock *socks;
+	unsigned n;
+	unsigned *family_socks[2]; /* [0] IPv4, [1] IPv6: indices into socks */
+	unsigned family_n[2];
+	char *rbuf; /* shared recvmmsg buffer, DS_RECV_BATCH x 64 KiB */
+	size_t rbuf_len;
+	udp_recv_fn on_recv;
+	void *ctx;
+	int rcvbuf, sndbuf; /* what the kernel granted (first socket) */
+	struct udp_stats stats;
+};
+
+int udp_set_open(struct udp_set *u, uv_loop_t *loop, unsigned per_family, bool v4, bool v6,
+		 udp_recv_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Queue one datagram on socket sock; the batch is flushed when it fills. */
+void udp_queue(struct udp_set *u, unsigned sock, const void *buf, size_t len,
+	       const struct sockaddr *to, socklen_t tolen);
+
+/* Send every queued datagram that the kernel takes now (EAGAIN leaves the rest queued). */
+void udp_flush(struct udp_set *u);
+
+/* A socket of the given family (AF_INET or AF_INET6), chosen by r. */
+unsigned udp_pick(const struct udp_set *u, int family, uint16_t r);
+
+/* Datagrams the kernel dropped because our receive buffers were full (/proc/net/udp*). */
+uint64_t udp_rcvbuf_drops(const struct udp_set *u);
+
+/* Start closing every handle; free with udp_set_free() once uv_run() has returned. */
+void udp_set_close(struct udp_set *u);
+void udp_set_free(struct udp_set *u);
+
+#endif

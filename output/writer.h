@@ -1,0 +1,40 @@
+/* writer.h -- the writer thread: takes chunks of complete NDJSON lines from the classifier
+ * threads and feeds them to the sink, closing a zstd frame at least every DS_FRAME_MS.
+ * Contract: a chunk holds whole lines only, so the output never interleaves or truncates
+ * lines. Chunks are recycled; at most DS_WRITER_CHUNKS exist, and writer_chunk_get()
+ * blocks when all are queued, which pushes back on the classifiers (and so on admission)
+ * when the disk is slower than the scan. writer_close() writes everything and closes the
+ * sink; its return value is the first write error (0 / -errno). */
+#ifndef DS_WRITER_H
+#define DS_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output/sink.h"
+
+#define DS_WRITER_CHUNKS 64
+
+struct writer_chunk {
+	struct writer_chunk *next;
+	size_t len, cap;
+	uint64_t lines;
+	char *data;
+};
+
+struct writer;
+
+int writer_start(struct writer **out, struct sink *sink);
+/* An empty chunk of at least DS_CHUNK_BYTES. */
+struct writer_chunk *writer_chunk_get(struct writer *w);
+/* Append one line, handing the chunk over and taking a fresh one when it is full. */
+void writer_append(struct writer *w, struct writer_chunk **c, const char *line, size_t len);
+/* Hand a chunk over (an empty one is just recycled). */
+void writer_chunk_put(struct writer *w, struct writer_chunk *c);
+/* Lines written to the sink so far (any thread). */
+uint64_t writer_lines(struct writer *w);
+/* End the current frame and fsync soon (from any thread; used on interrupt). */
+void writer_request_sync(struct writer *w);
+int writer_close(struct writer *w);
+
+#endif

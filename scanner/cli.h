@@ -1,0 +1,37 @@
+/* cli.h -- command line -> struct scan_config.
+ * Contract: cli_parse_scan() validates every option (ranges, formats) and fills defaults
+ * from dns/limits.h; on a usage error it returns -EINVAL with a message naming the option.
+ * The config is read-only once the scan starts (counters live elsewhere). */
+#ifndef DS_CLI_H
+#define DS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "scanner/input.h"
+
+enum check_bits { CHECK_DMARC = 1u << 0, CHECK_SPF = 1u << 1, CHECK_MX = 1u << 2 };
+
+struct scan_config {
+	const char **inputs; /* "-" is stdin */
+	unsigned ninputs;
+	const char *resolvers;   /* -r value; NULL: /etc/resolv.conf */
+	const char *resolv_conf; /* path used when resolvers is NULL */
+	const char *output;      /* NULL or "-": stdout */
+	unsigned concurrency, timeout_ms, retries, threads, sockets;
+	unsigned checks;
+	struct input_config input;
+	bool quiet;
+};
+
+enum cli_result { CLI_RUN = 0, CLI_EXIT_OK = 1 };
+
+/* argv[0] is "scan". Returns CLI_RUN, CLI_EXIT_OK (help printed), or -EINVAL. */
+int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, size_t errlen);
+void cli_free(struct scan_config *cfg);
+
+void cli_usage_main(FILE *out);
+void cli_usage_scan(FILE *out);
+
+#endif

@@ -1,0 +1,48 @@
+/* feed.h -- the reader thread: input files -> a bounded single-producer single-consumer
+ * queue of parsed items that the loop thread pops when it admits domains.
+ * Contract: constant memory (DS_INPUT_QUEUE item slots). The loop thread never blocks on
+ * the input: feed_pop() returns 0 when nothing is ready. Items are large fixed slots, so
+ * the queue passes indices (head/tail counters) instead of ck_ring's pointers. */
+#ifndef DS_FEED_H
+#define DS_FEED_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scanner/input.h"
+
+struct feed {
+	const char *const *paths;
+	unsigned npaths;
+	struct input_config cfg;
+	struct input **inputs; /* open for the whole scan: items point at interned sectors */
+	struct input_item *slots;
+	uint16_t *slot_file;
+	_Atomic uint64_t head, tail; /* consumer pops at head, producer pushes at tail */
+	_Atomic bool eof, stop;
+	_Atomic uint64_t items; /* pushed so far */
+	int error;              /* set before eof when reading failed */
+	char errmsg[512];
+	pthread_t thread;
+	bool started;
+};
+
+/* Open every input now (so a bad path fails before the scan starts) and start the thread. */
+int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
+	       const struct input_config *cfg, char *err, size_t errlen);
+
+/* Pop one item: 1 with item and file filled, 0 when none is ready, -1 at the end of input. */
+int feed_pop(struct feed *f, struct input_item *item, uint16_t *file);
+
+/* Ask the reader to stop early (interrupt). */
+void feed_stop(struct feed *f);
+
+/* Fraction of the input consumed, 0..1, or a negative value when unknown. */
+double feed_fraction(struct feed *f);
+
+/* Join the thread and close the inputs (after every item's line is written). */
+void feed_free(struct feed *f);
+
+#endif

@@ -1,0 +1,36 @@
+/* pool.h -- the classifier threads.
+ * Contract: the loop thread hands a job to a worker with pool_dispatch() (lock-free SPSC
+ * ring per worker, ck_ring); the worker runs job_step(), writes the finished job's NDJSON
+ * line into its own output chunk, and hands the job back through one MPSC ring, waking the
+ * loop with uv_async_send(). Rings hold as many entries as there are jobs, so a push never
+ * fails: the backpressure is that the loop admits a new domain only for a free job. A worker
+ * that finds its ring empty flushes its partial chunk (so lines reach the file promptly),
+ * spins briefly, then sleeps until the loop signals it. */
+#ifndef DS_POOL_H
+#define DS_POOL_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "output/ndjson.h"
+#include "output/writer.h"
+#include "scanner/job.h"
+
+struct pool;
+
+/* back() runs on the loop thread for each job handed back (its j->handoff says why). */
+typedef void (*pool_back_fn)(void *ctx, struct job *j);
+
+int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *loop,
+	       struct writer *writer, const struct ndjson_opts *opts, pool_back_fn back,
+	       void *ctx);
+
+/* Loop thread: give j to a classifier. */
+void pool_dispatch(struct pool *p, struct job *j);
+
+/* Loop thread: stop taking jobs (every job must be back) and join the threads; their
+ * partial chunks go to the writer. Closes the async handle. */
+void pool_stop(struct pool *p);
+void pool_free(struct pool *p);
+
+#endif

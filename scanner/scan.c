@@ -1,0 +1,344 @@
+/* scan.c -- the scan's single state struct and the loop-thread callbacks that tie it up. */
+#include "scanner/scan.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "dns/engine.h"
+#include "dns/resolvers.h"
+#include "dns/wire.h"
+#include "output/ndjson.h"
+#include "output/progress.h"
+#include "output/sink.h"
+#include "output/writer.h"
+#include "scanner/feed.h"
+#include "scanner/job.h"
+#include "scanner/pool.h"
+
+struct scan {
+	const struct scan_config *cfg;
+	uv_loop_t loop;
+	struct resolver_list resolvers;
+	struct engine *engine;
+	struct feed feed;
+	struct pool *pool;
+	struct writer *writer;
+	struct ndjson_opts nd;
+	struct job *jobs;
+	uint32_t njobs, nfree;
+	uint32_t *free_jobs;
+	bool input_done, finishing, aborted;
+	int interrupts;
+	uv_timer_t progress_timer;
+	uv_signal_t sig_int, sig_term;
+	struct progress progress;
+	uint64_t t0_ns;
+	uint64_t admitted, lines_done;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static double elapsed_s(const struct scan *s)
+{
+	return (double)(mono_ns() - s->t0_ns) / 1e9;
+}
+
+static void finish(struct scan *s)
+{
+	if (s->finishing)
+		return;
+	s->finishing = true;
+	uv_timer_stop(&s->progress_timer);
+	uv_close((uv_handle_t *)&s->progress_timer, NULL);
+	uv_close((uv_handle_t *)&s->sig_int, NULL);
+	uv_close((uv_handle_t *)&s->sig_term, NULL);
+	engine_close(s->engine);
+	pool_stop(s->pool);
+}
+
+static void maybe_finish(struct scan *s)
+{
+	if (s->input_done && s->nfree == s->njobs)
+		finish(s);
+}
+
+static unsigned on_admit(void *ctx, unsigned room)
+{
+	struct scan *s = ctx;
+	unsigned started = 0;
+	while (started < room && s->nfree && !s->input_done) {
+		struct job *j = &s->jobs[s->free_jobs[s->nfree - 1]];
+		int rc = feed_pop(&s->feed, &j->in, &j->file);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			s->input_done = true;
+			maybe_finish(s);
+			break;
+		}
+		s->nfree--;
+		s->admitted++;
+		if (job_start(j) == JOB_STEP_QUERY) {
+			engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype);
+			started++;
+		} else {
+			pool_dispatch(s->pool, j);
+		}
+	}
+	return started;
+}
+
+static void on_lookup_done(void *ctx, const struct engine_result *r)
+{
+	struct scan *s = ctx;
+	struct job *j = &s->jobs[r->token];
+	job_set_reply(j, r->status, r->pkt, r->len, r->attempts);
+	pool_dispatch(s->pool, j);
+}
+
+static void on_job_back(void *ctx, struct job *j)
+{
+	struct scan *s = ctx;
+	if (j->handoff == JOB_STEP_QUERY && !s->aborted) {
+		/* Cannot fail: the engine has a slot per job and this job holds none. */
+		engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype);
+		return;
+	}
+	job_clear(j);
+	s->free_jobs[s->nfree++] = j->idx;
+	s->lines_done++;
+	maybe_finish(s);
+}
+
+static void sample(struct scan *s, struct progress_sample *ps)
+{
+	const struct engine_counters *c = engine_counters(s->engine);
+	memset(ps, 0, sizeof(*ps));
+	ps->elapsed_s = elapsed_s(s);
+	ps->done = s->lines_done;
+	if (atomic_load(&s->feed.eof) && !s->feed.error)
+		ps->total = atomic_load(&s->feed.items);
+	ps->fraction = feed_fraction(&s->feed);
+	ps->sent = c->sent;
+	ps->answered = c->answered;
+	ps->nxdomain = c->rcode[WIRE_RCODE_NXDOMAIN];
+	ps->timeouts = c->timeouts;
+	ps->errors = c->answered - c->rcode[WIRE_RCODE_NOERROR] - c->rcode[WIRE_RCODE_NXDOMAIN];
+	ps->inflight = engine_inflight(s->engine);
+}
+
+static void on_progress(uv_timer_t *t)
+{
+	struct scan *s = t->data;
+	struct progress_sample ps;
+	sample(s, &ps);
+	progress_update(&s->progress, &ps);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct scan *s = h->data;
+	progress_clear(&s->progress);
+	if (++s->interrupts == 1) {
+		fprintf(stderr,
+			"dmarcscan: %s: no new domains; finishing the %u lookups in flight "
+			"(interrupt again to stop now)\n",
+			strsignal(signum), s->njobs - s->nfree);
+		feed_stop(&s->feed);
+		s->input_done = true;
+		writer_request_sync(s->writer);
+		maybe_finish(s);
+		return;
+	}
+	fprintf(stderr, "dmarcscan: stopping now; %u domains in flight are not written\n",
+		s->njobs - s->nfree);
+	s->aborted = true;
+	finish(s);
+}
+
+static int open_resolvers(struct scan *s, char *err, size_t errlen)
+{
+	const struct scan_config *cfg = s->cfg;
+	if (cfg->resolvers)
+		return resolvers_parse(&s->resolvers, cfg->resolvers, err, errlen);
+	return resolvers_from_resolv_conf(&s->resolvers, cfg->resolv_conf, err, errlen);
+}
+
+static int alloc_jobs(struct scan *s)
+{
+	s->njobs = s->cfg->concurrency;
+	s->jobs = calloc(s->njobs, sizeof(*s->jobs));
+	s->free_jobs = malloc(s->njobs * sizeof(*s->free_jobs));
+	if (!s->jobs || !s->free_jobs)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->njobs; i++) {
+		s->jobs[i].idx = i;
+		s->free_jobs[i] = s->njobs - 1 - i;
+	}
+	s->nfree = s->njobs;
+	return 0;
+}
+
+static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
+{
+	const struct scan_config *cfg = s->cfg;
+	int rc = writer_start(&s->writer, sink);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the writer: %s", strerror(-rc));
+		sink_close(sink);
+		return rc;
+	}
+	if (alloc_jobs(s) < 0) {
+		snprintf(err, errlen, "out of memory for %u jobs", cfg->concurrency);
+		return -ENOMEM;
+	}
+	rc = pool_start(&s->pool, cfg->threads, s->njobs, &s->loop, s->writer, &s->nd,
+			on_job_back, s);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the classifier threads: %s", strerror(-rc));
+		return rc;
+	}
+	struct engine_config ec = {
+		.resolvers = &s->resolvers,
+		.sockets = cfg->sockets,
+		.concurrency = s->njobs,
+		.timeout_ms = cfg->timeout_ms,
+		.retries = cfg->retries,
+	};
+	struct engine_ops ops = {.ctx = s, .admit = on_admit, .done = on_lookup_done};
+	rc = engine_new(&s->engine, &s->loop, &ec, &ops, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = feed_start(&s->feed, cfg->inputs, cfg->ninputs, &cfg->input, err, errlen);
+	if (rc < 0)
+		return rc;
+	uv_timer_init(&s->loop, &s->progress_timer);
+	s->progress_timer.data = s;
+	uv_timer_start(&s->progress_timer, on_progress, 1000, 1000);
+	uv_signal_init(&s->loop, &s->sig_int);
+	uv_signal_init(&s->loop, &s->sig_term);
+	s->sig_int.data = s->sig_term.data = s;
+	uv_signal_start(&s->sig_int, on_signal, SIGINT);
+	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
+	return 0;
+}
+
+static void print_closing(struct scan *s)
+{
+	const struct engine_counters *c = engine_counters(s->engine);
+	double t = elapsed_s(s);
+	progress_clear(&s->progress);
+	fprintf(stderr,
+		"done: %" PRIu64 " domains, %" PRIu64 " queries sent, %" PRIu64
+		" answered, %" PRIu64 " retried, %" PRIu64 " timed out, %.1f s, %.0f queries/s\n",
+		s->lines_done, c->sent, c->answered, c->retried, c->timeouts, t,
+		t > 0 ? (double)c->sent / t : 0.0);
+	uint64_t dropped = c->drop_unknown_id + c->drop_wrong_source + c->drop_wrong_question +
+			   c->drop_malformed;
+	uint64_t drops = engine_rcvbuf_drops(s->engine);
+	if (dropped || drops)
+		fprintf(stderr,
+			"replies dropped: %" PRIu64 " unknown id (late or forged), %" PRIu64
+			" wrong source, %" PRIu64 " wrong question, %" PRIu64
+			" malformed; %" PRIu64 " lost to our receive buffer\n",
+			c->drop_unknown_id, c->drop_wrong_source, c->drop_wrong_question,
+			c->drop_malformed, drops);
+}
+
+static void teardown(struct scan *s)
+{
+	if (s->engine)
+		engine_free(s->engine);
+	pool_free(s->pool);
+	feed_free(&s->feed);
+	for (uint32_t i = 0; s->jobs && i < s->njobs; i++)
+		job_clear(&s->jobs[i]);
+	free(s->jobs);
+	free(s->free_jobs);
+	resolvers_free(&s->resolvers);
+}
+
+static int open_sink(const struct scan_config *cfg, struct sink **sink, char *err, size_t errlen)
+{
+	const char *out = cfg->output;
+	bool z = out && strcmp(out, "-") != 0 && sink_path_wants_zstd(out);
+	int rc = sink_open(sink, out, z, DS_ZSTD_LEVEL);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot open output %s: %s", out ? out : "(stdout)",
+			 strerror(-rc));
+	return rc;
+}
+
+int scan_run(const struct scan_config *cfg)
+{
+	struct scan *s = calloc(1, sizeof(*s));
+	char err[1024] = "";
+	struct sink *sink = NULL;
+	int status = 1;
+	if (!s)
+		return 1;
+	s->cfg = cfg;
+	s->nd.files = cfg->inputs;
+	s->nd.nfiles = cfg->ninputs;
+	s->t0_ns = mono_ns();
+	progress_init(&s->progress, stderr, cfg->quiet);
+	uv_loop_init(&s->loop);
+	if (open_resolvers(s, err, sizeof(err)) < 0 || open_sink(cfg, &sink, err, sizeof(err)) < 0)
+		goto out_early;
+	if (start(s, sink, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dmarcscan: %s\n", err);
+		s->input_done = true;
+		s->aborted = true;
+		if (s->engine && s->pool) {
+			finish(s);
+			uv_run(&s->loop, UV_RUN_DEFAULT);
+		}
+		goto out_writer;
+	}
+	if (engine_rcvbuf_bytes(s->engine) < DS_SOCKBUF_BYTES / 2)
+		fprintf(stderr,
+			"dmarcscan: warning: the kernel granted a %d-byte receive buffer (asked %d);"
+			" raise net.core.rmem_max to avoid losing replies\n",
+			engine_rcvbuf_bytes(s->engine), DS_SOCKBUF_BYTES);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	print_closing(s);
+	status = s->interrupts ? 130 : 0;
+	if (s->feed.error) {
+		fprintf(stderr, "dmarcscan: input: %s\n", s->feed.errmsg);
+		status = 1;
+	}
+out_writer:
+	if (s->writer) {
+		int rc = writer_close(s->writer);
+		if (rc < 0) {
+			fprintf(stderr, "dmarcscan: writing %s failed: %s\n",
+				cfg->output ? cfg->output : "stdout", strerror(-rc));
+			status = 1;
+		}
+	} else if (sink) {
+		sink_close(sink);
+	}
+	teardown(s);
+	uv_loop_close(&s->loop);
+	free(s);
+	return status;
+out_early:
+	fprintf(stderr, "dmarcscan: %s\n", err);
+	if (sink)
+		sink_close(sink);
+	resolvers_free(&s->resolvers);
+	uv_loop_close(&s->loop);
+	free(s);
+	return 1;
+}
