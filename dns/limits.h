@@ -26,6 +26,7 @@
 #define DS_RESOLVERS_MAX       1024
 #define DS_SEND_BATCH          64 /* datagrams per sendmmsg */
 #define DS_RECV_BATCH          20 /* datagrams per recvmmsg (libuv's chunk count) */
+#define DS_ADMIT_BURST         256 /* new lookups started per loop turn at most */
 #define DS_TICK_MS             10 /* deadline sweep period */
 #define DS_SOCKBUF_BYTES       (8 * 1024 * 1024)
 

@@ -176,10 +176,15 @@ void udp_flush(struct udp_set *u)
 			flush_sock(u, &u->socks[i]);
 }
 
-unsigned udp_pick(const struct udp_set *u, int family, uint16_t r)
+unsigned udp_pick(struct udp_set *u, int family, uint16_t r)
 {
 	int f = family == AF_INET6;
-	return u->family_socks[f][r % u->family_n[f]];
+	if (u->run_left[f] == 0) {
+		u->current[f] = u->family_socks[f][r % u->family_n[f]];
+		u->run_left[f] = DS_SEND_BATCH;
+	}
+	u->run_left[f]--;
+	return u->current[f];
 }
 
 static uint64_t drops_in(const struct udp_set *u, const char *path)

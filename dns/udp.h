@@ -41,6 +41,7 @@ struct udp_set {
 	unsigned family_n[2];
 	char *rbuf; /* shared recvmmsg buffer, DS_RECV_BATCH x 64 KiB */
 	size_t rbuf_len;
+	unsigned current[2], run_left[2]; /* socket of the current run, per family */
 	udp_recv_fn on_recv;
 	void *ctx;
 	int rcvbuf, sndbuf; /* what the kernel granted (first socket) */
@@ -57,8 +58,10 @@ void udp_queue(struct udp_set *u, unsigned sock, const void *buf, size_t len,
 /* Send every queued datagram that the kernel takes now (EAGAIN leaves the rest queued). */
 void udp_flush(struct udp_set *u);
 
-/* A socket of the given family (AF_INET or AF_INET6), chosen by r. */
-unsigned udp_pick(const struct udp_set *u, int family, uint16_t r);
+/* A socket of the given family (AF_INET or AF_INET6). Runs of DS_SEND_BATCH queries share
+ * a socket chosen at random by r: spreading every query over all sockets would cut each
+ * sendmmsg and recvmmsg down to a datagram or two. */
+unsigned udp_pick(struct udp_set *u, int family, uint16_t r);
 
 /* Datagrams the kernel dropped because our receive buffers were full (/proc/net/udp*). */
 uint64_t udp_rcvbuf_drops(const struct udp_set *u);

@@ -42,8 +42,9 @@ enum wire_section { WIRE_SEC_ANSWER = 1, WIRE_SEC_AUTHORITY = 2, WIRE_SEC_ADDITI
  * Case is kept. Escapes (\. \DDD) are not supported: input names are hostnames. */
 int wire_name_from_text(const char *text, uint8_t *out, size_t cap);
 
-/* Uncompressed wire name to text without trailing dot ("." for root). Bytes outside
- * [!-~] and '.' inside labels are written as \DDD, as in zone files. */
+/* Uncompressed wire name to text without trailing dot ("." for root), NUL-terminated;
+ * returns the text length. Bytes outside [!-~], and '.' and '\\' inside labels, are
+ * written as \DDD, as in zone files, so the text is unambiguous. */
 int wire_name_to_text(const uint8_t *name, size_t name_len, char *out, size_t cap);
 
 /* Query: header (id, RD as asked, QDCOUNT 1, ARCOUNT 1), the question (qname in wire form,
@@ -83,8 +84,9 @@ struct wire_reply {
 	uint16_t udp_payload; /* from OPT, 0 without */
 };
 
-/* Validate the whole packet once (header, question, every RR's name and rdata bounds,
- * at most one OPT) and fill r. After success, iterating r cannot fail. */
+/* Validate the whole packet once (header with QR=1, question, every RR's name and rdata
+ * bounds, CNAME and TXT rdata, at most one OPT, in additional, owned by the root) and fill
+ * r. After success, iterating r, wire_txt_join and wire_cname_chase cannot meet bad data. */
 int wire_reply_parse(struct wire_reply *r, const uint8_t *pkt, size_t len);
 
 struct wire_rr {
@@ -116,7 +118,7 @@ int wire_name_equal(const uint8_t *pkt, size_t len, size_t off, const uint8_t *n
 int wire_name_expand(const uint8_t *pkt, size_t len, size_t off, uint8_t *out, size_t cap);
 
 /* TXT rdata: its character-strings concatenated with no separator (RFC 7208 3.3, RFC 7489
- * 6.6.3); returns the text length. */
+ * 6.6.3); returns the text length. out is not NUL-terminated (TXT may hold any octet). */
 int wire_txt_join(const struct wire_reply *r, const struct wire_rr *rr, uint8_t *out,
 		  size_t cap);
 
@@ -126,7 +128,8 @@ int wire_txt_join(const struct wire_reply *r, const struct wire_rr *rr, uint8_t 
 int wire_cname_chase(const struct wire_reply *r, const uint8_t *qname, size_t qname_len,
 		     uint8_t *out, size_t cap, int *hops);
 
-/* Name of an rcode ("NOERROR", "SERVFAIL", ..., "RCODE17" for others): static storage. */
+/* Name of an rcode ("NOERROR", "SERVFAIL", ..., "RCODE17" for others up to 23, "RCODE?"
+ * beyond): static storage, thread-safe. */
 const char *wire_rcode_name(int rcode);
 
 #endif

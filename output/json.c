@@ -1,2 +1,378 @@
-/* placeholder: being written */
-typedef int ds_placeholder_json;
+/* json.c -- JSON text builder for NDJSON lines (see json.h).
+ * Contract: any input bytes yield valid JSON; no allocation except jbuf growth; misuse of the
+ * jw_* nesting (overflow, unbalanced close) is a programming error and aborts. */
+#include "output/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Escape classes: 0 copies the byte, 'u' writes \u00XX, MB sends the byte to the UTF-8
+ * validator, any other value is the letter of a two-byte escape (\n, \", ...). */
+#define U_ 'u'
+#define MB 1
+/* clang-format off */
+static const unsigned char esc_class[256] = {
+    U_,  U_, U_, U_, U_, U_, U_, U_, 'b', 't', 'n', U_, 'f', 'r', U_, U_, /* 0x00 */
+    U_,  U_, U_, U_, U_, U_, U_, U_, U_,  U_,  U_,  U_, U_,  U_,  U_, U_, /* 0x10 */
+    0,   0,  '"', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,                  /* 0x20 */
+    0,   0,  0,  0,  0,  0,  0,  0,  0,   0,   0,   0,  0,   0,   0,  0,  /* 0x30 */
+    0,   0,  0,  0,  0,  0,  0,  0,  0,   0,   0,   0,  0,   0,   0,  0,  /* 0x40 */
+    0,   0,  0,  0,  0,  0,  0,  0,  0,   0,   0,   0,  '\\', 0,  0,  0,  /* 0x50 */
+    0,   0,  0,  0,  0,  0,  0,  0,  0,   0,   0,   0,  0,   0,   0,  0,  /* 0x60 */
+    0,   0,  0,  0,  0,  0,  0,  0,  0,   0,   0,   0,  0,   0,   0,  U_, /* 0x70 */
+    MB,  MB, MB, MB, MB, MB, MB, MB, MB,  MB,  MB,  MB, MB,  MB,  MB, MB, /* 0x80 */
+    MB,  MB, MB, MB, MB, MB, MB, MB, MB,  MB,  MB,  MB, MB,  MB,  MB, MB, /* 0x90 */
+    MB,  MB, MB, MB, MB, MB, MB, MB, MB,  MB,  MB,  MB, MB,  MB,  MB, MB, /* 0xa0 */
+    MB,  MB, MB, MB, MB, MB, MB, MB, MB,  MB,  MB,  MB, MB,  MB,  MB, MB, /* 0xb0 */
+    MB,  MB, MB, MB, MB, MB, MB, MB, MB,  MB,  MB,  MB, MB,  MB,  MB, MB, /* 0xc0 */
+    MB,  MB, MB, MB, MB, MB, MB, MB, MB,  MB,  MB,  MB, MB,  MB,  MB, MB, /* 0xd0 */
+    MB,  MB, MB, MB, MB, MB, MB, MB, MB,  MB,  MB,  MB, MB,  MB,  MB, MB, /* 0xe0 */
+    MB,  MB, MB, MB, MB, MB, MB, MB, MB,  MB,  MB,  MB, MB,  MB,  MB, MB, /* 0xf0 */
+};
+/* clang-format on */
+
+static const char hex_digit[16] = "0123456789abcdef";
+
+static const char digit_pairs[201] = "00010203040506070809"
+                                     "10111213141516171819"
+                                     "20212223242526272829"
+                                     "30313233343536373839"
+                                     "40414243444546474849"
+                                     "50515253545556575859"
+                                     "60616263646566676869"
+                                     "70717273747576777879"
+                                     "80818283848586878889"
+                                     "90919293949596979899";
+
+/* Worst case output per input byte: \ufffd or \u00XX (6 bytes); U+2028 is 3 -> 6. */
+#define ESC_GROWTH 6
+
+static void die(const char *msg)
+{
+        fprintf(stderr, "dmarcscan: json: %s\n", msg);
+        abort();
+}
+
+void jbuf_init(struct jbuf *b)
+{
+        b->p = NULL;
+        b->len = 0;
+        b->cap = 0;
+}
+
+void jbuf_free(struct jbuf *b)
+{
+        free(b->p);
+        jbuf_init(b);
+}
+
+static void jbuf_grow(struct jbuf *b, size_t need)
+{
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < need) {
+                if (cap > SIZE_MAX / 2)
+                        die("buffer size overflow");
+                cap *= 2;
+        }
+        char *p = realloc(b->p, cap);
+        if (!p)
+                die("out of memory");
+        b->p = p;
+        b->cap = cap;
+}
+
+/* Kept out of line so the capacity check in room() stays small enough to inline. */
+__attribute__((noinline, cold)) static void jbuf_grow_by(struct jbuf *b, size_t n)
+{
+        if (n > SIZE_MAX - b->len)
+                die("buffer size overflow");
+        jbuf_grow(b, b->len + n);
+}
+
+static inline void room(struct jbuf *b, size_t n)
+{
+        if (n > b->cap - b->len)
+                jbuf_grow_by(b, n);
+}
+
+void jbuf_reserve(struct jbuf *b, size_t n)
+{
+        room(b, n);
+}
+
+void jbuf_raw(struct jbuf *b, const char *s, size_t n)
+{
+        if (n == 0)
+                return;
+        room(b, n);
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+}
+
+static void jbuf_byte(struct jbuf *b, char c)
+{
+        room(b, 1);
+        b->p[b->len++] = c;
+}
+
+/* Length of the well-formed UTF-8 sequence at s, or 0 with *bad set to the length of its
+ * maximal ill-formed prefix (Unicode ch. 3 "maximal subpart" replacement), so one U+FFFD
+ * stands for exactly what Python, browsers and ICU would replace. */
+static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
+{
+        unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+        size_t need;
+
+        if (c >= 0xc2 && c <= 0xdf) {
+                need = 2;
+        } else if (c >= 0xe0 && c <= 0xef) {
+                need = 3;
+                lo = c == 0xe0 ? 0xa0 : lo; /* overlong */
+                hi = c == 0xed ? 0x9f : hi; /* surrogates */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+                need = 4;
+                lo = c == 0xf0 ? 0x90 : lo; /* overlong */
+                hi = c == 0xf4 ? 0x8f : hi; /* beyond U+10FFFF */
+        } else {
+                *bad = 1; /* continuation, C0/C1 overlong leads, F5..FF */
+                return 0;
+        }
+        if (n < 2 || s[1] < lo || s[1] > hi) {
+                *bad = 1;
+                return 0;
+        }
+        size_t i = 2;
+        while (i < need && i < n && (s[i] & 0xc0) == 0x80)
+                i++;
+        if (i == need)
+                return need;
+        *bad = i;
+        return 0;
+}
+
+static char *put(char *d, const char *s, size_t n)
+{
+        memcpy(d, s, n);
+        return d + n;
+}
+
+/* Handles the non-ASCII byte at s[0]; returns input bytes consumed, advances *dp. */
+static size_t put_multibyte(char **dp, const unsigned char *s, size_t n)
+{
+        size_t bad = 0, len = utf8_seq(s, n, &bad);
+
+        if (len == 0) {
+                *dp = put(*dp, "\\ufffd", 6);
+                return bad;
+        }
+        /* U+2028/2029 are legal in JSON but end a line in pre-ES2019 JavaScript. */
+        if (len == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] & 0xfe) == 0xa8)
+                *dp = put(*dp, s[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+        else
+                *dp = put(*dp, (const char *)s, len);
+        return len;
+}
+
+static char *put_escape(char *d, unsigned char c, unsigned char cls)
+{
+        *d++ = '\\';
+        *d++ = (char)cls;
+        if (cls == U_) {
+                *d++ = '0';
+                *d++ = '0';
+                *d++ = hex_digit[c >> 4];
+                *d++ = hex_digit[c & 15];
+        }
+        return d;
+}
+
+/* Writes s as a quoted JSON string at d, which has room for n * ESC_GROWTH + 2 bytes. */
+static char *put_str(char *d, const unsigned char *s, size_t n)
+{
+        *d++ = '"';
+        size_t i = 0;
+        while (i < n) {
+                size_t run = i;
+                while (run < n && esc_class[s[run]] == 0)
+                        run++;
+                if (run > i) {
+                        d = put(d, (const char *)s + i, run - i);
+                        i = run;
+                        if (i == n)
+                                break;
+                }
+                unsigned char cls = esc_class[s[i]];
+                if (cls == MB) {
+                        i += put_multibyte(&d, s + i, n - i);
+                } else {
+                        d = put_escape(d, s[i], cls);
+                        i++;
+                }
+        }
+        *d++ = '"';
+        return d;
+}
+
+static size_t str_room(size_t n)
+{
+        if (n > (SIZE_MAX - 4) / ESC_GROWTH)
+                die("string too long");
+        return n * ESC_GROWTH + 2;
+}
+
+void jbuf_str(struct jbuf *b, const char *s, size_t n)
+{
+        room(b, str_room(n));
+        char *d = put_str(b->p + b->len, (const unsigned char *)s, n);
+        b->len = (size_t)(d - b->p);
+}
+
+/* Digits are produced two at a time from the end, avoiding printf's locale and parsing. */
+static void put_u64(struct jbuf *b, uint64_t v, bool neg)
+{
+        char tmp[21];
+        char *e = tmp + sizeof tmp, *p = e;
+
+        while (v >= 100) {
+                unsigned k = (unsigned)(v % 100) * 2;
+                v /= 100;
+                *--p = digit_pairs[k + 1];
+                *--p = digit_pairs[k];
+        }
+        if (v >= 10) {
+                *--p = digit_pairs[v * 2 + 1];
+                *--p = digit_pairs[v * 2];
+        } else {
+                *--p = (char)('0' + v);
+        }
+        if (neg)
+                *--p = '-';
+        jbuf_raw(b, p, (size_t)(e - p));
+}
+
+void jbuf_u64(struct jbuf *b, uint64_t v)
+{
+        put_u64(b, v, false);
+}
+
+void jbuf_i64(struct jbuf *b, int64_t v)
+{
+        /* Negate in unsigned arithmetic so INT64_MIN does not overflow. */
+        if (v < 0)
+                put_u64(b, (uint64_t)0 - (uint64_t)v, true);
+        else
+                put_u64(b, (uint64_t)v, false);
+}
+
+/* Comma before every member but the first of its container, then the key if any. */
+static void jw_sep(struct jw *w, const char *key)
+{
+        size_t klen = key ? strlen(key) : 0;
+        struct jbuf *b = w->b;
+        room(b, str_room(klen) + 2);
+        char *d = b->p + b->len;
+        if (w->first[w->depth])
+                w->first[w->depth] = false;
+        else
+                *d++ = ',';
+        if (key) {
+                d = put_str(d, (const unsigned char *)key, klen);
+                *d++ = ':';
+        }
+        b->len = (size_t)(d - b->p);
+}
+
+static void jw_push(struct jw *w, const char *key, char open)
+{
+        if (w->depth + 1 >= JW_DEPTH_MAX)
+                die("nesting deeper than JW_DEPTH_MAX");
+        jw_sep(w, key);
+        jbuf_byte(w->b, open);
+        w->first[++w->depth] = true;
+}
+
+static void jw_pop(struct jw *w, char close)
+{
+        if (w->depth <= 0)
+                die("container closed that was never opened");
+        jbuf_byte(w->b, close);
+        w->depth--;
+}
+
+void jw_begin(struct jw *w, struct jbuf *b)
+{
+        w->b = b;
+        w->depth = 0;
+        w->first[0] = true;
+        jbuf_byte(b, '{');
+}
+
+void jw_end(struct jw *w)
+{
+        if (w->depth != 0)
+                die("jw_end with containers still open");
+        jbuf_raw(w->b, "}\n", 2);
+}
+
+void jw_obj_open(struct jw *w, const char *key)
+{
+        jw_push(w, key, '{');
+}
+
+void jw_obj_close(struct jw *w)
+{
+        jw_pop(w, '}');
+}
+
+void jw_arr_open(struct jw *w, const char *key)
+{
+        jw_push(w, key, '[');
+}
+
+void jw_arr_close(struct jw *w)
+{
+        jw_pop(w, ']');
+}
+
+void jw_str(struct jw *w, const char *key, const char *s, size_t n)
+{
+        jw_sep(w, key);
+        jbuf_str(w->b, s, n);
+}
+
+void jw_cstr(struct jw *w, const char *key, const char *s)
+{
+        if (!s) {
+                jw_null(w, key);
+                return;
+        }
+        jw_str(w, key, s, strlen(s));
+}
+
+void jw_int(struct jw *w, const char *key, int64_t v)
+{
+        jw_sep(w, key);
+        jbuf_i64(w->b, v);
+}
+
+void jw_uint(struct jw *w, const char *key, uint64_t v)
+{
+        jw_sep(w, key);
+        jbuf_u64(w->b, v);
+}
+
+void jw_bool(struct jw *w, const char *key, bool v)
+{
+        jw_sep(w, key);
+        if (v)
+                jbuf_raw(w->b, "true", 4);
+        else
+                jbuf_raw(w->b, "false", 5);
+}
+
+void jw_null(struct jw *w, const char *key)
+{
+        jw_sep(w, key);
+        jbuf_raw(w->b, "null", 4);
+}

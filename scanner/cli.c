@@ -53,6 +53,8 @@ void cli_usage_scan(FILE *out)
 		"  -o, --output FILE           NDJSON; zstd-compressed when FILE ends in .zst\n"
 		"                              (independent frames, readable while it grows);\n"
 		"                              default stdout\n"
+		"      --metadata FILE         write the run's metadata (configuration, counters,\n"
+		"                              per-resolver figures, CPU time) as JSON\n"
 		"  -j, --threads N             classifier threads (default: cores - 1, at least 1)\n"
 		"  -q, --quiet                 no progress line (the closing line is still printed)\n"
 		"  -h, --help                  this text\n"
@@ -125,7 +127,7 @@ static unsigned default_threads(void)
 }
 
 enum { OPT_TIMEOUT = 256, OPT_RETRIES, OPT_FORMAT, OPT_DOMAIN_COL, OPT_SECTOR_COL, OPT_CHECKS,
-       OPT_SOCKETS };
+       OPT_SOCKETS, OPT_METADATA };
 
 static const struct option scan_options[] = {
 	{"resolvers", required_argument, NULL, 'r'},
@@ -138,6 +140,7 @@ static const struct option scan_options[] = {
 	{"domain-column", required_argument, NULL, OPT_DOMAIN_COL},
 	{"sector-column", required_argument, NULL, OPT_SECTOR_COL},
 	{"checks", required_argument, NULL, OPT_CHECKS},
+	{"metadata", required_argument, NULL, OPT_METADATA},
 	{"threads", required_argument, NULL, 'j'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -153,6 +156,9 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, char *e
 		return 0;
 	case 'o':
 		cfg->output = arg;
+		return 0;
+	case OPT_METADATA:
+		cfg->metadata = arg;
 		return 0;
 	case 'c':
 		return parse_uint("--concurrency", arg, 1, DS_CONCURRENCY_MAX, &cfg->concurrency,

@@ -19,6 +19,7 @@ struct scan_config {
 	const char *resolvers;   /* -r value; NULL: /etc/resolv.conf */
 	const char *resolv_conf; /* path used when resolvers is NULL */
 	const char *output;      /* NULL or "-": stdout */
+	const char *metadata;    /* run metadata JSON; NULL: none */
 	unsigned concurrency, timeout_ms, retries, threads, sockets;
 	unsigned checks;
 	struct input_config input;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SPIN_ROUNDS 2000
+#define SPIN_ROUNDS 20
 
 struct worker {
 	struct pool *pool;
@@ -20,6 +20,7 @@ struct worker {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	_Atomic int sleeping;
+	bool wake_pending; /* loop thread: jobs pushed since the last pool_kick() */
 	struct job_scratch scratch;
 	struct jbuf line;
 	struct ndjson_clock clock;
@@ -91,7 +92,7 @@ static struct job *wait_job(struct worker *w)
 	}
 	pthread_mutex_lock(&w->mu);
 	atomic_store(&w->sleeping, 1);
-	atomic_thread_fence(memory_order_seq_cst); /* pairs with pool_dispatch's fence */
+	atomic_thread_fence(memory_order_seq_cst); /* pairs with pool_kick's fence */
 	while (!(j = next_job(w)) && !atomic_load(&w->pool->stop))
 		pthread_cond_wait(&w->cv, &w->mu);
 	atomic_store(&w->sleeping, 0);
@@ -176,9 +177,20 @@ void pool_dispatch(struct pool *p, struct job *j)
 	p->next = (p->next + 1) % p->n;
 	while (!ck_ring_enqueue_spsc(&w->ring, w->buf, j))
 		ck_pr_stall(); /* cannot happen: the ring holds every job */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&w->sleeping, memory_order_relaxed))
-		wake(w);
+	w->wake_pending = true;
+}
+
+void pool_kick(struct pool *p)
+{
+	atomic_thread_fence(memory_order_seq_cst); /* pairs with wait_job's fence */
+	for (unsigned i = 0; i < p->n; i++) {
+		struct worker *w = &p->w[i];
+		if (!w->wake_pending)
+			continue;
+		w->wake_pending = false;
+		if (atomic_load_explicit(&w->sleeping, memory_order_relaxed))
+			wake(w);
+	}
 }
 
 void pool_stop(struct pool *p)

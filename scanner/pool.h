@@ -25,8 +25,11 @@ int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *
 	       struct writer *writer, const struct ndjson_opts *opts, pool_back_fn back,
 	       void *ctx);
 
-/* Loop thread: give j to a classifier. */
+/* Loop thread: give j to a classifier. Sleeping workers are woken by pool_kick(), once
+ * per loop turn rather than once per job (a futex call per reply cost more than the
+ * classification itself). */
 void pool_dispatch(struct pool *p, struct job *j);
+void pool_kick(struct pool *p);
 
 /* Loop thread: stop taking jobs (every job must be back) and join the threads; their
  * partial chunks go to the writer. Closes the async handle. */

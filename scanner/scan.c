@@ -13,6 +13,7 @@
 #include "dns/engine.h"
 #include "dns/resolvers.h"
 #include "dns/wire.h"
+#include "output/meta.h"
 #include "output/ndjson.h"
 #include "output/progress.h"
 #include "output/sink.h"
@@ -37,8 +38,10 @@ struct scan {
 	int interrupts;
 	uv_timer_t progress_timer;
 	uv_signal_t sig_int, sig_term;
+	uv_check_t kick; /* wakes classifiers once per loop turn */
 	struct progress progress;
 	uint64_t t0_ns;
+	double t0_unix;
 	uint64_t admitted, lines_done;
 };
 
@@ -63,6 +66,7 @@ static void finish(struct scan *s)
 	uv_close((uv_handle_t *)&s->progress_timer, NULL);
 	uv_close((uv_handle_t *)&s->sig_int, NULL);
 	uv_close((uv_handle_t *)&s->sig_term, NULL);
+	uv_close((uv_handle_t *)&s->kick, NULL);
 	engine_close(s->engine);
 	pool_stop(s->pool);
 }
@@ -146,6 +150,12 @@ static void on_progress(uv_timer_t *t)
 	progress_update(&s->progress, &ps);
 }
 
+static void on_kick(uv_check_t *c)
+{
+	struct scan *s = c->data;
+	pool_kick(s->pool);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct scan *s = h->data;
@@ -209,6 +219,11 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the classifier threads: %s", strerror(-rc));
 		return rc;
 	}
+	/* libuv runs check handles newest first: started before the engine's, this one runs
+	 * after the engine admitted and dispatched for the turn. */
+	uv_check_init(&s->loop, &s->kick);
+	s->kick.data = s;
+	uv_check_start(&s->kick, on_kick);
 	struct engine_config ec = {
 		.resolvers = &s->resolvers,
 		.sockets = cfg->sockets,
@@ -256,6 +271,29 @@ static void print_closing(struct scan *s)
 			c->drop_malformed, drops);
 }
 
+static int write_metadata(struct scan *s)
+{
+	struct meta_run m = {
+		.cfg = s->cfg,
+		.resolvers = &s->resolvers,
+		.counters = engine_counters(s->engine),
+		.udp = engine_udp_stats(s->engine),
+		.rcvbuf_drops = engine_rcvbuf_drops(s->engine),
+		.rcvbuf_bytes = engine_rcvbuf_bytes(s->engine),
+		.lines = s->lines_done,
+		.input_items = atomic_load(&s->feed.items),
+		.started_unix = s->t0_unix,
+		.wall_s = elapsed_s(s),
+		.interrupted = s->interrupts > 0,
+		.input_error = s->feed.error ? s->feed.errmsg : NULL,
+	};
+	int rc = meta_write(s->cfg->metadata, &m);
+	if (rc < 0)
+		fprintf(stderr, "dmarcscan: cannot write metadata %s: %s\n", s->cfg->metadata,
+			strerror(-rc));
+	return rc;
+}
+
 static void teardown(struct scan *s)
 {
 	if (s->engine)
@@ -292,6 +330,9 @@ int scan_run(const struct scan_config *cfg)
 	s->nd.files = cfg->inputs;
 	s->nd.nfiles = cfg->ninputs;
 	s->t0_ns = mono_ns();
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	s->t0_unix = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 	progress_init(&s->progress, stderr, cfg->quiet);
 	uv_loop_init(&s->loop);
 	if (open_resolvers(s, err, sizeof(err)) < 0 || open_sink(cfg, &sink, err, sizeof(err)) < 0)
@@ -318,6 +359,8 @@ int scan_run(const struct scan_config *cfg)
 		fprintf(stderr, "dmarcscan: input: %s\n", s->feed.errmsg);
 		status = 1;
 	}
+	if (cfg->metadata && write_metadata(s) < 0)
+		status = 1;
 out_writer:
 	if (s->writer) {
 		int rc = writer_close(s->writer);

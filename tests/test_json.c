@@ -1,15 +1,474 @@
+/* test_json.c -- unit tests for output/json.c.
+ * Contract: exact-output checks for every escape class, plus a fixed-seed random corpus that
+ * python3's json module must parse and decode like bytes.decode("utf-8", "replace"). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void t_placeholder(void **s)
+
+#include "output/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PYTHON "/usr/bin/python3"
+
+/* Escapes s[0..n) as a JSON string and compares with want (a C string). */
+static void check_str(const char *s, size_t n, const char *want)
 {
-	(void)s;
-	fail_msg("not written yet");
+        struct jbuf b;
+        jbuf_init(&b);
+        jbuf_str(&b, s, n);
+        jbuf_raw(&b, "", 1);
+        assert_string_equal(b.p, want);
+        assert_int_equal(b.len, strlen(want) + 1);
+        jbuf_free(&b);
 }
+
+#define CHECK(lit, want) check_str(lit, sizeof(lit) - 1, want)
+
+static void t_plain_ascii(void **st)
+{
+        (void)st;
+        CHECK("", "\"\"");
+        CHECK("v=DMARC1; p=none", "\"v=DMARC1; p=none\"");
+        CHECK(" !#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~", "\" !#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~\"");
+}
+
+static void t_short_escapes(void **st)
+{
+        (void)st;
+        CHECK("\"", "\"\\\"\"");
+        CHECK("\\", "\"\\\\\"");
+        CHECK("\n\r\t\b\f", "\"\\n\\r\\t\\b\\f\"");
+        CHECK("a/b", "\"a/b\""); /* '/' needs no escape */
+}
+
+static void t_control_escapes(void **st)
+{
+        (void)st;
+        CHECK("\x00", "\"\\u0000\"");
+        CHECK("\x01\x07\x0b\x0e\x1f", "\"\\u0001\\u0007\\u000b\\u000e\\u001f\"");
+        CHECK("\x7f", "\"\\u007f\"");
+        for (int c = 0; c < 0x20; c++) {
+                char in = (char)c, want[16];
+                const char *shortform = strchr("\bb\tt\nn\ff\rr", c);
+                if (c != 0 && shortform)
+                        snprintf(want, sizeof want, "\"\\%c\"", shortform[1]);
+                else
+                        snprintf(want, sizeof want, "\"\\u%04x\"", c);
+                check_str(&in, 1, want);
+        }
+}
+
+static void t_valid_utf8(void **st)
+{
+        (void)st;
+        CHECK("\xc3\xa9", "\"\xc3\xa9\"");                 /* é */
+        CHECK("\xe4\xb8\xad", "\"\xe4\xb8\xad\"");         /* 中 */
+        CHECK("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\""); /* 😀 */
+        CHECK("\xc2\x80\xdf\xbf", "\"\xc2\x80\xdf\xbf\""); /* U+0080, U+07FF */
+        CHECK("\xe0\xa0\x80\xef\xbf\xbf", "\"\xe0\xa0\x80\xef\xbf\xbf\"");
+        CHECK("\xed\x9f\xbf\xee\x80\x80", "\"\xed\x9f\xbf\xee\x80\x80\""); /* around surrogates */
+        CHECK("\xf0\x90\x80\x80\xf4\x8f\xbf\xbf", "\"\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"");
+        CHECK("\xef\xbf\xbd", "\"\xef\xbf\xbd\""); /* a real U+FFFD passes through */
+}
+
+static void t_line_separators(void **st)
+{
+        (void)st;
+        CHECK("a\xe2\x80\xa8"
+              "b\xe2\x80\xa9",
+              "\"a\\u2028b\\u2029\"");
+        CHECK("\xe2\x80\xa7\xe2\x80\xaa", "\"\xe2\x80\xa7\xe2\x80\xaa\""); /* neighbours */
+}
+
+#define FFFD "\\ufffd"
+
+static void t_invalid_utf8(void **st)
+{
+        (void)st;
+        CHECK("\x80", "\"" FFFD "\""); /* lone continuation */
+        CHECK("a\xbf"
+              "b",
+              "\"a" FFFD "b\"");
+        CHECK("\x80\x80", "\"" FFFD FFFD "\"");
+        CHECK("\xc0\xaf", "\"" FFFD FFFD "\""); /* overlong 2-byte '/' */
+        CHECK("\xc1\xbf", "\"" FFFD FFFD "\"");
+        CHECK("\xe0\x80\xaf", "\"" FFFD FFFD FFFD "\""); /* overlong 3-byte */
+        CHECK("\xe0\x9f\xbf", "\"" FFFD FFFD FFFD "\"");
+        CHECK("\xf0\x80\x80\xaf", "\"" FFFD FFFD FFFD FFFD "\""); /* overlong 4-byte */
+        CHECK("\xf0\x8f\xbf\xbf", "\"" FFFD FFFD FFFD FFFD "\"");
+        CHECK("\xed\xa0\x80", "\"" FFFD FFFD FFFD "\"");          /* U+D800 */
+        CHECK("\xed\xbf\xbf", "\"" FFFD FFFD FFFD "\"");          /* U+DFFF */
+        CHECK("\xf4\x90\x80\x80", "\"" FFFD FFFD FFFD FFFD "\""); /* U+110000 */
+        CHECK("\xf5\x80\x80\x80", "\"" FFFD FFFD FFFD FFFD "\"");
+        CHECK("\xfe", "\"" FFFD "\"");
+        CHECK("\xff\xfe", "\"" FFFD FFFD "\"");
+        CHECK("\xc3", "\"" FFFD "\""); /* truncated at end */
+        CHECK("\xe4\xb8", "\"" FFFD "\"");
+        CHECK("\xf0\x9f\x98", "\"" FFFD "\"");
+        CHECK("\xe4\xb8"
+              "a",
+              "\"" FFFD "a\""); /* truncated mid-string */
+        CHECK("\xf0\x9f\x98\xc3\xa9", "\"" FFFD "\xc3\xa9\"");
+        CHECK("\xc3\"", "\"" FFFD "\\\"\"");
+        CHECK("\xe2\x80", "\"" FFFD "\""); /* cut-off U+2028 */
+}
+
+static void t_hostile_txt(void **st)
+{
+        (void)st;
+        CHECK("v=DMARC1; p=\"reject\\\"}", "\"v=DMARC1; p=\\\"reject\\\\\\\"}\"");
+        CHECK("v=DMARC1;\x00p=reject\x00\"}\n{\"x\":1",
+              "\"v=DMARC1;\\u0000p=reject\\u0000\\\"}\\n{\\\"x\\\":1\"");
+}
+
+static void check_u64(uint64_t v, const char *want)
+{
+        struct jbuf b;
+        jbuf_init(&b);
+        jbuf_u64(&b, v);
+        assert_int_equal(b.len, strlen(want));
+        assert_memory_equal(b.p, want, b.len);
+        jbuf_free(&b);
+}
+
+static void check_i64(int64_t v, const char *want)
+{
+        struct jbuf b;
+        jbuf_init(&b);
+        jbuf_i64(&b, v);
+        assert_int_equal(b.len, strlen(want));
+        assert_memory_equal(b.p, want, b.len);
+        jbuf_free(&b);
+}
+
+static void t_integers(void **st)
+{
+        (void)st;
+        check_u64(0, "0");
+        check_u64(7, "7");
+        check_u64(10, "10");
+        check_u64(99, "99");
+        check_u64(100, "100");
+        check_u64(1000000007, "1000000007");
+        check_u64(UINT64_MAX, "18446744073709551615");
+        check_i64(0, "0");
+        check_i64(-1, "-1");
+        check_i64(-10, "-10");
+        check_i64(INT64_MAX, "9223372036854775807");
+        check_i64(INT64_MIN, "-9223372036854775808");
+        char want[32];
+        uint64_t v = 1;
+        for (int i = 0; i < 20; i++, v *= 10) {
+                snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+                check_u64(v, want);
+                snprintf(want, sizeof want, "%llu", (unsigned long long)(v - 1));
+                check_u64(v - 1, want);
+        }
+}
+
+static void t_writer_nesting(void **st)
+{
+        (void)st;
+        struct jbuf b;
+        struct jw w;
+        jbuf_init(&b);
+        jw_begin(&w, &b);
+        jw_cstr(&w, "domain", "example.com");
+        jw_int(&w, "rcode", -3);
+        jw_uint(&w, "ms", 42);
+        jw_bool(&w, "ok", true);
+        jw_bool(&w, "bad", false);
+        jw_null(&w, "none");
+        jw_cstr(&w, "nil", NULL);
+        jw_arr_open(&w, "empty");
+        jw_arr_close(&w);
+        jw_obj_open(&w, "o");
+        jw_obj_close(&w);
+        jw_arr_open(&w, "a");
+        jw_str(&w, NULL, "x\"", 2);
+        jw_int(&w, NULL, 1);
+        jw_obj_open(&w, NULL);
+        jw_arr_open(&w, "in");
+        jw_null(&w, NULL);
+        jw_arr_close(&w);
+        jw_cstr(&w, "k", "v");
+        jw_obj_close(&w);
+        jw_arr_open(&w, NULL);
+        jw_arr_close(&w);
+        jw_arr_close(&w);
+        jw_cstr(&w, "ke\"y", "");
+        jw_end(&w);
+        jbuf_raw(&b, "", 1);
+        assert_string_equal(b.p, "{\"domain\":\"example.com\",\"rcode\":-3,\"ms\":42,\"ok\":true,"
+                                 "\"bad\":false,\"none\":null,\"nil\":null,\"empty\":[],\"o\":{},"
+                                 "\"a\":[\"x\\\"\",1,{\"in\":[null],\"k\":\"v\"},[]],"
+                                 "\"ke\\\"y\":\"\"}\n");
+        jbuf_free(&b);
+}
+
+static void t_writer_appends_lines(void **st)
+{
+        (void)st;
+        struct jbuf b;
+        struct jw w;
+        jbuf_init(&b);
+        for (int i = 0; i < 3; i++) {
+                jw_begin(&w, &b);
+                jw_int(&w, "i", i);
+                jw_end(&w);
+        }
+        jw_begin(&w, &b);
+        jw_end(&w);
+        jbuf_raw(&b, "", 1);
+        assert_string_equal(b.p, "{\"i\":0}\n{\"i\":1}\n{\"i\":2}\n{}\n");
+        jbuf_reset(&b);
+        assert_int_equal(b.len, 0);
+        jbuf_free(&b);
+}
+
+static void t_writer_max_depth(void **st)
+{
+        (void)st;
+        struct jbuf b;
+        struct jw w;
+        jbuf_init(&b);
+        jw_begin(&w, &b);
+        for (int i = 1; i < JW_DEPTH_MAX; i++)
+                jw_arr_open(&w, i == 1 ? "deep" : NULL);
+        for (int i = 1; i < JW_DEPTH_MAX; i++)
+                jw_arr_close(&w);
+        jw_end(&w);
+        assert_int_equal(b.len, strlen("{\"deep\":") + 2 * (JW_DEPTH_MAX - 1) + 2);
+        jbuf_free(&b);
+}
+
+/* Runs fn in a child with stderr silenced; true when it died of abort(). */
+static bool aborts(void (*fn)(void))
+{
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                if (!freopen("/dev/null", "w", stderr))
+                        _exit(2);
+                fn();
+                _exit(0);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void nest_too_deep(void)
+{
+        struct jbuf b;
+        struct jw w;
+        jbuf_init(&b);
+        jw_begin(&w, &b);
+        for (int i = 0; i < JW_DEPTH_MAX; i++)
+                jw_obj_open(&w, "k");
+}
+
+static void close_too_many(void)
+{
+        struct jbuf b;
+        struct jw w;
+        jbuf_init(&b);
+        jw_begin(&w, &b);
+        jw_arr_close(&w);
+}
+
+static void end_while_open(void)
+{
+        struct jbuf b;
+        struct jw w;
+        jbuf_init(&b);
+        jw_begin(&w, &b);
+        jw_arr_open(&w, "a");
+        jw_end(&w);
+}
+
+static void t_writer_misuse_aborts(void **st)
+{
+        (void)st;
+        assert_true(aborts(nest_too_deep));
+        assert_true(aborts(close_too_many));
+        assert_true(aborts(end_while_open));
+}
+
+static void t_buffer_growth(void **st)
+{
+        (void)st;
+        struct jbuf b;
+        jbuf_init(&b);
+        char big[70000];
+        memset(big, '\x01', sizeof big);
+        jbuf_str(&b, big, sizeof big);
+        assert_int_equal(b.len, 2 + 6 * sizeof big);
+        size_t cap = b.cap;
+        jbuf_reset(&b);
+        jbuf_str(&b, big, sizeof big);
+        assert_int_equal(b.cap, cap); /* a reused buffer does not grow again */
+        jbuf_free(&b);
+        assert_null(b.p);
+}
+
+/* xorshift64*: fixed-seed, so failures reproduce. */
+static uint64_t rng_next(uint64_t *s)
+{
+        *s ^= *s >> 12;
+        *s ^= *s << 25;
+        *s ^= *s >> 27;
+        return *s * 2685821657736338717ULL;
+}
+
+static size_t put_utf8(unsigned char *d, uint32_t cp)
+{
+        if (cp < 0x80) {
+                d[0] = (unsigned char)cp;
+                return 1;
+        }
+        if (cp < 0x800) {
+                d[0] = (unsigned char)(0xc0 | cp >> 6);
+                d[1] = (unsigned char)(0x80 | (cp & 0x3f));
+                return 2;
+        }
+        if (cp < 0x10000) {
+                d[0] = (unsigned char)(0xe0 | cp >> 12);
+                d[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+                d[2] = (unsigned char)(0x80 | (cp & 0x3f));
+                return 3;
+        }
+        d[0] = (unsigned char)(0xf0 | cp >> 18);
+        d[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+        d[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+        d[3] = (unsigned char)(0x80 | (cp & 0x3f));
+        return 4;
+}
+
+static uint32_t random_scalar(uint64_t *r)
+{
+        static const uint32_t edges[] = {0,      0x1f,   0x7f,   0x80,   0x7ff,   0x800,
+                                         0xd7ff, 0xe000, 0xfffd, 0xffff, 0x10000, 0x10ffff,
+                                         0x2028, 0x2029, '"',    '\\',   0xe9,    0x4e2d};
+        uint64_t x = rng_next(r);
+        switch (x % 4) {
+        case 0:
+                return edges[(x >> 8) % (sizeof edges / sizeof edges[0])];
+        case 1:
+                return (uint32_t)(x >> 8) % 0x80;
+        default: {
+                uint32_t cp = (uint32_t)(x >> 8) % 0x110000;
+                return cp >= 0xd800 && cp <= 0xdfff ? cp - 0x800 : cp;
+        }
+        }
+}
+
+/* Three flavours: arbitrary bytes, valid UTF-8, and valid UTF-8 with a damaged byte. */
+static size_t random_string(uint64_t *r, unsigned char *d, size_t max)
+{
+        uint64_t x = rng_next(r);
+        size_t want = (size_t)(x >> 8) % max, n = 0;
+        if (x % 3 == 0) {
+                for (; n < want; n++)
+                        d[n] = (unsigned char)rng_next(r);
+                return n;
+        }
+        while (n + 4 <= want)
+                n += put_utf8(d + n, random_scalar(r));
+        if (x % 3 == 2 && n > 0)
+                d[rng_next(r) % n] = (unsigned char)rng_next(r);
+        return n;
+}
+
+/* Parses each NDJSON line, checks it is {"s": <string>} where the string equals the hex
+ * input decoded with errors="replace", and that no raw U+2028/2029 survived. */
+static const char py_check[] =
+    "import json,sys\n"
+    "n=0\n"
+    "for line,h in zip(open(sys.argv[1],'rb'),open(sys.argv[2])):\n"
+    "    raw=bytes.fromhex(h.strip())\n"
+    "    text=line.decode('utf-8')\n"
+    "    assert '\\u2028' not in text and '\\u2029' not in text, h\n"
+    "    assert text.endswith('}\\n') and text.count('\\n')==1, h\n"
+    "    got=json.loads(text)['s']\n"
+    "    assert got==raw.decode('utf-8','replace'), h\n"
+    "    try:\n"
+    "        assert got.encode('utf-8')==raw.decode('utf-8').encode('utf-8')==raw, h\n"
+    "    except UnicodeDecodeError:\n"
+    "        pass\n"
+    "    n+=1\n"
+    "print(n)\n";
+
+static void write_hex(FILE *f, const unsigned char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "%02x", s[i]);
+        fputc('\n', f);
+}
+
+static void t_random_corpus_python(void **st)
+{
+        (void)st;
+        enum { COUNT = 10000 };
+        char jpath[] = "/tmp/test_json_lines.XXXXXX", hpath[] = "/tmp/test_json_hex.XXXXXX";
+        int jfd = mkstemp(jpath), hfd = mkstemp(hpath);
+        assert_true(jfd >= 0 && hfd >= 0);
+        FILE *jf = fdopen(jfd, "wb"), *hf = fdopen(hfd, "w");
+        assert_non_null(jf);
+        assert_non_null(hf);
+
+        uint64_t r = 0x9e3779b97f4a7c15ULL;
+        unsigned char s[200];
+        struct jbuf b;
+        struct jw w;
+        jbuf_init(&b);
+        for (int i = 0; i < COUNT; i++) {
+                size_t n = random_string(&r, s, sizeof s);
+                jbuf_reset(&b);
+                jw_begin(&w, &b);
+                jw_str(&w, "s", (const char *)s, n);
+                jw_end(&w);
+                assert_int_equal(fwrite(b.p, 1, b.len, jf), b.len);
+                write_hex(hf, s, n);
+        }
+        jbuf_free(&b);
+        assert_int_equal(fclose(jf), 0);
+        assert_int_equal(fclose(hf), 0);
+
+        char cmd[4096];
+        snprintf(cmd, sizeof cmd, "%s -c \"$DS_PY\" %s %s", PYTHON, jpath, hpath);
+        setenv("DS_PY", py_check, 1);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        char out[64] = "";
+        if (!fgets(out, sizeof out, p))
+                out[0] = '\0';
+        int status = pclose(p);
+        unlink(jpath);
+        unlink(hpath);
+        assert_int_equal(status, 0);
+        assert_int_equal(atoi(out), COUNT);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(t_placeholder)};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(t_plain_ascii),          cmocka_unit_test(t_short_escapes),
+            cmocka_unit_test(t_control_escapes),      cmocka_unit_test(t_valid_utf8),
+            cmocka_unit_test(t_line_separators),      cmocka_unit_test(t_invalid_utf8),
+            cmocka_unit_test(t_hostile_txt),          cmocka_unit_test(t_integers),
+            cmocka_unit_test(t_writer_nesting),       cmocka_unit_test(t_writer_appends_lines),
+            cmocka_unit_test(t_writer_max_depth),     cmocka_unit_test(t_buffer_growth),
+            cmocka_unit_test(t_writer_misuse_aborts), cmocka_unit_test(t_random_corpus_python),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
 }

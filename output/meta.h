@@ -1,0 +1,31 @@
+/* meta.h -- the run's metadata file (--metadata FILE): what was asked, what happened.
+ * Contract: one JSON object written at the end of the scan (atomically: FILE.tmp then
+ * rename), documented in docs/output.md; for reproducibility and benchmarks. */
+#ifndef DS_META_H
+#define DS_META_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dns/engine.h"
+#include "dns/resolvers.h"
+#include "dns/udp.h"
+#include "scanner/cli.h"
+
+struct meta_run {
+	const struct scan_config *cfg;
+	const struct resolver_list *resolvers;
+	const struct engine_counters *counters;
+	const struct udp_stats *udp;
+	uint64_t rcvbuf_drops;
+	int rcvbuf_bytes;
+	uint64_t lines, input_items;
+	double started_unix, wall_s;
+	bool interrupted;
+	const char *input_error; /* NULL when none */
+};
+
+/* Returns 0 or -errno. */
+int meta_write(const char *path, const struct meta_run *m);
+
+#endif

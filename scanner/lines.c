@@ -1,2 +1,0 @@
-/* placeholder: being written */
-typedef int ds_placeholder_lines;
