@@ -28,7 +28,10 @@ static void send_attempt(struct engine *e, uint32_t slot, uint64_t now)
 	struct query *q = &e->table.slots[slot];
 	struct resolver *r = &e->cfg.resolvers->v[q->resolver];
 	unsigned sock = udp_pick(&e->udp, r->addr.ss_family, inflight_random16(&e->table));
-	inflight_link(&e->table, slot, (uint16_t)sock, now + e->cfg.timeout_ms);
+	/* engine_new keeps the average socket under a quarter full, so another random socket
+	 * soon has room. */
+	while (inflight_link(&e->table, slot, (uint16_t)sock, now + e->cfg.timeout_ms) < 0)
+		sock = udp_pick_other(&e->udp, r->addr.ss_family, inflight_random16(&e->table));
 	q->attempts++;
 	r->stats.sent++;
 	e->c.sent++;
@@ -162,6 +165,23 @@ int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config 
 	for (size_t i = 0; i < cfg->resolvers->n; i++) {
 		v4 |= cfg->resolvers->v[i].addr.ss_family == AF_INET;
 		v6 |= cfg->resolvers->v[i].addr.ss_family == AF_INET6;
+	}
+	if (cfg->resolvers->n == 0 || cfg->sockets == 0) {
+		snprintf(err, errlen, "no resolver or no socket to query with");
+		free(e);
+		return -EINVAL;
+	}
+	/* Query ids are 16 bits per socket: keep every socket at most a quarter full so that
+	 * random ids rarely collide and late replies rarely meet a reused id. */
+	if (cfg->concurrency > cfg->sockets * DS_LOOKUPS_PER_SOCKET) {
+		snprintf(err, errlen,
+			 "%u lookups in flight need at least %u sockets (--sockets; each holds at "
+			 "most %u)",
+			 cfg->concurrency,
+			 (cfg->concurrency + DS_LOOKUPS_PER_SOCKET - 1) / DS_LOOKUPS_PER_SOCKET,
+			 DS_LOOKUPS_PER_SOCKET);
+		free(e);
+		return -EINVAL;
 	}
 	int rc = inflight_init(&e->table, cfg->concurrency, cfg->sockets * (v4 + v6));
 	if (rc < 0) {

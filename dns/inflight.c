@@ -74,13 +74,18 @@ uint16_t inflight_random16(struct inflight *t)
 	return t->rnd[--t->nrnd];
 }
 
-void inflight_link(struct inflight *t, uint32_t slot, uint16_t sock, uint64_t deadline_ms)
+int inflight_link(struct inflight *t, uint32_t slot, uint16_t sock, uint64_t deadline_ms)
 {
 	struct query *q = &t->slots[slot];
 	uint16_t id;
-	do
+	int tries = 0;
+	do {
+		/* At the occupancy the engine allows this almost never loops; a socket that is
+		 * nearly full is the caller's cue to use another one. */
+		if (++tries > INFLIGHT_ID_TRIES)
+			return -EBUSY;
 		id = inflight_random16(t);
-	while (t->index[(uint32_t)sock << 16 | id] != 0);
+	} while (t->index[(uint32_t)sock << 16 | id] != 0);
 	t->index[(uint32_t)sock << 16 | id] = slot + 1;
 	q->id = id;
 	q->sock = sock;
@@ -95,6 +100,7 @@ void inflight_link(struct inflight *t, uint32_t slot, uint16_t sock, uint64_t de
 		t->head = slot;
 	t->tail = slot;
 	q->linked = true;
+	return 0;
 }
 
 void inflight_unlink(struct inflight *t, uint32_t slot)

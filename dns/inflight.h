@@ -49,9 +49,11 @@ uint32_t inflight_alloc(struct inflight *t);
 /* Return a slot that is not linked. */
 void inflight_release(struct inflight *t, uint32_t slot);
 
+#define INFLIGHT_ID_TRIES 64
 /* Choose a fresh random id unused on sock, index the slot under (sock, id) and append it to
- * the deadline list with the given deadline. The slot's id and sock are set. */
-void inflight_link(struct inflight *t, uint32_t slot, uint16_t sock, uint64_t deadline_ms);
+ * the deadline list with the given deadline. The slot's id and sock are set. Returns 0, or
+ * -EBUSY when INFLIGHT_ID_TRIES random ids were all taken (the socket is nearly full). */
+int inflight_link(struct inflight *t, uint32_t slot, uint16_t sock, uint64_t deadline_ms);
 /* Remove from the index and the deadline list (reply received or expired). */
 void inflight_unlink(struct inflight *t, uint32_t slot);
 

@@ -19,6 +19,7 @@
 /* Engine */
 #define DS_SOCKETS_DEFAULT     32
 #define DS_SOCKETS_MAX         256
+#define DS_LOOKUPS_PER_SOCKET  16384 /* a quarter of the 16-bit id space */
 #define DS_CONCURRENCY_DEFAULT 10000
 #define DS_CONCURRENCY_MAX     1000000
 #define DS_TIMEOUT_MS_DEFAULT  2000

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +52,11 @@ static int parse_one(struct resolver_list *l, const char *entry, char *err, size
 	char host[INET6_ADDRSTRLEN + 2];
 	uint16_t port = 53;
 	const char *colon = strrchr(entry, ':');
+	const char *start = entry;
 	size_t hlen;
+	bool bracketed = entry[0] == '[';
 
-	if (entry[0] == '[') {
+	if (bracketed) {
 		const char *close = strchr(entry, ']');
 		if (!close)
 			goto bad;
@@ -62,7 +65,7 @@ static int parse_one(struct resolver_list *l, const char *entry, char *err, size
 			goto bad;
 		if (close[1] && close[1] != ':')
 			goto bad;
-		entry++;
+		start = entry + 1;
 	} else if (colon && strchr(entry, ':') == colon) {
 		hlen = (size_t)(colon - entry);
 		if (parse_port(colon + 1, &port) < 0)
@@ -72,23 +75,30 @@ static int parse_one(struct resolver_list *l, const char *entry, char *err, size
 	}
 	if (hlen == 0 || hlen >= sizeof(host))
 		goto bad;
-	memcpy(host, entry, hlen);
+	memcpy(host, start, hlen);
 	host[hlen] = 0;
 
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+	int rc;
+	if (!bracketed && inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons(port);
-		return add_resolver(l, &ss, sizeof(*s4));
-	}
-	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		rc = add_resolver(l, &ss, sizeof(*s4));
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons(port);
-		return add_resolver(l, &ss, sizeof(*s6));
+		rc = add_resolver(l, &ss, sizeof(*s6));
+	} else {
+		goto bad;
 	}
+	if (rc == -E2BIG)
+		snprintf(err, errlen, "too many resolvers (at most %d)", DS_RESOLVERS_MAX);
+	else if (rc < 0)
+		snprintf(err, errlen, "resolver '%s': %s", entry, strerror(-rc));
+	return rc;
 bad:
 	snprintf(err, errlen, "resolver '%s' is not IP, IP:PORT or [IPv6]:PORT", entry);
 	return -EINVAL;
@@ -144,8 +154,14 @@ static int parse_file(struct resolver_list *l, const char *path, int resolv_conf
 
 int resolvers_parse(struct resolver_list *out, const char *spec, char *err, size_t errlen)
 {
-	if (spec[0] == '@')
-		return parse_file(out, spec + 1, 0, err, errlen);
+	if (spec[0] == '@') {
+		int rc = parse_file(out, spec + 1, 0, err, errlen);
+		if (rc == 0 && out->n == 0) {
+			snprintf(err, errlen, "no resolver in %s", spec + 1);
+			rc = -EINVAL;
+		}
+		return rc;
+	}
 	char *copy = strdup(spec);
 	if (!copy)
 		return -ENOMEM;

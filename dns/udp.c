@@ -187,6 +187,12 @@ unsigned udp_pick(struct udp_set *u, int family, uint16_t r)
 	return u->current[f];
 }
 
+unsigned udp_pick_other(struct udp_set *u, int family, uint16_t r)
+{
+	u->run_left[family == AF_INET6] = 0;
+	return udp_pick(u, family, r);
+}
+
 static uint64_t drops_in(const struct udp_set *u, const char *path)
 {
 	FILE *f = fopen(path, "r");

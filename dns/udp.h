@@ -62,6 +62,8 @@ void udp_flush(struct udp_set *u);
  * a socket chosen at random by r: spreading every query over all sockets would cut each
  * sendmmsg and recvmmsg down to a datagram or two. */
 unsigned udp_pick(struct udp_set *u, int family, uint16_t r);
+/* Start a new run on a socket chosen by r (the current one is full). */
+unsigned udp_pick_other(struct udp_set *u, int family, uint16_t r);
 
 /* Datagrams the kernel dropped because our receive buffers were full (/proc/net/udp*). */
 uint64_t udp_rcvbuf_drops(const struct udp_set *u);

@@ -220,6 +220,15 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
 		if (rc < 0)
 			return rc;
 	}
+	if (cfg->concurrency > cfg->sockets * DS_LOOKUPS_PER_SOCKET) {
+		snprintf(err, errlen,
+			 "--concurrency %u needs --sockets %u or more (each socket holds at most %u "
+			 "lookups)",
+			 cfg->concurrency,
+			 (cfg->concurrency + DS_LOOKUPS_PER_SOCKET - 1) / DS_LOOKUPS_PER_SOCKET,
+			 DS_LOOKUPS_PER_SOCKET);
+		return -EINVAL;
+	}
 	cfg->ninputs = (unsigned)(argc - optind);
 	cfg->inputs = calloc(cfg->ninputs ? cfg->ninputs : 1, sizeof(*cfg->inputs));
 	if (!cfg->inputs)

@@ -11,6 +11,15 @@
 
 static const char DMARC_PREFIX[] = "_dmarc.";
 
+/* "_dmarc." + domain into out (sizeof(DMARC_PREFIX) + DS_NAME_MAX_TEXT bytes). */
+static void dmarc_name(char *out, const char *domain)
+{
+	size_t n = strnlen(domain, DS_NAME_MAX_TEXT);
+	memcpy(out, DMARC_PREFIX, sizeof(DMARC_PREFIX) - 1);
+	memcpy(out + sizeof(DMARC_PREFIX) - 1, domain, n);
+	out[sizeof(DMARC_PREFIX) - 1 + n] = 0;
+}
+
 enum job_step job_start(struct job *j)
 {
 	j->cname_hops = 0;
@@ -21,7 +30,7 @@ enum job_step job_start(struct job *j)
 	if (j->in.status != INPUT_ITEM_OK)
 		return JOB_STEP_DONE;
 	char name[sizeof(DMARC_PREFIX) + DS_NAME_MAX_TEXT];
-	snprintf(name, sizeof(name), "%s%s", DMARC_PREFIX, j->in.domain);
+	dmarc_name(name, j->in.domain);
 	int n = wire_name_from_text(name, j->qname, sizeof(j->qname));
 	if (n < 0) {
 		/* _dmarc. plus a 253-octet name can exceed 255 octets: that name has no policy
@@ -167,7 +176,7 @@ static void result_reset(struct dmarc_result *d, const struct job *j)
 	d->cname_hops = j->cname_hops;
 	d->nrecords = d->nrecords_dropped = d->nother_txt = 0;
 	d->target[0] = 0;
-	snprintf(d->location, sizeof(d->location), "%s%s", DMARC_PREFIX, j->in.domain);
+	dmarc_name(d->location, j->in.domain);
 }
 
 static enum job_step finish(struct dmarc_result *d, const struct job *j, int status)

@@ -4,27 +4,44 @@
 #include <ck_pr.h>
 #include <ck_ring.h>
 #include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
-#define SPIN_ROUNDS 20
+#define SPIN_ROUNDS 200 /* ~10 us: replies come in bursts per loop turn */
+/* A sleeping worker is woken once this many jobs wait for it, or once the first has waited
+ * this long (the loop turns at least every DS_TICK_MS): one wake-up per reply cost more
+ * CPU in context switches than classifying the reply. */
+#define POOL_WAKE_BATCH 32
+#define POOL_WAKE_MS    2
+#define CHUNK_LINGER_MS 200 /* an idle worker's partial chunk goes out after this long */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 struct worker {
 	struct pool *pool;
 	pthread_t thread;
 	ck_ring_t ring; /* loop -> this worker */
 	ck_ring_buffer_t *buf;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	_Atomic int sleeping;
-	bool wake_pending; /* loop thread: jobs pushed since the last pool_kick() */
+	_Atomic uint32_t sleeping; /* futex word: 1 while the worker waits for a wake-up */
+	unsigned pending;       /* loop thread: jobs pushed since the worker was last woken */
+	uint64_t pending_since; /* loop time (ms) of the first of them */
 	struct job_scratch scratch;
 	struct jbuf line;
 	struct ndjson_clock clock;
 	struct writer_chunk *chunk;
+	uint64_t chunk_since_ms; /* when the chunk's first line was added */
 };
 
 struct pool {
@@ -63,6 +80,8 @@ static void classify(struct worker *w, struct job *j)
 	if (st == JOB_STEP_DONE) {
 		jbuf_reset(&w->line);
 		ndjson_job(&w->line, j, &w->scratch, p->opts, &w->clock);
+		if (w->chunk->len == 0)
+			w->chunk_since_ms = now_ms();
 		writer_append(p->writer, &w->chunk, w->line.p, w->line.len);
 	}
 	j->handoff = (uint8_t)st;
@@ -77,26 +96,40 @@ static struct job *next_job(struct worker *w)
 	return NULL;
 }
 
+/* Hand the partial chunk to the writer once its oldest line has waited CHUNK_LINGER_MS:
+ * flushing at every idle moment woke the writer thousands of times a second. */
+static void flush_lingering(struct worker *w)
+{
+	if (w->chunk->len && now_ms() - w->chunk_since_ms >= CHUNK_LINGER_MS) {
+		writer_chunk_put(w->pool->writer, w->chunk);
+		w->chunk = writer_chunk_get(w->pool->writer);
+	}
+}
+
 /* Sleep until the loop pushes a job or the pool stops. Returns NULL when stopping. */
 static struct job *wait_job(struct worker *w)
 {
 	struct job *j;
-	if (w->chunk->len) {
-		writer_chunk_put(w->pool->writer, w->chunk);
-		w->chunk = writer_chunk_get(w->pool->writer);
-	}
+	flush_lingering(w);
 	for (int i = 0; i < SPIN_ROUNDS; i++) {
 		if ((j = next_job(w)))
 			return j;
 		ck_pr_stall();
 	}
-	pthread_mutex_lock(&w->mu);
-	atomic_store(&w->sleeping, 1);
-	atomic_thread_fence(memory_order_seq_cst); /* pairs with pool_kick's fence */
-	while (!(j = next_job(w)) && !atomic_load(&w->pool->stop))
-		pthread_cond_wait(&w->cv, &w->mu);
+	for (;;) {
+		atomic_store(&w->sleeping, 1);
+		atomic_thread_fence(memory_order_seq_cst); /* pairs with pool_kick's fence */
+		if ((j = next_job(w)) || atomic_load(&w->pool->stop))
+			break;
+		/* A bare futex: one syscall to sleep and one to wake, where a mutex and condition
+		 * variable took up to four per wake-up. */
+		struct timespec linger = {0, CHUNK_LINGER_MS * 1000000L};
+		long rc = syscall(SYS_futex, &w->sleeping, FUTEX_WAIT_PRIVATE, 1,
+				  w->chunk->len ? &linger : NULL, NULL, 0);
+		if (rc < 0 && errno == ETIMEDOUT)
+			flush_lingering(w);
+	}
 	atomic_store(&w->sleeping, 0);
-	pthread_mutex_unlock(&w->mu);
 	return j;
 }
 
@@ -151,8 +184,6 @@ int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *
 		if (!w->buf)
 			return -ENOMEM;
 		ck_ring_init(&w->ring, size);
-		pthread_mutex_init(&w->mu, NULL);
-		pthread_cond_init(&w->cv, NULL);
 		job_scratch_init(&w->scratch);
 		jbuf_init(&w->line);
 		w->chunk = writer_chunk_get(writer);
@@ -166,9 +197,8 @@ int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *
 
 static void wake(struct worker *w)
 {
-	pthread_mutex_lock(&w->mu);
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	atomic_store(&w->sleeping, 0);
+	syscall(SYS_futex, &w->sleeping, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 void pool_dispatch(struct pool *p, struct job *j)
@@ -177,19 +207,26 @@ void pool_dispatch(struct pool *p, struct job *j)
 	p->next = (p->next + 1) % p->n;
 	while (!ck_ring_enqueue_spsc(&w->ring, w->buf, j))
 		ck_pr_stall(); /* cannot happen: the ring holds every job */
-	w->wake_pending = true;
+	if (w->pending++ == 0)
+		w->pending_since = uv_now(p->async.loop);
 }
 
 void pool_kick(struct pool *p)
 {
+	uint64_t now = uv_now(p->async.loop);
 	atomic_thread_fence(memory_order_seq_cst); /* pairs with wait_job's fence */
 	for (unsigned i = 0; i < p->n; i++) {
 		struct worker *w = &p->w[i];
-		if (!w->wake_pending)
+		if (!w->pending)
 			continue;
-		w->wake_pending = false;
-		if (atomic_load_explicit(&w->sleeping, memory_order_relaxed))
+		if (!atomic_load_explicit(&w->sleeping, memory_order_relaxed)) {
+			w->pending = 0; /* awake: it will find them */
+			continue;
+		}
+		if (w->pending >= POOL_WAKE_BATCH || now - w->pending_since >= POOL_WAKE_MS) {
+			w->pending = 0;
 			wake(w);
+		}
 	}
 }
 
@@ -211,8 +248,6 @@ void pool_free(struct pool *p)
 	for (unsigned i = 0; i < p->n; i++) {
 		struct worker *w = &p->w[i];
 		free(w->buf);
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
 		job_scratch_free(&w->scratch);
 		jbuf_free(&w->line);
 	}

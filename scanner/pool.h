@@ -25,9 +25,8 @@ int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *
 	       struct writer *writer, const struct ndjson_opts *opts, pool_back_fn back,
 	       void *ctx);
 
-/* Loop thread: give j to a classifier. Sleeping workers are woken by pool_kick(), once
- * per loop turn rather than once per job (a futex call per reply cost more than the
- * classification itself). */
+/* Loop thread: give j to a classifier. Sleeping workers are woken by pool_kick() (run
+ * once per loop turn) when enough jobs wait or the oldest has waited a little. */
 void pool_dispatch(struct pool *p, struct job *j);
 void pool_kick(struct pool *p);
 
