@@ -1,4 +1,5 @@
-/* engine.c -- the loop thread: admission, batched sends, reply matching, deadlines, retries. */
+/* engine.c -- the loop thread: admission, batched sends, reply matching, deadlines, retries,
+ * TCP fallback, rate limits, resolver health and the adaptive in-flight window. */
 #include "dns/engine.h"
 
 #include <errno.h>
@@ -16,27 +17,127 @@ struct engine {
 	struct engine_ops ops;
 	struct inflight table;
 	struct udp_set udp;
+	struct tcp_pool *tcp;
 	uv_timer_t tick;
 	uv_check_t check;
 	struct engine_counters c;
-	unsigned next_resolver;
+	struct rate_bucket rate;
+	unsigned cursor; /* round-robin position over resolvers */
+	uint32_t *waitq; /* slots waiting for a rate token (ring of nslots) */
+	uint32_t wq_head, wq_len;
+	double window, ssthresh;
+	uint64_t last_cut_ms;
 	bool closing;
 };
 
-static void send_attempt(struct engine *e, uint32_t slot, uint64_t now)
+static uint64_t now_us(void)
+{
+	return uv_hrtime() / 1000;
+}
+
+static unsigned attempt_timeout(const struct engine *e, unsigned attempt)
+{
+	uint64_t t = e->cfg.timeout_ms;
+	for (unsigned i = 0; i < attempt && t < (uint64_t)e->cfg.timeout_ms * DS_BACKOFF_CAP; i++)
+		t = t * DS_BACKOFF_NUM / DS_BACKOFF_DEN;
+	uint64_t cap = (uint64_t)e->cfg.timeout_ms * DS_BACKOFF_CAP;
+	return (unsigned)(t < cap ? t : cap);
+}
+
+/* 0x20 (draft-vixie-dnsext-dns0x20): a forger must also guess the case of every letter. */
+static void randomize_case(struct engine *e, struct query *q)
+{
+	uint8_t *p = q->pkt + WIRE_HEADER_LEN;
+	uint16_t bits = 0;
+	unsigned nbits = 0;
+	for (unsigned i = 0; i < q->qname_len && p[i]; i += p[i] + 1u) {
+		for (unsigned k = 1; k <= p[i]; k++) {
+			uint8_t ch = p[i + k] | 0x20;
+			if (ch < 'a' || ch > 'z')
+				continue;
+			if (!nbits) {
+				bits = inflight_random16(&e->table);
+				nbits = 16;
+			}
+			p[i + k] = (bits & 1) ? (uint8_t)(ch & ~0x20) : ch;
+			bits >>= 1;
+			nbits--;
+		}
+	}
+}
+
+static void wait_push(struct engine *e, uint32_t slot)
+{
+	e->table.slots[slot].waiting = true;
+	e->waitq[(e->wq_head + e->wq_len++) % e->table.nslots] = slot;
+	e->c.rate_waits++;
+}
+
+static void transmit(struct engine *e, uint32_t slot, uint64_t now)
 {
 	struct query *q = &e->table.slots[slot];
 	struct resolver *r = &e->cfg.resolvers->v[q->resolver];
+	unsigned list = q->attempts;
+	uint64_t deadline = now + attempt_timeout(e, q->attempts);
+	if (e->cfg.case_randomize)
+		randomize_case(e, q);
+	q->attempts++;
+	q->sent_us = now_us();
+	r->stats.sent++;
+	e->c.sent++;
+	if (q->want_tcp && e->tcp) {
+		inflight_link_tcp(&e->table, slot, list, deadline);
+		int conn = tcp_send(e->tcp, q->resolver, slot, q->id, q->pkt, q->pkt_len);
+		/* No connection to be had now: the deadline turns it into a retry. */
+		q->sock = conn >= 0 ? (uint16_t)conn : UINT16_MAX;
+		e->c.sent_tcp++;
+		return;
+	}
 	unsigned sock = udp_pick(&e->udp, r->addr.ss_family, inflight_random16(&e->table));
 	/* engine_new keeps the average socket under a quarter full, so another random socket
 	 * soon has room. */
-	while (inflight_link(&e->table, slot, (uint16_t)sock, now + e->cfg.timeout_ms) < 0)
+	while (inflight_link_list(&e->table, slot, (uint16_t)sock, list, deadline) < 0)
 		sock = udp_pick_other(&e->udp, r->addr.ss_family, inflight_random16(&e->table));
-	q->attempts++;
-	r->stats.sent++;
-	e->c.sent++;
 	udp_queue(&e->udp, sock, q->pkt, q->pkt_len, (const struct sockaddr *)&r->addr,
 		  r->addrlen);
+}
+
+/* Send the next attempt to a resolver that is healthy and has a rate token, or queue it. */
+static void start_attempt(struct engine *e, uint32_t slot, uint64_t now)
+{
+	struct query *q = &e->table.slots[slot];
+	int avoid = q->attempts ? (int)q->resolver : -1;
+	if (e->wq_len || !rate_take(&e->rate, now)) {
+		wait_push(e, slot); /* keep the order: nobody overtakes the queue */
+		return;
+	}
+	int r = resolvers_pick(e->cfg.resolvers, avoid, &e->cursor, now);
+	if (r < 0) {
+		wait_push(e, slot);
+		return;
+	}
+	q->resolver = (uint16_t)r;
+	transmit(e, slot, now);
+}
+
+static void drain_waiting(struct engine *e, uint64_t now)
+{
+	while (e->wq_len) {
+		uint32_t slot = e->waitq[e->wq_head];
+		struct query *q = &e->table.slots[slot];
+		if (rate_available(&e->rate, now) < 1)
+			return;
+		int r = resolvers_pick(e->cfg.resolvers, q->attempts ? (int)q->resolver : -1,
+				       &e->cursor, now);
+		if (r < 0)
+			return;
+		rate_take(&e->rate, now);
+		e->wq_head = (e->wq_head + 1) % e->table.nslots;
+		e->wq_len--;
+		q->waiting = false;
+		q->resolver = (uint16_t)r;
+		transmit(e, slot, now);
+	}
 }
 
 static void finish(struct engine *e, uint32_t slot, enum engine_status st, const uint8_t *pkt,
@@ -55,16 +156,96 @@ static void finish(struct engine *e, uint32_t slot, enum engine_status st, const
 	e->ops.done(e->ops.ctx, &res);
 }
 
-/* Another attempt on the next resolver, or the end of the lookup. */
+/* Another attempt on another resolver, or false when attempts or the budget ran out. */
 static bool retry(struct engine *e, uint32_t slot, uint64_t now)
 {
 	struct query *q = &e->table.slots[slot];
 	if (q->attempts > e->cfg.retries)
 		return false;
-	q->resolver = (uint16_t)((q->resolver + 1u) % e->cfg.resolvers->n);
+	if (q->give_up_ms && now >= q->give_up_ms) {
+		e->c.gave_up_budget++;
+		return false;
+	}
 	e->c.retried++;
-	send_attempt(e, slot, now);
+	start_attempt(e, slot, now);
 	return true;
+}
+
+static void window_grow(struct engine *e)
+{
+	if (!e->cfg.adaptive || e->window >= e->cfg.concurrency)
+		return;
+	e->window += e->window < e->ssthresh ? 1.0 : 1.0 / e->window;
+}
+
+/* Multiplicative decrease, at most once per timeout period (one loss event). */
+static void window_cut(struct engine *e, uint64_t now)
+{
+	if (!e->cfg.adaptive || now - e->last_cut_ms < e->cfg.timeout_ms)
+		return;
+	e->window /= 2;
+	if (e->window < DS_WINDOW_MIN)
+		e->window = DS_WINDOW_MIN;
+	e->ssthresh = e->window;
+	e->last_cut_ms = now;
+	e->c.window_cuts++;
+}
+
+/* A reply that matched its query: final, a retry, or a switch to TCP. */
+static void accept_reply(struct engine *e, uint32_t slot, const uint8_t *pkt, size_t len)
+{
+	struct query *q = &e->table.slots[slot];
+	struct resolver *r = &e->cfg.resolvers->v[q->resolver];
+	uint64_t now = uv_now(e->loop);
+	bool via_tcp = q->tcp;
+	inflight_unlink(&e->table, slot);
+	int rcode = wire_rcode_of(pkt);
+	e->c.answered++;
+	e->c.rcode[rcode]++;
+	r->stats.answered++;
+	window_grow(e);
+	if (rcode != WIRE_RCODE_REFUSED)
+		resolver_note_answer(r, now_us() - q->sent_us);
+	if (wire_tc(pkt) && !via_tcp) {
+		e->c.truncated++;
+		r->stats.truncated++;
+		if (e->tcp && q->attempts <= DS_RETRIES_MAX_TCP + e->cfg.retries) {
+			q->want_tcp = true;
+			transmit(e, slot, now); /* the same resolver, now over TCP */
+			return;
+		}
+	}
+	if (rcode == WIRE_RCODE_SERVFAIL || rcode == WIRE_RCODE_REFUSED) {
+		if (rcode == WIRE_RCODE_SERVFAIL) {
+			r->stats.servfail++;
+		} else {
+			r->stats.refused++;
+			resolver_note_failure(r, now);
+		}
+		if (retry(e, slot, now))
+			return;
+	} else if (rcode != WIRE_RCODE_NOERROR && rcode != WIRE_RCODE_NXDOMAIN) {
+		r->stats.other_rcode++;
+	}
+	finish(e, slot, ENGINE_REPLY, pkt, len);
+}
+
+/* Question check; with 0x20 the case must be the one we sent. */
+static bool question_ok(struct engine *e, struct query *q, const uint8_t *pkt, size_t len)
+{
+	const uint8_t *qn = q->pkt + WIRE_HEADER_LEN;
+	int m = wire_question_match(pkt, len, qn, q->qname_len, q->qtype, e->cfg.case_randomize);
+	if (m > 0)
+		return true;
+	if (m < 0)
+		e->c.drop_malformed++;
+	else if (e->cfg.case_randomize &&
+		 wire_question_match(pkt, len, qn, q->qname_len, q->qtype, false) > 0)
+		e->c.drop_wrong_case++;
+	else
+		e->c.drop_wrong_question++;
+	e->cfg.resolvers->v[q->resolver].stats.mismatched++;
+	return false;
 }
 
 static void on_datagram(void *ctx, unsigned sock, const uint8_t *pkt, size_t len,
@@ -81,39 +262,48 @@ static void on_datagram(void *ctx, unsigned sock, const uint8_t *pkt, size_t len
 		return;
 	}
 	struct query *q = &e->table.slots[slot];
-	struct resolver *r = &e->cfg.resolvers->v[q->resolver];
-	if (!resolver_addr_equal(r, from)) {
+	if (!resolver_addr_equal(&e->cfg.resolvers->v[q->resolver], from)) {
 		e->c.drop_wrong_source++;
 		return;
 	}
-	int m = wire_question_match(pkt, len, q->pkt + WIRE_HEADER_LEN, q->qname_len, q->qtype,
-				    false);
-	if (m <= 0) {
-		if (m < 0)
-			e->c.drop_malformed++;
-		else
-			e->c.drop_wrong_question++;
-		r->stats.mismatched++;
+	if (question_ok(e, q, pkt, len))
+		accept_reply(e, slot, pkt, len);
+}
+
+static void on_tcp_reply(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len)
+{
+	struct engine *e = ctx;
+	struct query *q = &e->table.slots[slot];
+	if (!q->linked || !q->tcp || wire_id(pkt) != q->id) {
+		e->c.drop_unknown_id++;
 		return;
 	}
+	if (question_ok(e, q, pkt, len))
+		accept_reply(e, slot, pkt, len);
+}
+
+/* A timeout, or a TCP connection that died under the query. */
+static void attempt_failed(struct engine *e, uint32_t slot, uint64_t now)
+{
+	struct query *q = &e->table.slots[slot];
+	struct resolver *r = &e->cfg.resolvers->v[q->resolver];
 	inflight_unlink(&e->table, slot);
-	int rcode = wire_rcode_of(pkt);
-	e->c.answered++;
-	e->c.rcode[rcode]++;
-	r->stats.answered++;
-	if (wire_tc(pkt))
-		e->c.truncated++;
-	if (rcode == WIRE_RCODE_SERVFAIL || rcode == WIRE_RCODE_REFUSED) {
-		if (rcode == WIRE_RCODE_SERVFAIL)
-			r->stats.servfail++;
-		else
-			r->stats.refused++;
-		if (retry(e, slot, uv_now(e->loop)))
-			return;
-	} else if (rcode != WIRE_RCODE_NOERROR && rcode != WIRE_RCODE_NXDOMAIN) {
-		r->stats.other_rcode++;
+	r->stats.timeouts++;
+	resolver_note_failure(r, now);
+	window_cut(e, now);
+	if (!retry(e, slot, now)) {
+		e->c.timeouts++;
+		finish(e, slot, ENGINE_TIMEOUT, NULL, 0);
 	}
-	finish(e, slot, ENGINE_REPLY, pkt, len);
+}
+
+static void on_tcp_lost(void *ctx, uint32_t slot)
+{
+	struct engine *e = ctx;
+	struct query *q = &e->table.slots[slot];
+	if (e->closing || !q->linked || !q->tcp)
+		return;
+	attempt_failed(e, slot, uv_now(e->loop));
 }
 
 static void admit_and_send(struct engine *e)
@@ -137,13 +327,14 @@ static void on_tick(uv_timer_t *t)
 	uint32_t slot;
 	while ((slot = inflight_expired(&e->table, now)) != INFLIGHT_NONE) {
 		struct query *q = &e->table.slots[slot];
-		inflight_unlink(&e->table, slot);
-		e->cfg.resolvers->v[q->resolver].stats.timeouts++;
-		if (!retry(e, slot, now)) {
-			e->c.timeouts++;
-			finish(e, slot, ENGINE_TIMEOUT, NULL, 0);
-		}
+		if (q->tcp && e->tcp)
+			tcp_forget(e->tcp, q->sock == UINT16_MAX ? -1 : q->sock, slot);
+		attempt_failed(e, slot, now);
 	}
+	drain_waiting(e, now);
+	if (e->tcp)
+		tcp_pool_tick(e->tcp, now);
+	e->c.window = (unsigned)e->window;
 	admit_and_send(e);
 }
 
@@ -152,23 +343,10 @@ static void on_check(uv_check_t *c)
 	admit_and_send(c->data);
 }
 
-int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config *cfg,
-	       const struct engine_ops *ops, char *err, size_t errlen)
+static int check_config(const struct engine_config *cfg, char *err, size_t errlen)
 {
-	struct engine *e = calloc(1, sizeof(*e));
-	if (!e)
-		return -ENOMEM;
-	e->loop = loop;
-	e->cfg = *cfg;
-	e->ops = *ops;
-	bool v4 = false, v6 = false;
-	for (size_t i = 0; i < cfg->resolvers->n; i++) {
-		v4 |= cfg->resolvers->v[i].addr.ss_family == AF_INET;
-		v6 |= cfg->resolvers->v[i].addr.ss_family == AF_INET6;
-	}
 	if (cfg->resolvers->n == 0 || cfg->sockets == 0) {
 		snprintf(err, errlen, "no resolver or no socket to query with");
-		free(e);
 		return -EINVAL;
 	}
 	/* Query ids are 16 bits per socket: keep every socket at most a quarter full so that
@@ -180,21 +358,52 @@ int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config 
 			 cfg->concurrency,
 			 (cfg->concurrency + DS_LOOKUPS_PER_SOCKET - 1) / DS_LOOKUPS_PER_SOCKET,
 			 DS_LOOKUPS_PER_SOCKET);
-		free(e);
 		return -EINVAL;
 	}
-	int rc = inflight_init(&e->table, cfg->concurrency, cfg->sockets * (v4 + v6));
-	if (rc < 0) {
-		snprintf(err, errlen, "in-flight table for %u queries: %s", cfg->concurrency,
-			 strerror(-rc));
-		free(e);
+	return 0;
+}
+
+int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config *cfg,
+	       const struct engine_ops *ops, char *err, size_t errlen)
+{
+	int rc = check_config(cfg, err, errlen);
+	if (rc < 0)
 		return rc;
+	struct engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->loop = loop;
+	e->cfg = *cfg;
+	e->ops = *ops;
+	bool v4 = false, v6 = false;
+	for (size_t i = 0; i < cfg->resolvers->n; i++) {
+		v4 |= cfg->resolvers->v[i].addr.ss_family == AF_INET;
+		v6 |= cfg->resolvers->v[i].addr.ss_family == AF_INET6;
 	}
+	rc = inflight_init(&e->table, cfg->concurrency, cfg->sockets * (v4 + v6));
+	e->waitq = malloc(cfg->concurrency * sizeof(*e->waitq));
+	if (rc < 0 || !e->waitq) {
+		snprintf(err, errlen, "in-flight table for %u queries: out of memory",
+			 cfg->concurrency);
+		inflight_free(&e->table);
+		free(e->waitq);
+		free(e);
+		return -ENOMEM;
+	}
+	rate_init(&e->rate, cfg->rate_qps);
+	e->window = cfg->adaptive ? cfg->concurrency : cfg->concurrency;
+	e->ssthresh = cfg->concurrency;
+	e->c.window = cfg->concurrency;
 	/* From here on handles may be open: on failure the caller closes and frees *out. */
 	*out = e;
 	rc = udp_set_open(&e->udp, loop, cfg->sockets, v4, v6, on_datagram, e, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (cfg->tcp && tcp_pool_new(&e->tcp, loop, cfg->resolvers, on_tcp_reply, on_tcp_lost,
+				     e) < 0) {
+		snprintf(err, errlen, "out of memory for TCP connections");
+		return -ENOMEM;
+	}
 	uv_timer_init(loop, &e->tick);
 	e->tick.data = e;
 	uv_timer_start(&e->tick, on_tick, DS_TICK_MS, DS_TICK_MS);
@@ -205,7 +414,7 @@ int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config 
 }
 
 int engine_query(struct engine *e, uint32_t token, const uint8_t *qname, size_t qname_len,
-		 uint16_t qtype)
+		 uint16_t qtype, uint64_t give_up_ms)
 {
 	uint32_t slot = inflight_alloc(&e->table);
 	if (slot == INFLIGHT_NONE)
@@ -220,10 +429,18 @@ int engine_query(struct engine *e, uint32_t token, const uint8_t *qname, size_t 
 	q->qname_len = (uint16_t)qname_len;
 	q->qtype = qtype;
 	q->token = token;
-	q->resolver = (uint16_t)(e->next_resolver++ % e->cfg.resolvers->n);
+	q->give_up_ms = give_up_ms;
+	q->want_tcp = false;
+	q->waiting = false;
+	q->tcp = false;
 	e->c.lookups++;
-	send_attempt(e, slot, uv_now(e->loop));
+	start_attempt(e, slot, uv_now(e->loop));
 	return 0;
+}
+
+uint64_t engine_now(const struct engine *e)
+{
+	return uv_now(e->loop);
 }
 
 unsigned engine_inflight(const struct engine *e)
@@ -233,7 +450,14 @@ unsigned engine_inflight(const struct engine *e)
 
 unsigned engine_room(const struct engine *e)
 {
-	return e->table.nfree;
+	unsigned room = e->table.nfree;
+	unsigned used = inflight_used(&e->table);
+	unsigned window = (unsigned)e->window;
+	if (e->cfg.adaptive)
+		room = used >= window ? 0 : (window - used < room ? window - used : room);
+	if (e->wq_len)
+		return 0; /* queries already wait for rate tokens: admitting more only queues */
+	return room;
 }
 
 void engine_kick(struct engine *e)
@@ -249,6 +473,12 @@ const struct engine_counters *engine_counters(const struct engine *e)
 const struct udp_stats *engine_udp_stats(const struct engine *e)
 {
 	return &e->udp.stats;
+}
+
+const struct tcp_stats *engine_tcp_stats(const struct engine *e)
+{
+	static const struct tcp_stats none;
+	return e->tcp ? tcp_pool_stats(e->tcp) : &none;
 }
 
 uint64_t engine_rcvbuf_drops(const struct engine *e)
@@ -267,6 +497,8 @@ void engine_close(struct engine *e)
 		return;
 	e->closing = true;
 	udp_set_close(&e->udp);
+	if (e->tcp)
+		tcp_pool_close(e->tcp);
 	if (e->tick.data)
 		uv_close((uv_handle_t *)&e->tick, NULL);
 	if (e->check.data)
@@ -278,6 +510,8 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	udp_set_free(&e->udp);
+	tcp_pool_free(e->tcp);
 	inflight_free(&e->table);
+	free(e->waitq);
 	free(e);
 }

@@ -3,8 +3,9 @@
  * libuv loop it does not own. It asks the caller for work through ops->admit() whenever it
  * has free slots, sends batched queries, matches replies (source address and port, id,
  * question name/type/class; anything else is counted and dropped), retries timeouts,
- * SERVFAIL and REFUSED on the next resolver, and reports each lookup's end exactly once
- * through ops->done(). NXDOMAIN and NOERROR are final. It knows nothing of DMARC.
+ * SERVFAIL and REFUSED on another resolver with backed-off timeouts, retries truncated
+ * answers over TCP, honours rate limits and resolver health, and reports each lookup's end
+ * exactly once through ops->done(). NXDOMAIN and NOERROR are final. Knows nothing of DMARC.
  * Every function runs on the loop thread. */
 #ifndef DS_ENGINE_H
 #define DS_ENGINE_H
@@ -15,6 +16,8 @@
 #include <uv.h>
 
 #include "dns/resolvers.h"
+#include "dns/tcp.h"
+#include "dns/udp.h"
 
 enum engine_status {
 	ENGINE_REPLY = 0, /* pkt holds the final reply (any rcode) */
@@ -40,19 +43,27 @@ struct engine_ops {
 };
 
 struct engine_config {
-	struct resolver_list *resolvers; /* stats are updated in place */
+	struct resolver_list *resolvers; /* stats, health and rate buckets updated in place */
 	unsigned sockets;                /* per address family */
 	unsigned concurrency;            /* lookups in flight at most */
-	unsigned timeout_ms;             /* per attempt */
+	unsigned timeout_ms;             /* first attempt; later ones back off (dns/limits.h) */
 	unsigned retries;                /* further attempts after the first */
+	double rate_qps;                 /* all queries together; 0 = unlimited */
+	bool tcp;                        /* retry truncated answers over TCP */
+	bool case_randomize;             /* 0x20: random letter case, checked on the reply */
+	bool adaptive;                   /* shrink the in-flight window when timeouts rise */
 };
 
 struct engine_counters {
-	uint64_t lookups, sent, answered, retried, timeouts;
+	uint64_t lookups, sent, sent_tcp, answered, retried, timeouts, gave_up_budget;
 	uint64_t rcode[16];
-	uint64_t truncated;
+	uint64_t truncated; /* TC=1 answers (retried over TCP when enabled) */
 	/* replies dropped, per reason */
-	uint64_t drop_unknown_id, drop_wrong_source, drop_wrong_question, drop_malformed;
+	uint64_t drop_unknown_id, drop_wrong_source, drop_wrong_question, drop_wrong_case,
+		drop_malformed;
+	uint64_t rate_waits;  /* sends that waited for a rate token */
+	uint64_t window_cuts; /* times the in-flight window was halved */
+	unsigned window;      /* current in-flight window */
 };
 
 struct engine;
@@ -61,10 +72,14 @@ struct engine;
 int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config *cfg,
 	       const struct engine_ops *ops, char *err, size_t errlen);
 
-/* Start a lookup of (qname in wire form, qtype, IN). Returns 0, or -EBUSY when every slot is
- * in use, -EINVAL for a bad name. */
+/* Start a lookup of (qname in wire form, qtype, IN). No retry starts after give_up_ms (loop
+ * time, uv_now; 0 = no limit). Returns 0, or -EBUSY when every slot is in use, -EINVAL for
+ * a bad name. */
 int engine_query(struct engine *e, uint32_t token, const uint8_t *qname, size_t qname_len,
-		 uint16_t qtype);
+		 uint16_t qtype, uint64_t give_up_ms);
+
+/* Loop time now (ms), for computing give_up_ms. */
+uint64_t engine_now(const struct engine *e);
 
 /* Lookups in flight now, and the free slots. */
 unsigned engine_inflight(const struct engine *e);
@@ -75,6 +90,7 @@ void engine_kick(struct engine *e);
 
 const struct engine_counters *engine_counters(const struct engine *e);
 const struct udp_stats *engine_udp_stats(const struct engine *e);
+const struct tcp_stats *engine_tcp_stats(const struct engine *e);
 uint64_t engine_rcvbuf_drops(const struct engine *e);
 int engine_rcvbuf_bytes(const struct engine *e);
 

@@ -26,7 +26,8 @@ int inflight_init(struct inflight *t, uint32_t nslots, unsigned nsocks)
 	for (uint32_t i = 0; i < nslots; i++)
 		t->free_stack[i] = nslots - 1 - i;
 	t->nfree = nslots;
-	t->head = t->tail = INFLIGHT_NONE;
+	for (unsigned i = 0; i < DS_DEADLINE_LISTS; i++)
+		t->lists[i].head = t->lists[i].tail = INFLIGHT_NONE;
 	return 0;
 }
 
@@ -74,7 +75,32 @@ uint16_t inflight_random16(struct inflight *t)
 	return t->rnd[--t->nrnd];
 }
 
-int inflight_link(struct inflight *t, uint32_t slot, uint16_t sock, uint64_t deadline_ms)
+static void set_id(struct query *q, uint16_t id)
+{
+	q->id = id;
+	q->pkt[0] = (uint8_t)(id >> 8);
+	q->pkt[1] = (uint8_t)id;
+}
+
+static void list_append(struct inflight *t, uint32_t slot, unsigned list, uint64_t deadline_ms)
+{
+	struct query *q = &t->slots[slot];
+	if (list >= DS_DEADLINE_LISTS)
+		list = DS_DEADLINE_LISTS - 1;
+	q->list = (uint8_t)list;
+	q->deadline_ms = deadline_ms;
+	q->next = INFLIGHT_NONE;
+	q->prev = t->lists[list].tail;
+	if (q->prev != INFLIGHT_NONE)
+		t->slots[q->prev].next = slot;
+	else
+		t->lists[list].head = slot;
+	t->lists[list].tail = slot;
+	q->linked = true;
+}
+
+int inflight_link_list(struct inflight *t, uint32_t slot, uint16_t sock, unsigned list,
+		       uint64_t deadline_ms)
 {
 	struct query *q = &t->slots[slot];
 	uint16_t id;
@@ -87,20 +113,24 @@ int inflight_link(struct inflight *t, uint32_t slot, uint16_t sock, uint64_t dea
 		id = inflight_random16(t);
 	} while (t->index[(uint32_t)sock << 16 | id] != 0);
 	t->index[(uint32_t)sock << 16 | id] = slot + 1;
-	q->id = id;
+	set_id(q, id);
 	q->sock = sock;
-	q->pkt[0] = (uint8_t)(id >> 8);
-	q->pkt[1] = (uint8_t)id;
-	q->deadline_ms = deadline_ms;
-	q->next = INFLIGHT_NONE;
-	q->prev = t->tail;
-	if (t->tail != INFLIGHT_NONE)
-		t->slots[t->tail].next = slot;
-	else
-		t->head = slot;
-	t->tail = slot;
-	q->linked = true;
+	q->tcp = false;
+	list_append(t, slot, list, deadline_ms);
 	return 0;
+}
+
+int inflight_link(struct inflight *t, uint32_t slot, uint16_t sock, uint64_t deadline_ms)
+{
+	return inflight_link_list(t, slot, sock, 0, deadline_ms);
+}
+
+void inflight_link_tcp(struct inflight *t, uint32_t slot, unsigned list, uint64_t deadline_ms)
+{
+	struct query *q = &t->slots[slot];
+	set_id(q, inflight_random16(t));
+	q->tcp = true;
+	list_append(t, slot, list, deadline_ms);
 }
 
 void inflight_unlink(struct inflight *t, uint32_t slot)
@@ -108,21 +138,28 @@ void inflight_unlink(struct inflight *t, uint32_t slot)
 	struct query *q = &t->slots[slot];
 	if (!q->linked)
 		return;
-	t->index[(uint32_t)q->sock << 16 | q->id] = 0;
+	if (!q->tcp)
+		t->index[(uint32_t)q->sock << 16 | q->id] = 0;
 	if (q->prev != INFLIGHT_NONE)
 		t->slots[q->prev].next = q->next;
 	else
-		t->head = q->next;
+		t->lists[q->list].head = q->next;
 	if (q->next != INFLIGHT_NONE)
 		t->slots[q->next].prev = q->prev;
 	else
-		t->tail = q->prev;
+		t->lists[q->list].tail = q->prev;
 	q->linked = false;
 }
 
 uint32_t inflight_expired(const struct inflight *t, uint64_t now_ms)
 {
-	if (t->head == INFLIGHT_NONE || t->slots[t->head].deadline_ms > now_ms)
-		return INFLIGHT_NONE;
-	return t->head;
+	uint32_t best = INFLIGHT_NONE;
+	for (unsigned i = 0; i < DS_DEADLINE_LISTS; i++) {
+		uint32_t h = t->lists[i].head;
+		if (h == INFLIGHT_NONE || t->slots[h].deadline_ms > now_ms)
+			continue;
+		if (best == INFLIGHT_NONE || t->slots[h].deadline_ms < t->slots[best].deadline_ms)
+			best = h;
+	}
+	return best;
 }

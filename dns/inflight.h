@@ -1,8 +1,9 @@
 /* inflight.h -- the table of queries in flight.
  * Contract: a fixed array of query slots (allocated once), a (socket, 16-bit id) index for
- * matching replies in O(1), query ids drawn from the kernel CSPRNG, and a deadline list
- * kept in send order (with one timeout for all attempts that order is deadline order, so
- * expiry is a walk from the head). Loop thread only; no allocation after inflight_init. */
+ * matching UDP replies in O(1) (TCP queries are matched by their connection and skip it),
+ * query ids drawn from the kernel CSPRNG, and DS_DEADLINE_LISTS deadline lists kept in send
+ * order: every query in one list has the same timeout, so send order is deadline order and
+ * expiry looks only at list heads. Loop thread only; no allocation after inflight_init. */
 #ifndef DS_INFLIGHT_H
 #define DS_INFLIGHT_H
 
@@ -23,7 +24,13 @@ struct query {
 	uint16_t resolver;
 	uint16_t qtype;
 	uint8_t attempts; /* sends so far */
-	bool linked;      /* in the id index and the deadline list */
+	bool linked;      /* in the id index (UDP) and a deadline list */
+	bool tcp;         /* this attempt went over TCP: not in the id index */
+	uint8_t list;     /* deadline list it is in */
+	uint64_t give_up_ms; /* no retry after this time (the lookup's budget) */
+	uint64_t sent_us;    /* when the current attempt left, for round-trip times */
+	bool want_tcp;       /* the answer was truncated: later attempts use TCP */
+	bool waiting;        /* in the engine's queue for a rate token */
 	uint16_t qname_len;
 	uint16_t pkt_len;
 	uint8_t pkt[DS_QUERY_MAX]; /* the query as sent; the question name sits at offset 12 */
@@ -36,7 +43,9 @@ struct inflight {
 	uint32_t nfree;
 	uint32_t *index; /* [sock << 16 | id] -> slot + 1, 0 when unused */
 	unsigned nsocks;
-	uint32_t head, tail; /* deadline list */
+	struct {
+		uint32_t head, tail;
+	} lists[DS_DEADLINE_LISTS];
 	uint16_t rnd[2048];  /* CSPRNG output, consumed from the end */
 	unsigned nrnd;
 };
@@ -54,6 +63,12 @@ void inflight_release(struct inflight *t, uint32_t slot);
  * the deadline list with the given deadline. The slot's id and sock are set. Returns 0, or
  * -EBUSY when INFLIGHT_ID_TRIES random ids were all taken (the socket is nearly full). */
 int inflight_link(struct inflight *t, uint32_t slot, uint16_t sock, uint64_t deadline_ms);
+/* The same, into deadline list `list` (one list per timeout value). */
+int inflight_link_list(struct inflight *t, uint32_t slot, uint16_t sock, unsigned list,
+		       uint64_t deadline_ms);
+/* A TCP attempt: a fresh random id written into the packet and a deadline, no index entry
+ * (the connection matches its replies). */
+void inflight_link_tcp(struct inflight *t, uint32_t slot, unsigned list, uint64_t deadline_ms);
 /* Remove from the index and the deadline list (reply received or expired). */
 void inflight_unlink(struct inflight *t, uint32_t slot);
 
@@ -64,7 +79,8 @@ static inline uint32_t inflight_find(const struct inflight *t, uint16_t sock, ui
 	return v ? v - 1 : INFLIGHT_NONE;
 }
 
-/* Head of the deadline list if it has expired at now_ms, else INFLIGHT_NONE. */
+/* A query whose deadline has passed at now_ms (the earliest of the list heads), else
+ * INFLIGHT_NONE. */
 uint32_t inflight_expired(const struct inflight *t, uint64_t now_ms);
 
 static inline uint32_t inflight_used(const struct inflight *t)

@@ -24,12 +24,22 @@
 #define DS_CONCURRENCY_MAX     1000000
 #define DS_TIMEOUT_MS_DEFAULT  2000
 #define DS_RETRIES_DEFAULT     3
+#define DS_RETRIES_MAX_TCP     2 /* extra attempts a TC=1 answer may add (the TCP retry) */
+#define DS_DEADLINE_LISTS      8 /* one per attempt number; later attempts share the last */
+#define DS_BACKOFF_NUM         3 /* attempt k waits timeout * (3/2)^(k-1)... */
+#define DS_BACKOFF_DEN         2
+#define DS_BACKOFF_CAP         4 /* ...but at most 4 * timeout */
 #define DS_RESOLVERS_MAX       1024
+#define DS_RESOLVER_RATE_DEFAULT 1000 /* q/s per resolver off loopback, unless told */
 #define DS_SEND_BATCH          64 /* datagrams per sendmmsg */
 #define DS_RECV_BATCH          20 /* datagrams per recvmmsg (libuv's chunk count) */
+#define DS_WINDOW_MIN          256 /* the adaptive in-flight window never drops below */
 #define DS_ADMIT_BURST         256 /* new lookups started per loop turn at most */
 #define DS_TICK_MS             10 /* deadline sweep period */
 #define DS_SOCKBUF_BYTES       (8 * 1024 * 1024)
+#define DS_TCP_CONNS           4 /* TCP connections per resolver at most */
+#define DS_TCP_PIPELINE        64 /* queries waiting on one TCP connection at most */
+#define DS_TCP_IDLE_MS         5000
 
 /* Classifier pool and writer */
 #define DS_THREADS_MAX     64

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,4 +213,140 @@ int resolver_addr_equal(const struct resolver *r, const struct sockaddr *addr)
 	const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)&r->addr;
 	return a->sin6_port == b->sin6_port &&
 	       memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
+}
+
+void rate_init(struct rate_bucket *b, double rate)
+{
+	b->rate = rate;
+	/* A tenth of a second of burst: smooth at the scale a resolver's rate limiter sees. */
+	b->burst = rate > 10 ? rate / 10 : 1;
+	b->tokens = b->burst;
+	b->last_ms = 0;
+}
+
+static void rate_refill(struct rate_bucket *b, uint64_t now_ms)
+{
+	if (now_ms > b->last_ms) {
+		b->tokens += b->rate * (double)(now_ms - b->last_ms) / 1000.0;
+		if (b->tokens > b->burst)
+			b->tokens = b->burst;
+		b->last_ms = now_ms;
+	}
+}
+
+bool rate_take(struct rate_bucket *b, uint64_t now_ms)
+{
+	if (b->rate <= 0)
+		return true;
+	rate_refill(b, now_ms);
+	if (b->tokens < 1)
+		return false;
+	b->tokens -= 1;
+	return true;
+}
+
+double rate_available(struct rate_bucket *b, uint64_t now_ms)
+{
+	if (b->rate <= 0)
+		return 1e18;
+	rate_refill(b, now_ms);
+	return b->tokens;
+}
+
+bool resolver_is_loopback(const struct resolver *r)
+{
+	if (r->addr.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&r->addr;
+		return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+	}
+	const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&r->addr;
+	return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+}
+
+void resolvers_set_rate(struct resolver_list *l, double rate_qps, bool loopback_too)
+{
+	for (size_t i = 0; i < l->n; i++)
+		rate_init(&l->v[i].rate,
+			  loopback_too || !resolver_is_loopback(&l->v[i]) ? rate_qps : 0);
+}
+
+bool resolver_benched(const struct resolver *r, uint64_t now_ms)
+{
+	return r->benched_until_ms > now_ms;
+}
+
+int resolvers_pick(struct resolver_list *l, int avoid, unsigned *cursor, uint64_t now_ms)
+{
+	size_t n = l->n;
+	int soonest = -1;
+	bool tokens_short = false;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < n; k++) {
+			unsigned i = (unsigned)((*cursor + k) % n);
+			struct resolver *r = &l->v[i];
+			if (n > 1 && (int)i == avoid && pass == 0)
+				continue;
+			if (resolver_benched(r, now_ms)) {
+				if (soonest < 0 ||
+				    r->benched_until_ms < l->v[soonest].benched_until_ms)
+					soonest = (int)i;
+				continue;
+			}
+			if (!rate_take(&r->rate, now_ms)) {
+				tokens_short = true;
+				continue;
+			}
+			*cursor = i + 1;
+			return (int)i;
+		}
+	}
+	if (tokens_short || soonest < 0)
+		return -1;
+	/* Everything is benched: never stall the scan; ask the one back soonest. */
+	if (!rate_take(&l->v[soonest].rate, now_ms))
+		return -1;
+	return soonest;
+}
+
+void resolver_note_answer(struct resolver *r, uint64_t rtt_us)
+{
+	r->fail_ewma -= r->fail_ewma / 32;
+	r->outcomes++;
+	double b = rtt_us ? 4 * log2((double)rtt_us) : 0;
+	unsigned bucket = b < 0 ? 0 : b >= DS_RTT_BUCKETS ? DS_RTT_BUCKETS - 1 : (unsigned)b;
+	r->rtt_hist[bucket]++;
+}
+
+void resolver_note_failure(struct resolver *r, uint64_t now_ms)
+{
+	r->fail_ewma += (1 - r->fail_ewma) / 32;
+	r->outcomes++;
+	if (r->outcomes < 32 || r->fail_ewma < 0.5)
+		return;
+	unsigned shift = r->bench_count < 5 ? r->bench_count : 5;
+	uint64_t ms = 2000u << shift;
+	r->benched_until_ms = now_ms + (ms > 60000 ? 60000 : ms);
+	r->bench_count++;
+	r->benchings++;
+	/* Back from the bench half-trusted: a few more failures bench it again, longer. */
+	r->fail_ewma = 0.4;
+	r->outcomes = 24;
+}
+
+double resolver_rtt_ms(const struct resolver *r, double percentile)
+{
+	uint64_t total = 0, seen = 0;
+	for (unsigned i = 0; i < DS_RTT_BUCKETS; i++)
+		total += r->rtt_hist[i];
+	if (!total)
+		return 0;
+	uint64_t want = (uint64_t)ceil(percentile * (double)total);
+	if (want == 0)
+		want = 1;
+	for (unsigned i = 0; i < DS_RTT_BUCKETS; i++) {
+		seen += r->rtt_hist[i];
+		if (seen >= want) /* the bucket's geometric middle */
+			return exp2(((double)i + 0.5) / 4) / 1000.0;
+	}
+	return 0;
 }

@@ -10,6 +10,16 @@
 #include "dns/wire.h"
 #include "output/json.h"
 
+/* Milliseconds with microsecond precision, written as a JSON number. */
+static void jw_raw_double(struct jw *w, const char *key, double v)
+{
+	jw_uint(w, key, 0);
+	char num[32];
+	int n = snprintf(num, sizeof(num), "%.3f", v);
+	w->b->len -= 1; /* replace the placeholder 0 */
+	jbuf_raw(w->b, num, (size_t)n);
+}
+
 static void write_time(struct jw *w, const char *key, double unix_s)
 {
 	char buf[40];
@@ -58,6 +68,11 @@ static void write_counters(struct jw *w, const struct meta_run *m)
 	jw_uint(w, "retried", c->retried);
 	jw_uint(w, "timeouts", c->timeouts);
 	jw_uint(w, "truncated", c->truncated);
+	jw_uint(w, "sent_tcp", c->sent_tcp);
+	jw_uint(w, "gave_up_budget", c->gave_up_budget);
+	jw_uint(w, "rate_waits", c->rate_waits);
+	jw_uint(w, "window_cuts", c->window_cuts);
+	jw_uint(w, "window", c->window);
 	jw_obj_open(w, "rcodes");
 	for (int i = 0; i < 16; i++)
 		if (c->rcode[i])
@@ -67,6 +82,7 @@ static void write_counters(struct jw *w, const struct meta_run *m)
 	jw_uint(w, "unknown_id", c->drop_unknown_id);
 	jw_uint(w, "wrong_source", c->drop_wrong_source);
 	jw_uint(w, "wrong_question", c->drop_wrong_question);
+	jw_uint(w, "wrong_case", c->drop_wrong_case);
 	jw_uint(w, "malformed", c->drop_malformed);
 	jw_uint(w, "rcvbuf", m->rcvbuf_drops);
 	jw_obj_close(w);
@@ -78,6 +94,14 @@ static void write_counters(struct jw *w, const struct meta_run *m)
 	jw_uint(w, "datagrams_received", m->udp->datagrams_received);
 	jw_uint(w, "recv_errors", m->udp->recv_errors);
 	jw_int(w, "rcvbuf_bytes", m->rcvbuf_bytes);
+	jw_obj_close(w);
+	jw_obj_open(w, "tcp");
+	jw_uint(w, "connects", m->tcp->connects);
+	jw_uint(w, "connect_failures", m->tcp->connect_failures);
+	jw_uint(w, "queries", m->tcp->queries);
+	jw_uint(w, "replies", m->tcp->replies);
+	jw_uint(w, "unknown_id", m->tcp->unknown_id);
+	jw_uint(w, "lost", m->tcp->lost);
 	jw_obj_close(w);
 	jw_obj_close(w);
 }
@@ -96,6 +120,13 @@ static void write_resolvers(struct jw *w, const struct resolver_list *rl)
 		jw_uint(w, "refused", s->refused);
 		jw_uint(w, "other_rcode", s->other_rcode);
 		jw_uint(w, "mismatched", s->mismatched);
+		jw_uint(w, "truncated", s->truncated);
+		jw_uint(w, "benched", rl->v[i].benchings);
+		jw_uint(w, "rate_qps", (uint64_t)rl->v[i].rate.rate);
+		jw_obj_open(w, "rtt_ms");
+		jw_raw_double(w, "p50", resolver_rtt_ms(&rl->v[i], 0.5));
+		jw_raw_double(w, "p99", resolver_rtt_ms(&rl->v[i], 0.99));
+		jw_obj_close(w);
 		jw_obj_close(w);
 	}
 	jw_arr_close(w);

@@ -17,6 +17,7 @@ struct meta_run {
 	const struct resolver_list *resolvers;
 	const struct engine_counters *counters;
 	const struct udp_stats *udp;
+	const struct tcp_stats *tcp;
 	uint64_t rcvbuf_drops;
 	int rcvbuf_bytes;
 	uint64_t lines, input_items;

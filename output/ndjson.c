@@ -53,14 +53,15 @@ void ndjson_job(struct jbuf *b, const struct job *j, const struct job_scratch *s
 	char ts[32];
 	const struct input_item *in = &j->in;
 	bool ok = in->status == INPUT_ITEM_OK;
+	bool named = ok || in->status == INPUT_ITEM_EXCLUDED;
 
 	jw_begin(&w, b);
 	jw_int(&w, "schema", NDJSON_SCHEMA);
-	jw_cstr(&w, "domain", ok ? in->domain : NULL);
+	jw_cstr(&w, "domain", named ? in->domain : NULL);
 	jw_uint(&w, "line", in->line);
 	if (o->nfiles > 1)
 		jw_cstr(&w, "file", o->files[j->file]);
-	if (in->raw_differs || !ok)
+	if (in->raw_differs || !named)
 		jw_cstr(&w, "input", in->raw);
 	if (in->rank >= 0)
 		jw_int(&w, "rank", in->rank);
@@ -68,11 +69,15 @@ void ndjson_job(struct jbuf *b, const struct job *j, const struct job_scratch *s
 		jw_cstr(&w, "sector", in->sector);
 	ndjson_timestamp(clock, ts);
 	jw_cstr(&w, "ts", ts);
-	jw_cstr(&w, "status", ok ? "OK" : "ILLEGAL_INPUT");
-	if (!ok) {
+	if (in->status == INPUT_ITEM_EXCLUDED) {
+		jw_cstr(&w, "status", "EXCLUDED");
+		jw_null(&w, "dmarc");
+	} else if (!ok) {
+		jw_cstr(&w, "status", "ILLEGAL_INPUT");
 		jw_cstr(&w, "error", in->error);
 		jw_null(&w, "dmarc");
 	} else {
+		jw_cstr(&w, "status", "OK");
 		write_dmarc(&w, &s->dmarc);
 	}
 	jw_end(&w);

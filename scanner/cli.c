@@ -40,6 +40,22 @@ void cli_usage_scan(FILE *out)
 		"      --retries N             further attempts after a timeout, SERVFAIL or\n"
 		"                              REFUSED, each on the next resolver (default %u)\n"
 		"      --sockets N             UDP sockets per address family (default %u)\n"
+		"      --deadline MS           give up retrying a domain after this long\n"
+		"                              (default 0: only --retries limits it)\n"
+		"      --rate QPS              queries per second at most, all resolvers together\n"
+		"                              (default 0: unlimited)\n"
+		"      --resolver-rate QPS     queries per second at most per resolver (0:\n"
+		"                              unlimited). Default: %u for resolvers off loopback\n"
+		"                              (do not hammer public resolvers), unlimited for\n"
+		"                              127.0.0.0/8 and ::1\n"
+		"      --no-tcp                keep truncated (TC=1) answers instead of asking\n"
+		"                              again over TCP\n"
+		"      --0x20                  randomize the letter case of query names and\n"
+		"                              drop answers that do not echo it (anti-spoofing)\n"
+		"      --no-adapt              keep -c lookups in flight even while timeouts rise\n"
+		"                              (by default the window halves on losses)\n"
+		"      --exclude FILE          domains (and their subdomains) never to query, one\n"
+		"                              per line: their lines say \"status\":\"EXCLUDED\"\n"
 		"\n"
 		"What to read\n"
 		"      --format auto|list|rank|csv   input format (default auto)\n"
@@ -65,7 +81,7 @@ void cli_usage_scan(FILE *out)
 		"Exit status: 0 done, 1 failure (input, output or network), 2 usage error,\n"
 		"130 interrupted (lines already written are complete).\n",
 		DS_CONCURRENCY_DEFAULT, DS_TIMEOUT_MS_DEFAULT, DS_RETRIES_DEFAULT,
-		DS_SOCKETS_DEFAULT);
+		DS_SOCKETS_DEFAULT, DS_RESOLVER_RATE_DEFAULT);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi, unsigned *out,
@@ -81,6 +97,15 @@ static int parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi, 
 	}
 	*out = (unsigned)v;
 	return 0;
+}
+
+static int parse_rate(const char *opt, const char *s, double *out, char *err, size_t errlen)
+{
+	unsigned v;
+	int rc = parse_uint(opt, s, 0, 100000000, &v, err, errlen);
+	if (rc == 0)
+		*out = v;
+	return rc;
 }
 
 static int parse_format(const char *s, enum input_format *f, char *err, size_t errlen)
@@ -127,7 +152,8 @@ static unsigned default_threads(void)
 }
 
 enum { OPT_TIMEOUT = 256, OPT_RETRIES, OPT_FORMAT, OPT_DOMAIN_COL, OPT_SECTOR_COL, OPT_CHECKS,
-       OPT_SOCKETS, OPT_METADATA };
+       OPT_SOCKETS, OPT_METADATA, OPT_DEADLINE, OPT_RATE, OPT_RESOLVER_RATE, OPT_NO_TCP,
+       OPT_0X20, OPT_NO_ADAPT, OPT_EXCLUDE };
 
 static const struct option scan_options[] = {
 	{"resolvers", required_argument, NULL, 'r'},
@@ -141,6 +167,13 @@ static const struct option scan_options[] = {
 	{"sector-column", required_argument, NULL, OPT_SECTOR_COL},
 	{"checks", required_argument, NULL, OPT_CHECKS},
 	{"metadata", required_argument, NULL, OPT_METADATA},
+	{"deadline", required_argument, NULL, OPT_DEADLINE},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"resolver-rate", required_argument, NULL, OPT_RESOLVER_RATE},
+	{"no-tcp", no_argument, NULL, OPT_NO_TCP},
+	{"0x20", no_argument, NULL, OPT_0X20},
+	{"no-adapt", no_argument, NULL, OPT_NO_ADAPT},
+	{"exclude", required_argument, NULL, OPT_EXCLUDE},
 	{"threads", required_argument, NULL, 'j'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -159,6 +192,24 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, char *e
 		return 0;
 	case OPT_METADATA:
 		cfg->metadata = arg;
+		return 0;
+	case OPT_DEADLINE:
+		return parse_uint("--deadline", arg, 0, 3600000, &cfg->deadline_ms, err, errlen);
+	case OPT_RATE:
+		return parse_rate("--rate", arg, &cfg->rate_qps, err, errlen);
+	case OPT_RESOLVER_RATE:
+		return parse_rate("--resolver-rate", arg, &cfg->resolver_rate, err, errlen);
+	case OPT_NO_TCP:
+		cfg->tcp = false;
+		return 0;
+	case OPT_0X20:
+		cfg->case_randomize = true;
+		return 0;
+	case OPT_NO_ADAPT:
+		cfg->adaptive = false;
+		return 0;
+	case OPT_EXCLUDE:
+		cfg->exclude = arg;
 		return 0;
 	case 'c':
 		return parse_uint("--concurrency", arg, 1, DS_CONCURRENCY_MAX, &cfg->concurrency,
@@ -200,6 +251,9 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
 	cfg->sockets = DS_SOCKETS_DEFAULT;
 	cfg->threads = default_threads();
 	cfg->checks = CHECK_DMARC;
+	cfg->resolver_rate = -1;
+	cfg->tcp = true;
+	cfg->adaptive = true;
 	cfg->resolv_conf = "/etc/resolv.conf";
 
 	optind = 1;

@@ -21,6 +21,12 @@ struct scan_config {
 	const char *output;      /* NULL or "-": stdout */
 	const char *metadata;    /* run metadata JSON; NULL: none */
 	unsigned concurrency, timeout_ms, retries, threads, sockets;
+	unsigned deadline_ms;   /* per-domain budget for retries; 0: none */
+	double rate_qps;        /* all queries; 0: unlimited */
+	double resolver_rate;   /* per resolver; < 0: the default (DS_RESOLVER_RATE_DEFAULT off
+				 * loopback, unlimited on it) */
+	bool tcp, case_randomize, adaptive;
+	const char *exclude;    /* file of domain suffixes never queried */
 	unsigned checks;
 	struct input_config input;
 	bool quiet;

@@ -23,7 +23,11 @@ struct input_config {
 	const char *sector_column; /* header name or 1-based number; NULL: none */
 };
 
-enum input_status { INPUT_ITEM_OK = 0, INPUT_ITEM_ILLEGAL };
+enum input_status {
+	INPUT_ITEM_OK = 0,
+	INPUT_ITEM_ILLEGAL,
+	INPUT_ITEM_EXCLUDED, /* set by the scan (--exclude), never by the reader */
+};
 
 struct input_item {
 	uint64_t line; /* 1-based physical line number in the (decompressed) input */

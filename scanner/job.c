@@ -54,8 +54,10 @@ void job_set_reply(struct job *j, int engine_status, const uint8_t *pkt, size_t 
 	if (engine_status != ENGINE_REPLY)
 		return;
 	uint8_t *dst = j->reply;
+	/* job_step reads reply_big whenever it is set: drop the previous lookup's. */
+	free(j->reply_big);
+	j->reply_big = NULL;
 	if (len > sizeof(j->reply)) {
-		free(j->reply_big);
 		j->reply_big = malloc(len);
 		if (!j->reply_big) {
 			j->last_status = ENGINE_TIMEOUT; /* treated as lost: better than a crash */
@@ -223,4 +225,41 @@ enum job_step job_step(struct job *j, struct job_scratch *s)
 	if (hops && ntxt == 0)
 		return JOB_STEP_QUERY;
 	return finish(d, j, WIRE_RCODE_NOERROR);
+}
+
+unsigned job_outcome(const struct job *j, const struct job_scratch *s)
+{
+	if (j->in.status == INPUT_ITEM_ILLEGAL)
+		return OUTCOME_ILLEGAL;
+	if (j->in.status == INPUT_ITEM_EXCLUDED)
+		return OUTCOME_EXCLUDED;
+	switch (s->dmarc.status) {
+	case LOOKUP_TIMEOUT:
+		return OUTCOME_TIMEOUT;
+	case LOOKUP_MALFORMED:
+		return OUTCOME_MALFORMED;
+	case LOOKUP_CNAME_LOOP:
+		return OUTCOME_CNAME_LOOP;
+	default:
+		return s->dmarc.status >= 0 && s->dmarc.status < 16 ? (unsigned)s->dmarc.status
+								    : OUTCOME_MALFORMED;
+	}
+}
+
+const char *job_outcome_name(unsigned outcome)
+{
+	switch (outcome) {
+	case OUTCOME_TIMEOUT:
+		return "TIMEOUT";
+	case OUTCOME_MALFORMED:
+		return "MALFORMED";
+	case OUTCOME_CNAME_LOOP:
+		return "CNAME_LOOP";
+	case OUTCOME_ILLEGAL:
+		return "ILLEGAL_INPUT";
+	case OUTCOME_EXCLUDED:
+		return "EXCLUDED";
+	default:
+		return wire_rcode_name((int)outcome);
+	}
 }

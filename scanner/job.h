@@ -53,6 +53,7 @@ struct job {
 	uint16_t qtype;
 	uint16_t qname_len;
 	uint32_t reply_len;
+	uint64_t give_up_ms; /* loop time after which no retry starts (--deadline) */
 	uint8_t qname[DS_NAME_MAX_WIRE]; /* the lookup to send next / in flight */
 	struct input_item in;
 	uint8_t *reply_big; /* owned: replies larger than reply[] */
@@ -75,6 +76,19 @@ void job_clear(struct job *j);
 
 void job_scratch_init(struct job_scratch *s);
 void job_scratch_free(struct job_scratch *s);
+
+/* Outcome classes counted per scan: rcodes 0..15, then these. */
+enum job_outcome {
+	OUTCOME_TIMEOUT = 16,
+	OUTCOME_MALFORMED,
+	OUTCOME_CNAME_LOOP,
+	OUTCOME_ILLEGAL,
+	OUTCOME_EXCLUDED,
+	OUTCOME_COUNT,
+};
+/* The outcome class of a finished job (after job_step returned DONE). */
+unsigned job_outcome(const struct job *j, const struct job_scratch *s);
+const char *job_outcome_name(unsigned outcome);
 
 /* "NOERROR", "TIMEOUT", ... for a lookup status. */
 const char *lookup_status_name(int status);

@@ -42,6 +42,7 @@ struct worker {
 	struct ndjson_clock clock;
 	struct writer_chunk *chunk;
 	uint64_t chunk_since_ms; /* when the chunk's first line was added */
+	uint64_t outcomes[OUTCOME_COUNT]; /* read by the loop only after the join */
 };
 
 struct pool {
@@ -80,6 +81,7 @@ static void classify(struct worker *w, struct job *j)
 	if (st == JOB_STEP_DONE) {
 		jbuf_reset(&w->line);
 		ndjson_job(&w->line, j, &w->scratch, p->opts, &w->clock);
+		w->outcomes[job_outcome(j, &w->scratch)]++;
 		if (w->chunk->len == 0)
 			w->chunk_since_ms = now_ms();
 		writer_append(p->writer, &w->chunk, w->line.p, w->line.len);
@@ -256,3 +258,11 @@ void pool_free(struct pool *p)
 	free(p);
 }
 
+
+void pool_outcomes(const struct pool *p, uint64_t out[OUTCOME_COUNT])
+{
+	memset(out, 0, OUTCOME_COUNT * sizeof(out[0]));
+	for (unsigned i = 0; i < p->n; i++)
+		for (unsigned k = 0; k < OUTCOME_COUNT; k++)
+			out[k] += p->w[i].outcomes[k];
+}

@@ -35,4 +35,7 @@ void pool_kick(struct pool *p);
 void pool_stop(struct pool *p);
 void pool_free(struct pool *p);
 
+/* Domains per outcome class, summed over workers; only after pool_stop(). */
+void pool_outcomes(const struct pool *p, uint64_t out[OUTCOME_COUNT]);
+
 #endif

@@ -18,6 +18,7 @@
 #include "output/progress.h"
 #include "output/sink.h"
 #include "output/writer.h"
+#include "scanner/exclude.h"
 #include "scanner/feed.h"
 #include "scanner/job.h"
 #include "scanner/pool.h"
@@ -31,6 +32,7 @@ struct scan {
 	struct pool *pool;
 	struct writer *writer;
 	struct ndjson_opts nd;
+	struct exclude *exclude;
 	struct job *jobs;
 	uint32_t njobs, nfree;
 	uint32_t *free_jobs;
@@ -93,8 +95,15 @@ static unsigned on_admit(void *ctx, unsigned room)
 		}
 		s->nfree--;
 		s->admitted++;
+		if (s->exclude && j->in.status == INPUT_ITEM_OK &&
+		    exclude_match(s->exclude, j->in.domain))
+			j->in.status = INPUT_ITEM_EXCLUDED;
 		if (job_start(j) == JOB_STEP_QUERY) {
-			engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype);
+			j->give_up_ms = s->cfg->deadline_ms
+					     ? engine_now(s->engine) + s->cfg->deadline_ms
+					     : 0;
+			engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype,
+				     j->give_up_ms);
 			started++;
 		} else {
 			pool_dispatch(s->pool, j);
@@ -116,7 +125,7 @@ static void on_job_back(void *ctx, struct job *j)
 	struct scan *s = ctx;
 	if (j->handoff == JOB_STEP_QUERY && !s->aborted) {
 		/* Cannot fail: the engine has a slot per job and this job holds none. */
-		engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype);
+		engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype, j->give_up_ms);
 		return;
 	}
 	job_clear(j);
@@ -230,7 +239,15 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
 		.concurrency = s->njobs,
 		.timeout_ms = cfg->timeout_ms,
 		.retries = cfg->retries,
+		.rate_qps = cfg->rate_qps,
+		.tcp = cfg->tcp,
+		.case_randomize = cfg->case_randomize,
+		.adaptive = cfg->adaptive,
 	};
+	if (cfg->resolver_rate < 0)
+		resolvers_set_rate(&s->resolvers, DS_RESOLVER_RATE_DEFAULT, false);
+	else
+		resolvers_set_rate(&s->resolvers, cfg->resolver_rate, true);
 	struct engine_ops ops = {.ctx = s, .admit = on_admit, .done = on_lookup_done};
 	rc = engine_new(&s->engine, &s->loop, &ec, &ops, err, errlen);
 	if (rc < 0)
@@ -249,26 +266,59 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
 	return 0;
 }
 
+static void print_outcomes(struct scan *s)
+{
+	uint64_t n[OUTCOME_COUNT];
+	pool_outcomes(s->pool, n);
+	fprintf(stderr, "outcomes:");
+	for (unsigned k = 0; k < OUTCOME_COUNT; k++)
+		if (n[k])
+			fprintf(stderr, " %s %" PRIu64, job_outcome_name(k), n[k]);
+	fputc('\n', stderr);
+}
+
+static void print_resolvers(struct scan *s)
+{
+	fprintf(stderr, "%-28s %10s %10s %8s %8s %8s %8s %8s %7s %7s %6s\n", "resolver", "sent",
+		"answered", "timeout", "SERVFAIL", "REFUSED", "TC->TCP", "dropped", "p50 ms",
+		"p99 ms", "bench");
+	for (size_t i = 0; i < s->resolvers.n; i++) {
+		const struct resolver *r = &s->resolvers.v[i];
+		const struct resolver_stats *st = &r->stats;
+		fprintf(stderr,
+			"%-28s %10" PRIu64 " %10" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64
+			" %8" PRIu64 " %8" PRIu64 " %7.2f %7.2f %6" PRIu64 "\n",
+			r->name, st->sent, st->answered, st->timeouts, st->servfail, st->refused,
+			st->truncated, st->mismatched, resolver_rtt_ms(r, 0.5),
+			resolver_rtt_ms(r, 0.99), r->benchings);
+	}
+}
+
 static void print_closing(struct scan *s)
 {
 	const struct engine_counters *c = engine_counters(s->engine);
 	double t = elapsed_s(s);
 	progress_clear(&s->progress);
+	uint64_t dropped = c->drop_unknown_id + c->drop_wrong_source + c->drop_wrong_question +
+			   c->drop_wrong_case + c->drop_malformed;
+	uint64_t drops = engine_rcvbuf_drops(s->engine);
+	if (!s->cfg->quiet) {
+		print_outcomes(s);
+		print_resolvers(s);
+	}
+	if (dropped || drops)
+		fprintf(stderr,
+			"replies dropped: %" PRIu64 " unknown id (late or forged), %" PRIu64
+			" wrong source, %" PRIu64 " wrong question, %" PRIu64 " wrong case, %" PRIu64
+			" malformed; %" PRIu64 " lost to our receive buffer\n",
+			c->drop_unknown_id, c->drop_wrong_source, c->drop_wrong_question,
+			c->drop_wrong_case, c->drop_malformed, drops);
+	/* The closing line comes last: scripts read it with tail -1. */
 	fprintf(stderr,
 		"done: %" PRIu64 " domains, %" PRIu64 " queries sent, %" PRIu64
 		" answered, %" PRIu64 " retried, %" PRIu64 " timed out, %.1f s, %.0f queries/s\n",
 		s->lines_done, c->sent, c->answered, c->retried, c->timeouts, t,
 		t > 0 ? (double)c->sent / t : 0.0);
-	uint64_t dropped = c->drop_unknown_id + c->drop_wrong_source + c->drop_wrong_question +
-			   c->drop_malformed;
-	uint64_t drops = engine_rcvbuf_drops(s->engine);
-	if (dropped || drops)
-		fprintf(stderr,
-			"replies dropped: %" PRIu64 " unknown id (late or forged), %" PRIu64
-			" wrong source, %" PRIu64 " wrong question, %" PRIu64
-			" malformed; %" PRIu64 " lost to our receive buffer\n",
-			c->drop_unknown_id, c->drop_wrong_source, c->drop_wrong_question,
-			c->drop_malformed, drops);
 }
 
 static int write_metadata(struct scan *s)
@@ -278,6 +328,7 @@ static int write_metadata(struct scan *s)
 		.resolvers = &s->resolvers,
 		.counters = engine_counters(s->engine),
 		.udp = engine_udp_stats(s->engine),
+		.tcp = engine_tcp_stats(s->engine),
 		.rcvbuf_drops = engine_rcvbuf_drops(s->engine),
 		.rcvbuf_bytes = engine_rcvbuf_bytes(s->engine),
 		.lines = s->lines_done,
@@ -304,6 +355,7 @@ static void teardown(struct scan *s)
 		job_clear(&s->jobs[i]);
 	free(s->jobs);
 	free(s->free_jobs);
+	exclude_free(s->exclude);
 	resolvers_free(&s->resolvers);
 }
 
@@ -335,7 +387,9 @@ int scan_run(const struct scan_config *cfg)
 	s->t0_unix = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 	progress_init(&s->progress, stderr, cfg->quiet);
 	uv_loop_init(&s->loop);
-	if (open_resolvers(s, err, sizeof(err)) < 0 || open_sink(cfg, &sink, err, sizeof(err)) < 0)
+	if (open_resolvers(s, err, sizeof(err)) < 0 ||
+	    (cfg->exclude && exclude_load(&s->exclude, cfg->exclude, err, sizeof(err)) < 0) ||
+	    open_sink(cfg, &sink, err, sizeof(err)) < 0)
 		goto out_early;
 	if (start(s, sink, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dmarcscan: %s\n", err);
@@ -347,6 +401,11 @@ int scan_run(const struct scan_config *cfg)
 		}
 		goto out_writer;
 	}
+	for (size_t i = 0; i < s->resolvers.n && !cfg->quiet; i++)
+		if (s->resolvers.v[i].rate.rate > 0)
+			fprintf(stderr,
+				"dmarcscan: resolver %s limited to %.0f queries/s (--resolver-rate)\n",
+				s->resolvers.v[i].name, s->resolvers.v[i].rate.rate);
 	if (engine_rcvbuf_bytes(s->engine) < DS_SOCKBUF_BYTES / 2)
 		fprintf(stderr,
 			"dmarcscan: warning: the kernel granted a %d-byte receive buffer (asked %d);"
@@ -380,6 +439,7 @@ out_early:
 	fprintf(stderr, "dmarcscan: %s\n", err);
 	if (sink)
 		sink_close(sink);
+	exclude_free(s->exclude);
 	resolvers_free(&s->resolvers);
 	uv_loop_close(&s->loop);
 	free(s);

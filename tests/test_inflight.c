@@ -21,7 +21,7 @@ static void assert_list(const struct inflight *t, const uint32_t *want, size_t n
 {
         size_t i = 0;
         uint32_t prev = INFLIGHT_NONE;
-        for (uint32_t s = t->head; s != INFLIGHT_NONE; s = t->slots[s].next) {
+        for (uint32_t s = t->lists[0].head; s != INFLIGHT_NONE; s = t->slots[s].next) {
                 assert_true(i < n);
                 assert_int_equal(s, want[i]);
                 assert_int_equal(t->slots[s].prev, prev);
@@ -30,8 +30,8 @@ static void assert_list(const struct inflight *t, const uint32_t *want, size_t n
                 i++;
         }
         assert_int_equal(i, n);
-        assert_int_equal(t->tail, n ? want[n - 1] : INFLIGHT_NONE);
-        for (uint32_t s = t->tail; s != INFLIGHT_NONE; s = t->slots[s].prev) {
+        assert_int_equal(t->lists[0].tail, n ? want[n - 1] : INFLIGHT_NONE);
+        for (uint32_t s = t->lists[0].tail; s != INFLIGHT_NONE; s = t->slots[s].prev) {
                 assert_true(i > 0);
                 i--;
                 assert_int_equal(s, want[i]);
@@ -50,8 +50,8 @@ static void t_init_rejects_bad_sizes(void **state)
         assert_int_equal(inflight_init(&t, 4, DS_SOCKETS_MAX + 1), -EINVAL);
         inflight_free(&t);
         assert_int_equal(inflight_init(&t, 4, DS_SOCKETS_MAX), 0);
-        assert_int_equal(t.head, INFLIGHT_NONE);
-        assert_int_equal(t.tail, INFLIGHT_NONE);
+        assert_int_equal(t.lists[0].head, INFLIGHT_NONE);
+        assert_int_equal(t.lists[0].tail, INFLIGHT_NONE);
         assert_int_equal(inflight_used(&t), 0);
         inflight_free(&t);
 }
@@ -207,7 +207,7 @@ static void t_ids_unique_per_socket(void **state)
                 assert_int_equal(inflight_find(&t, 1, t.slots[s].id), s);
         }
         /* Unlink one on socket 1 and relink: it gets a free id, and the packet carries it. */
-        uint32_t s = t.tail;
+        uint32_t s = t.lists[0].tail;
         uint16_t old = t.slots[s].id;
         inflight_unlink(&t, s);
         assert_int_equal(inflight_find(&t, 1, old), INFLIGHT_NONE);
@@ -218,8 +218,8 @@ static void t_ids_unique_per_socket(void **state)
 
         /* Unlink everything: the index is empty again. */
         uint32_t n = 0;
-        while (t.head != INFLIGHT_NONE) {
-                uint32_t h = t.head;
+        while (t.lists[0].head != INFLIGHT_NONE) {
+                uint32_t h = t.lists[0].head;
                 inflight_unlink(&t, h);
                 inflight_release(&t, h);
                 n++;
@@ -229,7 +229,7 @@ static void t_ids_unique_per_socket(void **state)
                 assert_int_equal(t.index[id], 0);
                 assert_int_equal(t.index[N + id], 0);
         }
-        assert_int_equal(t.tail, INFLIGHT_NONE);
+        assert_int_equal(t.lists[0].tail, INFLIGHT_NONE);
         assert_int_equal(inflight_used(&t), 0);
         free(seen);
         inflight_free(&t);

@@ -1,0 +1,634 @@
+/* test_ndjson.c -- unit tests for output/ndjson.c: lines for finished jobs are parsed by
+ * python3's json module and checked field by field against docs/output.md; the timestamp
+ * cache is checked across a second boundary. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#include "dns/engine.h"
+#include "dns/wire.h"
+#include "output/json.h"
+#include "output/ndjson.h"
+#include "scanner/job.h"
+
+#define PYTHON "/usr/bin/python3"
+
+/* ---- python checker ------------------------------------------------------------------- */
+
+/* argv[1]: the bytes of one line; argv[2]: python expressions, one a line, over d (the
+ * parsed object) and ts_ok(s). Prints OK or the first failing expression. */
+static const char CHECKER[] =
+    "import sys, json, re, time, datetime\n"
+    "raw = open(sys.argv[1], 'rb').read()\n"
+    "def pairs(kv):\n"
+    "    keys = [k for k, _ in kv]\n"
+    "    if len(keys) != len(set(keys)):\n"
+    "        raise ValueError('duplicate key in %r' % keys)\n"
+    "    return dict(kv)\n"
+    "def ts_ok(s):\n"
+    "    if not re.fullmatch(r'\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z', s):\n"
+    "        return False\n"
+    "    t = datetime.datetime.strptime(s, '%Y-%m-%dT%H:%M:%S.%fZ')\n"
+    "    t = t.replace(tzinfo=datetime.timezone.utc).timestamp()\n"
+    "    return abs(t - time.time()) < 5\n"
+    "if not raw.endswith(b'\\n') or raw.count(b'\\n') != 1:\n"
+    "    print('FAIL: not exactly one line ending in one newline'); sys.exit(1)\n"
+    "d = json.loads(raw.decode('utf-8'), object_pairs_hook=pairs)\n"
+    "for e in open(sys.argv[2], encoding='utf-8').read().splitlines():\n"
+    "    if not eval(e):\n"
+    "        print('FAIL: ' + e + '\\n  line: ' + raw.decode('utf-8')); sys.exit(1)\n"
+    "print('OK')\n";
+
+static char g_dir[64];
+
+static int setup(void **st)
+{
+        (void)st;
+        snprintf(g_dir, sizeof(g_dir), "/tmp/test_ndjson.XXXXXX");
+        if (!mkdtemp(g_dir))
+                return -1;
+        char path[128];
+        snprintf(path, sizeof(path), "%s/check.py", g_dir);
+        FILE *f = fopen(path, "w");
+        if (!f)
+                return -1;
+        fputs(CHECKER, f);
+        return fclose(f) == 0 ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+        (void)st;
+        char path[128];
+        static const char *const names[] = {"check.py", "line.json", "checks.txt"};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                snprintf(path, sizeof(path), "%s/%s", g_dir, names[i]);
+                unlink(path);
+        }
+        rmdir(g_dir);
+        return 0;
+}
+
+static void write_file(const char *name, const void *data, size_t n)
+{
+        char path[128];
+        snprintf(path, sizeof(path), "%s/%s", g_dir, name);
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, n, f), n);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* Run the python checks (NULL-terminated) over one line of n bytes. */
+static void py_check(const char *line, size_t n, const char *const *exprs)
+{
+        char cmd[512], out[8192];
+        size_t used = 0;
+        FILE *f;
+
+        write_file("line.json", line, n);
+        snprintf(cmd, sizeof(cmd), "%s/checks.txt", g_dir);
+        f = fopen(cmd, "w");
+        assert_non_null(f);
+        for (size_t i = 0; exprs[i]; i++)
+                fprintf(f, "%s\n", exprs[i]);
+        assert_int_equal(fclose(f), 0);
+
+        snprintf(cmd, sizeof(cmd), "%s %s/check.py %s/line.json %s/checks.txt 2>&1", PYTHON, g_dir,
+                 g_dir, g_dir);
+        f = popen(cmd, "r");
+        assert_non_null(f);
+        size_t got;
+        while (used < sizeof(out) - 1 && (got = fread(out + used, 1, sizeof(out) - 1 - used, f)))
+                used += got;
+        out[used] = 0;
+        int rc = pclose(f);
+        if (rc != 0 || strcmp(out, "OK\n") != 0)
+                fail_msg("python check failed (rc %d):\n%s", rc, out);
+}
+
+/* ---- jobs ----------------------------------------------------------------------------- */
+
+static void item_ok(struct job *j, const char *domain)
+{
+        memset(j, 0, sizeof(*j));
+        j->in.line = 7;
+        j->in.rank = -1;
+        j->in.status = INPUT_ITEM_OK;
+        snprintf(j->in.domain, sizeof(j->in.domain), "%s", domain);
+        snprintf(j->in.raw, sizeof(j->in.raw), "%s", domain);
+}
+
+static ldns_pkt *lp_reply(const char *qname, ldns_pkt_rcode rcode)
+{
+        ldns_pkt *lp = ldns_pkt_new();
+        ldns_rr *q = NULL;
+        char buf[512];
+
+        assert_non_null(lp);
+        ldns_pkt_set_id(lp, 0x4242);
+        ldns_pkt_set_qr(lp, true);
+        ldns_pkt_set_rd(lp, true);
+        ldns_pkt_set_ra(lp, true);
+        ldns_pkt_set_rcode(lp, (uint8_t)rcode);
+        snprintf(buf, sizeof(buf), "%s IN TXT", qname);
+        assert_int_equal(ldns_rr_new_question_frm_str(&q, buf, NULL, NULL), LDNS_STATUS_OK);
+        assert_true(ldns_pkt_push_rr(lp, LDNS_SECTION_QUESTION, q));
+        return lp;
+}
+
+static void lp_add(ldns_pkt *lp, const char *text)
+{
+        ldns_rr *rr = NULL;
+
+        assert_int_equal(ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL), LDNS_STATUS_OK);
+        assert_true(ldns_pkt_push_rr(lp, LDNS_SECTION_ANSWER, rr));
+}
+
+/* A TXT RR in the answer holding exactly these bytes (one character-string, n <= 255). */
+static void lp_txt_bytes(ldns_pkt *lp, const char *owner, const void *data, size_t n)
+{
+        uint8_t buf[256];
+        ldns_rr *rr = ldns_rr_new();
+        ldns_rdf *o = ldns_dname_new_frm_str(owner);
+
+        assert_non_null(rr);
+        assert_non_null(o);
+        assert_true(n <= 255);
+        ldns_rr_set_owner(rr, o);
+        ldns_rr_set_type(rr, LDNS_RR_TYPE_TXT);
+        ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+        ldns_rr_set_ttl(rr, 300);
+        buf[0] = (uint8_t)n;
+        memcpy(buf + 1, data, n);
+        assert_true(ldns_rr_push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, n + 1, buf)));
+        assert_true(ldns_pkt_push_rr(lp, LDNS_SECTION_ANSWER, rr));
+}
+
+static void lp_txt(ldns_pkt *lp, const char *owner, const char *s)
+{
+        lp_txt_bytes(lp, owner, s, strlen(s));
+}
+
+static void lp_feed(struct job *j, ldns_pkt *lp, unsigned attempts)
+{
+        uint8_t *wire = NULL;
+        size_t n = 0;
+
+        assert_int_equal(ldns_pkt2wire(&wire, lp, &n), LDNS_STATUS_OK);
+        ldns_pkt_free(lp);
+        job_set_reply(j, ENGINE_REPLY, wire, n, attempts);
+        free(wire);
+}
+
+struct fixture {
+        struct job j;
+        struct job_scratch s;
+        struct jbuf b;
+        struct ndjson_clock clock;
+        struct ndjson_opts o;
+};
+
+static struct fixture *fx_new(void)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+        assert_non_null(f);
+        job_scratch_init(&f->s);
+        jbuf_init(&f->b);
+        return f;
+}
+
+static void fx_free(struct fixture *f)
+{
+        job_clear(&f->j);
+        job_scratch_free(&f->s);
+        jbuf_free(&f->b);
+        free(f);
+}
+
+/* Write the line of f's job into a fresh buffer and check it as one line. */
+static void fx_line(struct fixture *f, const char *const *exprs)
+{
+        jbuf_reset(&f->b);
+        ndjson_job(&f->b, &f->j, &f->s, &f->o, &f->clock);
+        assert_true(f->b.len >= 2);
+        assert_int_equal(f->b.p[f->b.len - 1], '\n');
+        assert_null(memchr(f->b.p, '\n', f->b.len - 1));
+        py_check(f->b.p, f->b.len, exprs);
+}
+
+/* ---- tests ---------------------------------------------------------------------------- */
+
+static void t_ok_records(void **st)
+{
+        (void)st;
+        struct fixture *f = fx_new();
+        item_ok(&f->j, "example.com");
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
+        lp_txt(lp, "_dmarc.example.com", "v=DMARC1; p=reject; rua=mailto:d@example.com");
+        lp_txt(lp, "_dmarc.example.com", "google-site-verification=x");
+        lp_txt(lp, "_dmarc.example.com", "v=DMARC1; p=none");
+        lp_feed(&f->j, lp, 2);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+
+        static const char *const checks[] = {
+            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', 'dmarc']",
+            "d['schema'] == 1 and type(d['schema']) is int",
+            "d['domain'] == 'example.com'",
+            "d['line'] == 7 and type(d['line']) is int",
+            "ts_ok(d['ts'])",
+            "d['status'] == 'OK'",
+            "list(d['dmarc']) == ['status', 'records', 'location', 'discovery', 'other_txt', "
+            "'attempts']",
+            "d['dmarc']['status'] == 'NOERROR'",
+            "d['dmarc']['records'] == ['v=DMARC1; p=reject; rua=mailto:d@example.com', "
+            "'v=DMARC1; p=none']",
+            "d['dmarc']['location'] == '_dmarc.example.com'",
+            "d['dmarc']['discovery'] == 'exact'",
+            "d['dmarc']['other_txt'] == 1",
+            "d['dmarc']['attempts'] == 2",
+            NULL,
+        };
+        fx_line(f, checks);
+
+        /* ndjson_job appends: a second line goes after the first, which stays intact */
+        size_t first = f->b.len;
+        char *copy = malloc(first);
+        assert_non_null(copy);
+        memcpy(copy, f->b.p, first);
+        ndjson_job(&f->b, &f->j, &f->s, &f->o, &f->clock);
+        assert_true(f->b.len > first);
+        assert_memory_equal(f->b.p, copy, first);
+        assert_int_equal(f->b.p[f->b.len - 1], '\n');
+        assert_null(memchr(f->b.p + first, '\n', f->b.len - first - 1));
+        free(copy);
+        fx_free(f);
+}
+
+static void t_illegal(void **st)
+{
+        (void)st;
+        struct fixture *f = fx_new();
+        memset(&f->j, 0, sizeof(f->j));
+        f->j.in.line = 3;
+        f->j.in.rank = -1;
+        f->j.in.status = INPUT_ITEM_ILLEGAL;
+        snprintf(f->j.in.raw, sizeof(f->j.in.raw), "bad..name");
+        snprintf(f->j.in.error, sizeof(f->j.in.error), "empty label");
+        assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        static const char *const checks[] = {
+            "list(d) == ['schema', 'domain', 'line', 'input', 'ts', 'status', 'error', "
+            "'dmarc']",
+            "d['schema'] == 1",
+            "d['domain'] is None",
+            "d['line'] == 3",
+            "d['input'] == 'bad..name'",
+            "ts_ok(d['ts'])",
+            "d['status'] == 'ILLEGAL_INPUT'",
+            "d['error'] == 'empty label'",
+            "d['dmarc'] is None",
+            NULL,
+        };
+        fx_line(f, checks);
+
+        /* hostile raw input is escaped; raw_differs is irrelevant for illegal items */
+        memset(&f->j, 0, sizeof(f->j));
+        f->j.in.line = 4;
+        f->j.in.rank = 12;
+        f->j.in.status = INPUT_ITEM_ILLEGAL;
+        snprintf(f->j.in.raw, sizeof(f->j.in.raw), "\"q\\\x01\xff\t.com");
+        snprintf(f->j.in.error, sizeof(f->j.in.error), "bad \"char\"");
+        assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        static const char *const hostile[] = {
+            "list(d) == ['schema', 'domain', 'line', 'input', 'rank', 'ts', 'status', "
+            "'error', 'dmarc']",
+            "d['input'] == '\"q\\\\\\x01\\ufffd\\t.com'",
+            "d['error'] == 'bad \"char\"'",
+            "d['rank'] == 12",
+            "d['domain'] is None and d['dmarc'] is None",
+            NULL,
+        };
+        fx_line(f, hostile);
+        fx_free(f);
+}
+
+/* A domain whose _dmarc name is too long: job_start turns it ILLEGAL with a reason. */
+static void t_illegal_from_start(void **st)
+{
+        (void)st;
+        struct fixture *f = fx_new();
+        char dom[251];
+        for (size_t i = 0; i < 250; i++)
+                dom[i] = (i + 1) % 64 == 0 ? '.' : 'a';
+        dom[250] = 0;
+        item_ok(&f->j, dom);
+        assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        static const char *const checks[] = {
+            "d['status'] == 'ILLEGAL_INPUT'",
+            "d['domain'] is None",
+            "d['dmarc'] is None",
+            "isinstance(d['error'], str) and len(d['error']) > 0",
+            "isinstance(d['input'], str) and len(d['input']) == 250",
+            NULL,
+        };
+        fx_line(f, checks);
+        fx_free(f);
+}
+
+static void t_rank_sector_nxdomain(void **st)
+{
+        (void)st;
+        struct fixture *f = fx_new();
+        item_ok(&f->j, "www.example.com");
+        snprintf(f->j.in.raw, sizeof(f->j.in.raw), "WWW.Example.com.");
+        f->j.in.raw_differs = true;
+        f->j.in.rank = 42;
+        f->j.in.line = 43;
+        f->j.in.sector = "finance";
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        lp_feed(&f->j, lp_reply("_dmarc.www.example.com", LDNS_RCODE_NXDOMAIN), 1);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        static const char *const checks[] = {
+            "list(d) == ['schema', 'domain', 'line', 'input', 'rank', 'sector', 'ts', "
+            "'status', 'dmarc']",
+            "d['domain'] == 'www.example.com'",
+            "d['line'] == 43",
+            "d['input'] == 'WWW.Example.com.'",
+            "d['rank'] == 42 and type(d['rank']) is int",
+            "d['sector'] == 'finance'",
+            "d['status'] == 'OK'",
+            "ts_ok(d['ts'])",
+            "list(d['dmarc']) == ['status', 'records', 'location', 'discovery', 'other_txt', "
+            "'attempts']",
+            "d['dmarc']['status'] == 'NXDOMAIN'",
+            "d['dmarc']['records'] == []",
+            "d['dmarc']['location'] is None",
+            "d['dmarc']['discovery'] is None",
+            "d['dmarc']['other_txt'] == 0",
+            "d['dmarc']['attempts'] == 1",
+            NULL,
+        };
+        fx_line(f, checks);
+
+        /* rank 1, no sector, raw equal to the domain: no "input", no "sector" */
+        item_ok(&f->j, "example.org");
+        f->j.in.rank = 1;
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        lp_feed(&f->j, lp_reply("_dmarc.example.org", LDNS_RCODE_NOERROR), 1);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        static const char *const plain[] = {
+            "list(d) == ['schema', 'domain', 'line', 'rank', 'ts', 'status', 'dmarc']",
+            "d['rank'] == 1",
+            "'input' not in d and 'sector' not in d and 'file' not in d",
+            "d['dmarc']['status'] == 'NOERROR' and d['dmarc']['records'] == []",
+            "d['dmarc']['location'] is None and d['dmarc']['discovery'] is None",
+            NULL,
+        };
+        fx_line(f, plain);
+
+        /* rank 0 is a rank (only -1 means none) */
+        f->j.in.rank = 0;
+        static const char *const zero[] = {
+            "d['rank'] == 0",
+            NULL,
+        };
+        fx_line(f, zero);
+        fx_free(f);
+}
+
+static void t_hostile_records(void **st)
+{
+        (void)st;
+        static const char rec[] = "v=DMARC1; p=\"q\" \\ \0 \xff \x1f\x7f \xc3\xa9 end";
+        struct fixture *f = fx_new();
+        item_ok(&f->j, "example.com");
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
+        lp_txt_bytes(lp, "_dmarc.example.com", rec, sizeof(rec) - 1);
+        lp_txt_bytes(lp, "_dmarc.example.com", "x\"\\\0\xff", 5);
+        lp_feed(&f->j, lp, 1);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        assert_int_equal(f->s.dmarc.nrecords, 1);
+        static const char *const checks[] = {
+            "d['dmarc']['records'] == ['v=DMARC1; p=\"q\" \\\\ \\x00 \\ufffd \\x1f\\x7f "
+            "\\u00e9 end']",
+            "d['dmarc']['other_txt'] == 1",
+            "d['dmarc']['status'] == 'NOERROR'",
+            NULL,
+        };
+        fx_line(f, checks);
+        fx_free(f);
+}
+
+static void t_files(void **st)
+{
+        (void)st;
+        static const char *const files[] = {"lists/a.txt", "lists/b \"2\".csv"};
+        struct fixture *f = fx_new();
+        item_ok(&f->j, "example.com");
+        f->j.file = 1;
+        f->o.files = files;
+        f->o.nfiles = 2;
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        job_set_reply(&f->j, ENGINE_TIMEOUT, NULL, 0, 4);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        static const char *const checks[] = {
+            "list(d) == ['schema', 'domain', 'line', 'file', 'ts', 'status', 'dmarc']",
+            "d['file'] == 'lists/b \"2\".csv'",
+            "d['dmarc']['status'] == 'TIMEOUT'",
+            "d['dmarc']['attempts'] == 4",
+            "d['dmarc']['records'] == [] and d['dmarc']['location'] is None",
+            NULL,
+        };
+        fx_line(f, checks);
+
+        f->j.file = 0;
+        static const char *const first[] = {
+            "d['file'] == 'lists/a.txt'",
+            NULL,
+        };
+        fx_line(f, first);
+
+        /* a single input: no "file" */
+        f->o.nfiles = 1;
+        static const char *const single[] = {
+            "'file' not in d",
+            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', 'dmarc']",
+            NULL,
+        };
+        fx_line(f, single);
+        fx_free(f);
+}
+
+static void t_cname_and_dropped(void **st)
+{
+        (void)st;
+        struct fixture *f = fx_new();
+        item_ok(&f->j, "a.example");
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        ldns_pkt *lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
+        lp_add(lp, "_dmarc.a.example. 300 IN CNAME h.host.example.");
+        lp_feed(&f->j, lp, 1);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_QUERY);
+        lp = lp_reply("h.host.example", LDNS_RCODE_NOERROR);
+        char rec[64];
+        for (unsigned i = 0; i < DS_RECORDS_MAX + 2; i++) {
+                snprintf(rec, sizeof(rec), "v=DMARC1; p=none; pct=%u", i);
+                lp_txt(lp, "h.host.example", rec);
+        }
+        lp_feed(&f->j, lp, 2);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        static const char *const checks[] = {
+            "list(d['dmarc']) == ['status', 'records', 'location', 'discovery', "
+            "'cname_target', 'other_txt', 'records_dropped', 'attempts']",
+            "d['dmarc']['status'] == 'NOERROR'",
+            "d['dmarc']['cname_target'] == 'h.host.example'",
+            "d['dmarc']['location'] == '_dmarc.a.example'",
+            "d['dmarc']['discovery'] == 'exact'",
+            "len(d['dmarc']['records']) == 32",
+            "d['dmarc']['records'] == ['v=DMARC1; p=none; pct=%d' % i for i in range(32)]",
+            "d['dmarc']['records_dropped'] == 2",
+            "d['dmarc']['attempts'] == 3",
+            NULL,
+        };
+        fx_line(f, checks);
+        job_clear(&f->j);
+
+        /* CNAME followed to a name that does not exist */
+        item_ok(&f->j, "a.example");
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NXDOMAIN);
+        lp_add(lp, "_dmarc.a.example. 300 IN CNAME gone.host.example.");
+        lp_feed(&f->j, lp, 1);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        static const char *const nx[] = {
+            "d['dmarc']['status'] == 'NXDOMAIN'",
+            "d['dmarc']['cname_target'] == 'gone.host.example'",
+            "d['dmarc']['location'] is None and d['dmarc']['discovery'] is None",
+            "'records_dropped' not in d['dmarc']",
+            NULL,
+        };
+        fx_line(f, nx);
+
+        /* a loop: CNAME_LOOP */
+        item_ok(&f->j, "a.example");
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
+        lp_add(lp, "_dmarc.a.example. 300 IN CNAME b.example.");
+        lp_add(lp, "b.example. 300 IN CNAME _dmarc.a.example.");
+        lp_feed(&f->j, lp, 1);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        static const char *const loop[] = {
+            "d['dmarc']['status'] == 'CNAME_LOOP'",
+            "d['dmarc']['records'] == []",
+            NULL,
+        };
+        fx_line(f, loop);
+
+        /* garbage: MALFORMED */
+        item_ok(&f->j, "a.example");
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        job_set_reply(&f->j, ENGINE_REPLY, (const uint8_t *)"\x12\x34\x81", 3, 1);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        static const char *const bad[] = {
+            "d['dmarc']['status'] == 'MALFORMED'",
+            "'cname_target' not in d['dmarc']",
+            NULL,
+        };
+        fx_line(f, bad);
+        fx_free(f);
+}
+
+/* ---- timestamp ------------------------------------------------------------------------ */
+
+static void sleep_to_next_second(void)
+{
+        struct timespec now, d;
+        clock_gettime(CLOCK_REALTIME, &now);
+        d.tv_sec = 0;
+        d.tv_nsec = 1000000000L - now.tv_nsec + 20000000L; /* 20 ms past the boundary */
+        if (d.tv_nsec >= 1000000000L) {
+                d.tv_sec = 1;
+                d.tv_nsec -= 1000000000L;
+        }
+        while (nanosleep(&d, &d) < 0 && errno == EINTR)
+                ;
+}
+
+static void assert_ts_shape(const char *ts)
+{
+        static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+        assert_int_equal(strlen(ts), 24);
+        for (size_t i = 0; i < 24; i++) {
+                if (shape[i] == 'd')
+                        assert_true(ts[i] >= '0' && ts[i] <= '9');
+                else
+                        assert_int_equal(ts[i], shape[i]);
+        }
+}
+
+static void t_timestamp(void **st)
+{
+        (void)st;
+        struct ndjson_clock clock;
+        char a[32], b[32], want[32];
+        struct timespec now;
+        struct tm tm;
+
+        memset(&clock, 0, sizeof(clock));
+        /* stay clear of a boundary for the first reading */
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (now.tv_nsec > 900000000L)
+                sleep_to_next_second();
+        ndjson_timestamp(&clock, a);
+        clock_gettime(CLOCK_REALTIME, &now);
+        assert_ts_shape(a);
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+        assert_memory_equal(a, want, 19);
+
+        /* the cached second must be refreshed once the clock moves on */
+        sleep_to_next_second();
+        ndjson_timestamp(&clock, b);
+        clock_gettime(CLOCK_REALTIME, &now);
+        assert_ts_shape(b);
+        assert_true(memcmp(a, b, 19) != 0);
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+        assert_memory_equal(b, want, 19);
+        assert_true(strcmp(a, b) < 0);
+
+        /* milliseconds move within a second */
+        struct timespec ms50 = {0, 50000000L};
+        nanosleep(&ms50, NULL);
+        ndjson_timestamp(&clock, a);
+        assert_ts_shape(a);
+        assert_true(strcmp(a, b) > 0);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(t_ok_records),         cmocka_unit_test(t_illegal),
+            cmocka_unit_test(t_illegal_from_start), cmocka_unit_test(t_rank_sector_nxdomain),
+            cmocka_unit_test(t_hostile_records),    cmocka_unit_test(t_files),
+            cmocka_unit_test(t_cname_and_dropped),  cmocka_unit_test(t_timestamp),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
