@@ -160,7 +160,7 @@ static void finish(struct engine *e, uint32_t slot, enum engine_status st, const
 static bool retry(struct engine *e, uint32_t slot, uint64_t now)
 {
 	struct query *q = &e->table.slots[slot];
-	if (q->attempts > e->cfg.retries)
+	if ((unsigned)(q->attempts - q->tc_switches) > e->cfg.retries)
 		return false;
 	if (q->give_up_ms && now >= q->give_up_ms) {
 		e->c.gave_up_budget++;
@@ -209,8 +209,9 @@ static void accept_reply(struct engine *e, uint32_t slot, const uint8_t *pkt, si
 	if (wire_tc(pkt) && !via_tcp) {
 		e->c.truncated++;
 		r->stats.truncated++;
-		if (e->tcp && q->attempts <= DS_RETRIES_MAX_TCP + e->cfg.retries) {
+		if (e->tcp && q->tc_switches < DS_RETRIES_MAX_TCP) {
 			q->want_tcp = true;
+			q->tc_switches++;
 			transmit(e, slot, now); /* the same resolver, now over TCP */
 			return;
 		}
@@ -237,14 +238,27 @@ static bool question_ok(struct engine *e, struct query *q, const uint8_t *pkt, s
 	int m = wire_question_match(pkt, len, qn, q->qname_len, q->qtype, e->cfg.case_randomize);
 	if (m > 0)
 		return true;
-	if (m < 0)
+	if (m < 0) {
 		e->c.drop_malformed++;
-	else if (e->cfg.case_randomize &&
+		q->malformed_seen = true;
+	} else if (e->cfg.case_randomize &&
 		 wire_question_match(pkt, len, qn, q->qname_len, q->qtype, false) > 0)
 		e->c.drop_wrong_case++;
 	else
 		e->c.drop_wrong_question++;
 	e->cfg.resolvers->v[q->resolver].stats.mismatched++;
+	return false;
+}
+
+/* A reply that matches but does not parse is dropped like a forgery: the real answer may
+ * still come (or a retry gets one); only if none does is the lookup MALFORMED. */
+static bool parses(struct engine *e, struct query *q, const uint8_t *pkt, size_t len)
+{
+	struct wire_reply r;
+	if (wire_reply_parse(&r, pkt, len) == 0)
+		return true;
+	e->c.drop_malformed++;
+	q->malformed_seen = true;
 	return false;
 }
 
@@ -266,7 +280,7 @@ static void on_datagram(void *ctx, unsigned sock, const uint8_t *pkt, size_t len
 		e->c.drop_wrong_source++;
 		return;
 	}
-	if (question_ok(e, q, pkt, len))
+	if (question_ok(e, q, pkt, len) && parses(e, q, pkt, len))
 		accept_reply(e, slot, pkt, len);
 }
 
@@ -278,7 +292,7 @@ static void on_tcp_reply(void *ctx, uint32_t slot, const uint8_t *pkt, size_t le
 		e->c.drop_unknown_id++;
 		return;
 	}
-	if (question_ok(e, q, pkt, len))
+	if (question_ok(e, q, pkt, len) && parses(e, q, pkt, len))
 		accept_reply(e, slot, pkt, len);
 }
 
@@ -293,7 +307,7 @@ static void attempt_failed(struct engine *e, uint32_t slot, uint64_t now)
 	window_cut(e, now);
 	if (!retry(e, slot, now)) {
 		e->c.timeouts++;
-		finish(e, slot, ENGINE_TIMEOUT, NULL, 0);
+		finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT, NULL, 0);
 	}
 }
 
@@ -431,6 +445,8 @@ int engine_query(struct engine *e, uint32_t token, const uint8_t *qname, size_t 
 	q->token = token;
 	q->give_up_ms = give_up_ms;
 	q->want_tcp = false;
+	q->tc_switches = 0;
+	q->malformed_seen = false;
 	q->waiting = false;
 	q->tcp = false;
 	e->c.lookups++;

@@ -22,6 +22,7 @@
 enum engine_status {
 	ENGINE_REPLY = 0, /* pkt holds the final reply (any rcode) */
 	ENGINE_TIMEOUT,   /* no usable reply after every attempt */
+	ENGINE_MALFORMED, /* only replies that matched but did not parse, after every attempt */
 };
 
 struct engine_result {

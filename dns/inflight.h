@@ -30,6 +30,8 @@ struct query {
 	uint64_t give_up_ms; /* no retry after this time (the lookup's budget) */
 	uint64_t sent_us;    /* when the current attempt left, for round-trip times */
 	bool want_tcp;       /* the answer was truncated: later attempts use TCP */
+	uint8_t tc_switches; /* attempts added by switching to TCP (not retries) */
+	bool malformed_seen; /* a reply matched but did not parse */
 	bool waiting;        /* in the engine's queue for a rate token */
 	uint16_t qname_len;
 	uint16_t pkt_len;

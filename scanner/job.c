@@ -199,6 +199,8 @@ enum job_step job_step(struct job *j, struct job_scratch *s)
 		return JOB_STEP_DONE;
 	if (j->last_status == ENGINE_TIMEOUT)
 		return finish(d, j, LOOKUP_TIMEOUT);
+	if (j->last_status == ENGINE_MALFORMED)
+		return finish(d, j, LOOKUP_MALFORMED);
 
 	struct wire_reply r;
 	const uint8_t *pkt = j->reply_big ? j->reply_big : j->reply;

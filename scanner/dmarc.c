@@ -1,0 +1,879 @@
+/* dmarc.c -- DMARC record grammar (RFC 7489, RFC 9989). See dmarc.h for the contract and
+ * docs/dmarc-grammar.md for every issue code and the reading of the RFCs behind it.
+ * The record is walked in place: tag-specs are byte ranges of the input, never copies,
+ * so the only writes are into *out. */
+#include "scanner/dmarc.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SNIP_MAX 44 /* quoted excerpt of the record inside a sentence, NUL included */
+
+/* A byte range of the input; never NUL-terminated. */
+struct span {
+        const char *p;
+        size_t n;
+};
+
+struct ctx {
+        struct dmarc_record *r;
+        struct span val[DMARC_TAG_COUNT]; /* value of each tag's first occurrence */
+        bool dup_reported[DMARC_TAG_COUNT];
+        bool size_warned; /* uri_size_obsolete is said once per record */
+        bool p_bad, sp_bad, np_bad;
+};
+
+static const char *const tag_names[DMARC_TAG_COUNT] = {
+    "v", "p", "sp", "np", "psd", "t", "adkim", "aspf", "fo", "rua", "ruf", "pct", "rf", "ri",
+};
+
+const char *const dmarc_issue_codes[] = {
+    "v_missing",
+    "v_not_first",
+    "v_invalid",
+    "duplicate_tag",
+    "syntax",
+    "unknown_tag",
+    "p_missing",
+    "p_invalid",
+    "p_not_second",
+    "sp_invalid",
+    "np_invalid",
+    "psd_invalid",
+    "t_invalid",
+    "adkim_invalid",
+    "aspf_invalid",
+    "fo_invalid",
+    "fo_without_ruf",
+    "uri_invalid",
+    "uri_unsupported_scheme",
+    "uri_size_obsolete",
+    "uri_too_many",
+    "no_rua",
+    "pct_invalid",
+    "pct_obsolete",
+    "pct_partial",
+    "pct_zero",
+    "rf_invalid",
+    "rf_obsolete",
+    "ri_invalid",
+    "ri_obsolete",
+    "sp_weaker_than_p",
+    "np_weaker_than_p",
+    "testing",
+    NULL,
+};
+
+/* ---- bytes ---- */
+
+/* RFC 5234 WSP: only SP and HTAB. CR, LF and NBSP are not whitespace here. */
+static bool is_wsp(unsigned char c)
+{
+        return c == ' ' || c == '\t';
+}
+
+static bool is_alpha(unsigned char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(unsigned char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+static bool is_hex(unsigned char c)
+{
+        return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* ASCII-only folding: the grammar's keywords are ASCII and a locale must not matter. */
+static unsigned char lower(unsigned char c)
+{
+        return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+static struct span trim(struct span s)
+{
+        while (s.n > 0 && is_wsp((unsigned char)s.p[0])) {
+                s.p++;
+                s.n--;
+        }
+        while (s.n > 0 && is_wsp((unsigned char)s.p[s.n - 1]))
+                s.n--;
+        return s;
+}
+
+/* Case-insensitive comparison with a lower-case literal. */
+static bool span_ieq(struct span s, const char *lit)
+{
+        size_t n = strlen(lit);
+        if (s.n != n)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (lower((unsigned char)s.p[i]) != (unsigned char)lit[i])
+                        return false;
+        return true;
+}
+
+/* Splits off the next item before sep. Yields every item, empty ones included, then false.
+ * rest->p == NULL marks the end. */
+static bool take(struct span *rest, char sep, struct span *item)
+{
+        if (rest->p == NULL)
+                return false;
+        const char *hit = memchr(rest->p, sep, rest->n);
+        if (hit == NULL) {
+                *item = *rest;
+                rest->p = NULL;
+                rest->n = 0;
+                return true;
+        }
+        item->p = rest->p;
+        item->n = (size_t)(hit - rest->p);
+        rest->n -= item->n + 1;
+        rest->p = hit + 1;
+        return true;
+}
+
+/* Writes s for a sentence: printable ASCII as is, other bytes (and '"', '\') as \xHH,
+ * shortened with "..." to fit cap. Returns dst. */
+static const char *snip(char *dst, size_t cap, struct span s)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t o = 0;
+        for (size_t i = 0; i < s.n; i++) {
+                unsigned char c = (unsigned char)s.p[i];
+                bool plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+                size_t need = plain ? 1 : 4;
+                size_t tail = (i + 1 < s.n) ? 3 : 0; /* room kept for "..." unless last */
+                if (o + need + tail + 1 > cap) {
+                        memcpy(dst + o, "...", 3);
+                        o += 3;
+                        break;
+                }
+                if (plain) {
+                        dst[o++] = (char)c;
+                } else {
+                        dst[o++] = '\\';
+                        dst[o++] = 'x';
+                        dst[o++] = hex[c >> 4];
+                        dst[o++] = hex[c & 15];
+                }
+        }
+        dst[o] = '\0';
+        return dst;
+}
+
+/* ---- issues ---- */
+
+static void add_issue(struct dmarc_record *r, bool error, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_issue(struct dmarc_record *r, bool error, const char *code, const char *fmt, ...)
+{
+        struct dmarc_issue *list = error ? r->errors : r->warnings;
+        unsigned *count = error ? &r->error_count : &r->warning_count;
+        if (error)
+                r->valid = false;
+        if (*count >= DMARC_ISSUES_MAX) {
+                (*(error ? &r->errors_dropped : &r->warnings_dropped))++;
+                return;
+        }
+        struct dmarc_issue *is = &list[(*count)++];
+        is->code = code;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(is->msg, sizeof is->msg, fmt, ap);
+        va_end(ap);
+}
+
+#define WARN(c, code, ...) add_issue((c)->r, false, code, __VA_ARGS__)
+#define ERR(c, code, ...)  add_issue((c)->r, true, code, __VA_ARGS__)
+
+/* ---- tag-specs ---- */
+
+/* One tag-spec "name = value" (RFC 9989 4.8: dmarc-tag = 1*ALPHA equals 1*dmarc-value). */
+struct tagspec {
+        struct span name, value;
+        bool has_eq;
+};
+
+static struct tagspec split_tagspec(struct span frag)
+{
+        struct tagspec t = {.name = frag, .has_eq = false};
+        const char *eq = memchr(frag.p, '=', frag.n);
+        if (eq != NULL) {
+                t.has_eq = true;
+                t.name = trim((struct span){frag.p, (size_t)(eq - frag.p)});
+                t.value = trim((struct span){eq + 1, frag.n - (size_t)(eq - frag.p) - 1});
+        }
+        return t;
+}
+
+static bool name_is_alpha(struct span name)
+{
+        if (name.n == 0)
+                return false;
+        for (size_t i = 0; i < name.n; i++)
+                if (!is_alpha((unsigned char)name.p[i]))
+                        return false;
+        return true;
+}
+
+static int tag_lookup(struct span name)
+{
+        for (int i = 0; i < DMARC_TAG_COUNT; i++)
+                if (span_ieq(name, tag_names[i]))
+                        return i;
+        return -1;
+}
+
+static bool is_v_tag(struct tagspec t)
+{
+        return t.has_eq && span_ieq(t.name, "v");
+}
+
+/* RFC 9989 4.7: v must be first and exactly "DMARC1" (case-sensitive), else the whole
+ * record is ignored. Returns 0 when it is, -1 after recording the error. */
+static int check_version(struct ctx *c, struct span rec)
+{
+        struct span rest = rec, frag;
+        bool first = true;
+        char buf[SNIP_MAX];
+        while (take(&rest, ';', &frag)) {
+                frag = trim(frag);
+                if (frag.n == 0)
+                        continue; /* empty tag-specs (";;") carry nothing */
+                struct tagspec t = split_tagspec(frag);
+                if (first && is_v_tag(t)) {
+                        if (t.value.n == 6 && memcmp(t.value.p, "DMARC1", 6) == 0)
+                                return 0;
+                        ERR(c, "v_invalid",
+                            "v is \"%s\", not DMARC1 (exact and case-sensitive); the record is "
+                            "ignored",
+                            snip(buf, sizeof buf, t.value));
+                        return -1;
+                }
+                if (!first && is_v_tag(t)) {
+                        ERR(c, "v_not_first", "v=%s is not the first tag; the record is ignored",
+                            snip(buf, sizeof buf, t.value));
+                        return -1;
+                }
+                first = false;
+        }
+        ERR(c, "v_missing", "the record does not begin with a v=DMARC1 tag; it is ignored");
+        return -1;
+}
+
+static void keep_raw(struct dmarc_tag_seen *seen, struct span value, unsigned position)
+{
+        size_t n = value.n > DMARC_RAW_MAX ? DMARC_RAW_MAX : value.n;
+        seen->present = true;
+        seen->truncated = n < value.n;
+        seen->position = (uint16_t)(position > UINT16_MAX ? UINT16_MAX : position);
+        seen->len = (uint16_t)n;
+        memcpy(seen->value, value.p, n);
+        seen->value[n] = '\0';
+}
+
+static void note_tagspec(struct ctx *c, struct span frag, unsigned position)
+{
+        char buf[SNIP_MAX];
+        struct tagspec t = split_tagspec(frag);
+        if (!t.has_eq) {
+                WARN(c, "syntax", "\"%s\" is not a tag=value pair; ignored",
+                     snip(buf, sizeof buf, frag));
+                return;
+        }
+        if (!name_is_alpha(t.name)) {
+                WARN(c, "syntax", "tag name \"%s\" is not letters only; the tag is ignored",
+                     snip(buf, sizeof buf, t.name));
+                return;
+        }
+        int tag = tag_lookup(t.name);
+        if (tag < 0) {
+                WARN(c, "unknown_tag", "unknown tag \"%s\" ignored", snip(buf, sizeof buf, t.name));
+                return;
+        }
+        if (c->r->tags[tag].present) {
+                /* RFC 6376 3.2, whose tag-list syntax DMARC uses: a duplicate invalidates all. */
+                if (!c->dup_reported[tag])
+                        ERR(c, "duplicate_tag",
+                            "tag %s appears more than once; the record is invalid", tag_names[tag]);
+                c->dup_reported[tag] = true;
+                return;
+        }
+        keep_raw(&c->r->tags[tag], t.value, position);
+        c->val[tag] = t.value;
+}
+
+static void collect_tags(struct ctx *c, struct span rec)
+{
+        struct span rest = rec, frag;
+        unsigned position = 0;
+        while (take(&rest, ';', &frag)) {
+                frag = trim(frag);
+                if (frag.n == 0)
+                        continue;
+                note_tagspec(c, frag, position++);
+        }
+        c->r->tag_count = position;
+}
+
+/* ---- keyword tags ---- */
+
+static int parse_policy(struct span v, enum dmarc_policy *out)
+{
+        if (span_ieq(v, "none"))
+                *out = DMARC_POLICY_NONE;
+        else if (span_ieq(v, "quarantine"))
+                *out = DMARC_POLICY_QUARANTINE;
+        else if (span_ieq(v, "reject"))
+                *out = DMARC_POLICY_REJECT;
+        else
+                return -1;
+        return 0;
+}
+
+/* Returns the index of v in the lower-case choices, or -1. */
+static int parse_choice(struct span v, const char *const *choices, int n)
+{
+        for (int i = 0; i < n; i++)
+                if (span_ieq(v, choices[i]))
+                        return i;
+        return -1;
+}
+
+static void parse_policies(struct ctx *c)
+{
+        struct dmarc_record *r = c->r;
+        enum dmarc_policy p = DMARC_POLICY_NONE, sp = DMARC_POLICY_NONE, np = DMARC_POLICY_NONE;
+        c->p_bad = r->tags[DMARC_TAG_P].present && parse_policy(c->val[DMARC_TAG_P], &p) != 0;
+        r->p = p;
+        c->sp_bad = r->tags[DMARC_TAG_SP].present && parse_policy(c->val[DMARC_TAG_SP], &sp) != 0;
+        r->sp = (r->tags[DMARC_TAG_SP].present && !c->sp_bad) ? sp : r->p;
+        c->np_bad = r->tags[DMARC_TAG_NP].present && parse_policy(c->val[DMARC_TAG_NP], &np) != 0;
+        r->np = (r->tags[DMARC_TAG_NP].present && !c->np_bad) ? np : r->sp;
+}
+
+/* A keyword tag other than the policies: invalid values fall back to the default with a
+ * warning (RFC 9989 4.8: syntax errors are discarded in favour of defaults). Returns the
+ * choice index, or def when the tag is absent or invalid. */
+static int keyword_tag(struct ctx *c, enum dmarc_tag tag, const char *const *choices, int n,
+                       int def, const char *code, const char *default_name)
+{
+        char buf[SNIP_MAX];
+        if (!c->r->tags[tag].present)
+                return def;
+        int i = parse_choice(c->val[tag], choices, n);
+        if (i >= 0)
+                return i;
+        WARN(c, code, "%s=\"%s\" is not valid; the default %s=%s applies", tag_names[tag],
+             snip(buf, sizeof buf, c->val[tag]), tag_names[tag], default_name);
+        return def;
+}
+
+static void parse_flags(struct ctx *c)
+{
+        static const char *const yn[] = {"n", "y"};
+        static const char *const unp[] = {"u", "y", "n"};
+        static const char *const rs[] = {"r", "s"};
+        struct dmarc_record *r = c->r;
+        r->testing = keyword_tag(c, DMARC_TAG_T, yn, 2, 0, "t_invalid", "n") == 1;
+        r->psd =
+            (enum dmarc_psd)keyword_tag(c, DMARC_TAG_PSD, unp, 3, DMARC_PSD_U, "psd_invalid", "u");
+        r->adkim = (enum dmarc_align)keyword_tag(c, DMARC_TAG_ADKIM, rs, 2, DMARC_ALIGN_RELAXED,
+                                                 "adkim_invalid", "r");
+        r->aspf = (enum dmarc_align)keyword_tag(c, DMARC_TAG_ASPF, rs, 2, DMARC_ALIGN_RELAXED,
+                                                "aspf_invalid", "r");
+}
+
+/* fo: RFC 7489 allows any ':'-list of 0, 1, d, s with WSP around ':'; RFC 9989 4.8 adds
+ * that each appears at most once and 0 and 1 exclude each other. Both are enforced. */
+static int parse_fo_bits(struct span v, unsigned *bits)
+{
+        struct span rest = v, tok;
+        *bits = 0;
+        while (take(&rest, ':', &tok)) {
+                tok = trim(tok);
+                if (tok.n != 1)
+                        return -1;
+                unsigned char ch = lower((unsigned char)tok.p[0]);
+                unsigned bit = ch == '0'   ? DMARC_FO_0
+                               : ch == '1' ? DMARC_FO_1
+                               : ch == 'd' ? DMARC_FO_D
+                               : ch == 's' ? DMARC_FO_S
+                                           : 0;
+                if (bit == 0 || (*bits & bit))
+                        return -1;
+                *bits |= bit;
+        }
+        if ((*bits & DMARC_FO_0) && (*bits & DMARC_FO_1))
+                return -1;
+        return 0;
+}
+
+static void fo_to_text(unsigned bits, char *out)
+{
+        static const char flags[] = "01ds";
+        size_t o = 0;
+        for (int i = 0; i < 4; i++) {
+                if (!(bits & (1u << i)))
+                        continue;
+                if (o > 0)
+                        out[o++] = ':';
+                out[o++] = flags[i];
+        }
+        out[o] = '\0';
+}
+
+static void parse_fo(struct ctx *c)
+{
+        struct dmarc_record *r = c->r;
+        char buf[SNIP_MAX];
+        unsigned bits = DMARC_FO_0;
+        if (r->tags[DMARC_TAG_FO].present) {
+                if (parse_fo_bits(c->val[DMARC_TAG_FO], &bits) != 0) {
+                        WARN(c, "fo_invalid",
+                             "fo=\"%s\" is not valid (0, 1, d, s once each, 0 and 1 not together); "
+                             "the default fo=0 applies",
+                             snip(buf, sizeof buf, c->val[DMARC_TAG_FO]));
+                        bits = DMARC_FO_0;
+                }
+                if (!r->tags[DMARC_TAG_RUF].present)
+                        WARN(c, "fo_without_ruf",
+                             "fo is set but there is no ruf tag, so it is ignored");
+        }
+        r->fo = bits;
+        fo_to_text(bits, r->fo_text);
+}
+
+/* ---- reporting URIs ---- */
+
+/* RFC 3986 characters allowed unencoded in a URI, '%' checked separately. */
+static bool is_uri_char(unsigned char c)
+{
+        return is_alpha(c) || is_digit(c) || (c != 0 && strchr("-._~:/?#[]@!$&'()*+,;=", c));
+}
+
+static bool uri_chars_ok(struct span s)
+{
+        for (size_t i = 0; i < s.n; i++) {
+                unsigned char c = (unsigned char)s.p[i];
+                if (c == '%') {
+                        if (i + 2 >= s.n || !is_hex((unsigned char)s.p[i + 1]) ||
+                            !is_hex((unsigned char)s.p[i + 2]))
+                                return false;
+                        i += 2;
+                } else if (!is_uri_char(c)) {
+                        return false;
+                }
+        }
+        return true;
+}
+
+/* RFC 7489 6.2: "!" 1*DIGIT [k/m/g/t], units powers of two. */
+static int parse_size(struct span s, uint64_t *bytes)
+{
+        size_t i = 0;
+        uint64_t v = 0;
+        for (; i < s.n && is_digit((unsigned char)s.p[i]); i++) {
+                unsigned d = (unsigned)(s.p[i] - '0');
+                if (v > (UINT64_MAX - d) / 10)
+                        return -1;
+                v = v * 10 + d;
+        }
+        if (i == 0)
+                return -1;
+        static const char units[] = "kmgt";
+        unsigned shift = 0;
+        if (i < s.n) {
+                unsigned char ch = lower((unsigned char)s.p[i]);
+                const char *u = ch != 0 ? strchr(units, ch) : NULL;
+                if (u == NULL || i + 1 != s.n)
+                        return -1;
+                shift = 10u * (unsigned)(u - units + 1);
+        }
+        if (shift && v > (UINT64_MAX >> shift))
+                return -1;
+        *bytes = v << shift;
+        return 0;
+}
+
+/* An RFC 5321-style domain: LDH labels (underscore tolerated), 1-63 octets, no label
+ * starting or ending with '-', 253 octets at most, one trailing dot allowed. Writes it in
+ * lower case into host. */
+static int parse_host(struct span d, char *host)
+{
+        if (d.n > 0 && d.p[d.n - 1] == '.')
+                d.n--;
+        if (d.n == 0 || d.n > DS_NAME_MAX_TEXT)
+                return -1;
+        size_t label = 0;
+        for (size_t i = 0; i <= d.n; i++) {
+                unsigned char ch = i < d.n ? (unsigned char)d.p[i] : '.';
+                if (ch == '.') {
+                        if (label == 0 || label > DS_LABEL_MAX || d.p[i - 1] == '-')
+                                return -1;
+                        label = 0;
+                } else if (is_alpha(ch) || is_digit(ch) || ch == '_' || ch == '-') {
+                        if (label == 0 && ch == '-')
+                                return -1;
+                        label++;
+                } else {
+                        return -1;
+                }
+                if (i < d.n)
+                        host[i] = (char)lower(ch);
+        }
+        host[d.n] = '\0';
+        return 0;
+}
+
+/* Local part of a mailto: address (RFC 6068 2): atext allowed unencoded in a URI, dots,
+ * and %HH. Returns 0 when acceptable. */
+static int check_local(struct span l)
+{
+        if (l.n == 0)
+                return -1;
+        for (size_t i = 0; i < l.n; i++) {
+                unsigned char ch = (unsigned char)l.p[i];
+                if (ch == '%')
+                        continue; /* pct-encoding was checked with the whole URI */
+                if (!is_alpha(ch) && !is_digit(ch) && (ch == 0 || !strchr("!$&'*+-/=_~.", ch)))
+                        return -1;
+        }
+        return 0;
+}
+
+/* "mailto:" addr-spec [ "?" hfields ]; one address, since a DMARC URI cannot hold an
+ * unencoded comma. Writes the domain into host. */
+static int parse_mailto(struct span rest, char *host)
+{
+        const char *q = memchr(rest.p, '?', rest.n);
+        struct span addr = {rest.p, q ? (size_t)(q - rest.p) : rest.n};
+        const char *at = memchr(addr.p, '@', addr.n);
+        if (at == NULL)
+                return -1;
+        struct span local = {addr.p, (size_t)(at - addr.p)};
+        struct span domain = {at + 1, addr.n - local.n - 1};
+        if (memchr(domain.p, '@', domain.n) != NULL || check_local(local) != 0)
+                return -1;
+        return parse_host(domain, host);
+}
+
+static size_t scheme_len(struct span s)
+{
+        size_t i = 0;
+        if (s.n == 0 || !is_alpha((unsigned char)s.p[0]))
+                return 0;
+        while (i < s.n && (is_alpha((unsigned char)s.p[i]) || is_digit((unsigned char)s.p[i]) ||
+                           s.p[i] == '+' || s.p[i] == '-' || s.p[i] == '.'))
+                i++;
+        return (i < s.n && s.p[i] == ':') ? i : 0;
+}
+
+/* Splits the obsolete "!size" suffix (RFC 7489 6.2; RFC 9989 4.8 obs-dmarc-report-size) off
+ * item. A '!' inside a URI must be percent-encoded, so the first one starts the suffix. */
+static int split_size(struct ctx *c, enum dmarc_tag tag, struct span *item, uint64_t *size)
+{
+        char buf[SNIP_MAX];
+        const char *bang = memchr(item->p, '!', item->n);
+        *size = 0;
+        if (bang == NULL)
+                return 0;
+        struct span suffix = {bang + 1, item->n - (size_t)(bang - item->p) - 1};
+        if (parse_size(suffix, size) != 0) {
+                WARN(c, "uri_invalid", "%s URI \"%s\" has a malformed size suffix; dropped",
+                     tag_names[tag], snip(buf, sizeof buf, *item));
+                return -1;
+        }
+        if (!c->size_warned)
+                WARN(c, "uri_size_obsolete",
+                     "%s URI \"%s\" has a size limit, removed by RFC 9989; receivers ignore it",
+                     tag_names[tag], snip(buf, sizeof buf, *item));
+        c->size_warned = true;
+        item->n = (size_t)(bang - item->p);
+        return 0;
+}
+
+/* Validates one list item into *u. Returns 0 to keep it, -1 when dropped (said why). */
+static int parse_uri(struct ctx *c, enum dmarc_tag tag, struct span item, struct dmarc_uri *u)
+{
+        char buf[SNIP_MAX];
+        const char *name = tag_names[tag];
+        if (item.n == 0) {
+                WARN(c, "uri_invalid", "%s has an empty URI in its list", name);
+                return -1;
+        }
+        if (split_size(c, tag, &item, &u->size_limit) != 0)
+                return -1;
+        size_t sl = scheme_len(item);
+        if (sl == 0 || !uri_chars_ok(item)) {
+                WARN(c, "uri_invalid", "%s value \"%s\" is not a URI; dropped", name,
+                     snip(buf, sizeof buf, item));
+                return -1;
+        }
+        if (!span_ieq((struct span){item.p, sl}, "mailto")) {
+                WARN(c, "uri_unsupported_scheme", "%s URI \"%s\" is not mailto:; dropped", name,
+                     snip(buf, sizeof buf, item));
+                return -1;
+        }
+        if (item.n > DMARC_URI_MAX ||
+            parse_mailto((struct span){item.p + sl + 1, item.n - sl - 1}, u->host) != 0) {
+                WARN(c, "uri_invalid", "%s URI \"%s\" is not a valid mailto: address; dropped",
+                     name, snip(buf, sizeof buf, item));
+                return -1;
+        }
+        memcpy(u->uri, item.p, item.n);
+        u->uri[item.n] = '\0';
+        return 0;
+}
+
+static void parse_uri_list(struct ctx *c, enum dmarc_tag tag, struct dmarc_uri *dst,
+                           unsigned *count)
+{
+        if (!c->r->tags[tag].present)
+                return;
+        struct span rest = c->val[tag], item;
+        bool full_warned = false;
+        while (take(&rest, ',', &item)) {
+                struct dmarc_uri u;
+                memset(&u, 0, sizeof u);
+                if (parse_uri(c, tag, trim(item), &u) != 0)
+                        continue;
+                if (*count < DMARC_URIS_MAX) {
+                        dst[(*count)++] = u;
+                } else if (!full_warned) {
+                        WARN(c, "uri_too_many",
+                             "%s lists more than %d usable URIs; the rest are dropped",
+                             tag_names[tag], DMARC_URIS_MAX);
+                        full_warned = true;
+                }
+        }
+}
+
+/* ---- tags removed by RFC 9989 ---- */
+
+/* 1*max DIGIT no greater than limit; -1 otherwise. */
+static int parse_uint(struct span v, size_t max_digits, uint64_t limit, uint64_t *out)
+{
+        uint64_t n = 0;
+        if (v.n == 0 || v.n > max_digits)
+                return -1;
+        for (size_t i = 0; i < v.n; i++) {
+                if (!is_digit((unsigned char)v.p[i]))
+                        return -1;
+                n = n * 10 + (uint64_t)(v.p[i] - '0');
+        }
+        if (n > limit)
+                return -1;
+        *out = n;
+        return 0;
+}
+
+static void parse_pct(struct ctx *c)
+{
+        char buf[SNIP_MAX];
+        uint64_t pct = 100;
+        c->r->pct = 100;
+        if (!c->r->tags[DMARC_TAG_PCT].present)
+                return;
+        WARN(c, "pct_obsolete", "pct was removed by RFC 9989; only RFC 7489 receivers use it");
+        /* RFC 7489 6.4: 1*3DIGIT, 0-100. */
+        if (parse_uint(c->val[DMARC_TAG_PCT], 3, 100, &pct) != 0) {
+                WARN(c, "pct_invalid",
+                     "pct=\"%s\" is not an integer from 0 to 100; pct=100 applies",
+                     snip(buf, sizeof buf, c->val[DMARC_TAG_PCT]));
+                return;
+        }
+        c->r->pct = (unsigned)pct;
+        if (pct == 0)
+                WARN(c, "pct_zero",
+                     "pct=0: RFC 7489 receivers apply the next weaker policy to every "
+                     "failing message");
+        else if (pct < 100)
+                WARN(c, "pct_partial",
+                     "pct=%u: RFC 7489 receivers apply the policy to only %u%% of "
+                     "failing messages, the next weaker one to the rest",
+                     (unsigned)pct, (unsigned)pct);
+}
+
+/* RFC 7489 6.4: Keyword *(*WSP ":" *WSP Keyword); "afrf" is the only registered format. */
+static void parse_rf(struct ctx *c)
+{
+        char buf[SNIP_MAX];
+        if (!c->r->tags[DMARC_TAG_RF].present)
+                return;
+        WARN(c, "rf_obsolete", "rf was removed by RFC 9989");
+        struct span rest = c->val[DMARC_TAG_RF], tok;
+        while (take(&rest, ':', &tok)) {
+                if (!span_ieq(trim(tok), "afrf")) {
+                        WARN(c, "rf_invalid", "rf=\"%s\" names a format other than afrf",
+                             snip(buf, sizeof buf, c->val[DMARC_TAG_RF]));
+                        return;
+                }
+        }
+}
+
+static void parse_ri(struct ctx *c)
+{
+        char buf[SNIP_MAX];
+        uint64_t ri = 86400;
+        c->r->ri = 86400;
+        if (!c->r->tags[DMARC_TAG_RI].present)
+                return;
+        WARN(c, "ri_obsolete", "ri was removed by RFC 9989; reports are daily");
+        /* RFC 7489 6.3: a 32-bit unsigned integer of seconds. */
+        if (parse_uint(c->val[DMARC_TAG_RI], 10, UINT32_MAX, &ri) != 0) {
+                WARN(c, "ri_invalid",
+                     "ri=\"%s\" is not a 32-bit count of seconds; ri=86400 applies",
+                     snip(buf, sizeof buf, c->val[DMARC_TAG_RI]));
+                return;
+        }
+        c->r->ri = (uint32_t)ri;
+}
+
+/* ---- verdict ---- */
+
+/* One policy problem, said as an error (record unusable) or, under the p=none fallback,
+ * as a warning. */
+static void policy_issue(struct ctx *c, bool fallback, const char *code, const char *what)
+{
+        if (fallback)
+                WARN(c, code, "%s; rua has a usable URI, so the record acts as p=none", what);
+        else
+                ERR(c, code, "%s and rua has no usable URI, so receivers apply no DMARC", what);
+}
+
+/* RFC 9989 4.10.1 (RFC 7489 6.6.3 step 6): a missing or invalid p, or an invalid sp or
+ * np, makes the record act as "p=none" when rua holds a valid URI; otherwise receivers
+ * apply no DMARC. Only kept (mailto:) URIs count: the others are ignored by receivers. */
+static void resolve_policy(struct ctx *c)
+{
+        struct dmarc_record *r = c->r;
+        char what[DMARC_MSG_MAX], buf[SNIP_MAX];
+        bool p_missing = !r->tags[DMARC_TAG_P].present;
+        if (!p_missing && !c->p_bad && !c->sp_bad && !c->np_bad)
+                return;
+        bool fallback = r->rua_count > 0;
+        if (p_missing)
+                policy_issue(c, fallback, "p_missing", "there is no p tag");
+        static const enum dmarc_tag tags[] = {DMARC_TAG_P, DMARC_TAG_SP, DMARC_TAG_NP};
+        static const char *const codes[] = {"p_invalid", "sp_invalid", "np_invalid"};
+        const bool bad[] = {c->p_bad, c->sp_bad, c->np_bad};
+        for (int i = 0; i < 3; i++) {
+                if (!bad[i])
+                        continue;
+                snprintf(what, sizeof what, "%s=\"%s\" is not none, quarantine or reject",
+                         tag_names[tags[i]], snip(buf, sizeof buf, c->val[tags[i]]));
+                policy_issue(c, fallback, codes[i], what);
+        }
+        if (fallback) {
+                r->policy_fallback = true;
+                r->p = r->sp = r->np = DMARC_POLICY_NONE;
+        }
+}
+
+static void posture_warnings(struct ctx *c)
+{
+        struct dmarc_record *r = c->r;
+        const struct dmarc_tag_seen *p = &r->tags[DMARC_TAG_P];
+        if (p->present && p->position != 1)
+                WARN(
+                    c, "p_not_second",
+                    "p is not the tag right after v, as RFC 7489 6.3 requires (RFC 9989 does not)");
+        if (r->tags[DMARC_TAG_SP].present && !c->sp_bad && r->sp < r->p)
+                WARN(c, "sp_weaker_than_p", "sp=%s is weaker than p=%s for existing subdomains",
+                     dmarc_policy_name(r->sp), dmarc_policy_name(r->p));
+        if (r->tags[DMARC_TAG_NP].present && !c->np_bad && r->np < r->p)
+                WARN(c, "np_weaker_than_p", "np=%s is weaker than p=%s for non-existent subdomains",
+                     dmarc_policy_name(r->np), dmarc_policy_name(r->p));
+        if (r->testing)
+                WARN(c, "testing",
+                     "t=y: the owner is testing; receivers apply one policy level lower");
+        if (r->rua_count == 0)
+                WARN(c, "no_rua", "no usable rua URI: nobody receives aggregate reports");
+}
+
+static void set_defaults(struct dmarc_record *r)
+{
+        r->valid = true;
+        r->pct = 100;
+        r->fo = DMARC_FO_0;
+        fo_to_text(DMARC_FO_0, r->fo_text);
+        r->ri = 86400;
+}
+
+int dmarc_parse(const char *text, size_t len, struct dmarc_record *out)
+{
+        if (out == NULL || (text == NULL && len > 0))
+                return -EINVAL;
+        memset(out, 0, sizeof *out);
+        set_defaults(out);
+        struct ctx c = {.r = out};
+        struct span rec = {text != NULL ? text : "", len};
+        if (check_version(&c, rec) != 0)
+                return 1;
+        collect_tags(&c, rec);
+        parse_policies(&c);
+        parse_flags(&c);
+        parse_fo(&c);
+        parse_uri_list(&c, DMARC_TAG_RUA, out->rua, &out->rua_count);
+        parse_uri_list(&c, DMARC_TAG_RUF, out->ruf, &out->ruf_count);
+        parse_pct(&c);
+        parse_rf(&c);
+        parse_ri(&c);
+        resolve_policy(&c);
+        posture_warnings(&c);
+        return out->valid ? 0 : 1;
+}
+
+/* ---- names ---- */
+
+const char *dmarc_policy_name(enum dmarc_policy p)
+{
+        switch (p) {
+        case DMARC_POLICY_NONE:
+                return "none";
+        case DMARC_POLICY_QUARANTINE:
+                return "quarantine";
+        case DMARC_POLICY_REJECT:
+                return "reject";
+        }
+        return "?";
+}
+
+const char *dmarc_align_name(enum dmarc_align a)
+{
+        switch (a) {
+        case DMARC_ALIGN_RELAXED:
+                return "r";
+        case DMARC_ALIGN_STRICT:
+                return "s";
+        }
+        return "?";
+}
+
+const char *dmarc_psd_name(enum dmarc_psd psd)
+{
+        switch (psd) {
+        case DMARC_PSD_U:
+                return "u";
+        case DMARC_PSD_Y:
+                return "y";
+        case DMARC_PSD_N:
+                return "n";
+        }
+        return "?";
+}
+
+const char *dmarc_tag_name(enum dmarc_tag tag)
+{
+        if ((unsigned)tag >= DMARC_TAG_COUNT)
+                return NULL;
+        return tag_names[tag];
+}
