@@ -287,10 +287,11 @@ int wire_question_match(const uint8_t *pkt, size_t len, const uint8_t *qname, si
                         return -EBADMSG;
                 if (len - p - 1 < n)
                         return -EBADMSG;
-                if (qname_len - q - 1 < n)
-                        return -EINVAL;
+                /* A different label length is a different question, not a bad packet. */
                 if (n != qname[q])
                         return 0;
+                if (qname_len - q - 1 < n)
+                        return -EINVAL;
                 if (exact_case ? memcmp(pkt + p + 1, qname + q + 1, n) != 0
                                : !label_eq(pkt + p + 1, qname + q + 1, n))
                         return 0;

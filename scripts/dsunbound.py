@@ -248,9 +248,7 @@ server:
     harden-glue: yes
     harden-large-queries: yes
     harden-short-bufsize: yes
-    harden-below-nxdomain: yes
     harden-referral-path: no
-    unwanted-reply-threshold: 10000000
     hide-identity: yes
     hide-version: yes
     # statistics for unbound-control stats_noreset
