@@ -1359,6 +1359,29 @@ static void t_mutation(void **s)
         assert_true(records > accepted);
 }
 
+/* A late reply to another query on a reused id: its question may have a label longer than
+ * what is left of ours. That is a mismatch (0), never "malformed". */
+static void t_question_other_label_lengths(void **state)
+{
+        (void)state;
+        uint8_t ours[DS_NAME_MAX_WIRE], theirs[DS_NAME_MAX_WIRE], pkt[DS_QUERY_MAX];
+        int on = wire_name_from_text("_dmarc.a.test", ours, sizeof(ours));
+        int tn = wire_name_from_text("_dmarc.a-much-longer-label.test", theirs, sizeof(theirs));
+        assert_true(on > 0 && tn > 0);
+        int n = wire_query_encode(pkt, sizeof(pkt), 7, theirs, (size_t)tn, WIRE_TYPE_TXT, true);
+        assert_true(n > 0);
+        pkt[2] |= 0x80; /* make it a response */
+        assert_int_equal(wire_question_match(pkt, (size_t)n, ours, (size_t)on, WIRE_TYPE_TXT,
+                                             false),
+                         0);
+        int sn = wire_name_from_text("_dmarc.a", theirs, sizeof(theirs));
+        n = wire_query_encode(pkt, sizeof(pkt), 7, theirs, (size_t)sn, WIRE_TYPE_TXT, true);
+        pkt[2] |= 0x80;
+        assert_int_equal(wire_question_match(pkt, (size_t)n, ours, (size_t)on, WIRE_TYPE_TXT,
+                                             false),
+                         0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1391,6 +1414,7 @@ int main(void)
             cmocka_unit_test(t_query_encode),
             cmocka_unit_test(t_name_text),
             cmocka_unit_test(t_question_match),
+            cmocka_unit_test(t_question_other_label_lengths),
             cmocka_unit_test(t_rcode_names),
             cmocka_unit_test(t_mutation),
         };
