@@ -762,7 +762,7 @@ static void t_corpus(void **st)
                 line[--n] = '\0';
                 if (line[0] == '#' || n == 0)
                         continue;
-                char *f[F_N], *p = line;
+                char *f[F_N] = {0}, *p = line;
                 int k = 0;
                 for (; k < F_N; k++) {
                         f[k] = p;
