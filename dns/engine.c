@@ -25,8 +25,9 @@ struct engine {
 	unsigned cursor; /* round-robin position over resolvers */
 	uint32_t *waitq; /* slots waiting for a rate token (ring of nslots) */
 	uint32_t wq_head, wq_len;
-	double window, ssthresh;
-	uint64_t last_cut_ms;
+	double window;
+	uint64_t epoch_ms; /* loss is judged per timeout period */
+	uint64_t epoch_sent, epoch_lost;
 	bool closing;
 };
 
@@ -85,6 +86,7 @@ static void transmit(struct engine *e, uint32_t slot, uint64_t now)
 	q->sent_us = now_us();
 	r->stats.sent++;
 	e->c.sent++;
+	e->epoch_sent++;
 	if (q->want_tcp && e->tcp) {
 		inflight_link_tcp(&e->table, slot, list, deadline);
 		int conn = tcp_send(e->tcp, q->resolver, slot, q->id, q->pkt, q->pkt_len);
@@ -171,24 +173,28 @@ static bool retry(struct engine *e, uint32_t slot, uint64_t now)
 	return true;
 }
 
-static void window_grow(struct engine *e)
+/* The in-flight window reacts to the share of attempts lost per timeout period, not to
+ * single losses: random loss on a path (a few percent) must not throttle the scan, while an
+ * overloaded resolver (its queue overflowing: a large share lost) must see fewer queries. */
+static void window_epoch(struct engine *e, uint64_t now)
 {
-	if (!e->cfg.adaptive || e->window >= e->cfg.concurrency)
+	if (!e->cfg.adaptive || now - e->epoch_ms < e->cfg.timeout_ms)
 		return;
-	e->window += e->window < e->ssthresh ? 1.0 : 1.0 / e->window;
-}
-
-/* Multiplicative decrease, at most once per timeout period (one loss event). */
-static void window_cut(struct engine *e, uint64_t now)
-{
-	if (!e->cfg.adaptive || now - e->last_cut_ms < e->cfg.timeout_ms)
-		return;
-	e->window /= 2;
-	if (e->window < DS_WINDOW_MIN)
-		e->window = DS_WINDOW_MIN;
-	e->ssthresh = e->window;
-	e->last_cut_ms = now;
-	e->c.window_cuts++;
+	uint64_t sent = e->epoch_sent, lost = e->epoch_lost;
+	e->epoch_ms = now;
+	e->epoch_sent = e->epoch_lost = 0;
+	if (sent < DS_WINDOW_MIN)
+		return; /* too little traffic to judge */
+	if (lost * 100 >= sent * DS_LOSS_CUT_PCT) {
+		e->window /= 2;
+		if (e->window < DS_WINDOW_MIN)
+			e->window = DS_WINDOW_MIN;
+		e->c.window_cuts++;
+	} else if (lost * 100 < sent * DS_LOSS_GROW_PCT) {
+		e->window *= 2;
+		if (e->window > e->cfg.concurrency)
+			e->window = e->cfg.concurrency;
+	}
 }
 
 /* A reply that matched its query: final, a retry, or a switch to TCP. */
@@ -203,9 +209,8 @@ static void accept_reply(struct engine *e, uint32_t slot, const uint8_t *pkt, si
 	e->c.answered++;
 	e->c.rcode[rcode]++;
 	r->stats.answered++;
-	window_grow(e);
 	if (rcode != WIRE_RCODE_REFUSED)
-		resolver_note_answer(r, now_us() - q->sent_us);
+		resolver_note_answer(r, now_us() - q->sent_us, now);
 	if (wire_tc(pkt) && !via_tcp) {
 		e->c.truncated++;
 		r->stats.truncated++;
@@ -304,7 +309,7 @@ static void attempt_failed(struct engine *e, uint32_t slot, uint64_t now)
 	inflight_unlink(&e->table, slot);
 	r->stats.timeouts++;
 	resolver_note_failure(r, now);
-	window_cut(e, now);
+	e->epoch_lost++;
 	if (!retry(e, slot, now)) {
 		e->c.timeouts++;
 		finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT, NULL, 0);
@@ -346,6 +351,7 @@ static void on_tick(uv_timer_t *t)
 		attempt_failed(e, slot, now);
 	}
 	drain_waiting(e, now);
+	window_epoch(e, now);
 	if (e->tcp)
 		tcp_pool_tick(e->tcp, now);
 	e->c.window = (unsigned)e->window;
@@ -405,8 +411,7 @@ int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config 
 		return -ENOMEM;
 	}
 	rate_init(&e->rate, cfg->rate_qps);
-	e->window = cfg->adaptive ? cfg->concurrency : cfg->concurrency;
-	e->ssthresh = cfg->concurrency;
+	e->window = cfg->concurrency;
 	e->c.window = cfg->concurrency;
 	/* From here on handles may be open: on failure the caller closes and frees *out. */
 	*out = e;

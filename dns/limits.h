@@ -34,6 +34,9 @@
 #define DS_SEND_BATCH          64 /* datagrams per sendmmsg */
 #define DS_RECV_BATCH          20 /* datagrams per recvmmsg (libuv's chunk count) */
 #define DS_WINDOW_MIN          256 /* the adaptive in-flight window never drops below */
+#define DS_LOSS_CUT_PCT        25 /* attempts lost in a timeout period that halve the window */
+#define DS_LOSS_GROW_PCT       10 /* ...and below which it doubles back towards -c */
+#define DS_BENCH_MIN_FAILS     32 /* failures in 1-2 s before a resolver can be benched */
 #define DS_ADMIT_BURST         256 /* new lookups started per loop turn at most */
 #define DS_TICK_MS             10 /* deadline sweep period */
 #define DS_SOCKBUF_BYTES       (8 * 1024 * 1024)

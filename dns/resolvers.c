@@ -308,10 +308,21 @@ int resolvers_pick(struct resolver_list *l, int avoid, unsigned *cursor, uint64_
 	return soonest;
 }
 
-void resolver_note_answer(struct resolver *r, uint64_t rtt_us)
+static void roll(struct resolver *r, uint64_t now_ms)
 {
-	r->fail_ewma -= r->fail_ewma / 32;
-	r->outcomes++;
+	if (now_ms - r->interval_ms < 1000)
+		return;
+	bool adjacent = now_ms - r->interval_ms < 2000;
+	r->ok_prev = adjacent ? r->ok_cur : 0;
+	r->fail_prev = adjacent ? r->fail_cur : 0;
+	r->ok_cur = r->fail_cur = 0;
+	r->interval_ms = now_ms;
+}
+
+void resolver_note_answer(struct resolver *r, uint64_t rtt_us, uint64_t now_ms)
+{
+	roll(r, now_ms);
+	r->ok_cur++;
 	double b = rtt_us ? 4 * log2((double)rtt_us) : 0;
 	unsigned bucket = b < 0 ? 0 : b >= DS_RTT_BUCKETS ? DS_RTT_BUCKETS - 1 : (unsigned)b;
 	r->rtt_hist[bucket]++;
@@ -319,18 +330,20 @@ void resolver_note_answer(struct resolver *r, uint64_t rtt_us)
 
 void resolver_note_failure(struct resolver *r, uint64_t now_ms)
 {
-	r->fail_ewma += (1 - r->fail_ewma) / 32;
-	r->outcomes++;
-	if (r->outcomes < 32 || r->fail_ewma < 0.5)
+	roll(r, now_ms);
+	r->fail_cur++;
+	uint32_t fails = r->fail_cur + r->fail_prev;
+	uint32_t oks = r->ok_cur + r->ok_prev;
+	if (resolver_benched(r, now_ms) || fails < DS_BENCH_MIN_FAILS || fails < oks)
 		return;
 	unsigned shift = r->bench_count < 5 ? r->bench_count : 5;
 	uint64_t ms = 2000u << shift;
 	r->benched_until_ms = now_ms + (ms > 60000 ? 60000 : ms);
 	r->bench_count++;
 	r->benchings++;
-	/* Back from the bench half-trusted: a few more failures bench it again, longer. */
-	r->fail_ewma = 0.4;
-	r->outcomes = 24;
+	/* Judge it afresh when it is back: the failures that benched it are history. */
+	r->ok_cur = r->fail_cur = r->ok_prev = r->fail_prev = 0;
+	r->interval_ms = r->benched_until_ms;
 }
 
 double resolver_rtt_ms(const struct resolver *r, double percentile)

@@ -41,8 +41,11 @@ struct resolver {
 	char name[64]; /* as printed: 127.0.0.1:5300 or [::1]:53 */
 	struct resolver_stats stats;
 	struct rate_bucket rate;
-	double fail_ewma;   /* recent share of timeouts and refusals */
-	unsigned outcomes;  /* seen since the last bench or start */
+	/* Outcomes in the current and the previous second: counting over time, not over the
+	 * last N events, because timeouts arrive in batches (one deadline sweep expires many)
+	 * while answers trickle in, and an event-based average mistook that for failure. */
+	uint32_t ok_cur, fail_cur, ok_prev, fail_prev;
+	uint64_t interval_ms;
 	uint64_t benched_until_ms;
 	unsigned bench_count;
 	uint64_t benchings;
@@ -70,8 +73,10 @@ bool resolver_is_loopback(const struct resolver *r);
 int resolvers_pick(struct resolver_list *l, int avoid, unsigned *cursor, uint64_t now_ms);
 
 /* Outcomes that drive health: an answer (with its round-trip time) or a failure
- * (timeout, REFUSED). SERVFAIL is neither: broken domains answer it from healthy resolvers. */
-void resolver_note_answer(struct resolver *r, uint64_t rtt_us);
+ * (timeout, REFUSED). SERVFAIL is neither: broken domains answer it from healthy resolvers.
+ * A resolver is benched when, over the last one to two seconds, at least DS_BENCH_MIN_FAILS
+ * outcomes failed and they are at least half of all its outcomes. */
+void resolver_note_answer(struct resolver *r, uint64_t rtt_us, uint64_t now_ms);
 void resolver_note_failure(struct resolver *r, uint64_t now_ms);
 bool resolver_benched(const struct resolver *r, uint64_t now_ms);
 
