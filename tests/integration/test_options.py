@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+# test_options.py -- the scan options of good citizenship, end to end against the fault
+# responder on 127.0.0.1: --exclude (no query is ever sent for an excluded domain or its
+# subdomains, their lines say EXCLUDED), --rate and --resolver-rate (queries wait for tokens:
+# counted, and every domain still gets its answer), and usage errors for bad values.
+# Usage: test_options.py DMARCSCAN REPO. Prints "N passed, M failed"; exits 1 on failure.
+# Never asserts a duration: rates are checked through the scanner's own counters.
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import faultserver  # noqa: E402
+
+PASSED, FAILED = [], []
+
+
+def check(what, ok, detail=""):
+    (PASSED if ok else FAILED).append(what)
+    print(("ok    " if ok else "FAIL  ") + what + ("" if ok else "\n      " + str(detail)[:500]))
+
+
+def scan(binary, args, tmp, tag):
+    out = os.path.join(tmp, tag + ".ndjson")
+    meta = os.path.join(tmp, tag + ".meta.json")
+    p = subprocess.run([binary, "scan", "-q", "-o", out, "--metadata", meta] + args,
+                       capture_output=True, text=True, timeout=120)
+    lines = []
+    if os.path.exists(out):
+        with open(out) as f:
+            lines = [json.loads(x) for x in f]
+    m = None
+    if os.path.exists(meta):
+        with open(meta) as f:
+            m = json.load(f)
+    return p, lines, m
+
+
+def test_exclude(binary, tmp):
+    doms = ["keep%d.test" % i for i in range(20)] + ["optout.test", "www.optout.test",
+                                                    "a.b.optout.test", "notoptout.test"]
+    src = os.path.join(tmp, "ex.txt")
+    with open(src, "w") as f:
+        f.write("\n".join(doms) + "\n")
+    ex = os.path.join(tmp, "exclude.txt")
+    with open(ex, "w") as f:
+        f.write("# opt-out requests\n\nOptOut.Test.\n")
+    script = {"*": {"txt": ["v=DMARC1; p=reject"]}}
+    with faultserver.FaultServer(script, name="exclude") as srv:
+        p, lines, _ = scan(binary, ["-r", "127.0.0.1:%d" % srv.port, "--exclude", ex, src],
+                           tmp, "exclude")
+        asked = srv.stats.snapshot()
+    check("exclude: exit 0", p.returncode == 0, p.stderr)
+    by = {o["domain"]: o for o in lines}
+    check("exclude: one line per input line", len(lines) == len(doms) and set(by) == set(doms),
+          [o.get("domain") for o in lines])
+    for d in ("optout.test", "www.optout.test", "a.b.optout.test"):
+        o = by.get(d, {})
+        check("exclude: %s is EXCLUDED with dmarc null" % d,
+              o.get("status") == "EXCLUDED" and o.get("dmarc") is None, o)
+    for d in ("notoptout.test", "keep3.test"):
+        o = by.get(d, {})
+        check("exclude: %s is scanned" % d, o.get("status") == "OK"
+              and (o.get("dmarc") or {}).get("records") == ["v=DMARC1; p=reject"], o)
+    text = json.dumps(asked).lower()
+    check("exclude: no query ever sent for an excluded name", "optout.test" not in
+          text.replace("notoptout.test", ""), text[:300])
+
+    bad = os.path.join(tmp, "bad-exclude.txt")
+    with open(bad, "w") as f:
+        f.write("ok.test\nnot a domain\n")
+    p = subprocess.run([binary, "scan", "-q", "-r", "127.0.0.1:9", "--exclude", bad, src],
+                       capture_output=True, text=True, timeout=60)
+    check("exclude: a bad exclude line is an error naming the line",
+          p.returncode != 0 and "line 2" in p.stderr, p.stderr)
+
+
+def test_rates(binary, tmp):
+    doms = ["r%d.test" % i for i in range(600)]
+    src = os.path.join(tmp, "rate.txt")
+    with open(src, "w") as f:
+        f.write("\n".join(doms) + "\n")
+    script = {"*": {"txt": ["v=DMARC1; p=none"]}}
+    with faultserver.FaultServer(script, name="rate") as srv:
+        for tag, extra in (("rate", ["--rate", "2000"]),
+                           ("resolver-rate", ["--resolver-rate", "2000"])):
+            p, lines, m = scan(binary, ["-r", "127.0.0.1:%d" % srv.port] + extra + [src],
+                               tmp, tag)
+            check("%s: exit 0" % tag, p.returncode == 0, p.stderr)
+            ok = [o for o in lines if (o.get("dmarc") or {}).get("records")
+                  == ["v=DMARC1; p=none"]]
+            check("%s: every domain answered" % tag, len(ok) == len(doms), len(ok))
+            waits = (m or {}).get("counters", {}).get("rate_waits", 0)
+            check("%s: queries waited for rate tokens" % tag, waits > 0, waits)
+        p, lines, m = scan(binary, ["-r", "127.0.0.1:%d" % srv.port, src], tmp, "loopback")
+        waits = (m or {}).get("counters", {}).get("rate_waits", -1)
+        rq = ((m or {}).get("resolvers") or [{}])[0].get("rate_qps")
+        check("no rate limit by default toward a loopback resolver", waits == 0 and rq == 0,
+              (waits, rq))
+
+
+def test_usage(binary):
+    for args, word in ((["--rate", "-5"], "--rate"), (["--deadline", "x"], "--deadline"),
+                       (["-c", "0"], "--concurrency"), (["--sockets", "1", "-c", "20000"],
+                                                        "--sockets")):
+        p = subprocess.run([binary, "scan", "-r", "127.0.0.1:9"] + args + ["/dev/null"],
+                           capture_output=True, text=True, timeout=30)
+        check("usage error for %s" % " ".join(args), p.returncode == 2 and word in p.stderr,
+              (p.returncode, p.stderr))
+
+
+def main():
+    binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN")
+    with tempfile.TemporaryDirectory(prefix="dmarcscan-opt-") as tmp:
+        test_exclude(binary, tmp)
+        test_rates(binary, tmp)
+        test_usage(binary)
+    print("%d passed, %d failed" % (len(PASSED), len(FAILED)))
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
