@@ -31,9 +31,10 @@ static void write_time(struct jw *w, const char *key, double unix_s)
 	jw_cstr(w, key, buf);
 }
 
-static void write_config(struct jw *w, const struct scan_config *c,
-			 const struct resolver_list *rl)
+static void write_config(struct jw *w, const struct meta_run *m)
 {
+	const struct scan_config *c = m->cfg;
+	const struct resolver_list *rl = m->resolvers;
 	jw_obj_open(w, "config");
 	jw_arr_open(w, "inputs");
 	for (unsigned i = 0; i < c->ninputs; i++)
@@ -53,6 +54,11 @@ static void write_config(struct jw *w, const struct scan_config *c,
 	if (c->checks & CHECK_DMARC)
 		jw_cstr(w, NULL, "dmarc");
 	jw_arr_close(w);
+	jw_cstr(w, "discovery", discovery_mode_name(c->discovery));
+	jw_obj_open(w, "psl");
+	jw_cstr(w, "file", m->psl_source);
+	jw_cstr(w, "date", m->psl_date);
+	jw_obj_close(w);
 	jw_obj_close(w);
 }
 
@@ -158,7 +164,7 @@ int meta_write(const char *path, const struct meta_run *m)
 	jw_uint(&w, "wall_ms", (uint64_t)(m->wall_s * 1000));
 	jw_bool(&w, "interrupted", m->interrupted);
 	jw_cstr(&w, "input_error", m->input_error);
-	write_config(&w, m->cfg, m->resolvers);
+	write_config(&w, m);
 	write_counters(&w, m);
 	write_resolvers(&w, m->resolvers);
 	write_usage(&w);

@@ -24,6 +24,8 @@ struct meta_run {
 	double started_unix, wall_s;
 	bool interrupted;
 	const char *input_error; /* NULL when none */
+	const char *psl_source;  /* the Public Suffix List loaded: a path or "builtin" */
+	const char *psl_date;    /* its version or date */
 };
 
 /* Returns 0 or -errno. */

@@ -16,17 +16,17 @@
 
 /* Caches the formatted second so most lines only format milliseconds. */
 struct ndjson_clock {
-	time_t sec;
-	char text[24]; /* "2026-11-28T23:59:01" */
+        time_t sec;
+        char text[24]; /* "2026-11-28T23:59:01" */
 };
 
 struct ndjson_opts {
-	const char *const *files; /* input names, for "file" when there is more than one */
-	unsigned nfiles;
+        const char *const *files; /* input names, for "file" when there is more than one */
+        unsigned nfiles;
 };
 
 void ndjson_job(struct jbuf *b, const struct job *j, const struct job_scratch *s,
-		const struct ndjson_opts *o, struct ndjson_clock *clock);
+                const struct ndjson_opts *o, struct ndjson_clock *clock);
 
 /* RFC 3339 UTC timestamp with milliseconds of now into out (>= 25 bytes). */
 void ndjson_timestamp(struct ndjson_clock *clock, char *out);

@@ -64,6 +64,14 @@ void cli_usage_scan(FILE *out)
 		"      --sector-column NAME|N  CSV column copied to \"sector\" in the output\n"
 		"      --checks LIST           lookups to run, comma-separated (default dmarc;\n"
 		"                              spf and mx are not implemented yet)\n"
+		"      --discovery MODE        how the policy record is found (docs/verdicts.md):\n"
+		"                              tree (default): RFC 9989 DNS tree walk, up to 8\n"
+		"                              _dmarc names; rfc7489: _dmarc.<domain>, then the\n"
+		"                              organizational domain by the Public Suffix List;\n"
+		"                              exact: _dmarc.<domain> only, and no existence or\n"
+		"                              report-authorization lookups (one lookup a domain)\n"
+		"      --psl-file FILE         Public Suffix List to use (.dat or .dafsa; default\n"
+		"                              the system's, /usr/share/publicsuffix)\n"
 		"\n"
 		"Output\n"
 		"  -o, --output FILE           NDJSON; zstd-compressed when FILE ends in .zst\n"
@@ -153,7 +161,7 @@ static unsigned default_threads(void)
 
 enum { OPT_TIMEOUT = 256, OPT_RETRIES, OPT_FORMAT, OPT_DOMAIN_COL, OPT_SECTOR_COL, OPT_CHECKS,
        OPT_SOCKETS, OPT_METADATA, OPT_DEADLINE, OPT_RATE, OPT_RESOLVER_RATE, OPT_NO_TCP,
-       OPT_0X20, OPT_NO_ADAPT, OPT_EXCLUDE };
+       OPT_0X20, OPT_NO_ADAPT, OPT_EXCLUDE, OPT_DISCOVERY, OPT_PSL_FILE };
 
 static const struct option scan_options[] = {
 	{"resolvers", required_argument, NULL, 'r'},
@@ -174,6 +182,8 @@ static const struct option scan_options[] = {
 	{"0x20", no_argument, NULL, OPT_0X20},
 	{"no-adapt", no_argument, NULL, OPT_NO_ADAPT},
 	{"exclude", required_argument, NULL, OPT_EXCLUDE},
+	{"discovery", required_argument, NULL, OPT_DISCOVERY},
+	{"psl-file", required_argument, NULL, OPT_PSL_FILE},
 	{"threads", required_argument, NULL, 'j'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -210,6 +220,14 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, char *e
 		return 0;
 	case OPT_EXCLUDE:
 		cfg->exclude = arg;
+		return 0;
+	case OPT_DISCOVERY:
+		if (discovery_mode_parse(arg, &cfg->discovery) == 0)
+			return 0;
+		snprintf(err, errlen, "--discovery: '%s' is not one of tree, rfc7489, exact", arg);
+		return -EINVAL;
+	case OPT_PSL_FILE:
+		cfg->psl_file = arg;
 		return 0;
 	case 'c':
 		return parse_uint("--concurrency", arg, 1, DS_CONCURRENCY_MAX, &cfg->concurrency,
@@ -251,6 +269,7 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
 	cfg->sockets = DS_SOCKETS_DEFAULT;
 	cfg->threads = default_threads();
 	cfg->checks = CHECK_DMARC;
+	cfg->discovery = DISCOVERY_TREE;
 	cfg->resolver_rate = -1;
 	cfg->tcp = true;
 	cfg->adaptive = true;

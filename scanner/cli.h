@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "scanner/discovery.h"
 #include "scanner/input.h"
 
 enum check_bits { CHECK_DMARC = 1u << 0, CHECK_SPF = 1u << 1, CHECK_MX = 1u << 2 };
@@ -28,6 +29,8 @@ struct scan_config {
 	bool tcp, case_randomize, adaptive;
 	const char *exclude;    /* file of domain suffixes never queried */
 	unsigned checks;
+	enum discovery_mode discovery; /* --discovery (default tree) */
+	const char *psl_file;          /* --psl-file; NULL: the distribution's list */
 	struct input_config input;
 	bool quiet;
 };

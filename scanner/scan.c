@@ -33,6 +33,7 @@ struct scan {
 	struct writer *writer;
 	struct ndjson_opts nd;
 	struct exclude *exclude;
+	struct discovery_ctx *disc; /* shared read-only by every job */
 	struct job *jobs;
 	uint32_t njobs, nfree;
 	uint32_t *free_jobs;
@@ -203,6 +204,7 @@ static int alloc_jobs(struct scan *s)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < s->njobs; i++) {
 		s->jobs[i].idx = i;
+		s->jobs[i].disc = s->disc;
 		s->free_jobs[i] = s->njobs - 1 - i;
 	}
 	s->nfree = s->njobs;
@@ -337,6 +339,8 @@ static int write_metadata(struct scan *s)
 		.wall_s = elapsed_s(s),
 		.interrupted = s->interrupts > 0,
 		.input_error = s->feed.error ? s->feed.errmsg : NULL,
+		.psl_source = ds_psl_source(s->disc->psl),
+		.psl_date = ds_psl_date(s->disc->psl),
 	};
 	int rc = meta_write(s->cfg->metadata, &m);
 	if (rc < 0)
@@ -356,6 +360,7 @@ static void teardown(struct scan *s)
 	free(s->jobs);
 	free(s->free_jobs);
 	exclude_free(s->exclude);
+	discovery_ctx_close(s->disc);
 	resolvers_free(&s->resolvers);
 }
 
@@ -389,6 +394,7 @@ int scan_run(const struct scan_config *cfg)
 	uv_loop_init(&s->loop);
 	if (open_resolvers(s, err, sizeof(err)) < 0 ||
 	    (cfg->exclude && exclude_load(&s->exclude, cfg->exclude, err, sizeof(err)) < 0) ||
+	    discovery_ctx_open(&s->disc, cfg->discovery, cfg->psl_file, err, sizeof(err)) < 0 ||
 	    open_sink(cfg, &sink, err, sizeof(err)) < 0)
 		goto out_early;
 	if (start(s, sink, err, sizeof(err)) < 0) {
@@ -440,6 +446,7 @@ out_early:
 	if (sink)
 		sink_close(sink);
 	exclude_free(s->exclude);
+	discovery_ctx_close(s->disc);
 	resolvers_free(&s->resolvers);
 	uv_loop_close(&s->loop);
 	free(s);

@@ -1080,6 +1080,546 @@ static void t_status_names(void **st)
         assert_string_equal(lookup_status_name(-99), "RCODE?");
 }
 
+/* ---- discovery: the tree walk, existence, authorization (one lookup at a time) -------- */
+
+/* A reply to (qname, qtype) with rcode. */
+static ldns_pkt *lp_reply_t(const char *qname, const char *qtype, ldns_pkt_rcode rcode)
+{
+        ldns_pkt *lp = ldns_pkt_new();
+        ldns_rr *q = NULL;
+        char buf[600];
+
+        assert_non_null(lp);
+        ldns_pkt_set_id(lp, 0x4242);
+        ldns_pkt_set_qr(lp, true);
+        ldns_pkt_set_rd(lp, true);
+        ldns_pkt_set_ra(lp, true);
+        ldns_pkt_set_rcode(lp, (uint8_t)rcode);
+        snprintf(buf, sizeof(buf), "%s IN %s", qname, qtype);
+        assert_int_equal(ldns_rr_new_question_frm_str(&q, buf, NULL, NULL), LDNS_STATUS_OK);
+        assert_true(ldns_pkt_push_rr(lp, LDNS_SECTION_QUESTION, q));
+        return lp;
+}
+
+/* Assert the lookup the job asks next. */
+static void assert_query(const struct job *j, const char *name, uint16_t qtype)
+{
+        assert_wire_name(j->qname, j->qname_len, name);
+        assert_int_equal(j->qtype, qtype);
+}
+
+/* Answer the job's TXT lookup of name with rcode and no records; returns the next step. */
+static enum job_step answer_rcode(struct job *j, struct job_scratch *s, const char *name,
+                                  ldns_pkt_rcode rcode)
+{
+        assert_query(j, name, WIRE_TYPE_TXT);
+        lp_feed(j, lp_reply_t(name, "TXT", rcode), 1);
+        return job_step(j, s);
+}
+
+/* Answer the job's TXT lookup of name with these TXT records (NULL-terminated). */
+static enum job_step answer_txt(struct job *j, struct job_scratch *s, const char *name, ...)
+{
+        assert_query(j, name, WIRE_TYPE_TXT);
+        ldns_pkt *lp = lp_reply_t(name, "TXT", LDNS_RCODE_NOERROR);
+        va_list ap;
+        va_start(ap, name);
+        for (const char *t; (t = va_arg(ap, const char *));)
+                lp_txt(lp, name, t);
+        va_end(ap);
+        lp_feed(j, lp, 1);
+        return job_step(j, s);
+}
+
+/* Answer the existence lookup of name (type A). */
+static enum job_step answer_exists(struct job *j, struct job_scratch *s, const char *name,
+                                   ldns_pkt_rcode rcode)
+{
+        char rr[300];
+        assert_query(j, name, WIRE_TYPE_A);
+        ldns_pkt *lp = lp_reply_t(name, "A", rcode);
+        if (rcode == LDNS_RCODE_NOERROR) {
+                snprintf(rr, sizeof(rr), "%s. 300 IN A 192.0.2.1", name);
+                lp_add(lp, LDNS_SECTION_ANSWER, rr);
+        }
+        lp_feed(j, lp, 1);
+        return job_step(j, s);
+}
+
+static const struct discovery_ctx TREE = {.mode = DISCOVERY_TREE};
+static const struct discovery_ctx EXACT = {.mode = DISCOVERY_EXACT};
+
+/* A job on the heap (the scratch holds a parsed record of ~22 KB: not for the stack of
+ * a thread, and the fixture frees both after a failed assertion too). */
+static struct held *start_with(void **st, const struct discovery_ctx *c, const char *domain)
+{
+        struct held *h = *st;
+        job_clear(&h->j);
+        item_ok(&h->j, domain);
+        h->j.disc = c;
+        assert_int_equal(job_start(&h->j), JOB_STEP_QUERY);
+        return h;
+}
+
+static bool has_issue(const struct dmarc_result *d, const char *code, bool error)
+{
+        for (unsigned i = 0; i < d->nissues; i++)
+                if (strcmp(d->issues[i].code, code) == 0 && d->issues[i].error == error)
+                        return true;
+        return false;
+}
+
+static void t_tree_parent_sp(void **st)
+{
+        static const char rec[] = "v=DMARC1; p=reject; sp=quarantine; np=none";
+        struct held *h = start_with(st, &TREE, "a.b.example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        assert_int_equal(j->nplan, 4);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.a.b.example.com", LDNS_RCODE_NXDOMAIN),
+                         JOB_STEP_QUERY);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.b.example.com", LDNS_RCODE_NOERROR),
+                         JOB_STEP_QUERY);
+        assert_int_equal(answer_txt(j, s, "_dmarc.example.com", rec, NULL), JOB_STEP_QUERY);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_QUERY);
+        /* the parent's record applies and _dmarc.a.b.example.com was NXDOMAIN: does the
+         * domain exist? */
+        assert_int_equal(answer_exists(j, s, "a.b.example.com", LDNS_RCODE_NOERROR), JOB_STEP_DONE);
+        const struct dmarc_result *d = &s->dmarc;
+        assert_int_equal(d->v.posture, POSTURE_QUARANTINE);
+        assert_int_equal(d->v.tag, 's');
+        assert_true(d->v.enforcing);
+        assert_int_equal(d->exists, TRI_YES);
+        assert_int_equal(d->status, WIRE_RCODE_NOERROR);
+        assert_int_equal(d->how, HOW_TREE_WALK);
+        assert_string_equal(d->location, "_dmarc.example.com");
+        assert_int_equal(d->nrecords, 1);
+        assert_record_str(s, 0, rec);
+        assert_true(d->applied);
+        assert_string_equal(j->in.domain + d->policy_off, "example.com");
+        assert_string_equal(j->in.domain + d->org_off, "example.com");
+        assert_int_equal(d->nwalk, 4);
+        assert_int_equal(d->walk[0].status, WIRE_RCODE_NXDOMAIN);
+        assert_int_equal(d->walk[1].status, WIRE_RCODE_NOERROR);
+        assert_int_equal(d->walk[2].records, 1);
+        assert_int_equal(d->walk[2].kind, WALK_RECORD);
+        assert_int_equal(d->attempts, 5);
+        assert_int_equal(job_outcome(j, s), WIRE_RCODE_NOERROR);
+
+        /* the same, but the domain does not exist: np */
+        h = start_with(st, &TREE, "a.b.example.com");
+        answer_rcode(j, s, "_dmarc.a.b.example.com", LDNS_RCODE_NXDOMAIN);
+        answer_rcode(j, s, "_dmarc.b.example.com", LDNS_RCODE_NXDOMAIN);
+        answer_txt(j, s, "_dmarc.example.com", rec, NULL);
+        answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN);
+        assert_int_equal(answer_exists(j, s, "a.b.example.com", LDNS_RCODE_NXDOMAIN),
+                         JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_NONE);
+        assert_int_equal(d->v.tag, 'n');
+        assert_int_equal(d->exists, TRI_NO);
+
+        /* _dmarc.<domain> NOERROR (NODATA): the domain exists, no existence lookup */
+        h = start_with(st, &TREE, "a.example.com");
+        answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NOERROR);
+        answer_txt(j, s, "_dmarc.example.com", rec, NULL);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_QUARANTINE);
+        assert_int_equal(d->exists, TRI_YES);
+}
+
+static void t_tree_exists_fails(void **st)
+{
+        struct held *h = start_with(st, &TREE, "a.example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        const struct dmarc_result *d = &s->dmarc;
+        /* sp and np differ: not knowing whether the domain exists is an error */
+        answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NXDOMAIN);
+        answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=none; sp=none; np=reject", NULL);
+        answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN);
+        assert_int_equal(answer_exists(j, s, "a.example.com", LDNS_RCODE_SERVFAIL), JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_ERROR);
+        assert_int_equal(d->v.spoofable, SPOOF_UNKNOWN);
+        assert_int_equal(d->status, WIRE_RCODE_SERVFAIL);
+        assert_string_equal(d->error_name, "a.example.com");
+        assert_int_equal(d->exists, TRI_UNKNOWN);
+        assert_string_equal(d->location, "_dmarc.example.com");
+        assert_true(has_issue(d, "exists_unknown", true));
+        assert_int_equal(job_outcome(j, s), WIRE_RCODE_SERVFAIL);
+
+        /* sp == np: the answer does not matter, a warning only */
+        h = start_with(st, &TREE, "a.example.com");
+        answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NXDOMAIN);
+        answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=none; sp=reject", NULL);
+        answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN);
+        assert_query(j, "a.example.com", WIRE_TYPE_A);
+        job_set_reply(j, ENGINE_TIMEOUT, NULL, 0, 4);
+        assert_int_equal(job_step(j, s), JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_REJECT);
+        assert_int_equal(d->status, WIRE_RCODE_NOERROR);
+        assert_true(has_issue(d, "exists_unknown", false));
+        assert_int_equal(d->attempts, 7);
+
+        /* a CNAME at the domain proves it exists, whatever the rcode of its target */
+        h = start_with(st, &TREE, "a.example.com");
+        answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NXDOMAIN);
+        answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=none; sp=reject; np=none", NULL);
+        answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN);
+        ldns_pkt *lp = lp_reply_t("a.example.com", "A", LDNS_RCODE_NXDOMAIN);
+        lp_add(lp, LDNS_SECTION_ANSWER, "a.example.com. 300 IN CNAME gone.example.net.");
+        lp_feed(j, lp, 1);
+        assert_int_equal(job_step(j, s), JOB_STEP_DONE);
+        assert_int_equal(d->exists, TRI_YES);
+        assert_int_equal(d->v.posture, POSTURE_REJECT);
+}
+
+static void t_tree_failures(void **st)
+{
+        /* SERVFAIL at a parent before any record: error, never missing */
+        struct held *h = start_with(st, &TREE, "a.b.example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        const struct dmarc_result *d = &s->dmarc;
+        answer_rcode(j, s, "_dmarc.a.b.example.com", LDNS_RCODE_NXDOMAIN);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.b.example.com", LDNS_RCODE_SERVFAIL),
+                         JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_ERROR);
+        assert_int_equal(d->status, WIRE_RCODE_SERVFAIL);
+        assert_string_equal(d->error_name, "_dmarc.b.example.com");
+        assert_int_equal(d->nwalk, 2);
+        assert_int_equal(d->nrecords, 0);
+        assert_int_equal(d->how, HOW_NONE);
+        assert_true(has_issue(d, "dns_error", true));
+
+        /* ... also after a parent's record was found: a name above could change it */
+        h = start_with(st, &TREE, "a.example.com");
+        answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NXDOMAIN);
+        answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=reject", NULL);
+        assert_query(j, "_dmarc.com", WIRE_TYPE_TXT);
+        job_set_reply(j, ENGINE_TIMEOUT, NULL, 0, 4);
+        assert_int_equal(job_step(j, s), JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_ERROR);
+        assert_int_equal(d->status, LOOKUP_TIMEOUT);
+        assert_string_equal(d->error_name, "_dmarc.com");
+        assert_int_equal(job_outcome(j, s), OUTCOME_TIMEOUT);
+
+        /* the domain's own record, then a failure: the posture stands, the organization
+         * is unknown */
+        h = start_with(st, &TREE, "example.com");
+        answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=reject", NULL);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_REFUSED), JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_REJECT);
+        assert_int_equal(d->status, WIRE_RCODE_NOERROR);
+        assert_int_equal(d->org_off, -1);
+        assert_int_equal(d->nwalk, 2);
+        assert_int_equal(d->walk[1].status, WIRE_RCODE_REFUSED);
+        assert_true(has_issue(d, "org_domain_unknown", false));
+        assert_string_equal(d->location, "_dmarc.example.com");
+}
+
+static void t_tree_psd(void **st)
+{
+        /* psd=n on a parent stops the walk: its record applies */
+        struct held *h = start_with(st, &TREE, "x.dept.example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        const struct dmarc_result *d = &s->dmarc;
+        answer_rcode(j, s, "_dmarc.x.dept.example.com", LDNS_RCODE_NOERROR);
+        assert_int_equal(
+            answer_txt(j, s, "_dmarc.dept.example.com", "v=DMARC1; p=quarantine; psd=n", NULL),
+            JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_QUARANTINE);
+        assert_string_equal(j->in.domain + d->org_off, "dept.example.com");
+        assert_int_equal(d->nwalk, 2);
+
+        /* two DMARC records at the domain are discarded; the PSD's record applies */
+        h = start_with(st, &TREE, "example.com");
+        answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=none", "v=DMARC1; p=reject", NULL);
+        assert_int_equal(answer_txt(j, s, "_dmarc.com", "v=DMARC1; p=reject; psd=y", NULL),
+                         JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_REJECT);
+        assert_int_equal(d->v.tag, 's');
+        assert_string_equal(d->location, "_dmarc.com");
+        assert_string_equal(j->in.domain + d->org_off, "example.com");
+        assert_string_equal(j->in.domain + d->policy_off, "com");
+        assert_true(has_issue(d, "multiple_records", false));
+        assert_int_equal(d->walk[0].kind, WALK_MULTIPLE);
+
+        /* ... and with nothing above them they make the posture invalid */
+        h = start_with(st, &TREE, "example.com");
+        answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=none", "v=DMARC1; p=reject", NULL);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_INVALID);
+        assert_int_equal(d->nrecords, 2);
+        assert_string_equal(d->location, "_dmarc.example.com");
+        assert_true(has_issue(d, "multiple_records", true));
+        assert_int_equal(d->how, HOW_EXACT);
+
+        /* an own record with an unusable p applies: invalid, not the parent's */
+        h = start_with(st, &TREE, "a.example.com");
+        answer_txt(j, s, "_dmarc.a.example.com", "v=DMARC1; p=bogus", NULL);
+        answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=reject", NULL);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_INVALID);
+        assert_string_equal(d->location, "_dmarc.a.example.com");
+        assert_true(d->parsed && !d->rec.valid);
+        assert_string_equal(j->in.domain + d->org_off, "example.com");
+
+        /* a duplicate tag is not a valid record: discarded, the parent's applies */
+        h = start_with(st, &TREE, "a.example.com");
+        answer_txt(j, s, "_dmarc.a.example.com", "v=DMARC1; p=reject; p=none", NULL);
+        answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=quarantine", NULL);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_QUARANTINE);
+        assert_true(has_issue(d, "record_discarded", false));
+}
+
+static void t_tree_cnames(void **st)
+{
+        /* a parent's _dmarc is an alias leaving its zone: the target is asked next, then
+         * the walk goes on */
+        struct held *h = start_with(st, &TREE, "a.example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        const struct dmarc_result *d = &s->dmarc;
+        answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NOERROR);
+        assert_query(j, "_dmarc.example.com", WIRE_TYPE_TXT);
+        ldns_pkt *lp = lp_reply_t("_dmarc.example.com", "TXT", LDNS_RCODE_NOERROR);
+        lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com. 300 IN CNAME p.vendor.example.");
+        lp_feed(j, lp, 1);
+        assert_int_equal(job_step(j, s), JOB_STEP_QUERY);
+        assert_int_equal(answer_txt(j, s, "p.vendor.example", "v=DMARC1; p=reject", NULL),
+                         JOB_STEP_QUERY);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_REJECT);
+        assert_string_equal(d->location, "_dmarc.example.com");
+        assert_string_equal(d->target, "p.vendor.example");
+        assert_int_equal(d->cname_hops, 1);
+        assert_int_equal(d->walk[1].hops, 1);
+        assert_int_equal(d->walk[2].hops, 0); /* hops count per lookup */
+        assert_int_equal(d->attempts, 4);
+
+        /* the domain's own dangling alias: missing, its target reported, and it exists */
+        h = start_with(st, &TREE, "a.example.com");
+        assert_query(j, "_dmarc.a.example.com", WIRE_TYPE_TXT);
+        lp = lp_reply_t("_dmarc.a.example.com", "TXT", LDNS_RCODE_NXDOMAIN);
+        lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example.com. 300 IN CNAME gone.example.net.");
+        lp_feed(j, lp, 1);
+        assert_int_equal(job_step(j, s), JOB_STEP_QUERY);
+        answer_rcode(j, s, "_dmarc.example.com", LDNS_RCODE_NXDOMAIN);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_MISSING);
+        assert_int_equal(d->status, WIRE_RCODE_NXDOMAIN);
+        assert_string_equal(d->target, "gone.example.net");
+        assert_int_equal(d->exists, TRI_YES);
+        assert_int_equal(d->how, HOW_NONE);
+}
+
+/* A long own record is held across the walk in a heap buffer, freed by job_clear. */
+static void t_held_big(void **st)
+{
+        static char rec[2000];
+        fill_record(rec, sizeof(rec));
+        rec[sizeof(rec) - 1] = 0;
+        struct held *h = start_with(st, &TREE, "example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        ldns_pkt *lp = lp_reply_t("_dmarc.example.com", "TXT", LDNS_RCODE_NOERROR);
+        lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com", LDNS_RR_CLASS_IN, rec,
+                     strlen(rec), 200);
+        lp_feed(j, lp, 1);
+        assert_int_equal(job_step(j, s), JOB_STEP_QUERY);
+        assert_non_null(j->held_big);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_DONE);
+        assert_int_equal(s->dmarc.nrecords, 1);
+        assert_record(s, 0, rec, strlen(rec));
+        job_clear(j);
+        assert_null(j->held_big);
+}
+
+static void t_auth(void **st)
+{
+        static const char rec[] =
+            "v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@vendor.example,"
+            "mailto:c@wild.example,mailto:d@deny.example; ruf=mailto:e@fail.example,"
+            "mailto:f@sub.example.com,mailto:g@vendor.example,mailto:h@spf.example,"
+            "mailto:i@v2.example";
+        struct held *h = start_with(st, &TREE, "example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        const struct dmarc_result *d = &s->dmarc;
+        answer_txt(j, s, "_dmarc.example.com", rec, NULL);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_QUERY);
+        assert_int_equal(
+            answer_txt(j, s, "example.com._report._dmarc.vendor.example", "v=DMARC1", NULL),
+            JOB_STEP_QUERY);
+        assert_int_equal(answer_txt(j, s, "example.com._report._dmarc.wild.example",
+                                    "v=DMARC1; rua=mailto:x@wild.example", NULL),
+                         JOB_STEP_QUERY);
+        assert_int_equal(
+            answer_rcode(j, s, "example.com._report._dmarc.deny.example", LDNS_RCODE_NXDOMAIN),
+            JOB_STEP_QUERY);
+        assert_int_equal(
+            answer_rcode(j, s, "example.com._report._dmarc.fail.example", LDNS_RCODE_SERVFAIL),
+            JOB_STEP_QUERY);
+        assert_int_equal(
+            answer_txt(j, s, "example.com._report._dmarc.spf.example", "v=spf1 -all", NULL),
+            JOB_STEP_QUERY);
+        /* "v=DMARC1 x" starts like a record but its v tag is not DMARC1 */
+        assert_int_equal(
+            answer_txt(j, s, "example.com._report._dmarc.v2.example", "v=DMARC1 x", NULL),
+            JOB_STEP_DONE);
+        assert_int_equal(d->v.posture, POSTURE_REJECT);
+        assert_int_equal(d->nrecv, 8);
+        static const struct {
+                const char *host;
+                int8_t external;
+                enum auth_result auth;
+                int status;
+                uint8_t uses;
+        } want[] = {
+            {"example.com", TRI_NO, AUTH_NOT_NEEDED, LOOKUP_PENDING, 1},
+            {"vendor.example", TRI_YES, AUTH_AUTHORIZED, WIRE_RCODE_NOERROR, 3},
+            {"wild.example", TRI_YES, AUTH_AUTHORIZED, WIRE_RCODE_NOERROR, 1},
+            {"deny.example", TRI_YES, AUTH_NOT_AUTHORIZED, WIRE_RCODE_NXDOMAIN, 1},
+            {"fail.example", TRI_YES, AUTH_ERROR, WIRE_RCODE_SERVFAIL, 2},
+            {"sub.example.com", TRI_NO, AUTH_NOT_NEEDED, LOOKUP_PENDING, 2},
+            {"spf.example", TRI_YES, AUTH_NOT_AUTHORIZED, WIRE_RCODE_NOERROR, 2},
+            {"v2.example", TRI_YES, AUTH_NOT_AUTHORIZED, WIRE_RCODE_NOERROR, 2},
+        };
+        for (unsigned i = 0; i < 8; i++) {
+                const struct receiver *r = &d->recv[i];
+                if (strcmp(r->host, want[i].host) || r->external != want[i].external ||
+                    r->auth != want[i].auth || r->auth_status != want[i].status ||
+                    r->uses != want[i].uses)
+                        fail_msg("receiver %u: %s ext %d %s %s uses %u", i, r->host, r->external,
+                                 auth_result_name((enum auth_result)r->auth),
+                                 lookup_status_name(r->auth_status), r->uses);
+        }
+        /* inside the organization: its own org; without a PSL, outside it: the host */
+        assert_string_equal(d->recv[5].org, "example.com");
+        assert_string_equal(d->recv[1].org, "vendor.example");
+        assert_int_equal(d->attempts, 8);
+        assert_int_equal(job_outcome(j, s), WIRE_RCODE_NOERROR);
+}
+
+static void t_auth_cap(void **st)
+{
+        char rec[1024];
+        size_t n = (size_t)snprintf(rec, sizeof(rec), "v=DMARC1; p=none; rua=");
+        for (unsigned i = 0; i < 8; i++)
+                n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%smailto:r@a%u.example",
+                                      i ? "," : "", i);
+        n += (size_t)snprintf(rec + n, sizeof(rec) - n, "; ruf=");
+        for (unsigned i = 0; i < 8; i++)
+                n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%smailto:r@f%u.example",
+                                      i ? "," : "", i);
+        struct held *h = start_with(st, &TREE, "example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        answer_txt(j, s, "_dmarc.example.com", rec, NULL);
+        enum job_step step = answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN);
+        unsigned asked = 0;
+        char name[128];
+        while (step == JOB_STEP_QUERY) {
+                snprintf(name, sizeof(name), "example.com._report._dmarc.a%u.example", asked);
+                step = answer_rcode(j, s, name, LDNS_RCODE_NXDOMAIN);
+                asked++;
+        }
+        assert_int_equal(asked, DS_AUTH_LOOKUPS_MAX);
+        assert_int_equal(s->dmarc.nrecv, 16);
+        for (unsigned i = 8; i < 16; i++)
+                assert_int_equal(s->dmarc.recv[i].auth, AUTH_NOT_CHECKED);
+        assert_true(has_issue(&s->dmarc, "receivers_not_checked", false));
+}
+
+static void t_auth_name_too_long(void **st)
+{
+        /* policy domain + "._report._dmarc." + host over 255 octets: not askable, so the
+         * authorization cannot be shown */
+        char dom[200], rec[400], host[80];
+        memset(dom, 'a', 60);
+        memcpy(dom + 60, ".", 1);
+        memset(dom + 61, 'b', 60);
+        memcpy(dom + 121, ".", 1);
+        memset(dom + 122, 'c', 60);
+        strcpy(dom + 182, ".example");
+        memset(host, 'h', 60);
+        strcpy(host + 60, ".example.net");
+        snprintf(rec, sizeof(rec), "v=DMARC1; p=reject; rua=mailto:x@%s", host);
+        struct held *h = start_with(st, &EXACT, dom);
+        (void)h;
+        struct discovery_ctx tree = {.mode = DISCOVERY_TREE};
+        h = start_with(st, &tree, dom);
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        char name[300];
+        snprintf(name, sizeof(name), "_dmarc.%s", dom);
+        enum job_step step = answer_txt(j, s, name, rec, NULL);
+        const char *parents[] = {dom + 61, dom + 122, dom + 183};
+        for (unsigned i = 0; i < 3 && step == JOB_STEP_QUERY; i++) {
+                snprintf(name, sizeof(name), "_dmarc.%s", parents[i]);
+                step = answer_rcode(j, s, name, LDNS_RCODE_NXDOMAIN);
+        }
+        assert_int_equal(step, JOB_STEP_DONE);
+        assert_int_equal(s->dmarc.nrecv, 1);
+        assert_int_equal(s->dmarc.recv[0].auth, AUTH_NOT_AUTHORIZED);
+        assert_int_equal(s->dmarc.recv[0].auth_status, LOOKUP_NAME_TOO_LONG);
+}
+
+static void t_exact_mode(void **st)
+{
+        /* one lookup: no walk, no existence, no authorization */
+        struct held *h = start_with(st, &EXACT, "a.example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        assert_int_equal(j->nplan, 1);
+        assert_int_equal(answer_txt(j, s, "_dmarc.a.example.com",
+                                    "v=DMARC1; p=reject; rua=mailto:r@vendor.example", NULL),
+                         JOB_STEP_DONE);
+        assert_int_equal(s->dmarc.v.posture, POSTURE_REJECT);
+        assert_int_equal(s->dmarc.recv[0].external, TRI_YES);
+        assert_int_equal(s->dmarc.recv[0].auth, AUTH_NOT_CHECKED);
+        assert_false(has_issue(&s->dmarc, "receivers_not_checked", false));
+        h = start_with(st, &EXACT, "a.example.com");
+        assert_int_equal(answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NXDOMAIN),
+                         JOB_STEP_DONE);
+        assert_int_equal(s->dmarc.v.posture, POSTURE_MISSING);
+}
+
+static void t_rfc7489_psl(void **st)
+{
+        char err[256];
+        struct discovery_ctx *c = NULL;
+        if (discovery_ctx_open(&c, DISCOVERY_RFC7489, NULL, err, sizeof(err)) < 0)
+                fail_msg("PSL: %s", err);
+        struct held *h = start_with(st, c, "a.b.example.co.uk");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        assert_int_equal(j->nplan, 2);
+        answer_rcode(j, s, "_dmarc.a.b.example.co.uk", LDNS_RCODE_NXDOMAIN);
+        assert_int_equal(answer_txt(j, s, "_dmarc.example.co.uk",
+                                    "v=DMARC1; p=none; sp=reject; rua=mailto:d@rep.example.co.uk,"
+                                    "mailto:v@x.vendor.co.uk",
+                                    NULL),
+                         JOB_STEP_QUERY);
+        assert_int_equal(answer_exists(j, s, "a.b.example.co.uk", LDNS_RCODE_NOERROR),
+                         JOB_STEP_QUERY);
+        assert_int_equal(
+            answer_txt(j, s, "example.co.uk._report._dmarc.x.vendor.co.uk", "v=DMARC1", NULL),
+            JOB_STEP_DONE);
+        const struct dmarc_result *d = &s->dmarc;
+        assert_int_equal(d->v.posture, POSTURE_REJECT);
+        assert_int_equal(d->how, HOW_PSL_ORG);
+        assert_string_equal(j->in.domain + d->org_off, "example.co.uk");
+        assert_string_equal(d->recv[0].org, "example.co.uk");
+        assert_int_equal(d->recv[0].external, TRI_NO);
+        assert_string_equal(d->recv[1].org, "vendor.co.uk");
+        assert_int_equal(d->recv[1].auth, AUTH_AUTHORIZED);
+        job_clear(j);
+        discovery_ctx_close(c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1105,6 +1645,17 @@ int main(void)
             cmocka_unit_test(t_records_max),
             cmocka_unit_test(t_scratch_reuse),
             cmocka_unit_test(t_status_names),
+            cmocka_unit_test_setup_teardown(t_tree_parent_sp, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_tree_exists_fails, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_tree_failures, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_tree_psd, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_tree_cnames, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_held_big, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_auth, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_auth_cap, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_auth_name_too_long, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_exact_mode, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_rfc7489_psl, held_setup, held_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

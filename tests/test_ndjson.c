@@ -25,6 +25,16 @@
 
 #define PYTHON "/usr/bin/python3"
 
+/* The verdict fields, in order, as a python list's items (with a trailing ", "). */
+#define VERDICT_KEYS                                                                               \
+        "'exists', 'posture', 'enforcing', 'partial', 'spoofable', 'spoofable_reason', "
+/* The dmarc object's keys, in order; cname and dropped: the optional keys' items. */
+#define DMARC_KEYS(cname, dropped)                                                                 \
+        "['status', 'records', 'location', 'discovery', 'valid', 'p', 'sp', 'np', 'pct', 't', "    \
+        "'adkim', 'aspf', 'fo', 'psd', 'rua', 'ruf', 'receivers', 'errors', 'warnings', "          \
+        "'errors_detail', 'warnings_detail', 'tags', 'policy_from', 'policy_domain', "             \
+        "'org_domain', 'walk', " cname "'other_txt', " dropped "'attempts']"
+
 /* ---- python checker ------------------------------------------------------------------- */
 
 /* argv[1]: the bytes of one line; argv[2]: python expressions, one a line, over d (the
@@ -245,15 +255,27 @@ static void t_ok_records(void **st)
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
 
         static const char *const checks[] = {
-            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', 'dmarc']",
+            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS "'dmarc']",
             "d['schema'] == 1 and type(d['schema']) is int",
             "d['domain'] == 'example.com'",
             "d['line'] == 7 and type(d['line']) is int",
             "ts_ok(d['ts'])",
             "d['status'] == 'OK'",
-            "list(d['dmarc']) == ['status', 'records', 'location', 'discovery', 'other_txt', "
-            "'attempts']",
+            "list(d['dmarc']) == " DMARC_KEYS("", ""),
             "d['dmarc']['status'] == 'NOERROR'",
+            /* two records at the domain: none is used (exact discovery in this test) */
+            "d['posture'] == 'invalid' and d['enforcing'] is False and d['partial'] is False",
+            "d['spoofable'] == 'yes' and d['spoofable_reason'] == 'dmarc_invalid'",
+            "d['exists'] is True",
+            "d['dmarc']['valid'] is False and d['dmarc']['p'] is None",
+            "d['dmarc']['errors'] == ['multiple_records']",
+            "d['dmarc']['warnings'] == ['non_dmarc_txt']",
+            "d['dmarc']['errors_detail'][0]['code'] == 'multiple_records'",
+            "'2 DMARC records at _dmarc.example.com' in "
+            "d['dmarc']['errors_detail'][0]['message']",
+            "d['dmarc']['tags'] is None",
+            "d['dmarc']['walk'] == [{'name': '_dmarc.example.com', 'status': 'NOERROR', "
+            "'records': 2}]",
             "d['dmarc']['records'] == ['v=DMARC1; p=reject; rua=mailto:d@example.com', "
             "'v=DMARC1; p=none']",
             "d['dmarc']['location'] == '_dmarc.example.com'",
@@ -291,8 +313,8 @@ static void t_illegal(void **st)
         assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
-            "list(d) == ['schema', 'domain', 'line', 'input', 'ts', 'status', 'error', "
-            "'dmarc']",
+            "list(d) == ['schema', 'domain', 'line', 'input', 'ts', 'status', "
+            "'error', " VERDICT_KEYS "'dmarc']",
             "d['schema'] == 1",
             "d['domain'] is None",
             "d['line'] == 3",
@@ -316,7 +338,7 @@ static void t_illegal(void **st)
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const hostile[] = {
             "list(d) == ['schema', 'domain', 'line', 'input', 'rank', 'ts', 'status', "
-            "'error', 'dmarc']",
+            "'error', " VERDICT_KEYS "'dmarc']",
             "d['input'] == '\"q\\\\\\x01\\ufffd\\t.com'",
             "d['error'] == 'bad \"char\"'",
             "d['rank'] == 12",
@@ -366,7 +388,7 @@ static void t_rank_sector_nxdomain(void **st)
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
             "list(d) == ['schema', 'domain', 'line', 'input', 'rank', 'sector', 'ts', "
-            "'status', 'dmarc']",
+            "'status', " VERDICT_KEYS "'dmarc']",
             "d['domain'] == 'www.example.com'",
             "d['line'] == 43",
             "d['input'] == 'WWW.Example.com.'",
@@ -374,8 +396,13 @@ static void t_rank_sector_nxdomain(void **st)
             "d['sector'] == 'finance'",
             "d['status'] == 'OK'",
             "ts_ok(d['ts'])",
-            "list(d['dmarc']) == ['status', 'records', 'location', 'discovery', 'other_txt', "
-            "'attempts']",
+            "list(d['dmarc']) == " DMARC_KEYS("", ""),
+            "d['posture'] == 'missing' and d['exists'] is None",
+            "d['spoofable'] == 'yes' and d['spoofable_reason'] == 'dmarc_missing'",
+            "d['dmarc']['valid'] is None and d['dmarc']['receivers'] == []",
+            "d['dmarc']['rua'] == [] and d['dmarc']['ruf'] == []",
+            "d['dmarc']['policy_domain'] is None",
+            "d['dmarc']['org_domain'] == 'www.example.com'",
             "d['dmarc']['status'] == 'NXDOMAIN'",
             "d['dmarc']['records'] == []",
             "d['dmarc']['location'] is None",
@@ -393,7 +420,8 @@ static void t_rank_sector_nxdomain(void **st)
         lp_feed(&f->j, lp_reply("_dmarc.example.org", LDNS_RCODE_NOERROR), 1);
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const plain[] = {
-            "list(d) == ['schema', 'domain', 'line', 'rank', 'ts', 'status', 'dmarc']",
+            "list(d) == ['schema', 'domain', 'line', 'rank', 'ts', 'status', " VERDICT_KEYS
+            "'dmarc']",
             "d['rank'] == 1",
             "'input' not in d and 'sector' not in d and 'file' not in d",
             "d['dmarc']['status'] == 'NOERROR' and d['dmarc']['records'] == []",
@@ -449,7 +477,8 @@ static void t_files(void **st)
         job_set_reply(&f->j, ENGINE_TIMEOUT, NULL, 0, 4);
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
-            "list(d) == ['schema', 'domain', 'line', 'file', 'ts', 'status', 'dmarc']",
+            "list(d) == ['schema', 'domain', 'line', 'file', 'ts', 'status', " VERDICT_KEYS
+            "'dmarc']",
             "d['file'] == 'lists/b \"2\".csv'",
             "d['dmarc']['status'] == 'TIMEOUT'",
             "d['dmarc']['attempts'] == 4",
@@ -469,7 +498,7 @@ static void t_files(void **st)
         f->o.nfiles = 1;
         static const char *const single[] = {
             "'file' not in d",
-            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', 'dmarc']",
+            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS "'dmarc']",
             NULL,
         };
         fx_line(f, single);
@@ -495,8 +524,7 @@ static void t_cname_and_dropped(void **st)
         lp_feed(&f->j, lp, 2);
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
-            "list(d['dmarc']) == ['status', 'records', 'location', 'discovery', "
-            "'cname_target', 'other_txt', 'records_dropped', 'attempts']",
+            "list(d['dmarc']) == " DMARC_KEYS("'cname_target', ", "'records_dropped', "),
             "d['dmarc']['status'] == 'NOERROR'",
             "d['dmarc']['cname_target'] == 'h.host.example'",
             "d['dmarc']['location'] == '_dmarc.a.example'",
@@ -552,6 +580,153 @@ static void t_cname_and_dropped(void **st)
             NULL,
         };
         fx_line(f, bad);
+        fx_free(f);
+}
+
+/* ---- verdicts: a tree walk with receivers, an error, an excluded line ----------------- */
+
+static ldns_pkt *lp_reply_t(const char *qname, const char *qtype, ldns_pkt_rcode rcode)
+{
+        ldns_pkt *lp = ldns_pkt_new();
+        ldns_rr *q = NULL;
+        char buf[512];
+
+        assert_non_null(lp);
+        ldns_pkt_set_qr(lp, true);
+        ldns_pkt_set_rcode(lp, (uint8_t)rcode);
+        snprintf(buf, sizeof(buf), "%s IN %s", qname, qtype);
+        assert_int_equal(ldns_rr_new_question_frm_str(&q, buf, NULL, NULL), LDNS_STATUS_OK);
+        assert_true(ldns_pkt_push_rr(lp, LDNS_SECTION_QUESTION, q));
+        return lp;
+}
+
+static enum job_step step_rcode(struct fixture *f, const char *name, const char *qtype,
+                                ldns_pkt_rcode rcode)
+{
+        lp_feed(&f->j, lp_reply_t(name, qtype, rcode), 1);
+        return job_step(&f->j, &f->s);
+}
+
+static enum job_step step_txt(struct fixture *f, const char *name, const char *txt)
+{
+        ldns_pkt *lp = lp_reply_t(name, "TXT", LDNS_RCODE_NOERROR);
+        lp_txt(lp, name, txt);
+        lp_feed(&f->j, lp, 1);
+        return job_step(&f->j, &f->s);
+}
+
+static const struct discovery_ctx TREE = {.mode = DISCOVERY_TREE};
+
+static void t_tree_verdict(void **st)
+{
+        (void)st;
+        struct fixture *f = fx_new();
+        item_ok(&f->j, "a.example.com");
+        f->j.disc = &TREE;
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        assert_int_equal(step_rcode(f, "_dmarc.a.example.com", "TXT", LDNS_RCODE_NXDOMAIN),
+                         JOB_STEP_QUERY);
+        assert_int_equal(step_txt(f, "_dmarc.example.com",
+                                  "v=DMARC1; p=reject; sp=quarantine; pct=50; t=y; "
+                                  "rua=mailto:d@example.com,mailto:v@vendor.example; "
+                                  "ruf=mailto:f@vendor.example; fo=1"),
+                         JOB_STEP_QUERY);
+        assert_int_equal(step_rcode(f, "_dmarc.com", "TXT", LDNS_RCODE_NXDOMAIN), JOB_STEP_QUERY);
+        ldns_pkt *lp = lp_reply_t("a.example.com", "A", LDNS_RCODE_NOERROR);
+        lp_add(lp, "a.example.com. 300 IN A 192.0.2.1");
+        lp_feed(&f->j, lp, 1);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_QUERY);
+        assert_int_equal(step_txt(f, "example.com._report._dmarc.vendor.example", "v=DMARC1"),
+                         JOB_STEP_DONE);
+        static const char *const checks[] = {
+            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS "'dmarc']",
+            "list(d['dmarc']) == " DMARC_KEYS("", ""),
+            "d['exists'] is True",
+            /* sp=quarantine, t=y lowers it to none: not enforcing, partial */
+            "d['posture'] == 'quarantine'",
+            "d['enforcing'] is False and d['partial'] is True",
+            "d['spoofable'] == 'yes' and d['spoofable_reason'] == 'dmarc_testing'",
+            "d['dmarc']['status'] == 'NOERROR'",
+            "d['dmarc']['discovery'] == 'tree_walk'",
+            "d['dmarc']['location'] == '_dmarc.example.com'",
+            "d['dmarc']['valid'] is True",
+            "(d['dmarc']['p'], d['dmarc']['sp'], d['dmarc']['np']) == "
+            "('reject', 'quarantine', 'quarantine')",
+            "d['dmarc']['pct'] == 50 and d['dmarc']['t'] == 'y' and d['dmarc']['fo'] == '1'",
+            "d['dmarc']['adkim'] == 'r' and d['dmarc']['aspf'] == 'r' and "
+            "d['dmarc']['psd'] == 'u'",
+            "d['dmarc']['rua'] == ['mailto:d@example.com', 'mailto:v@vendor.example']",
+            "d['dmarc']['ruf'] == ['mailto:f@vendor.example']",
+            "d['dmarc']['receivers'] == [{'host': 'example.com', 'org': 'example.com', "
+            "'external': False, 'authorized': None, 'authorization': 'not_needed', "
+            "'authorization_status': None, 'uses': ['rua']}, {'host': 'vendor.example', "
+            "'org': 'vendor.example', 'external': True, 'authorized': True, "
+            "'authorization': 'authorized', 'authorization_status': 'NOERROR', "
+            "'uses': ['rua', 'ruf']}]",
+            "d['dmarc']['errors'] == []",
+            "'pct_obsolete' in d['dmarc']['warnings'] and 'testing' in d['dmarc']['warnings']",
+            "len(d['dmarc']['warnings']) == len(d['dmarc']['warnings_detail'])",
+            "all(set(w) == {'code', 'message'} for w in d['dmarc']['warnings_detail'])",
+            "d['dmarc']['tags']['v'] == 'DMARC1' and d['dmarc']['tags']['pct'] == '50'",
+            "'np' not in d['dmarc']['tags']",
+            "d['dmarc']['policy_from'] == 'sp'",
+            "d['dmarc']['policy_domain'] == 'example.com'",
+            "d['dmarc']['org_domain'] == 'example.com'",
+            "[w['name'] for w in d['dmarc']['walk']] == ['_dmarc.a.example.com', "
+            "'_dmarc.example.com', '_dmarc.com']",
+            "[w['status'] for w in d['dmarc']['walk']] == ['NXDOMAIN', 'NOERROR', 'NXDOMAIN']",
+            "d['dmarc']['attempts'] == 5",
+            NULL,
+        };
+        fx_line(f, checks);
+        fx_free(f);
+}
+
+static void t_error_and_excluded(void **st)
+{
+        (void)st;
+        struct fixture *f = fx_new();
+        item_ok(&f->j, "a.example.com");
+        f->j.disc = &TREE;
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        assert_int_equal(step_rcode(f, "_dmarc.a.example.com", "TXT", LDNS_RCODE_NXDOMAIN),
+                         JOB_STEP_QUERY);
+        assert_int_equal(step_rcode(f, "_dmarc.example.com", "TXT", LDNS_RCODE_SERVFAIL),
+                         JOB_STEP_DONE);
+        static const char *const checks[] = {
+            "list(d['dmarc']) == ['status', 'records', 'location', 'discovery', 'valid', 'p', "
+            "'sp', 'np', 'pct', 't', 'adkim', 'aspf', 'fo', 'psd', 'rua', 'ruf', 'receivers', "
+            "'errors', 'warnings', 'errors_detail', 'warnings_detail', 'tags', 'policy_from', "
+            "'policy_domain', 'org_domain', 'error_name', 'walk', 'other_txt', 'attempts']",
+            "d['posture'] == 'error' and d['exists'] is None",
+            "d['enforcing'] is False and d['partial'] is False",
+            "d['spoofable'] == 'unknown' and d['spoofable_reason'] == 'dns_error'",
+            "d['dmarc']['status'] == 'SERVFAIL'",
+            "d['dmarc']['error_name'] == '_dmarc.example.com'",
+            "d['dmarc']['records'] == [] and d['dmarc']['location'] is None",
+            "d['dmarc']['valid'] is None and d['dmarc']['org_domain'] is None",
+            "d['dmarc']['errors'] == ['dns_error']",
+            "'SERVFAIL at _dmarc.example.com' in d['dmarc']['errors_detail'][0]['message']",
+            NULL,
+        };
+        fx_line(f, checks);
+
+        memset(&f->j, 0, sizeof(f->j));
+        f->j.in.line = 9;
+        f->j.in.rank = -1;
+        f->j.in.status = INPUT_ITEM_EXCLUDED;
+        snprintf(f->j.in.domain, sizeof(f->j.in.domain), "mil.example");
+        snprintf(f->j.in.raw, sizeof(f->j.in.raw), "mil.example");
+        assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        static const char *const excluded[] = {
+            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS "'dmarc']",
+            "d['status'] == 'EXCLUDED' and d['domain'] == 'mil.example'",
+            "all(d[k] is None for k in ('exists', 'posture', 'enforcing', 'partial', "
+            "'spoofable', 'spoofable_reason', 'dmarc'))",
+            NULL,
+        };
+        fx_line(f, excluded);
         fx_free(f);
 }
 
@@ -629,6 +804,7 @@ int main(void)
             cmocka_unit_test(t_illegal_from_start), cmocka_unit_test(t_rank_sector_nxdomain),
             cmocka_unit_test(t_hostile_records),    cmocka_unit_test(t_files),
             cmocka_unit_test(t_cname_and_dropped),  cmocka_unit_test(t_timestamp),
+            cmocka_unit_test(t_tree_verdict),       cmocka_unit_test(t_error_and_excluded),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -78,7 +78,7 @@ def first_diffs(items, n=10):
 
 def scan(binary, args):
     """Run `dmarcscan scan ARGS`; (rc, stdout, stderr, seconds); rc None on a hang."""
-    argv = [binary, "scan"] + args
+    argv = [binary, "scan", "--discovery", "exact"] + args
     print("run   " + " ".join(argv))
     t0 = time.monotonic()
     try:

@@ -1,0 +1,128 @@
+/* psl.c -- libpsl wrapper: load once, then read-only lookups. */
+#include "scanner/psl.h"
+
+#include <errno.h>
+#include <libpsl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define PSL_HEAD_BYTES 8192 /* the VERSION line sits in the list's header comment */
+
+struct ds_psl {
+        psl_ctx_t *ctx;
+        char source[512];
+        char date[64];
+};
+
+static void date_of_time(char *out, size_t cap, time_t t)
+{
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(out, cap, "%Y-%m-%d", &tm);
+}
+
+/* Newer lists start with "// VERSION: 2024-06-19_12-34-56_UTC": prefer it to the mtime,
+ * which a copy or a package install may have reset. */
+static bool version_line(const char *path, char *out, size_t cap)
+{
+        static const char key[] = "// VERSION: ";
+        char head[PSL_HEAD_BYTES + 1];
+        FILE *f = fopen(path, "rb");
+        if (!f)
+                return false;
+        size_t n = fread(head, 1, PSL_HEAD_BYTES, f);
+        fclose(f);
+        head[n] = 0;
+        const char *v = strstr(head, key);
+        if (!v)
+                return false;
+        v += sizeof(key) - 1;
+        size_t len = strcspn(v, "\r\n");
+        if (len == 0 || len >= cap)
+                return false;
+        memcpy(out, v, len);
+        out[len] = 0;
+        return true;
+}
+
+static void describe_file(struct ds_psl *p, const char *path)
+{
+        struct stat st;
+        snprintf(p->source, sizeof(p->source), "%s", path);
+        if (version_line(path, p->date, sizeof(p->date)))
+                return;
+        if (stat(path, &st) == 0)
+                date_of_time(p->date, sizeof(p->date), st.st_mtime);
+        else
+                snprintf(p->date, sizeof(p->date), "unknown");
+}
+
+int ds_psl_open(struct ds_psl **out, const char *path, char *err, size_t errlen)
+{
+        struct ds_psl *p = calloc(1, sizeof(*p));
+        if (!p) {
+                snprintf(err, errlen, "out of memory loading the public suffix list");
+                return -ENOMEM;
+        }
+        const char *file = path ? path : psl_dist_filename();
+        if (file && *file) {
+                p->ctx = psl_load_file(file);
+                if (p->ctx)
+                        describe_file(p, file);
+                else if (path) {
+                        snprintf(err, errlen,
+                                 "--psl-file %s: cannot load a public suffix list from it", path);
+                        free(p);
+                        return -EINVAL;
+                }
+        }
+        if (!p->ctx) {
+                /* No distribution file: libpsl's compiled-in copy, when it has one. */
+                p->ctx = (psl_ctx_t *)psl_builtin();
+                if (!p->ctx || psl_suffix_count(p->ctx) <= 0) {
+                        snprintf(err, errlen,
+                                 "no public suffix list: install the publicsuffix package or pass "
+                                 "--psl-file FILE");
+                        free(p);
+                        return -ENOENT;
+                }
+                snprintf(p->source, sizeof(p->source), "builtin");
+                date_of_time(p->date, sizeof(p->date), psl_builtin_file_time());
+        }
+        *out = p;
+        return 0;
+}
+
+void ds_psl_close(struct ds_psl *p)
+{
+        if (!p)
+                return;
+        /* psl_free() ignores the built-in context, so this is safe for both. */
+        psl_free(p->ctx);
+        free(p);
+}
+
+const char *ds_psl_org(const struct ds_psl *p, const char *name)
+{
+        if (!p || !name || !*name)
+                return NULL;
+        return psl_registrable_domain(p->ctx, name);
+}
+
+bool ds_psl_is_suffix(const struct ds_psl *p, const char *name)
+{
+        return p && name && *name && psl_is_public_suffix2(p->ctx, name, PSL_TYPE_ANY) != 0;
+}
+
+const char *ds_psl_source(const struct ds_psl *p)
+{
+        return p ? p->source : NULL;
+}
+
+const char *ds_psl_date(const struct ds_psl *p)
+{
+        return p ? p->date : NULL;
+}

@@ -1,0 +1,400 @@
+#!/usr/bin/python3
+# test_discovery.py -- integration test: DMARC policy discovery and verdicts against a real
+# Knot (scripts/dsauth.py) serving small hand-written zones, checked field by field.
+#
+# Usage: test_discovery.py [DMARCSCAN [REPO]]   (or env DMARCSCAN; REPO defaults to ../..)
+# ctest passes $<TARGET_FILE:dmarcscan> and the source dir. Only 127.0.0.1 is contacted:
+# the scanner always gets -r 127.0.0.1:PORT. Prints "N passed, M failed"; exit 1 on failure.
+#
+# Cases (docs/verdicts.md has the rules): RFC 9989 tree walk across several levels with
+# psd=y / psd=n, the organizational domain chosen by the fewest labels, sp for an existing
+# and np for a non-existent subdomain, the 8-query cap with the >8-label shortcut, a PSD
+# record applying; RFC 7489 discovery with a --psl-file list (and its date in the
+# metadata); a CNAME'd _dmarc; multiple records (discarded by the walk, invalid when nothing
+# else applies, terminal under RFC 7489); SERVFAIL during discovery (error, never missing)
+# and after the domain's own record (posture kept, organizational domain unknown); external
+# report authorization granted (explicit and wildcard), denied and failing; --discovery exact.
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUN_TIMEOUT = 120
+DONE_RE = re.compile(r"^done: (\d+) domains")
+PSL_VERSION = "2026-11-01_00-00-00_UTC"
+
+SOA = "@ SOA ns1.{z}. hostmaster.{z}. 1 7200 3600 1209600 300\n@ NS ns1.{z}.\nns1 A 127.0.0.1\n"
+
+# ztest: a public suffix domain (psd=y) with organizations under it.
+ZTEST = """
+_dmarc TXT "v=DMARC1; p=reject; psd=y; rua=mailto:psd@registry.zvendor"
+; acme: sp=none for existing subdomains, np=reject for non-existent ones
+acme A 192.0.2.1
+_dmarc.acme TXT "v=DMARC1; p=quarantine; sp=none; np=reject"
+a.b.acme A 192.0.2.2
+; dept.acme declares itself an organizational domain
+_dmarc.dept.acme TXT "v=DMARC1; p=reject; psd=n"
+x.dept.acme A 192.0.2.3
+; an organization without a record: the PSD's record applies
+nodmarc A 192.0.2.4
+; two levels with records, no psd tag: the one with fewest labels is the organization
+_dmarc.mid.other TXT "v=DMARC1; p=none"
+_dmarc.other TXT "v=DMARC1; p=reject; sp=quarantine"
+leaf.mid.other A 192.0.2.5
+; a deep name: the 8-label record is skipped by the walk's shortcut
+_dmarc.c.d.e.f.g.h.deep TXT "v=DMARC1; p=none"
+_dmarc.deep TXT "v=DMARC1; p=quarantine; pct=50"
+a.b.c.d.e.f.g.h.deep A 192.0.2.6
+; hosted DMARC: _dmarc is a CNAME into another zone
+hosted A 192.0.2.7
+_dmarc.hosted CNAME hosted-ztest.policies.zvendor.
+; two DMARC records at one name
+multi A 192.0.2.8
+_dmarc.multi TXT "v=DMARC1; p=reject"
+_dmarc.multi TXT "v=DMARC1; p=none"
+_dmarc.multi TXT "google-site-verification=abc"
+; report receivers: internal, explicit, wildcard, denied, failing
+rep A 192.0.2.9
+_dmarc.rep TXT "v=DMARC1; p=reject; rua=mailto:a@rep.ztest,mailto:b@reports.zvendor,mailto:c@wild.zvendor; ruf=mailto:d@deny.zvendor,mailto:e@r.broken.ztest,mailto:f@reports.zvendor"
+; the co.ztest second-level suffix (also in the --psl-file list)
+_dmarc.co TXT "v=DMARC1; p=none; psd=y"
+_dmarc.shop.co TXT "v=DMARC1; p=reject; sp=quarantine"
+www.shop.co A 192.0.2.10
+"""
+
+ZVENDOR = """
+hosted-ztest.policies TXT "v=DMARC1; p=reject; rua=mailto:agg@hosted.ztest"
+rep.ztest._report._dmarc.reports TXT "v=DMARC1"
+*._report._dmarc.wild TXT "v=DMARC1"
+deny A 192.0.2.20
+"""
+
+# zplain: no PSD record, so nothing but a domain's own records can apply.
+ZPLAIN = """
+multi A 192.0.2.30
+_dmarc.multi TXT "v=DMARC1; p=reject"
+_dmarc.multi TXT "v=DMARC1; p=quarantine"
+broken A 192.0.2.31
+_dmarc.broken TXT "v=DMARC1; p=reject; p=none"
+"""
+
+# ok.broken.ztest is healthy, its parent zone broken.ztest does not load (SERVFAIL).
+OKBROKEN = """
+_dmarc TXT "v=DMARC1; p=reject"
+www A 192.0.2.40
+"""
+
+PSL_DAT = """// test list for dmarcscan
+// VERSION: %s
+// ===BEGIN ICANN DOMAINS===
+ztest
+co.ztest
+zvendor
+zplain
+// ===END ICANN DOMAINS===
+""" % PSL_VERSION
+
+
+class Checks:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print("ok    " + name)
+        else:
+            self.failed += 1
+            print("FAIL  " + name)
+            if detail:
+                print("      " + str(detail).replace("\n", "\n      "))
+        return ok
+
+
+C = Checks()
+
+
+def write_zones(zdir):
+    os.makedirs(zdir, exist_ok=True)
+    zones = {"ztest": ZTEST, "zvendor": ZVENDOR, "zplain": ZPLAIN,
+             "ok.broken.ztest": OKBROKEN}
+    for z, body in zones.items():
+        with open(os.path.join(zdir, z + ".zone"), "w") as f:
+            f.write("$ORIGIN %s.\n$TTL 300\n" % z + SOA.format(z=z) + body)
+    with open(os.path.join(zdir, "broken.ztest.zone"), "w") as f:
+        f.write("$ORIGIN broken.ztest.\n@ SOA this is not a zone\n")
+    return sorted(zones)
+
+
+def scan(binary, args, domains, tmp, name):
+    """Scan domains; return ({domain: object}, metadata or None)."""
+    inp = os.path.join(tmp, name + ".txt")
+    out = os.path.join(tmp, name + ".ndjson")
+    meta = os.path.join(tmp, name + ".meta.json")
+    with open(inp, "w") as f:
+        f.write("".join(d + "\n" for d in domains))
+    argv = [binary, "scan", "-q", "-o", out, "--metadata", meta, "--timeout", "500",
+            "--retries", "1"] + args + [inp]
+    print("run   " + " ".join(argv))
+    try:
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        C.check("%s: finishes within %d s" % (name, RUN_TIMEOUT), False)
+        return {}, None
+    err = r.stderr.decode(errors="replace")
+    tail = [l for l in err.splitlines() if l.strip()][-1:] or [""]
+    C.check("%s: exits 0" % name, r.returncode == 0, err[-2000:])
+    m = DONE_RE.match(tail[0])
+    C.check("%s: done line counts %d domains" % (name, len(domains)),
+            m is not None and int(m.group(1)) == len(domains), tail[0])
+    objs = {}
+    if os.path.exists(out):
+        with open(out) as f:
+            for line in f:
+                o = json.loads(line)
+                objs[o["domain"]] = o
+    C.check("%s: one line per domain" % name, sorted(objs) == sorted(domains),
+            "%s vs %s" % (sorted(objs), sorted(domains)))
+    md = None
+    if os.path.exists(meta):
+        with open(meta) as f:
+            md = json.load(f)
+    return objs, md
+
+
+def get(o, path):
+    """o['a']['b'] for path 'a.b'; lists indexed by number."""
+    for k in path.split("."):
+        if isinstance(o, list):
+            o = o[int(k)] if k.isdigit() and int(k) < len(o) else "(absent)"
+        elif isinstance(o, dict):
+            o = o.get(k, "(absent)")
+        else:
+            return "(absent)"
+    return o
+
+
+def expect(run, objs, domain, title, want, extra=None):
+    o = objs.get(domain)
+    if o is None:
+        C.check("%s: %s: %s" % (run, domain, title), False, "no output line")
+        return
+    bad = []
+    for path, v in want.items():
+        got = get(o, path)
+        if got != v:
+            bad.append("%s = %s, expected %s" % (path, json.dumps(got), json.dumps(v)))
+    if extra:
+        ok, detail = extra(o)
+        if not ok:
+            bad.append(detail)
+    C.check("%s: %s: %s" % (run, domain, title), not bad,
+            "\n".join(bad) + "\nline: " + json.dumps(o)[:3000])
+
+
+def walk_names(o):
+    return [w["name"] for w in o["dmarc"]["walk"]]
+
+
+def receivers(o):
+    return {r["host"]: (r["org"], r["external"], r["authorization"], r["authorized"])
+            for r in o["dmarc"]["receivers"]}
+
+
+def test_tree(binary, tmp, res):
+    domains = ["a.b.acme.ztest", "ghost.acme.ztest", "acme.ztest", "x.dept.acme.ztest",
+               "nodmarc.ztest", "leaf.mid.other.ztest", "a.b.c.d.e.f.g.h.deep.ztest",
+               "hosted.ztest", "multi.ztest", "multi.zplain", "broken.zplain",
+               "x.broken.ztest", "www.ok.broken.ztest", "ok.broken.ztest", "rep.ztest",
+               "www.shop.co.ztest", "nothing.zplain"]
+    objs, md = scan(binary, ["-r", res], domains, tmp, "tree")
+    run = "tree"
+    if md:
+        C.check("tree: metadata config.discovery is tree",
+                get(md, "config.discovery") == "tree", json.dumps(md.get("config")))
+        C.check("tree: metadata names the PSL and its date",
+                isinstance(get(md, "config.psl.file"), str)
+                and re.match(r"^\d{4}-\d\d-\d\d", str(get(md, "config.psl.date"))),
+                json.dumps(get(md, "config.psl")))
+    expect(run, objs, "a.b.acme.ztest", "existing subdomain: org record's sp via tree walk", {
+        "posture": "none", "exists": True, "enforcing": False, "spoofable": "yes",
+        "dmarc.status": "NOERROR", "dmarc.discovery": "tree_walk",
+        "dmarc.location": "_dmarc.acme.ztest", "dmarc.policy_from": "sp",
+        "dmarc.org_domain": "acme.ztest", "dmarc.policy_domain": "acme.ztest",
+        "dmarc.records": ["v=DMARC1; p=quarantine; sp=none; np=reject"],
+        "dmarc.p": "quarantine", "dmarc.sp": "none", "dmarc.np": "reject"},
+        lambda o: (walk_names(o) == ["_dmarc.a.b.acme.ztest", "_dmarc.b.acme.ztest",
+                                     "_dmarc.acme.ztest", "_dmarc.ztest"],
+                   "walk %s" % walk_names(o)))
+    expect(run, objs, "ghost.acme.ztest", "non-existent subdomain: np", {
+        "posture": "reject", "exists": False, "enforcing": True, "spoofable": "no",
+        "dmarc.policy_from": "np", "dmarc.location": "_dmarc.acme.ztest",
+        "dmarc.discovery": "tree_walk"})
+    expect(run, objs, "acme.ztest", "organizational domain's own record: p", {
+        "posture": "quarantine", "exists": True, "enforcing": True,
+        "spoofable": "subdomains_only", "spoofable_reason": "dmarc_sp_none",
+        "dmarc.discovery": "exact", "dmarc.policy_from": "p",
+        "dmarc.org_domain": "acme.ztest", "dmarc.valid": True},
+        lambda o: (walk_names(o) == ["_dmarc.acme.ztest", "_dmarc.ztest"],
+                   "walk %s" % walk_names(o)))
+    expect(run, objs, "x.dept.acme.ztest", "psd=n stops the walk: its record applies", {
+        "posture": "reject", "dmarc.location": "_dmarc.dept.acme.ztest",
+        "dmarc.org_domain": "dept.acme.ztest", "dmarc.discovery": "tree_walk",
+        "dmarc.psd": "n"},
+        lambda o: (walk_names(o) == ["_dmarc.x.dept.acme.ztest", "_dmarc.dept.acme.ztest"],
+                   "walk %s" % walk_names(o)))
+    expect(run, objs, "nodmarc.ztest", "no record of its own: the PSD record's sp applies", {
+        "posture": "reject", "dmarc.location": "_dmarc.ztest", "dmarc.psd": "y",
+        "dmarc.org_domain": "nodmarc.ztest", "dmarc.policy_domain": "ztest",
+        "dmarc.discovery": "tree_walk"})
+    expect(run, objs, "leaf.mid.other.ztest", "fewest labels: other.ztest is the organization", {
+        "posture": "quarantine", "dmarc.location": "_dmarc.other.ztest",
+        "dmarc.org_domain": "other.ztest", "dmarc.policy_from": "sp"})
+    deep = ["_dmarc.a.b.c.d.e.f.g.h.deep.ztest", "_dmarc.d.e.f.g.h.deep.ztest",
+            "_dmarc.e.f.g.h.deep.ztest", "_dmarc.f.g.h.deep.ztest", "_dmarc.g.h.deep.ztest",
+            "_dmarc.h.deep.ztest", "_dmarc.deep.ztest", "_dmarc.ztest"]
+    expect(run, objs, "a.b.c.d.e.f.g.h.deep.ztest",
+           "10 labels: 8 queries, shortened to 7 labels, the 8-label record never asked", {
+               "posture": "quarantine", "partial": True, "spoofable": "maybe",
+               "dmarc.location": "_dmarc.deep.ztest", "dmarc.pct": 50},
+           lambda o: (walk_names(o) == deep, "walk %s" % walk_names(o)))
+    expect(run, objs, "hosted.ztest", "CNAME'd _dmarc into another zone", {
+        "posture": "reject", "dmarc.discovery": "exact",
+        "dmarc.location": "_dmarc.hosted.ztest",
+        "dmarc.cname_target": "hosted-ztest.policies.zvendor",
+        "dmarc.records": ["v=DMARC1; p=reject; rua=mailto:agg@hosted.ztest"]})
+    expect(run, objs, "multi.ztest", "two records: discarded, the walk goes on to the PSD", {
+        "posture": "reject", "dmarc.location": "_dmarc.ztest",
+        "dmarc.warnings": ["multiple_records"], "dmarc.discovery": "tree_walk"})
+    expect(run, objs, "multi.zplain", "two records and nothing else: invalid", {
+        "posture": "invalid", "dmarc.valid": False, "dmarc.status": "NOERROR",
+        "dmarc.location": "_dmarc.multi.zplain", "dmarc.errors": ["multiple_records"],
+        "dmarc.records": ["v=DMARC1; p=reject", "v=DMARC1; p=quarantine"],
+        "dmarc.p": None, "spoofable": "yes"})
+    expect(run, objs, "broken.zplain", "a duplicate tag: not a valid record, invalid", {
+        "posture": "invalid", "dmarc.valid": False, "dmarc.errors": ["duplicate_tag"],
+        "dmarc.location": "_dmarc.broken.zplain"})
+    expect(run, objs, "nothing.zplain", "nothing anywhere: missing (NXDOMAIN)", {
+        "posture": "missing", "dmarc.status": "NXDOMAIN", "dmarc.records": [],
+        "dmarc.location": None, "dmarc.discovery": None, "dmarc.valid": None,
+        "exists": None},
+        lambda o: (walk_names(o) == ["_dmarc.nothing.zplain", "_dmarc.zplain"],
+                   "walk %s" % walk_names(o)))
+    expect(run, objs, "x.broken.ztest", "SERVFAIL at the domain: error, not missing", {
+        "posture": "error", "spoofable": "unknown", "dmarc.status": "SERVFAIL",
+        "dmarc.error_name": "_dmarc.x.broken.ztest", "dmarc.records": [],
+        "dmarc.errors": ["dns_error"]})
+    expect(run, objs, "www.ok.broken.ztest", "SERVFAIL at a parent during the walk: error", {
+        "posture": "error", "dmarc.status": "SERVFAIL",
+        "dmarc.error_name": "_dmarc.broken.ztest", "dmarc.location": None},
+        lambda o: (walk_names(o) == ["_dmarc.www.ok.broken.ztest", "_dmarc.ok.broken.ztest",
+                                     "_dmarc.broken.ztest"], "walk %s" % walk_names(o)))
+    expect(run, objs, "ok.broken.ztest", "own record, then SERVFAIL above: posture kept", {
+        "posture": "reject", "dmarc.status": "NOERROR", "dmarc.org_domain": None},
+        lambda o: ("org_domain_unknown" in o["dmarc"]["warnings"],
+                   "warnings %s" % o["dmarc"]["warnings"]))
+    want_recv = {
+        "rep.ztest": ("rep.ztest", False, "not_needed", None),
+        "reports.zvendor": ("reports.zvendor", True, "authorized", True),
+        "wild.zvendor": ("wild.zvendor", True, "authorized", True),
+        "deny.zvendor": ("deny.zvendor", True, "not_authorized", False),
+        "r.broken.ztest": ("broken.ztest", True, "error", None),
+    }
+    expect(run, objs, "rep.ztest", "report receivers: internal, explicit, wildcard, denied, "
+           "SERVFAIL", {"posture": "reject", "dmarc.org_domain": "rep.ztest"},
+           lambda o: (receivers(o) == want_recv,
+                      "receivers %s" % json.dumps(receivers(o))))
+    expect(run, objs, "rep.ztest", "a host in rua and ruf is listed once, used by both", {
+        "dmarc.receivers.1.host": "reports.zvendor", "dmarc.receivers.1.uses": ["rua", "ruf"],
+        "dmarc.receivers.4.authorization_status": "SERVFAIL"})
+    expect(run, objs, "www.shop.co.ztest", "psd=y at co.ztest: shop.co.ztest is the org", {
+        "posture": "quarantine", "dmarc.location": "_dmarc.shop.co.ztest",
+        "dmarc.org_domain": "shop.co.ztest", "dmarc.policy_from": "sp"})
+
+
+def test_rfc7489(binary, tmp, res):
+    psl = os.path.join(tmp, "test_psl.dat")
+    with open(psl, "w") as f:
+        f.write(PSL_DAT)
+    domains = ["a.b.acme.ztest", "www.shop.co.ztest", "multi.ztest", "nodmarc.ztest",
+               "x.dept.acme.ztest", "hosted.ztest"]
+    objs, md = scan(binary, ["-r", res, "--discovery", "rfc7489", "--psl-file", psl],
+                    domains, tmp, "rfc7489")
+    run = "rfc7489"
+    if md:
+        C.check("rfc7489: metadata has the mode, the --psl-file and its VERSION line",
+                get(md, "config.discovery") == "rfc7489"
+                and get(md, "config.psl.file") == psl
+                and get(md, "config.psl.date") == PSL_VERSION, json.dumps(md.get("config")))
+    expect(run, objs, "a.b.acme.ztest", "PSL organizational domain, then sp", {
+        "posture": "none", "exists": True, "dmarc.discovery": "psl_org",
+        "dmarc.location": "_dmarc.acme.ztest", "dmarc.org_domain": "acme.ztest"},
+        lambda o: (walk_names(o) == ["_dmarc.a.b.acme.ztest", "_dmarc.acme.ztest"],
+                   "walk %s" % walk_names(o)))
+    expect(run, objs, "www.shop.co.ztest", "two-label public suffix from the --psl-file", {
+        "posture": "quarantine", "dmarc.discovery": "psl_org",
+        "dmarc.location": "_dmarc.shop.co.ztest", "dmarc.org_domain": "shop.co.ztest"})
+    expect(run, objs, "multi.ztest", "RFC 7489: multiple records end discovery: invalid", {
+        "posture": "invalid", "dmarc.errors": ["multiple_records"],
+        "dmarc.location": "_dmarc.multi.ztest"},
+        lambda o: (walk_names(o) == ["_dmarc.multi.ztest"], "walk %s" % walk_names(o)))
+    expect(run, objs, "nodmarc.ztest", "no PSD records under RFC 7489: missing", {
+        "posture": "missing", "dmarc.status": "NXDOMAIN"},
+        lambda o: (walk_names(o) == ["_dmarc.nodmarc.ztest"], "walk %s" % walk_names(o)))
+    expect(run, objs, "x.dept.acme.ztest", "psd=n is not RFC 7489: the PSL org applies", {
+        "posture": "none", "dmarc.location": "_dmarc.acme.ztest"})
+    expect(run, objs, "hosted.ztest", "CNAME'd _dmarc, exact", {
+        "posture": "reject", "dmarc.cname_target": "hosted-ztest.policies.zvendor"})
+
+
+def test_exact(binary, tmp, res):
+    domains = ["a.b.acme.ztest", "acme.ztest", "rep.ztest"]
+    objs, md = scan(binary, ["-r", res, "--discovery", "exact"], domains, tmp, "exact")
+    run = "exact"
+    expect(run, objs, "a.b.acme.ztest", "one lookup only: missing", {
+        "posture": "missing", "dmarc.attempts": 1},
+        lambda o: (walk_names(o) == ["_dmarc.a.b.acme.ztest"], "walk %s" % walk_names(o)))
+    expect(run, objs, "acme.ztest", "the domain's own record", {
+        "posture": "quarantine", "dmarc.attempts": 1, "dmarc.discovery": "exact"})
+    expect(run, objs, "rep.ztest", "no authorization lookups: external receivers not checked", {
+        "dmarc.attempts": 1, "dmarc.receivers.1.authorization": "not_checked",
+        "dmarc.receivers.1.authorized": None, "dmarc.receivers.0.external": False})
+
+
+def main():
+    binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN", "")
+    if not binary or not os.access(binary, os.X_OK):
+        print("usage: test_discovery.py DMARCSCAN [REPO] (or env DMARCSCAN)")
+        print("0 passed, 1 failed")
+        return 2
+    binary = os.path.abspath(binary)
+    with tempfile.TemporaryDirectory(prefix="dmarcscan-disc-") as tmp:
+        zdir = os.path.join(tmp, "zones")
+        healthy = write_zones(zdir)
+        try:
+            with dsauth.AuthServer(zdir, os.path.join(tmp, "run"), wait_zones=healthy) as srv:
+                print("knot on 127.0.0.1:%d, ready in %.1f s" % (srv.port, srv.load_seconds))
+                res = "127.0.0.1:%d" % srv.port
+                t0 = time.monotonic()
+                test_tree(binary, tmp, res)
+                test_rfc7489(binary, tmp, res)
+                test_exact(binary, tmp, res)
+                print("scans took %.1f s" % (time.monotonic() - t0))
+        except dsauth.AuthServerError as e:
+            C.check("knot starts", False, e)
+    print("%d passed, %d failed" % (C.passed, C.failed))
+    return 1 if C.failed else 0
+
+
+REPO = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+import dsauth  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())
