@@ -25,6 +25,8 @@ struct engine {
 	unsigned cursor; /* round-robin position over resolvers */
 	uint32_t *waitq; /* slots waiting for a rate token (ring of nslots) */
 	uint32_t wq_head, wq_len;
+	uint32_t *tcpq; /* slots waiting for room on a TCP connection (ring of nslots) */
+	uint32_t tq_head, tq_len;
 	double window;
 	uint64_t epoch_ms; /* loss is judged per timeout period */
 	uint64_t epoch_sent, epoch_lost;
@@ -74,6 +76,31 @@ static void wait_push(struct engine *e, uint32_t slot)
 	e->c.rate_waits++;
 }
 
+/* Hand the query to a TCP connection under an id no other query on it uses. Counts and
+ * links nothing on failure (every connection to the resolver is full). */
+static bool tcp_transmit(struct engine *e, uint32_t slot, unsigned list, uint64_t deadline)
+{
+	struct query *q = &e->table.slots[slot];
+	for (int tries = 0; tries < 8; tries++) {
+		inflight_link_tcp(&e->table, slot, list, deadline);
+		int conn = tcp_send(e->tcp, q->resolver, slot, q->id, q->pkt, q->pkt_len);
+		if (conn >= 0) {
+			q->sock = (uint16_t)conn;
+			return true;
+		}
+		inflight_unlink(&e->table, slot);
+		if (conn != -EEXIST)
+			return false;
+	}
+	return false;
+}
+
+static void tcpq_push(struct engine *e, uint32_t slot)
+{
+	e->tcpq[(e->tq_head + e->tq_len++) % e->table.nslots] = slot;
+	e->c.tcp_waits++;
+}
+
 static void transmit(struct engine *e, uint32_t slot, uint64_t now)
 {
 	struct query *q = &e->table.slots[slot];
@@ -82,26 +109,45 @@ static void transmit(struct engine *e, uint32_t slot, uint64_t now)
 	uint64_t deadline = now + attempt_timeout(e, q->attempts);
 	if (e->cfg.case_randomize)
 		randomize_case(e, q);
+	if (q->want_tcp && e->tcp) {
+		if (!tcp_transmit(e, slot, list, deadline)) {
+			tcpq_push(e, slot); /* sent when a connection has room again */
+			return;
+		}
+		e->c.sent_tcp++;
+	} else {
+		unsigned sock = udp_pick(&e->udp, r->addr.ss_family, inflight_random16(&e->table));
+		/* engine_new keeps the average socket under a quarter full, so another random
+		 * socket soon has room. */
+		while (inflight_link_list(&e->table, slot, (uint16_t)sock, list, deadline) < 0)
+			sock = udp_pick_other(&e->udp, r->addr.ss_family,
+					      inflight_random16(&e->table));
+		udp_queue(&e->udp, sock, q->pkt, q->pkt_len, (const struct sockaddr *)&r->addr,
+			  r->addrlen);
+	}
 	q->attempts++;
 	q->sent_us = now_us();
 	r->stats.sent++;
 	e->c.sent++;
 	e->epoch_sent++;
-	if (q->want_tcp && e->tcp) {
-		inflight_link_tcp(&e->table, slot, list, deadline);
-		int conn = tcp_send(e->tcp, q->resolver, slot, q->id, q->pkt, q->pkt_len);
-		/* No connection to be had now: the deadline turns it into a retry. */
-		q->sock = conn >= 0 ? (uint16_t)conn : UINT16_MAX;
+}
+
+static void tcpq_drain(struct engine *e, uint64_t now)
+{
+	while (e->tq_len && !e->closing) {
+		uint32_t slot = e->tcpq[e->tq_head];
+		struct query *q = &e->table.slots[slot];
+		if (!tcp_transmit(e, slot, q->attempts, now + attempt_timeout(e, q->attempts)))
+			return;
+		e->tq_head = (e->tq_head + 1) % e->table.nslots;
+		e->tq_len--;
+		q->attempts++;
+		q->sent_us = now_us();
+		e->cfg.resolvers->v[q->resolver].stats.sent++;
+		e->c.sent++;
 		e->c.sent_tcp++;
-		return;
+		e->epoch_sent++;
 	}
-	unsigned sock = udp_pick(&e->udp, r->addr.ss_family, inflight_random16(&e->table));
-	/* engine_new keeps the average socket under a quarter full, so another random socket
-	 * soon has room. */
-	while (inflight_link_list(&e->table, slot, (uint16_t)sock, list, deadline) < 0)
-		sock = udp_pick_other(&e->udp, r->addr.ss_family, inflight_random16(&e->table));
-	udp_queue(&e->udp, sock, q->pkt, q->pkt_len, (const struct sockaddr *)&r->addr,
-		  r->addrlen);
 }
 
 /* Send the next attempt to a resolver that is healthy and has a rate token, or queue it. */
@@ -115,6 +161,7 @@ static void start_attempt(struct engine *e, uint32_t slot, uint64_t now)
 	}
 	int r = resolvers_pick(e->cfg.resolvers, avoid, &e->cursor, now);
 	if (r < 0) {
+		rate_refund(&e->rate); /* the queue takes a token again when it sends */
 		wait_push(e, slot);
 		return;
 	}
@@ -122,11 +169,24 @@ static void start_attempt(struct engine *e, uint32_t slot, uint64_t now)
 	transmit(e, slot, now);
 }
 
+static void finish(struct engine *e, uint32_t slot, enum engine_status st, const uint8_t *pkt,
+		   size_t len);
+
 static void drain_waiting(struct engine *e, uint64_t now)
 {
 	while (e->wq_len) {
 		uint32_t slot = e->waitq[e->wq_head];
 		struct query *q = &e->table.slots[slot];
+		if (q->attempts && q->give_up_ms && now >= q->give_up_ms) {
+			/* a retry that waited past the lookup's budget (--deadline) */
+			e->wq_head = (e->wq_head + 1) % e->table.nslots;
+			e->wq_len--;
+			q->waiting = false;
+			e->c.gave_up_budget++;
+			e->c.timeouts++;
+			finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT, NULL, 0);
+			continue;
+		}
 		if (rate_available(&e->rate, now) < 1)
 			return;
 		int r = resolvers_pick(e->cfg.resolvers, q->attempts ? (int)q->resolver : -1,
@@ -299,6 +359,7 @@ static void on_tcp_reply(void *ctx, uint32_t slot, const uint8_t *pkt, size_t le
 	}
 	if (question_ok(e, q, pkt, len) && parses(e, q, pkt, len))
 		accept_reply(e, slot, pkt, len);
+	tcpq_drain(e, uv_now(e->loop)); /* a pending place on a connection came free */
 }
 
 /* A timeout, or a TCP connection that died under the query. */
@@ -336,7 +397,8 @@ static void admit_and_send(struct engine *e)
 		room = DS_ADMIT_BURST;
 	if (room)
 		e->ops.admit(e->ops.ctx, room);
-	udp_flush(&e->udp);
+	if (!e->closing) /* admission may have ended the scan */
+		udp_flush(&e->udp);
 }
 
 static void on_tick(uv_timer_t *t)
@@ -351,6 +413,7 @@ static void on_tick(uv_timer_t *t)
 		attempt_failed(e, slot, now);
 	}
 	drain_waiting(e, now);
+	tcpq_drain(e, now);
 	window_epoch(e, now);
 	if (e->tcp)
 		tcp_pool_tick(e->tcp, now);
@@ -402,11 +465,13 @@ int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config 
 	}
 	rc = inflight_init(&e->table, cfg->concurrency, cfg->sockets * (v4 + v6));
 	e->waitq = malloc(cfg->concurrency * sizeof(*e->waitq));
-	if (rc < 0 || !e->waitq) {
+	e->tcpq = malloc(cfg->concurrency * sizeof(*e->tcpq));
+	if (rc < 0 || !e->waitq || !e->tcpq) {
 		snprintf(err, errlen, "in-flight table for %u queries: out of memory",
 			 cfg->concurrency);
 		inflight_free(&e->table);
 		free(e->waitq);
+		free(e->tcpq);
 		free(e);
 		return -ENOMEM;
 	}
@@ -534,5 +599,6 @@ void engine_free(struct engine *e)
 	tcp_pool_free(e->tcp);
 	inflight_free(&e->table);
 	free(e->waitq);
+	free(e->tcpq);
 	free(e);
 }

@@ -63,6 +63,7 @@ struct engine_counters {
 	uint64_t drop_unknown_id, drop_wrong_source, drop_wrong_question, drop_wrong_case,
 		drop_malformed;
 	uint64_t rate_waits;  /* sends that waited for a rate token */
+	uint64_t tcp_waits;   /* TCP sends that waited for room on a connection */
 	uint64_t window_cuts; /* times the in-flight window was halved */
 	unsigned window;      /* current in-flight window */
 };

@@ -245,6 +245,12 @@ bool rate_take(struct rate_bucket *b, uint64_t now_ms)
 	return true;
 }
 
+void rate_refund(struct rate_bucket *b)
+{
+	if (b->rate > 0 && b->tokens + 1 <= b->burst)
+		b->tokens += 1;
+}
+
 double rate_available(struct rate_bucket *b, uint64_t now_ms)
 {
 	if (b->rate <= 0)
@@ -310,7 +316,7 @@ int resolvers_pick(struct resolver_list *l, int avoid, unsigned *cursor, uint64_
 
 static void roll(struct resolver *r, uint64_t now_ms)
 {
-	if (now_ms - r->interval_ms < 1000)
+	if (now_ms < r->interval_ms || now_ms - r->interval_ms < 1000)
 		return;
 	bool adjacent = now_ms - r->interval_ms < 2000;
 	r->ok_prev = adjacent ? r->ok_cur : 0;
@@ -330,6 +336,9 @@ void resolver_note_answer(struct resolver *r, uint64_t rtt_us, uint64_t now_ms)
 
 void resolver_note_failure(struct resolver *r, uint64_t now_ms)
 {
+	/* Timeouts of queries sent before the bench say nothing new: judge it afresh later. */
+	if (resolver_benched(r, now_ms))
+		return;
 	roll(r, now_ms);
 	r->fail_cur++;
 	uint32_t fails = r->fail_cur + r->fail_prev;

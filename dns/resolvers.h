@@ -30,6 +30,8 @@ struct rate_bucket {
 void rate_init(struct rate_bucket *b, double rate);
 /* Take a token if there is one (refilling first). */
 bool rate_take(struct rate_bucket *b, uint64_t now_ms);
+/* Give back a token taken in vain. */
+void rate_refund(struct rate_bucket *b);
 /* Tokens available now (a large number when unlimited). */
 double rate_available(struct rate_bucket *b, uint64_t now_ms);
 

@@ -214,6 +214,9 @@ int tcp_send(struct tcp_pool *p, unsigned resolver, uint32_t slot, uint16_t id,
 	struct conn *c = pick(p, resolver);
 	if (!c)
 		return -EBUSY;
+	for (unsigned i = 0; i < c->npend; i++)
+		if (c->pend[i].id == id)
+			return -EEXIST; /* replies are matched by id: never two alike on a stream */
 	struct write_req *w = malloc(sizeof(*w));
 	if (!w)
 		return -ENOMEM;

@@ -27,8 +27,9 @@ int tcp_pool_new(struct tcp_pool **out, uv_loop_t *loop, const struct resolver_l
 		 tcp_reply_fn reply_fn, tcp_lost_fn lost_fn, void *ctx);
 
 /* Queue the query (pkt, len; its id already set) for resolver r. The bytes are copied.
- * Returns the connection number (for tcp_forget) or -EBUSY when every connection to r is
- * full, or another -errno. */
+ * Returns the connection number (for tcp_forget), -EEXIST when the chosen connection already
+ * waits for a reply with this id (draw another), -EBUSY when every connection to r is full,
+ * or another -errno. */
 int tcp_send(struct tcp_pool *p, unsigned resolver, uint32_t slot, uint16_t id,
 	     const uint8_t *pkt, size_t len);
 

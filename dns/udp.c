@@ -120,7 +120,10 @@ static void flush_sock(struct udp_set *u, struct udp_sock *s)
 {
 	uv_os_fd_t fd;
 	unsigned done = 0;
-	uv_fileno((uv_handle_t *)&s->handle, &fd);
+	if (uv_fileno((uv_handle_t *)&s->handle, &fd) < 0) {
+		s->npending = 0; /* closing: nothing can be sent any more */
+		return;
+	}
 	while (done < s->npending) {
 		int n = sendmmsg(fd, s->msgs + done, s->npending - done, MSG_DONTWAIT);
 		u->stats.send_calls++;
@@ -139,11 +142,15 @@ static void flush_sock(struct udp_set *u, struct udp_sock *s)
 		u->stats.datagrams_sent += (unsigned)n;
 		done += (unsigned)n;
 	}
-	if (done && done < s->npending) {
-		memmove(s->msgs, s->msgs + done, (s->npending - done) * sizeof(s->msgs[0]));
-		memmove(s->iov, s->iov + done, (s->npending - done) * sizeof(s->iov[0]));
-		for (unsigned i = 0; i < s->npending - done; i++)
+	if (done && done < s->npending) { /* the kernel is full: keep the rest, in order */
+		unsigned left = s->npending - done;
+		memmove(s->msgs, s->msgs + done, left * sizeof(s->msgs[0]));
+		memmove(s->iov, s->iov + done, left * sizeof(s->iov[0]));
+		memmove(s->data, s->data + done, left * sizeof(s->data[0]));
+		for (unsigned i = 0; i < left; i++) {
 			s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
+			s->iov[i].iov_base = s->data[i];
+		}
 	}
 	s->npending -= done;
 }
@@ -159,8 +166,15 @@ void udp_queue(struct udp_set *u, unsigned sock, const void *buf, size_t len,
 		u->stats.send_errors++;
 		return;
 	}
+	if (len > sizeof(s->data[0])) {
+		u->stats.send_errors++;
+		return;
+	}
 	unsigned i = s->npending++;
-	s->iov[i].iov_base = (void *)buf;
+	/* A copy: a datagram left queued by EAGAIN must not change when its query slot is
+	 * retried or reused before the kernel takes it. */
+	memcpy(s->data[i], buf, len);
+	s->iov[i].iov_base = s->data[i];
 	s->iov[i].iov_len = len;
 	s->msgs[i].msg_hdr.msg_name = (void *)to;
 	s->msgs[i].msg_hdr.msg_namelen = tolen;

@@ -1,7 +1,7 @@
 /* udp.h -- a set of UDP sockets on random ports with batched I/O.
  * Contract: sends are queued per socket and go out with one sendmmsg() per batch of up to
- * DS_SEND_BATCH datagrams (libuv 1.44 has no public sendmmsg); a queued datagram's bytes
- * and destination must stay valid until udp_flush(). Receives use libuv's recvmmsg mode
+ * DS_SEND_BATCH datagrams (libuv 1.44 has no public sendmmsg); the bytes are copied, the
+ * destination must stay valid until udp_flush(). Receives use libuv's recvmmsg mode
  * with one shared buffer (the loop thread handles one socket's batch at a time). Kernel
  * buffers of DS_SOCKBUF_BYTES are requested (forced when running as root). Loop thread only. */
 #ifndef DS_UDP_H
@@ -27,6 +27,7 @@ struct udp_sock {
 	unsigned npending;
 	struct mmsghdr msgs[DS_SEND_BATCH];
 	struct iovec iov[DS_SEND_BATCH];
+	uint8_t data[DS_SEND_BATCH][DS_QUERY_MAX];
 };
 
 struct udp_stats {

@@ -77,6 +77,7 @@ static void write_counters(struct jw *w, const struct meta_run *m)
 	jw_uint(w, "sent_tcp", c->sent_tcp);
 	jw_uint(w, "gave_up_budget", c->gave_up_budget);
 	jw_uint(w, "rate_waits", c->rate_waits);
+	jw_uint(w, "tcp_waits", c->tcp_waits);
 	jw_uint(w, "window_cuts", c->window_cuts);
 	jw_uint(w, "window", c->window);
 	jw_obj_open(w, "rcodes");
@@ -164,6 +165,7 @@ int meta_write(const char *path, const struct meta_run *m)
 	jw_uint(&w, "wall_ms", (uint64_t)(m->wall_s * 1000));
 	jw_bool(&w, "interrupted", m->interrupted);
 	jw_cstr(&w, "input_error", m->input_error);
+	jw_cstr(&w, "output_error", m->output_error);
 	write_config(&w, m);
 	write_counters(&w, m);
 	write_resolvers(&w, m->resolvers);

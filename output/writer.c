@@ -23,6 +23,7 @@ struct writer {
 	unsigned nchunks;
 	bool stopping, sync_requested;
 	int error;
+	_Atomic bool failed;
 	_Atomic uint64_t lines;
 };
 
@@ -70,10 +71,14 @@ static void recycle(struct writer *w, struct writer_chunk *c)
 
 static void write_chunk(struct writer *w, struct writer_chunk *c, bool *dirty)
 {
-	int rc = sink_write(w->sink, c->data, c->len);
-	if (rc < 0 && !w->error)
-		w->error = rc;
-	atomic_fetch_add_explicit(&w->lines, c->lines, memory_order_relaxed);
+	int rc = w->error ? w->error : sink_write(w->sink, c->data, c->len);
+	if (rc < 0) {
+		if (!w->error)
+			w->error = rc;
+		atomic_store(&w->failed, true);
+	} else {
+		atomic_fetch_add_explicit(&w->lines, c->lines, memory_order_relaxed);
+	}
 	*dirty = true;
 	recycle(w, c);
 }
@@ -81,8 +86,10 @@ static void write_chunk(struct writer *w, struct writer_chunk *c, bool *dirty)
 static void end_frame(struct writer *w, bool sync)
 {
 	int rc = sync ? sink_sync(w->sink) : sink_end_frame(w->sink);
-	if (rc < 0 && !w->error)
+	if (rc < 0 && !w->error) {
 		w->error = rc;
+		atomic_store(&w->failed, true);
+	}
 }
 
 static void *writer_main(void *arg)
@@ -209,7 +216,12 @@ void writer_request_sync(struct writer *w)
 	pthread_mutex_unlock(&w->mu);
 }
 
-int writer_close(struct writer *w)
+bool writer_failed(struct writer *w)
+{
+	return atomic_load_explicit(&w->failed, memory_order_relaxed);
+}
+
+int writer_close(struct writer *w, uint64_t *lines)
 {
 	pthread_mutex_lock(&w->mu);
 	w->stopping = true;
@@ -219,6 +231,7 @@ int writer_close(struct writer *w)
 	int rc = sink_close(w->sink);
 	if (w->error)
 		rc = w->error;
+	*lines = atomic_load(&w->lines); /* with an error: handed to the sink, an upper bound */
 	while (w->free_list) {
 		struct writer_chunk *c = w->free_list;
 		w->free_list = c->next;

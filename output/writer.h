@@ -8,6 +8,7 @@
 #ifndef DS_WRITER_H
 #define DS_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,9 @@ void writer_chunk_put(struct writer *w, struct writer_chunk *c);
 uint64_t writer_lines(struct writer *w);
 /* End the current frame and fsync soon (from any thread; used on interrupt). */
 void writer_request_sync(struct writer *w);
-int writer_close(struct writer *w);
+/* True once a write failed (any thread): the scan should stop admitting domains. */
+bool writer_failed(struct writer *w);
+/* *lines gets the number of lines that reached the sink. */
+int writer_close(struct writer *w, uint64_t *lines);
 
 #endif

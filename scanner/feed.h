@@ -42,7 +42,8 @@ void feed_stop(struct feed *f);
 /* Fraction of the input consumed, 0..1, or a negative value when unknown. */
 double feed_fraction(struct feed *f);
 
-/* Join the thread and close the inputs (after every item's line is written). */
+/* Join the thread and close the inputs (after every item's line is written). A reader still
+ * blocked on an idle pipe after a stop is detached and its memory left to the exit. */
 void feed_free(struct feed *f);
 
 #endif

@@ -56,6 +56,7 @@ struct pool {
 	pool_back_fn back_fn;
 	void *ctx;
 	_Atomic bool stop;
+	bool stopped;
 	unsigned next;
 };
 
@@ -159,6 +160,7 @@ static void on_async(uv_async_t *a)
 		p->back_fn(p->ctx, v);
 }
 
+/* On failure *out may still be set (threads may be running): pool_stop and pool_free it. */
 int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *loop,
 	       struct writer *writer, const struct ndjson_opts *opts, pool_back_fn back,
 	       void *ctx)
@@ -167,18 +169,21 @@ int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *
 	if (!p)
 		return -ENOMEM;
 	unsigned size = ring_size(njobs);
-	p->n = nthreads;
 	p->writer = writer;
 	p->opts = opts;
 	p->back_fn = back;
 	p->ctx = ctx;
 	p->w = calloc(nthreads, sizeof(*p->w));
 	p->back_buf = calloc(size, sizeof(*p->back_buf));
-	if (!p->w || !p->back_buf)
+	if (!p->w || !p->back_buf) {
+		pool_free(p);
 		return -ENOMEM;
+	}
 	ck_ring_init(&p->back, size);
 	uv_async_init(loop, &p->async, on_async);
 	p->async.data = p;
+	*out = p;
+	/* p->n counts the workers whose thread runs: those are the ones stop and free see. */
 	for (unsigned i = 0; i < nthreads; i++) {
 		struct worker *w = &p->w[i];
 		w->pool = p;
@@ -190,10 +195,15 @@ int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *
 		jbuf_init(&w->line);
 		w->chunk = writer_chunk_get(writer);
 		int rc = pthread_create(&w->thread, NULL, worker_main, w);
-		if (rc)
+		if (rc) {
+			writer_chunk_put(writer, w->chunk);
+			free(w->buf);
+			job_scratch_free(&w->scratch);
+			jbuf_free(&w->line);
 			return -rc;
+		}
+		p->n = i + 1;
 	}
-	*out = p;
 	return 0;
 }
 
@@ -205,6 +215,7 @@ static void wake(struct worker *w)
 
 void pool_dispatch(struct pool *p, struct job *j)
 {
+	/* p->n is at least 1 once pool_start succeeded; nothing dispatches before that. */
 	struct worker *w = &p->w[p->next];
 	p->next = (p->next + 1) % p->n;
 	while (!ck_ring_enqueue_spsc(&w->ring, w->buf, j))
@@ -234,6 +245,9 @@ void pool_kick(struct pool *p)
 
 void pool_stop(struct pool *p)
 {
+	if (!p || p->stopped)
+		return;
+	p->stopped = true;
 	atomic_store(&p->stop, true);
 	for (unsigned i = 0; i < p->n; i++)
 		wake(&p->w[i]);

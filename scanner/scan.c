@@ -45,7 +45,9 @@ struct scan {
 	struct progress progress;
 	uint64_t t0_ns;
 	double t0_unix;
-	uint64_t admitted, lines_done;
+	uint64_t admitted, lines_done, lines_written;
+	char output_error[300];
+	bool writer_failure_seen;
 };
 
 static uint64_t mono_ns(void)
@@ -65,12 +67,14 @@ static void finish(struct scan *s)
 	if (s->finishing)
 		return;
 	s->finishing = true;
+	/* Initialized in scan_run before anything can fail, so closing them is always valid. */
 	uv_timer_stop(&s->progress_timer);
 	uv_close((uv_handle_t *)&s->progress_timer, NULL);
 	uv_close((uv_handle_t *)&s->sig_int, NULL);
 	uv_close((uv_handle_t *)&s->sig_term, NULL);
 	uv_close((uv_handle_t *)&s->kick, NULL);
-	engine_close(s->engine);
+	if (s->engine)
+		engine_close(s->engine);
 	pool_stop(s->pool);
 }
 
@@ -84,6 +88,15 @@ static unsigned on_admit(void *ctx, unsigned room)
 {
 	struct scan *s = ctx;
 	unsigned started = 0;
+	if (!s->writer_failure_seen && writer_failed(s->writer)) {
+		/* Lines can no longer be kept: stop querying instead of scanning for nothing. */
+		s->writer_failure_seen = true;
+		fprintf(stderr, "dmarcscan: output cannot be written; finishing the lookups in "
+				"flight and stopping\n");
+		feed_stop(&s->feed);
+		s->input_done = true;
+		maybe_finish(s);
+	}
 	while (started < room && s->nfree && !s->input_done) {
 		struct job *j = &s->jobs[s->free_jobs[s->nfree - 1]];
 		int rc = feed_pop(&s->feed, &j->in, &j->file);
@@ -131,7 +144,8 @@ static void on_job_back(void *ctx, struct job *j)
 	}
 	job_clear(j);
 	s->free_jobs[s->nfree++] = j->idx;
-	s->lines_done++;
+	if (j->handoff == JOB_STEP_DONE)
+		s->lines_done++; /* after a second interrupt, unfinished jobs come back too */
 	maybe_finish(s);
 }
 
@@ -211,13 +225,30 @@ static int alloc_jobs(struct scan *s)
 	return 0;
 }
 
+/* Every loop handle of the scan itself, initialized (not started) up front so that finish()
+ * can close them on any path. */
+static void init_handles(struct scan *s)
+{
+	uv_timer_init(&s->loop, &s->progress_timer);
+	s->progress_timer.data = s;
+	uv_signal_init(&s->loop, &s->sig_int);
+	uv_signal_init(&s->loop, &s->sig_term);
+	s->sig_int.data = s->sig_term.data = s;
+	uv_check_init(&s->loop, &s->kick);
+	s->kick.data = s;
+}
+
 static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
 {
 	const struct scan_config *cfg = s->cfg;
-	int rc = writer_start(&s->writer, sink);
+	/* Inputs first: a wrong path is the most common mistake, reported before any thread
+	 * or socket exists. */
+	int rc = feed_start(&s->feed, cfg->inputs, cfg->ninputs, &cfg->input, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = writer_start(&s->writer, sink); /* on failure the caller still owns sink */
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the writer: %s", strerror(-rc));
-		sink_close(sink);
 		return rc;
 	}
 	if (alloc_jobs(s) < 0) {
@@ -232,8 +263,6 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
 	}
 	/* libuv runs check handles newest first: started before the engine's, this one runs
 	 * after the engine admitted and dispatched for the turn. */
-	uv_check_init(&s->loop, &s->kick);
-	s->kick.data = s;
 	uv_check_start(&s->kick, on_kick);
 	struct engine_config ec = {
 		.resolvers = &s->resolvers,
@@ -254,15 +283,7 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
 	rc = engine_new(&s->engine, &s->loop, &ec, &ops, err, errlen);
 	if (rc < 0)
 		return rc;
-	rc = feed_start(&s->feed, cfg->inputs, cfg->ninputs, &cfg->input, err, errlen);
-	if (rc < 0)
-		return rc;
-	uv_timer_init(&s->loop, &s->progress_timer);
-	s->progress_timer.data = s;
 	uv_timer_start(&s->progress_timer, on_progress, 1000, 1000);
-	uv_signal_init(&s->loop, &s->sig_int);
-	uv_signal_init(&s->loop, &s->sig_term);
-	s->sig_int.data = s->sig_term.data = s;
 	uv_signal_start(&s->sig_int, on_signal, SIGINT);
 	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
 	return 0;
@@ -333,7 +354,8 @@ static int write_metadata(struct scan *s)
 		.tcp = engine_tcp_stats(s->engine),
 		.rcvbuf_drops = engine_rcvbuf_drops(s->engine),
 		.rcvbuf_bytes = engine_rcvbuf_bytes(s->engine),
-		.lines = s->lines_done,
+		.lines = s->lines_written,
+		.output_error = s->output_error[0] ? s->output_error : NULL,
 		.input_items = atomic_load(&s->feed.items),
 		.started_unix = s->t0_unix,
 		.wall_s = elapsed_s(s),
@@ -392,6 +414,7 @@ int scan_run(const struct scan_config *cfg)
 	s->t0_unix = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 	progress_init(&s->progress, stderr, cfg->quiet);
 	uv_loop_init(&s->loop);
+	init_handles(s);
 	if (open_resolvers(s, err, sizeof(err)) < 0 ||
 	    (cfg->exclude && exclude_load(&s->exclude, cfg->exclude, err, sizeof(err)) < 0) ||
 	    discovery_ctx_open(&s->disc, cfg->discovery, cfg->psl_file, err, sizeof(err)) < 0 ||
@@ -401,10 +424,8 @@ int scan_run(const struct scan_config *cfg)
 		fprintf(stderr, "dmarcscan: %s\n", err);
 		s->input_done = true;
 		s->aborted = true;
-		if (s->engine && s->pool) {
-			finish(s);
-			uv_run(&s->loop, UV_RUN_DEFAULT);
-		}
+		finish(s);
+		uv_run(&s->loop, UV_RUN_DEFAULT);
 		goto out_writer;
 	}
 	for (size_t i = 0; i < s->resolvers.n && !cfg->quiet; i++)
@@ -424,19 +445,22 @@ int scan_run(const struct scan_config *cfg)
 		fprintf(stderr, "dmarcscan: input: %s\n", s->feed.errmsg);
 		status = 1;
 	}
-	if (cfg->metadata && write_metadata(s) < 0)
-		status = 1;
 out_writer:
 	if (s->writer) {
-		int rc = writer_close(s->writer);
+		int rc = writer_close(s->writer, &s->lines_written);
+		s->writer = NULL;
 		if (rc < 0) {
-			fprintf(stderr, "dmarcscan: writing %s failed: %s\n",
-				cfg->output ? cfg->output : "stdout", strerror(-rc));
+			snprintf(s->output_error, sizeof(s->output_error), "writing %s failed: %s",
+				 cfg->output ? cfg->output : "stdout", strerror(-rc));
+			fprintf(stderr, "dmarcscan: %s\n", s->output_error);
 			status = 1;
 		}
 	} else if (sink) {
 		sink_close(sink);
 	}
+	/* After the writer closed: the metadata says how many lines really reached the file. */
+	if (cfg->metadata && s->engine && write_metadata(s) < 0)
+		status = 1;
 	teardown(s);
 	uv_loop_close(&s->loop);
 	free(s);
