@@ -111,12 +111,38 @@ def test_usage(binary):
               (p.returncode, p.stderr))
 
 
+def test_failures(binary, tmp):
+    p = subprocess.run([binary, "scan", "-q", "-r", "127.0.0.1:9", "-o",
+                        os.path.join(tmp, "never.ndjson"), os.path.join(tmp, "missing.txt")],
+                       capture_output=True, text=True, timeout=60)
+    check("missing input file: exit 1 with the path in the message, no crash",
+          p.returncode == 1 and "missing.txt" in p.stderr, (p.returncode, p.stderr))
+    doms = ["full%d.test" % i for i in range(3000)]
+    src = os.path.join(tmp, "full.txt")
+    with open(src, "w") as f:
+        f.write("\n".join(doms) + "\n")
+    meta = os.path.join(tmp, "full.meta.json")
+    with faultserver.FaultServer({"*": {"txt": ["v=DMARC1; p=none"]}}, name="full") as srv:
+        p = subprocess.run([binary, "scan", "-q", "--discovery", "exact", "-r",
+                            "127.0.0.1:%d" % srv.port, "-o", "/dev/full", "--metadata", meta,
+                            src], capture_output=True, text=True, timeout=120)
+    check("disk full: exit 1 and the error on stderr", p.returncode == 1
+          and "No space left" in p.stderr, (p.returncode, p.stderr[-300:]))
+    m = {}
+    if os.path.exists(meta):
+        with open(meta) as f:
+            m = json.load(f)
+    check("disk full: metadata names the output error",
+          "No space left" in (m.get("output_error") or ""), m.get("output_error"))
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN")
     with tempfile.TemporaryDirectory(prefix="dmarcscan-opt-") as tmp:
         test_exclude(binary, tmp)
         test_rates(binary, tmp)
         test_usage(binary)
+        test_failures(binary, tmp)
     print("%d passed, %d failed" % (len(PASSED), len(FAILED)))
     return 1 if FAILED else 0
 
