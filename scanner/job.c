@@ -285,9 +285,26 @@ static void add_issue(struct dmarc_result *d, const char *code, bool error, cons
         va_end(ap);
 }
 
-static void outcome(const struct job *j, struct walk_outcome *o)
+static int memo_psl_org(struct psl_memo_entry *memo, const struct job *j, const char *name)
 {
-        int psl_org = job_mode(j) == DISCOVERY_TREE ? -1 : discovery_psl_org(j->disc, j->in.domain);
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (const char *c = name; *c; c++)
+                h = (h ^ (uint8_t)*c) * 16777619u;
+        struct psl_memo_entry *e = &memo[h % DS_PSL_MEMO];
+        if (e->name[0] && strcmp(e->name, name) == 0)
+                return e->off;
+        int off = discovery_psl_org(j->disc, name);
+        size_t n = strlen(name);
+        if (n < sizeof(e->name)) {
+                memcpy(e->name, name, n + 1);
+                e->off = (int16_t)off;
+        }
+        return off;
+}
+
+static void outcome(const struct job *j, struct psl_memo_entry *memo, struct walk_outcome *o)
+{
+        int psl_org = job_mode(j) == DISCOVERY_TREE ? -1 : memo_psl_org(memo, j, j->in.domain);
         walk_result(&j->walk, j->in.domain, j->plan, psl_org, j->org_failed, o);
 }
 
@@ -347,16 +364,18 @@ static bool within(const char *host, const char *org)
 }
 
 /* The organizational domain of a report host (docs/verdicts.md, "Receivers"). */
-static const char *host_org(const struct job *j, const char *host, const char *policy_org)
+static const char *host_org(const struct job *j, struct psl_memo_entry *memo, const char *host,
+                            const char *policy_org)
 {
         if (job_mode(j) == DISCOVERY_TREE && policy_org && within(host, policy_org))
                 return policy_org;
-        int off = discovery_psl_org(j->disc, host);
+        int off = memo_psl_org(memo, j, host);
         return off >= 0 ? host + off : host;
 }
 
 /* The policy domain's organizational domain: NULL when the walk could not tell. */
-static const char *policy_org_of(const struct job *j, const struct dmarc_result *d)
+static const char *policy_org_of(const struct job *j, const struct dmarc_result *d,
+                                 struct psl_memo_entry *memo)
 {
         const char *pd = j->in.domain + d->policy_off;
         if (job_mode(j) == DISCOVERY_TREE) {
@@ -364,7 +383,7 @@ static const char *policy_org_of(const struct job *j, const struct dmarc_result 
                         return pd;
                 return d->org_off >= 0 ? j->in.domain + d->org_off : NULL;
         }
-        int off = discovery_psl_org(j->disc, pd);
+        int off = memo_psl_org(memo, j, pd);
         return off >= 0 ? pd + off : pd;
 }
 
@@ -383,7 +402,7 @@ static void add_receiver(const struct job *j, struct dmarc_result *d, const char
         unsigned k = d->nrecv++;
         struct receiver *rc = &d->recv[k];
         snprintf(rc->host, sizeof(rc->host), "%s", host);
-        snprintf(rc->org, sizeof(rc->org), "%s", host_org(j, host, policy_org));
+        snprintf(rc->org, sizeof(rc->org), "%s", host_org(j, d->memo, host, policy_org));
         rc->uses = use;
         rc->external = policy_org ? (strcmp(rc->org, policy_org) != 0) : TRI_UNKNOWN;
         rc->auth_status = LOOKUP_PENDING;
@@ -399,7 +418,7 @@ static void add_receiver(const struct job *j, struct dmarc_result *d, const char
 
 static void receivers(const struct job *j, struct dmarc_result *d)
 {
-        const char *porg = policy_org_of(j, d);
+        const char *porg = policy_org_of(j, d, d->memo);
         for (unsigned k = 0; k < d->rec.rua_count; k++)
                 add_receiver(j, d, d->rec.rua[k].host, 1, porg);
         for (unsigned k = 0; k < d->rec.ruf_count; k++)
@@ -506,7 +525,7 @@ static void prepare(struct job *j, struct job_scratch *s)
                 return;
         }
         struct walk_outcome o;
-        outcome(j, &o);
+        outcome(j, s->dmarc.memo, &o);
         d->org_off = o.org_off;
         report(j, d, &o);
         if (d->nrecords == 1 && d->nrecords_dropped == 0) {
@@ -623,7 +642,7 @@ static enum job_step after_exists(struct job *j, struct job_scratch *s, int stat
 static enum job_step after_walk_done(struct job *j, struct job_scratch *s)
 {
         struct walk_outcome o;
-        outcome(j, &o);
+        outcome(j, s->dmarc.memo, &o);
         j->phase = PHASE_EXISTS;
         if (o.applied > 0 && j->exists == TRI_UNKNOWN &&
             set_query(j, j->in.domain, WIRE_TYPE_A) == 0)
@@ -758,6 +777,7 @@ void job_clear(struct job *j)
 void job_scratch_init(struct job_scratch *s)
 {
         memset(s, 0, sizeof(*s));
+        s->dmarc.memo = s->psl_memo;
 }
 
 void job_scratch_free(struct job_scratch *s)

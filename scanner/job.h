@@ -85,7 +85,17 @@ struct disc_issue {
 };
 
 /* What the classifier found; lives in the classifier's scratch, reused for every job. */
+/* Per-thread memo of Public Suffix List answers: report hosts repeat across millions of
+ * domains (a few providers receive most reports), and one domain asks for its own
+ * organizational domain several times; libpsl costs microseconds a call. */
+#define DS_PSL_MEMO 512
+struct psl_memo_entry {
+        char name[DS_NAME_MAX_TEXT + 1]; /* "" when empty */
+        int16_t off;                     /* discovery_psl_org()'s answer */
+};
+
 struct dmarc_result {
+        struct psl_memo_entry *memo; /* the scratch's, set by job_scratch_init */
         int status; /* the decisive lookup's status */
         unsigned attempts;
         unsigned cname_hops;
@@ -117,6 +127,7 @@ struct dmarc_result {
 
 struct job_scratch {
         struct dmarc_result dmarc;
+        struct psl_memo_entry psl_memo[DS_PSL_MEMO];
 };
 
 struct job {
