@@ -12,225 +12,226 @@
 #include "dns/wire.h"
 
 struct engine {
-	uv_loop_t *loop;
-	struct engine_config cfg;
-	struct engine_ops ops;
-	struct inflight table;
-	struct udp_set udp;
-	struct tcp_pool *tcp;
-	uv_timer_t tick;
-	uv_check_t check;
-	struct engine_counters c;
-	struct rate_bucket rate;
-	unsigned cursor; /* round-robin position over resolvers */
-	uint32_t *waitq; /* slots waiting for a rate token (ring of nslots) */
-	uint32_t wq_head, wq_len;
-	uint32_t *tcpq; /* slots waiting for room on a TCP connection (ring of nslots) */
-	uint32_t tq_head, tq_len;
-	double window;
-	uint64_t epoch_ms; /* loss is judged per timeout period */
-	uint64_t epoch_sent, epoch_lost;
-	bool closing;
+        uv_loop_t *loop;
+        struct engine_config cfg;
+        struct engine_ops ops;
+        struct inflight table;
+        struct udp_set udp;
+        struct tcp_pool *tcp;
+        uv_timer_t tick;
+        uv_check_t check;
+        struct engine_counters c;
+        struct rate_bucket rate;
+        unsigned cursor; /* round-robin position over resolvers */
+        uint32_t *waitq; /* slots waiting for a rate token (ring of nslots) */
+        uint32_t wq_head, wq_len;
+        uint32_t *tcpq; /* slots waiting for room on a TCP connection (ring of nslots) */
+        uint32_t tq_head, tq_len;
+        double window;
+        uint64_t epoch_ms; /* loss is judged per timeout period */
+        uint64_t epoch_sent, epoch_lost;
+        bool closing;
 };
 
 static uint64_t now_us(void)
 {
-	return uv_hrtime() / 1000;
+        return uv_hrtime() / 1000;
 }
 
 static unsigned attempt_timeout(const struct engine *e, unsigned attempt)
 {
-	uint64_t t = e->cfg.timeout_ms;
-	for (unsigned i = 0; i < attempt && t < (uint64_t)e->cfg.timeout_ms * DS_BACKOFF_CAP; i++)
-		t = t * DS_BACKOFF_NUM / DS_BACKOFF_DEN;
-	uint64_t cap = (uint64_t)e->cfg.timeout_ms * DS_BACKOFF_CAP;
-	return (unsigned)(t < cap ? t : cap);
+        uint64_t t = e->cfg.timeout_ms;
+        for (unsigned i = 0; i < attempt && t < (uint64_t)e->cfg.timeout_ms * DS_BACKOFF_CAP; i++)
+                t = t * DS_BACKOFF_NUM / DS_BACKOFF_DEN;
+        uint64_t cap = (uint64_t)e->cfg.timeout_ms * DS_BACKOFF_CAP;
+        return (unsigned)(t < cap ? t : cap);
 }
 
 /* 0x20 (draft-vixie-dnsext-dns0x20): a forger must also guess the case of every letter. */
 static void randomize_case(struct engine *e, struct query *q)
 {
-	uint8_t *p = q->pkt + WIRE_HEADER_LEN;
-	uint16_t bits = 0;
-	unsigned nbits = 0;
-	for (unsigned i = 0; i < q->qname_len && p[i]; i += p[i] + 1u) {
-		for (unsigned k = 1; k <= p[i]; k++) {
-			uint8_t ch = p[i + k] | 0x20;
-			if (ch < 'a' || ch > 'z')
-				continue;
-			if (!nbits) {
-				bits = inflight_random16(&e->table);
-				nbits = 16;
-			}
-			p[i + k] = (bits & 1) ? (uint8_t)(ch & ~0x20) : ch;
-			bits >>= 1;
-			nbits--;
-		}
-	}
+        uint8_t *p = q->pkt + WIRE_HEADER_LEN;
+        uint16_t bits = 0;
+        unsigned nbits = 0;
+        for (unsigned i = 0; i < q->qname_len && p[i]; i += p[i] + 1u) {
+                for (unsigned k = 1; k <= p[i]; k++) {
+                        uint8_t ch = p[i + k] | 0x20;
+                        if (ch < 'a' || ch > 'z')
+                                continue;
+                        if (!nbits) {
+                                bits = inflight_random16(&e->table);
+                                nbits = 16;
+                        }
+                        p[i + k] = (bits & 1) ? (uint8_t)(ch & ~0x20) : ch;
+                        bits >>= 1;
+                        nbits--;
+                }
+        }
 }
 
 static void wait_push(struct engine *e, uint32_t slot)
 {
-	e->table.slots[slot].waiting = true;
-	e->waitq[(e->wq_head + e->wq_len++) % e->table.nslots] = slot;
-	e->c.rate_waits++;
+        e->table.slots[slot].waiting = true;
+        e->waitq[(e->wq_head + e->wq_len++) % e->table.nslots] = slot;
+        e->c.rate_waits++;
 }
 
 /* Hand the query to a TCP connection under an id no other query on it uses. Counts and
  * links nothing on failure (every connection to the resolver is full). */
 static bool tcp_transmit(struct engine *e, uint32_t slot, unsigned list, uint64_t deadline)
 {
-	struct query *q = &e->table.slots[slot];
-	for (int tries = 0; tries < 8; tries++) {
-		inflight_link_tcp(&e->table, slot, list, deadline);
-		int conn = tcp_send(e->tcp, q->resolver, slot, q->id, q->pkt, q->pkt_len);
-		if (conn >= 0) {
-			q->sock = (uint16_t)conn;
-			return true;
-		}
-		inflight_unlink(&e->table, slot);
-		if (conn != -EEXIST)
-			return false;
-	}
-	return false;
+        struct query *q = &e->table.slots[slot];
+        for (int tries = 0; tries < 8; tries++) {
+                inflight_link_tcp(&e->table, slot, list, deadline);
+                int conn = tcp_send(e->tcp, q->resolver, slot, q->id, q->pkt, q->pkt_len);
+                if (conn >= 0) {
+                        q->sock = (uint16_t)conn;
+                        return true;
+                }
+                inflight_unlink(&e->table, slot);
+                if (conn != -EEXIST)
+                        return false;
+        }
+        return false;
 }
 
 static void tcpq_push(struct engine *e, uint32_t slot)
 {
-	e->tcpq[(e->tq_head + e->tq_len++) % e->table.nslots] = slot;
-	e->c.tcp_waits++;
+        e->tcpq[(e->tq_head + e->tq_len++) % e->table.nslots] = slot;
+        e->c.tcp_waits++;
 }
 
 static void transmit(struct engine *e, uint32_t slot, uint64_t now)
 {
-	struct query *q = &e->table.slots[slot];
-	struct resolver *r = &e->cfg.resolvers->v[q->resolver];
-	unsigned list = q->attempts;
-	uint64_t deadline = now + attempt_timeout(e, q->attempts);
-	if (e->cfg.case_randomize)
-		randomize_case(e, q);
-	if (q->want_tcp && e->tcp) {
-		if (!tcp_transmit(e, slot, list, deadline)) {
-			tcpq_push(e, slot); /* sent when a connection has room again */
-			return;
-		}
-		e->c.sent_tcp++;
-	} else {
-		unsigned sock = udp_pick(&e->udp, r->addr.ss_family, inflight_random16(&e->table));
-		/* engine_new keeps the average socket under a quarter full, so another random
-		 * socket soon has room. */
-		while (inflight_link_list(&e->table, slot, (uint16_t)sock, list, deadline) < 0)
-			sock = udp_pick_other(&e->udp, r->addr.ss_family,
-					      inflight_random16(&e->table));
-		udp_queue(&e->udp, sock, q->pkt, q->pkt_len, (const struct sockaddr *)&r->addr,
-			  r->addrlen);
-	}
-	q->attempts++;
-	q->sent_us = now_us();
-	r->stats.sent++;
-	e->c.sent++;
-	e->epoch_sent++;
+        struct query *q = &e->table.slots[slot];
+        struct resolver *r = &e->cfg.resolvers->v[q->resolver];
+        unsigned list = q->attempts;
+        uint64_t deadline = now + attempt_timeout(e, q->attempts);
+        if (e->cfg.case_randomize)
+                randomize_case(e, q);
+        if (q->want_tcp && e->tcp) {
+                if (!tcp_transmit(e, slot, list, deadline)) {
+                        tcpq_push(e, slot); /* sent when a connection has room again */
+                        return;
+                }
+                e->c.sent_tcp++;
+        } else {
+                unsigned sock = udp_pick(&e->udp, r->addr.ss_family, inflight_random16(&e->table));
+                /* engine_new keeps the average socket under a quarter full, so another random
+                 * socket soon has room. */
+                while (inflight_link_list(&e->table, slot, (uint16_t)sock, list, deadline) < 0)
+                        sock = udp_pick_other(&e->udp, r->addr.ss_family,
+                                              inflight_random16(&e->table));
+                udp_queue(&e->udp, sock, q->pkt, q->pkt_len, (const struct sockaddr *)&r->addr,
+                          r->addrlen);
+        }
+        q->attempts++;
+        q->sent_us = now_us();
+        r->stats.sent++;
+        e->c.sent++;
+        e->epoch_sent++;
 }
 
 static void tcpq_drain(struct engine *e, uint64_t now)
 {
-	while (e->tq_len && !e->closing) {
-		uint32_t slot = e->tcpq[e->tq_head];
-		struct query *q = &e->table.slots[slot];
-		if (!tcp_transmit(e, slot, q->attempts, now + attempt_timeout(e, q->attempts)))
-			return;
-		e->tq_head = (e->tq_head + 1) % e->table.nslots;
-		e->tq_len--;
-		q->attempts++;
-		q->sent_us = now_us();
-		e->cfg.resolvers->v[q->resolver].stats.sent++;
-		e->c.sent++;
-		e->c.sent_tcp++;
-		e->epoch_sent++;
-	}
+        while (e->tq_len && !e->closing) {
+                uint32_t slot = e->tcpq[e->tq_head];
+                struct query *q = &e->table.slots[slot];
+                if (!tcp_transmit(e, slot, q->attempts, now + attempt_timeout(e, q->attempts)))
+                        return;
+                e->tq_head = (e->tq_head + 1) % e->table.nslots;
+                e->tq_len--;
+                q->attempts++;
+                q->sent_us = now_us();
+                e->cfg.resolvers->v[q->resolver].stats.sent++;
+                e->c.sent++;
+                e->c.sent_tcp++;
+                e->epoch_sent++;
+        }
 }
 
 /* Send the next attempt to a resolver that is healthy and has a rate token, or queue it. */
 static void start_attempt(struct engine *e, uint32_t slot, uint64_t now)
 {
-	struct query *q = &e->table.slots[slot];
-	int avoid = q->attempts ? (int)q->resolver : -1;
-	if (e->wq_len || !rate_take(&e->rate, now)) {
-		wait_push(e, slot); /* keep the order: nobody overtakes the queue */
-		return;
-	}
-	int r = resolvers_pick(e->cfg.resolvers, avoid, &e->cursor, now);
-	if (r < 0) {
-		rate_refund(&e->rate); /* the queue takes a token again when it sends */
-		wait_push(e, slot);
-		return;
-	}
-	q->resolver = (uint16_t)r;
-	transmit(e, slot, now);
+        struct query *q = &e->table.slots[slot];
+        int avoid = q->attempts ? (int)q->resolver : -1;
+        if (e->wq_len || !rate_take(&e->rate, now)) {
+                wait_push(e, slot); /* keep the order: nobody overtakes the queue */
+                return;
+        }
+        int r = resolvers_pick(e->cfg.resolvers, avoid, &e->cursor, now);
+        if (r < 0) {
+                rate_refund(&e->rate); /* the queue takes a token again when it sends */
+                wait_push(e, slot);
+                return;
+        }
+        q->resolver = (uint16_t)r;
+        transmit(e, slot, now);
 }
 
 static void finish(struct engine *e, uint32_t slot, enum engine_status st, const uint8_t *pkt,
-		   size_t len);
+                   size_t len);
 
 static void drain_waiting(struct engine *e, uint64_t now)
 {
-	while (e->wq_len) {
-		uint32_t slot = e->waitq[e->wq_head];
-		struct query *q = &e->table.slots[slot];
-		if (q->attempts && q->give_up_ms && now >= q->give_up_ms) {
-			/* a retry that waited past the lookup's budget (--deadline) */
-			e->wq_head = (e->wq_head + 1) % e->table.nslots;
-			e->wq_len--;
-			q->waiting = false;
-			e->c.gave_up_budget++;
-			e->c.timeouts++;
-			finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT, NULL, 0);
-			continue;
-		}
-		if (rate_available(&e->rate, now) < 1)
-			return;
-		int r = resolvers_pick(e->cfg.resolvers, q->attempts ? (int)q->resolver : -1,
-				       &e->cursor, now);
-		if (r < 0)
-			return;
-		rate_take(&e->rate, now);
-		e->wq_head = (e->wq_head + 1) % e->table.nslots;
-		e->wq_len--;
-		q->waiting = false;
-		q->resolver = (uint16_t)r;
-		transmit(e, slot, now);
-	}
+        while (e->wq_len) {
+                uint32_t slot = e->waitq[e->wq_head];
+                struct query *q = &e->table.slots[slot];
+                if (q->attempts && q->give_up_ms && now >= q->give_up_ms) {
+                        /* a retry that waited past the lookup's budget (--deadline) */
+                        e->wq_head = (e->wq_head + 1) % e->table.nslots;
+                        e->wq_len--;
+                        q->waiting = false;
+                        e->c.gave_up_budget++;
+                        e->c.timeouts++;
+                        finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT, NULL,
+                               0);
+                        continue;
+                }
+                if (rate_available(&e->rate, now) < 1)
+                        return;
+                int r = resolvers_pick(e->cfg.resolvers, q->attempts ? (int)q->resolver : -1,
+                                       &e->cursor, now);
+                if (r < 0)
+                        return;
+                rate_take(&e->rate, now);
+                e->wq_head = (e->wq_head + 1) % e->table.nslots;
+                e->wq_len--;
+                q->waiting = false;
+                q->resolver = (uint16_t)r;
+                transmit(e, slot, now);
+        }
 }
 
 static void finish(struct engine *e, uint32_t slot, enum engine_status st, const uint8_t *pkt,
-		   size_t len)
+                   size_t len)
 {
-	struct query *q = &e->table.slots[slot];
-	struct engine_result res = {
-		.token = q->token,
-		.status = st,
-		.pkt = pkt,
-		.len = len,
-		.attempts = q->attempts,
-		.resolver = q->resolver,
-	};
-	inflight_release(&e->table, slot);
-	e->ops.done(e->ops.ctx, &res);
+        struct query *q = &e->table.slots[slot];
+        struct engine_result res = {
+            .token = q->token,
+            .status = st,
+            .pkt = pkt,
+            .len = len,
+            .attempts = q->attempts,
+            .resolver = q->resolver,
+        };
+        inflight_release(&e->table, slot);
+        e->ops.done(e->ops.ctx, &res);
 }
 
 /* Another attempt on another resolver, or false when attempts or the budget ran out. */
 static bool retry(struct engine *e, uint32_t slot, uint64_t now)
 {
-	struct query *q = &e->table.slots[slot];
-	if ((unsigned)(q->attempts - q->tc_switches) > e->cfg.retries)
-		return false;
-	if (q->give_up_ms && now >= q->give_up_ms) {
-		e->c.gave_up_budget++;
-		return false;
-	}
-	e->c.retried++;
-	start_attempt(e, slot, now);
-	return true;
+        struct query *q = &e->table.slots[slot];
+        if ((unsigned)(q->attempts - q->tc_switches) > e->cfg.retries)
+                return false;
+        if (q->give_up_ms && now >= q->give_up_ms) {
+                e->c.gave_up_budget++;
+                return false;
+        }
+        e->c.retried++;
+        start_attempt(e, slot, now);
+        return true;
 }
 
 /* The in-flight window reacts to the share of attempts lost per timeout period, not to
@@ -238,367 +239,367 @@ static bool retry(struct engine *e, uint32_t slot, uint64_t now)
  * overloaded resolver (its queue overflowing: a large share lost) must see fewer queries. */
 static void window_epoch(struct engine *e, uint64_t now)
 {
-	if (!e->cfg.adaptive || now - e->epoch_ms < e->cfg.timeout_ms)
-		return;
-	uint64_t sent = e->epoch_sent, lost = e->epoch_lost;
-	e->epoch_ms = now;
-	e->epoch_sent = e->epoch_lost = 0;
-	if (sent < DS_WINDOW_MIN)
-		return; /* too little traffic to judge */
-	if (lost * 100 >= sent * DS_LOSS_CUT_PCT) {
-		e->window /= 2;
-		if (e->window < DS_WINDOW_MIN)
-			e->window = DS_WINDOW_MIN;
-		e->c.window_cuts++;
-	} else if (lost * 100 < sent * DS_LOSS_GROW_PCT) {
-		e->window *= 2;
-		if (e->window > e->cfg.concurrency)
-			e->window = e->cfg.concurrency;
-	}
+        if (!e->cfg.adaptive || now - e->epoch_ms < e->cfg.timeout_ms)
+                return;
+        uint64_t sent = e->epoch_sent, lost = e->epoch_lost;
+        e->epoch_ms = now;
+        e->epoch_sent = e->epoch_lost = 0;
+        if (sent < DS_WINDOW_MIN)
+                return; /* too little traffic to judge */
+        if (lost * 100 >= sent * DS_LOSS_CUT_PCT) {
+                e->window /= 2;
+                if (e->window < DS_WINDOW_MIN)
+                        e->window = DS_WINDOW_MIN;
+                e->c.window_cuts++;
+        } else if (lost * 100 < sent * DS_LOSS_GROW_PCT) {
+                e->window *= 2;
+                if (e->window > e->cfg.concurrency)
+                        e->window = e->cfg.concurrency;
+        }
 }
 
 /* A reply that matched its query: final, a retry, or a switch to TCP. */
 static void accept_reply(struct engine *e, uint32_t slot, const uint8_t *pkt, size_t len)
 {
-	struct query *q = &e->table.slots[slot];
-	struct resolver *r = &e->cfg.resolvers->v[q->resolver];
-	uint64_t now = uv_now(e->loop);
-	bool via_tcp = q->tcp;
-	inflight_unlink(&e->table, slot);
-	int rcode = wire_rcode_of(pkt);
-	e->c.answered++;
-	e->c.rcode[rcode]++;
-	r->stats.answered++;
-	if (rcode != WIRE_RCODE_REFUSED)
-		resolver_note_answer(r, now_us() - q->sent_us, now);
-	if (wire_tc(pkt) && !via_tcp) {
-		e->c.truncated++;
-		r->stats.truncated++;
-		if (e->tcp && q->tc_switches < DS_RETRIES_MAX_TCP) {
-			q->want_tcp = true;
-			q->tc_switches++;
-			transmit(e, slot, now); /* the same resolver, now over TCP */
-			return;
-		}
-	}
-	if (rcode == WIRE_RCODE_SERVFAIL || rcode == WIRE_RCODE_REFUSED) {
-		if (rcode == WIRE_RCODE_SERVFAIL) {
-			r->stats.servfail++;
-		} else {
-			r->stats.refused++;
-			resolver_note_failure(r, now);
-		}
-		if (retry(e, slot, now))
-			return;
-	} else if (rcode != WIRE_RCODE_NOERROR && rcode != WIRE_RCODE_NXDOMAIN) {
-		r->stats.other_rcode++;
-	}
-	finish(e, slot, ENGINE_REPLY, pkt, len);
+        struct query *q = &e->table.slots[slot];
+        struct resolver *r = &e->cfg.resolvers->v[q->resolver];
+        uint64_t now = uv_now(e->loop);
+        bool via_tcp = q->tcp;
+        inflight_unlink(&e->table, slot);
+        int rcode = wire_rcode_of(pkt);
+        e->c.answered++;
+        e->c.rcode[rcode]++;
+        r->stats.answered++;
+        if (rcode != WIRE_RCODE_REFUSED)
+                resolver_note_answer(r, now_us() - q->sent_us, now);
+        if (wire_tc(pkt) && !via_tcp) {
+                e->c.truncated++;
+                r->stats.truncated++;
+                if (e->tcp && q->tc_switches < DS_RETRIES_MAX_TCP) {
+                        q->want_tcp = true;
+                        q->tc_switches++;
+                        transmit(e, slot, now); /* the same resolver, now over TCP */
+                        return;
+                }
+        }
+        if (rcode == WIRE_RCODE_SERVFAIL || rcode == WIRE_RCODE_REFUSED) {
+                if (rcode == WIRE_RCODE_SERVFAIL) {
+                        r->stats.servfail++;
+                } else {
+                        r->stats.refused++;
+                        resolver_note_failure(r, now);
+                }
+                if (retry(e, slot, now))
+                        return;
+        } else if (rcode != WIRE_RCODE_NOERROR && rcode != WIRE_RCODE_NXDOMAIN) {
+                r->stats.other_rcode++;
+        }
+        finish(e, slot, ENGINE_REPLY, pkt, len);
 }
 
 /* Question check; with 0x20 the case must be the one we sent. */
 static bool question_ok(struct engine *e, struct query *q, const uint8_t *pkt, size_t len)
 {
-	const uint8_t *qn = q->pkt + WIRE_HEADER_LEN;
-	int m = wire_question_match(pkt, len, qn, q->qname_len, q->qtype, e->cfg.case_randomize);
-	if (m > 0)
-		return true;
-	if (m < 0) {
-		e->c.drop_malformed++;
-		q->malformed_seen = true;
-	} else if (e->cfg.case_randomize &&
-		 wire_question_match(pkt, len, qn, q->qname_len, q->qtype, false) > 0)
-		e->c.drop_wrong_case++;
-	else
-		e->c.drop_wrong_question++;
-	e->cfg.resolvers->v[q->resolver].stats.mismatched++;
-	return false;
+        const uint8_t *qn = q->pkt + WIRE_HEADER_LEN;
+        int m = wire_question_match(pkt, len, qn, q->qname_len, q->qtype, e->cfg.case_randomize);
+        if (m > 0)
+                return true;
+        if (m < 0) {
+                e->c.drop_malformed++;
+                q->malformed_seen = true;
+        } else if (e->cfg.case_randomize &&
+                   wire_question_match(pkt, len, qn, q->qname_len, q->qtype, false) > 0)
+                e->c.drop_wrong_case++;
+        else
+                e->c.drop_wrong_question++;
+        e->cfg.resolvers->v[q->resolver].stats.mismatched++;
+        return false;
 }
 
 /* A reply that matches but does not parse is dropped like a forgery: the real answer may
  * still come (or a retry gets one); only if none does is the lookup MALFORMED. */
 static bool parses(struct engine *e, struct query *q, const uint8_t *pkt, size_t len)
 {
-	struct wire_reply r;
-	if (wire_reply_parse(&r, pkt, len) == 0)
-		return true;
-	e->c.drop_malformed++;
-	q->malformed_seen = true;
-	return false;
+        struct wire_reply r;
+        if (wire_reply_parse(&r, pkt, len) == 0)
+                return true;
+        e->c.drop_malformed++;
+        q->malformed_seen = true;
+        return false;
 }
 
 static void on_datagram(void *ctx, unsigned sock, const uint8_t *pkt, size_t len,
-			const struct sockaddr *from)
+                        const struct sockaddr *from)
 {
-	struct engine *e = ctx;
-	if (len < WIRE_HEADER_LEN) {
-		e->c.drop_malformed++;
-		return;
-	}
-	uint32_t slot = inflight_find(&e->table, (uint16_t)sock, wire_id(pkt));
-	if (slot == INFLIGHT_NONE) {
-		e->c.drop_unknown_id++; /* late, duplicate or forged */
-		return;
-	}
-	struct query *q = &e->table.slots[slot];
-	if (!resolver_addr_equal(&e->cfg.resolvers->v[q->resolver], from)) {
-		e->c.drop_wrong_source++;
-		return;
-	}
-	if (question_ok(e, q, pkt, len) && parses(e, q, pkt, len))
-		accept_reply(e, slot, pkt, len);
+        struct engine *e = ctx;
+        if (len < WIRE_HEADER_LEN) {
+                e->c.drop_malformed++;
+                return;
+        }
+        uint32_t slot = inflight_find(&e->table, (uint16_t)sock, wire_id(pkt));
+        if (slot == INFLIGHT_NONE) {
+                e->c.drop_unknown_id++; /* late, duplicate or forged */
+                return;
+        }
+        struct query *q = &e->table.slots[slot];
+        if (!resolver_addr_equal(&e->cfg.resolvers->v[q->resolver], from)) {
+                e->c.drop_wrong_source++;
+                return;
+        }
+        if (question_ok(e, q, pkt, len) && parses(e, q, pkt, len))
+                accept_reply(e, slot, pkt, len);
 }
 
 static void on_tcp_reply(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len)
 {
-	struct engine *e = ctx;
-	struct query *q = &e->table.slots[slot];
-	if (!q->linked || !q->tcp || wire_id(pkt) != q->id) {
-		e->c.drop_unknown_id++;
-		return;
-	}
-	if (question_ok(e, q, pkt, len) && parses(e, q, pkt, len))
-		accept_reply(e, slot, pkt, len);
-	tcpq_drain(e, uv_now(e->loop)); /* a pending place on a connection came free */
+        struct engine *e = ctx;
+        struct query *q = &e->table.slots[slot];
+        if (!q->linked || !q->tcp || wire_id(pkt) != q->id) {
+                e->c.drop_unknown_id++;
+                return;
+        }
+        if (question_ok(e, q, pkt, len) && parses(e, q, pkt, len))
+                accept_reply(e, slot, pkt, len);
+        tcpq_drain(e, uv_now(e->loop)); /* a pending place on a connection came free */
 }
 
 /* A timeout, or a TCP connection that died under the query. */
 static void attempt_failed(struct engine *e, uint32_t slot, uint64_t now)
 {
-	struct query *q = &e->table.slots[slot];
-	struct resolver *r = &e->cfg.resolvers->v[q->resolver];
-	inflight_unlink(&e->table, slot);
-	r->stats.timeouts++;
-	resolver_note_failure(r, now);
-	e->epoch_lost++;
-	if (!retry(e, slot, now)) {
-		e->c.timeouts++;
-		finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT, NULL, 0);
-	}
+        struct query *q = &e->table.slots[slot];
+        struct resolver *r = &e->cfg.resolvers->v[q->resolver];
+        inflight_unlink(&e->table, slot);
+        r->stats.timeouts++;
+        resolver_note_failure(r, now);
+        e->epoch_lost++;
+        if (!retry(e, slot, now)) {
+                e->c.timeouts++;
+                finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT, NULL, 0);
+        }
 }
 
 static void on_tcp_lost(void *ctx, uint32_t slot)
 {
-	struct engine *e = ctx;
-	struct query *q = &e->table.slots[slot];
-	if (e->closing || !q->linked || !q->tcp)
-		return;
-	attempt_failed(e, slot, uv_now(e->loop));
+        struct engine *e = ctx;
+        struct query *q = &e->table.slots[slot];
+        if (e->closing || !q->linked || !q->tcp)
+                return;
+        attempt_failed(e, slot, uv_now(e->loop));
 }
 
 static void admit_and_send(struct engine *e)
 {
-	if (e->closing)
-		return;
-	/* A few hundred new queries per loop turn: replies then clock further admissions, so a
-	 * cold start does not drop thousands of datagrams into a server's receive buffer. */
-	unsigned room = engine_room(e);
-	if (room > DS_ADMIT_BURST)
-		room = DS_ADMIT_BURST;
-	if (room)
-		e->ops.admit(e->ops.ctx, room);
-	if (!e->closing) /* admission may have ended the scan */
-		udp_flush(&e->udp);
+        if (e->closing)
+                return;
+        /* A few hundred new queries per loop turn: replies then clock further admissions, so a
+         * cold start does not drop thousands of datagrams into a server's receive buffer. */
+        unsigned room = engine_room(e);
+        if (room > DS_ADMIT_BURST)
+                room = DS_ADMIT_BURST;
+        if (room)
+                e->ops.admit(e->ops.ctx, room);
+        if (!e->closing) /* admission may have ended the scan */
+                udp_flush(&e->udp);
 }
 
 static void on_tick(uv_timer_t *t)
 {
-	struct engine *e = t->data;
-	uint64_t now = uv_now(e->loop);
-	uint32_t slot;
-	while ((slot = inflight_expired(&e->table, now)) != INFLIGHT_NONE) {
-		struct query *q = &e->table.slots[slot];
-		if (q->tcp && e->tcp)
-			tcp_forget(e->tcp, q->sock == UINT16_MAX ? -1 : q->sock, slot);
-		attempt_failed(e, slot, now);
-	}
-	drain_waiting(e, now);
-	tcpq_drain(e, now);
-	window_epoch(e, now);
-	if (e->tcp)
-		tcp_pool_tick(e->tcp, now);
-	e->c.window = (unsigned)e->window;
-	admit_and_send(e);
+        struct engine *e = t->data;
+        uint64_t now = uv_now(e->loop);
+        uint32_t slot;
+        while ((slot = inflight_expired(&e->table, now)) != INFLIGHT_NONE) {
+                struct query *q = &e->table.slots[slot];
+                if (q->tcp && e->tcp)
+                        tcp_forget(e->tcp, q->sock == UINT16_MAX ? -1 : q->sock, slot);
+                attempt_failed(e, slot, now);
+        }
+        drain_waiting(e, now);
+        tcpq_drain(e, now);
+        window_epoch(e, now);
+        if (e->tcp)
+                tcp_pool_tick(e->tcp, now);
+        e->c.window = (unsigned)e->window;
+        admit_and_send(e);
 }
 
 static void on_check(uv_check_t *c)
 {
-	admit_and_send(c->data);
+        admit_and_send(c->data);
 }
 
 static int check_config(const struct engine_config *cfg, char *err, size_t errlen)
 {
-	if (cfg->resolvers->n == 0 || cfg->sockets == 0) {
-		snprintf(err, errlen, "no resolver or no socket to query with");
-		return -EINVAL;
-	}
-	/* Query ids are 16 bits per socket: keep every socket at most a quarter full so that
-	 * random ids rarely collide and late replies rarely meet a reused id. */
-	if (cfg->concurrency > cfg->sockets * DS_LOOKUPS_PER_SOCKET) {
-		snprintf(err, errlen,
-			 "%u lookups in flight need at least %u sockets (--sockets; each holds at "
-			 "most %u)",
-			 cfg->concurrency,
-			 (cfg->concurrency + DS_LOOKUPS_PER_SOCKET - 1) / DS_LOOKUPS_PER_SOCKET,
-			 DS_LOOKUPS_PER_SOCKET);
-		return -EINVAL;
-	}
-	return 0;
+        if (cfg->resolvers->n == 0 || cfg->sockets == 0) {
+                snprintf(err, errlen, "no resolver or no socket to query with");
+                return -EINVAL;
+        }
+        /* Query ids are 16 bits per socket: keep every socket at most a quarter full so that
+         * random ids rarely collide and late replies rarely meet a reused id. */
+        if (cfg->concurrency > cfg->sockets * DS_LOOKUPS_PER_SOCKET) {
+                snprintf(err, errlen,
+                         "%u lookups in flight need at least %u sockets (--sockets; each holds at "
+                         "most %u)",
+                         cfg->concurrency,
+                         (cfg->concurrency + DS_LOOKUPS_PER_SOCKET - 1) / DS_LOOKUPS_PER_SOCKET,
+                         DS_LOOKUPS_PER_SOCKET);
+                return -EINVAL;
+        }
+        return 0;
 }
 
 int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config *cfg,
-	       const struct engine_ops *ops, char *err, size_t errlen)
+               const struct engine_ops *ops, char *err, size_t errlen)
 {
-	int rc = check_config(cfg, err, errlen);
-	if (rc < 0)
-		return rc;
-	struct engine *e = calloc(1, sizeof(*e));
-	if (!e)
-		return -ENOMEM;
-	e->loop = loop;
-	e->cfg = *cfg;
-	e->ops = *ops;
-	bool v4 = false, v6 = false;
-	for (size_t i = 0; i < cfg->resolvers->n; i++) {
-		v4 |= cfg->resolvers->v[i].addr.ss_family == AF_INET;
-		v6 |= cfg->resolvers->v[i].addr.ss_family == AF_INET6;
-	}
-	rc = inflight_init(&e->table, cfg->concurrency, cfg->sockets * (v4 + v6));
-	e->waitq = malloc(cfg->concurrency * sizeof(*e->waitq));
-	e->tcpq = malloc(cfg->concurrency * sizeof(*e->tcpq));
-	if (rc < 0 || !e->waitq || !e->tcpq) {
-		snprintf(err, errlen, "in-flight table for %u queries: out of memory",
-			 cfg->concurrency);
-		inflight_free(&e->table);
-		free(e->waitq);
-		free(e->tcpq);
-		free(e);
-		return -ENOMEM;
-	}
-	rate_init(&e->rate, cfg->rate_qps);
-	e->window = cfg->concurrency;
-	e->c.window = cfg->concurrency;
-	/* From here on handles may be open: on failure the caller closes and frees *out. */
-	*out = e;
-	rc = udp_set_open(&e->udp, loop, cfg->sockets, v4, v6, on_datagram, e, err, errlen);
-	if (rc < 0)
-		return rc;
-	if (cfg->tcp && tcp_pool_new(&e->tcp, loop, cfg->resolvers, on_tcp_reply, on_tcp_lost,
-				     e) < 0) {
-		snprintf(err, errlen, "out of memory for TCP connections");
-		return -ENOMEM;
-	}
-	uv_timer_init(loop, &e->tick);
-	e->tick.data = e;
-	uv_timer_start(&e->tick, on_tick, DS_TICK_MS, DS_TICK_MS);
-	uv_check_init(loop, &e->check);
-	e->check.data = e;
-	uv_check_start(&e->check, on_check);
-	return 0;
+        int rc = check_config(cfg, err, errlen);
+        if (rc < 0)
+                return rc;
+        struct engine *e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        e->loop = loop;
+        e->cfg = *cfg;
+        e->ops = *ops;
+        bool v4 = false, v6 = false;
+        for (size_t i = 0; i < cfg->resolvers->n; i++) {
+                v4 |= cfg->resolvers->v[i].addr.ss_family == AF_INET;
+                v6 |= cfg->resolvers->v[i].addr.ss_family == AF_INET6;
+        }
+        rc = inflight_init(&e->table, cfg->concurrency, cfg->sockets * (v4 + v6));
+        e->waitq = malloc(cfg->concurrency * sizeof(*e->waitq));
+        e->tcpq = malloc(cfg->concurrency * sizeof(*e->tcpq));
+        if (rc < 0 || !e->waitq || !e->tcpq) {
+                snprintf(err, errlen, "in-flight table for %u queries: out of memory",
+                         cfg->concurrency);
+                inflight_free(&e->table);
+                free(e->waitq);
+                free(e->tcpq);
+                free(e);
+                return -ENOMEM;
+        }
+        rate_init(&e->rate, cfg->rate_qps);
+        e->window = cfg->concurrency;
+        e->c.window = cfg->concurrency;
+        /* From here on handles may be open: on failure the caller closes and frees *out. */
+        *out = e;
+        rc = udp_set_open(&e->udp, loop, cfg->sockets, v4, v6, on_datagram, e, err, errlen);
+        if (rc < 0)
+                return rc;
+        if (cfg->tcp &&
+            tcp_pool_new(&e->tcp, loop, cfg->resolvers, on_tcp_reply, on_tcp_lost, e) < 0) {
+                snprintf(err, errlen, "out of memory for TCP connections");
+                return -ENOMEM;
+        }
+        uv_timer_init(loop, &e->tick);
+        e->tick.data = e;
+        uv_timer_start(&e->tick, on_tick, DS_TICK_MS, DS_TICK_MS);
+        uv_check_init(loop, &e->check);
+        e->check.data = e;
+        uv_check_start(&e->check, on_check);
+        return 0;
 }
 
 int engine_query(struct engine *e, uint32_t token, const uint8_t *qname, size_t qname_len,
-		 uint16_t qtype, uint64_t give_up_ms)
+                 uint16_t qtype, uint64_t give_up_ms)
 {
-	uint32_t slot = inflight_alloc(&e->table);
-	if (slot == INFLIGHT_NONE)
-		return -EBUSY;
-	struct query *q = &e->table.slots[slot];
-	int n = wire_query_encode(q->pkt, sizeof(q->pkt), 0, qname, qname_len, qtype, true);
-	if (n < 0) {
-		inflight_release(&e->table, slot);
-		return n;
-	}
-	q->pkt_len = (uint16_t)n;
-	q->qname_len = (uint16_t)qname_len;
-	q->qtype = qtype;
-	q->token = token;
-	q->give_up_ms = give_up_ms;
-	q->want_tcp = false;
-	q->tc_switches = 0;
-	q->malformed_seen = false;
-	q->waiting = false;
-	q->tcp = false;
-	e->c.lookups++;
-	start_attempt(e, slot, uv_now(e->loop));
-	return 0;
+        uint32_t slot = inflight_alloc(&e->table);
+        if (slot == INFLIGHT_NONE)
+                return -EBUSY;
+        struct query *q = &e->table.slots[slot];
+        int n = wire_query_encode(q->pkt, sizeof(q->pkt), 0, qname, qname_len, qtype, true);
+        if (n < 0) {
+                inflight_release(&e->table, slot);
+                return n;
+        }
+        q->pkt_len = (uint16_t)n;
+        q->qname_len = (uint16_t)qname_len;
+        q->qtype = qtype;
+        q->token = token;
+        q->give_up_ms = give_up_ms;
+        q->want_tcp = false;
+        q->tc_switches = 0;
+        q->malformed_seen = false;
+        q->waiting = false;
+        q->tcp = false;
+        e->c.lookups++;
+        start_attempt(e, slot, uv_now(e->loop));
+        return 0;
 }
 
 uint64_t engine_now(const struct engine *e)
 {
-	return uv_now(e->loop);
+        return uv_now(e->loop);
 }
 
 unsigned engine_inflight(const struct engine *e)
 {
-	return inflight_used(&e->table);
+        return inflight_used(&e->table);
 }
 
 unsigned engine_room(const struct engine *e)
 {
-	unsigned room = e->table.nfree;
-	unsigned used = inflight_used(&e->table);
-	unsigned window = (unsigned)e->window;
-	if (e->cfg.adaptive)
-		room = used >= window ? 0 : (window - used < room ? window - used : room);
-	if (e->wq_len)
-		return 0; /* queries already wait for rate tokens: admitting more only queues */
-	return room;
+        unsigned room = e->table.nfree;
+        unsigned used = inflight_used(&e->table);
+        unsigned window = (unsigned)e->window;
+        if (e->cfg.adaptive)
+                room = used >= window ? 0 : (window - used < room ? window - used : room);
+        if (e->wq_len)
+                return 0; /* queries already wait for rate tokens: admitting more only queues */
+        return room;
 }
 
 void engine_kick(struct engine *e)
 {
-	admit_and_send(e);
+        admit_and_send(e);
 }
 
 const struct engine_counters *engine_counters(const struct engine *e)
 {
-	return &e->c;
+        return &e->c;
 }
 
 const struct udp_stats *engine_udp_stats(const struct engine *e)
 {
-	return &e->udp.stats;
+        return &e->udp.stats;
 }
 
 const struct tcp_stats *engine_tcp_stats(const struct engine *e)
 {
-	static const struct tcp_stats none;
-	return e->tcp ? tcp_pool_stats(e->tcp) : &none;
+        static const struct tcp_stats none;
+        return e->tcp ? tcp_pool_stats(e->tcp) : &none;
 }
 
 uint64_t engine_rcvbuf_drops(const struct engine *e)
 {
-	return udp_rcvbuf_drops(&e->udp);
+        return udp_rcvbuf_drops(&e->udp);
 }
 
 int engine_rcvbuf_bytes(const struct engine *e)
 {
-	return e->udp.rcvbuf;
+        return e->udp.rcvbuf;
 }
 
 void engine_close(struct engine *e)
 {
-	if (e->closing)
-		return;
-	e->closing = true;
-	udp_set_close(&e->udp);
-	if (e->tcp)
-		tcp_pool_close(e->tcp);
-	if (e->tick.data)
-		uv_close((uv_handle_t *)&e->tick, NULL);
-	if (e->check.data)
-		uv_close((uv_handle_t *)&e->check, NULL);
+        if (e->closing)
+                return;
+        e->closing = true;
+        udp_set_close(&e->udp);
+        if (e->tcp)
+                tcp_pool_close(e->tcp);
+        if (e->tick.data)
+                uv_close((uv_handle_t *)&e->tick, NULL);
+        if (e->check.data)
+                uv_close((uv_handle_t *)&e->check, NULL);
 }
 
 void engine_free(struct engine *e)
 {
-	if (!e)
-		return;
-	udp_set_free(&e->udp);
-	tcp_pool_free(e->tcp);
-	inflight_free(&e->table);
-	free(e->waitq);
-	free(e->tcpq);
-	free(e);
+        if (!e)
+                return;
+        udp_set_free(&e->udp);
+        tcp_pool_free(e->tcp);
+        inflight_free(&e->table);
+        free(e->waitq);
+        free(e->tcpq);
+        free(e);
 }

@@ -20,65 +20,65 @@
 #include "dns/udp.h"
 
 enum engine_status {
-	ENGINE_REPLY = 0, /* pkt holds the final reply (any rcode) */
-	ENGINE_TIMEOUT,   /* no usable reply after every attempt */
-	ENGINE_MALFORMED, /* only replies that matched but did not parse, after every attempt */
+        ENGINE_REPLY = 0, /* pkt holds the final reply (any rcode) */
+        ENGINE_TIMEOUT,   /* no usable reply after every attempt */
+        ENGINE_MALFORMED, /* only replies that matched but did not parse, after every attempt */
 };
 
 struct engine_result {
-	uint32_t token;
-	enum engine_status status;
-	const uint8_t *pkt; /* valid only during the done() call */
-	size_t len;
-	unsigned attempts; /* datagrams sent for this lookup */
-	unsigned resolver; /* index of the resolver that answered, or that was asked last */
+        uint32_t token;
+        enum engine_status status;
+        const uint8_t *pkt; /* valid only during the done() call */
+        size_t len;
+        unsigned attempts; /* datagrams sent for this lookup */
+        unsigned resolver; /* index of the resolver that answered, or that was asked last */
 };
 
 struct engine_ops {
-	void *ctx;
-	/* Start up to room lookups with engine_query(). Called every loop turn while slots
-	 * are free; return the number started (0 when the caller has no work right now). */
-	unsigned (*admit)(void *ctx, unsigned room);
-	/* A lookup ended. The callee copies what it needs from pkt. */
-	void (*done)(void *ctx, const struct engine_result *res);
+        void *ctx;
+        /* Start up to room lookups with engine_query(). Called every loop turn while slots
+         * are free; return the number started (0 when the caller has no work right now). */
+        unsigned (*admit)(void *ctx, unsigned room);
+        /* A lookup ended. The callee copies what it needs from pkt. */
+        void (*done)(void *ctx, const struct engine_result *res);
 };
 
 struct engine_config {
-	struct resolver_list *resolvers; /* stats, health and rate buckets updated in place */
-	unsigned sockets;                /* per address family */
-	unsigned concurrency;            /* lookups in flight at most */
-	unsigned timeout_ms;             /* first attempt; later ones back off (dns/limits.h) */
-	unsigned retries;                /* further attempts after the first */
-	double rate_qps;                 /* all queries together; 0 = unlimited */
-	bool tcp;                        /* retry truncated answers over TCP */
-	bool case_randomize;             /* 0x20: random letter case, checked on the reply */
-	bool adaptive;                   /* shrink the in-flight window when timeouts rise */
+        struct resolver_list *resolvers; /* stats, health and rate buckets updated in place */
+        unsigned sockets;                /* per address family */
+        unsigned concurrency;            /* lookups in flight at most */
+        unsigned timeout_ms;             /* first attempt; later ones back off (dns/limits.h) */
+        unsigned retries;                /* further attempts after the first */
+        double rate_qps;                 /* all queries together; 0 = unlimited */
+        bool tcp;                        /* retry truncated answers over TCP */
+        bool case_randomize;             /* 0x20: random letter case, checked on the reply */
+        bool adaptive;                   /* shrink the in-flight window when timeouts rise */
 };
 
 struct engine_counters {
-	uint64_t lookups, sent, sent_tcp, answered, retried, timeouts, gave_up_budget;
-	uint64_t rcode[16];
-	uint64_t truncated; /* TC=1 answers (retried over TCP when enabled) */
-	/* replies dropped, per reason */
-	uint64_t drop_unknown_id, drop_wrong_source, drop_wrong_question, drop_wrong_case,
-		drop_malformed;
-	uint64_t rate_waits;  /* sends that waited for a rate token */
-	uint64_t tcp_waits;   /* TCP sends that waited for room on a connection */
-	uint64_t window_cuts; /* times the in-flight window was halved */
-	unsigned window;      /* current in-flight window */
+        uint64_t lookups, sent, sent_tcp, answered, retried, timeouts, gave_up_budget;
+        uint64_t rcode[16];
+        uint64_t truncated; /* TC=1 answers (retried over TCP when enabled) */
+        /* replies dropped, per reason */
+        uint64_t drop_unknown_id, drop_wrong_source, drop_wrong_question, drop_wrong_case,
+            drop_malformed;
+        uint64_t rate_waits;  /* sends that waited for a rate token */
+        uint64_t tcp_waits;   /* TCP sends that waited for room on a connection */
+        uint64_t window_cuts; /* times the in-flight window was halved */
+        unsigned window;      /* current in-flight window */
 };
 
 struct engine;
 
 /* On failure after *out was set, the caller still calls engine_close() and engine_free(). */
 int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config *cfg,
-	       const struct engine_ops *ops, char *err, size_t errlen);
+               const struct engine_ops *ops, char *err, size_t errlen);
 
 /* Start a lookup of (qname in wire form, qtype, IN). No retry starts after give_up_ms (loop
  * time, uv_now; 0 = no limit). Returns 0, or -EBUSY when every slot is in use, -EINVAL for
  * a bad name. */
 int engine_query(struct engine *e, uint32_t token, const uint8_t *qname, size_t qname_len,
-		 uint16_t qtype, uint64_t give_up_ms);
+                 uint16_t qtype, uint64_t give_up_ms);
 
 /* Loop time now (ms), for computing give_up_ms. */
 uint64_t engine_now(const struct engine *e);

@@ -16,40 +16,40 @@
 #define INFLIGHT_NONE UINT32_MAX
 
 struct query {
-	uint32_t token;      /* the caller's handle for this lookup */
-	uint32_t prev, next; /* deadline list links */
-	uint64_t deadline_ms;
-	uint16_t id;
-	uint16_t sock;
-	uint16_t resolver;
-	uint16_t qtype;
-	uint8_t attempts; /* sends so far */
-	bool linked;      /* in the id index (UDP) and a deadline list */
-	bool tcp;         /* this attempt went over TCP: not in the id index */
-	uint8_t list;     /* deadline list it is in */
-	uint64_t give_up_ms; /* no retry after this time (the lookup's budget) */
-	uint64_t sent_us;    /* when the current attempt left, for round-trip times */
-	bool want_tcp;       /* the answer was truncated: later attempts use TCP */
-	uint8_t tc_switches; /* attempts added by switching to TCP (not retries) */
-	bool malformed_seen; /* a reply matched but did not parse */
-	bool waiting;        /* in the engine's queue for a rate token */
-	uint16_t qname_len;
-	uint16_t pkt_len;
-	uint8_t pkt[DS_QUERY_MAX]; /* the query as sent; the question name sits at offset 12 */
+        uint32_t token;      /* the caller's handle for this lookup */
+        uint32_t prev, next; /* deadline list links */
+        uint64_t deadline_ms;
+        uint16_t id;
+        uint16_t sock;
+        uint16_t resolver;
+        uint16_t qtype;
+        uint8_t attempts;    /* sends so far */
+        bool linked;         /* in the id index (UDP) and a deadline list */
+        bool tcp;            /* this attempt went over TCP: not in the id index */
+        uint8_t list;        /* deadline list it is in */
+        uint64_t give_up_ms; /* no retry after this time (the lookup's budget) */
+        uint64_t sent_us;    /* when the current attempt left, for round-trip times */
+        bool want_tcp;       /* the answer was truncated: later attempts use TCP */
+        uint8_t tc_switches; /* attempts added by switching to TCP (not retries) */
+        bool malformed_seen; /* a reply matched but did not parse */
+        bool waiting;        /* in the engine's queue for a rate token */
+        uint16_t qname_len;
+        uint16_t pkt_len;
+        uint8_t pkt[DS_QUERY_MAX]; /* the query as sent; the question name sits at offset 12 */
 };
 
 struct inflight {
-	struct query *slots;
-	uint32_t nslots;
-	uint32_t *free_stack; /* indices of unused slots */
-	uint32_t nfree;
-	uint32_t *index; /* [sock << 16 | id] -> slot + 1, 0 when unused */
-	unsigned nsocks;
-	struct {
-		uint32_t head, tail;
-	} lists[DS_DEADLINE_LISTS];
-	uint16_t rnd[2048];  /* CSPRNG output, consumed from the end */
-	unsigned nrnd;
+        struct query *slots;
+        uint32_t nslots;
+        uint32_t *free_stack; /* indices of unused slots */
+        uint32_t nfree;
+        uint32_t *index; /* [sock << 16 | id] -> slot + 1, 0 when unused */
+        unsigned nsocks;
+        struct {
+                uint32_t head, tail;
+        } lists[DS_DEADLINE_LISTS];
+        uint16_t rnd[2048]; /* CSPRNG output, consumed from the end */
+        unsigned nrnd;
 };
 
 int inflight_init(struct inflight *t, uint32_t nslots, unsigned nsocks);
@@ -67,7 +67,7 @@ void inflight_release(struct inflight *t, uint32_t slot);
 int inflight_link(struct inflight *t, uint32_t slot, uint16_t sock, uint64_t deadline_ms);
 /* The same, into deadline list `list` (one list per timeout value). */
 int inflight_link_list(struct inflight *t, uint32_t slot, uint16_t sock, unsigned list,
-		       uint64_t deadline_ms);
+                       uint64_t deadline_ms);
 /* A TCP attempt: a fresh random id written into the packet and a deadline, no index entry
  * (the connection matches its replies). */
 void inflight_link_tcp(struct inflight *t, uint32_t slot, unsigned list, uint64_t deadline_ms);
@@ -77,8 +77,8 @@ void inflight_unlink(struct inflight *t, uint32_t slot);
 /* Slot waiting for (sock, id), or INFLIGHT_NONE. */
 static inline uint32_t inflight_find(const struct inflight *t, uint16_t sock, uint16_t id)
 {
-	uint32_t v = t->index[(uint32_t)sock << 16 | id];
-	return v ? v - 1 : INFLIGHT_NONE;
+        uint32_t v = t->index[(uint32_t)sock << 16 | id];
+        return v ? v - 1 : INFLIGHT_NONE;
 }
 
 /* A query whose deadline has passed at now_ms (the earliest of the list heads), else
@@ -87,7 +87,7 @@ uint32_t inflight_expired(const struct inflight *t, uint64_t now_ms);
 
 static inline uint32_t inflight_used(const struct inflight *t)
 {
-	return t->nslots - t->nfree;
+        return t->nslots - t->nfree;
 }
 
 /* Random 16-bit value from the CSPRNG buffer (also used to pick sockets). */

@@ -12,49 +12,49 @@
 #define DS_QUERY_MAX      (12 + DS_NAME_MAX_WIRE + 4 + 11)
 #define DS_REPLY_INLINE   1500 /* replies up to this size live inside the job */
 #define DS_UDP_REPLY_MAX  65535
-#define DS_CNAME_HOPS_MAX 8 /* CNAME links followed per lookup, in and across replies */
+#define DS_CNAME_HOPS_MAX 8     /* CNAME links followed per lookup, in and across replies */
 #define DS_TXT_MAX        65535 /* concatenated TXT RR text */
-#define DS_PTR_HOPS_MAX   64 /* compression pointers followed for one name */
+#define DS_PTR_HOPS_MAX   64    /* compression pointers followed for one name */
 
 /* Engine */
-#define DS_SOCKETS_DEFAULT     32
-#define DS_SOCKETS_MAX         256
-#define DS_LOOKUPS_PER_SOCKET  16384 /* a quarter of the 16-bit id space */
-#define DS_CONCURRENCY_DEFAULT 10000
-#define DS_CONCURRENCY_MAX     1000000
-#define DS_TIMEOUT_MS_DEFAULT  2000
-#define DS_RETRIES_DEFAULT     3
-#define DS_RETRIES_MAX_TCP     2 /* extra attempts a TC=1 answer may add (the TCP retry) */
-#define DS_DEADLINE_LISTS      8 /* one per attempt number; later attempts share the last */
-#define DS_BACKOFF_NUM         3 /* attempt k waits timeout * (3/2)^(k-1)... */
-#define DS_BACKOFF_DEN         2
-#define DS_BACKOFF_CAP         4 /* ...but at most 4 * timeout */
-#define DS_RESOLVERS_MAX       1024
+#define DS_SOCKETS_DEFAULT       32
+#define DS_SOCKETS_MAX           256
+#define DS_LOOKUPS_PER_SOCKET    16384 /* a quarter of the 16-bit id space */
+#define DS_CONCURRENCY_DEFAULT   10000
+#define DS_CONCURRENCY_MAX       1000000
+#define DS_TIMEOUT_MS_DEFAULT    2000
+#define DS_RETRIES_DEFAULT       3
+#define DS_RETRIES_MAX_TCP       2 /* extra attempts a TC=1 answer may add (the TCP retry) */
+#define DS_DEADLINE_LISTS        8 /* one per attempt number; later attempts share the last */
+#define DS_BACKOFF_NUM           3 /* attempt k waits timeout * (3/2)^(k-1)... */
+#define DS_BACKOFF_DEN           2
+#define DS_BACKOFF_CAP           4 /* ...but at most 4 * timeout */
+#define DS_RESOLVERS_MAX         1024
 #define DS_RESOLVER_RATE_DEFAULT 1000 /* q/s per resolver off loopback, unless told */
-#define DS_SEND_BATCH          64 /* datagrams per sendmmsg */
-#define DS_RECV_BATCH          20 /* datagrams per recvmmsg (libuv's chunk count) */
-#define DS_WINDOW_MIN          256 /* the adaptive in-flight window never drops below */
-#define DS_LOSS_CUT_PCT        25 /* attempts lost in a timeout period that halve the window */
-#define DS_LOSS_GROW_PCT       10 /* ...and below which it doubles back towards -c */
-#define DS_BENCH_MIN_FAILS     32 /* failures in 1-2 s before a resolver can be benched */
-#define DS_ADMIT_BURST         256 /* new lookups started per loop turn at most */
-#define DS_TICK_MS             10 /* deadline sweep period */
-#define DS_SOCKBUF_BYTES       (8 * 1024 * 1024)
-#define DS_TCP_CONNS           4 /* TCP connections per resolver at most */
-#define DS_TCP_PIPELINE        64 /* queries waiting on one TCP connection at most */
-#define DS_TCP_IDLE_MS         5000
+#define DS_SEND_BATCH            64   /* datagrams per sendmmsg */
+#define DS_RECV_BATCH            20   /* datagrams per recvmmsg (libuv's chunk count) */
+#define DS_WINDOW_MIN            256  /* the adaptive in-flight window never drops below */
+#define DS_LOSS_CUT_PCT          25   /* attempts lost in a timeout period that halve the window */
+#define DS_LOSS_GROW_PCT         10   /* ...and below which it doubles back towards -c */
+#define DS_BENCH_MIN_FAILS       32   /* failures in 1-2 s before a resolver can be benched */
+#define DS_ADMIT_BURST           256  /* new lookups started per loop turn at most */
+#define DS_TICK_MS               10   /* deadline sweep period */
+#define DS_SOCKBUF_BYTES         (8 * 1024 * 1024)
+#define DS_TCP_CONNS             4  /* TCP connections per resolver at most */
+#define DS_TCP_PIPELINE          64 /* queries waiting on one TCP connection at most */
+#define DS_TCP_IDLE_MS           5000
 
 /* Classifier pool and writer */
-#define DS_THREADS_MAX     64
-#define DS_CHUNK_BYTES     (64 * 1024) /* NDJSON lines are handed to the writer in chunks */
-#define DS_FRAME_BYTES     (4 * 1024 * 1024) /* zstd frame closed after this much input... */
-#define DS_FRAME_MS        1000 /* ...or after this long, so readers can follow the file */
-#define DS_ZSTD_LEVEL      1 /* level 3 cost ~30% more CPU for a 3% smaller file */
+#define DS_THREADS_MAX 64
+#define DS_CHUNK_BYTES (64 * 1024)       /* NDJSON lines are handed to the writer in chunks */
+#define DS_FRAME_BYTES (4 * 1024 * 1024) /* zstd frame closed after this much input... */
+#define DS_FRAME_MS    1000              /* ...or after this long, so readers can follow the file */
+#define DS_ZSTD_LEVEL  1                 /* level 3 cost ~30% more CPU for a 3% smaller file */
 
 /* Input */
-#define DS_INPUT_LINE_MAX  8192 /* longer lines are reported as ILLEGAL_INPUT */
-#define DS_INPUT_RAW_MAX   512 /* raw field echoed in "input" (truncated beyond) */
-#define DS_SECTOR_MAX      256
-#define DS_INPUT_QUEUE     4096 /* parsed lines buffered between reader and loop */
+#define DS_INPUT_LINE_MAX 8192 /* longer lines are reported as ILLEGAL_INPUT */
+#define DS_INPUT_RAW_MAX  512  /* raw field echoed in "input" (truncated beyond) */
+#define DS_SECTOR_MAX     256
+#define DS_INPUT_QUEUE    4096 /* parsed lines buffered between reader and loop */
 
 #endif

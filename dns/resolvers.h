@@ -18,13 +18,13 @@
 #include "dns/limits.h"
 
 struct resolver_stats {
-	uint64_t sent, answered, timeouts, servfail, refused, other_rcode, mismatched, truncated;
+        uint64_t sent, answered, timeouts, servfail, refused, other_rcode, mismatched, truncated;
 };
 
 /* Token bucket: rate 0 means unlimited. */
 struct rate_bucket {
-	double rate, burst, tokens;
-	uint64_t last_ms;
+        double rate, burst, tokens;
+        uint64_t last_ms;
 };
 
 void rate_init(struct rate_bucket *b, double rate);
@@ -38,30 +38,30 @@ double rate_available(struct rate_bucket *b, uint64_t now_ms);
 #define DS_RTT_BUCKETS 96 /* quarter-octave buckets of microseconds: 1 us .. ~16 s */
 
 struct resolver {
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	char name[64]; /* as printed: 127.0.0.1:5300 or [::1]:53 */
-	struct resolver_stats stats;
-	struct rate_bucket rate;
-	/* Outcomes in the current and the previous second: counting over time, not over the
-	 * last N events, because timeouts arrive in batches (one deadline sweep expires many)
-	 * while answers trickle in, and an event-based average mistook that for failure. */
-	uint32_t ok_cur, fail_cur, ok_prev, fail_prev;
-	uint64_t interval_ms;
-	uint64_t benched_until_ms;
-	unsigned bench_count;
-	uint64_t benchings;
-	uint32_t rtt_hist[DS_RTT_BUCKETS];
+        struct sockaddr_storage addr;
+        socklen_t addrlen;
+        char name[64]; /* as printed: 127.0.0.1:5300 or [::1]:53 */
+        struct resolver_stats stats;
+        struct rate_bucket rate;
+        /* Outcomes in the current and the previous second: counting over time, not over the
+         * last N events, because timeouts arrive in batches (one deadline sweep expires many)
+         * while answers trickle in, and an event-based average mistook that for failure. */
+        uint32_t ok_cur, fail_cur, ok_prev, fail_prev;
+        uint64_t interval_ms;
+        uint64_t benched_until_ms;
+        unsigned bench_count;
+        uint64_t benchings;
+        uint32_t rtt_hist[DS_RTT_BUCKETS];
 };
 
 struct resolver_list {
-	struct resolver *v;
-	size_t n;
+        struct resolver *v;
+        size_t n;
 };
 
 int resolvers_parse(struct resolver_list *out, const char *spec, char *err, size_t errlen);
 int resolvers_from_resolv_conf(struct resolver_list *out, const char *path, char *err,
-			       size_t errlen);
+                               size_t errlen);
 void resolvers_free(struct resolver_list *l);
 
 /* Per-resolver rate: rate_qps for every resolver, or when default_public is set, that rate

@@ -18,20 +18,20 @@ typedef void (*tcp_reply_fn)(void *ctx, uint32_t slot, const uint8_t *pkt, size_
 typedef void (*tcp_lost_fn)(void *ctx, uint32_t slot);
 
 struct tcp_stats {
-	uint64_t connects, connect_failures, queries, replies, unknown_id, lost;
+        uint64_t connects, connect_failures, queries, replies, unknown_id, lost;
 };
 
 struct tcp_pool;
 
 int tcp_pool_new(struct tcp_pool **out, uv_loop_t *loop, const struct resolver_list *rl,
-		 tcp_reply_fn reply_fn, tcp_lost_fn lost_fn, void *ctx);
+                 tcp_reply_fn reply_fn, tcp_lost_fn lost_fn, void *ctx);
 
 /* Queue the query (pkt, len; its id already set) for resolver r. The bytes are copied.
  * Returns the connection number (for tcp_forget), -EEXIST when the chosen connection already
  * waits for a reply with this id (draw another), -EBUSY when every connection to r is full,
  * or another -errno. */
-int tcp_send(struct tcp_pool *p, unsigned resolver, uint32_t slot, uint16_t id,
-	     const uint8_t *pkt, size_t len);
+int tcp_send(struct tcp_pool *p, unsigned resolver, uint32_t slot, uint16_t id, const uint8_t *pkt,
+             size_t len);
 
 /* The query in slot is no longer wanted on connection conn (it timed out). */
 void tcp_forget(struct tcp_pool *p, int conn, uint32_t slot);

@@ -13,239 +13,241 @@
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-	(void)suggested;
-	struct udp_sock *s = h->data;
-	*buf = uv_buf_init(s->set->rbuf, (unsigned)s->set->rbuf_len);
+        (void)suggested;
+        struct udp_sock *s = h->data;
+        *buf = uv_buf_init(s->set->rbuf, (unsigned)s->set->rbuf_len);
 }
 
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *from,
-		    unsigned flags)
+                    unsigned flags)
 {
-	struct udp_sock *s = h->data;
-	if (flags & UV_UDP_MMSG_FREE)
-		return; /* the buffer is shared and static: nothing to free */
-	if (nread < 0) {
-		s->set->stats.recv_errors++;
-		return;
-	}
-	if (nread == 0 || !from)
-		return;
-	s->set->stats.datagrams_received++;
-	s->set->on_recv(s->set->ctx, s->idx, (const uint8_t *)buf->base, (size_t)nread, from);
+        struct udp_sock *s = h->data;
+        if (flags & UV_UDP_MMSG_FREE)
+                return; /* the buffer is shared and static: nothing to free */
+        if (nread < 0) {
+                s->set->stats.recv_errors++;
+                return;
+        }
+        if (nread == 0 || !from)
+                return;
+        s->set->stats.datagrams_received++;
+        s->set->on_recv(s->set->ctx, s->idx, (const uint8_t *)buf->base, (size_t)nread, from);
 }
 
 /* Root may exceed net.core.rmem_max with the FORCE variants; others get what rmem_max allows. */
 static int set_buffer(int fd, int force_opt, int opt, int bytes)
 {
-	if (setsockopt(fd, SOL_SOCKET, force_opt, &bytes, sizeof(bytes)) < 0)
-		setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof(bytes));
-	int got = 0;
-	socklen_t len = sizeof(got);
-	getsockopt(fd, SOL_SOCKET, opt, &got, &len);
-	return got / 2; /* Linux reports twice the usable size */
+        if (setsockopt(fd, SOL_SOCKET, force_opt, &bytes, sizeof(bytes)) < 0)
+                setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof(bytes));
+        int got = 0;
+        socklen_t len = sizeof(got);
+        getsockopt(fd, SOL_SOCKET, opt, &got, &len);
+        return got / 2; /* Linux reports twice the usable size */
 }
 
 static int open_one(struct udp_set *u, uv_loop_t *loop, unsigned idx, int family, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
-	struct udp_sock *s = &u->socks[idx];
-	s->set = u;
-	s->idx = idx;
-	s->family = family;
-	s->handle.data = s;
-	int rc = uv_udp_init_ex(loop, &s->handle, (unsigned)family | UV_UDP_RECVMMSG);
-	if (rc < 0)
-		goto fail;
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	ss.ss_family = (sa_family_t)family; /* any address, port 0: the kernel picks a random port */
-	rc = uv_udp_bind(&s->handle, (const struct sockaddr *)&ss,
-			 family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
-	if (rc < 0)
-		goto fail;
-	uv_os_fd_t fd;
-	uv_fileno((uv_handle_t *)&s->handle, &fd);
-	int r = set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, DS_SOCKBUF_BYTES);
-	int w = set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, DS_SOCKBUF_BYTES);
-	if (idx == 0) {
-		u->rcvbuf = r;
-		u->sndbuf = w;
-	}
-	struct stat st;
-	if (fstat(fd, &st) == 0)
-		s->inode = (unsigned long)st.st_ino;
-	rc = uv_udp_recv_start(&s->handle, on_alloc, on_recv);
-	if (rc < 0)
-		goto fail;
-	for (unsigned i = 0; i < DS_SEND_BATCH; i++) {
-		s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
-		s->msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	return 0;
+        struct udp_sock *s = &u->socks[idx];
+        s->set = u;
+        s->idx = idx;
+        s->family = family;
+        s->handle.data = s;
+        int rc = uv_udp_init_ex(loop, &s->handle, (unsigned)family | UV_UDP_RECVMMSG);
+        if (rc < 0)
+                goto fail;
+        struct sockaddr_storage ss;
+        memset(&ss, 0, sizeof(ss));
+        ss.ss_family =
+            (sa_family_t)family; /* any address, port 0: the kernel picks a random port */
+        rc = uv_udp_bind(&s->handle, (const struct sockaddr *)&ss,
+                         family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
+        if (rc < 0)
+                goto fail;
+        uv_os_fd_t fd;
+        uv_fileno((uv_handle_t *)&s->handle, &fd);
+        int r = set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, DS_SOCKBUF_BYTES);
+        int w = set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, DS_SOCKBUF_BYTES);
+        if (idx == 0) {
+                u->rcvbuf = r;
+                u->sndbuf = w;
+        }
+        struct stat st;
+        if (fstat(fd, &st) == 0)
+                s->inode = (unsigned long)st.st_ino;
+        rc = uv_udp_recv_start(&s->handle, on_alloc, on_recv);
+        if (rc < 0)
+                goto fail;
+        for (unsigned i = 0; i < DS_SEND_BATCH; i++) {
+                s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
+                s->msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        return 0;
 fail:
-	snprintf(err, errlen, "UDP socket %u: %s", idx, uv_strerror(rc));
-	return rc;
+        snprintf(err, errlen, "UDP socket %u: %s", idx, uv_strerror(rc));
+        return rc;
 }
 
 int udp_set_open(struct udp_set *u, uv_loop_t *loop, unsigned per_family, bool v4, bool v6,
-		 udp_recv_fn fn, void *ctx, char *err, size_t errlen)
+                 udp_recv_fn fn, void *ctx, char *err, size_t errlen)
 {
-	memset(u, 0, sizeof(*u));
-	unsigned n = per_family * ((v4 ? 1u : 0u) + (v6 ? 1u : 0u));
-	u->socks = calloc(n, sizeof(*u->socks));
-	u->family_socks[0] = calloc(per_family, sizeof(unsigned));
-	u->family_socks[1] = calloc(per_family, sizeof(unsigned));
-	u->rbuf_len = (size_t)DS_RECV_BATCH * RECV_CHUNK;
-	u->rbuf = malloc(u->rbuf_len);
-	if (!u->socks || !u->family_socks[0] || !u->family_socks[1] || !u->rbuf) {
-		snprintf(err, errlen, "out of memory for %u sockets", n);
-		return -ENOMEM;
-	}
-	u->on_recv = fn;
-	u->ctx = ctx;
-	for (unsigned i = 0; i < n; i++) {
-		int fam6 = v4 ? (i >= per_family) : 1;
-		int rc = open_one(u, loop, i, fam6 ? AF_INET6 : AF_INET, err, errlen);
-		if (rc < 0) {
-			u->n = i; /* the handles opened so far get closed */
-			return rc;
-		}
-		u->family_socks[fam6][u->family_n[fam6]++] = i;
-		u->n = i + 1;
-	}
-	return 0;
+        memset(u, 0, sizeof(*u));
+        unsigned n = per_family * ((v4 ? 1u : 0u) + (v6 ? 1u : 0u));
+        u->socks = calloc(n, sizeof(*u->socks));
+        u->family_socks[0] = calloc(per_family, sizeof(unsigned));
+        u->family_socks[1] = calloc(per_family, sizeof(unsigned));
+        u->rbuf_len = (size_t)DS_RECV_BATCH * RECV_CHUNK;
+        u->rbuf = malloc(u->rbuf_len);
+        if (!u->socks || !u->family_socks[0] || !u->family_socks[1] || !u->rbuf) {
+                snprintf(err, errlen, "out of memory for %u sockets", n);
+                return -ENOMEM;
+        }
+        u->on_recv = fn;
+        u->ctx = ctx;
+        for (unsigned i = 0; i < n; i++) {
+                int fam6 = v4 ? (i >= per_family) : 1;
+                int rc = open_one(u, loop, i, fam6 ? AF_INET6 : AF_INET, err, errlen);
+                if (rc < 0) {
+                        u->n = i; /* the handles opened so far get closed */
+                        return rc;
+                }
+                u->family_socks[fam6][u->family_n[fam6]++] = i;
+                u->n = i + 1;
+        }
+        return 0;
 }
 
 static void flush_sock(struct udp_set *u, struct udp_sock *s)
 {
-	uv_os_fd_t fd;
-	unsigned done = 0;
-	if (uv_fileno((uv_handle_t *)&s->handle, &fd) < 0) {
-		s->npending = 0; /* closing: nothing can be sent any more */
-		return;
-	}
-	while (done < s->npending) {
-		int n = sendmmsg(fd, s->msgs + done, s->npending - done, MSG_DONTWAIT);
-		u->stats.send_calls++;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-				u->stats.send_eagain++;
-				break;
-			}
-			/* The first datagram failed (e.g. no route): skip it; its timeout retries. */
-			u->stats.send_errors++;
-			done++;
-			continue;
-		}
-		u->stats.datagrams_sent += (unsigned)n;
-		done += (unsigned)n;
-	}
-	if (done && done < s->npending) { /* the kernel is full: keep the rest, in order */
-		unsigned left = s->npending - done;
-		memmove(s->msgs, s->msgs + done, left * sizeof(s->msgs[0]));
-		memmove(s->iov, s->iov + done, left * sizeof(s->iov[0]));
-		memmove(s->data, s->data + done, left * sizeof(s->data[0]));
-		for (unsigned i = 0; i < left; i++) {
-			s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
-			s->iov[i].iov_base = s->data[i];
-		}
-	}
-	s->npending -= done;
+        uv_os_fd_t fd;
+        unsigned done = 0;
+        if (uv_fileno((uv_handle_t *)&s->handle, &fd) < 0) {
+                s->npending = 0; /* closing: nothing can be sent any more */
+                return;
+        }
+        while (done < s->npending) {
+                int n = sendmmsg(fd, s->msgs + done, s->npending - done, MSG_DONTWAIT);
+                u->stats.send_calls++;
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+                                u->stats.send_eagain++;
+                                break;
+                        }
+                        /* The first datagram failed (e.g. no route): skip it; its timeout retries.
+                         */
+                        u->stats.send_errors++;
+                        done++;
+                        continue;
+                }
+                u->stats.datagrams_sent += (unsigned)n;
+                done += (unsigned)n;
+        }
+        if (done && done < s->npending) { /* the kernel is full: keep the rest, in order */
+                unsigned left = s->npending - done;
+                memmove(s->msgs, s->msgs + done, left * sizeof(s->msgs[0]));
+                memmove(s->iov, s->iov + done, left * sizeof(s->iov[0]));
+                memmove(s->data, s->data + done, left * sizeof(s->data[0]));
+                for (unsigned i = 0; i < left; i++) {
+                        s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
+                        s->iov[i].iov_base = s->data[i];
+                }
+        }
+        s->npending -= done;
 }
 
 void udp_queue(struct udp_set *u, unsigned sock, const void *buf, size_t len,
-	       const struct sockaddr *to, socklen_t tolen)
+               const struct sockaddr *to, socklen_t tolen)
 {
-	struct udp_sock *s = &u->socks[sock];
-	if (s->npending == DS_SEND_BATCH)
-		flush_sock(u, s);
-	if (s->npending == DS_SEND_BATCH) {
-		/* The kernel buffer is full even after a flush: drop; the deadline retries it. */
-		u->stats.send_errors++;
-		return;
-	}
-	if (len > sizeof(s->data[0])) {
-		u->stats.send_errors++;
-		return;
-	}
-	unsigned i = s->npending++;
-	/* A copy: a datagram left queued by EAGAIN must not change when its query slot is
-	 * retried or reused before the kernel takes it. */
-	memcpy(s->data[i], buf, len);
-	s->iov[i].iov_base = s->data[i];
-	s->iov[i].iov_len = len;
-	s->msgs[i].msg_hdr.msg_name = (void *)to;
-	s->msgs[i].msg_hdr.msg_namelen = tolen;
-	s->msgs[i].msg_hdr.msg_control = NULL;
-	s->msgs[i].msg_hdr.msg_controllen = 0;
-	s->msgs[i].msg_hdr.msg_flags = 0;
+        struct udp_sock *s = &u->socks[sock];
+        if (s->npending == DS_SEND_BATCH)
+                flush_sock(u, s);
+        if (s->npending == DS_SEND_BATCH) {
+                /* The kernel buffer is full even after a flush: drop; the deadline retries it. */
+                u->stats.send_errors++;
+                return;
+        }
+        if (len > sizeof(s->data[0])) {
+                u->stats.send_errors++;
+                return;
+        }
+        unsigned i = s->npending++;
+        /* A copy: a datagram left queued by EAGAIN must not change when its query slot is
+         * retried or reused before the kernel takes it. */
+        memcpy(s->data[i], buf, len);
+        s->iov[i].iov_base = s->data[i];
+        s->iov[i].iov_len = len;
+        s->msgs[i].msg_hdr.msg_name = (void *)to;
+        s->msgs[i].msg_hdr.msg_namelen = tolen;
+        s->msgs[i].msg_hdr.msg_control = NULL;
+        s->msgs[i].msg_hdr.msg_controllen = 0;
+        s->msgs[i].msg_hdr.msg_flags = 0;
 }
 
 void udp_flush(struct udp_set *u)
 {
-	for (unsigned i = 0; i < u->n; i++)
-		if (u->socks[i].npending)
-			flush_sock(u, &u->socks[i]);
+        for (unsigned i = 0; i < u->n; i++)
+                if (u->socks[i].npending)
+                        flush_sock(u, &u->socks[i]);
 }
 
 unsigned udp_pick(struct udp_set *u, int family, uint16_t r)
 {
-	int f = family == AF_INET6;
-	if (u->run_left[f] == 0) {
-		u->current[f] = u->family_socks[f][r % u->family_n[f]];
-		u->run_left[f] = DS_SEND_BATCH;
-	}
-	u->run_left[f]--;
-	return u->current[f];
+        int f = family == AF_INET6;
+        if (u->run_left[f] == 0) {
+                u->current[f] = u->family_socks[f][r % u->family_n[f]];
+                u->run_left[f] = DS_SEND_BATCH;
+        }
+        u->run_left[f]--;
+        return u->current[f];
 }
 
 unsigned udp_pick_other(struct udp_set *u, int family, uint16_t r)
 {
-	u->run_left[family == AF_INET6] = 0;
-	return udp_pick(u, family, r);
+        u->run_left[family == AF_INET6] = 0;
+        return udp_pick(u, family, r);
 }
 
 static uint64_t drops_in(const struct udp_set *u, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	char line[512];
-	uint64_t total = 0;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long inode;
-		uint64_t drops;
-		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref ptr drops */
-		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %*s %*s %" SCNu64, &inode,
-			   &drops) != 2)
-			continue;
-		for (unsigned i = 0; i < u->n; i++)
-			if (u->socks[i].inode == inode)
-				total += drops;
-	}
-	fclose(f);
-	return total;
+        FILE *f = fopen(path, "r");
+        if (!f)
+                return 0;
+        char line[512];
+        uint64_t total = 0;
+        while (fgets(line, sizeof(line), f)) {
+                unsigned long inode;
+                uint64_t drops;
+                /* sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref ptr drops */
+                if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %*s %*s %" SCNu64, &inode,
+                           &drops) != 2)
+                        continue;
+                for (unsigned i = 0; i < u->n; i++)
+                        if (u->socks[i].inode == inode)
+                                total += drops;
+        }
+        fclose(f);
+        return total;
 }
 
 uint64_t udp_rcvbuf_drops(const struct udp_set *u)
 {
-	return drops_in(u, "/proc/net/udp") + drops_in(u, "/proc/net/udp6");
+        return drops_in(u, "/proc/net/udp") + drops_in(u, "/proc/net/udp6");
 }
 
 void udp_set_close(struct udp_set *u)
 {
-	for (unsigned i = 0; i < u->n; i++)
-		if (!uv_is_closing((uv_handle_t *)&u->socks[i].handle))
-			uv_close((uv_handle_t *)&u->socks[i].handle, NULL);
+        for (unsigned i = 0; i < u->n; i++)
+                if (!uv_is_closing((uv_handle_t *)&u->socks[i].handle))
+                        uv_close((uv_handle_t *)&u->socks[i].handle, NULL);
 }
 
 void udp_set_free(struct udp_set *u)
 {
-	free(u->socks);
-	free(u->family_socks[0]);
-	free(u->family_socks[1]);
-	free(u->rbuf);
-	memset(u, 0, sizeof(*u));
+        free(u->socks);
+        free(u->family_socks[0]);
+        free(u->family_socks[1]);
+        free(u->rbuf);
+        memset(u, 0, sizeof(*u));
 }

@@ -16,45 +16,45 @@
 #include "dns/limits.h"
 
 typedef void (*udp_recv_fn)(void *ctx, unsigned sock, const uint8_t *pkt, size_t len,
-			    const struct sockaddr *from);
+                            const struct sockaddr *from);
 
 struct udp_sock {
-	uv_udp_t handle;
-	struct udp_set *set;
-	unsigned idx;
-	int family;
-	unsigned long inode; /* to find the socket's drop counter in /proc/net/udp */
-	unsigned npending;
-	struct mmsghdr msgs[DS_SEND_BATCH];
-	struct iovec iov[DS_SEND_BATCH];
-	uint8_t data[DS_SEND_BATCH][DS_QUERY_MAX];
+        uv_udp_t handle;
+        struct udp_set *set;
+        unsigned idx;
+        int family;
+        unsigned long inode; /* to find the socket's drop counter in /proc/net/udp */
+        unsigned npending;
+        struct mmsghdr msgs[DS_SEND_BATCH];
+        struct iovec iov[DS_SEND_BATCH];
+        uint8_t data[DS_SEND_BATCH][DS_QUERY_MAX];
 };
 
 struct udp_stats {
-	uint64_t datagrams_sent, send_calls, send_errors, send_eagain;
-	uint64_t datagrams_received, recv_errors;
+        uint64_t datagrams_sent, send_calls, send_errors, send_eagain;
+        uint64_t datagrams_received, recv_errors;
 };
 
 struct udp_set {
-	struct udp_sock *socks;
-	unsigned n;
-	unsigned *family_socks[2]; /* [0] IPv4, [1] IPv6: indices into socks */
-	unsigned family_n[2];
-	char *rbuf; /* shared recvmmsg buffer, DS_RECV_BATCH x 64 KiB */
-	size_t rbuf_len;
-	unsigned current[2], run_left[2]; /* socket of the current run, per family */
-	udp_recv_fn on_recv;
-	void *ctx;
-	int rcvbuf, sndbuf; /* what the kernel granted (first socket) */
-	struct udp_stats stats;
+        struct udp_sock *socks;
+        unsigned n;
+        unsigned *family_socks[2]; /* [0] IPv4, [1] IPv6: indices into socks */
+        unsigned family_n[2];
+        char *rbuf; /* shared recvmmsg buffer, DS_RECV_BATCH x 64 KiB */
+        size_t rbuf_len;
+        unsigned current[2], run_left[2]; /* socket of the current run, per family */
+        udp_recv_fn on_recv;
+        void *ctx;
+        int rcvbuf, sndbuf; /* what the kernel granted (first socket) */
+        struct udp_stats stats;
 };
 
 int udp_set_open(struct udp_set *u, uv_loop_t *loop, unsigned per_family, bool v4, bool v6,
-		 udp_recv_fn fn, void *ctx, char *err, size_t errlen);
+                 udp_recv_fn fn, void *ctx, char *err, size_t errlen);
 
 /* Queue one datagram on socket sock; the batch is flushed when it fills. */
 void udp_queue(struct udp_set *u, unsigned sock, const void *buf, size_t len,
-	       const struct sockaddr *to, socklen_t tolen);
+               const struct sockaddr *to, socklen_t tolen);
 
 /* Send every queued datagram that the kernel takes now (EAGAIN leaves the rest queued). */
 void udp_flush(struct udp_set *u);

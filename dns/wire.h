@@ -14,26 +14,26 @@
 #include "dns/limits.h"
 
 enum wire_type {
-	WIRE_TYPE_A = 1,
-	WIRE_TYPE_NS = 2,
-	WIRE_TYPE_CNAME = 5,
-	WIRE_TYPE_SOA = 6,
-	WIRE_TYPE_MX = 15,
-	WIRE_TYPE_TXT = 16,
-	WIRE_TYPE_AAAA = 28,
-	WIRE_TYPE_OPT = 41,
+        WIRE_TYPE_A = 1,
+        WIRE_TYPE_NS = 2,
+        WIRE_TYPE_CNAME = 5,
+        WIRE_TYPE_SOA = 6,
+        WIRE_TYPE_MX = 15,
+        WIRE_TYPE_TXT = 16,
+        WIRE_TYPE_AAAA = 28,
+        WIRE_TYPE_OPT = 41,
 };
 
 enum wire_rcode {
-	WIRE_RCODE_NOERROR = 0,
-	WIRE_RCODE_FORMERR = 1,
-	WIRE_RCODE_SERVFAIL = 2,
-	WIRE_RCODE_NXDOMAIN = 3,
-	WIRE_RCODE_NOTIMP = 4,
-	WIRE_RCODE_REFUSED = 5,
+        WIRE_RCODE_NOERROR = 0,
+        WIRE_RCODE_FORMERR = 1,
+        WIRE_RCODE_SERVFAIL = 2,
+        WIRE_RCODE_NXDOMAIN = 3,
+        WIRE_RCODE_NOTIMP = 4,
+        WIRE_RCODE_REFUSED = 5,
 };
 
-#define WIRE_CLASS_IN 1
+#define WIRE_CLASS_IN   1
 #define WIRE_HEADER_LEN 12
 
 enum wire_section { WIRE_SEC_ANSWER = 1, WIRE_SEC_AUTHORITY = 2, WIRE_SEC_ADDITIONAL = 3 };
@@ -49,39 +49,39 @@ int wire_name_to_text(const uint8_t *name, size_t name_len, char *out, size_t ca
 
 /* Query: header (id, RD as asked, QDCOUNT 1, ARCOUNT 1), the question (qname in wire form,
  * qtype, class IN) and an EDNS0 OPT RR advertising DS_EDNS_PAYLOAD. Returns its length. */
-int wire_query_encode(uint8_t *out, size_t cap, uint16_t id, const uint8_t *qname,
-		      size_t qname_len, uint16_t qtype, bool rd);
+int wire_query_encode(uint8_t *out, size_t cap, uint16_t id, const uint8_t *qname, size_t qname_len,
+                      uint16_t qtype, bool rd);
 
 /* Cheap check for the receive path: is pkt a response (QR=1) with QDCOUNT 1 whose question
  * is exactly (qname, qtype, IN)? Name compared case-insensitively (ASCII) unless
  * exact_case. Returns 1 match, 0 mismatch, -EBADMSG malformed. */
 int wire_question_match(const uint8_t *pkt, size_t len, const uint8_t *qname, size_t qname_len,
-			uint16_t qtype, bool exact_case);
+                        uint16_t qtype, bool exact_case);
 
 static inline uint16_t wire_id(const uint8_t *pkt)
 {
-	return (uint16_t)(pkt[0] << 8 | pkt[1]);
+        return (uint16_t)(pkt[0] << 8 | pkt[1]);
 }
 static inline int wire_rcode_of(const uint8_t *pkt)
 {
-	return pkt[3] & 0x0f;
+        return pkt[3] & 0x0f;
 }
 static inline bool wire_tc(const uint8_t *pkt)
 {
-	return (pkt[2] & 0x02) != 0;
+        return (pkt[2] & 0x02) != 0;
 }
 
 struct wire_reply {
-	const uint8_t *pkt;
-	size_t len;
-	uint16_t id, flags;
-	uint16_t qdcount, ancount, nscount, arcount;
-	size_t qname_off; /* question name (when qdcount >= 1) */
-	uint16_t qtype, qclass;
-	size_t rr_off;   /* first resource record after the question section */
-	int rcode;       /* 12-bit: header rcode plus OPT's extended bits */
-	bool has_opt;
-	uint16_t udp_payload; /* from OPT, 0 without */
+        const uint8_t *pkt;
+        size_t len;
+        uint16_t id, flags;
+        uint16_t qdcount, ancount, nscount, arcount;
+        size_t qname_off; /* question name (when qdcount >= 1) */
+        uint16_t qtype, qclass;
+        size_t rr_off; /* first resource record after the question section */
+        int rcode;     /* 12-bit: header rcode plus OPT's extended bits */
+        bool has_opt;
+        uint16_t udp_payload; /* from OPT, 0 without */
 };
 
 /* Validate the whole packet once (header with QR=1, question, every RR's name and rdata
@@ -90,18 +90,18 @@ struct wire_reply {
 int wire_reply_parse(struct wire_reply *r, const uint8_t *pkt, size_t len);
 
 struct wire_rr {
-	enum wire_section section;
-	size_t owner_off; /* possibly compressed name, inside r->pkt */
-	uint16_t type, rclass;
-	uint32_t ttl;
-	size_t rdata_off;
-	uint16_t rdlen;
+        enum wire_section section;
+        size_t owner_off; /* possibly compressed name, inside r->pkt */
+        uint16_t type, rclass;
+        uint32_t ttl;
+        size_t rdata_off;
+        uint16_t rdlen;
 };
 
 struct wire_rr_iter {
-	const struct wire_reply *r;
-	size_t off;
-	unsigned idx;
+        const struct wire_reply *r;
+        size_t off;
+        unsigned idx;
 };
 
 /* Iterate answer, then authority, then additional records of a parsed reply. */
@@ -112,21 +112,20 @@ int wire_rr_next(struct wire_rr_iter *it, struct wire_rr *rr);
 /* Compare the possibly compressed name at pkt[off] with an uncompressed wire name,
  * ASCII case-insensitively. 1 equal, 0 different, -EBADMSG malformed. */
 int wire_name_equal(const uint8_t *pkt, size_t len, size_t off, const uint8_t *name,
-		    size_t name_len);
+                    size_t name_len);
 
 /* Expand the possibly compressed name at pkt[off] into uncompressed wire form. */
 int wire_name_expand(const uint8_t *pkt, size_t len, size_t off, uint8_t *out, size_t cap);
 
 /* TXT rdata: its character-strings concatenated with no separator (RFC 7208 3.3, RFC 7489
  * 6.6.3); returns the text length. out is not NUL-terminated (TXT may hold any octet). */
-int wire_txt_join(const struct wire_reply *r, const struct wire_rr *rr, uint8_t *out,
-		  size_t cap);
+int wire_txt_join(const struct wire_reply *r, const struct wire_rr *rr, uint8_t *out, size_t cap);
 
 /* Follow the CNAME chain for qname through the answer section (any order, at most
  * DS_CNAME_HOPS_MAX links; a loop is -ELOOP). Writes the final owner name in wire form to
  * out and returns its length; *hops gets the number of links followed. */
 int wire_cname_chase(const struct wire_reply *r, const uint8_t *qname, size_t qname_len,
-		     uint8_t *out, size_t cap, int *hops);
+                     uint8_t *out, size_t cap, int *hops);
 
 /* Name of an rcode ("NOERROR", "SERVFAIL", ..., "RCODE17" for others up to 23, "RCODE?"
  * beyond): static storage, thread-safe. */

@@ -11,15 +11,15 @@
 #include <stdint.h>
 
 struct jbuf {
-	char *p;
-	size_t len, cap;
+        char *p;
+        size_t len, cap;
 };
 
 void jbuf_init(struct jbuf *b);
 void jbuf_free(struct jbuf *b);
 static inline void jbuf_reset(struct jbuf *b)
 {
-	b->len = 0;
+        b->len = 0;
 }
 /* Make room for n more bytes; aborts the process on allocation failure. */
 void jbuf_reserve(struct jbuf *b, size_t n);
@@ -32,9 +32,9 @@ void jbuf_i64(struct jbuf *b, int64_t v);
 #define JW_DEPTH_MAX 16
 
 struct jw {
-	struct jbuf *b;
-	int depth;
-	bool first[JW_DEPTH_MAX];
+        struct jbuf *b;
+        int depth;
+        bool first[JW_DEPTH_MAX];
 };
 
 /* Start a top-level object in b (appends '{'). */

@@ -13,20 +13,20 @@
 #include "scanner/cli.h"
 
 struct meta_run {
-	const struct scan_config *cfg;
-	const struct resolver_list *resolvers;
-	const struct engine_counters *counters;
-	const struct udp_stats *udp;
-	const struct tcp_stats *tcp;
-	uint64_t rcvbuf_drops;
-	int rcvbuf_bytes;
-	uint64_t lines, input_items; /* lines: written to the output */
-	double started_unix, wall_s;
-	bool interrupted;
-	const char *input_error;  /* NULL when none */
-	const char *output_error; /* NULL when none */
-	const char *psl_source;  /* the Public Suffix List loaded: a path or "builtin" */
-	const char *psl_date;    /* its version or date */
+        const struct scan_config *cfg;
+        const struct resolver_list *resolvers;
+        const struct engine_counters *counters;
+        const struct udp_stats *udp;
+        const struct tcp_stats *tcp;
+        uint64_t rcvbuf_drops;
+        int rcvbuf_bytes;
+        uint64_t lines, input_items; /* lines: written to the output */
+        double started_unix, wall_s;
+        bool interrupted;
+        const char *input_error;  /* NULL when none */
+        const char *output_error; /* NULL when none */
+        const char *psl_source;   /* the Public Suffix List loaded: a path or "builtin" */
+        const char *psl_date;     /* its version or date */
 };
 
 /* Returns 0 or -errno. */

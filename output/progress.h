@@ -10,19 +10,19 @@
 #include <stdio.h>
 
 struct progress_sample {
-	double elapsed_s;
-	uint64_t done;     /* lines written */
-	uint64_t total;    /* input lines, 0 while unknown */
-	double fraction;   /* of the input read, -1 when unknown */
-	uint64_t sent, answered, nxdomain, timeouts, errors;
-	unsigned inflight;
+        double elapsed_s;
+        uint64_t done;   /* lines written */
+        uint64_t total;  /* input lines, 0 while unknown */
+        double fraction; /* of the input read, -1 when unknown */
+        uint64_t sent, answered, nxdomain, timeouts, errors;
+        unsigned inflight;
 };
 
 struct progress {
-	FILE *out;
-	bool tty, quiet, drawn;
-	double last_t;
-	uint64_t last_sent;
+        FILE *out;
+        bool tty, quiet, drawn;
+        double last_t;
+        uint64_t last_sent;
 };
 
 void progress_init(struct progress *p, FILE *out, bool quiet);

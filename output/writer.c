@@ -13,233 +13,233 @@
 #include "dns/limits.h"
 
 struct writer {
-	struct sink *sink;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t work;  /* queue non-empty, or stopping */
-	pthread_cond_t spare; /* a chunk came back to the free list */
-	struct writer_chunk *queue_head, *queue_tail;
-	struct writer_chunk *free_list;
-	unsigned nchunks;
-	bool stopping, sync_requested;
-	int error;
-	_Atomic bool failed;
-	_Atomic uint64_t lines;
+        struct sink *sink;
+        pthread_t thread;
+        pthread_mutex_t mu;
+        pthread_cond_t work;  /* queue non-empty, or stopping */
+        pthread_cond_t spare; /* a chunk came back to the free list */
+        struct writer_chunk *queue_head, *queue_tail;
+        struct writer_chunk *free_list;
+        unsigned nchunks;
+        bool stopping, sync_requested;
+        int error;
+        _Atomic bool failed;
+        _Atomic uint64_t lines;
 };
 
 static struct writer_chunk *chunk_new(size_t cap)
 {
-	struct writer_chunk *c = calloc(1, sizeof(*c));
-	if (c)
-		c->data = malloc(cap);
-	if (!c || !c->data) {
-		fprintf(stderr, "dmarcscan: out of memory for an output chunk\n");
-		abort();
-	}
-	c->cap = cap;
-	return c;
+        struct writer_chunk *c = calloc(1, sizeof(*c));
+        if (c)
+                c->data = malloc(cap);
+        if (!c || !c->data) {
+                fprintf(stderr, "dmarcscan: out of memory for an output chunk\n");
+                abort();
+        }
+        c->cap = cap;
+        return c;
 }
 
 static void chunk_free(struct writer_chunk *c)
 {
-	free(c->data);
-	free(c);
+        free(c->data);
+        free(c);
 }
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void recycle(struct writer *w, struct writer_chunk *c)
 {
-	pthread_mutex_lock(&w->mu);
-	if (c->cap > DS_CHUNK_BYTES) { /* one outsized line: do not keep its memory */
-		chunk_free(c);
-		w->nchunks--;
-	} else {
-		c->len = 0;
-		c->lines = 0;
-		c->next = w->free_list;
-		w->free_list = c;
-	}
-	pthread_cond_signal(&w->spare);
-	pthread_mutex_unlock(&w->mu);
+        pthread_mutex_lock(&w->mu);
+        if (c->cap > DS_CHUNK_BYTES) { /* one outsized line: do not keep its memory */
+                chunk_free(c);
+                w->nchunks--;
+        } else {
+                c->len = 0;
+                c->lines = 0;
+                c->next = w->free_list;
+                w->free_list = c;
+        }
+        pthread_cond_signal(&w->spare);
+        pthread_mutex_unlock(&w->mu);
 }
 
 static void write_chunk(struct writer *w, struct writer_chunk *c, bool *dirty)
 {
-	int rc = w->error ? w->error : sink_write(w->sink, c->data, c->len);
-	if (rc < 0) {
-		if (!w->error)
-			w->error = rc;
-		atomic_store(&w->failed, true);
-	} else {
-		atomic_fetch_add_explicit(&w->lines, c->lines, memory_order_relaxed);
-	}
-	*dirty = true;
-	recycle(w, c);
+        int rc = w->error ? w->error : sink_write(w->sink, c->data, c->len);
+        if (rc < 0) {
+                if (!w->error)
+                        w->error = rc;
+                atomic_store(&w->failed, true);
+        } else {
+                atomic_fetch_add_explicit(&w->lines, c->lines, memory_order_relaxed);
+        }
+        *dirty = true;
+        recycle(w, c);
 }
 
 static void end_frame(struct writer *w, bool sync)
 {
-	int rc = sync ? sink_sync(w->sink) : sink_end_frame(w->sink);
-	if (rc < 0 && !w->error) {
-		w->error = rc;
-		atomic_store(&w->failed, true);
-	}
+        int rc = sync ? sink_sync(w->sink) : sink_end_frame(w->sink);
+        if (rc < 0 && !w->error) {
+                w->error = rc;
+                atomic_store(&w->failed, true);
+        }
 }
 
 static void *writer_main(void *arg)
 {
-	struct writer *w = arg;
-	uint64_t last_frame = now_ms();
-	bool dirty = false;
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		struct writer_chunk *c = w->queue_head;
-		if (c) {
-			w->queue_head = c->next;
-			if (!w->queue_head)
-				w->queue_tail = NULL;
-			pthread_mutex_unlock(&w->mu);
-			write_chunk(w, c, &dirty);
-			pthread_mutex_lock(&w->mu);
-		} else if (w->stopping) {
-			break;
-		} else {
-			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += DS_FRAME_MS % 1000 * 1000000L;
-			until.tv_sec += DS_FRAME_MS / 1000 + until.tv_nsec / 1000000000L;
-			until.tv_nsec %= 1000000000L;
-			pthread_cond_timedwait(&w->work, &w->mu, &until);
-		}
-		bool sync = w->sync_requested;
-		if ((dirty && now_ms() - last_frame >= DS_FRAME_MS) || sync) {
-			w->sync_requested = false;
-			pthread_mutex_unlock(&w->mu);
-			end_frame(w, sync);
-			dirty = false;
-			last_frame = now_ms();
-			pthread_mutex_lock(&w->mu);
-		}
-	}
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
+        struct writer *w = arg;
+        uint64_t last_frame = now_ms();
+        bool dirty = false;
+        pthread_mutex_lock(&w->mu);
+        for (;;) {
+                struct writer_chunk *c = w->queue_head;
+                if (c) {
+                        w->queue_head = c->next;
+                        if (!w->queue_head)
+                                w->queue_tail = NULL;
+                        pthread_mutex_unlock(&w->mu);
+                        write_chunk(w, c, &dirty);
+                        pthread_mutex_lock(&w->mu);
+                } else if (w->stopping) {
+                        break;
+                } else {
+                        struct timespec until;
+                        clock_gettime(CLOCK_REALTIME, &until);
+                        until.tv_nsec += DS_FRAME_MS % 1000 * 1000000L;
+                        until.tv_sec += DS_FRAME_MS / 1000 + until.tv_nsec / 1000000000L;
+                        until.tv_nsec %= 1000000000L;
+                        pthread_cond_timedwait(&w->work, &w->mu, &until);
+                }
+                bool sync = w->sync_requested;
+                if ((dirty && now_ms() - last_frame >= DS_FRAME_MS) || sync) {
+                        w->sync_requested = false;
+                        pthread_mutex_unlock(&w->mu);
+                        end_frame(w, sync);
+                        dirty = false;
+                        last_frame = now_ms();
+                        pthread_mutex_lock(&w->mu);
+                }
+        }
+        pthread_mutex_unlock(&w->mu);
+        return NULL;
 }
 
 int writer_start(struct writer **out, struct sink *sink)
 {
-	struct writer *w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	w->sink = sink;
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->work, NULL);
-	pthread_cond_init(&w->spare, NULL);
-	int rc = pthread_create(&w->thread, NULL, writer_main, w);
-	if (rc) {
-		free(w);
-		return -rc;
-	}
-	*out = w;
-	return 0;
+        struct writer *w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        w->sink = sink;
+        pthread_mutex_init(&w->mu, NULL);
+        pthread_cond_init(&w->work, NULL);
+        pthread_cond_init(&w->spare, NULL);
+        int rc = pthread_create(&w->thread, NULL, writer_main, w);
+        if (rc) {
+                free(w);
+                return -rc;
+        }
+        *out = w;
+        return 0;
 }
 
 struct writer_chunk *writer_chunk_get(struct writer *w)
 {
-	pthread_mutex_lock(&w->mu);
-	while (!w->free_list && w->nchunks >= DS_WRITER_CHUNKS)
-		pthread_cond_wait(&w->spare, &w->mu);
-	struct writer_chunk *c = w->free_list;
-	if (c)
-		w->free_list = c->next;
-	else
-		w->nchunks++;
-	pthread_mutex_unlock(&w->mu);
-	if (!c)
-		c = chunk_new(DS_CHUNK_BYTES);
-	c->next = NULL;
-	return c;
+        pthread_mutex_lock(&w->mu);
+        while (!w->free_list && w->nchunks >= DS_WRITER_CHUNKS)
+                pthread_cond_wait(&w->spare, &w->mu);
+        struct writer_chunk *c = w->free_list;
+        if (c)
+                w->free_list = c->next;
+        else
+                w->nchunks++;
+        pthread_mutex_unlock(&w->mu);
+        if (!c)
+                c = chunk_new(DS_CHUNK_BYTES);
+        c->next = NULL;
+        return c;
 }
 
 void writer_chunk_put(struct writer *w, struct writer_chunk *c)
 {
-	if (c->len == 0) {
-		recycle(w, c);
-		return;
-	}
-	c->next = NULL;
-	pthread_mutex_lock(&w->mu);
-	if (w->queue_tail)
-		w->queue_tail->next = c;
-	else
-		w->queue_head = c;
-	w->queue_tail = c;
-	pthread_cond_signal(&w->work);
-	pthread_mutex_unlock(&w->mu);
+        if (c->len == 0) {
+                recycle(w, c);
+                return;
+        }
+        c->next = NULL;
+        pthread_mutex_lock(&w->mu);
+        if (w->queue_tail)
+                w->queue_tail->next = c;
+        else
+                w->queue_head = c;
+        w->queue_tail = c;
+        pthread_cond_signal(&w->work);
+        pthread_mutex_unlock(&w->mu);
 }
 
 void writer_append(struct writer *w, struct writer_chunk **cp, const char *line, size_t len)
 {
-	struct writer_chunk *c = *cp;
-	if (c->cap - c->len < len) {
-		writer_chunk_put(w, c);
-		c = writer_chunk_get(w);
-		if (c->cap < len) { /* a line longer than a chunk gets a chunk of its own */
-			free(c->data);
-			c->data = malloc(len);
-			if (!c->data)
-				abort();
-			c->cap = len;
-		}
-		*cp = c;
-	}
-	memcpy(c->data + c->len, line, len);
-	c->len += len;
-	c->lines++;
+        struct writer_chunk *c = *cp;
+        if (c->cap - c->len < len) {
+                writer_chunk_put(w, c);
+                c = writer_chunk_get(w);
+                if (c->cap < len) { /* a line longer than a chunk gets a chunk of its own */
+                        free(c->data);
+                        c->data = malloc(len);
+                        if (!c->data)
+                                abort();
+                        c->cap = len;
+                }
+                *cp = c;
+        }
+        memcpy(c->data + c->len, line, len);
+        c->len += len;
+        c->lines++;
 }
 
 uint64_t writer_lines(struct writer *w)
 {
-	return atomic_load_explicit(&w->lines, memory_order_relaxed);
+        return atomic_load_explicit(&w->lines, memory_order_relaxed);
 }
 
 void writer_request_sync(struct writer *w)
 {
-	pthread_mutex_lock(&w->mu);
-	w->sync_requested = true;
-	pthread_cond_signal(&w->work);
-	pthread_mutex_unlock(&w->mu);
+        pthread_mutex_lock(&w->mu);
+        w->sync_requested = true;
+        pthread_cond_signal(&w->work);
+        pthread_mutex_unlock(&w->mu);
 }
 
 bool writer_failed(struct writer *w)
 {
-	return atomic_load_explicit(&w->failed, memory_order_relaxed);
+        return atomic_load_explicit(&w->failed, memory_order_relaxed);
 }
 
 int writer_close(struct writer *w, uint64_t *lines)
 {
-	pthread_mutex_lock(&w->mu);
-	w->stopping = true;
-	pthread_cond_signal(&w->work);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
-	int rc = sink_close(w->sink);
-	if (w->error)
-		rc = w->error;
-	*lines = atomic_load(&w->lines); /* with an error: handed to the sink, an upper bound */
-	while (w->free_list) {
-		struct writer_chunk *c = w->free_list;
-		w->free_list = c->next;
-		chunk_free(c);
-	}
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->work);
-	pthread_cond_destroy(&w->spare);
-	free(w);
-	return rc;
+        pthread_mutex_lock(&w->mu);
+        w->stopping = true;
+        pthread_cond_signal(&w->work);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->thread, NULL);
+        int rc = sink_close(w->sink);
+        if (w->error)
+                rc = w->error;
+        *lines = atomic_load(&w->lines); /* with an error: handed to the sink, an upper bound */
+        while (w->free_list) {
+                struct writer_chunk *c = w->free_list;
+                w->free_list = c->next;
+                chunk_free(c);
+        }
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->work);
+        pthread_cond_destroy(&w->spare);
+        free(w);
+        return rc;
 }

@@ -17,10 +17,10 @@
 #define DS_WRITER_CHUNKS 64
 
 struct writer_chunk {
-	struct writer_chunk *next;
-	size_t len, cap;
-	uint64_t lines;
-	char *data;
+        struct writer_chunk *next;
+        size_t len, cap;
+        uint64_t lines;
+        char *data;
 };
 
 struct writer;

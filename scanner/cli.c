@@ -12,313 +12,330 @@
 
 void cli_usage_main(FILE *out)
 {
-	fputs("dmarcscan " DS_VERSION " -- measure the DMARC posture of many domains\n"
-	      "\n"
-	      "usage: dmarcscan scan [OPTIONS] [INPUT...]\n"
-	      "       dmarcscan --version | --help | help scan\n"
-	      "\n"
-	      "Run `dmarcscan scan --help` for the scan options.\n",
-	      out);
+        fputs("dmarcscan " DS_VERSION " -- measure the DMARC posture of many domains\n"
+              "\n"
+              "usage: dmarcscan scan [OPTIONS] [INPUT...]\n"
+              "       dmarcscan --version | --help | help scan\n"
+              "\n"
+              "Run `dmarcscan scan --help` for the scan options.\n",
+              out);
 }
 
 void cli_usage_scan(FILE *out)
 {
-	fprintf(out,
-		"usage: dmarcscan scan [OPTIONS] [INPUT...]\n"
-		"\n"
-		"Looks up the DMARC policy record of every domain in INPUT (paths, or - for\n"
-		"stdin, the default) and writes one NDJSON line per input line.\n"
-		"Input: a plain list, `rank,domain` CSV (Tranco, Umbrella) or a CSV with a header;\n"
-		"gzip or zstd compressed input is recognised from its content.\n"
-		"\n"
-		"Where to ask\n"
-		"  -r, --resolvers LIST|@FILE  IP[:PORT] or [IPv6]:PORT, comma-separated, or a\n"
-		"                              file with one per line (# comments).\n"
-		"                              Default: the nameservers in /etc/resolv.conf\n"
-		"  -c, --concurrency N         lookups in flight at most (default %u)\n"
-		"      --timeout MS            per attempt (default %u)\n"
-		"      --retries N             further attempts after a timeout, SERVFAIL or\n"
-		"                              REFUSED, each on the next resolver (default %u)\n"
-		"      --sockets N             UDP sockets per address family (default %u)\n"
-		"      --deadline MS           give up retrying a domain after this long\n"
-		"                              (default 0: only --retries limits it)\n"
-		"      --rate QPS              queries per second at most, all resolvers together\n"
-		"                              (default 0: unlimited)\n"
-		"      --resolver-rate QPS     queries per second at most per resolver (0:\n"
-		"                              unlimited). Default: %u for resolvers off loopback\n"
-		"                              (do not hammer public resolvers), unlimited for\n"
-		"                              127.0.0.0/8 and ::1\n"
-		"      --no-tcp                keep truncated (TC=1) answers instead of asking\n"
-		"                              again over TCP\n"
-		"      --0x20                  randomize the letter case of query names and\n"
-		"                              drop answers that do not echo it (anti-spoofing)\n"
-		"      --no-adapt              keep -c lookups in flight even while timeouts rise\n"
-		"                              (by default the window halves on losses)\n"
-		"      --exclude FILE          domains (and their subdomains) never to query, one\n"
-		"                              per line: their lines say \"status\":\"EXCLUDED\"\n"
-		"\n"
-		"What to read\n"
-		"      --format auto|list|rank|csv   input format (default auto)\n"
-		"      --domain-column NAME|N  CSV column holding the domain (header name or\n"
-		"                              1-based number)\n"
-		"      --sector-column NAME|N  CSV column copied to \"sector\" in the output\n"
-		"      --checks LIST           lookups to run, comma-separated (default dmarc;\n"
-		"                              spf and mx are not implemented yet)\n"
-		"      --discovery MODE        how the policy record is found (docs/verdicts.md):\n"
-		"                              tree (default): RFC 9989 DNS tree walk, up to 8\n"
-		"                              _dmarc names; rfc7489: _dmarc.<domain>, then the\n"
-		"                              organizational domain by the Public Suffix List;\n"
-		"                              exact: _dmarc.<domain> only, and no existence or\n"
-		"                              report-authorization lookups (one lookup a domain)\n"
-		"      --psl-file FILE         Public Suffix List to use (.dat or .dafsa; default\n"
-		"                              the system's, /usr/share/publicsuffix)\n"
-		"\n"
-		"Output\n"
-		"  -o, --output FILE           NDJSON; zstd-compressed when FILE ends in .zst\n"
-		"                              (independent frames, readable while it grows);\n"
-		"                              default stdout\n"
-		"      --metadata FILE         write the run's metadata (configuration, counters,\n"
-		"                              per-resolver figures, CPU time) as JSON\n"
-		"  -j, --threads N             classifier threads (default: cores - 1, at least 1)\n"
-		"  -q, --quiet                 no progress line (the closing line is still printed)\n"
-		"  -h, --help                  this text\n"
-		"\n"
-		"Example:\n"
-		"  dmarcscan scan -r 127.0.0.1:5353 -o results.ndjson.zst tranco.csv\n"
-		"\n"
-		"Exit status: 0 done, 1 failure (input, output or network), 2 usage error,\n"
-		"130 interrupted (lines already written are complete).\n",
-		DS_CONCURRENCY_DEFAULT, DS_TIMEOUT_MS_DEFAULT, DS_RETRIES_DEFAULT,
-		DS_SOCKETS_DEFAULT, DS_RESOLVER_RATE_DEFAULT);
+        fprintf(
+            out,
+            "usage: dmarcscan scan [OPTIONS] [INPUT...]\n"
+            "\n"
+            "Looks up the DMARC policy record of every domain in INPUT (paths, or - for\n"
+            "stdin, the default) and writes one NDJSON line per input line.\n"
+            "Input: a plain list, `rank,domain` CSV (Tranco, Umbrella) or a CSV with a header;\n"
+            "gzip or zstd compressed input is recognised from its content.\n"
+            "\n"
+            "Where to ask\n"
+            "  -r, --resolvers LIST|@FILE  IP[:PORT] or [IPv6]:PORT, comma-separated, or a\n"
+            "                              file with one per line (# comments).\n"
+            "                              Default: the nameservers in /etc/resolv.conf\n"
+            "  -c, --concurrency N         lookups in flight at most (default %u)\n"
+            "      --timeout MS            per attempt (default %u)\n"
+            "      --retries N             further attempts after a timeout, SERVFAIL or\n"
+            "                              REFUSED, each on the next resolver (default %u)\n"
+            "      --sockets N             UDP sockets per address family (default %u)\n"
+            "      --deadline MS           give up retrying a domain after this long\n"
+            "                              (default 0: only --retries limits it)\n"
+            "      --rate QPS              queries per second at most, all resolvers together\n"
+            "                              (default 0: unlimited)\n"
+            "      --resolver-rate QPS     queries per second at most per resolver (0:\n"
+            "                              unlimited). Default: %u for resolvers off loopback\n"
+            "                              (do not hammer public resolvers), unlimited for\n"
+            "                              127.0.0.0/8 and ::1\n"
+            "      --no-tcp                keep truncated (TC=1) answers instead of asking\n"
+            "                              again over TCP\n"
+            "      --0x20                  randomize the letter case of query names and\n"
+            "                              drop answers that do not echo it (anti-spoofing)\n"
+            "      --no-adapt              keep -c lookups in flight even while timeouts rise\n"
+            "                              (by default the window halves on losses)\n"
+            "      --exclude FILE          domains (and their subdomains) never to query, one\n"
+            "                              per line: their lines say \"status\":\"EXCLUDED\"\n"
+            "\n"
+            "What to read\n"
+            "      --format auto|list|rank|csv   input format (default auto)\n"
+            "      --domain-column NAME|N  CSV column holding the domain (header name or\n"
+            "                              1-based number)\n"
+            "      --sector-column NAME|N  CSV column copied to \"sector\" in the output\n"
+            "      --checks LIST           lookups to run, comma-separated (default dmarc;\n"
+            "                              spf and mx are not implemented yet)\n"
+            "      --discovery MODE        how the policy record is found (docs/verdicts.md):\n"
+            "                              tree (default): RFC 9989 DNS tree walk, up to 8\n"
+            "                              _dmarc names; rfc7489: _dmarc.<domain>, then the\n"
+            "                              organizational domain by the Public Suffix List;\n"
+            "                              exact: _dmarc.<domain> only, and no existence or\n"
+            "                              report-authorization lookups (one lookup a domain)\n"
+            "      --psl-file FILE         Public Suffix List to use (.dat or .dafsa; default\n"
+            "                              the system's, /usr/share/publicsuffix)\n"
+            "\n"
+            "Output\n"
+            "  -o, --output FILE           NDJSON; zstd-compressed when FILE ends in .zst\n"
+            "                              (independent frames, readable while it grows);\n"
+            "                              default stdout\n"
+            "      --metadata FILE         write the run's metadata (configuration, counters,\n"
+            "                              per-resolver figures, CPU time) as JSON\n"
+            "  -j, --threads N             classifier threads (default: cores - 1, at least 1)\n"
+            "  -q, --quiet                 no progress line (the closing line is still printed)\n"
+            "  -h, --help                  this text\n"
+            "\n"
+            "Example:\n"
+            "  dmarcscan scan -r 127.0.0.1:5353 -o results.ndjson.zst tranco.csv\n"
+            "\n"
+            "Exit status: 0 done, 1 failure (input, output or network), 2 usage error,\n"
+            "130 interrupted (lines already written are complete).\n",
+            DS_CONCURRENCY_DEFAULT, DS_TIMEOUT_MS_DEFAULT, DS_RETRIES_DEFAULT, DS_SOCKETS_DEFAULT,
+            DS_RESOLVER_RATE_DEFAULT);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi, unsigned *out,
-		      char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
-		snprintf(err, errlen, "%s: '%s' is not a whole number from %u to %u", opt, s, lo,
-			 hi);
-		return -EINVAL;
-	}
-	*out = (unsigned)v;
-	return 0;
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
+                snprintf(err, errlen, "%s: '%s' is not a whole number from %u to %u", opt, s, lo,
+                         hi);
+                return -EINVAL;
+        }
+        *out = (unsigned)v;
+        return 0;
 }
 
 static int parse_rate(const char *opt, const char *s, double *out, char *err, size_t errlen)
 {
-	unsigned v;
-	int rc = parse_uint(opt, s, 0, 100000000, &v, err, errlen);
-	if (rc == 0)
-		*out = v;
-	return rc;
+        unsigned v;
+        int rc = parse_uint(opt, s, 0, 100000000, &v, err, errlen);
+        if (rc == 0)
+                *out = v;
+        return rc;
 }
 
 static int parse_format(const char *s, enum input_format *f, char *err, size_t errlen)
 {
-	static const char *const names[] = {"auto", "list", "rank", "csv"};
-	for (unsigned i = 0; i < 4; i++)
-		if (strcmp(s, names[i]) == 0) {
-			*f = (enum input_format)i;
-			return 0;
-		}
-	snprintf(err, errlen, "--format: '%s' is not one of auto, list, rank, csv", s);
-	return -EINVAL;
+        static const char *const names[] = {"auto", "list", "rank", "csv"};
+        for (unsigned i = 0; i < 4; i++)
+                if (strcmp(s, names[i]) == 0) {
+                        *f = (enum input_format)i;
+                        return 0;
+                }
+        snprintf(err, errlen, "--format: '%s' is not one of auto, list, rank, csv", s);
+        return -EINVAL;
 }
 
 static int parse_checks(const char *s, unsigned *out, char *err, size_t errlen)
 {
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", s);
-	*out = 0;
-	char *save = NULL;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (strcmp(t, "dmarc") == 0) {
-			*out |= CHECK_DMARC;
-		} else if (strcmp(t, "spf") == 0 || strcmp(t, "mx") == 0) {
-			snprintf(err, errlen, "--checks: '%s' is not implemented yet (dmarc is)",
-				 t);
-			return -EINVAL;
-		} else {
-			snprintf(err, errlen, "--checks: unknown check '%s' (known: dmarc)", t);
-			return -EINVAL;
-		}
-	}
-	if (!*out) {
-		snprintf(err, errlen, "--checks: empty list");
-		return -EINVAL;
-	}
-	return 0;
+        char buf[256];
+        snprintf(buf, sizeof(buf), "%s", s);
+        *out = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                if (strcmp(t, "dmarc") == 0) {
+                        *out |= CHECK_DMARC;
+                } else if (strcmp(t, "spf") == 0 || strcmp(t, "mx") == 0) {
+                        snprintf(err, errlen, "--checks: '%s' is not implemented yet (dmarc is)",
+                                 t);
+                        return -EINVAL;
+                } else {
+                        snprintf(err, errlen, "--checks: unknown check '%s' (known: dmarc)", t);
+                        return -EINVAL;
+                }
+        }
+        if (!*out) {
+                snprintf(err, errlen, "--checks: empty list");
+                return -EINVAL;
+        }
+        return 0;
 }
 
 static unsigned default_threads(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 1 ? (unsigned)(n - 1) : 1u;
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        return n > 1 ? (unsigned)(n - 1) : 1u;
 }
 
-enum { OPT_TIMEOUT = 256, OPT_RETRIES, OPT_FORMAT, OPT_DOMAIN_COL, OPT_SECTOR_COL, OPT_CHECKS,
-       OPT_SOCKETS, OPT_METADATA, OPT_DEADLINE, OPT_RATE, OPT_RESOLVER_RATE, OPT_NO_TCP,
-       OPT_0X20, OPT_NO_ADAPT, OPT_EXCLUDE, OPT_DISCOVERY, OPT_PSL_FILE };
-
-static const struct option scan_options[] = {
-	{"resolvers", required_argument, NULL, 'r'},
-	{"output", required_argument, NULL, 'o'},
-	{"concurrency", required_argument, NULL, 'c'},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"retries", required_argument, NULL, OPT_RETRIES},
-	{"sockets", required_argument, NULL, OPT_SOCKETS},
-	{"format", required_argument, NULL, OPT_FORMAT},
-	{"domain-column", required_argument, NULL, OPT_DOMAIN_COL},
-	{"sector-column", required_argument, NULL, OPT_SECTOR_COL},
-	{"checks", required_argument, NULL, OPT_CHECKS},
-	{"metadata", required_argument, NULL, OPT_METADATA},
-	{"deadline", required_argument, NULL, OPT_DEADLINE},
-	{"rate", required_argument, NULL, OPT_RATE},
-	{"resolver-rate", required_argument, NULL, OPT_RESOLVER_RATE},
-	{"no-tcp", no_argument, NULL, OPT_NO_TCP},
-	{"0x20", no_argument, NULL, OPT_0X20},
-	{"no-adapt", no_argument, NULL, OPT_NO_ADAPT},
-	{"exclude", required_argument, NULL, OPT_EXCLUDE},
-	{"discovery", required_argument, NULL, OPT_DISCOVERY},
-	{"psl-file", required_argument, NULL, OPT_PSL_FILE},
-	{"threads", required_argument, NULL, 'j'},
-	{"quiet", no_argument, NULL, 'q'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+enum {
+        OPT_TIMEOUT = 256,
+        OPT_RETRIES,
+        OPT_FORMAT,
+        OPT_DOMAIN_COL,
+        OPT_SECTOR_COL,
+        OPT_CHECKS,
+        OPT_SOCKETS,
+        OPT_METADATA,
+        OPT_DEADLINE,
+        OPT_RATE,
+        OPT_RESOLVER_RATE,
+        OPT_NO_TCP,
+        OPT_0X20,
+        OPT_NO_ADAPT,
+        OPT_EXCLUDE,
+        OPT_DISCOVERY,
+        OPT_PSL_FILE
 };
 
-static int apply_option(int c, const char *arg, struct scan_config *cfg, char *err,
-			size_t errlen)
+static const struct option scan_options[] = {
+    {"resolvers", required_argument, NULL, 'r'},
+    {"output", required_argument, NULL, 'o'},
+    {"concurrency", required_argument, NULL, 'c'},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"sockets", required_argument, NULL, OPT_SOCKETS},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"domain-column", required_argument, NULL, OPT_DOMAIN_COL},
+    {"sector-column", required_argument, NULL, OPT_SECTOR_COL},
+    {"checks", required_argument, NULL, OPT_CHECKS},
+    {"metadata", required_argument, NULL, OPT_METADATA},
+    {"deadline", required_argument, NULL, OPT_DEADLINE},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"resolver-rate", required_argument, NULL, OPT_RESOLVER_RATE},
+    {"no-tcp", no_argument, NULL, OPT_NO_TCP},
+    {"0x20", no_argument, NULL, OPT_0X20},
+    {"no-adapt", no_argument, NULL, OPT_NO_ADAPT},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"discovery", required_argument, NULL, OPT_DISCOVERY},
+    {"psl-file", required_argument, NULL, OPT_PSL_FILE},
+    {"threads", required_argument, NULL, 'j'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int apply_option(int c, const char *arg, struct scan_config *cfg, char *err, size_t errlen)
 {
-	switch (c) {
-	case 'r':
-		cfg->resolvers = arg;
-		return 0;
-	case 'o':
-		cfg->output = arg;
-		return 0;
-	case OPT_METADATA:
-		cfg->metadata = arg;
-		return 0;
-	case OPT_DEADLINE:
-		return parse_uint("--deadline", arg, 0, 3600000, &cfg->deadline_ms, err, errlen);
-	case OPT_RATE:
-		return parse_rate("--rate", arg, &cfg->rate_qps, err, errlen);
-	case OPT_RESOLVER_RATE:
-		return parse_rate("--resolver-rate", arg, &cfg->resolver_rate, err, errlen);
-	case OPT_NO_TCP:
-		cfg->tcp = false;
-		return 0;
-	case OPT_0X20:
-		cfg->case_randomize = true;
-		return 0;
-	case OPT_NO_ADAPT:
-		cfg->adaptive = false;
-		return 0;
-	case OPT_EXCLUDE:
-		cfg->exclude = arg;
-		return 0;
-	case OPT_DISCOVERY:
-		if (discovery_mode_parse(arg, &cfg->discovery) == 0)
-			return 0;
-		snprintf(err, errlen, "--discovery: '%s' is not one of tree, rfc7489, exact", arg);
-		return -EINVAL;
-	case OPT_PSL_FILE:
-		cfg->psl_file = arg;
-		return 0;
-	case 'c':
-		return parse_uint("--concurrency", arg, 1, DS_CONCURRENCY_MAX, &cfg->concurrency,
-				  err, errlen);
-	case OPT_TIMEOUT:
-		return parse_uint("--timeout", arg, 10, 600000, &cfg->timeout_ms, err, errlen);
-	case OPT_RETRIES:
-		return parse_uint("--retries", arg, 0, 20, &cfg->retries, err, errlen);
-	case OPT_SOCKETS:
-		return parse_uint("--sockets", arg, 1, DS_SOCKETS_MAX / 2, &cfg->sockets, err,
-				  errlen);
-	case OPT_FORMAT:
-		return parse_format(arg, &cfg->input.format, err, errlen);
-	case OPT_DOMAIN_COL:
-		cfg->input.domain_column = arg;
-		return 0;
-	case OPT_SECTOR_COL:
-		cfg->input.sector_column = arg;
-		return 0;
-	case OPT_CHECKS:
-		return parse_checks(arg, &cfg->checks, err, errlen);
-	case 'j':
-		return parse_uint("--threads", arg, 1, DS_THREADS_MAX, &cfg->threads, err, errlen);
-	case 'q':
-		cfg->quiet = true;
-		return 0;
-	default:
-		snprintf(err, errlen, "unknown option (see dmarcscan scan --help)");
-		return -EINVAL;
-	}
+        switch (c) {
+        case 'r':
+                cfg->resolvers = arg;
+                return 0;
+        case 'o':
+                cfg->output = arg;
+                return 0;
+        case OPT_METADATA:
+                cfg->metadata = arg;
+                return 0;
+        case OPT_DEADLINE:
+                return parse_uint("--deadline", arg, 0, 3600000, &cfg->deadline_ms, err, errlen);
+        case OPT_RATE:
+                return parse_rate("--rate", arg, &cfg->rate_qps, err, errlen);
+        case OPT_RESOLVER_RATE:
+                return parse_rate("--resolver-rate", arg, &cfg->resolver_rate, err, errlen);
+        case OPT_NO_TCP:
+                cfg->tcp = false;
+                return 0;
+        case OPT_0X20:
+                cfg->case_randomize = true;
+                return 0;
+        case OPT_NO_ADAPT:
+                cfg->adaptive = false;
+                return 0;
+        case OPT_EXCLUDE:
+                cfg->exclude = arg;
+                return 0;
+        case OPT_DISCOVERY:
+                if (discovery_mode_parse(arg, &cfg->discovery) == 0)
+                        return 0;
+                snprintf(err, errlen, "--discovery: '%s' is not one of tree, rfc7489, exact", arg);
+                return -EINVAL;
+        case OPT_PSL_FILE:
+                cfg->psl_file = arg;
+                return 0;
+        case 'c':
+                return parse_uint("--concurrency", arg, 1, DS_CONCURRENCY_MAX, &cfg->concurrency,
+                                  err, errlen);
+        case OPT_TIMEOUT:
+                return parse_uint("--timeout", arg, 10, 600000, &cfg->timeout_ms, err, errlen);
+        case OPT_RETRIES:
+                return parse_uint("--retries", arg, 0, 20, &cfg->retries, err, errlen);
+        case OPT_SOCKETS:
+                return parse_uint("--sockets", arg, 1, DS_SOCKETS_MAX / 2, &cfg->sockets, err,
+                                  errlen);
+        case OPT_FORMAT:
+                return parse_format(arg, &cfg->input.format, err, errlen);
+        case OPT_DOMAIN_COL:
+                cfg->input.domain_column = arg;
+                return 0;
+        case OPT_SECTOR_COL:
+                cfg->input.sector_column = arg;
+                return 0;
+        case OPT_CHECKS:
+                return parse_checks(arg, &cfg->checks, err, errlen);
+        case 'j':
+                return parse_uint("--threads", arg, 1, DS_THREADS_MAX, &cfg->threads, err, errlen);
+        case 'q':
+                cfg->quiet = true;
+                return 0;
+        default:
+                snprintf(err, errlen, "unknown option (see dmarcscan scan --help)");
+                return -EINVAL;
+        }
 }
 
 int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, size_t errlen)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->concurrency = DS_CONCURRENCY_DEFAULT;
-	cfg->timeout_ms = DS_TIMEOUT_MS_DEFAULT;
-	cfg->retries = DS_RETRIES_DEFAULT;
-	cfg->sockets = DS_SOCKETS_DEFAULT;
-	cfg->threads = default_threads();
-	cfg->checks = CHECK_DMARC;
-	cfg->discovery = DISCOVERY_TREE;
-	cfg->resolver_rate = -1;
-	cfg->tcp = true;
-	cfg->adaptive = true;
-	cfg->resolv_conf = "/etc/resolv.conf";
+        memset(cfg, 0, sizeof(*cfg));
+        cfg->concurrency = DS_CONCURRENCY_DEFAULT;
+        cfg->timeout_ms = DS_TIMEOUT_MS_DEFAULT;
+        cfg->retries = DS_RETRIES_DEFAULT;
+        cfg->sockets = DS_SOCKETS_DEFAULT;
+        cfg->threads = default_threads();
+        cfg->checks = CHECK_DMARC;
+        cfg->discovery = DISCOVERY_TREE;
+        cfg->resolver_rate = -1;
+        cfg->tcp = true;
+        cfg->adaptive = true;
+        cfg->resolv_conf = "/etc/resolv.conf";
 
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, ":r:o:c:j:qh", scan_options, NULL)) != -1) {
-		if (c == 'h') {
-			cli_usage_scan(stdout);
-			return CLI_EXIT_OK;
-		}
-		if (c == '?' || c == ':') {
-			const char *what = argv[optind - 1];
-			snprintf(err, errlen, "%s %s (see dmarcscan scan --help)", what,
-				 c == ':' ? "needs a value" : "is not an option");
-			return -EINVAL;
-		}
-		int rc = apply_option(c, optarg, cfg, err, errlen);
-		if (rc < 0)
-			return rc;
-	}
-	if (cfg->concurrency > cfg->sockets * DS_LOOKUPS_PER_SOCKET) {
-		snprintf(err, errlen,
-			 "--concurrency %u needs --sockets %u or more (each socket holds at most %u "
-			 "lookups)",
-			 cfg->concurrency,
-			 (cfg->concurrency + DS_LOOKUPS_PER_SOCKET - 1) / DS_LOOKUPS_PER_SOCKET,
-			 DS_LOOKUPS_PER_SOCKET);
-		return -EINVAL;
-	}
-	cfg->ninputs = (unsigned)(argc - optind);
-	cfg->inputs = calloc(cfg->ninputs ? cfg->ninputs : 1, sizeof(*cfg->inputs));
-	if (!cfg->inputs)
-		return -ENOMEM;
-	for (unsigned i = 0; i < cfg->ninputs; i++)
-		cfg->inputs[i] = argv[optind + (int)i];
-	if (cfg->ninputs == 0)
-		cfg->inputs[cfg->ninputs++] = "-";
-	if (cfg->ninputs > UINT16_MAX) {
-		snprintf(err, errlen, "too many input files (at most %u)", UINT16_MAX);
-		return -EINVAL;
-	}
-	return CLI_RUN;
+        optind = 1;
+        opterr = 0;
+        int c;
+        while ((c = getopt_long(argc, argv, ":r:o:c:j:qh", scan_options, NULL)) != -1) {
+                if (c == 'h') {
+                        cli_usage_scan(stdout);
+                        return CLI_EXIT_OK;
+                }
+                if (c == '?' || c == ':') {
+                        const char *what = argv[optind - 1];
+                        snprintf(err, errlen, "%s %s (see dmarcscan scan --help)", what,
+                                 c == ':' ? "needs a value" : "is not an option");
+                        return -EINVAL;
+                }
+                int rc = apply_option(c, optarg, cfg, err, errlen);
+                if (rc < 0)
+                        return rc;
+        }
+        if (cfg->concurrency > cfg->sockets * DS_LOOKUPS_PER_SOCKET) {
+                snprintf(
+                    err, errlen,
+                    "--concurrency %u needs --sockets %u or more (each socket holds at most %u "
+                    "lookups)",
+                    cfg->concurrency,
+                    (cfg->concurrency + DS_LOOKUPS_PER_SOCKET - 1) / DS_LOOKUPS_PER_SOCKET,
+                    DS_LOOKUPS_PER_SOCKET);
+                return -EINVAL;
+        }
+        cfg->ninputs = (unsigned)(argc - optind);
+        cfg->inputs = calloc(cfg->ninputs ? cfg->ninputs : 1, sizeof(*cfg->inputs));
+        if (!cfg->inputs)
+                return -ENOMEM;
+        for (unsigned i = 0; i < cfg->ninputs; i++)
+                cfg->inputs[i] = argv[optind + (int)i];
+        if (cfg->ninputs == 0)
+                cfg->inputs[cfg->ninputs++] = "-";
+        if (cfg->ninputs > UINT16_MAX) {
+                snprintf(err, errlen, "too many input files (at most %u)", UINT16_MAX);
+                return -EINVAL;
+        }
+        return CLI_RUN;
 }
 
 void cli_free(struct scan_config *cfg)
 {
-	free(cfg->inputs);
-	cfg->inputs = NULL;
+        free(cfg->inputs);
+        cfg->inputs = NULL;
 }

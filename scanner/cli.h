@@ -15,24 +15,24 @@
 enum check_bits { CHECK_DMARC = 1u << 0, CHECK_SPF = 1u << 1, CHECK_MX = 1u << 2 };
 
 struct scan_config {
-	const char **inputs; /* "-" is stdin */
-	unsigned ninputs;
-	const char *resolvers;   /* -r value; NULL: /etc/resolv.conf */
-	const char *resolv_conf; /* path used when resolvers is NULL */
-	const char *output;      /* NULL or "-": stdout */
-	const char *metadata;    /* run metadata JSON; NULL: none */
-	unsigned concurrency, timeout_ms, retries, threads, sockets;
-	unsigned deadline_ms;   /* per-domain budget for retries; 0: none */
-	double rate_qps;        /* all queries; 0: unlimited */
-	double resolver_rate;   /* per resolver; < 0: the default (DS_RESOLVER_RATE_DEFAULT off
-				 * loopback, unlimited on it) */
-	bool tcp, case_randomize, adaptive;
-	const char *exclude;    /* file of domain suffixes never queried */
-	unsigned checks;
-	enum discovery_mode discovery; /* --discovery (default tree) */
-	const char *psl_file;          /* --psl-file; NULL: the distribution's list */
-	struct input_config input;
-	bool quiet;
+        const char **inputs; /* "-" is stdin */
+        unsigned ninputs;
+        const char *resolvers;   /* -r value; NULL: /etc/resolv.conf */
+        const char *resolv_conf; /* path used when resolvers is NULL */
+        const char *output;      /* NULL or "-": stdout */
+        const char *metadata;    /* run metadata JSON; NULL: none */
+        unsigned concurrency, timeout_ms, retries, threads, sockets;
+        unsigned deadline_ms; /* per-domain budget for retries; 0: none */
+        double rate_qps;      /* all queries; 0: unlimited */
+        double resolver_rate; /* per resolver; < 0: the default (DS_RESOLVER_RATE_DEFAULT off
+                               * loopback, unlimited on it) */
+        bool tcp, case_randomize, adaptive;
+        const char *exclude; /* file of domain suffixes never queried */
+        unsigned checks;
+        enum discovery_mode discovery; /* --discovery (default tree) */
+        const char *psl_file;          /* --psl-file; NULL: the distribution's list */
+        struct input_config input;
+        bool quiet;
 };
 
 enum cli_result { CLI_RUN = 0, CLI_EXIT_OK = 1 };

@@ -9,133 +9,133 @@
 
 static void wait_for_room(struct feed *f)
 {
-	/* The loop drains DS_INPUT_QUEUE items in tens of ms at full speed: a short sleep
-	 * costs nothing and needs no wake-up protocol. */
-	struct timespec ts = {0, 1000000};
-	while (!atomic_load_explicit(&f->stop, memory_order_relaxed) &&
-	       atomic_load_explicit(&f->tail, memory_order_relaxed) -
-			       atomic_load_explicit(&f->head, memory_order_acquire) >=
-		       DS_INPUT_QUEUE)
-		nanosleep(&ts, NULL);
+        /* The loop drains DS_INPUT_QUEUE items in tens of ms at full speed: a short sleep
+         * costs nothing and needs no wake-up protocol. */
+        struct timespec ts = {0, 1000000};
+        while (!atomic_load_explicit(&f->stop, memory_order_relaxed) &&
+               atomic_load_explicit(&f->tail, memory_order_relaxed) -
+                       atomic_load_explicit(&f->head, memory_order_acquire) >=
+                   DS_INPUT_QUEUE)
+                nanosleep(&ts, NULL);
 }
 
 static void *feed_main(void *arg)
 {
-	struct feed *f = arg;
-	for (unsigned i = 0; i < f->npaths; i++) {
-		for (;;) {
-			wait_for_room(f);
-			if (atomic_load_explicit(&f->stop, memory_order_relaxed))
-				goto out;
-			uint64_t t = atomic_load_explicit(&f->tail, memory_order_relaxed);
-			struct input_item *it = &f->slots[t % DS_INPUT_QUEUE];
-			int rc = input_next(f->inputs[i], it);
-			if (rc == 0)
-				break;
-			if (rc < 0) {
-				f->error = rc;
-				snprintf(f->errmsg, sizeof(f->errmsg), "%s: %s",
-					 f->paths[i] ? f->paths[i] : "-",
-					 input_error(f->inputs[i]));
-				goto out;
-			}
-			f->slot_file[t % DS_INPUT_QUEUE] = (uint16_t)i;
-			atomic_store_explicit(&f->tail, t + 1, memory_order_release);
-			atomic_fetch_add_explicit(&f->items, 1, memory_order_relaxed);
-		}
-	}
+        struct feed *f = arg;
+        for (unsigned i = 0; i < f->npaths; i++) {
+                for (;;) {
+                        wait_for_room(f);
+                        if (atomic_load_explicit(&f->stop, memory_order_relaxed))
+                                goto out;
+                        uint64_t t = atomic_load_explicit(&f->tail, memory_order_relaxed);
+                        struct input_item *it = &f->slots[t % DS_INPUT_QUEUE];
+                        int rc = input_next(f->inputs[i], it);
+                        if (rc == 0)
+                                break;
+                        if (rc < 0) {
+                                f->error = rc;
+                                snprintf(f->errmsg, sizeof(f->errmsg), "%s: %s",
+                                         f->paths[i] ? f->paths[i] : "-",
+                                         input_error(f->inputs[i]));
+                                goto out;
+                        }
+                        f->slot_file[t % DS_INPUT_QUEUE] = (uint16_t)i;
+                        atomic_store_explicit(&f->tail, t + 1, memory_order_release);
+                        atomic_fetch_add_explicit(&f->items, 1, memory_order_relaxed);
+                }
+        }
 out:
-	atomic_store_explicit(&f->eof, true, memory_order_release);
-	return NULL;
+        atomic_store_explicit(&f->eof, true, memory_order_release);
+        return NULL;
 }
 
 int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
-	       const struct input_config *cfg, char *err, size_t errlen)
+               const struct input_config *cfg, char *err, size_t errlen)
 {
-	memset(f, 0, sizeof(*f));
-	f->paths = paths;
-	f->npaths = npaths;
-	f->cfg = *cfg;
-	f->inputs = calloc(npaths, sizeof(*f->inputs));
-	f->slots = malloc(DS_INPUT_QUEUE * sizeof(*f->slots));
-	f->slot_file = malloc(DS_INPUT_QUEUE * sizeof(*f->slot_file));
-	if (!f->inputs || !f->slots || !f->slot_file) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	for (unsigned i = 0; i < npaths; i++) {
-		int rc = input_open(&f->inputs[i], paths[i], &f->cfg, err, errlen);
-		if (rc < 0)
-			return rc;
-	}
-	int rc = pthread_create(&f->thread, NULL, feed_main, f);
-	if (rc) {
-		snprintf(err, errlen, "cannot start the reader thread: %s", strerror(rc));
-		return -rc;
-	}
-	f->started = true;
-	return 0;
+        memset(f, 0, sizeof(*f));
+        f->paths = paths;
+        f->npaths = npaths;
+        f->cfg = *cfg;
+        f->inputs = calloc(npaths, sizeof(*f->inputs));
+        f->slots = malloc(DS_INPUT_QUEUE * sizeof(*f->slots));
+        f->slot_file = malloc(DS_INPUT_QUEUE * sizeof(*f->slot_file));
+        if (!f->inputs || !f->slots || !f->slot_file) {
+                snprintf(err, errlen, "out of memory");
+                return -ENOMEM;
+        }
+        for (unsigned i = 0; i < npaths; i++) {
+                int rc = input_open(&f->inputs[i], paths[i], &f->cfg, err, errlen);
+                if (rc < 0)
+                        return rc;
+        }
+        int rc = pthread_create(&f->thread, NULL, feed_main, f);
+        if (rc) {
+                snprintf(err, errlen, "cannot start the reader thread: %s", strerror(rc));
+                return -rc;
+        }
+        f->started = true;
+        return 0;
 }
 
 int feed_pop(struct feed *f, struct input_item *item, uint16_t *file)
 {
-	uint64_t h = atomic_load_explicit(&f->head, memory_order_relaxed);
-	if (h == atomic_load_explicit(&f->tail, memory_order_acquire)) {
-		/* eof is stored after the last tail update: check the tail again after it */
-		if (!atomic_load_explicit(&f->eof, memory_order_acquire))
-			return 0;
-		if (h == atomic_load_explicit(&f->tail, memory_order_acquire))
-			return -1;
-	}
-	*item = f->slots[h % DS_INPUT_QUEUE];
-	*file = f->slot_file[h % DS_INPUT_QUEUE];
-	atomic_store_explicit(&f->head, h + 1, memory_order_release);
-	return 1;
+        uint64_t h = atomic_load_explicit(&f->head, memory_order_relaxed);
+        if (h == atomic_load_explicit(&f->tail, memory_order_acquire)) {
+                /* eof is stored after the last tail update: check the tail again after it */
+                if (!atomic_load_explicit(&f->eof, memory_order_acquire))
+                        return 0;
+                if (h == atomic_load_explicit(&f->tail, memory_order_acquire))
+                        return -1;
+        }
+        *item = f->slots[h % DS_INPUT_QUEUE];
+        *file = f->slot_file[h % DS_INPUT_QUEUE];
+        atomic_store_explicit(&f->head, h + 1, memory_order_release);
+        return 1;
 }
 
 void feed_stop(struct feed *f)
 {
-	atomic_store_explicit(&f->stop, true, memory_order_relaxed);
+        atomic_store_explicit(&f->stop, true, memory_order_relaxed);
 }
 
 double feed_fraction(struct feed *f)
 {
-	uint64_t done = 0, total = 0;
-	for (unsigned i = 0; i < f->npaths; i++) {
-		uint64_t d = 0, t = 0;
-		if (!f->inputs[i])
-			continue;
-		input_progress(f->inputs[i], &d, &t);
-		if (t == 0)
-			return -1;
-		done += d;
-		total += t;
-	}
-	return total ? (double)done / (double)total : -1;
+        uint64_t done = 0, total = 0;
+        for (unsigned i = 0; i < f->npaths; i++) {
+                uint64_t d = 0, t = 0;
+                if (!f->inputs[i])
+                        continue;
+                input_progress(f->inputs[i], &d, &t);
+                if (t == 0)
+                        return -1;
+                done += d;
+                total += t;
+        }
+        return total ? (double)done / (double)total : -1;
 }
 
 void feed_free(struct feed *f)
 {
-	if (f->started) {
-		feed_stop(f);
-		/* A reader blocked in read() on an idle pipe or terminal never sees the stop flag.
-		 * Give it a moment; then leave it behind, detached, with everything it may still
-		 * touch (the process is about to exit): joining would hang, and cancelling a thread
-		 * in the middle of a decompressor is worse. */
-		struct timespec ts = {0, 10000000};
-		for (int i = 0; i < 20 && !atomic_load(&f->eof); i++)
-			nanosleep(&ts, NULL);
-		if (!atomic_load(&f->eof)) {
-			pthread_detach(f->thread);
-			return;
-		}
-		pthread_join(f->thread, NULL);
-	}
-	for (unsigned i = 0; f->inputs && i < f->npaths; i++)
-		if (f->inputs[i])
-			input_close(f->inputs[i]);
-	free(f->inputs);
-	free(f->slots);
-	free(f->slot_file);
-	memset(f, 0, sizeof(*f));
+        if (f->started) {
+                feed_stop(f);
+                /* A reader blocked in read() on an idle pipe or terminal never sees the stop flag.
+                 * Give it a moment; then leave it behind, detached, with everything it may still
+                 * touch (the process is about to exit): joining would hang, and cancelling a thread
+                 * in the middle of a decompressor is worse. */
+                struct timespec ts = {0, 10000000};
+                for (int i = 0; i < 20 && !atomic_load(&f->eof); i++)
+                        nanosleep(&ts, NULL);
+                if (!atomic_load(&f->eof)) {
+                        pthread_detach(f->thread);
+                        return;
+                }
+                pthread_join(f->thread, NULL);
+        }
+        for (unsigned i = 0; f->inputs && i < f->npaths; i++)
+                if (f->inputs[i])
+                        input_close(f->inputs[i]);
+        free(f->inputs);
+        free(f->slots);
+        free(f->slot_file);
+        memset(f, 0, sizeof(*f));
 }

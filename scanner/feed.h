@@ -14,24 +14,24 @@
 #include "scanner/input.h"
 
 struct feed {
-	const char *const *paths;
-	unsigned npaths;
-	struct input_config cfg;
-	struct input **inputs; /* open for the whole scan: items point at interned sectors */
-	struct input_item *slots;
-	uint16_t *slot_file;
-	_Atomic uint64_t head, tail; /* consumer pops at head, producer pushes at tail */
-	_Atomic bool eof, stop;
-	_Atomic uint64_t items; /* pushed so far */
-	int error;              /* set before eof when reading failed */
-	char errmsg[512];
-	pthread_t thread;
-	bool started;
+        const char *const *paths;
+        unsigned npaths;
+        struct input_config cfg;
+        struct input **inputs; /* open for the whole scan: items point at interned sectors */
+        struct input_item *slots;
+        uint16_t *slot_file;
+        _Atomic uint64_t head, tail; /* consumer pops at head, producer pushes at tail */
+        _Atomic bool eof, stop;
+        _Atomic uint64_t items; /* pushed so far */
+        int error;              /* set before eof when reading failed */
+        char errmsg[512];
+        pthread_t thread;
+        bool started;
 };
 
 /* Open every input now (so a bad path fails before the scan starts) and start the thread. */
 int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
-	       const struct input_config *cfg, char *err, size_t errlen);
+               const struct input_config *cfg, char *err, size_t errlen);
 
 /* Pop one item: 1 with item and file filled, 0 when none is ready, -1 at the end of input. */
 int feed_pop(struct feed *f, struct input_item *item, uint16_t *file);

@@ -18,33 +18,33 @@
 enum input_format { INPUT_AUTO = 0, INPUT_LIST, INPUT_RANK, INPUT_CSV };
 
 struct input_config {
-	enum input_format format;
-	const char *domain_column; /* header name or 1-based number; NULL: auto */
-	const char *sector_column; /* header name or 1-based number; NULL: none */
+        enum input_format format;
+        const char *domain_column; /* header name or 1-based number; NULL: auto */
+        const char *sector_column; /* header name or 1-based number; NULL: none */
 };
 
 enum input_status {
-	INPUT_ITEM_OK = 0,
-	INPUT_ITEM_ILLEGAL,
-	INPUT_ITEM_EXCLUDED, /* set by the scan (--exclude), never by the reader */
+        INPUT_ITEM_OK = 0,
+        INPUT_ITEM_ILLEGAL,
+        INPUT_ITEM_EXCLUDED, /* set by the scan (--exclude), never by the reader */
 };
 
 struct input_item {
-	uint64_t line; /* 1-based physical line number in the (decompressed) input */
-	int64_t rank;  /* -1 when the input has no rank */
-	enum input_status status;
-	char domain[DS_NAME_MAX_TEXT + 1]; /* normalized; "" when ILLEGAL */
-	char raw[DS_INPUT_RAW_MAX + 1];    /* the field as read (trimmed), truncated */
-	bool raw_differs;                  /* raw != domain: output carries "input" */
-	const char *sector; /* interned, valid until input_close(); NULL when none */
-	char error[160];    /* ILLEGAL: why, e.g. "label longer than 63 octets" */
+        uint64_t line; /* 1-based physical line number in the (decompressed) input */
+        int64_t rank;  /* -1 when the input has no rank */
+        enum input_status status;
+        char domain[DS_NAME_MAX_TEXT + 1]; /* normalized; "" when ILLEGAL */
+        char raw[DS_INPUT_RAW_MAX + 1];    /* the field as read (trimmed), truncated */
+        bool raw_differs;                  /* raw != domain: output carries "input" */
+        const char *sector;                /* interned, valid until input_close(); NULL when none */
+        char error[160];                   /* ILLEGAL: why, e.g. "label longer than 63 octets" */
 };
 
 struct input;
 
 /* Open path ("-" or NULL: stdin). On failure returns -errno and writes a message to err. */
 int input_open(struct input **out, const char *path, const struct input_config *cfg, char *err,
-	       size_t errlen);
+               size_t errlen);
 
 /* Next data line: 1 with *item filled, 0 at end of input, -errno on a fatal read or
  * decompression error (input_error() says what). */
@@ -66,6 +66,6 @@ void input_close(struct input *in);
  * letters, digits, '-' and '_', no leading/trailing '-', at least two labels, total at most
  * 253). Returns 0 and writes out, or -EINVAL with *reason set to a static sentence. */
 int input_normalize_domain(const char *field, size_t len, char *out, size_t cap,
-			   const char **reason);
+                           const char **reason);
 
 #endif

@@ -96,7 +96,7 @@ struct psl_memo_entry {
 
 struct dmarc_result {
         struct psl_memo_entry *memo; /* the scratch's, set by job_scratch_init */
-        int status; /* the decisive lookup's status */
+        int status;                  /* the decisive lookup's status */
         unsigned attempts;
         unsigned cname_hops;
         char location[DS_NAME_MAX_TEXT + 8];    /* the reported _dmarc name (or the domain's) */

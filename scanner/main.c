@@ -7,44 +7,44 @@
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		cli_usage_main(stderr);
-		return 2;
-	}
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-		printf("dmarcscan %s\n", DS_VERSION);
-		return 0;
-	}
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-		cli_usage_main(stdout);
-		return 0;
-	}
-	if (strcmp(cmd, "help") == 0) {
-		if (argc > 2 && strcmp(argv[2], "scan") == 0)
-			cli_usage_scan(stdout);
-		else
-			cli_usage_main(stdout);
-		return 0;
-	}
-	if (strcmp(cmd, "scan") != 0) {
-		fprintf(stderr, "dmarcscan: unknown command '%s'\n", cmd);
-		cli_usage_main(stderr);
-		return 2;
-	}
-	struct scan_config cfg;
-	char err[512] = "";
-	int rc = cli_parse_scan(argc - 1, argv + 1, &cfg, err, sizeof(err));
-	if (rc == CLI_EXIT_OK) {
-		cli_free(&cfg);
-		return 0;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "dmarcscan scan: %s\n", err);
-		cli_free(&cfg);
-		return 2;
-	}
-	int status = scan_run(&cfg);
-	cli_free(&cfg);
-	return status;
+        if (argc < 2) {
+                cli_usage_main(stderr);
+                return 2;
+        }
+        const char *cmd = argv[1];
+        if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+                printf("dmarcscan %s\n", DS_VERSION);
+                return 0;
+        }
+        if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+                cli_usage_main(stdout);
+                return 0;
+        }
+        if (strcmp(cmd, "help") == 0) {
+                if (argc > 2 && strcmp(argv[2], "scan") == 0)
+                        cli_usage_scan(stdout);
+                else
+                        cli_usage_main(stdout);
+                return 0;
+        }
+        if (strcmp(cmd, "scan") != 0) {
+                fprintf(stderr, "dmarcscan: unknown command '%s'\n", cmd);
+                cli_usage_main(stderr);
+                return 2;
+        }
+        struct scan_config cfg;
+        char err[512] = "";
+        int rc = cli_parse_scan(argc - 1, argv + 1, &cfg, err, sizeof(err));
+        if (rc == CLI_EXIT_OK) {
+                cli_free(&cfg);
+                return 0;
+        }
+        if (rc < 0) {
+                fprintf(stderr, "dmarcscan scan: %s\n", err);
+                cli_free(&cfg);
+                return 2;
+        }
+        int status = scan_run(&cfg);
+        cli_free(&cfg);
+        return status;
 }

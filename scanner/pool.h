@@ -22,8 +22,7 @@ struct pool;
 typedef void (*pool_back_fn)(void *ctx, struct job *j);
 
 int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *loop,
-	       struct writer *writer, const struct ndjson_opts *opts, pool_back_fn back,
-	       void *ctx);
+               struct writer *writer, const struct ndjson_opts *opts, pool_back_fn back, void *ctx);
 
 /* Loop thread: give j to a classifier. Sleeping workers are woken by pool_kick() (run
  * once per loop turn) when enough jobs wait or the oldest has waited a little. */

@@ -24,455 +24,457 @@
 #include "scanner/pool.h"
 
 struct scan {
-	const struct scan_config *cfg;
-	uv_loop_t loop;
-	struct resolver_list resolvers;
-	struct engine *engine;
-	struct feed feed;
-	struct pool *pool;
-	struct writer *writer;
-	struct ndjson_opts nd;
-	struct exclude *exclude;
-	struct discovery_ctx *disc; /* shared read-only by every job */
-	struct job *jobs;
-	uint32_t njobs, nfree;
-	uint32_t *free_jobs;
-	bool input_done, finishing, aborted;
-	int interrupts;
-	uv_timer_t progress_timer;
-	uv_signal_t sig_int, sig_term;
-	uv_check_t kick; /* wakes classifiers once per loop turn */
-	struct progress progress;
-	uint64_t t0_ns;
-	double t0_unix;
-	uint64_t admitted, lines_done, lines_written;
-	char output_error[300];
-	bool writer_failure_seen;
+        const struct scan_config *cfg;
+        uv_loop_t loop;
+        struct resolver_list resolvers;
+        struct engine *engine;
+        struct feed feed;
+        struct pool *pool;
+        struct writer *writer;
+        struct ndjson_opts nd;
+        struct exclude *exclude;
+        struct discovery_ctx *disc; /* shared read-only by every job */
+        struct job *jobs;
+        uint32_t njobs, nfree;
+        uint32_t *free_jobs;
+        bool input_done, finishing, aborted;
+        int interrupts;
+        uv_timer_t progress_timer;
+        uv_signal_t sig_int, sig_term;
+        uv_check_t kick; /* wakes classifiers once per loop turn */
+        struct progress progress;
+        uint64_t t0_ns;
+        double t0_unix;
+        uint64_t admitted, lines_done, lines_written;
+        char output_error[300];
+        bool writer_failure_seen;
 };
 
 static uint64_t mono_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static double elapsed_s(const struct scan *s)
 {
-	return (double)(mono_ns() - s->t0_ns) / 1e9;
+        return (double)(mono_ns() - s->t0_ns) / 1e9;
 }
 
 static void finish(struct scan *s)
 {
-	if (s->finishing)
-		return;
-	s->finishing = true;
-	/* Initialized in scan_run before anything can fail, so closing them is always valid. */
-	uv_timer_stop(&s->progress_timer);
-	uv_close((uv_handle_t *)&s->progress_timer, NULL);
-	uv_close((uv_handle_t *)&s->sig_int, NULL);
-	uv_close((uv_handle_t *)&s->sig_term, NULL);
-	uv_close((uv_handle_t *)&s->kick, NULL);
-	if (s->engine)
-		engine_close(s->engine);
-	pool_stop(s->pool);
+        if (s->finishing)
+                return;
+        s->finishing = true;
+        /* Initialized in scan_run before anything can fail, so closing them is always valid. */
+        uv_timer_stop(&s->progress_timer);
+        uv_close((uv_handle_t *)&s->progress_timer, NULL);
+        uv_close((uv_handle_t *)&s->sig_int, NULL);
+        uv_close((uv_handle_t *)&s->sig_term, NULL);
+        uv_close((uv_handle_t *)&s->kick, NULL);
+        if (s->engine)
+                engine_close(s->engine);
+        pool_stop(s->pool);
 }
 
 static void maybe_finish(struct scan *s)
 {
-	if (s->input_done && s->nfree == s->njobs)
-		finish(s);
+        if (s->input_done && s->nfree == s->njobs)
+                finish(s);
 }
 
 static unsigned on_admit(void *ctx, unsigned room)
 {
-	struct scan *s = ctx;
-	unsigned started = 0;
-	if (!s->writer_failure_seen && writer_failed(s->writer)) {
-		/* Lines can no longer be kept: stop querying instead of scanning for nothing. */
-		s->writer_failure_seen = true;
-		fprintf(stderr, "dmarcscan: output cannot be written; finishing the lookups in "
-				"flight and stopping\n");
-		feed_stop(&s->feed);
-		s->input_done = true;
-		maybe_finish(s);
-	}
-	while (started < room && s->nfree && !s->input_done) {
-		struct job *j = &s->jobs[s->free_jobs[s->nfree - 1]];
-		int rc = feed_pop(&s->feed, &j->in, &j->file);
-		if (rc == 0)
-			break;
-		if (rc < 0) {
-			s->input_done = true;
-			maybe_finish(s);
-			break;
-		}
-		s->nfree--;
-		s->admitted++;
-		if (s->exclude && j->in.status == INPUT_ITEM_OK &&
-		    exclude_match(s->exclude, j->in.domain))
-			j->in.status = INPUT_ITEM_EXCLUDED;
-		if (job_start(j) == JOB_STEP_QUERY) {
-			j->give_up_ms = s->cfg->deadline_ms
-					     ? engine_now(s->engine) + s->cfg->deadline_ms
-					     : 0;
-			engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype,
-				     j->give_up_ms);
-			started++;
-		} else {
-			pool_dispatch(s->pool, j);
-		}
-	}
-	return started;
+        struct scan *s = ctx;
+        unsigned started = 0;
+        if (!s->writer_failure_seen && writer_failed(s->writer)) {
+                /* Lines can no longer be kept: stop querying instead of scanning for nothing. */
+                s->writer_failure_seen = true;
+                fprintf(stderr, "dmarcscan: output cannot be written; finishing the lookups in "
+                                "flight and stopping\n");
+                feed_stop(&s->feed);
+                s->input_done = true;
+                maybe_finish(s);
+        }
+        while (started < room && s->nfree && !s->input_done) {
+                struct job *j = &s->jobs[s->free_jobs[s->nfree - 1]];
+                int rc = feed_pop(&s->feed, &j->in, &j->file);
+                if (rc == 0)
+                        break;
+                if (rc < 0) {
+                        s->input_done = true;
+                        maybe_finish(s);
+                        break;
+                }
+                s->nfree--;
+                s->admitted++;
+                if (s->exclude && j->in.status == INPUT_ITEM_OK &&
+                    exclude_match(s->exclude, j->in.domain))
+                        j->in.status = INPUT_ITEM_EXCLUDED;
+                if (job_start(j) == JOB_STEP_QUERY) {
+                        j->give_up_ms =
+                            s->cfg->deadline_ms ? engine_now(s->engine) + s->cfg->deadline_ms : 0;
+                        engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype,
+                                     j->give_up_ms);
+                        started++;
+                } else {
+                        pool_dispatch(s->pool, j);
+                }
+        }
+        return started;
 }
 
 static void on_lookup_done(void *ctx, const struct engine_result *r)
 {
-	struct scan *s = ctx;
-	struct job *j = &s->jobs[r->token];
-	job_set_reply(j, r->status, r->pkt, r->len, r->attempts);
-	pool_dispatch(s->pool, j);
+        struct scan *s = ctx;
+        struct job *j = &s->jobs[r->token];
+        job_set_reply(j, r->status, r->pkt, r->len, r->attempts);
+        pool_dispatch(s->pool, j);
 }
 
 static void on_job_back(void *ctx, struct job *j)
 {
-	struct scan *s = ctx;
-	if (j->handoff == JOB_STEP_QUERY && !s->aborted) {
-		/* Cannot fail: the engine has a slot per job and this job holds none. */
-		engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype, j->give_up_ms);
-		return;
-	}
-	job_clear(j);
-	s->free_jobs[s->nfree++] = j->idx;
-	if (j->handoff == JOB_STEP_DONE)
-		s->lines_done++; /* after a second interrupt, unfinished jobs come back too */
-	maybe_finish(s);
+        struct scan *s = ctx;
+        if (j->handoff == JOB_STEP_QUERY && !s->aborted) {
+                /* Cannot fail: the engine has a slot per job and this job holds none. */
+                engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype, j->give_up_ms);
+                return;
+        }
+        job_clear(j);
+        s->free_jobs[s->nfree++] = j->idx;
+        if (j->handoff == JOB_STEP_DONE)
+                s->lines_done++; /* after a second interrupt, unfinished jobs come back too */
+        maybe_finish(s);
 }
 
 static void sample(struct scan *s, struct progress_sample *ps)
 {
-	const struct engine_counters *c = engine_counters(s->engine);
-	memset(ps, 0, sizeof(*ps));
-	ps->elapsed_s = elapsed_s(s);
-	ps->done = s->lines_done;
-	if (atomic_load(&s->feed.eof) && !s->feed.error)
-		ps->total = atomic_load(&s->feed.items);
-	ps->fraction = feed_fraction(&s->feed);
-	ps->sent = c->sent;
-	ps->answered = c->answered;
-	ps->nxdomain = c->rcode[WIRE_RCODE_NXDOMAIN];
-	ps->timeouts = c->timeouts;
-	ps->errors = c->answered - c->rcode[WIRE_RCODE_NOERROR] - c->rcode[WIRE_RCODE_NXDOMAIN];
-	ps->inflight = engine_inflight(s->engine);
+        const struct engine_counters *c = engine_counters(s->engine);
+        memset(ps, 0, sizeof(*ps));
+        ps->elapsed_s = elapsed_s(s);
+        ps->done = s->lines_done;
+        if (atomic_load(&s->feed.eof) && !s->feed.error)
+                ps->total = atomic_load(&s->feed.items);
+        ps->fraction = feed_fraction(&s->feed);
+        ps->sent = c->sent;
+        ps->answered = c->answered;
+        ps->nxdomain = c->rcode[WIRE_RCODE_NXDOMAIN];
+        ps->timeouts = c->timeouts;
+        ps->errors = c->answered - c->rcode[WIRE_RCODE_NOERROR] - c->rcode[WIRE_RCODE_NXDOMAIN];
+        ps->inflight = engine_inflight(s->engine);
 }
 
 static void on_progress(uv_timer_t *t)
 {
-	struct scan *s = t->data;
-	struct progress_sample ps;
-	sample(s, &ps);
-	progress_update(&s->progress, &ps);
+        struct scan *s = t->data;
+        struct progress_sample ps;
+        sample(s, &ps);
+        progress_update(&s->progress, &ps);
 }
 
 static void on_kick(uv_check_t *c)
 {
-	struct scan *s = c->data;
-	pool_kick(s->pool);
+        struct scan *s = c->data;
+        pool_kick(s->pool);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
 {
-	struct scan *s = h->data;
-	progress_clear(&s->progress);
-	if (++s->interrupts == 1) {
-		fprintf(stderr,
-			"dmarcscan: %s: no new domains; finishing the %u lookups in flight "
-			"(interrupt again to stop now)\n",
-			strsignal(signum), s->njobs - s->nfree);
-		feed_stop(&s->feed);
-		s->input_done = true;
-		writer_request_sync(s->writer);
-		maybe_finish(s);
-		return;
-	}
-	fprintf(stderr, "dmarcscan: stopping now; %u domains in flight are not written\n",
-		s->njobs - s->nfree);
-	s->aborted = true;
-	finish(s);
+        struct scan *s = h->data;
+        progress_clear(&s->progress);
+        if (++s->interrupts == 1) {
+                fprintf(stderr,
+                        "dmarcscan: %s: no new domains; finishing the %u lookups in flight "
+                        "(interrupt again to stop now)\n",
+                        strsignal(signum), s->njobs - s->nfree);
+                feed_stop(&s->feed);
+                s->input_done = true;
+                writer_request_sync(s->writer);
+                maybe_finish(s);
+                return;
+        }
+        fprintf(stderr, "dmarcscan: stopping now; %u domains in flight are not written\n",
+                s->njobs - s->nfree);
+        s->aborted = true;
+        finish(s);
 }
 
 static int open_resolvers(struct scan *s, char *err, size_t errlen)
 {
-	const struct scan_config *cfg = s->cfg;
-	if (cfg->resolvers)
-		return resolvers_parse(&s->resolvers, cfg->resolvers, err, errlen);
-	return resolvers_from_resolv_conf(&s->resolvers, cfg->resolv_conf, err, errlen);
+        const struct scan_config *cfg = s->cfg;
+        if (cfg->resolvers)
+                return resolvers_parse(&s->resolvers, cfg->resolvers, err, errlen);
+        return resolvers_from_resolv_conf(&s->resolvers, cfg->resolv_conf, err, errlen);
 }
 
 static int alloc_jobs(struct scan *s)
 {
-	s->njobs = s->cfg->concurrency;
-	s->jobs = calloc(s->njobs, sizeof(*s->jobs));
-	s->free_jobs = malloc(s->njobs * sizeof(*s->free_jobs));
-	if (!s->jobs || !s->free_jobs)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < s->njobs; i++) {
-		s->jobs[i].idx = i;
-		s->jobs[i].disc = s->disc;
-		s->free_jobs[i] = s->njobs - 1 - i;
-	}
-	s->nfree = s->njobs;
-	return 0;
+        s->njobs = s->cfg->concurrency;
+        s->jobs = calloc(s->njobs, sizeof(*s->jobs));
+        s->free_jobs = malloc(s->njobs * sizeof(*s->free_jobs));
+        if (!s->jobs || !s->free_jobs)
+                return -ENOMEM;
+        for (uint32_t i = 0; i < s->njobs; i++) {
+                s->jobs[i].idx = i;
+                s->jobs[i].disc = s->disc;
+                s->free_jobs[i] = s->njobs - 1 - i;
+        }
+        s->nfree = s->njobs;
+        return 0;
 }
 
 /* Every loop handle of the scan itself, initialized (not started) up front so that finish()
  * can close them on any path. */
 static void init_handles(struct scan *s)
 {
-	uv_timer_init(&s->loop, &s->progress_timer);
-	s->progress_timer.data = s;
-	uv_signal_init(&s->loop, &s->sig_int);
-	uv_signal_init(&s->loop, &s->sig_term);
-	s->sig_int.data = s->sig_term.data = s;
-	uv_check_init(&s->loop, &s->kick);
-	s->kick.data = s;
+        uv_timer_init(&s->loop, &s->progress_timer);
+        s->progress_timer.data = s;
+        uv_signal_init(&s->loop, &s->sig_int);
+        uv_signal_init(&s->loop, &s->sig_term);
+        s->sig_int.data = s->sig_term.data = s;
+        uv_check_init(&s->loop, &s->kick);
+        s->kick.data = s;
 }
 
 static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
 {
-	const struct scan_config *cfg = s->cfg;
-	/* Inputs first: a wrong path is the most common mistake, reported before any thread
-	 * or socket exists. */
-	int rc = feed_start(&s->feed, cfg->inputs, cfg->ninputs, &cfg->input, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = writer_start(&s->writer, sink); /* on failure the caller still owns sink */
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot start the writer: %s", strerror(-rc));
-		return rc;
-	}
-	if (alloc_jobs(s) < 0) {
-		snprintf(err, errlen, "out of memory for %u jobs", cfg->concurrency);
-		return -ENOMEM;
-	}
-	rc = pool_start(&s->pool, cfg->threads, s->njobs, &s->loop, s->writer, &s->nd,
-			on_job_back, s);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot start the classifier threads: %s", strerror(-rc));
-		return rc;
-	}
-	/* libuv runs check handles newest first: started before the engine's, this one runs
-	 * after the engine admitted and dispatched for the turn. */
-	uv_check_start(&s->kick, on_kick);
-	struct engine_config ec = {
-		.resolvers = &s->resolvers,
-		.sockets = cfg->sockets,
-		.concurrency = s->njobs,
-		.timeout_ms = cfg->timeout_ms,
-		.retries = cfg->retries,
-		.rate_qps = cfg->rate_qps,
-		.tcp = cfg->tcp,
-		.case_randomize = cfg->case_randomize,
-		.adaptive = cfg->adaptive,
-	};
-	if (cfg->resolver_rate < 0)
-		resolvers_set_rate(&s->resolvers, DS_RESOLVER_RATE_DEFAULT, false);
-	else
-		resolvers_set_rate(&s->resolvers, cfg->resolver_rate, true);
-	struct engine_ops ops = {.ctx = s, .admit = on_admit, .done = on_lookup_done};
-	rc = engine_new(&s->engine, &s->loop, &ec, &ops, err, errlen);
-	if (rc < 0)
-		return rc;
-	uv_timer_start(&s->progress_timer, on_progress, 1000, 1000);
-	uv_signal_start(&s->sig_int, on_signal, SIGINT);
-	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
-	return 0;
+        const struct scan_config *cfg = s->cfg;
+        /* Inputs first: a wrong path is the most common mistake, reported before any thread
+         * or socket exists. */
+        int rc = feed_start(&s->feed, cfg->inputs, cfg->ninputs, &cfg->input, err, errlen);
+        if (rc < 0)
+                return rc;
+        rc = writer_start(&s->writer, sink); /* on failure the caller still owns sink */
+        if (rc < 0) {
+                snprintf(err, errlen, "cannot start the writer: %s", strerror(-rc));
+                return rc;
+        }
+        if (alloc_jobs(s) < 0) {
+                snprintf(err, errlen, "out of memory for %u jobs", cfg->concurrency);
+                return -ENOMEM;
+        }
+        rc = pool_start(&s->pool, cfg->threads, s->njobs, &s->loop, s->writer, &s->nd, on_job_back,
+                        s);
+        if (rc < 0) {
+                snprintf(err, errlen, "cannot start the classifier threads: %s", strerror(-rc));
+                return rc;
+        }
+        /* libuv runs check handles newest first: started before the engine's, this one runs
+         * after the engine admitted and dispatched for the turn. */
+        uv_check_start(&s->kick, on_kick);
+        struct engine_config ec = {
+            .resolvers = &s->resolvers,
+            .sockets = cfg->sockets,
+            .concurrency = s->njobs,
+            .timeout_ms = cfg->timeout_ms,
+            .retries = cfg->retries,
+            .rate_qps = cfg->rate_qps,
+            .tcp = cfg->tcp,
+            .case_randomize = cfg->case_randomize,
+            .adaptive = cfg->adaptive,
+        };
+        if (cfg->resolver_rate < 0)
+                resolvers_set_rate(&s->resolvers, DS_RESOLVER_RATE_DEFAULT, false);
+        else
+                resolvers_set_rate(&s->resolvers, cfg->resolver_rate, true);
+        struct engine_ops ops = {.ctx = s, .admit = on_admit, .done = on_lookup_done};
+        rc = engine_new(&s->engine, &s->loop, &ec, &ops, err, errlen);
+        if (rc < 0)
+                return rc;
+        uv_timer_start(&s->progress_timer, on_progress, 1000, 1000);
+        uv_signal_start(&s->sig_int, on_signal, SIGINT);
+        uv_signal_start(&s->sig_term, on_signal, SIGTERM);
+        return 0;
 }
 
 static void print_outcomes(struct scan *s)
 {
-	uint64_t n[OUTCOME_COUNT];
-	pool_outcomes(s->pool, n);
-	fprintf(stderr, "outcomes:");
-	for (unsigned k = 0; k < OUTCOME_COUNT; k++)
-		if (n[k])
-			fprintf(stderr, " %s %" PRIu64, job_outcome_name(k), n[k]);
-	fputc('\n', stderr);
+        uint64_t n[OUTCOME_COUNT];
+        pool_outcomes(s->pool, n);
+        fprintf(stderr, "outcomes:");
+        for (unsigned k = 0; k < OUTCOME_COUNT; k++)
+                if (n[k])
+                        fprintf(stderr, " %s %" PRIu64, job_outcome_name(k), n[k]);
+        fputc('\n', stderr);
 }
 
 static void print_resolvers(struct scan *s)
 {
-	fprintf(stderr, "%-28s %10s %10s %8s %8s %8s %8s %8s %7s %7s %6s\n", "resolver", "sent",
-		"answered", "timeout", "SERVFAIL", "REFUSED", "TC->TCP", "dropped", "p50 ms",
-		"p99 ms", "bench");
-	for (size_t i = 0; i < s->resolvers.n; i++) {
-		const struct resolver *r = &s->resolvers.v[i];
-		const struct resolver_stats *st = &r->stats;
-		fprintf(stderr,
-			"%-28s %10" PRIu64 " %10" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64
-			" %8" PRIu64 " %8" PRIu64 " %7.2f %7.2f %6" PRIu64 "\n",
-			r->name, st->sent, st->answered, st->timeouts, st->servfail, st->refused,
-			st->truncated, st->mismatched, resolver_rtt_ms(r, 0.5),
-			resolver_rtt_ms(r, 0.99), r->benchings);
-	}
+        fprintf(stderr, "%-28s %10s %10s %8s %8s %8s %8s %8s %7s %7s %6s\n", "resolver", "sent",
+                "answered", "timeout", "SERVFAIL", "REFUSED", "TC->TCP", "dropped", "p50 ms",
+                "p99 ms", "bench");
+        for (size_t i = 0; i < s->resolvers.n; i++) {
+                const struct resolver *r = &s->resolvers.v[i];
+                const struct resolver_stats *st = &r->stats;
+                fprintf(stderr,
+                        "%-28s %10" PRIu64 " %10" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64
+                        " %8" PRIu64 " %8" PRIu64 " %7.2f %7.2f %6" PRIu64 "\n",
+                        r->name, st->sent, st->answered, st->timeouts, st->servfail, st->refused,
+                        st->truncated, st->mismatched, resolver_rtt_ms(r, 0.5),
+                        resolver_rtt_ms(r, 0.99), r->benchings);
+        }
 }
 
 static void print_closing(struct scan *s)
 {
-	const struct engine_counters *c = engine_counters(s->engine);
-	double t = elapsed_s(s);
-	progress_clear(&s->progress);
-	uint64_t dropped = c->drop_unknown_id + c->drop_wrong_source + c->drop_wrong_question +
-			   c->drop_wrong_case + c->drop_malformed;
-	uint64_t drops = engine_rcvbuf_drops(s->engine);
-	if (!s->cfg->quiet) {
-		print_outcomes(s);
-		print_resolvers(s);
-	}
-	if (dropped || drops)
-		fprintf(stderr,
-			"replies dropped: %" PRIu64 " unknown id (late or forged), %" PRIu64
-			" wrong source, %" PRIu64 " wrong question, %" PRIu64 " wrong case, %" PRIu64
-			" malformed; %" PRIu64 " lost to our receive buffer\n",
-			c->drop_unknown_id, c->drop_wrong_source, c->drop_wrong_question,
-			c->drop_wrong_case, c->drop_malformed, drops);
-	/* The closing line comes last: scripts read it with tail -1. */
-	fprintf(stderr,
-		"done: %" PRIu64 " domains, %" PRIu64 " queries sent, %" PRIu64
-		" answered, %" PRIu64 " retried, %" PRIu64 " timed out, %.1f s, %.0f queries/s\n",
-		s->lines_done, c->sent, c->answered, c->retried, c->timeouts, t,
-		t > 0 ? (double)c->sent / t : 0.0);
+        const struct engine_counters *c = engine_counters(s->engine);
+        double t = elapsed_s(s);
+        progress_clear(&s->progress);
+        uint64_t dropped = c->drop_unknown_id + c->drop_wrong_source + c->drop_wrong_question +
+                           c->drop_wrong_case + c->drop_malformed;
+        uint64_t drops = engine_rcvbuf_drops(s->engine);
+        if (!s->cfg->quiet) {
+                print_outcomes(s);
+                print_resolvers(s);
+        }
+        if (dropped || drops)
+                fprintf(stderr,
+                        "replies dropped: %" PRIu64 " unknown id (late or forged), %" PRIu64
+                        " wrong source, %" PRIu64 " wrong question, %" PRIu64
+                        " wrong case, %" PRIu64 " malformed; %" PRIu64
+                        " lost to our receive buffer\n",
+                        c->drop_unknown_id, c->drop_wrong_source, c->drop_wrong_question,
+                        c->drop_wrong_case, c->drop_malformed, drops);
+        /* The closing line comes last: scripts read it with tail -1. */
+        fprintf(stderr,
+                "done: %" PRIu64 " domains, %" PRIu64 " queries sent, %" PRIu64
+                " answered, %" PRIu64 " retried, %" PRIu64 " timed out, %.1f s, %.0f queries/s\n",
+                s->lines_done, c->sent, c->answered, c->retried, c->timeouts, t,
+                t > 0 ? (double)c->sent / t : 0.0);
 }
 
 static int write_metadata(struct scan *s)
 {
-	struct meta_run m = {
-		.cfg = s->cfg,
-		.resolvers = &s->resolvers,
-		.counters = engine_counters(s->engine),
-		.udp = engine_udp_stats(s->engine),
-		.tcp = engine_tcp_stats(s->engine),
-		.rcvbuf_drops = engine_rcvbuf_drops(s->engine),
-		.rcvbuf_bytes = engine_rcvbuf_bytes(s->engine),
-		.lines = s->lines_written,
-		.output_error = s->output_error[0] ? s->output_error : NULL,
-		.input_items = atomic_load(&s->feed.items),
-		.started_unix = s->t0_unix,
-		.wall_s = elapsed_s(s),
-		.interrupted = s->interrupts > 0,
-		.input_error = s->feed.error ? s->feed.errmsg : NULL,
-		.psl_source = ds_psl_source(s->disc->psl),
-		.psl_date = ds_psl_date(s->disc->psl),
-	};
-	int rc = meta_write(s->cfg->metadata, &m);
-	if (rc < 0)
-		fprintf(stderr, "dmarcscan: cannot write metadata %s: %s\n", s->cfg->metadata,
-			strerror(-rc));
-	return rc;
+        struct meta_run m = {
+            .cfg = s->cfg,
+            .resolvers = &s->resolvers,
+            .counters = engine_counters(s->engine),
+            .udp = engine_udp_stats(s->engine),
+            .tcp = engine_tcp_stats(s->engine),
+            .rcvbuf_drops = engine_rcvbuf_drops(s->engine),
+            .rcvbuf_bytes = engine_rcvbuf_bytes(s->engine),
+            .lines = s->lines_written,
+            .output_error = s->output_error[0] ? s->output_error : NULL,
+            .input_items = atomic_load(&s->feed.items),
+            .started_unix = s->t0_unix,
+            .wall_s = elapsed_s(s),
+            .interrupted = s->interrupts > 0,
+            .input_error = s->feed.error ? s->feed.errmsg : NULL,
+            .psl_source = ds_psl_source(s->disc->psl),
+            .psl_date = ds_psl_date(s->disc->psl),
+        };
+        int rc = meta_write(s->cfg->metadata, &m);
+        if (rc < 0)
+                fprintf(stderr, "dmarcscan: cannot write metadata %s: %s\n", s->cfg->metadata,
+                        strerror(-rc));
+        return rc;
 }
 
 static void teardown(struct scan *s)
 {
-	if (s->engine)
-		engine_free(s->engine);
-	pool_free(s->pool);
-	feed_free(&s->feed);
-	for (uint32_t i = 0; s->jobs && i < s->njobs; i++)
-		job_clear(&s->jobs[i]);
-	free(s->jobs);
-	free(s->free_jobs);
-	exclude_free(s->exclude);
-	discovery_ctx_close(s->disc);
-	resolvers_free(&s->resolvers);
+        if (s->engine)
+                engine_free(s->engine);
+        pool_free(s->pool);
+        feed_free(&s->feed);
+        for (uint32_t i = 0; s->jobs && i < s->njobs; i++)
+                job_clear(&s->jobs[i]);
+        free(s->jobs);
+        free(s->free_jobs);
+        exclude_free(s->exclude);
+        discovery_ctx_close(s->disc);
+        resolvers_free(&s->resolvers);
 }
 
 static int open_sink(const struct scan_config *cfg, struct sink **sink, char *err, size_t errlen)
 {
-	const char *out = cfg->output;
-	bool z = out && strcmp(out, "-") != 0 && sink_path_wants_zstd(out);
-	int rc = sink_open(sink, out, z, DS_ZSTD_LEVEL);
-	if (rc < 0)
-		snprintf(err, errlen, "cannot open output %s: %s", out ? out : "(stdout)",
-			 strerror(-rc));
-	return rc;
+        const char *out = cfg->output;
+        bool z = out && strcmp(out, "-") != 0 && sink_path_wants_zstd(out);
+        int rc = sink_open(sink, out, z, DS_ZSTD_LEVEL);
+        if (rc < 0)
+                snprintf(err, errlen, "cannot open output %s: %s", out ? out : "(stdout)",
+                         strerror(-rc));
+        return rc;
 }
 
 int scan_run(const struct scan_config *cfg)
 {
-	struct scan *s = calloc(1, sizeof(*s));
-	char err[1024] = "";
-	struct sink *sink = NULL;
-	int status = 1;
-	if (!s)
-		return 1;
-	s->cfg = cfg;
-	s->nd.files = cfg->inputs;
-	s->nd.nfiles = cfg->ninputs;
-	s->t0_ns = mono_ns();
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	s->t0_unix = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-	progress_init(&s->progress, stderr, cfg->quiet);
-	uv_loop_init(&s->loop);
-	init_handles(s);
-	if (open_resolvers(s, err, sizeof(err)) < 0 ||
-	    (cfg->exclude && exclude_load(&s->exclude, cfg->exclude, err, sizeof(err)) < 0) ||
-	    discovery_ctx_open(&s->disc, cfg->discovery, cfg->psl_file, err, sizeof(err)) < 0 ||
-	    open_sink(cfg, &sink, err, sizeof(err)) < 0)
-		goto out_early;
-	if (start(s, sink, err, sizeof(err)) < 0) {
-		fprintf(stderr, "dmarcscan: %s\n", err);
-		s->input_done = true;
-		s->aborted = true;
-		finish(s);
-		uv_run(&s->loop, UV_RUN_DEFAULT);
-		goto out_writer;
-	}
-	for (size_t i = 0; i < s->resolvers.n && !cfg->quiet; i++)
-		if (s->resolvers.v[i].rate.rate > 0)
-			fprintf(stderr,
-				"dmarcscan: resolver %s limited to %.0f queries/s (--resolver-rate)\n",
-				s->resolvers.v[i].name, s->resolvers.v[i].rate.rate);
-	if (engine_rcvbuf_bytes(s->engine) < DS_SOCKBUF_BYTES / 2)
-		fprintf(stderr,
-			"dmarcscan: warning: the kernel granted a %d-byte receive buffer (asked %d);"
-			" raise net.core.rmem_max to avoid losing replies\n",
-			engine_rcvbuf_bytes(s->engine), DS_SOCKBUF_BYTES);
-	uv_run(&s->loop, UV_RUN_DEFAULT);
-	print_closing(s);
-	status = s->interrupts ? 130 : 0;
-	if (s->feed.error) {
-		fprintf(stderr, "dmarcscan: input: %s\n", s->feed.errmsg);
-		status = 1;
-	}
+        struct scan *s = calloc(1, sizeof(*s));
+        char err[1024] = "";
+        struct sink *sink = NULL;
+        int status = 1;
+        if (!s)
+                return 1;
+        s->cfg = cfg;
+        s->nd.files = cfg->inputs;
+        s->nd.nfiles = cfg->ninputs;
+        s->t0_ns = mono_ns();
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        s->t0_unix = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+        progress_init(&s->progress, stderr, cfg->quiet);
+        uv_loop_init(&s->loop);
+        init_handles(s);
+        if (open_resolvers(s, err, sizeof(err)) < 0 ||
+            (cfg->exclude && exclude_load(&s->exclude, cfg->exclude, err, sizeof(err)) < 0) ||
+            discovery_ctx_open(&s->disc, cfg->discovery, cfg->psl_file, err, sizeof(err)) < 0 ||
+            open_sink(cfg, &sink, err, sizeof(err)) < 0)
+                goto out_early;
+        if (start(s, sink, err, sizeof(err)) < 0) {
+                fprintf(stderr, "dmarcscan: %s\n", err);
+                s->input_done = true;
+                s->aborted = true;
+                finish(s);
+                uv_run(&s->loop, UV_RUN_DEFAULT);
+                goto out_writer;
+        }
+        for (size_t i = 0; i < s->resolvers.n && !cfg->quiet; i++)
+                if (s->resolvers.v[i].rate.rate > 0)
+                        fprintf(
+                            stderr,
+                            "dmarcscan: resolver %s limited to %.0f queries/s (--resolver-rate)\n",
+                            s->resolvers.v[i].name, s->resolvers.v[i].rate.rate);
+        if (engine_rcvbuf_bytes(s->engine) < DS_SOCKBUF_BYTES / 2)
+                fprintf(
+                    stderr,
+                    "dmarcscan: warning: the kernel granted a %d-byte receive buffer (asked %d);"
+                    " raise net.core.rmem_max to avoid losing replies\n",
+                    engine_rcvbuf_bytes(s->engine), DS_SOCKBUF_BYTES);
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+        print_closing(s);
+        status = s->interrupts ? 130 : 0;
+        if (s->feed.error) {
+                fprintf(stderr, "dmarcscan: input: %s\n", s->feed.errmsg);
+                status = 1;
+        }
 out_writer:
-	if (s->writer) {
-		int rc = writer_close(s->writer, &s->lines_written);
-		s->writer = NULL;
-		if (rc < 0) {
-			snprintf(s->output_error, sizeof(s->output_error), "writing %s failed: %s",
-				 cfg->output ? cfg->output : "stdout", strerror(-rc));
-			fprintf(stderr, "dmarcscan: %s\n", s->output_error);
-			status = 1;
-		}
-	} else if (sink) {
-		sink_close(sink);
-	}
-	/* After the writer closed: the metadata says how many lines really reached the file. */
-	if (cfg->metadata && s->engine && write_metadata(s) < 0)
-		status = 1;
-	teardown(s);
-	uv_loop_close(&s->loop);
-	free(s);
-	return status;
+        if (s->writer) {
+                int rc = writer_close(s->writer, &s->lines_written);
+                s->writer = NULL;
+                if (rc < 0) {
+                        snprintf(s->output_error, sizeof(s->output_error), "writing %s failed: %s",
+                                 cfg->output ? cfg->output : "stdout", strerror(-rc));
+                        fprintf(stderr, "dmarcscan: %s\n", s->output_error);
+                        status = 1;
+                }
+        } else if (sink) {
+                sink_close(sink);
+        }
+        /* After the writer closed: the metadata says how many lines really reached the file. */
+        if (cfg->metadata && s->engine && write_metadata(s) < 0)
+                status = 1;
+        teardown(s);
+        uv_loop_close(&s->loop);
+        free(s);
+        return status;
 out_early:
-	fprintf(stderr, "dmarcscan: %s\n", err);
-	if (sink)
-		sink_close(sink);
-	exclude_free(s->exclude);
-	discovery_ctx_close(s->disc);
-	resolvers_free(&s->resolvers);
-	uv_loop_close(&s->loop);
-	free(s);
-	return 1;
+        fprintf(stderr, "dmarcscan: %s\n", err);
+        if (sink)
+                sink_close(sink);
+        exclude_free(s->exclude);
+        discovery_ctx_close(s->disc);
+        resolvers_free(&s->resolvers);
+        uv_loop_close(&s->loop);
+        free(s);
+        return 1;
 }

@@ -1124,7 +1124,8 @@ static void t_query_busy_and_invalid(void **state)
         /* Bad names are refused without using a slot. */
         static const uint8_t no_root[] = {3, 'a', 'b', 'c'};
         static const uint8_t long_label[] = {64, 'x'};
-        assert_int_equal(engine_query(c->e, 99, no_root, sizeof no_root, WIRE_TYPE_TXT, 0), -EINVAL);
+        assert_int_equal(engine_query(c->e, 99, no_root, sizeof no_root, WIRE_TYPE_TXT, 0),
+                         -EINVAL);
         assert_int_equal(engine_query(c->e, 99, no_root, 0, WIRE_TYPE_TXT, 0), -EINVAL);
         assert_int_equal(engine_query(c->e, 99, long_label, sizeof long_label, WIRE_TYPE_TXT, 0),
                          -EINVAL);

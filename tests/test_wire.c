@@ -1371,15 +1371,13 @@ static void t_question_other_label_lengths(void **state)
         int n = wire_query_encode(pkt, sizeof(pkt), 7, theirs, (size_t)tn, WIRE_TYPE_TXT, true);
         assert_true(n > 0);
         pkt[2] |= 0x80; /* make it a response */
-        assert_int_equal(wire_question_match(pkt, (size_t)n, ours, (size_t)on, WIRE_TYPE_TXT,
-                                             false),
-                         0);
+        assert_int_equal(
+            wire_question_match(pkt, (size_t)n, ours, (size_t)on, WIRE_TYPE_TXT, false), 0);
         int sn = wire_name_from_text("_dmarc.a", theirs, sizeof(theirs));
         n = wire_query_encode(pkt, sizeof(pkt), 7, theirs, (size_t)sn, WIRE_TYPE_TXT, true);
         pkt[2] |= 0x80;
-        assert_int_equal(wire_question_match(pkt, (size_t)n, ours, (size_t)on, WIRE_TYPE_TXT,
-                                             false),
-                         0);
+        assert_int_equal(
+            wire_question_match(pkt, (size_t)n, ours, (size_t)on, WIRE_TYPE_TXT, false), 0);
 }
 
 int main(void)
