@@ -32,6 +32,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dsauth  # noqa: E402
+
 HOST = "127.0.0.1"
 BUF = 8 * 1024 * 1024
 SYSCTL = "/proc/sys/net/core/"
@@ -151,26 +154,9 @@ def ipv6_default_route():
     return False
 
 
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def read_int(path):
-    try:
-        with open(path) as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
+# Process helpers are shared with the Knot launcher: one implementation.
+pid_alive = dsauth.pid_alive
+read_int = dsauth.read_pid
 
 
 def query_answers(port, timeout=0.5):
