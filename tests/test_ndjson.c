@@ -255,7 +255,8 @@ static void t_ok_records(void **st)
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
 
         static const char *const checks[] = {
-            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS "'dmarc']",
+            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS
+            "'dmarc', 'spf', 'mx']",
             "d['schema'] == 1 and type(d['schema']) is int",
             "d['domain'] == 'example.com'",
             "d['line'] == 7 and type(d['line']) is int",
@@ -263,6 +264,7 @@ static void t_ok_records(void **st)
             "d['status'] == 'OK'",
             "list(d['dmarc']) == " DMARC_KEYS("", ""),
             "d['dmarc']['status'] == 'NOERROR'",
+            "d['spf'] is None and d['mx'] is None",
             /* two records at the domain: none is used (exact discovery in this test) */
             "d['posture'] == 'invalid' and d['enforcing'] is False and d['partial'] is False",
             "d['spoofable'] == 'yes' and d['spoofable_reason'] == 'dmarc_invalid'",
@@ -314,7 +316,7 @@ static void t_illegal(void **st)
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
             "list(d) == ['schema', 'domain', 'line', 'input', 'ts', 'status', "
-            "'error', " VERDICT_KEYS "'dmarc']",
+            "'error', " VERDICT_KEYS "'dmarc', 'spf', 'mx']",
             "d['schema'] == 1",
             "d['domain'] is None",
             "d['line'] == 3",
@@ -338,7 +340,7 @@ static void t_illegal(void **st)
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const hostile[] = {
             "list(d) == ['schema', 'domain', 'line', 'input', 'rank', 'ts', 'status', "
-            "'error', " VERDICT_KEYS "'dmarc']",
+            "'error', " VERDICT_KEYS "'dmarc', 'spf', 'mx']",
             "d['input'] == '\"q\\\\\\x01\\ufffd\\t.com'",
             "d['error'] == 'bad \"char\"'",
             "d['rank'] == 12",
@@ -388,7 +390,7 @@ static void t_rank_sector_nxdomain(void **st)
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
             "list(d) == ['schema', 'domain', 'line', 'input', 'rank', 'sector', 'ts', "
-            "'status', " VERDICT_KEYS "'dmarc']",
+            "'status', " VERDICT_KEYS "'dmarc', 'spf', 'mx']",
             "d['domain'] == 'www.example.com'",
             "d['line'] == 43",
             "d['input'] == 'WWW.Example.com.'",
@@ -421,7 +423,7 @@ static void t_rank_sector_nxdomain(void **st)
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const plain[] = {
             "list(d) == ['schema', 'domain', 'line', 'rank', 'ts', 'status', " VERDICT_KEYS
-            "'dmarc']",
+            "'dmarc', 'spf', 'mx']",
             "d['rank'] == 1",
             "'input' not in d and 'sector' not in d and 'file' not in d",
             "d['dmarc']['status'] == 'NOERROR' and d['dmarc']['records'] == []",
@@ -458,6 +460,7 @@ static void t_hostile_records(void **st)
             "\\u00e9 end']",
             "d['dmarc']['other_txt'] == 1",
             "d['dmarc']['status'] == 'NOERROR'",
+            "d['spf'] is None and d['mx'] is None",
             NULL,
         };
         fx_line(f, checks);
@@ -478,7 +481,7 @@ static void t_files(void **st)
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
             "list(d) == ['schema', 'domain', 'line', 'file', 'ts', 'status', " VERDICT_KEYS
-            "'dmarc']",
+            "'dmarc', 'spf', 'mx']",
             "d['file'] == 'lists/b \"2\".csv'",
             "d['dmarc']['status'] == 'TIMEOUT'",
             "d['dmarc']['attempts'] == 4",
@@ -498,7 +501,8 @@ static void t_files(void **st)
         f->o.nfiles = 1;
         static const char *const single[] = {
             "'file' not in d",
-            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS "'dmarc']",
+            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS
+            "'dmarc', 'spf', 'mx']",
             NULL,
         };
         fx_line(f, single);
@@ -526,6 +530,7 @@ static void t_cname_and_dropped(void **st)
         static const char *const checks[] = {
             "list(d['dmarc']) == " DMARC_KEYS("'cname_target', ", "'records_dropped', "),
             "d['dmarc']['status'] == 'NOERROR'",
+            "d['spf'] is None and d['mx'] is None",
             "d['dmarc']['cname_target'] == 'h.host.example'",
             "d['dmarc']['location'] == '_dmarc.a.example'",
             "d['dmarc']['discovery'] == 'exact'",
@@ -639,7 +644,8 @@ static void t_tree_verdict(void **st)
         assert_int_equal(step_txt(f, "example.com._report._dmarc.vendor.example", "v=DMARC1"),
                          JOB_STEP_DONE);
         static const char *const checks[] = {
-            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS "'dmarc']",
+            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS
+            "'dmarc', 'spf', 'mx']",
             "list(d['dmarc']) == " DMARC_KEYS("", ""),
             "d['exists'] is True",
             /* sp=quarantine, t=y lowers it to none: not enforcing, partial */
@@ -647,6 +653,7 @@ static void t_tree_verdict(void **st)
             "d['enforcing'] is False and d['partial'] is True",
             "d['spoofable'] == 'yes' and d['spoofable_reason'] == 'dmarc_testing'",
             "d['dmarc']['status'] == 'NOERROR'",
+            "d['spf'] is None and d['mx'] is None",
             "d['dmarc']['discovery'] == 'tree_walk'",
             "d['dmarc']['location'] == '_dmarc.example.com'",
             "d['dmarc']['valid'] is True",
@@ -720,7 +727,8 @@ static void t_error_and_excluded(void **st)
         assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const excluded[] = {
-            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS "'dmarc']",
+            "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS
+            "'dmarc', 'spf', 'mx']",
             "d['status'] == 'EXCLUDED' and d['domain'] == 'mil.example'",
             "all(d[k] is None for k in ('exists', 'posture', 'enforcing', 'partial', "
             "'spoofable', 'spoofable_reason', 'dmarc'))",
