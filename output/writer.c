@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <uv.h>
+
 #include "dns/limits.h"
 
 struct writer {
@@ -44,13 +46,6 @@ static void chunk_free(struct writer_chunk *c)
 {
         free(c->data);
         free(c);
-}
-
-static uint64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void recycle(struct writer *w, struct writer_chunk *c)
@@ -95,7 +90,7 @@ static void end_frame(struct writer *w, bool sync)
 static void *writer_main(void *arg)
 {
         struct writer *w = arg;
-        uint64_t last_frame = now_ms();
+        uint64_t last_frame = uv_hrtime() / 1000000;
         bool dirty = false;
         pthread_mutex_lock(&w->mu);
         for (;;) {
@@ -118,12 +113,12 @@ static void *writer_main(void *arg)
                         pthread_cond_timedwait(&w->work, &w->mu, &until);
                 }
                 bool sync = w->sync_requested;
-                if ((dirty && now_ms() - last_frame >= DS_FRAME_MS) || sync) {
+                if ((dirty && uv_hrtime() / 1000000 - last_frame >= DS_FRAME_MS) || sync) {
                         w->sync_requested = false;
                         pthread_mutex_unlock(&w->mu);
                         end_frame(w, sync);
                         dirty = false;
-                        last_frame = now_ms();
+                        last_frame = uv_hrtime() / 1000000;
                         pthread_mutex_lock(&w->mu);
                 }
         }

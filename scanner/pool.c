@@ -22,13 +22,6 @@
 #define POOL_WAKE_MS    2
 #define CHUNK_LINGER_MS 200 /* an idle worker's partial chunk goes out after this long */
 
-static uint64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 struct worker {
         struct pool *pool;
         pthread_t thread;
@@ -84,7 +77,7 @@ static void classify(struct worker *w, struct job *j)
                 ndjson_job(&w->line, j, &w->scratch, p->opts, &w->clock);
                 w->outcomes[job_outcome(j, &w->scratch)]++;
                 if (w->chunk->len == 0)
-                        w->chunk_since_ms = now_ms();
+                        w->chunk_since_ms = uv_hrtime() / 1000000;
                 writer_append(p->writer, &w->chunk, w->line.p, w->line.len);
         }
         j->handoff = (uint8_t)st;
@@ -103,7 +96,7 @@ static struct job *next_job(struct worker *w)
  * flushing at every idle moment woke the writer thousands of times a second. */
 static void flush_lingering(struct worker *w)
 {
-        if (w->chunk->len && now_ms() - w->chunk_since_ms >= CHUNK_LINGER_MS) {
+        if (w->chunk->len && uv_hrtime() / 1000000 - w->chunk_since_ms >= CHUNK_LINGER_MS) {
                 writer_chunk_put(w->pool->writer, w->chunk);
                 w->chunk = writer_chunk_get(w->pool->writer);
         }

@@ -50,16 +50,9 @@ struct scan {
         bool writer_failure_seen;
 };
 
-static uint64_t mono_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static double elapsed_s(const struct scan *s)
 {
-        return (double)(mono_ns() - s->t0_ns) / 1e9;
+        return (double)(uv_hrtime() - s->t0_ns) / 1e9;
 }
 
 static void finish(struct scan *s)
@@ -408,7 +401,7 @@ int scan_run(const struct scan_config *cfg)
         s->cfg = cfg;
         s->nd.files = cfg->inputs;
         s->nd.nfiles = cfg->ninputs;
-        s->t0_ns = mono_ns();
+        s->t0_ns = uv_hrtime();
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         s->t0_unix = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
