@@ -54,22 +54,8 @@ def default_run_dir():
     return os.path.join(base, "dmarcscan-unbound-%d" % os.getuid())
 
 
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1 (small race until unbound binds)."""
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            u.bind((HOST, 0))
-            port = u.getsockname()[1]
-            t.bind((HOST, port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-    raise ResolverError("no free port")
+# A port free for both UDP and TCP on 127.0.0.1: the Knot launcher's.
+free_port = dsauth.free_port
 
 
 def cores():
