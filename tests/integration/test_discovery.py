@@ -18,10 +18,11 @@
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
+
+import itlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN_TIMEOUT = 120
@@ -100,23 +101,7 @@ zplain
 """ % PSL_VERSION
 
 
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print("ok    " + name)
-        else:
-            self.failed += 1
-            print("FAIL  " + name)
-            if detail:
-                print("      " + str(detail).replace("\n", "\n      "))
-        return ok
-
-
-C = Checks()
+C = itlib.Checks()
 
 
 def write_zones(zdir):
@@ -140,16 +125,13 @@ def scan(binary, args, domains, tmp, name):
         f.write("".join(d + "\n" for d in domains))
     argv = [binary, "scan", "-q", "-o", out, "--metadata", meta, "--timeout", "500",
             "--retries", "1"] + args + [inp]
-    print("run   " + " ".join(argv))
-    try:
-        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
+    rc, _, err, _ = itlib.run_scan(argv[0], argv[2:], timeout=RUN_TIMEOUT)
+    if rc is None:
         C.check("%s: finishes within %d s" % (name, RUN_TIMEOUT), False)
         return {}, None
-    err = r.stderr.decode(errors="replace")
+    err = err.decode(errors="replace")
     tail = [l for l in err.splitlines() if l.strip()][-1:] or [""]
-    C.check("%s: exits 0" % name, r.returncode == 0, err[-2000:])
+    C.check("%s: exits 0" % name, rc == 0, err[-2000:])
     m = DONE_RE.match(tail[0])
     C.check("%s: done line counts %d domains" % (name, len(domains)),
             m is not None and int(m.group(1)) == len(domains), tail[0])
@@ -388,8 +370,7 @@ def main():
                 print("scans took %.1f s" % (time.monotonic() - t0))
         except dsauth.AuthServerError as e:
             C.check("knot starts", False, e)
-    print("%d passed, %d failed" % (C.passed, C.failed))
-    return 1 if C.failed else 0
+    return C.summary()
 
 
 REPO = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", ".."))

@@ -33,6 +33,8 @@ import sys
 import tempfile
 import time
 
+import itlib
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN_TIMEOUT = 150  # seconds per scanner run (a hang fails the run, never the whole ctest)
 TIMEOUT_MS = 400
@@ -42,29 +44,8 @@ VOLUME_SEED = 20260105
 DONE_RE = re.compile(r"^done: (\d+) domains")
 
 
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = self.skipped = 0
-        self.failures = []
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print("ok    " + name)
-        else:
-            self.failed += 1
-            self.failures.append(name)
-            print("FAIL  " + name)
-            if detail:
-                print("      " + str(detail).replace("\n", "\n      "))
-        return ok
-
-    def skip(self, name, why):
-        self.skipped += 1
-        print("skip  %s: %s" % (name, why))
-
-
-C = Checks()
+C = itlib.Checks()
+first_diffs = itlib.first_diffs
 
 
 def short(obj, n=300):
@@ -72,21 +53,10 @@ def short(obj, n=300):
     return t if len(t) <= n else t[:n] + "... (%d chars)" % len(t)
 
 
-def first_diffs(items, n=10):
-    return "\n".join(items[:n]) + ("\n... %d more" % (len(items) - n) if len(items) > n else "")
-
 
 def scan(binary, args):
-    """Run `dmarcscan scan ARGS`; (rc, stdout, stderr, seconds); rc None on a hang."""
-    argv = [binary, "scan", "--discovery", "exact"] + args
-    print("run   " + " ".join(argv))
-    t0 = time.monotonic()
-    try:
-        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired as e:
-        return None, b"", e.stderr or b"", time.monotonic() - t0
-    return r.returncode, r.stdout, r.stderr, time.monotonic() - t0
+    """One lookup per domain: the scenarios count exactly the queries of _dmarc.<domain>."""
+    return itlib.run_scan(binary, ["--discovery", "exact"] + list(args), timeout=RUN_TIMEOUT)
 
 
 def resolver_arg(servers):
@@ -137,22 +107,7 @@ def scripts_for(scenarios, nservers):
 
 
 def load_output(name, path):
-    if not os.path.exists(path):
-        C.check("%s: output file written" % name, False, path)
-        return None
-    objs, bad = [], []
-    with open(path, "rb") as f:
-        for i, line in enumerate(f.read().decode("utf-8", errors="replace").splitlines()):
-            try:
-                o = json.loads(line)
-                if not isinstance(o, dict):
-                    raise ValueError("not an object")
-                objs.append(o)
-            except ValueError as e:
-                bad.append("line %d: %s: %.200r" % (i + 1, e, line))
-    C.check("%s: every output line is a JSON object (%d lines)" % (name, len(objs)), not bad,
-            first_diffs(bad))
-    return objs
+    return itlib.read_ndjson(C, name, path)
 
 
 def load_metadata(name, path):

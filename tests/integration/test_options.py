@@ -13,13 +13,10 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import faultserver  # noqa: E402
+import itlib  # noqa: E402
 
-PASSED, FAILED = [], []
-
-
-def check(what, ok, detail=""):
-    (PASSED if ok else FAILED).append(what)
-    print(("ok    " if ok else "FAIL  ") + what + ("" if ok else "\n      " + str(detail)[:500]))
+C = itlib.Checks()
+check = C.check
 
 
 def scan(binary, args, tmp, tag):
@@ -143,8 +140,7 @@ def main():
         test_rates(binary, tmp)
         test_usage(binary)
         test_failures(binary, tmp)
-    print("%d passed, %d failed" % (len(PASSED), len(FAILED)))
-    return 1 if FAILED else 0
+    return C.summary()
 
 
 if __name__ == "__main__":

@@ -19,85 +19,23 @@ import json
 import os
 import re
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
+import itlib
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 20261129
 COUNT = 3000
-RUN_TIMEOUT = 120  # seconds per scanner run
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 DONE_RE = re.compile(r"^done: (\d+) domains")
 BROKEN_ZONE = "brokenzone"  # a served zone whose file does not load: SERVFAIL
 
 
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print("ok    " + name)
-        else:
-            self.failed += 1
-            print("FAIL  " + name)
-            if detail:
-                print("      " + str(detail).replace("\n", "\n      "))
-        return ok
-
-
-C = Checks()
-
-
-def scan(binary, args, stdin=None):
-    """Run `dmarcscan scan ARGS`; return (rc, stdout, stderr, seconds)."""
-    argv = [binary, "scan"] + args
-    print("run   " + " ".join(argv))
-    t0 = time.monotonic()
-    try:
-        r = subprocess.run(argv, stdin=stdin or subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired as e:
-        return None, b"", e.stderr or b"", time.monotonic() - t0
-    return r.returncode, r.stdout, r.stderr, time.monotonic() - t0
-
-
-def read_lines(path):
-    """Output lines of path (decompressed when .zst); None when unreadable."""
-    if not os.path.exists(path):
-        return None
-    with open(path, "rb") as f:
-        data = f.read()
-    if path.endswith(".zst"):
-        if not C.check("%s is zstd" % os.path.basename(path), data[:4] == b"\x28\xb5\x2f\xfd",
-                       "first bytes %r" % data[:8]):
-            return None
-        r = subprocess.run(["zstd", "-dcq", path], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE)
-        if not C.check("zstd -dc %s" % os.path.basename(path), r.returncode == 0,
-                       r.stderr.decode(errors="replace")):
-            return None
-        data = r.stdout
-    return data.decode("utf-8", errors="replace").splitlines()
-
-
-def parse_lines(name, lines):
-    """JSON objects of the lines; checks that every line is one."""
-    objs, bad = [], []
-    for i, line in enumerate(lines):
-        try:
-            o = json.loads(line)
-            if not isinstance(o, dict):
-                raise ValueError("not an object")
-            objs.append(o)
-        except ValueError as e:
-            bad.append("output line %d: %s: %.200r" % (i + 1, e, line))
-    C.check("%s: every output line is a JSON object (%d lines)" % (name, len(lines)),
-            not bad, "\n".join(bad[:10]))
-    return objs
+C = itlib.Checks()
+first_diffs = itlib.first_diffs
+scan = itlib.run_scan
 
 
 def check_run_basics(name, rc, out, err, secs, expect_domains=None):
@@ -113,9 +51,6 @@ def check_run_basics(name, rc, out, err, secs, expect_domains=None):
         C.check("%s: done line counts %d domains" % (name, expect_domains),
                 int(m.group(1)) == expect_domains, tail[0])
 
-
-def first_diffs(items, n=10):
-    return "\n".join(items[:n]) + ("\n... %d more" % (len(items) - n) if len(items) > n else "")
 
 
 def check_world_output(name, objs, truth, with_rank):
@@ -183,17 +118,17 @@ def test_world(binary, tmp, world, port, truth):
     rc, out, err, secs = scan(binary, ["-r", res, "-o", out1,
                                        os.path.join(world, "domains.txt")])
     check_run_basics("list run", rc, out, err, secs, COUNT)
-    lines = read_lines(out1)
-    if C.check("list run: output file written", lines is not None):
-        check_world_output("list run", parse_lines("list run", lines), truth, False)
+    objs = itlib.read_ndjson(C, "list run", out1)
+    if objs is not None:
+        check_world_output("list run", objs, truth, False)
     # 2: rank CSV, zstd output, 200 in flight
     out2 = os.path.join(tmp, "out.ndjson.zst")
     rc, out, err, secs = scan(binary, ["-r", res, "-o", out2, "-c", "200",
                                        os.path.join(world, "ranked.csv")])
     check_run_basics("csv run", rc, out, err, secs, COUNT)
-    lines = read_lines(out2)
-    if C.check("csv run: output file written", lines is not None):
-        check_world_output("csv run", parse_lines("csv run", lines), truth, True)
+    objs = itlib.read_ndjson(C, "csv run", out2)
+    if objs is not None:
+        check_world_output("csv run", objs, truth, True)
 
 
 def pick(truth, category):
@@ -225,10 +160,9 @@ def test_edge_cases(binary, tmp, port, truth):
     rc, out, err, secs = scan(binary, ["-r", "127.0.0.1:%d" % port, "-o", out_path,
                                        "--timeout", "1000", "--retries", "1", path])
     check_run_basics("edge run", rc, out, err, secs)
-    lines = read_lines(out_path)
-    if not C.check("edge run: output file written", lines is not None):
+    objs = itlib.read_ndjson(C, "edge run", out_path)
+    if objs is None:
         return
-    objs = parse_lines("edge run", lines)
     by_line = collections.defaultdict(list)
     for o in objs:
         by_line[o.get("line")].append(o)
@@ -272,10 +206,9 @@ def test_timeout(binary, tmp, truth):
         hole.close()
     check_run_basics("timeout run", rc, out, err, secs, len(domains))
     C.check("timeout run: finishes within 20 s", secs < 20, "%.1f s" % secs)
-    lines = read_lines(out_path)
-    if not C.check("timeout run: output file written", lines is not None):
+    objs = itlib.read_ndjson(C, "timeout run", out_path)
+    if objs is None:
         return
-    objs = parse_lines("timeout run", lines)
     got = {o.get("domain"): (o.get("dmarc") or {}).get("status") for o in objs}
     C.check("timeout run: every domain has dmarc.status TIMEOUT",
             len(objs) == len(domains) and all(got.get(d) == "TIMEOUT" for d in domains),
@@ -310,8 +243,7 @@ def main():
         except dsauth.AuthServerError as e:
             C.check("knot starts", False, e)
         test_timeout(binary, tmp, truth)
-    print("%d passed, %d failed" % (C.passed, C.failed))
-    return 1 if C.failed else 0
+    return C.summary()
 
 
 REPO = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", ".."))

@@ -19,55 +19,25 @@ import collections
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
+
+import itlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 20261130
 COUNT = 2000
 BROKEN = 10            # names in the broken zone
-RUN_TIMEOUT = 120      # seconds per scanner run
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 DONE_RE = re.compile(r"^done: (\d+) domains")
 BROKEN_ZONE = "brokenzone"  # served by Knot, but its file does not load: SERVFAIL
 OUTSIDE = "foo.notserved"   # outside every stub zone: Unbound refuses it itself
 
 
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print("ok    " + name)
-        else:
-            self.failed += 1
-            print("FAIL  " + name)
-            if detail:
-                print("      " + str(detail).replace("\n", "\n      "))
-        return ok
-
-
-C = Checks()
-
-
-def first_diffs(items, n=10):
-    return "\n".join(items[:n]) + ("\n... %d more" % (len(items) - n) if len(items) > n else "")
-
-
-def scan(binary, args):
-    argv = [binary, "scan"] + args
-    print("run   " + " ".join(argv))
-    t0 = time.monotonic()
-    try:
-        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired as e:
-        return None, b"", e.stderr or b"", time.monotonic() - t0
-    return r.returncode, r.stdout, r.stderr, time.monotonic() - t0
+C = itlib.Checks()
+first_diffs = itlib.first_diffs
+scan = itlib.run_scan
 
 
 def run_and_read(name, binary, args, out_path, n_domains):
@@ -80,21 +50,7 @@ def run_and_read(name, binary, args, out_path, n_domains):
     m = DONE_RE.match(tail[0].strip())
     C.check("%s: closing line says done: %d domains" % (name, n_domains),
             m is not None and int(m.group(1)) == n_domains, "last stderr line: %r" % tail[0])
-    if not C.check("%s: output file written" % name, os.path.exists(out_path)):
-        return None
-    objs, bad = [], []
-    with open(out_path, "rb") as f:
-        for i, line in enumerate(f.read().decode("utf-8", errors="replace").splitlines()):
-            try:
-                o = json.loads(line)
-                if not isinstance(o, dict):
-                    raise ValueError("not an object")
-                objs.append(o)
-            except ValueError as e:
-                bad.append("line %d: %s: %.200r" % (i + 1, e, line))
-    C.check("%s: every output line is a JSON object (%d lines)" % (name, len(objs)),
-            not bad, first_diffs(bad))
-    return objs
+    return itlib.read_ndjson(C, name, out_path)
 
 
 def check_output(name, objs, expect):
@@ -219,8 +175,7 @@ def main():
             if knot is not None:
                 knot.stop()
     print("runtime %.1f s" % (time.monotonic() - t_start))
-    print("%d passed, %d failed" % (C.passed, C.failed))
-    return 1 if C.failed else 0
+    return C.summary()
 
 
 REPO = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", ".."))
