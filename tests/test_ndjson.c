@@ -22,6 +22,7 @@
 #include "output/json.h"
 #include "output/ndjson.h"
 #include "scanner/job.h"
+#include "job_packets.h"
 
 #define PYTHON "/usr/bin/python3"
 
@@ -139,68 +140,6 @@ static void item_ok(struct job *j, const char *domain)
         j->in.status = INPUT_ITEM_OK;
         snprintf(j->in.domain, sizeof(j->in.domain), "%s", domain);
         snprintf(j->in.raw, sizeof(j->in.raw), "%s", domain);
-}
-
-static ldns_pkt *lp_reply(const char *qname, ldns_pkt_rcode rcode)
-{
-        ldns_pkt *lp = ldns_pkt_new();
-        ldns_rr *q = NULL;
-        char buf[512];
-
-        assert_non_null(lp);
-        ldns_pkt_set_id(lp, 0x4242);
-        ldns_pkt_set_qr(lp, true);
-        ldns_pkt_set_rd(lp, true);
-        ldns_pkt_set_ra(lp, true);
-        ldns_pkt_set_rcode(lp, (uint8_t)rcode);
-        snprintf(buf, sizeof(buf), "%s IN TXT", qname);
-        assert_int_equal(ldns_rr_new_question_frm_str(&q, buf, NULL, NULL), LDNS_STATUS_OK);
-        assert_true(ldns_pkt_push_rr(lp, LDNS_SECTION_QUESTION, q));
-        return lp;
-}
-
-static void lp_add(ldns_pkt *lp, const char *text)
-{
-        ldns_rr *rr = NULL;
-
-        assert_int_equal(ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL), LDNS_STATUS_OK);
-        assert_true(ldns_pkt_push_rr(lp, LDNS_SECTION_ANSWER, rr));
-}
-
-/* A TXT RR in the answer holding exactly these bytes (one character-string, n <= 255). */
-static void lp_txt_bytes(ldns_pkt *lp, const char *owner, const void *data, size_t n)
-{
-        uint8_t buf[256];
-        ldns_rr *rr = ldns_rr_new();
-        ldns_rdf *o = ldns_dname_new_frm_str(owner);
-
-        assert_non_null(rr);
-        assert_non_null(o);
-        assert_true(n <= 255);
-        ldns_rr_set_owner(rr, o);
-        ldns_rr_set_type(rr, LDNS_RR_TYPE_TXT);
-        ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
-        ldns_rr_set_ttl(rr, 300);
-        buf[0] = (uint8_t)n;
-        memcpy(buf + 1, data, n);
-        assert_true(ldns_rr_push_rdf(rr, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, n + 1, buf)));
-        assert_true(ldns_pkt_push_rr(lp, LDNS_SECTION_ANSWER, rr));
-}
-
-static void lp_txt(ldns_pkt *lp, const char *owner, const char *s)
-{
-        lp_txt_bytes(lp, owner, s, strlen(s));
-}
-
-static void lp_feed(struct job *j, ldns_pkt *lp, unsigned attempts)
-{
-        uint8_t *wire = NULL;
-        size_t n = 0;
-
-        assert_int_equal(ldns_pkt2wire(&wire, lp, &n), LDNS_STATUS_OK);
-        ldns_pkt_free(lp);
-        job_set_reply(j, ENGINE_REPLY, wire, n, attempts);
-        free(wire);
 }
 
 struct fixture {
@@ -450,8 +389,10 @@ static void t_hostile_records(void **st)
         item_ok(&f->j, "example.com");
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
         ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
-        lp_txt_bytes(lp, "_dmarc.example.com", rec, sizeof(rec) - 1);
-        lp_txt_bytes(lp, "_dmarc.example.com", "x\"\\\0\xff", 5);
+        lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com", LDNS_RR_CLASS_IN, rec,
+                     sizeof(rec) - 1, 255);
+        lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com", LDNS_RR_CLASS_IN, "x\"\\\0\xff",
+                     5, 255);
         lp_feed(&f->j, lp, 1);
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         assert_int_equal(f->s.dmarc.nrecords, 1);
@@ -516,7 +457,7 @@ static void t_cname_and_dropped(void **st)
         item_ok(&f->j, "a.example");
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
         ldns_pkt *lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
-        lp_add(lp, "_dmarc.a.example. 300 IN CNAME h.host.example.");
+        lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example. 300 IN CNAME h.host.example.");
         lp_feed(&f->j, lp, 1);
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_QUERY);
         lp = lp_reply("h.host.example", LDNS_RCODE_NOERROR);
@@ -547,7 +488,7 @@ static void t_cname_and_dropped(void **st)
         item_ok(&f->j, "a.example");
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
         lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NXDOMAIN);
-        lp_add(lp, "_dmarc.a.example. 300 IN CNAME gone.host.example.");
+        lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example. 300 IN CNAME gone.host.example.");
         lp_feed(&f->j, lp, 1);
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const nx[] = {
@@ -563,8 +504,8 @@ static void t_cname_and_dropped(void **st)
         item_ok(&f->j, "a.example");
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
         lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
-        lp_add(lp, "_dmarc.a.example. 300 IN CNAME b.example.");
-        lp_add(lp, "b.example. 300 IN CNAME _dmarc.a.example.");
+        lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example. 300 IN CNAME b.example.");
+        lp_add(lp, LDNS_SECTION_ANSWER, "b.example. 300 IN CNAME _dmarc.a.example.");
         lp_feed(&f->j, lp, 1);
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
         static const char *const loop[] = {
@@ -589,21 +530,6 @@ static void t_cname_and_dropped(void **st)
 }
 
 /* ---- verdicts: a tree walk with receivers, an error, an excluded line ----------------- */
-
-static ldns_pkt *lp_reply_t(const char *qname, const char *qtype, ldns_pkt_rcode rcode)
-{
-        ldns_pkt *lp = ldns_pkt_new();
-        ldns_rr *q = NULL;
-        char buf[512];
-
-        assert_non_null(lp);
-        ldns_pkt_set_qr(lp, true);
-        ldns_pkt_set_rcode(lp, (uint8_t)rcode);
-        snprintf(buf, sizeof(buf), "%s IN %s", qname, qtype);
-        assert_int_equal(ldns_rr_new_question_frm_str(&q, buf, NULL, NULL), LDNS_STATUS_OK);
-        assert_true(ldns_pkt_push_rr(lp, LDNS_SECTION_QUESTION, q));
-        return lp;
-}
 
 static enum job_step step_rcode(struct fixture *f, const char *name, const char *qtype,
                                 ldns_pkt_rcode rcode)
@@ -638,7 +564,7 @@ static void t_tree_verdict(void **st)
                          JOB_STEP_QUERY);
         assert_int_equal(step_rcode(f, "_dmarc.com", "TXT", LDNS_RCODE_NXDOMAIN), JOB_STEP_QUERY);
         ldns_pkt *lp = lp_reply_t("a.example.com", "A", LDNS_RCODE_NOERROR);
-        lp_add(lp, "a.example.com. 300 IN A 192.0.2.1");
+        lp_add(lp, LDNS_SECTION_ANSWER, "a.example.com. 300 IN A 192.0.2.1");
         lp_feed(&f->j, lp, 1);
         assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_QUERY);
         assert_int_equal(step_txt(f, "example.com._report._dmarc.vendor.example", "v=DMARC1"),
