@@ -11,7 +11,6 @@
 #define DS_EDNS_PAYLOAD   1232 /* DNS flag day 2020 */
 #define DS_QUERY_MAX      (12 + DS_NAME_MAX_WIRE + 4 + 11)
 #define DS_REPLY_INLINE   1500 /* replies up to this size live inside the job */
-#define DS_UDP_REPLY_MAX  65535
 #define DS_CNAME_HOPS_MAX 8     /* CNAME links followed per lookup, in and across replies */
 #define DS_TXT_MAX        65535 /* concatenated TXT RR text */
 #define DS_PTR_HOPS_MAX   64    /* compression pointers followed for one name */

@@ -198,11 +198,6 @@ void writer_append(struct writer *w, struct writer_chunk **cp, const char *line,
         c->lines++;
 }
 
-uint64_t writer_lines(struct writer *w)
-{
-        return atomic_load_explicit(&w->lines, memory_order_relaxed);
-}
-
 void writer_request_sync(struct writer *w)
 {
         pthread_mutex_lock(&w->mu);

@@ -32,8 +32,6 @@ struct writer_chunk *writer_chunk_get(struct writer *w);
 void writer_append(struct writer *w, struct writer_chunk **c, const char *line, size_t len);
 /* Hand a chunk over (an empty one is just recycled). */
 void writer_chunk_put(struct writer *w, struct writer_chunk *c);
-/* Lines written to the sink so far (any thread). */
-uint64_t writer_lines(struct writer *w);
 /* End the current frame and fsync soon (from any thread; used on interrupt). */
 void writer_request_sync(struct writer *w);
 /* True once a write failed (any thread): the scan should stop admitting domains. */

@@ -136,11 +136,6 @@ bool exclude_match(const struct exclude *x, const char *domain)
         return false;
 }
 
-size_t exclude_count(const struct exclude *x)
-{
-        return x->n;
-}
-
 void exclude_free(struct exclude *x)
 {
         if (!x)

@@ -14,7 +14,6 @@ struct exclude;
 int exclude_load(struct exclude **out, const char *path, char *err, size_t errlen);
 /* Is domain (normalized) or one of its parents in the set? */
 bool exclude_match(const struct exclude *x, const char *domain);
-size_t exclude_count(const struct exclude *x);
 void exclude_free(struct exclude *x);
 
 #endif

@@ -1151,10 +1151,8 @@ static void t_close_with_lookups_in_flight(void **state)
         /* teardown closes the engine with all ten pending */
 }
 
-/* KNOWN BUG (dns/engine.c engine_new, dns/inflight.c inflight_link): ids are 16 bits per
- * socket, but nothing bounds concurrency by sockets * 65536. With --sockets 1 -c 70000,
- * the 65537th lookup on the socket spins forever in inflight_link's do/while looking for
- * a free id. The engine must refuse (or clamp) such a configuration. */
+/* Regression: ids are 16 bits per socket, so concurrency beyond what the sockets' id space
+ * holds once spun forever looking for a free id. engine_new must refuse (or clamp) it. */
 static void t_concurrency_beyond_id_space(void **state)
 {
         struct ctx *c = *state;
@@ -1171,7 +1169,7 @@ static void t_concurrency_beyond_id_space(void **state)
         c->admit_off = true;
         int rc = engine_new(&c->e, &c->loop, &cfg, &ops, err, sizeof err);
         if (rc == 0 && engine_room(c->e) > 65536)
-                fail_msg("KNOWN BUG: engine accepts %u lookups in flight on 1 socket "
+                fail_msg("engine accepts %u lookups in flight on 1 socket "
                          "(65536 ids): inflight_link would spin forever",
                          engine_room(c->e));
 }

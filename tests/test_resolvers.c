@@ -184,9 +184,8 @@ static void t_parse_bad_entries(void **state)
         parse_bad("127.0.0.1:5300, 127.0.0.1:99999", "127.0.0.1:99999");
 }
 
-/* KNOWN BUG (dns/resolvers.c parse_one): a bracketed entry whose address does not parse is
- * reported without its '[' ("resolver '::g]:53' ..."), because `entry++` runs before the
- * address check and the message prints the advanced pointer. */
+/* Regression: a bracketed entry whose address does not parse must be named whole in the
+ * message (it once lost its '[', "resolver '::g]:53' ..."). */
 static void t_parse_bad_bracketed_named_whole(void **state)
 {
         (void)state;
@@ -209,9 +208,8 @@ static void t_parse_empty(void **state)
         }
 }
 
-/* KNOWN BUG (dns/resolvers.c add_resolver/parse_one): past DS_RESOLVERS_MAX, -E2BIG comes
- * back with err never written; parse_file then strlen()s err to append the line number,
- * which reads an uninitialised buffer when the caller did not clear it. */
+/* Regression: past DS_RESOLVERS_MAX, -E2BIG must come with a message (err was once left
+ * unwritten, and parse_file then strlen()ed an uninitialised buffer). */
 static void t_parse_too_many(void **state)
 {
         (void)state;
@@ -228,11 +226,11 @@ static void t_parse_too_many(void **state)
         resolvers_free(&l);
         free(spec);
         if (err[0] == 0)
-                fail_msg("KNOWN BUG: -E2BIG with an empty error message");
+                fail_msg("-E2BIG with an empty error message");
 }
 
-/* KNOWN BUG, same cause: from a file, whatever the caller's buffer held gets " (FILE line
- * N)" appended (and an uninitialised buffer is strlen()ed). */
+/* Regression, same cause, from a file: the message must not be the caller's old buffer with
+ * " (FILE line N)" appended. */
 static void t_parse_too_many_file(void **state)
 {
         (void)state;
@@ -254,7 +252,7 @@ static void t_parse_too_many_file(void **state)
         tmp_remove(&t);
         assert_int_equal(rc, -E2BIG);
         if (strncmp(err, "stale", 5) == 0)
-                fail_msg("KNOWN BUG: -E2BIG message is the caller's old buffer: '%s'", err);
+                fail_msg("-E2BIG message is the caller's old buffer: '%s'", err);
 }
 
 static void t_parse_exactly_max(void **state)
@@ -331,10 +329,8 @@ static void t_parse_file_missing(void **state)
         resolvers_free(&l);
 }
 
-/* KNOWN BUG (dns/resolvers.c resolvers_parse): "@FILE" returns parse_file()'s result
- * directly, so a file with only comments or blank lines yields 0 with no resolvers, unlike
- * an empty list on the command line or an empty resolv.conf. The scanner then fails later
- * in engine_new with "in-flight table for N queries: Invalid argument". */
+/* Regression: "@FILE" with only comments or blank lines must fail like an empty list on the
+ * command line, not yield zero resolvers (the scan then failed later, confusingly). */
 static void t_parse_file_empty(void **state)
 {
         (void)state;
@@ -349,7 +345,7 @@ static void t_parse_file_empty(void **state)
         resolvers_free(&l);
         tmp_remove(&t);
         if (rc == 0)
-                fail_msg("KNOWN BUG: @FILE without entries accepted with %zu resolvers", n);
+                fail_msg("@FILE without entries accepted with %zu resolvers", n);
         assert_true(rc < 0);
         assert_contains(err, t.path);
 }
