@@ -78,8 +78,11 @@ static void write_counters(struct jw *w, const struct meta_run *m)
         jw_uint(w, "gave_up_budget", c->gave_up_budget);
         jw_uint(w, "rate_waits", c->rate_waits);
         jw_uint(w, "tcp_waits", c->tcp_waits);
+        jw_uint(w, "window_waits", c->window_waits);
         jw_uint(w, "window_cuts", c->window_cuts);
         jw_uint(w, "window", c->window);
+        jw_uint(w, "congestion_resends", c->congestion_resends);
+        jw_uint(w, "presumed_lost", c->presumed_lost);
         jw_obj_open(w, "rcodes");
         for (int i = 0; i < 16; i++)
                 if (c->rcode[i])
@@ -129,6 +132,16 @@ static void write_resolvers(struct jw *w, const struct resolver_list *rl)
                 jw_uint(w, "mismatched", s->mismatched);
                 jw_uint(w, "truncated", s->truncated);
                 jw_uint(w, "benched", rl->v[i].benchings);
+                jw_uint(w, "congestion_losses", s->congestion_losses);
+                const struct cc *cc = &rl->v[i].cc;
+                jw_obj_open(w, "congestion");
+                jw_uint(w, "window", cc_window(cc));
+                jw_uint(w, "pacing_qps", (uint64_t)cc->rate);
+                jw_uint(w, "loss_cuts", cc->stats.loss_cuts);
+                jw_uint(w, "delay_cuts", cc->stats.delay_cuts);
+                jw_uint(w, "episodes", cc->stats.episodes);
+                jw_raw_double(w, "rtt_floor_ms", cc->last_p10_ms);
+                jw_obj_close(w);
                 jw_uint(w, "rate_qps", (uint64_t)rl->v[i].rate.rate);
                 jw_obj_open(w, "rtt_ms");
                 jw_raw_double(w, "p50", resolver_rtt_ms(&rl->v[i], 0.5));
@@ -137,6 +150,31 @@ static void write_resolvers(struct jw *w, const struct resolver_list *rl)
                 jw_obj_close(w);
         }
         jw_arr_close(w);
+}
+
+/* Window and pacing per resolver over time: "window": [[w0, w1, ...] per sample]. */
+static void write_history(struct jw *w, const struct cc_history *h, const struct resolver_list *rl)
+{
+        jw_obj_open(w, "congestion");
+        jw_uint(w, "interval_ms", h->interval_ms);
+        jw_arr_open(w, "resolvers");
+        for (unsigned c = 0; c < h->columns && c < rl->n; c++)
+                jw_cstr(w, NULL,
+                        c + 1 == h->columns && rl->n > h->columns ? "others" : rl->v[c].name);
+        jw_arr_close(w);
+        const uint32_t *series[2] = {h->window, h->rate};
+        const char *names[2] = {"window", "pacing_qps"};
+        for (unsigned k = 0; k < 2; k++) {
+                jw_arr_open(w, names[k]);
+                for (unsigned i = 0; i < h->n; i++) {
+                        jw_arr_open(w, NULL);
+                        for (unsigned c = 0; c < h->columns; c++)
+                                jw_uint(w, NULL, series[k][(size_t)i * h->columns + c]);
+                        jw_arr_close(w);
+                }
+                jw_arr_close(w);
+        }
+        jw_obj_close(w);
 }
 
 static void write_usage(struct jw *w)
@@ -171,6 +209,8 @@ int meta_write(const char *path, const struct meta_run *m)
         write_config(&w, m);
         write_counters(&w, m);
         write_resolvers(&w, m->resolvers);
+        if (m->history)
+                write_history(&w, m->history, m->resolvers);
         write_usage(&w);
         jw_end(&w);
 

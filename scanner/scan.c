@@ -141,6 +141,23 @@ static void on_job_back(void *ctx, struct job *j)
         maybe_finish(s);
 }
 
+/* "512/300/1024" for a few resolvers, "5120 over 12 resolvers" for many. */
+static void format_windows(const struct resolver_list *l, char *out, size_t len)
+{
+        size_t used = 0;
+        uint64_t sum = 0;
+        for (size_t i = 0; i < l->n; i++)
+                sum += cc_window(&l->v[i].cc);
+        if (l->n > 4) {
+                snprintf(out, len, "%" PRIu64 " over %zu resolvers", sum, l->n);
+                return;
+        }
+        out[0] = 0;
+        for (size_t i = 0; i < l->n && used < len; i++)
+                used += (size_t)snprintf(out + used, len - used, "%s%u", i ? "/" : "",
+                                         cc_window(&l->v[i].cc));
+}
+
 static void sample(struct scan *s, struct progress_sample *ps)
 {
         const struct engine_counters *c = engine_counters(s->engine);
@@ -156,6 +173,8 @@ static void sample(struct scan *s, struct progress_sample *ps)
         ps->timeouts = c->timeouts;
         ps->errors = c->answered - c->rcode[WIRE_RCODE_NOERROR] - c->rcode[WIRE_RCODE_NXDOMAIN];
         ps->inflight = engine_inflight(s->engine);
+        if (s->cfg->adaptive)
+                format_windows(&s->resolvers, ps->windows, sizeof(ps->windows));
 }
 
 static void on_progress(uv_timer_t *t)
@@ -343,6 +362,7 @@ static int write_metadata(struct scan *s)
             .cfg = s->cfg,
             .resolvers = &s->resolvers,
             .counters = engine_counters(s->engine),
+            .history = engine_cc_history(s->engine),
             .udp = engine_udp_stats(s->engine),
             .tcp = engine_tcp_stats(s->engine),
             .rcvbuf_drops = engine_rcvbuf_drops(s->engine),
