@@ -18,8 +18,10 @@
 #define CC_CUT_RATE         0.9  /* pacing after a loss: of the rate that got through */
 #define CC_CUT_DELAY        0.9
 #define CC_GROW             1.05 /* per epoch after slow start (~2.6x a second) */
-#define CC_SLOW_START_GROW  1.5  /* per epoch in slow start: a lagging signal overshoots less */
-#define CC_PACE_IDLE_EPOCHS 40   /* 2 s without the pacing rate mattering: drop it */
+#define CC_GROW_QUIET       1.1  /* per epoch once CC_QUIET_MS passed without a cut */
+#define CC_QUIET_MS         1000
+#define CC_SLOW_START_GROW  1.5 /* per epoch in slow start: a lagging signal overshoots less */
+#define CC_PACE_IDLE_EPOCHS 40  /* 2 s without the pacing rate mattering: drop it */
 #define CC_FLOOR_SLOT_MS    10000
 
 void cc_init(struct cc *c, unsigned ceiling, bool adaptive)
@@ -290,21 +292,30 @@ static bool judge_loss(struct cc *c, uint64_t now_ms)
         return cut;
 }
 
-static void grow(struct cc *c)
+/* Growth waits one maturity time after a cut (the losses of sends from before it are still
+ * coming in) but not for the episode to be judged over: at a low rate that judgement can
+ * take seconds, and a window that waits for it latches low. Long after the last cut it
+ * probes faster, so a capacity that came back is found in seconds. */
+static void grow(struct cc *c, uint64_t now_ms, uint64_t maturity)
 {
+        if (now_ms < c->recover_ms + maturity)
+                return;
+        double factor = c->slow_start                          ? CC_SLOW_START_GROW
+                        : now_ms - c->recover_ms > CC_QUIET_MS ? CC_GROW_QUIET
+                                                               : CC_GROW;
         bool held = c->window_limited || c->inflight_max >= 0.8 * c->window;
-        if (held && !c->ep_open) {
-                c->window = c->window * (c->slow_start ? CC_SLOW_START_GROW : CC_GROW) + 1;
+        if (held) {
+                c->window = c->window * factor + 1;
                 if (c->window > c->ceiling)
                         c->window = c->ceiling;
                 c->stats.grows++;
         }
         if (c->rate <= 0)
                 return;
-        if (c->pace_limited && !c->ep_open) {
-                c->rate *= CC_GROW;
+        if (c->pace_limited) {
+                c->rate *= factor;
                 c->pace_idle_epochs = 0;
-        } else if (!c->pace_limited && ++c->pace_idle_epochs >= CC_PACE_IDLE_EPOCHS) {
+        } else if (++c->pace_idle_epochs >= CC_PACE_IDLE_EPOCHS) {
                 c->rate = 0; /* the window alone holds it now */
         }
 }
@@ -325,8 +336,9 @@ uint64_t cc_tick(struct cc *c, uint64_t now_ms, unsigned timeout_ms, unsigned in
                 c->stats.delay_cuts++;
                 cut = true;
         }
+        uint64_t l = maturity_ms(c, timeout_ms);
         if (!cut)
-                grow(c);
+                grow(c, now_ms, l);
         memset(c->rtt_hist, 0, sizeof(c->rtt_hist));
         c->rtt_count = 0;
         c->inflight_prev = c->inflight_max;
@@ -335,7 +347,6 @@ uint64_t cc_tick(struct cc *c, uint64_t now_ms, unsigned timeout_ms, unsigned in
         c->epoch_ms = now_ms;
         /* Within an episode anything older than the maturity time is lost too: the tail of
          * a scan sends too little for another judgement, and must not wait for timeouts. */
-        uint64_t l = maturity_ms(c, timeout_ms);
         if (c->ep_open && now_ms > l && now_ms - l > c->lost_before_ms)
                 c->lost_before_ms = now_ms - l;
         return c->lost_before_ms;
