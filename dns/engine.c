@@ -30,6 +30,8 @@ struct engine {
         uint32_t *tcpq; /* slots waiting for room on a TCP connection (ring of nslots) */
         uint32_t tq_head, tq_len;
         bool closing;
+        unsigned open_handles; /* initialized loop handles whose close callback is pending */
+        bool free_when_closed; /* a failed engine_new: the last close callback frees it */
 };
 
 static uint64_t now_us(void)
@@ -524,9 +526,40 @@ static int check_config(const struct engine_config *cfg, char *err, size_t errle
         return 0;
 }
 
+static void handle_closed(struct engine *e)
+{
+        if (ds_fails(e->open_handles > 0))
+                return;
+        if (--e->open_handles == 0 && e->free_when_closed)
+                engine_free(e);
+}
+
+static void on_udp_closed(uv_handle_t *h)
+{
+        const struct udp_sock *s = h->data;
+        handle_closed(s->set->ctx);
+}
+
+static void on_own_closed(uv_handle_t *h)
+{
+        handle_closed(h->data);
+}
+
+/* A constructor that failed after opening handles: close them; the caller's loop runs the
+ * close callbacks, and the last one frees the engine. */
+static int fail_open(struct engine *e, int rc)
+{
+        engine_close(e);
+        e->free_when_closed = true;
+        if (e->open_handles == 0)
+                engine_free(e);
+        return rc;
+}
+
 int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config *cfg,
                const struct engine_ops *ops, char *err, size_t errlen)
 {
+        *out = NULL;
         int rc = check_config(cfg, err, errlen);
         if (rc < 0)
                 return rc;
@@ -541,19 +574,18 @@ int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config 
                 v4 |= cfg->resolvers->v[i].addr.ss_family == AF_INET;
                 v6 |= cfg->resolvers->v[i].addr.ss_family == AF_INET6;
         }
+        /* Everything that only allocates comes first: a failure then has nothing to close. */
         rc = inflight_init(&e->table, cfg->concurrency, cfg->sockets * (v4 + v6));
         e->waitq = malloc(cfg->concurrency * sizeof(*e->waitq));
         e->tcpq = malloc(cfg->concurrency * sizeof(*e->tcpq));
         if (rc == 0)
                 rc = cc_history_init(&e->history, (unsigned)cfg->resolvers->n);
+        if (rc == 0 && cfg->tcp)
+                rc = tcp_pool_new(&e->tcp, loop, cfg->resolvers, on_tcp_reply, on_tcp_lost, e);
         if (rc < 0 || !e->waitq || !e->tcpq) {
                 snprintf(err, errlen, "in-flight table for %u queries: out of memory",
                          cfg->concurrency);
-                inflight_free(&e->table);
-                cc_history_free(&e->history);
-                free(e->waitq);
-                free(e->tcpq);
-                free(e);
+                engine_free(e);
                 return -ENOMEM;
         }
         rate_init(&e->rate, cfg->rate_qps);
@@ -562,22 +594,17 @@ int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config 
                 cfg->resolvers->v[i].inflight = 0;
         }
         congestion_tick(e, uv_now(loop));
-        /* From here on handles may be open: on failure the caller closes and frees *out. */
-        *out = e;
-        rc = udp_set_open(&e->udp, loop, cfg->sockets, v4, v6, on_datagram, e, err, errlen);
-        if (rc < 0)
-                return rc;
-        if (cfg->tcp &&
-            tcp_pool_new(&e->tcp, loop, cfg->resolvers, on_tcp_reply, on_tcp_lost, e) < 0) {
-                snprintf(err, errlen, "out of memory for TCP connections");
-                return -ENOMEM;
-        }
         uv_timer_init(loop, &e->tick);
         e->tick.data = e;
-        uv_timer_start(&e->tick, on_tick, DS_TICK_MS, DS_TICK_MS);
         uv_check_init(loop, &e->check);
         e->check.data = e;
+        e->open_handles = 2;
+        rc = udp_set_open(&e->udp, loop, cfg->sockets, v4, v6, on_datagram, e, err, errlen);
+        if (rc < 0)
+                return fail_open(e, rc);
+        uv_timer_start(&e->tick, on_tick, DS_TICK_MS, DS_TICK_MS);
         uv_check_start(&e->check, on_check);
+        *out = e;
         return 0;
 }
 
@@ -670,13 +697,11 @@ void engine_close(struct engine *e)
         if (e->closing)
                 return;
         e->closing = true;
-        udp_set_close(&e->udp);
+        e->open_handles += udp_set_close(&e->udp, on_udp_closed);
         if (e->tcp)
                 tcp_pool_close(e->tcp);
-        if (e->tick.data)
-                uv_close((uv_handle_t *)&e->tick, NULL);
-        if (e->check.data)
-                uv_close((uv_handle_t *)&e->check, NULL);
+        uv_close((uv_handle_t *)&e->tick, on_own_closed);
+        uv_close((uv_handle_t *)&e->check, on_own_closed);
 }
 
 void engine_free(struct engine *e)

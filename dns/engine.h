@@ -73,7 +73,9 @@ struct engine_counters {
 
 struct engine;
 
-/* On failure after *out was set, the caller still calls engine_close() and engine_free(). */
+/* Returns 0 with *out set, or -errno with *out NULL and nothing left to the caller: handles
+ * already opened are closing, and the engine frees itself once the caller's loop has run
+ * their close callbacks (as it must anyway before uv_loop_close). */
 int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config *cfg,
                const struct engine_ops *ops, char *err, size_t errlen);
 
@@ -103,7 +105,7 @@ int engine_rcvbuf_bytes(const struct engine *e);
 
 /* Stop admitting; close every handle (uv_run then returns once nothing else is active). */
 void engine_close(struct engine *e);
-/* After uv_run has returned. */
+/* After uv_run has returned (every handle closed). */
 void engine_free(struct engine *e);
 
 #endif
