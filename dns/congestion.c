@@ -23,6 +23,9 @@
 #define CC_SLOW_START_GROW  1.5 /* per epoch in slow start: a lagging signal overshoots less */
 #define CC_PACE_IDLE_EPOCHS 40  /* 2 s without the pacing rate mattering: drop it */
 #define CC_FLOOR_SLOT_MS    10000
+#define CC_MATURITY_MIN_MS  100 /* answers are waited for at least this long */
+#define CC_REO_MAX          8 /* the maturity time stretches at most this much after late answers */
+#define CC_UNDO_LATE        8 /* late answers to presumed-lost sends that undo the last cut */
 
 void cc_init(struct cc *c, unsigned ceiling, bool adaptive)
 {
@@ -31,6 +34,7 @@ void cc_init(struct cc *c, unsigned ceiling, bool adaptive)
         c->ceiling = ceiling ? ceiling : 1;
         c->window = adaptive && c->ceiling > CC_WINDOW_INIT ? CC_WINDOW_INIT : c->ceiling;
         c->slow_start = true;
+        c->reo_mult = 1;
         for (unsigned i = 0; i < 3; i++)
                 c->floor_ms[i] = INFINITY;
         for (unsigned i = 0; i < CC_EPISODES; i++)
@@ -169,17 +173,27 @@ static void floor_note(struct cc *c, double p10_ms, uint64_t now_ms)
                 c->floor_ms[slot % 3] = p10_ms;
 }
 
-/* True when a queue is building at the resolver (judged before this epoch joins the floor). */
-static bool judge_delay(struct cc *c, uint64_t now_ms)
+enum delay { DELAY_NONE = 0, DELAY_QUEUE, DELAY_SEVERE };
+
+/* Is a queue building at the resolver (judged before this epoch joins the floor)? A queue
+ * stops growth; only a severe one cuts: on a shared machine the fast answers also wait for
+ * CPU time, and a window cut for that only lowers throughput. */
+static enum delay judge_delay(struct cc *c, uint64_t now_ms)
 {
         if (c->rtt_count < CC_RTT_MIN_SAMPLES)
-                return false;
+                return DELAY_NONE;
         double p10 = epoch_rtt_ms(c, 0.10), p90 = epoch_rtt_ms(c, 0.90);
-        c->p90_ms = c->p90_ms > 0 ? 0.75 * c->p90_ms + 0.25 * p90 : p90;
+        /* Rises at once, decays slowly: loss must not be judged before slow answers came. */
+        c->p90_ms = p90 > c->p90_ms ? p90 : 0.9 * c->p90_ms + 0.1 * p90;
         c->last_p10_ms = p10;
         double floor = delay_floor(c);
         floor_note(c, p10, now_ms);
-        return isfinite(floor) && p10 > CC_DELAY_FACTOR * floor + CC_DELAY_MARGIN_MS;
+        if (!isfinite(floor))
+                return DELAY_NONE;
+        double queue = CC_DELAY_FACTOR * floor + CC_DELAY_MARGIN_MS;
+        if (p10 > 2 * queue)
+                return DELAY_SEVERE;
+        return p10 > queue ? DELAY_QUEUE : DELAY_NONE;
 }
 
 /* How long a bucket's answers are waited for before its unanswered sends count as lost. */
@@ -190,9 +204,9 @@ static uint64_t maturity_ms(const struct cc *c, unsigned timeout_ms)
                 cap = timeout_ms;
         if (c->p90_ms <= 0)
                 return (uint64_t)cap;
-        double l = 3 * c->p90_ms + 20;
-        if (l < 50)
-                l = 50;
+        double l = (3 * c->p90_ms + 20) * c->reo_mult;
+        if (l < CC_MATURITY_MIN_MS)
+                l = CC_MATURITY_MIN_MS;
         return (uint64_t)(l < cap ? l : cap);
 }
 
@@ -227,6 +241,9 @@ static double held_in_flight(const struct cc *c)
 
 static void cut_for_loss(struct cc *c, uint64_t now_ms)
 {
+        c->undo_window = c->window;
+        c->undo_rate = c->rate;
+        c->late_since_cut = 0;
         c->window = CC_CUT_LOSS * held_in_flight(c);
         if (c->window < CC_WINDOW_MIN)
                 c->window = CC_WINDOW_MIN;
@@ -325,16 +342,19 @@ uint64_t cc_tick(struct cc *c, uint64_t now_ms, unsigned timeout_ms, unsigned in
         if (!c->adaptive || now_ms - c->epoch_ms < CC_EPOCH_MS)
                 return 0;
         c->lost_before_ms = 0;
-        bool delayed = judge_delay(c, now_ms);
+        enum delay delayed = judge_delay(c, now_ms);
         gather(c, now_ms, timeout_ms);
         bool cut = judge_loss(c, now_ms);
         if (!cut && delayed) {
-                c->window = CC_CUT_DELAY * held_in_flight(c);
-                if (c->window < CC_WINDOW_MIN)
-                        c->window = CC_WINDOW_MIN;
                 c->slow_start = false;
-                c->stats.delay_cuts++;
-                cut = true;
+                c->stats.delay_holds++;
+                if (delayed == DELAY_SEVERE) {
+                        c->window = CC_CUT_DELAY * held_in_flight(c);
+                        if (c->window < CC_WINDOW_MIN)
+                                c->window = CC_WINDOW_MIN;
+                        c->stats.delay_cuts++;
+                }
+                cut = true; /* either way, no growth this epoch */
         }
         uint64_t l = maturity_ms(c, timeout_ms);
         if (!cut)
@@ -350,6 +370,26 @@ uint64_t cc_tick(struct cc *c, uint64_t now_ms, unsigned timeout_ms, unsigned in
         if (c->ep_open && now_ms > l && now_ms - l > c->lost_before_ms)
                 c->lost_before_ms = now_ms - l;
         return c->lost_before_ms;
+}
+
+void cc_on_late_answer(struct cc *c, uint64_t now_ms)
+{
+        c->stats.late_answers++;
+        /* RACK's answer to spurious loss marks: a longer reordering window. Once per epoch,
+         * so a burst of late answers stretches it once. */
+        if (c->reo_stretched_ms + CC_EPOCH_MS <= now_ms && c->reo_mult < CC_REO_MAX) {
+                c->reo_mult *= 2;
+                c->reo_stretched_ms = now_ms;
+        }
+        /* Loss that was only delay: the last cut was a mistake, take it back (Eifel, RFC
+         * 3522). Once per cut. */
+        if (c->undo_window > 0 && ++c->late_since_cut >= CC_UNDO_LATE) {
+                if (c->window < c->undo_window)
+                        c->window = c->undo_window;
+                c->rate = c->undo_rate;
+                c->undo_window = 0;
+                c->stats.undone++;
+        }
 }
 
 bool cc_congestion_loss(const struct cc *c, uint64_t sent_ms)

@@ -39,7 +39,7 @@ struct cc_bucket {
 };
 
 struct cc_stats {
-        uint64_t loss_cuts, delay_cuts, grows, judged, episodes;
+        uint64_t loss_cuts, delay_cuts, delay_holds, grows, judged, episodes, late_answers, undone;
 };
 
 struct cc {
@@ -65,14 +65,18 @@ struct cc {
         uint64_t floor_slot;
         double last_p10_ms;
 
-        uint64_t epoch_ms;         /* start of the current epoch */
-        unsigned inflight_max;     /* highest in-flight count this epoch */
-        unsigned inflight_prev;    /* ...and in the previous epoch */
-        bool window_limited;       /* a send was refused for the window this epoch */
-        bool pace_limited;         /* ...or for the pacing rate */
-        unsigned pace_idle_epochs; /* epochs in a row the pacing rate held nothing back */
-        uint64_t recover_ms;       /* loss of sends before this was already answered by a cut */
-        uint64_t lost_before_ms;   /* cc_tick's verdict of this epoch */
+        uint64_t epoch_ms;             /* start of the current epoch */
+        unsigned inflight_max;         /* highest in-flight count this epoch */
+        unsigned inflight_prev;        /* ...and in the previous epoch */
+        bool window_limited;           /* a send was refused for the window this epoch */
+        bool pace_limited;             /* ...or for the pacing rate */
+        unsigned pace_idle_epochs;     /* epochs in a row the pacing rate held nothing back */
+        uint64_t recover_ms;           /* loss of sends before this was already answered by a cut */
+        uint64_t lost_before_ms;       /* cc_tick's verdict of this epoch */
+        double reo_mult;               /* maturity stretch after late answers (1..CC_REO_MAX) */
+        uint64_t reo_stretched_ms;     /* when it was last stretched */
+        double undo_window, undo_rate; /* before the last loss cut; 0 once undone */
+        unsigned late_since_cut;
 
         struct {
                 uint64_t from_ms, to_ms; /* to_ms UINT64_MAX while open */
@@ -102,6 +106,10 @@ void cc_on_answer(struct cc *c, uint64_t sent_ms, uint64_t rtt_us);
  * still unanswered are lost (their answers were due long ago), so the engine can resend
  * them now instead of at their timeout. */
 uint64_t cc_tick(struct cc *c, uint64_t now_ms, unsigned timeout_ms, unsigned inflight);
+
+/* An answer came for a send that was already presumed lost (its id no longer matches):
+ * the loss was only delay. Stretches the maturity time and, after a few, undoes the cut. */
+void cc_on_late_answer(struct cc *c, uint64_t now_ms);
 
 /* Was a query sent at sent_ms (and not answered) lost to congestion? */
 bool cc_congestion_loss(const struct cc *c, uint64_t sent_ms);

@@ -348,6 +348,22 @@ static bool parses(struct engine *e, struct query *q, const uint8_t *pkt, size_t
         return false;
 }
 
+/* An unknown id from a resolver that has attempts presumed lost is most likely the late
+ * answer to one of them: its congestion controller learns that the loss was only delay.
+ * Bounded by the presumed-lost count, so forged replies cannot undo more than that. */
+static void note_late(struct engine *e, const struct sockaddr *from)
+{
+        struct resolver_list *l = e->cfg.resolvers;
+        for (size_t i = 0; i < l->n && i < DS_LATE_SCAN_MAX; i++) {
+                struct resolver *r = &l->v[i];
+                if (r->presumed_lost > 0 && resolver_addr_equal(r, from)) {
+                        r->presumed_lost--;
+                        cc_on_late_answer(&r->cc, uv_now(e->loop));
+                        return;
+                }
+        }
+}
+
 static void on_datagram(void *ctx, unsigned sock, const uint8_t *pkt, size_t len,
                         const struct sockaddr *from)
 {
@@ -359,6 +375,7 @@ static void on_datagram(void *ctx, unsigned sock, const uint8_t *pkt, size_t len
         uint32_t slot = inflight_find(&e->table, (uint16_t)sock, wire_id(pkt));
         if (slot == INFLIGHT_NONE) {
                 e->c.drop_unknown_id++; /* late, duplicate or forged */
+                note_late(e, from);
                 return;
         }
         struct query *q = &e->table.slots[slot];
@@ -456,6 +473,7 @@ static void expire_lost(struct engine *e, unsigned r, uint64_t lost_before_ms, u
                                 break;
                         if (q->resolver == r && !q->tcp) {
                                 e->c.presumed_lost++;
+                                e->cfg.resolvers->v[r].presumed_lost++;
                                 attempt_failed(e, slot, now);
                         }
                         slot = next;

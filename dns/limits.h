@@ -33,6 +33,7 @@
 #define DS_SEND_BATCH            64   /* datagrams per sendmmsg */
 #define DS_RECV_BATCH            20   /* datagrams per recvmmsg (libuv's chunk count) */
 #define DS_CONGESTION_RESENDS    4    /* resends of congestion losses per lookup, not retries */
+#define DS_LATE_SCAN_MAX         64   /* resolvers searched for the source of a late answer */
 #define DS_SOCKET_TRIES          64   /* sockets tried for a free query id before waiting */
 #define DS_BENCH_MIN_FAILS       32   /* failures in 1-2 s before a resolver can be benched */
 #define DS_ADMIT_BURST           256  /* new lookups started per loop turn at most */

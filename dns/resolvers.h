@@ -54,8 +54,9 @@ struct resolver {
         unsigned bench_count;
         uint64_t benchings;
         uint32_t rtt_hist[DS_RTT_BUCKETS];
-        struct cc cc;      /* congestion window and pacing (dns/congestion.h) */
-        unsigned inflight; /* attempts sent to it and not yet answered or expired */
+        struct cc cc;           /* congestion window and pacing (dns/congestion.h) */
+        unsigned inflight;      /* attempts sent to it and not yet answered or expired */
+        uint64_t presumed_lost; /* attempts given up early, whose late answer may still come */
 };
 
 struct resolver_list {

@@ -199,13 +199,13 @@ static void test_queue_limited(void **state)
                 answered += s.last_answered;
         }
         print_message("queue-limited: window %u, answered %lu/s, dropped %lu in 5 s, "
-                      "delay cuts %lu, loss cuts %lu\n",
+                      "delay holds %lu, loss cuts %lu\n",
                       cc_window(&s.cc), (unsigned long)(answered / 5), (unsigned long)dropped,
-                      (unsigned long)s.cc.stats.delay_cuts, (unsigned long)s.cc.stats.loss_cuts);
+                      (unsigned long)s.cc.stats.delay_holds, (unsigned long)s.cc.stats.loss_cuts);
         assert_true(answered / 5 >= 0.8 * 30000); /* keeps the server busy */
         assert_true(dropped * 100 <= answered);   /* under 1% lost after start-up */
         assert_true(cc_window(&s.cc) < 1024);     /* below the request-list limit */
-        assert_true(s.cc.stats.delay_cuts > 0);   /* the queue was seen building */
+        assert_true(s.cc.stats.delay_holds > 0);  /* the queue was seen building */
         sim_free(&s);
 }
 
