@@ -12,6 +12,7 @@
 
 #include <uv.h>
 
+#include "common/check.h"
 #include "dns/limits.h"
 
 struct writer {
@@ -29,15 +30,11 @@ struct writer {
         _Atomic uint64_t lines;
 };
 
+/* Chunks are made mid-scan, on demand: out of memory aborts (common/check.h). */
 static struct writer_chunk *chunk_new(size_t cap)
 {
-        struct writer_chunk *c = calloc(1, sizeof(*c));
-        if (c)
-                c->data = malloc(cap);
-        if (!c || !c->data) {
-                fprintf(stderr, "dmarcscan: out of memory for an output chunk\n");
-                abort();
-        }
+        struct writer_chunk *c = ds_xcalloc(1, sizeof(*c), "an output chunk");
+        c->data = ds_xmalloc(cap, "an output chunk");
         c->cap = cap;
         return c;
 }
@@ -186,9 +183,7 @@ void writer_append(struct writer *w, struct writer_chunk **cp, const char *line,
                 c = writer_chunk_get(w);
                 if (c->cap < len) { /* a line longer than a chunk gets a chunk of its own */
                         free(c->data);
-                        c->data = malloc(len);
-                        if (!c->data)
-                                abort();
+                        c->data = ds_xmalloc(len, "an outsized output line");
                         c->cap = len;
                 }
                 *cp = c;
