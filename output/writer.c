@@ -10,13 +10,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <uv.h>
-
 #include "common/check.h"
 #include "dns/limits.h"
 
 struct writer {
         struct sink *sink;
+        const struct ds_clock *clock;
         pthread_t thread;
         pthread_mutex_t mu;
         pthread_cond_t work;  /* queue non-empty, or stopping */
@@ -87,7 +86,7 @@ static void end_frame(struct writer *w, bool sync)
 static void *writer_main(void *arg)
 {
         struct writer *w = arg;
-        uint64_t last_frame = uv_hrtime() / 1000000;
+        uint64_t last_frame = ds_clock_mono_ms(w->clock);
         bool dirty = false;
         pthread_mutex_lock(&w->mu);
         for (;;) {
@@ -110,12 +109,12 @@ static void *writer_main(void *arg)
                         pthread_cond_timedwait(&w->work, &w->mu, &until);
                 }
                 bool sync = w->sync_requested;
-                if ((dirty && uv_hrtime() / 1000000 - last_frame >= DS_FRAME_MS) || sync) {
+                if ((dirty && ds_clock_mono_ms(w->clock) - last_frame >= DS_FRAME_MS) || sync) {
                         w->sync_requested = false;
                         pthread_mutex_unlock(&w->mu);
                         end_frame(w, sync);
                         dirty = false;
-                        last_frame = uv_hrtime() / 1000000;
+                        last_frame = ds_clock_mono_ms(w->clock);
                         pthread_mutex_lock(&w->mu);
                 }
         }
@@ -123,18 +122,29 @@ static void *writer_main(void *arg)
         return NULL;
 }
 
-int writer_start(struct writer **out, struct sink *sink)
+static void writer_free(struct writer *w)
 {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->work);
+        pthread_cond_destroy(&w->spare);
+        free(w);
+}
+
+int writer_start(struct writer **out, struct sink *sink, const struct ds_clock *clock)
+{
+        *out = NULL;
         struct writer *w = calloc(1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
         w->sink = sink;
+        w->clock = clock;
+        /* Default attributes: Linux's init functions cannot fail with them. */
         pthread_mutex_init(&w->mu, NULL);
         pthread_cond_init(&w->work, NULL);
         pthread_cond_init(&w->spare, NULL);
         int rc = pthread_create(&w->thread, NULL, writer_main, w);
         if (rc) {
-                free(w);
+                writer_free(w);
                 return -rc;
         }
         *out = w;
@@ -222,9 +232,6 @@ int writer_close(struct writer *w, uint64_t *lines)
                 w->free_list = c->next;
                 chunk_free(c);
         }
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->work);
-        pthread_cond_destroy(&w->spare);
-        free(w);
+        writer_free(w);
         return rc;
 }

@@ -637,19 +637,22 @@ static enum job_step after_walk_done(struct job *j, struct job_scratch *s)
         return start_auth(j, s);
 }
 
-static enum job_step ask_walk(struct job *j, unsigned i)
-{
-        char name[sizeof(DMARC_PREFIX) + DS_NAME_MAX_TEXT];
-        dmarc_name(name, j->in.domain + j->plan[i]);
-        set_query(j, name, WIRE_TYPE_TXT); /* a parent's name is shorter: cannot fail */
-        return JOB_STEP_QUERY;
-}
-
 static enum job_step fail(struct job *j, struct job_scratch *s, unsigned i, int status)
 {
         j->fail_index = (int8_t)i;
         j->fail_status = (int16_t)status;
         return finalize(j, s);
+}
+
+static enum job_step ask_walk(struct job *j, struct job_scratch *s, unsigned i)
+{
+        char name[sizeof(DMARC_PREFIX) + DS_NAME_MAX_TEXT];
+        dmarc_name(name, j->in.domain + j->plan[i]);
+        /* A parent's name is shorter than the domain's own, which fit: asking the stale name
+         * instead would give the domain a wrong answer. */
+        if (ds_fails(set_query(j, name, WIRE_TYPE_TXT) == 0))
+                return fail(j, s, i, LOOKUP_NAME_TOO_LONG);
+        return JOB_STEP_QUERY;
 }
 
 static enum job_step after_walk(struct job *j, struct job_scratch *s, int status)
@@ -685,7 +688,7 @@ static enum job_step after_walk(struct job *j, struct job_scratch *s, int status
         if (r & WALK_HOLD)
                 hold_current(j, d, i, target);
         if (!(r & WALK_STOP))
-                return ask_walk(j, i + 1);
+                return ask_walk(j, s, i + 1);
         return after_walk_done(j, s);
 }
 

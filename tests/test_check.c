@@ -12,13 +12,10 @@
 #include <cmocka.h>
 
 #include "common/check.h"
+#include "child.h"
 
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 /* What a forked child did: its wait status and what it wrote to stderr. */
 struct child {
@@ -26,31 +23,9 @@ struct child {
         char err[1024];
 };
 
-/* Runs fn in a child with DS_CHECK_ABORT set to mode (NULL: unset); the child exits with
- * fn's return value unless it aborts first. */
-static void run_child(struct child *c, const char *mode, int (*fn)(void))
+static void run(struct child *c, const char *mode, int (*fn)(void))
 {
-        int fds[2];
-        assert_int_equal(pipe(fds), 0);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                close(fds[0]);
-                dup2(fds[1], STDERR_FILENO);
-                if (mode)
-                        setenv("DS_CHECK_ABORT", mode, 1);
-                else
-                        unsetenv("DS_CHECK_ABORT");
-                _exit(fn());
-        }
-        close(fds[1]);
-        size_t n = 0;
-        ssize_t r;
-        while ((r = read(fds[0], c->err + n, sizeof(c->err) - 1 - n)) > 0)
-                n += (size_t)r;
-        c->err[n] = '\0';
-        close(fds[0]);
-        assert_int_equal(waitpid(pid, &c->status, 0), pid);
+        c->status = run_child(mode, fn, c->err, sizeof(c->err));
 }
 
 static int evaluations;
@@ -87,7 +62,7 @@ static void t_fails_recovers_and_counts(void **st)
 {
         (void)st;
         struct child c;
-        run_child(&c, NULL, recover_mode);
+        run(&c, NULL, recover_mode);
         assert_true(WIFEXITED(c.status));
         assert_int_equal(WEXITSTATUS(c.status), 0);
         /* one line per failure, naming file, line and the expression */
@@ -105,7 +80,7 @@ static void t_fails_recovers_unless_mode_is_1(void **st)
 {
         (void)st;
         struct child c;
-        run_child(&c, "0", recover_mode); /* only "1" asks for aborts */
+        run(&c, "0", recover_mode); /* only "1" asks for aborts */
         assert_true(WIFEXITED(c.status));
         assert_int_equal(WEXITSTATUS(c.status), 0);
 }
@@ -121,7 +96,7 @@ static void t_fails_aborts_in_abort_mode(void **st)
 {
         (void)st;
         struct child c;
-        run_child(&c, "1", break_one);
+        run(&c, "1", break_one);
         assert_true(WIFSIGNALED(c.status));
         assert_int_equal(WTERMSIG(c.status), SIGABRT);
         assert_non_null(strstr(c.err, "1 + 1 == 3"));
@@ -144,12 +119,12 @@ static void t_require(void **st)
 {
         (void)st;
         struct child c;
-        run_child(&c, NULL, require_fails); /* aborts even in recover mode */
+        run(&c, NULL, require_fails); /* aborts even in recover mode */
         assert_true(WIFSIGNALED(c.status));
         assert_int_equal(WTERMSIG(c.status), SIGABRT);
         assert_non_null(strstr(c.err, "cannot recover"));
         assert_non_null(strstr(c.err, "sizeof(int) == 1"));
-        run_child(&c, "1", require_holds);
+        run(&c, "1", require_holds);
         assert_true(WIFEXITED(c.status));
         assert_int_equal(WEXITSTATUS(c.status), 7);
         assert_string_equal(c.err, "");
@@ -164,7 +139,7 @@ static void t_oom_aborts_naming_what(void **st)
 {
         (void)st;
         struct child c;
-        run_child(&c, NULL, oom);
+        run(&c, NULL, oom);
         assert_true(WIFSIGNALED(c.status));
         assert_int_equal(WTERMSIG(c.status), SIGABRT);
         assert_non_null(strstr(c.err, "12345 bytes for a test buffer"));

@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
+
 #define PYTHON "/usr/bin/python3"
 
 /* Escapes s[0..n) as a JSON string and compares with want (a C string). */
@@ -250,24 +252,14 @@ static void t_writer_max_depth(void **st)
         jbuf_free(&b);
 }
 
-/* Runs fn in a child with stderr silenced and DS_CHECK_ABORT set to check_abort (common/
- * check.h); true when it died of abort(). A child that returns exits with fn's status. */
+/* Runs fn in a child with DS_CHECK_ABORT set to check_abort (common/check.h); true when
+ * it died of abort(), and otherwise it must have exited with fn's status 0. */
 static bool aborts_in(const char *check_abort, int (*fn)(void))
 {
-        fflush(NULL);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                if (!freopen("/dev/null", "w", stderr))
-                        _exit(2);
-                setenv("DS_CHECK_ABORT", check_abort, 1);
-                _exit(fn());
-        }
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
+        int status = run_child(check_abort, fn, NULL, 0);
         if (!WIFSIGNALED(status))
                 assert_int_equal(WEXITSTATUS(status), 0);
-        return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+        return child_aborted(status);
 }
 
 static bool aborts(int (*fn)(void))
