@@ -227,11 +227,15 @@ int writer_close(struct writer *w, uint64_t *lines)
         if (w->error)
                 rc = w->error;
         *lines = atomic_load(&w->lines); /* with an error: handed to the sink, an upper bound */
+        unsigned back = 0;
         while (w->free_list) {
                 struct writer_chunk *c = w->free_list;
                 w->free_list = c->next;
                 chunk_free(c);
+                back++;
         }
+        /* A chunk not handed back by now held lines that never reached the sink. */
+        (void)ds_fails(back == w->nchunks);
         writer_free(w);
         return rc;
 }
