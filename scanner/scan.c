@@ -236,17 +236,29 @@ static int alloc_jobs(struct scan *s)
         return 0;
 }
 
-/* Every loop handle of the scan itself, initialized (not started) up front so that finish()
- * can close them on any path. */
-static void init_handles(struct scan *s)
+/* The loop and every loop handle of the scan itself, initialized (not started) up front so
+ * that finish() can close them on any path; on failure nothing is left open. */
+static int open_loop(struct scan *s)
 {
+        int rc = uv_loop_init(&s->loop);
+        if (rc < 0)
+                return rc;
+        /* Only the signal handles can fail (libuv opens the loop's signal pipe for the first):
+         * they come first, so a failure leaves at most one handle to close. */
+        rc = uv_signal_init(&s->loop, &s->sig_int);
+        if (rc == 0 && (rc = uv_signal_init(&s->loop, &s->sig_term)) < 0)
+                uv_close((uv_handle_t *)&s->sig_int, NULL);
+        if (rc < 0) {
+                uv_run(&s->loop, UV_RUN_DEFAULT);
+                (void)ds_fails(uv_loop_close(&s->loop) == 0);
+                return rc;
+        }
+        s->sig_int.data = s->sig_term.data = s;
         uv_timer_init(&s->loop, &s->progress_timer);
         s->progress_timer.data = s;
-        uv_signal_init(&s->loop, &s->sig_int);
-        uv_signal_init(&s->loop, &s->sig_term);
-        s->sig_int.data = s->sig_term.data = s;
         uv_check_init(&s->loop, &s->kick);
         s->kick.data = s;
+        return 0;
 }
 
 static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
@@ -446,14 +458,13 @@ int scan_run(const struct scan_config *cfg)
         s->t0_ns = ds_clock_mono_ns(s->clock);
         s->t0_unix = ds_clock_wall_s(s->clock);
         progress_init(&s->progress, stderr, cfg->quiet);
-        int loop_rc = uv_loop_init(&s->loop);
+        int loop_rc = open_loop(s);
         if (loop_rc < 0) {
                 fprintf(stderr, "dmarcscan: cannot start the event loop: %s\n",
                         uv_strerror(loop_rc));
                 free(s);
                 return 1;
         }
-        init_handles(s);
         if (open_resolvers(s, err, sizeof(err)) < 0 ||
             (cfg->exclude && exclude_load(&s->exclude, cfg->exclude, err, sizeof(err)) < 0) ||
             discovery_ctx_open(&s->disc, cfg->discovery, cfg->psl_file, err, sizeof(err)) < 0 ||
