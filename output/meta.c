@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "common/check.h"
 #include "dns/wire.h"
 #include "output/json.h"
 
@@ -207,6 +208,8 @@ int meta_write(const char *path, const struct meta_run *m)
         write_time(&w, "started", m->started_unix);
         jw_uint(&w, "wall_ms", (uint64_t)(m->wall_s * 1000));
         jw_bool(&w, "interrupted", m->interrupted);
+        /* Bugs caught and recovered from (common/check.h): a run with any deserves a look. */
+        jw_uint(&w, "invariant_failures", ds_check_failures());
         jw_cstr(&w, "input_error", m->input_error);
         jw_cstr(&w, "output_error", m->output_error);
         write_config(&w, m);

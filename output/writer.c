@@ -10,12 +10,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <uv.h>
-
+#include "common/check.h"
 #include "dns/limits.h"
 
 struct writer {
         struct sink *sink;
+        const struct ds_clock *clock;
         pthread_t thread;
         pthread_mutex_t mu;
         pthread_cond_t work;  /* queue non-empty, or stopping */
@@ -29,15 +29,11 @@ struct writer {
         _Atomic uint64_t lines;
 };
 
+/* Chunks are made mid-scan, on demand: out of memory aborts (common/check.h). */
 static struct writer_chunk *chunk_new(size_t cap)
 {
-        struct writer_chunk *c = calloc(1, sizeof(*c));
-        if (c)
-                c->data = malloc(cap);
-        if (!c || !c->data) {
-                fprintf(stderr, "dmarcscan: out of memory for an output chunk\n");
-                abort();
-        }
+        struct writer_chunk *c = ds_xcalloc(1, sizeof(*c), "an output chunk");
+        c->data = ds_xmalloc(cap, "an output chunk");
         c->cap = cap;
         return c;
 }
@@ -90,7 +86,7 @@ static void end_frame(struct writer *w, bool sync)
 static void *writer_main(void *arg)
 {
         struct writer *w = arg;
-        uint64_t last_frame = uv_hrtime() / 1000000;
+        uint64_t last_frame = ds_clock_mono_ms(w->clock);
         bool dirty = false;
         pthread_mutex_lock(&w->mu);
         for (;;) {
@@ -113,12 +109,12 @@ static void *writer_main(void *arg)
                         pthread_cond_timedwait(&w->work, &w->mu, &until);
                 }
                 bool sync = w->sync_requested;
-                if ((dirty && uv_hrtime() / 1000000 - last_frame >= DS_FRAME_MS) || sync) {
+                if ((dirty && ds_clock_mono_ms(w->clock) - last_frame >= DS_FRAME_MS) || sync) {
                         w->sync_requested = false;
                         pthread_mutex_unlock(&w->mu);
                         end_frame(w, sync);
                         dirty = false;
-                        last_frame = uv_hrtime() / 1000000;
+                        last_frame = ds_clock_mono_ms(w->clock);
                         pthread_mutex_lock(&w->mu);
                 }
         }
@@ -126,18 +122,29 @@ static void *writer_main(void *arg)
         return NULL;
 }
 
-int writer_start(struct writer **out, struct sink *sink)
+static void writer_free(struct writer *w)
 {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->work);
+        pthread_cond_destroy(&w->spare);
+        free(w);
+}
+
+int writer_start(struct writer **out, struct sink *sink, const struct ds_clock *clock)
+{
+        *out = NULL;
         struct writer *w = calloc(1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
         w->sink = sink;
+        w->clock = clock;
+        /* Default attributes: Linux's init functions cannot fail with them. */
         pthread_mutex_init(&w->mu, NULL);
         pthread_cond_init(&w->work, NULL);
         pthread_cond_init(&w->spare, NULL);
         int rc = pthread_create(&w->thread, NULL, writer_main, w);
         if (rc) {
-                free(w);
+                writer_free(w);
                 return -rc;
         }
         *out = w;
@@ -186,9 +193,7 @@ void writer_append(struct writer *w, struct writer_chunk **cp, const char *line,
                 c = writer_chunk_get(w);
                 if (c->cap < len) { /* a line longer than a chunk gets a chunk of its own */
                         free(c->data);
-                        c->data = malloc(len);
-                        if (!c->data)
-                                abort();
+                        c->data = ds_xmalloc(len, "an outsized output line");
                         c->cap = len;
                 }
                 *cp = c;
@@ -222,14 +227,15 @@ int writer_close(struct writer *w, uint64_t *lines)
         if (w->error)
                 rc = w->error;
         *lines = atomic_load(&w->lines); /* with an error: handed to the sink, an upper bound */
+        unsigned back = 0;
         while (w->free_list) {
                 struct writer_chunk *c = w->free_list;
                 w->free_list = c->next;
                 chunk_free(c);
+                back++;
         }
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->work);
-        pthread_cond_destroy(&w->spare);
-        free(w);
+        /* A chunk not handed back by now held lines that never reached the sink. */
+        (void)ds_fails(back == w->nchunks);
+        writer_free(w);
         return rc;
 }

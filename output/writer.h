@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/clock.h"
 #include "output/sink.h"
 
 #define DS_WRITER_CHUNKS 64
@@ -25,7 +26,9 @@ struct writer_chunk {
 
 struct writer;
 
-int writer_start(struct writer **out, struct sink *sink);
+/* Either the thread runs or nothing is left behind (*out NULL; the caller keeps sink).
+ * clock: when a frame has been open DS_FRAME_MS. */
+int writer_start(struct writer **out, struct sink *sink, const struct ds_clock *clock);
 /* An empty chunk of at least DS_CHUNK_BYTES. */
 struct writer_chunk *writer_chunk_get(struct writer *w);
 /* Append one line, handing the chunk over and taking a fresh one when it is full. */

@@ -13,6 +13,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "common/check.h"
+
 #define BLOCK         (64 * 1024)
 #define SECTORS_MAX   10000 /* more distinct values means the column is not a sector */
 #define NAME_IN_MAX   1024  /* longer UTF-8 fields cannot map to a 253-octet name */
@@ -508,12 +510,11 @@ static uint64_t hash_bytes(const char *p, size_t n)
         return h;
 }
 
-static int sectors_grow(struct sectors *t)
+/* Interning runs on the reader thread mid-scan: out of memory aborts (common/check.h). */
+static void sectors_grow(struct sectors *t)
 {
         size_t cap = t->cap ? t->cap * 2 : 64;
-        char **slot = calloc(cap, sizeof *slot);
-        if (!slot)
-                return -ENOMEM;
+        char **slot = ds_xcalloc(cap, sizeof *slot, "the sector table");
         for (size_t i = 0; i < t->cap; i++) {
                 if (!t->slot[i])
                         continue;
@@ -525,7 +526,6 @@ static int sectors_grow(struct sectors *t)
         free(t->slot);
         t->slot = slot;
         t->cap = cap;
-        return 0;
 }
 
 static int intern(struct input *in, const char *p, size_t n, const char **out)
@@ -533,8 +533,8 @@ static int intern(struct input *in, const char *p, size_t n, const char **out)
         struct sectors *t = &in->sectors;
         if (n > DS_SECTOR_MAX)
                 n = DS_SECTOR_MAX;
-        if ((t->count + 1) * 2 > t->cap && sectors_grow(t) < 0)
-                return -ENOMEM;
+        if ((t->count + 1) * 2 > t->cap)
+                sectors_grow(t);
         size_t j = hash_bytes(p, n) & (t->cap - 1);
         for (; t->slot[j]; j = (j + 1) & (t->cap - 1)) {
                 if (strncmp(t->slot[j], p, n) == 0 && t->slot[j][n] == '\0') {
@@ -549,9 +549,7 @@ static int intern(struct input *in, const char *p, size_t n, const char **out)
                           num);
                 return -E2BIG;
         }
-        char *s = malloc(n + 1);
-        if (!s)
-                return -ENOMEM;
+        char *s = ds_xmalloc(n + 1, "a sector name");
         memcpy(s, p, n);
         s[n] = '\0';
         t->slot[j] = s;
@@ -844,8 +842,10 @@ int input_next(struct input *in, struct input_item *item)
         } else if (in->format == INPUT_LIST) {
                 parse_list(in, item);
         } else if ((r = parse_row(in, item)) < 0) {
-                if (!in->fail_rc)
-                        fail_line(in, in->rec_line, r, "out of memory", NULL);
+                /* parse_row says why it failed; an error without a reason would end the
+                 * input silently */
+                if (ds_fails(in->fail_rc != 0))
+                        fail_line(in, in->rec_line, r, "cannot parse the row", NULL);
                 return r;
         }
         item->raw_differs = strcmp(item->raw, item->domain) != 0;

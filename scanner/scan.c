@@ -10,6 +10,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "common/check.h"
 #include "dns/engine.h"
 #include "dns/resolvers.h"
 #include "dns/wire.h"
@@ -25,6 +26,7 @@
 
 struct scan {
         const struct scan_config *cfg;
+        const struct ds_clock *clock;
         uv_loop_t loop;
         struct resolver_list resolvers;
         struct engine *engine;
@@ -52,7 +54,7 @@ struct scan {
 
 static double elapsed_s(const struct scan *s)
 {
-        return (double)(uv_hrtime() - s->t0_ns) / 1e9;
+        return (double)(ds_clock_mono_ns(s->clock) - s->t0_ns) / 1e9;
 }
 
 static void finish(struct scan *s)
@@ -75,6 +77,20 @@ static void maybe_finish(struct scan *s)
 {
         if (s->input_done && s->nfree == s->njobs)
                 finish(s);
+}
+
+/* Start j's lookup; false when the engine refused it. The engine has a slot per job and j
+ * holds none, and the job built the name, so a refusal is a broken invariant: the lookup
+ * then ends unasked as a timeout, so the job goes on and the domain still gets its line. */
+static bool ask(struct scan *s, struct job *j)
+{
+        int rc = engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype, j->give_up_ms);
+        if (ds_fails(rc == 0)) {
+                job_set_reply(j, ENGINE_TIMEOUT, NULL, 0, 0);
+                pool_dispatch(s->pool, j);
+                return false;
+        }
+        return true;
 }
 
 static unsigned on_admit(void *ctx, unsigned room)
@@ -108,9 +124,8 @@ static unsigned on_admit(void *ctx, unsigned room)
                 if (job_start(j) == JOB_STEP_QUERY) {
                         j->give_up_ms =
                             s->cfg->deadline_ms ? engine_now(s->engine) + s->cfg->deadline_ms : 0;
-                        engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype,
-                                     j->give_up_ms);
-                        started++;
+                        if (ask(s, j))
+                                started++;
                 } else {
                         pool_dispatch(s->pool, j);
                 }
@@ -121,6 +136,8 @@ static unsigned on_admit(void *ctx, unsigned room)
 static void on_lookup_done(void *ctx, const struct engine_result *r)
 {
         struct scan *s = ctx;
+        if (ds_fails(r->token < s->njobs))
+                return;
         struct job *j = &s->jobs[r->token];
         job_set_reply(j, r->status, r->pkt, r->len, r->attempts);
         pool_dispatch(s->pool, j);
@@ -130,11 +147,13 @@ static void on_job_back(void *ctx, struct job *j)
 {
         struct scan *s = ctx;
         if (j->handoff == JOB_STEP_QUERY && !s->aborted) {
-                /* Cannot fail: the engine has a slot per job and this job holds none. */
-                engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype, j->give_up_ms);
+                ask(s, j);
                 return;
         }
         job_clear(j);
+        /* A job handed back twice would overrun the free list. */
+        if (ds_fails(s->nfree < s->njobs))
+                return;
         s->free_jobs[s->nfree++] = j->idx;
         if (j->handoff == JOB_STEP_DONE)
                 s->lines_done++; /* after a second interrupt, unfinished jobs come back too */
@@ -236,17 +255,29 @@ static int alloc_jobs(struct scan *s)
         return 0;
 }
 
-/* Every loop handle of the scan itself, initialized (not started) up front so that finish()
- * can close them on any path. */
-static void init_handles(struct scan *s)
+/* The loop and every loop handle of the scan itself, initialized (not started) up front so
+ * that finish() can close them on any path; on failure nothing is left open. */
+static int open_loop(struct scan *s)
 {
+        int rc = uv_loop_init(&s->loop);
+        if (rc < 0)
+                return rc;
+        /* Only the signal handles can fail (libuv opens the loop's signal pipe for the first):
+         * they come first, so a failure leaves at most one handle to close. */
+        rc = uv_signal_init(&s->loop, &s->sig_int);
+        if (rc == 0 && (rc = uv_signal_init(&s->loop, &s->sig_term)) < 0)
+                uv_close((uv_handle_t *)&s->sig_int, NULL);
+        if (rc < 0) {
+                uv_run(&s->loop, UV_RUN_DEFAULT);
+                (void)ds_fails(uv_loop_close(&s->loop) == 0);
+                return rc;
+        }
+        s->sig_int.data = s->sig_term.data = s;
         uv_timer_init(&s->loop, &s->progress_timer);
         s->progress_timer.data = s;
-        uv_signal_init(&s->loop, &s->sig_int);
-        uv_signal_init(&s->loop, &s->sig_term);
-        s->sig_int.data = s->sig_term.data = s;
         uv_check_init(&s->loop, &s->kick);
         s->kick.data = s;
+        return 0;
 }
 
 static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
@@ -257,7 +288,7 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
         int rc = feed_start(&s->feed, cfg->inputs, cfg->ninputs, &cfg->input, err, errlen);
         if (rc < 0)
                 return rc;
-        rc = writer_start(&s->writer, sink); /* on failure the caller still owns sink */
+        rc = writer_start(&s->writer, sink, s->clock); /* on failure the caller still owns sink */
         if (rc < 0) {
                 snprintf(err, errlen, "cannot start the writer: %s", strerror(-rc));
                 return rc;
@@ -266,8 +297,8 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
                 snprintf(err, errlen, "out of memory for %u jobs", cfg->concurrency);
                 return -ENOMEM;
         }
-        rc = pool_start(&s->pool, cfg->threads, s->njobs, &s->loop, s->writer, &s->nd, on_job_back,
-                        s);
+        rc = pool_start(&s->pool, cfg->threads, s->njobs, &s->loop, s->writer, &s->nd, s->clock,
+                        on_job_back, s);
         if (rc < 0) {
                 snprintf(err, errlen, "cannot start the classifier threads: %s", strerror(-rc));
                 return rc;
@@ -410,6 +441,27 @@ static int open_sink(const struct scan_config *cfg, struct sink **sink, char *er
         return rc;
 }
 
+static void close_any(uv_handle_t *h, void *arg)
+{
+        (void)arg;
+        if (!uv_is_closing(h))
+                uv_close(h, NULL);
+}
+
+/* Every path out of scan_run ends here: the scan's handles closed (finish() is idempotent),
+ * the loop run until their close callbacks ran, then closed. A handle still open then is a
+ * leak of some module: closed here so that the loop can be. */
+static void close_loop(struct scan *s)
+{
+        finish(s);
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+        if (ds_fails(uv_loop_close(&s->loop) == 0)) {
+                uv_walk(&s->loop, close_any, NULL);
+                uv_run(&s->loop, UV_RUN_DEFAULT);
+                (void)ds_fails(uv_loop_close(&s->loop) == 0);
+        }
+}
+
 int scan_run(const struct scan_config *cfg)
 {
         struct scan *s = calloc(1, sizeof(*s));
@@ -421,13 +473,18 @@ int scan_run(const struct scan_config *cfg)
         s->cfg = cfg;
         s->nd.files = cfg->inputs;
         s->nd.nfiles = cfg->ninputs;
-        s->t0_ns = uv_hrtime();
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        s->t0_unix = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+        s->clock = ds_clock_real();
+        s->nd.clock = s->clock;
+        s->t0_ns = ds_clock_mono_ns(s->clock);
+        s->t0_unix = ds_clock_wall_s(s->clock);
         progress_init(&s->progress, stderr, cfg->quiet);
-        uv_loop_init(&s->loop);
-        init_handles(s);
+        int loop_rc = open_loop(s);
+        if (loop_rc < 0) {
+                fprintf(stderr, "dmarcscan: cannot start the event loop: %s\n",
+                        uv_strerror(loop_rc));
+                free(s);
+                return 1;
+        }
         if (open_resolvers(s, err, sizeof(err)) < 0 ||
             (cfg->exclude && exclude_load(&s->exclude, cfg->exclude, err, sizeof(err)) < 0) ||
             discovery_ctx_open(&s->disc, cfg->discovery, cfg->psl_file, err, sizeof(err)) < 0 ||
@@ -454,6 +511,8 @@ int scan_run(const struct scan_config *cfg)
                     " raise net.core.rmem_max to avoid losing replies\n",
                     engine_rcvbuf_bytes(s->engine), DS_SOCKBUF_BYTES);
         uv_run(&s->loop, UV_RUN_DEFAULT);
+        /* The contract (scan.h): every domain admitted got its line, unless stopped twice. */
+        (void)ds_fails(s->aborted || s->lines_done == s->admitted);
         print_closing(s);
         status = s->interrupts ? 130 : 0;
         if (s->feed.error) {
@@ -477,7 +536,7 @@ out_writer:
         if (cfg->metadata && s->engine && write_metadata(s) < 0)
                 status = 1;
         teardown(s);
-        uv_loop_close(&s->loop);
+        close_loop(s);
         free(s);
         return status;
 out_early:
@@ -487,7 +546,7 @@ out_early:
         exclude_free(s->exclude);
         discovery_ctx_close(s->disc);
         resolvers_free(&s->resolvers);
-        uv_loop_close(&s->loop);
+        close_loop(s);
         free(s);
         return 1;
 }
