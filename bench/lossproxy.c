@@ -23,10 +23,11 @@
  *   --max-outstanding N dropped while N forwarded queries have no reply relayed yet (a full
  *                      request list, as Unbound's num-queries-per-thread); 0 = no limit.
  * And to a reply:
- *   --forge PCT        before PCT % of the replies the client first gets two forged answers
- *                      (NXDOMAIN, no records, the real question): one with a wrong id from the
- *                      proxy's own port, one with the right id from another port. A client
- *                      that matches replies correctly drops both;
+ *   --forge PCT        before PCT % of the replies the client first gets three forged answers
+ *                      (NXDOMAIN, no records): the real question with a wrong id from the
+ *                      proxy's own port; the right id and question from another port; the
+ *                      right id from the right port but another QTYPE. A client that matches
+ *                      replies correctly (id, source, question) drops all three;
  *   --delay MS         the reply is held MS milliseconds (fractions allowed) before it is
  *                      relayed (forgeries are not held: they arrive first). The delay is
  *                      constant, so a FIFO ring is the timer queue; it grows on demand up to
@@ -35,7 +36,8 @@
  * --seed (default 1): the same query sequence sees the same drops and forgeries.
  *
  * --stats prints one line a second on stderr ("lossproxy-stats: t S queries N ..." with the
- * second's counts and the gauges outstanding, held, capacity). Exits on SIGTERM or SIGINT, and
+ * second's counts, the gauges outstanding and held_now, and the capacity in the middle of
+ * that second). Exits on SIGTERM or SIGINT, and
  * after --max-seconds (default 3600, a safety bound), printing its totals on stderr as
  * "lossproxy: queries N dropped N ..." (name/value pairs).
  *
@@ -64,6 +66,7 @@
 #define HOLD_MIN     4096
 #define HOLD_MAX     (1u << 18) /* held replies at most (~400 MB); more are relayed at once */
 #define FORGE_MSG    (12 + 256 + 4)
+#define NFORGE       3 /* forgeries per forged reply */
 #define SOCKETS_MAX  64
 #define STALE_S      5  /* an unanswered query is forgotten after this long */
 #define ID_TRIES     64 /* table entries tried for a free id before giving up on a query */
@@ -137,11 +140,11 @@ struct proxy {
         struct hold_ring hold;
         struct counters cnt, last; /* last: at the previous stats line */
         /* batch buffers */
-        struct mmsghdr msgs[BATCH], out[BATCH], fout[2][BATCH];
-        struct iovec iovs[BATCH], fiov[2][BATCH];
+        struct mmsghdr msgs[BATCH], out[BATCH], fout[NFORGE][BATCH];
+        struct iovec iovs[BATCH], fiov[NFORGE][BATCH];
         struct sockaddr_in addrs[BATCH], faddr[BATCH];
         unsigned char bufs[BATCH][MSG_MAX];
-        unsigned char forged[2][BATCH][FORGE_MSG];
+        unsigned char forged[NFORGE][BATCH][FORGE_MSG];
         int slot_of[BATCH];
 };
 
@@ -280,16 +283,22 @@ static void expire_stale(struct proxy *p)
 
 /* ---- capacity: a token bucket whose rate follows the schedule */
 
-static double capacity_now(const struct proxy *p)
+/* The capacity at t (seconds since start). */
+static double capacity_at(const struct proxy *p, double at)
 {
         if (p->first_query < 0)
                 return p->cfg.sched[0].qps;
-        double t = p->now - p->first_query;
+        double t = at - p->first_query;
         double qps = p->cfg.sched[0].qps;
         for (int i = 1; i < p->cfg.nsched; i++)
                 if (p->cfg.sched[i].at_s <= t)
                         qps = p->cfg.sched[i].qps;
         return qps;
+}
+
+static double capacity_now(const struct proxy *p)
+{
+        return capacity_at(p, p->now);
 }
 
 /* 1 when the query may pass, 0 when it exceeds the current capacity. */
@@ -455,13 +464,20 @@ static size_t question_end(const unsigned char *msg, size_t len)
         return off <= len && off <= FORGE_MSG ? off : 0;
 }
 
-/* Writes into dst a forged answer to the question of reply: NXDOMAIN, no records, id id. */
-static size_t forge(unsigned char *dst, const unsigned char *reply, size_t len, uint16_t id)
+/* Writes into dst a forged answer to the question of reply: NXDOMAIN, no records, id id; with
+ * other_type, the question's QTYPE is changed (TXT becomes A, anything else TXT). */
+static size_t forge(unsigned char *dst, const unsigned char *reply, size_t len, uint16_t id,
+                    int other_type)
 {
         size_t q = question_end(reply, len);
         if (q == 0)
                 return 0;
         memcpy(dst, reply, q);
+        if (other_type) {
+                int txt = dst[q - 4] == 0 && dst[q - 3] == 16;
+                dst[q - 4] = 0;
+                dst[q - 3] = txt ? 1 : 16;
+        }
         dst[0] = (unsigned char)(id >> 8);
         dst[1] = (unsigned char)id;
         dst[2] = (unsigned char)(0x80 | (reply[2] & 0x79)); /* QR, opcode, RD; not AA/TC */
@@ -470,19 +486,21 @@ static size_t forge(unsigned char *dst, const unsigned char *reply, size_t len, 
         return q;
 }
 
-/* Queues the two forgeries of reply (restored id orig_id, for client to) in the forge batches. */
+/* Queues the forgeries of reply (restored id orig_id, for client to) in the forge batches. */
 static void add_forgeries(struct proxy *p, int *nf, const unsigned char *reply, size_t len,
                           uint16_t orig_id, const struct sockaddr_in *to)
 {
         uint16_t wrong = (uint16_t)(orig_id ^ (1 + splitmix64(&p->rng) % 0xffff));
         int f = *nf;
-        size_t a = forge(p->forged[0][f], reply, len, wrong);
-        size_t b = forge(p->forged[1][f], reply, len, orig_id);
-        if (a == 0 || b == 0)
-                return;
+        size_t n[NFORGE] = {forge(p->forged[0][f], reply, len, wrong, 0),
+                            forge(p->forged[1][f], reply, len, orig_id, 0),
+                            forge(p->forged[2][f], reply, len, orig_id, 1)};
+        for (int j = 0; j < NFORGE; j++)
+                if (n[j] == 0)
+                        return;
         p->faddr[f] = *to;
-        set_msg(&p->fout[0][f], &p->fiov[0][f], p->forged[0][f], a, &p->faddr[f]);
-        set_msg(&p->fout[1][f], &p->fiov[1][f], p->forged[1][f], b, &p->faddr[f]);
+        for (int j = 0; j < NFORGE; j++)
+                set_msg(&p->fout[j][f], &p->fiov[j][f], p->forged[j][f], n[j], &p->faddr[f]);
         *nf = f + 1;
 }
 
@@ -540,8 +558,9 @@ static int upstream_batch(struct proxy *p, struct upstream *u)
         }
         if (nf > 0) { /* the forgeries go first */
                 int a = send_all(p->cfd, p->fout[0], nf);
-                int c = send_all(p->ffd, p->fout[1], nf);
-                p->cnt.forged += (unsigned long long)(a + c);
+                int b = send_all(p->ffd, p->fout[1], nf); /* the wrong source port */
+                int c = send_all(p->cfd, p->fout[2], nf);
+                p->cnt.forged += (unsigned long long)(a + b + c);
         }
         int sent = send_all(p->cfd, p->out, k);
         p->cnt.replies += (unsigned long long)sent;
@@ -581,7 +600,7 @@ static void stats_line(struct proxy *p, uint32_t second)
         fprintf(stderr, "lossproxy-stats: t %u", second);
         print_counters(&p->cnt, &p->last);
         fprintf(stderr, " outstanding %lu held_now %u capacity %.0f\n", p->outstanding, p->hold.n,
-                capacity_now(p));
+                capacity_at(p, second + 0.5));
         p->last = p->cnt;
 }
 
