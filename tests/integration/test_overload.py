@@ -4,7 +4,7 @@
 # of the worlds Knot serves. The scenarios are scripts/dsoverload.py's (bench/overload runs
 # them bigger, with sweeps of fixed windows):
 #   A  3000 real .gov names, stock Unbound (1 thread, 1024 queries/thread, jostle 200 ms)
-#   B  8000 synthetic names, tuned Unbound (scripts/local-resolver) whose upstream is a
+#   B  20000 synthetic names, tuned Unbound (scripts/local-resolver) whose upstream is a
 #      lossproxy adding 50 ms
 #   C  3000 synthetic names, two resolvers: lossproxy --drop 30 --forge 10 and lossproxy
 #      --delay 300 --forge 10
@@ -33,7 +33,7 @@ import dsauth  # noqa: E402
 import dsoverload  # noqa: E402
 
 SEED = 20261202
-SIZES = {"A": 3000, "B": 8000, "C": 3000, "D": 5000}
+SIZES = {"A": 3000, "B": 20000, "C": 3000, "D": 5000}
 CAPACITY = (3000, 1, 2)  # D: q/s, halved from 1 s, back from 2 s after the first query
 
 C = itlib.Checks()
