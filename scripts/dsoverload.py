@@ -27,7 +27,7 @@
 #   first_lines(world, n, path) writes the world's first n domains to path; their truth.
 #   read_ndjson(path) yields the objects of an NDJSON output (.zst decompressed by zstd).
 #   window_history(meta) -> [(second, {resolver: window})] from the metadata's "congestion"
-#     section when the engine writes one, else None (its shape is tolerated, not required).
+#     history (docs/output.md), else None.
 # Only 127.0.0.1 is used.
 
 import json
@@ -219,45 +219,20 @@ def outcome(objs, domains, truth=None):
 
 
 def window_history(meta):
-    """[(second, {resolver: window})] from meta["congestion"], or None when absent/unknown.
+    """[(second, {resolver: window})] from the metadata's "congestion" history, or None.
 
-    Accepts a list of samples (dicts with "t"/"s"/"second" and either "window" or
-    "windows"/"resolvers"), or a dict holding such a list ("history", "samples"), or a dict
-    {resolver: [windows, one a second]}."""
+    The format (docs/output.md): {"interval_ms": ms between samples, "resolvers": [column
+    names], "window": [[w per column] per sample], "pacing_qps": [...]}."""
     cg = meta.get("congestion") if isinstance(meta, dict) else None
-    if cg is None:
+    if not isinstance(cg, dict) or not isinstance(cg.get("window"), list):
         return None
-    if isinstance(cg, dict):
-        for key in ("history", "samples", "windows", "per_second"):
-            if isinstance(cg.get(key), (list, dict)):
-                return window_history({"congestion": cg[key]})
-        if cg and all(isinstance(v, list) for v in cg.values()):  # {resolver: [w, ...]}
-            n = max(len(v) for v in cg.values())
-            return [(i, {r: _num(v[i]) for r, v in cg.items() if i < len(v)})
-                    for i in range(n)]
-        return None
-    if not isinstance(cg, list):
-        return None
+    step = cg.get("interval_ms", 1000) / 1000.0
+    names = cg.get("resolvers") or []
     out = []
-    for i, s in enumerate(cg):
-        if isinstance(s, (int, float)):
-            out.append((i, {"all": s}))
-        elif isinstance(s, dict):
-            t = next((s[k] for k in ("t", "s", "second", "sec") if k in s), i)
-            w = next((s[k] for k in ("windows", "resolvers", "window", "cwnd") if k in s), None)
-            if isinstance(w, dict):
-                out.append((t, {k: _num(v) for k, v in w.items()}))
-            elif isinstance(w, list):
-                out.append((t, {str(j): _num(v) for j, v in enumerate(w)}))
-            elif w is not None:
-                out.append((t, {"all": _num(w)}))
+    for i, row in enumerate(cg["window"]):
+        out.append((i * step, {(names[k] if k < len(names) else str(k)): w
+                               for k, w in enumerate(row)}))
     return out or None
-
-
-def _num(v):
-    if isinstance(v, dict):
-        return next((v[k] for k in ("window", "cwnd", "w") if k in v), None)
-    return v
 
 
 def read_meta(path):
