@@ -26,6 +26,7 @@
 #define CC_MATURITY_MIN_MS  100 /* answers are waited for at least this long */
 #define CC_REO_MAX          8 /* the maturity time stretches at most this much after late answers */
 #define CC_UNDO_LATE        8 /* late answers to presumed-lost sends that undo the last cut */
+#define CC_SEVERE_EPOCHS    4 /* epochs in a row of severe delay before a delay cut */
 
 void cc_init(struct cc *c, unsigned ceiling, bool adaptive)
 {
@@ -158,7 +159,7 @@ static double delay_floor(const struct cc *c)
         return f;
 }
 
-static void floor_note(struct cc *c, double p10_ms, uint64_t now_ms)
+static void floor_note(struct cc *c, double fast_ms, uint64_t now_ms)
 {
         uint64_t slot = now_ms / CC_FLOOR_SLOT_MS;
         if (slot != c->floor_slot) {
@@ -169,8 +170,8 @@ static void floor_note(struct cc *c, double p10_ms, uint64_t now_ms)
                                 c->floor_ms[i] = INFINITY;
                 c->floor_slot = slot;
         }
-        if (p10_ms < c->floor_ms[slot % 3])
-                c->floor_ms[slot % 3] = p10_ms;
+        if (fast_ms < c->floor_ms[slot % 3])
+                c->floor_ms[slot % 3] = fast_ms;
 }
 
 enum delay { DELAY_NONE = 0, DELAY_QUEUE, DELAY_SEVERE };
@@ -182,18 +183,18 @@ static enum delay judge_delay(struct cc *c, uint64_t now_ms)
 {
         if (c->rtt_count < CC_RTT_MIN_SAMPLES)
                 return DELAY_NONE;
-        double p10 = epoch_rtt_ms(c, 0.10), p90 = epoch_rtt_ms(c, 0.90);
+        double fast = epoch_rtt_ms(c, 0), p90 = epoch_rtt_ms(c, 0.90);
         /* Rises at once, decays slowly: loss must not be judged before slow answers came. */
         c->p90_ms = p90 > c->p90_ms ? p90 : 0.9 * c->p90_ms + 0.1 * p90;
-        c->last_p10_ms = p10;
+        c->last_fast_ms = fast;
         double floor = delay_floor(c);
-        floor_note(c, p10, now_ms);
+        floor_note(c, fast, now_ms);
         if (!isfinite(floor))
                 return DELAY_NONE;
         double queue = CC_DELAY_FACTOR * floor + CC_DELAY_MARGIN_MS;
-        if (p10 > 2 * queue)
+        if (fast > 2 * queue)
                 return DELAY_SEVERE;
-        return p10 > queue ? DELAY_QUEUE : DELAY_NONE;
+        return fast > queue ? DELAY_QUEUE : DELAY_NONE;
 }
 
 /* How long a bucket's answers are waited for before its unanswered sends count as lost. */
@@ -345,10 +346,14 @@ uint64_t cc_tick(struct cc *c, uint64_t now_ms, unsigned timeout_ms, unsigned in
         enum delay delayed = judge_delay(c, now_ms);
         gather(c, now_ms, timeout_ms);
         bool cut = judge_loss(c, now_ms);
+        if (delayed != DELAY_SEVERE)
+                c->severe_streak = 0;
         if (!cut && delayed) {
                 c->slow_start = false;
                 c->stats.delay_holds++;
-                if (delayed == DELAY_SEVERE) {
+                /* A cut only for a queue that a hold did not stop growing for a while. */
+                if (delayed == DELAY_SEVERE && ++c->severe_streak >= CC_SEVERE_EPOCHS) {
+                        c->severe_streak = 0;
                         c->window = CC_CUT_DELAY * held_in_flight(c);
                         if (c->window < CC_WINDOW_MIN)
                                 c->window = CC_WINDOW_MIN;

@@ -8,7 +8,7 @@
  *   is a delivery. Loss above the resolver's own background loss (the median of recent
  *   judgements, so a path that always drops 30% is not "congested") cuts the window to 70%
  *   of what was in flight and paces at 90% of the rate that got through.
- * - Delay: when the fast end of the round-trip times (10th percentile of an epoch) rises to
+ * - Delay: when the fastest answer of an epoch (cache hits travel the same queues) rises to
  *   twice its recent floor plus a margin, a queue is building: the window shrinks by 10%
  *   and stops growing, long before the resolver starts dropping.
  * - Growth is clocked by time, not by completions: every epoch in which the window (or the
@@ -61,9 +61,9 @@ struct cc {
         uint32_t rtt_hist[CC_RTT_BUCKETS]; /* answers of the current epoch */
         uint32_t rtt_count;
         double p90_ms;      /* smoothed 90th percentile: how long answers take to come */
-        double floor_ms[3]; /* min 10th percentile per 10 s slot: the fast-answer floor */
+        double floor_ms[3]; /* fastest answer per 10 s slot: the floor */
         uint64_t floor_slot;
-        double last_p10_ms;
+        double last_fast_ms; /* the fastest answer of the last judged epoch */
 
         uint64_t epoch_ms;             /* start of the current epoch */
         unsigned inflight_max;         /* highest in-flight count this epoch */
@@ -77,6 +77,7 @@ struct cc {
         uint64_t reo_stretched_ms;     /* when it was last stretched */
         double undo_window, undo_rate; /* before the last loss cut; 0 once undone */
         unsigned late_since_cut;
+        unsigned severe_streak; /* epochs in a row with a severe delay */
 
         struct {
                 uint64_t from_ms, to_ms; /* to_ms UINT64_MAX while open */

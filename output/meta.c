@@ -144,7 +144,7 @@ static void write_resolvers(struct jw *w, const struct resolver_list *rl)
                 jw_uint(w, "episodes", cc->stats.episodes);
                 jw_uint(w, "late_answers", cc->stats.late_answers);
                 jw_uint(w, "cuts_undone", cc->stats.undone);
-                jw_raw_double(w, "rtt_floor_ms", cc->last_p10_ms);
+                jw_raw_double(w, "rtt_fastest_ms", cc->last_fast_ms);
                 jw_obj_close(w);
                 jw_uint(w, "rate_qps", (uint64_t)rl->v[i].rate.rate);
                 jw_obj_open(w, "rtt_ms");
