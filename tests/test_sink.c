@@ -405,6 +405,81 @@ static void t_error_large_write(void **st)
         assert_int_equal(sink_close(s), -ENOSPC);
 }
 
+/* A resumed output: the first keep bytes stay, whatever followed them (a frame written
+ * after the last checkpoint, a torn frame) is cut, and new frames follow. */
+static void check_reopen(bool compress)
+{
+        char path[64], line[256];
+        uint64_t r = 99;
+        struct bytes want = {0}, got = {0}, file = {0};
+        temp_path(path, sizeof path, compress ? ".zst" : ".ndjson");
+        struct sink *s;
+        assert_int_equal(sink_open(&s, path, compress, 1), 0);
+        for (unsigned i = 0; i < 500; i++) {
+                size_t n = make_line(line, sizeof line, &r, i, false);
+                assert_int_equal(sink_write(s, line, n), 0);
+                bytes_add(&want, line, n);
+        }
+        assert_int_equal(sink_sync(s), 0);
+        uint64_t keep = sink_offset(s);
+        read_file(path, &file);
+        assert_int_equal(file.len, keep);      /* everything up to the sync is out */
+        for (unsigned i = 500; i < 800; i++) { /* lines the crash will lose */
+                size_t n = make_line(line, sizeof line, &r, i, false);
+                assert_int_equal(sink_write(s, line, n), 0);
+        }
+        assert_int_equal(sink_close(s), 0);
+        int fd = open(path, O_WRONLY | O_APPEND);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "\x28\xb5\x2f\xfd torn", 9), 9);
+        close(fd);
+        read_file(path, &file);
+        assert_true(file.len > keep + 9);
+
+        assert_int_equal(sink_reopen(&s, path, compress, 1, keep), 0);
+        assert_int_equal(sink_offset(s), keep);
+        for (unsigned i = 800; i < 1000; i++) {
+                size_t n = make_line(line, sizeof line, &r, i, false);
+                assert_int_equal(sink_write(s, line, n), 0);
+                bytes_add(&want, line, n);
+        }
+        assert_int_equal(sink_sync(s), 0);
+        uint64_t end = sink_offset(s);
+        assert_int_equal(sink_close(s), 0);
+        read_file(path, &file);
+        assert_int_equal(file.len, end);
+        if (compress) {
+                assert_int_equal(unzstd(file.p, file.len, &got), 0); /* ends on a frame */
+        } else {
+                got.len = 0;
+                bytes_add(&got, file.p, file.len);
+        }
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.p, want.p, want.len);
+
+        assert_int_equal(sink_reopen(&s, path, compress, 1, end + 1), -ENODATA);
+        assert_null(s);
+        unlink(path);
+        assert_int_equal(sink_reopen(&s, path, compress, 1, 0), -ENOENT);
+        assert_int_equal(sink_reopen(&s, "-", compress, 1, 0), -ESPIPE);
+        assert_int_equal(sink_reopen(&s, "/dev/null", compress, 1, 0), -ESPIPE);
+        bytes_free(&want);
+        bytes_free(&got);
+        bytes_free(&file);
+}
+
+static void t_reopen_zstd(void **st)
+{
+        (void)st;
+        check_reopen(true);
+}
+
+static void t_reopen_plain(void **st)
+{
+        (void)st;
+        check_reopen(false);
+}
+
 static void t_open_errors(void **st)
 {
         (void)st;
@@ -484,6 +559,8 @@ int main(void)
             cmocka_unit_test(t_error_reported_by_close),
             cmocka_unit_test(t_error_large_write),
             cmocka_unit_test(t_open_errors),
+            cmocka_unit_test(t_reopen_zstd),
+            cmocka_unit_test(t_reopen_plain),
             cmocka_unit_test(t_stdout),
             cmocka_unit_test(t_path_wants_zstd),
         };
