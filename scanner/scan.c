@@ -596,9 +596,10 @@ int scan_run(const struct scan_config *cfg)
                 fprintf(stderr, "dmarcscan: input: %s\n", s->feed.errmsg);
                 status = 1;
         } else if (!s->interrupts && atomic_load(&s->feed.items) == 0) {
-                fprintf(stderr, "dmarcscan: no domain in the input: no data line (blank and "
-                                "'#' lines are skipped, and the first line of a CSV is its "
-                                "header)\n");
+                fprintf(stderr,
+                        "dmarcscan: no domain in %s: no data line (blank and '#' lines are "
+                        "skipped, and the first line of a CSV is its header)\n",
+                        cfg->ninputs == 1 ? cfg->inputs[0] : "the inputs");
                 status = 1;
         }
 out_writer:
