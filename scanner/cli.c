@@ -90,8 +90,9 @@ void cli_usage_scan(FILE *out)
             "                              and rates may change. Without a checkpoint it\n"
             "                              starts from the beginning\n"
             "      --checkpoint-interval S seconds between checkpoints (default %g; decimals\n"
-            "                              allowed). A checkpoint is kept beside every -o FILE\n"
-            "                              that is a regular file and read from input files\n"
+            "                              allowed). FILE.checkpoint is kept whenever -o FILE\n"
+            "                              is a regular file and the inputs are files; a\n"
+            "                              finished scan marks it complete\n"
             "  -j, --threads N             classifier threads (default: cores - 1, at least 1)\n"
             "  -q, --quiet                 no progress line (the closing line is still printed)\n"
             "  -h, --help                  this text\n"
@@ -100,7 +101,7 @@ void cli_usage_scan(FILE *out)
             "  dmarcscan scan -r 127.0.0.1:5353 -o results.ndjson.zst tranco.csv\n"
             "\n"
             "Exit status: 0 done, 1 failure (input, output or network), 2 usage error,\n"
-            "130 interrupted (lines already written are complete).\n",
+            "130 interrupted (lines already written are complete; --resume continues).\n",
             DS_CONCURRENCY_DEFAULT, DS_TIMEOUT_MS_DEFAULT, DS_RETRIES_DEFAULT, DS_SOCKETS_DEFAULT,
             DS_RESOLVER_RATE_DEFAULT, DS_CHECKPOINT_MS_DEFAULT / 1000.0);
 }
