@@ -423,7 +423,16 @@ static int open_sink(struct scan *s, struct sink **sink, char *err, size_t errle
         bool z = out && strcmp(out, "-") != 0 && sink_path_wants_zstd(out);
         int rc = s->resuming ? sink_reopen(sink, out, z, DS_ZSTD_LEVEL, s->resume_offset)
                              : sink_open(sink, out, z, DS_ZSTD_LEVEL);
-        if (rc == -ENODATA)
+        /* A crash before the first checkpoint after the output was created may have lost
+         * its directory entry: nothing was durable in it anyway. */
+        if (rc == -ENOENT && s->resuming && s->resume_offset == 0)
+                rc = sink_open(sink, out, z, DS_ZSTD_LEVEL);
+        if (rc == -ENOENT && s->resuming)
+                snprintf(err, errlen,
+                         "--resume: %s is missing, though the checkpoint %s records %" PRIu64
+                         " bytes of it; leave out --resume to start afresh",
+                         out, s->ckpt.path, s->resume_offset);
+        else if (rc == -ENODATA)
                 snprintf(err, errlen,
                          "--resume: %s is shorter than the %" PRIu64
                          " bytes the checkpoint %s records: it was changed since; leave out "
@@ -470,11 +479,36 @@ static int resume_from(struct scan *s, const char *ident, char *err, size_t errl
         s->resuming = true;
         s->resume_offset = s->ckpt.offset;
         s->resume_lines = s->ckpt.done.count;
-        if (!cfg->quiet)
-                fprintf(stderr,
-                        "dmarcscan: resuming from %s: %" PRIu64 " lines kept (%" PRIu64
-                        " bytes of %s)\n",
-                        s->ckpt.path, s->resume_lines, s->resume_offset, cfg->output);
+        fprintf(stderr,
+                "dmarcscan: resuming from %s: %" PRIu64 " lines kept (%" PRIu64 " bytes of %s)\n",
+                s->ckpt.path, s->resume_lines, s->resume_offset, cfg->output);
+        return 0;
+}
+
+/* The scan's identity for the checkpoint; -errno (err set) when an input is not a file. */
+static int scan_ident(struct scan *s, char **ident, char *err, size_t errlen)
+{
+        const char *src = ds_psl_source(s->disc->psl), *date = ds_psl_date(s->disc->psl);
+        char psl[600];
+        snprintf(psl, sizeof(psl), "%s %s", src ? src : "none", date ? date : "");
+        int rc = checkpoint_ident(ident, s->cfg, psl, err, errlen);
+        if (rc < 0) {
+                size_t n = strlen(err);
+                snprintf(err + n, errlen - n, ": --resume needs input files");
+        }
+        return rc;
+}
+
+/* 0 resuming, or starting afresh when there is no checkpoint yet; 1 when complete. */
+static int load_for_resume(struct scan *s, const char *path, const char *ident, char *err,
+                           size_t errlen)
+{
+        int rc = checkpoint_load(&s->ckpt, path, err, errlen);
+        if (rc == 0)
+                return resume_from(s, ident, err, errlen);
+        if (rc != -ENOENT)
+                return rc;
+        fprintf(stderr, "dmarcscan: no checkpoint %s: starting from the beginning\n", path);
         return 0;
 }
 
@@ -484,46 +518,29 @@ static int resume_from(struct scan *s, const char *ident, char *err, size_t errl
 static int prepare_checkpoint(struct scan *s, char *err, size_t errlen)
 {
         const struct scan_config *cfg = s->cfg;
-        char *ident = NULL, *path = NULL;
+        char *ident = NULL;
         if (!can_checkpoint(cfg)) {
                 if (!cfg->resume)
                         return 0;
                 snprintf(err, errlen, "--resume: %s is not a regular file", cfg->output);
                 return -EINVAL;
         }
-        char psl[600];
-        snprintf(psl, sizeof(psl), "%s %s",
-                 ds_psl_source(s->disc->psl) ? ds_psl_source(s->disc->psl) : "none",
-                 ds_psl_date(s->disc->psl) ? ds_psl_date(s->disc->psl) : "");
-        int rc = checkpoint_ident(&ident, cfg, psl, err, errlen);
-        if (rc < 0 && !cfg->resume)
-                return 0; /* an input that cannot be read again: no resume possible */
-        if (rc < 0) {
-                size_t n = strlen(err);
-                snprintf(err + n, errlen - n, ": --resume needs input files");
-                return rc;
-        }
-        path = checkpoint_path_for(cfg->output);
+        int rc = scan_ident(s, &ident, err, errlen);
+        if (rc < 0) /* an input that cannot be read again: it cannot be resumed either */
+                return cfg->resume ? rc : 0;
+        char *path = checkpoint_path_for(cfg->output);
         rc = path ? 0 : -ENOMEM;
-        if (rc == 0 && cfg->resume) {
-                rc = checkpoint_load(&s->ckpt, path, err, errlen);
-                if (rc == 0)
-                        rc = resume_from(s, ident, err, errlen);
-                else if (rc == -ENOENT && !cfg->quiet)
-                        fprintf(stderr,
-                                "dmarcscan: no checkpoint %s: starting from the beginning\n", path);
-        }
-        if (!s->resuming && rc == -ENOENT)
-                rc = 0;
+        if (rc == 0 && cfg->resume)
+                rc = load_for_resume(s, path, ident, err, errlen);
         if (rc == 0 && !s->resuming) {
                 checkpoint_free(&s->ckpt);
                 rc = checkpoint_init(&s->ckpt, path, ident);
                 if (rc == 0 && (rc = checkpoint_save(&s->ckpt)) < 0)
                         snprintf(err, errlen, "%s", s->ckpt.err);
         }
-        s->checkpointing = rc == 0;
         if (rc == -ENOMEM)
                 snprintf(err, errlen, "out of memory");
+        s->checkpointing = rc == 0;
         free(ident);
         free(path);
         return rc;
