@@ -661,6 +661,8 @@ out_early:
         exclude_free(s->exclude);
         discovery_ctx_close(s->disc);
         resolvers_free(&s->resolvers);
+        finish(s); /* closes the handles init_handles() opened, so that the loop can close */
+        uv_run(&s->loop, UV_RUN_DEFAULT);
         uv_loop_close(&s->loop);
         free(s);
         return status;

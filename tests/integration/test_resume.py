@@ -12,7 +12,8 @@
 # whole zstd frames holding exactly the lines it lists, and bytes durable earlier are never
 # touched again); the finished output must hold every input line exactly once with the
 # reference's content (lines compared without ts and attempts) and decompress cleanly.
-# Then Ctrl-C (SIGINT) and --resume with plain NDJSON output; --resume refusing a changed
+# Then Ctrl-C (SIGINT) and --resume with plain NDJSON output; SIGKILL and --resume with two
+# input files (items are numbered across files); --resume refusing a changed
 # input, other options, stdin and stdout; --resume of a complete scan; inputs with no domain.
 # disk_full: the scan writes into a size-limited tmpfs until it is full (ENOSPC): exit 1
 # with an error naming the file, the checkpoint still exact; --resume while still full fails
@@ -286,6 +287,31 @@ def test_sigint(binary, res, tmp, inp, count, reference, plain_size):
     check_exact("Ctrl-C then --resume (plain NDJSON)", out, reference, count)
 
 
+def test_two_inputs(binary, res, tmp, inp, full_size):
+    """Items are numbered across input files: killed in the second file, resumed, every
+    (file, line) exactly once."""
+    names, per = [os.path.join(tmp, "part-a.txt"), os.path.join(tmp, "part-b.txt")], 15000
+    with open(inp) as f:
+        for n in names:
+            with open(n, "w") as g:
+                for _ in range(per):
+                    g.write(f.readline())
+    out = os.path.join(tmp, "two.ndjson.zst")
+    base = OPTS + ["-r", res, "-o", out, "--checkpoint-interval", "0.05"] + names
+    # past the first file: about 0.11 of a 200,000-domain output
+    rc, err, hit = grow_then_signal(binary, base, out, int(full_size * 0.11), (0.05, 0),
+                                    signal.SIGKILL)
+    C.check("two inputs: killed (or done)", rc in (-signal.SIGKILL, 0), "rc %s" % rc)
+    rc, err, _ = run(binary, ["--resume"] + base)
+    C.check("two inputs, --resume: exit 0", rc == 0, err[-1000:])
+    text = read_output("two inputs", out) or ""
+    pairs = re.findall(r'"line":(\d+),"file":"([^"]*)"', text)
+    want = {(str(i), n) for n in names for i in range(1, per + 1)}
+    C.check("two inputs: every (file, line) exactly once (%d)" % len(want),
+            len(pairs) == len(want) == text.count("\n") and set(pairs) == want,
+            "%d lines, %d distinct" % (len(pairs), len(set(pairs))))
+
+
 def test_refusals(binary, res, tmp, world):
     """A complete small scan, then --resume with something changed."""
     small = os.path.join(tmp, "small.txt")
@@ -409,6 +435,7 @@ def main():
                     print("      %.1f s so far" % (time.monotonic() - t0))
                     test_sigint(binary, res, tmp, inp, count, reference, plain_size)
                     print("      %.1f s so far" % (time.monotonic() - t0))
+                    test_two_inputs(binary, res, tmp, inp, full_size)
                     test_refusals(binary, res, tmp, world)
                     test_no_domain(binary, res, tmp)
                     print("      %.1f s in all" % (time.monotonic() - t0))
