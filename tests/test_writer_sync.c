@@ -1,4 +1,4 @@
-/* test_writer.c -- unit tests for output/writer.c's durability callback.
+/* test_writer_sync.c -- unit tests for output/writer.c's line tags and sync callback.
  * Contract: with a sync callback, every line's tag is reported exactly once; at each call
  * the file's first `offset` bytes are whole zstd frames holding exactly the lines reported
  * so far (checked inside the callback, from the file itself); the last offset is the file's
@@ -150,7 +150,7 @@ static void *produce(void *arg)
 
 static void temp_path(char *path, size_t cap)
 {
-        snprintf(path, cap, "/tmp/test_writer.XXXXXX.zst");
+        snprintf(path, cap, "/tmp/test_writer_sync.XXXXXX.zst");
         int fd = mkstemps(path, 4);
         assert_true(fd >= 0);
         close(fd);
