@@ -11,9 +11,9 @@
 #include <time.h>
 #include <uv.h>
 
+#include "common/check.h"
 #include "dns/engine.h"
 #include "dns/resolvers.h"
-#include "common/check.h"
 #include "dns/wire.h"
 #include "output/meta.h"
 #include "output/ndjson.h"
