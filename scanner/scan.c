@@ -161,6 +161,7 @@ static void sample(struct scan *s, struct progress_sample *ps)
         memset(ps, 0, sizeof(*ps));
         ps->elapsed_s = elapsed_s(s);
         ps->done = s->lines_done;
+        ps->kept = s->skipped;
         if (atomic_load(&s->feed.eof) && !s->feed.error)
                 ps->total = atomic_load(&s->feed.items);
         ps->fraction = feed_fraction(&s->feed);
