@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/check.h"
 #include "dns/inflight.h"
 #include "dns/udp.h"
 #include "dns/wire.h"
@@ -21,16 +22,16 @@ struct engine {
         uv_timer_t tick;
         uv_check_t check;
         struct engine_counters c;
+        struct cc_history history; /* windows over time, for the metadata */
         struct rate_bucket rate;
         unsigned cursor; /* round-robin position over resolvers */
         uint32_t *waitq; /* slots waiting for a rate token (ring of nslots) */
         uint32_t wq_head, wq_len;
         uint32_t *tcpq; /* slots waiting for room on a TCP connection (ring of nslots) */
         uint32_t tq_head, tq_len;
-        double window;
-        uint64_t epoch_ms; /* loss is judged per timeout period */
-        uint64_t epoch_sent, epoch_lost;
         bool closing;
+        unsigned open_handles; /* initialized loop handles whose close callback is pending */
+        bool free_when_closed; /* a failed engine_new: the last close callback frees it */
 };
 
 static uint64_t now_us(void)
@@ -73,7 +74,6 @@ static void wait_push(struct engine *e, uint32_t slot)
 {
         e->table.slots[slot].waiting = true;
         e->waitq[(e->wq_head + e->wq_len++) % e->table.nslots] = slot;
-        e->c.rate_waits++;
 }
 
 /* Hand the query to a TCP connection under an id no other query on it uses. Counts and
@@ -101,6 +101,37 @@ static void tcpq_push(struct engine *e, uint32_t slot)
         e->c.tcp_waits++;
 }
 
+/* An attempt left for resolver r: it counts against r's congestion window until it is
+ * answered or given up (uncount). */
+static void note_sent(struct engine *e, struct query *q, struct resolver *r)
+{
+        q->attempts++;
+        q->sent_us = now_us();
+        r->stats.sent++;
+        e->c.sent++;
+        r->inflight++;
+        q->counted = true;
+        cc_on_send(&r->cc, q->sent_us / 1000, r->inflight);
+}
+
+static void uncount(struct engine *e, struct query *q)
+{
+        struct resolver *r = &e->cfg.resolvers->v[q->resolver];
+        if (!q->counted)
+                return;
+        q->counted = false;
+        if (!ds_fails(r->inflight > 0))
+                r->inflight--;
+}
+
+/* A send that could not be linked (no socket had a free id): give the window and pacing
+ * token back and let the query wait for the next drain. */
+static void requeue_unsent(struct engine *e, uint32_t slot)
+{
+        cc_unsend(&e->cfg.resolvers->v[e->table.slots[slot].resolver].cc);
+        wait_push(e, slot);
+}
+
 static void transmit(struct engine *e, uint32_t slot, uint64_t now)
 {
         struct query *q = &e->table.slots[slot];
@@ -118,18 +149,20 @@ static void transmit(struct engine *e, uint32_t slot, uint64_t now)
         } else {
                 unsigned sock = udp_pick(&e->udp, r->addr.ss_family, inflight_random16(&e->table));
                 /* engine_new keeps the average socket under a quarter full, so another random
-                 * socket soon has room. */
-                while (inflight_link_list(&e->table, slot, (uint16_t)sock, list, deadline) < 0)
+                 * socket soon has room: a bounded number of tries always finds one. */
+                int tries = 0;
+                while (inflight_link_list(&e->table, slot, (uint16_t)sock, list, deadline) < 0) {
+                        if (ds_fails(++tries < DS_SOCKET_TRIES)) {
+                                requeue_unsent(e, slot);
+                                return;
+                        }
                         sock = udp_pick_other(&e->udp, r->addr.ss_family,
                                               inflight_random16(&e->table));
+                }
                 udp_queue(&e->udp, sock, q->pkt, q->pkt_len, (const struct sockaddr *)&r->addr,
                           r->addrlen);
         }
-        q->attempts++;
-        q->sent_us = now_us();
-        r->stats.sent++;
-        e->c.sent++;
-        e->epoch_sent++;
+        note_sent(e, q, r);
 }
 
 static void tcpq_drain(struct engine *e, uint64_t now)
@@ -141,12 +174,8 @@ static void tcpq_drain(struct engine *e, uint64_t now)
                         return;
                 e->tq_head = (e->tq_head + 1) % e->table.nslots;
                 e->tq_len--;
-                q->attempts++;
-                q->sent_us = now_us();
-                e->cfg.resolvers->v[q->resolver].stats.sent++;
-                e->c.sent++;
+                note_sent(e, q, &e->cfg.resolvers->v[q->resolver]);
                 e->c.sent_tcp++;
-                e->epoch_sent++;
         }
 }
 
@@ -155,13 +184,22 @@ static void start_attempt(struct engine *e, uint32_t slot, uint64_t now)
 {
         struct query *q = &e->table.slots[slot];
         int avoid = q->attempts ? (int)q->resolver : -1;
-        if (e->wq_len || !rate_take(&e->rate, now)) {
+        if (e->wq_len) {
                 wait_push(e, slot); /* keep the order: nobody overtakes the queue */
+                return;
+        }
+        if (!rate_take(&e->rate, now)) {
+                e->c.rate_waits++;
+                wait_push(e, slot);
                 return;
         }
         int r = resolvers_pick(e->cfg.resolvers, avoid, &e->cursor, now);
         if (r < 0) {
                 rate_refund(&e->rate); /* the queue takes a token again when it sends */
+                if (e->cfg.resolvers->held_by_window)
+                        e->c.window_waits++;
+                else
+                        e->c.rate_waits++;
                 wait_push(e, slot);
                 return;
         }
@@ -174,7 +212,10 @@ static void finish(struct engine *e, uint32_t slot, enum engine_status st, const
 
 static void drain_waiting(struct engine *e, uint64_t now)
 {
-        while (e->wq_len) {
+        /* Each waiting query is looked at once per call: one that is queued again (no
+         * socket had a free id) waits for the next call instead of spinning here. */
+        uint32_t budget = e->wq_len;
+        while (e->wq_len && budget--) {
                 uint32_t slot = e->waitq[e->wq_head];
                 struct query *q = &e->table.slots[slot];
                 if (q->attempts && q->give_up_ms && now >= q->give_up_ms) {
@@ -223,7 +264,7 @@ static void finish(struct engine *e, uint32_t slot, enum engine_status st, const
 static bool retry(struct engine *e, uint32_t slot, uint64_t now)
 {
         struct query *q = &e->table.slots[slot];
-        if ((unsigned)(q->attempts - q->tc_switches) > e->cfg.retries)
+        if ((unsigned)(q->attempts - q->tc_switches - q->free_resends) > e->cfg.retries)
                 return false;
         if (q->give_up_ms && now >= q->give_up_ms) {
                 e->c.gave_up_budget++;
@@ -234,30 +275,6 @@ static bool retry(struct engine *e, uint32_t slot, uint64_t now)
         return true;
 }
 
-/* The in-flight window reacts to the share of attempts lost per timeout period, not to
- * single losses: random loss on a path (a few percent) must not throttle the scan, while an
- * overloaded resolver (its queue overflowing: a large share lost) must see fewer queries. */
-static void window_epoch(struct engine *e, uint64_t now)
-{
-        if (!e->cfg.adaptive || now - e->epoch_ms < e->cfg.timeout_ms)
-                return;
-        uint64_t sent = e->epoch_sent, lost = e->epoch_lost;
-        e->epoch_ms = now;
-        e->epoch_sent = e->epoch_lost = 0;
-        if (sent < DS_WINDOW_MIN)
-                return; /* too little traffic to judge */
-        if (lost * 100 >= sent * DS_LOSS_CUT_PCT) {
-                e->window /= 2;
-                if (e->window < DS_WINDOW_MIN)
-                        e->window = DS_WINDOW_MIN;
-                e->c.window_cuts++;
-        } else if (lost * 100 < sent * DS_LOSS_GROW_PCT) {
-                e->window *= 2;
-                if (e->window > e->cfg.concurrency)
-                        e->window = e->cfg.concurrency;
-        }
-}
-
 /* A reply that matched its query: final, a retry, or a switch to TCP. */
 static void accept_reply(struct engine *e, uint32_t slot, const uint8_t *pkt, size_t len)
 {
@@ -266,12 +283,15 @@ static void accept_reply(struct engine *e, uint32_t slot, const uint8_t *pkt, si
         uint64_t now = uv_now(e->loop);
         bool via_tcp = q->tcp;
         inflight_unlink(&e->table, slot);
+        uncount(e, q);
         int rcode = wire_rcode_of(pkt);
+        uint64_t rtt_us = now_us() - q->sent_us;
         e->c.answered++;
         e->c.rcode[rcode]++;
         r->stats.answered++;
+        cc_on_answer(&r->cc, q->sent_us / 1000, rtt_us); /* any rcode is a delivery */
         if (rcode != WIRE_RCODE_REFUSED)
-                resolver_note_answer(r, now_us() - q->sent_us, now);
+                resolver_note_answer(r, rtt_us, now);
         if (wire_tc(pkt) && !via_tcp) {
                 e->c.truncated++;
                 r->stats.truncated++;
@@ -328,6 +348,22 @@ static bool parses(struct engine *e, struct query *q, const uint8_t *pkt, size_t
         return false;
 }
 
+/* An unknown id from a resolver that has attempts presumed lost is most likely the late
+ * answer to one of them: its congestion controller learns that the loss was only delay.
+ * Bounded by the presumed-lost count, so forged replies cannot undo more than that. */
+static void note_late(struct engine *e, const struct sockaddr *from)
+{
+        struct resolver_list *l = e->cfg.resolvers;
+        for (size_t i = 0; i < l->n && i < DS_LATE_SCAN_MAX; i++) {
+                struct resolver *r = &l->v[i];
+                if (r->presumed_lost > 0 && resolver_addr_equal(r, from)) {
+                        r->presumed_lost--;
+                        cc_on_late_answer(&r->cc, uv_now(e->loop));
+                        return;
+                }
+        }
+}
+
 static void on_datagram(void *ctx, unsigned sock, const uint8_t *pkt, size_t len,
                         const struct sockaddr *from)
 {
@@ -339,6 +375,7 @@ static void on_datagram(void *ctx, unsigned sock, const uint8_t *pkt, size_t len
         uint32_t slot = inflight_find(&e->table, (uint16_t)sock, wire_id(pkt));
         if (slot == INFLIGHT_NONE) {
                 e->c.drop_unknown_id++; /* late, duplicate or forged */
+                note_late(e, from);
                 return;
         }
         struct query *q = &e->table.slots[slot];
@@ -369,9 +406,23 @@ static void attempt_failed(struct engine *e, uint32_t slot, uint64_t now)
         struct query *q = &e->table.slots[slot];
         struct resolver *r = &e->cfg.resolvers->v[q->resolver];
         inflight_unlink(&e->table, slot);
+        uncount(e, q);
         r->stats.timeouts++;
-        resolver_note_failure(r, now);
-        e->epoch_lost++;
+        if (cc_congestion_loss(&r->cc, q->sent_us / 1000)) {
+                /* Lost while the resolver was over capacity: not the domain's fault, so the
+                 * resend (once the window allows) does not use up a retry. Bounded by the
+                 * lookup's budget and DS_CONGESTION_RESENDS. */
+                r->stats.congestion_losses++;
+                if (q->free_resends < DS_CONGESTION_RESENDS &&
+                    !(q->give_up_ms && now >= q->give_up_ms)) {
+                        q->free_resends++;
+                        e->c.congestion_resends++;
+                        start_attempt(e, slot, now);
+                        return;
+                }
+        } else {
+                resolver_note_failure(r, now);
+        }
         if (!retry(e, slot, now)) {
                 e->c.timeouts++;
                 finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT, NULL, 0);
@@ -391,6 +442,8 @@ static void admit_and_send(struct engine *e)
 {
         if (e->closing)
                 return;
+        /* Answers free room in the windows every loop turn, not just every tick. */
+        drain_waiting(e, uv_now(e->loop));
         /* A few hundred new queries per loop turn: replies then clock further admissions, so a
          * cold start does not drop thousands of datagrams into a server's receive buffer. */
         unsigned room = engine_room(e);
@@ -402,23 +455,67 @@ static void admit_and_send(struct engine *e)
                 udp_flush(&e->udp);
 }
 
+static void attempt_failed(struct engine *e, uint32_t slot, uint64_t now);
+
+/* RACK-like (RFC 8985): UDP attempts to resolver r sent before lost_before_ms and still
+ * unanswered, now that its congestion controller judged their time lost, are failed now
+ * rather than at their timeout: attempt_failed resends them without using a retry. The
+ * deadline lists are in send order, so each walk stops at the first later send (resends go
+ * to the tails with a send time of now, past the boundary). */
+static void expire_lost(struct engine *e, unsigned r, uint64_t lost_before_ms, uint64_t now)
+{
+        for (unsigned l = 0; l < DS_DEADLINE_LISTS; l++) {
+                uint32_t slot = e->table.lists[l].head;
+                while (slot != INFLIGHT_NONE) {
+                        struct query *q = &e->table.slots[slot];
+                        uint32_t next = q->next;
+                        if (q->sent_us / 1000 >= lost_before_ms)
+                                break;
+                        if (q->resolver == r && !q->tcp) {
+                                e->c.presumed_lost++;
+                                e->cfg.resolvers->v[r].presumed_lost++;
+                                attempt_failed(e, slot, now);
+                        }
+                        slot = next;
+                }
+        }
+}
+
+static void congestion_tick(struct engine *e, uint64_t now)
+{
+        struct resolver_list *l = e->cfg.resolvers;
+        uint64_t window = 0, cuts = 0;
+        bool sample = cc_history_due(&e->history, now);
+        for (size_t i = 0; i < l->n; i++) {
+                struct cc *c = &l->v[i].cc;
+                uint64_t lost_before = cc_tick(c, now, e->cfg.timeout_ms, l->v[i].inflight);
+                if (lost_before)
+                        expire_lost(e, (unsigned)i, lost_before, now);
+                window += cc_window(c);
+                cuts += c->stats.loss_cuts + c->stats.delay_cuts;
+                if (sample)
+                        cc_history_add(&e->history, (unsigned)i, c);
+        }
+        e->c.window = window > UINT32_MAX ? UINT32_MAX : (unsigned)window;
+        e->c.window_cuts = cuts;
+}
+
 static void on_tick(uv_timer_t *t)
 {
         struct engine *e = t->data;
         uint64_t now = uv_now(e->loop);
         uint32_t slot;
+        /* Windows first: an expiry then sees whether its send fell in a congestion episode. */
+        congestion_tick(e, now);
         while ((slot = inflight_expired(&e->table, now)) != INFLIGHT_NONE) {
                 struct query *q = &e->table.slots[slot];
                 if (q->tcp && e->tcp)
                         tcp_forget(e->tcp, q->sock == UINT16_MAX ? -1 : q->sock, slot);
                 attempt_failed(e, slot, now);
         }
-        drain_waiting(e, now);
         tcpq_drain(e, now);
-        window_epoch(e, now);
         if (e->tcp)
                 tcp_pool_tick(e->tcp, now);
-        e->c.window = (unsigned)e->window;
         admit_and_send(e);
 }
 
@@ -447,9 +544,40 @@ static int check_config(const struct engine_config *cfg, char *err, size_t errle
         return 0;
 }
 
+static void handle_closed(struct engine *e)
+{
+        if (ds_fails(e->open_handles > 0))
+                return;
+        if (--e->open_handles == 0 && e->free_when_closed)
+                engine_free(e);
+}
+
+static void on_udp_closed(uv_handle_t *h)
+{
+        const struct udp_sock *s = h->data;
+        handle_closed(s->set->ctx);
+}
+
+static void on_own_closed(uv_handle_t *h)
+{
+        handle_closed(h->data);
+}
+
+/* A constructor that failed after opening handles: close them; the caller's loop runs the
+ * close callbacks, and the last one frees the engine. */
+static int fail_open(struct engine *e, int rc)
+{
+        engine_close(e);
+        e->free_when_closed = true;
+        if (e->open_handles == 0)
+                engine_free(e);
+        return rc;
+}
+
 int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config *cfg,
                const struct engine_ops *ops, char *err, size_t errlen)
 {
+        *out = NULL;
         int rc = check_config(cfg, err, errlen);
         if (rc < 0)
                 return rc;
@@ -464,37 +592,37 @@ int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config 
                 v4 |= cfg->resolvers->v[i].addr.ss_family == AF_INET;
                 v6 |= cfg->resolvers->v[i].addr.ss_family == AF_INET6;
         }
+        /* Everything that only allocates comes first: a failure then has nothing to close. */
         rc = inflight_init(&e->table, cfg->concurrency, cfg->sockets * (v4 + v6));
         e->waitq = malloc(cfg->concurrency * sizeof(*e->waitq));
         e->tcpq = malloc(cfg->concurrency * sizeof(*e->tcpq));
+        if (rc == 0)
+                rc = cc_history_init(&e->history, (unsigned)cfg->resolvers->n);
+        if (rc == 0 && cfg->tcp)
+                rc = tcp_pool_new(&e->tcp, loop, cfg->resolvers, on_tcp_reply, on_tcp_lost, e);
         if (rc < 0 || !e->waitq || !e->tcpq) {
                 snprintf(err, errlen, "in-flight table for %u queries: out of memory",
                          cfg->concurrency);
-                inflight_free(&e->table);
-                free(e->waitq);
-                free(e->tcpq);
-                free(e);
+                engine_free(e);
                 return -ENOMEM;
         }
         rate_init(&e->rate, cfg->rate_qps);
-        e->window = cfg->concurrency;
-        e->c.window = cfg->concurrency;
-        /* From here on handles may be open: on failure the caller closes and frees *out. */
-        *out = e;
-        rc = udp_set_open(&e->udp, loop, cfg->sockets, v4, v6, on_datagram, e, err, errlen);
-        if (rc < 0)
-                return rc;
-        if (cfg->tcp &&
-            tcp_pool_new(&e->tcp, loop, cfg->resolvers, on_tcp_reply, on_tcp_lost, e) < 0) {
-                snprintf(err, errlen, "out of memory for TCP connections");
-                return -ENOMEM;
+        for (size_t i = 0; i < cfg->resolvers->n; i++) {
+                cc_init(&cfg->resolvers->v[i].cc, cfg->concurrency, cfg->adaptive);
+                cfg->resolvers->v[i].inflight = 0;
         }
+        congestion_tick(e, uv_now(loop));
         uv_timer_init(loop, &e->tick);
         e->tick.data = e;
-        uv_timer_start(&e->tick, on_tick, DS_TICK_MS, DS_TICK_MS);
         uv_check_init(loop, &e->check);
         e->check.data = e;
+        e->open_handles = 2;
+        rc = udp_set_open(&e->udp, loop, cfg->sockets, v4, v6, on_datagram, e, err, errlen);
+        if (rc < 0)
+                return fail_open(e, rc);
+        uv_timer_start(&e->tick, on_tick, DS_TICK_MS, DS_TICK_MS);
         uv_check_start(&e->check, on_check);
+        *out = e;
         return 0;
 }
 
@@ -520,6 +648,8 @@ int engine_query(struct engine *e, uint32_t token, const uint8_t *qname, size_t 
         q->malformed_seen = false;
         q->waiting = false;
         q->tcp = false;
+        q->counted = false;
+        q->free_resends = 0;
         e->c.lookups++;
         start_attempt(e, slot, uv_now(e->loop));
         return 0;
@@ -537,14 +667,16 @@ unsigned engine_inflight(const struct engine *e)
 
 unsigned engine_room(const struct engine *e)
 {
-        unsigned room = e->table.nfree;
-        unsigned used = inflight_used(&e->table);
-        unsigned window = (unsigned)e->window;
-        if (e->cfg.adaptive)
-                room = used >= window ? 0 : (window - used < room ? window - used : room);
         if (e->wq_len)
-                return 0; /* queries already wait for rate tokens: admitting more only queues */
-        return room;
+                return 0; /* queries already wait for a window or token: more would only queue */
+        uint64_t open = 0;
+        const struct resolver_list *l = e->cfg.resolvers;
+        for (size_t i = 0; i < l->n && open < e->table.nfree; i++) {
+                unsigned w = cc_window(&l->v[i].cc);
+                if (w > l->v[i].inflight)
+                        open += w - l->v[i].inflight;
+        }
+        return open < e->table.nfree ? (unsigned)open : e->table.nfree;
 }
 
 void engine_kick(struct engine *e)
@@ -583,13 +715,11 @@ void engine_close(struct engine *e)
         if (e->closing)
                 return;
         e->closing = true;
-        udp_set_close(&e->udp);
+        e->open_handles += udp_set_close(&e->udp, on_udp_closed);
         if (e->tcp)
                 tcp_pool_close(e->tcp);
-        if (e->tick.data)
-                uv_close((uv_handle_t *)&e->tick, NULL);
-        if (e->check.data)
-                uv_close((uv_handle_t *)&e->check, NULL);
+        uv_close((uv_handle_t *)&e->tick, on_own_closed);
+        uv_close((uv_handle_t *)&e->check, on_own_closed);
 }
 
 void engine_free(struct engine *e)
@@ -599,7 +729,13 @@ void engine_free(struct engine *e)
         udp_set_free(&e->udp);
         tcp_pool_free(e->tcp);
         inflight_free(&e->table);
+        cc_history_free(&e->history);
         free(e->waitq);
         free(e->tcpq);
         free(e);
+}
+
+const struct cc_history *engine_cc_history(const struct engine *e)
+{
+        return &e->history;
 }

@@ -52,7 +52,7 @@ struct engine_config {
         double rate_qps;                 /* all queries together; 0 = unlimited */
         bool tcp;                        /* retry truncated answers over TCP */
         bool case_randomize;             /* 0x20: random letter case, checked on the reply */
-        bool adaptive;                   /* shrink the in-flight window when timeouts rise */
+        bool adaptive;                   /* per-resolver congestion control (else -c fixed) */
 };
 
 struct engine_counters {
@@ -62,15 +62,20 @@ struct engine_counters {
         /* replies dropped, per reason */
         uint64_t drop_unknown_id, drop_wrong_source, drop_wrong_question, drop_wrong_case,
             drop_malformed;
-        uint64_t rate_waits;  /* sends that waited for a rate token */
-        uint64_t tcp_waits;   /* TCP sends that waited for room on a connection */
-        uint64_t window_cuts; /* times the in-flight window was halved */
-        unsigned window;      /* current in-flight window */
+        uint64_t rate_waits;   /* sends that waited for a rate token (--rate, --resolver-rate) */
+        uint64_t window_waits; /* sends that waited for room in a congestion window */
+        uint64_t tcp_waits;    /* TCP sends that waited for room on a connection */
+        uint64_t window_cuts;  /* congestion window cuts, all resolvers (loss + delay) */
+        unsigned window;       /* sum of the resolvers' congestion windows now */
+        uint64_t congestion_resends; /* attempts resent after a congestion loss, not retries */
+        uint64_t presumed_lost;      /* attempts failed before their timeout: congestion loss */
 };
 
 struct engine;
 
-/* On failure after *out was set, the caller still calls engine_close() and engine_free(). */
+/* Returns 0 with *out set, or -errno with *out NULL and nothing left to the caller: handles
+ * already opened are closing, and the engine frees itself once the caller's loop has run
+ * their close callbacks (as it must anyway before uv_loop_close). */
 int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config *cfg,
                const struct engine_ops *ops, char *err, size_t errlen);
 
@@ -94,11 +99,13 @@ const struct engine_counters *engine_counters(const struct engine *e);
 const struct udp_stats *engine_udp_stats(const struct engine *e);
 const struct tcp_stats *engine_tcp_stats(const struct engine *e);
 uint64_t engine_rcvbuf_drops(const struct engine *e);
+/* The resolvers' congestion windows and pacing rates over the scan (one sample a second). */
+const struct cc_history *engine_cc_history(const struct engine *e);
 int engine_rcvbuf_bytes(const struct engine *e);
 
 /* Stop admitting; close every handle (uv_run then returns once nothing else is active). */
 void engine_close(struct engine *e);
-/* After uv_run has returned. */
+/* After uv_run has returned (every handle closed). */
 void engine_free(struct engine *e);
 
 #endif

@@ -23,16 +23,18 @@ struct query {
         uint16_t sock;
         uint16_t resolver;
         uint16_t qtype;
-        uint8_t attempts;    /* sends so far */
-        bool linked;         /* in the id index (UDP) and a deadline list */
-        bool tcp;            /* this attempt went over TCP: not in the id index */
-        uint8_t list;        /* deadline list it is in */
-        uint64_t give_up_ms; /* no retry after this time (the lookup's budget) */
-        uint64_t sent_us;    /* when the current attempt left, for round-trip times */
-        bool want_tcp;       /* the answer was truncated: later attempts use TCP */
-        uint8_t tc_switches; /* attempts added by switching to TCP (not retries) */
-        bool malformed_seen; /* a reply matched but did not parse */
-        bool waiting;        /* in the engine's queue for a rate token */
+        uint8_t attempts;     /* sends so far */
+        bool linked;          /* in the id index (UDP) and a deadline list */
+        bool tcp;             /* this attempt went over TCP: not in the id index */
+        uint8_t list;         /* deadline list it is in */
+        uint64_t give_up_ms;  /* no retry after this time (the lookup's budget) */
+        uint64_t sent_us;     /* when the current attempt left, for round-trip times */
+        bool want_tcp;        /* the answer was truncated: later attempts use TCP */
+        uint8_t tc_switches;  /* attempts added by switching to TCP (not retries) */
+        bool malformed_seen;  /* a reply matched but did not parse */
+        bool waiting;         /* in the engine's queue for a rate token */
+        bool counted;         /* counted in its resolver's in-flight number */
+        uint8_t free_resends; /* attempts resent after a congestion loss (not retries) */
         uint16_t qname_len;
         uint16_t pkt_len;
         uint8_t pkt[DS_QUERY_MAX]; /* the query as sent; the question name sits at offset 12 */

@@ -10,7 +10,7 @@
 #define DS_LABEL_MAX      63
 #define DS_EDNS_PAYLOAD   1232 /* DNS flag day 2020 */
 #define DS_QUERY_MAX      (12 + DS_NAME_MAX_WIRE + 4 + 11)
-#define DS_REPLY_INLINE   1500 /* replies up to this size live inside the job */
+#define DS_REPLY_INLINE   1500  /* replies up to this size live inside the job */
 #define DS_CNAME_HOPS_MAX 8     /* CNAME links followed per lookup, in and across replies */
 #define DS_TXT_MAX        65535 /* concatenated TXT RR text */
 #define DS_PTR_HOPS_MAX   64    /* compression pointers followed for one name */
@@ -32,9 +32,9 @@
 #define DS_RESOLVER_RATE_DEFAULT 1000 /* q/s per resolver off loopback, unless told */
 #define DS_SEND_BATCH            64   /* datagrams per sendmmsg */
 #define DS_RECV_BATCH            20   /* datagrams per recvmmsg (libuv's chunk count) */
-#define DS_WINDOW_MIN            256  /* the adaptive in-flight window never drops below */
-#define DS_LOSS_CUT_PCT          25   /* attempts lost in a timeout period that halve the window */
-#define DS_LOSS_GROW_PCT         10   /* ...and below which it doubles back towards -c */
+#define DS_CONGESTION_RESENDS    4    /* resends of congestion losses per lookup, not retries */
+#define DS_LATE_SCAN_MAX         64   /* resolvers searched for the source of a late answer */
+#define DS_SOCKET_TRIES          64   /* sockets tried for a free query id before waiting */
 #define DS_BENCH_MIN_FAILS       32   /* failures in 1-2 s before a resolver can be benched */
 #define DS_ADMIT_BURST           256  /* new lookups started per loop turn at most */
 #define DS_TICK_MS               10   /* deadline sweep period */

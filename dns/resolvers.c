@@ -22,6 +22,7 @@ static int add_resolver(struct resolver_list *l, const struct sockaddr_storage *
         memset(r, 0, sizeof(*r));
         memcpy(&r->addr, ss, len);
         r->addrlen = len;
+        cc_init(&r->cc, DS_CONCURRENCY_MAX, false); /* the engine sets the real ceiling */
         char ip[INET6_ADDRSTRLEN];
         if (ss->ss_family == AF_INET) {
                 const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
@@ -280,11 +281,24 @@ bool resolver_benched(const struct resolver *r, uint64_t now_ms)
         return r->benched_until_ms > now_ms;
 }
 
+/* Room in the congestion window (and a pacing token), then a --resolver-rate token. */
+static bool take_send(struct resolver_list *l, struct resolver *r, uint64_t now_ms)
+{
+        if (!cc_may_send(&r->cc, r->inflight, now_ms))
+                return false;
+        if (rate_take(&r->rate, now_ms))
+                return true;
+        cc_unsend(&r->cc);
+        l->held_by_window = false;
+        return false;
+}
+
 int resolvers_pick(struct resolver_list *l, int avoid, unsigned *cursor, uint64_t now_ms)
 {
         size_t n = l->n;
         int soonest = -1;
         bool tokens_short = false;
+        l->held_by_window = true;
         for (int pass = 0; pass < 2; pass++) {
                 for (size_t k = 0; k < n; k++) {
                         unsigned i = (unsigned)((*cursor + k) % n);
@@ -297,7 +311,7 @@ int resolvers_pick(struct resolver_list *l, int avoid, unsigned *cursor, uint64_
                                         soonest = (int)i;
                                 continue;
                         }
-                        if (!rate_take(&r->rate, now_ms)) {
+                        if (!take_send(l, r, now_ms)) {
                                 tokens_short = true;
                                 continue;
                         }
@@ -308,9 +322,7 @@ int resolvers_pick(struct resolver_list *l, int avoid, unsigned *cursor, uint64_
         if (tokens_short || soonest < 0)
                 return -1;
         /* Everything is benched: never stall the scan; ask the one back soonest. */
-        if (!rate_take(&l->v[soonest].rate, now_ms))
-                return -1;
-        return soonest;
+        return take_send(l, &l->v[soonest], now_ms) ? soonest : -1;
 }
 
 static void roll(struct resolver *r, uint64_t now_ms)

@@ -15,10 +15,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "dns/congestion.h"
 #include "dns/limits.h"
 
 struct resolver_stats {
         uint64_t sent, answered, timeouts, servfail, refused, other_rcode, mismatched, truncated;
+        uint64_t congestion_losses; /* timeouts of sends in a congestion episode */
 };
 
 /* Token bucket: rate 0 means unlimited. */
@@ -52,11 +54,16 @@ struct resolver {
         unsigned bench_count;
         uint64_t benchings;
         uint32_t rtt_hist[DS_RTT_BUCKETS];
+        struct cc cc;           /* congestion window and pacing (dns/congestion.h) */
+        unsigned inflight;      /* attempts sent to it and not yet answered or expired */
+        uint64_t presumed_lost; /* attempts given up early, whose late answer may still come */
 };
 
 struct resolver_list {
         struct resolver *v;
         size_t n;
+        bool held_by_window; /* the last failed pick: no --resolver-rate token was missing,
+                              * only congestion window or pacing room */
 };
 
 int resolvers_parse(struct resolver_list *out, const char *spec, char *err, size_t errlen);
@@ -70,8 +77,9 @@ void resolvers_set_rate(struct resolver_list *l, double rate_qps, bool loopback_
 bool resolver_is_loopback(const struct resolver *r);
 
 /* Choose a resolver for a query, not `avoid` (when another is usable), not benched, with a
- * rate token (taken). Round-robin through *cursor. Returns -1 when every usable resolver is
- * out of tokens right now (try again later). */
+ * rate token (taken) and room in its congestion window (a pacing token taken). Round-robin
+ * through *cursor. Returns -1 when every usable resolver is out of tokens or window right
+ * now (try again later). */
 int resolvers_pick(struct resolver_list *l, int avoid, unsigned *cursor, uint64_t now_ms);
 
 /* Outcomes that drive health: an answer (with its round-trip time) or a failure

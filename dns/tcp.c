@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/check.h"
 #include "dns/limits.h"
 
 enum conn_state { CONN_FREE = 0, CONN_CONNECTING, CONN_READY, CONN_CLOSING };
@@ -157,9 +158,7 @@ static void on_connect(uv_connect_t *req, int status)
 static int conn_open(struct conn *c)
 {
         struct tcp_pool *p = c->pool;
-        c->rbuf = malloc(RBUF_CAP);
-        if (!c->rbuf)
-                return -ENOMEM;
+        c->rbuf = ds_xmalloc(RBUF_CAP, "a TCP receive buffer"); /* policy: common/check.h */
         c->rlen = 0;
         c->npend = 0;
         uv_tcp_init(p->loop, &c->handle);
@@ -217,9 +216,7 @@ int tcp_send(struct tcp_pool *p, unsigned resolver, uint32_t slot, uint16_t id, 
         for (unsigned i = 0; i < c->npend; i++)
                 if (c->pend[i].id == id)
                         return -EEXIST; /* replies are matched by id: never two alike on a stream */
-        struct write_req *w = malloc(sizeof(*w));
-        if (!w)
-                return -ENOMEM;
+        struct write_req *w = ds_xmalloc(sizeof(*w), "a TCP write");
         w->buf[0] = (uint8_t)(len >> 8);
         w->buf[1] = (uint8_t)len;
         memcpy(w->buf + 2, pkt, len);

@@ -56,6 +56,7 @@ static int open_one(struct udp_set *u, uv_loop_t *loop, unsigned idx, int family
         int rc = uv_udp_init_ex(loop, &s->handle, (unsigned)family | UV_UDP_RECVMMSG);
         if (rc < 0)
                 goto fail;
+        u->n = idx + 1; /* initialized: udp_set_close must close it, whatever fails next */
         struct sockaddr_storage ss;
         memset(&ss, 0, sizeof(ss));
         ss.ss_family =
@@ -107,12 +108,9 @@ int udp_set_open(struct udp_set *u, uv_loop_t *loop, unsigned per_family, bool v
         for (unsigned i = 0; i < n; i++) {
                 int fam6 = v4 ? (i >= per_family) : 1;
                 int rc = open_one(u, loop, i, fam6 ? AF_INET6 : AF_INET, err, errlen);
-                if (rc < 0) {
-                        u->n = i; /* the handles opened so far get closed */
-                        return rc;
-                }
+                if (rc < 0)
+                        return rc; /* u->n counts the handles to close */
                 u->family_socks[fam6][u->family_n[fam6]++] = i;
-                u->n = i + 1;
         }
         return 0;
 }
@@ -236,11 +234,15 @@ uint64_t udp_rcvbuf_drops(const struct udp_set *u)
         return drops_in(u, "/proc/net/udp") + drops_in(u, "/proc/net/udp6");
 }
 
-void udp_set_close(struct udp_set *u)
+unsigned udp_set_close(struct udp_set *u, uv_close_cb cb)
 {
+        unsigned closing = 0;
         for (unsigned i = 0; i < u->n; i++)
-                if (!uv_is_closing((uv_handle_t *)&u->socks[i].handle))
-                        uv_close((uv_handle_t *)&u->socks[i].handle, NULL);
+                if (!uv_is_closing((uv_handle_t *)&u->socks[i].handle)) {
+                        uv_close((uv_handle_t *)&u->socks[i].handle, cb);
+                        closing++;
+                }
+        return closing;
 }
 
 void udp_set_free(struct udp_set *u)

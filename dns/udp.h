@@ -69,8 +69,9 @@ unsigned udp_pick_other(struct udp_set *u, int family, uint16_t r);
 /* Datagrams the kernel dropped because our receive buffers were full (/proc/net/udp*). */
 uint64_t udp_rcvbuf_drops(const struct udp_set *u);
 
-/* Start closing every handle; free with udp_set_free() once uv_run() has returned. */
-void udp_set_close(struct udp_set *u);
+/* Start closing every initialized handle (cb runs for each, with handle->data pointing at its
+ * struct udp_sock); returns how many. Free with udp_set_free() once they are closed. */
+unsigned udp_set_close(struct udp_set *u, uv_close_cb cb);
 void udp_set_free(struct udp_set *u);
 
 #endif

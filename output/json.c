@@ -1,11 +1,15 @@
 /* json.c -- JSON text builder for NDJSON lines (see json.h).
- * Contract: any input bytes yield valid JSON; no allocation except jbuf growth; misuse of the
- * jw_* nesting (overflow, unbalanced close) is a programming error and aborts. */
+ * Contract: any input bytes yield valid JSON; no allocation except jbuf growth, which runs
+ * mid-scan and so follows common/check.h (out of memory aborts); misuse of the jw_* nesting
+ * is a broken invariant: a close with nothing open is dropped (the line stays valid),
+ * overflow or a line ended with containers open cannot be repaired and aborts. */
 #include "output/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/check.h"
 
 /* Escape classes: 0 copies the byte, 'u' writes \u00XX, MB sends the byte to the UTF-8
  * validator, any other value is the letter of a two-byte escape (\n, \", ...). */
@@ -48,12 +52,6 @@ static const char digit_pairs[201] = "00010203040506070809"
 /* Worst case output per input byte: \ufffd or \u00XX (6 bytes); U+2028 is 3 -> 6. */
 #define ESC_GROWTH 6
 
-static void die(const char *msg)
-{
-        fprintf(stderr, "dmarcscan: json: %s\n", msg);
-        abort();
-}
-
 void jbuf_init(struct jbuf *b)
 {
         b->p = NULL;
@@ -71,22 +69,17 @@ static void jbuf_grow(struct jbuf *b, size_t need)
 {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < need) {
-                if (cap > SIZE_MAX / 2)
-                        die("buffer size overflow");
+                ds_require(cap <= SIZE_MAX / 2);
                 cap *= 2;
         }
-        char *p = realloc(b->p, cap);
-        if (!p)
-                die("out of memory");
-        b->p = p;
+        b->p = ds_xrealloc(b->p, cap, "a JSON line");
         b->cap = cap;
 }
 
 /* Kept out of line so the capacity check in room() stays small enough to inline. */
 __attribute__((noinline, cold)) static void jbuf_grow_by(struct jbuf *b, size_t n)
 {
-        if (n > SIZE_MAX - b->len)
-                die("buffer size overflow");
+        ds_require(n <= SIZE_MAX - b->len);
         jbuf_grow(b, b->len + n);
 }
 
@@ -216,8 +209,7 @@ static char *put_str(char *d, const unsigned char *s, size_t n)
 
 static size_t str_room(size_t n)
 {
-        if (n > (SIZE_MAX - 4) / ESC_GROWTH)
-                die("string too long");
+        ds_require(n <= (SIZE_MAX - 4) / ESC_GROWTH);
         return n * ESC_GROWTH + 2;
 }
 
@@ -285,8 +277,7 @@ static void jw_sep(struct jw *w, const char *key)
 
 static void jw_push(struct jw *w, const char *key, char open)
 {
-        if (w->depth + 1 >= JW_DEPTH_MAX)
-                die("nesting deeper than JW_DEPTH_MAX");
+        ds_require(w->depth + 1 < JW_DEPTH_MAX);
         jw_sep(w, key);
         jbuf_byte(w->b, open);
         w->first[++w->depth] = true;
@@ -294,8 +285,8 @@ static void jw_push(struct jw *w, const char *key, char open)
 
 static void jw_pop(struct jw *w, char close)
 {
-        if (w->depth <= 0)
-                die("container closed that was never opened");
+        if (ds_fails(w->depth > 0)) /* a close with nothing open */
+                return;
         jbuf_byte(w->b, close);
         w->depth--;
 }
@@ -310,8 +301,7 @@ void jw_begin(struct jw *w, struct jbuf *b)
 
 void jw_end(struct jw *w)
 {
-        if (w->depth != 0)
-                die("jw_end with containers still open");
+        ds_require(w->depth == 0);
         jbuf_raw(w->b, "}\n", 2);
 }
 

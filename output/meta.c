@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "common/check.h"
 #include "dns/wire.h"
 #include "output/json.h"
 
@@ -89,8 +90,11 @@ static void write_counters(struct jw *w, const struct meta_run *m)
         jw_uint(w, "gave_up_budget", c->gave_up_budget);
         jw_uint(w, "rate_waits", c->rate_waits);
         jw_uint(w, "tcp_waits", c->tcp_waits);
+        jw_uint(w, "window_waits", c->window_waits);
         jw_uint(w, "window_cuts", c->window_cuts);
         jw_uint(w, "window", c->window);
+        jw_uint(w, "congestion_resends", c->congestion_resends);
+        jw_uint(w, "presumed_lost", c->presumed_lost);
         jw_obj_open(w, "rcodes");
         for (int i = 0; i < 16; i++)
                 if (c->rcode[i])
@@ -140,6 +144,19 @@ static void write_resolvers(struct jw *w, const struct resolver_list *rl)
                 jw_uint(w, "mismatched", s->mismatched);
                 jw_uint(w, "truncated", s->truncated);
                 jw_uint(w, "benched", rl->v[i].benchings);
+                jw_uint(w, "congestion_losses", s->congestion_losses);
+                const struct cc *cc = &rl->v[i].cc;
+                jw_obj_open(w, "congestion");
+                jw_uint(w, "window", cc_window(cc));
+                jw_uint(w, "pacing_qps", (uint64_t)cc->rate);
+                jw_uint(w, "loss_cuts", cc->stats.loss_cuts);
+                jw_uint(w, "delay_cuts", cc->stats.delay_cuts);
+                jw_uint(w, "delay_holds", cc->stats.delay_holds);
+                jw_uint(w, "episodes", cc->stats.episodes);
+                jw_uint(w, "late_answers", cc->stats.late_answers);
+                jw_uint(w, "cuts_undone", cc->stats.undone);
+                jw_raw_double(w, "rtt_floor_ms", cc->last_p10_ms);
+                jw_obj_close(w);
                 jw_uint(w, "rate_qps", (uint64_t)rl->v[i].rate.rate);
                 jw_obj_open(w, "rtt_ms");
                 jw_raw_double(w, "p50", resolver_rtt_ms(&rl->v[i], 0.5));
@@ -148,6 +165,31 @@ static void write_resolvers(struct jw *w, const struct resolver_list *rl)
                 jw_obj_close(w);
         }
         jw_arr_close(w);
+}
+
+/* Window and pacing per resolver over time: "window": [[w0, w1, ...] per sample]. */
+static void write_history(struct jw *w, const struct cc_history *h, const struct resolver_list *rl)
+{
+        jw_obj_open(w, "congestion");
+        jw_uint(w, "interval_ms", h->interval_ms);
+        jw_arr_open(w, "resolvers");
+        for (unsigned c = 0; c < h->columns && c < rl->n; c++)
+                jw_cstr(w, NULL,
+                        c + 1 == h->columns && rl->n > h->columns ? "others" : rl->v[c].name);
+        jw_arr_close(w);
+        const uint32_t *series[2] = {h->window, h->rate};
+        const char *names[2] = {"window", "pacing_qps"};
+        for (unsigned k = 0; k < 2; k++) {
+                jw_arr_open(w, names[k]);
+                for (unsigned i = 0; i < h->n; i++) {
+                        jw_arr_open(w, NULL);
+                        for (unsigned c = 0; c < h->columns; c++)
+                                jw_uint(w, NULL, series[k][(size_t)i * h->columns + c]);
+                        jw_arr_close(w);
+                }
+                jw_arr_close(w);
+        }
+        jw_obj_close(w);
 }
 
 static void write_usage(struct jw *w)
@@ -177,12 +219,16 @@ int meta_write(const char *path, const struct meta_run *m)
         write_time(&w, "started", m->started_unix);
         jw_uint(&w, "wall_ms", (uint64_t)(m->wall_s * 1000));
         jw_bool(&w, "interrupted", m->interrupted);
+        /* Bugs caught and recovered from (common/check.h): a run with any deserves a look. */
+        jw_uint(&w, "invariant_failures", ds_check_failures());
         jw_cstr(&w, "input_error", m->input_error);
         jw_cstr(&w, "output_error", m->output_error);
         write_resume(&w, m);
         write_config(&w, m);
         write_counters(&w, m);
         write_resolvers(&w, m->resolvers);
+        if (m->history)
+                write_history(&w, m->history, m->resolvers);
         write_usage(&w);
         jw_end(&w);
 

@@ -16,6 +16,7 @@ struct meta_run {
         const struct scan_config *cfg;
         const struct resolver_list *resolvers;
         const struct engine_counters *counters;
+        const struct cc_history *history;
         const struct udp_stats *udp;
         const struct tcp_stats *tcp;
         uint64_t rcvbuf_drops;

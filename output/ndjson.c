@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-void ndjson_timestamp(struct ndjson_clock *clock, char *out)
+void ndjson_timestamp(struct ndjson_clock *clock, const struct ds_clock *now, char *out)
 {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
+        ds_clock_wall(now, &ts);
         if (ts.tv_sec != clock->sec) {
                 struct tm tm;
                 gmtime_r(&ts.tv_sec, &tm);
@@ -246,7 +246,7 @@ void ndjson_job(struct jbuf *b, const struct job *j, const struct job_scratch *s
                 jw_int(&w, "rank", in->rank);
         if (in->sector)
                 jw_cstr(&w, "sector", in->sector);
-        ndjson_timestamp(clock, ts);
+        ndjson_timestamp(clock, o->clock ? o->clock : ds_clock_real(), ts);
         jw_cstr(&w, "ts", ts);
         if (in->status == INPUT_ITEM_EXCLUDED) {
                 jw_cstr(&w, "status", "EXCLUDED");

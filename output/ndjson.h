@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "output/json.h"
 #include "scanner/job.h"
 
@@ -23,12 +24,13 @@ struct ndjson_clock {
 struct ndjson_opts {
         const char *const *files; /* input names, for "file" when there is more than one */
         unsigned nfiles;
+        const struct ds_clock *clock; /* where "ts" is read; NULL: the real clock */
 };
 
 void ndjson_job(struct jbuf *b, const struct job *j, const struct job_scratch *s,
                 const struct ndjson_opts *o, struct ndjson_clock *clock);
 
-/* RFC 3339 UTC timestamp with milliseconds of now into out (>= 25 bytes). */
-void ndjson_timestamp(struct ndjson_clock *clock, char *out);
+/* RFC 3339 UTC timestamp with milliseconds of now's wall time into out (>= 25 bytes). */
+void ndjson_timestamp(struct ndjson_clock *clock, const struct ds_clock *now, char *out);
 
 #endif

@@ -59,10 +59,11 @@ void progress_update(struct progress *p, const struct progress_sample *s)
         if (e >= 0)
                 progress_duration(left, sizeof(left), e);
         fprintf(p->out,
-                "%s%s domains | %.0f q/s | in flight %u | answered %" PRIu64 " | NXDOMAIN %" PRIu64
-                " | timeouts %" PRIu64 " | errors %" PRIu64 " | ETA %s%s",
-                p->tty ? "\r" : "", done, qps, s->inflight, s->answered, s->nxdomain, s->timeouts,
-                s->errors, left, p->tty ? "\033[K" : "\n");
+                "%s%s domains | %.0f q/s | in flight %u%s%s | answered %" PRIu64
+                " | NXDOMAIN %" PRIu64 " | timeouts %" PRIu64 " | errors %" PRIu64 " | ETA %s%s",
+                p->tty ? "\r" : "", done, qps, s->inflight, s->windows[0] ? " of window " : "",
+                s->windows, s->answered, s->nxdomain, s->timeouts, s->errors, left,
+                p->tty ? "\033[K" : "\n");
         fflush(p->out);
         p->drawn = p->tty;
 }

@@ -17,6 +17,7 @@ struct progress_sample {
         double fraction; /* of the input read, -1 when unknown */
         uint64_t sent, answered, nxdomain, timeouts, errors;
         unsigned inflight;
+        char windows[64]; /* congestion window per resolver, e.g. "512/300", or "" */
 };
 
 struct progress {

@@ -10,13 +10,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <uv.h>
-
 #include "common/check.h"
 #include "dns/limits.h"
 
 struct writer {
         struct sink *sink;
+        const struct ds_clock *clock;
         pthread_t thread;
         pthread_mutex_t mu;
         pthread_cond_t work;  /* queue non-empty, or stopping */
@@ -33,15 +32,11 @@ struct writer {
         _Atomic uint64_t lines;
 };
 
+/* Chunks are made mid-scan, on demand: out of memory aborts (common/check.h). */
 static struct writer_chunk *chunk_new(size_t cap)
 {
-        struct writer_chunk *c = calloc(1, sizeof(*c));
-        if (c)
-                c->data = malloc(cap);
-        if (!c || !c->data) {
-                fprintf(stderr, "dmarcscan: out of memory for an output chunk\n");
-                abort();
-        }
+        struct writer_chunk *c = ds_xcalloc(1, sizeof(*c), "an output chunk");
+        c->data = ds_xmalloc(cap, "an output chunk");
         c->cap = cap;
         return c;
 }
@@ -124,11 +119,6 @@ static void sync_and_report(struct writer *w)
         w->nsynced = 0;
 }
 
-static uint64_t now_ms(void)
-{
-        return uv_hrtime() / 1000000;
-}
-
 static unsigned wait_ms(const struct writer *w)
 {
         if (w->sync.fn && w->sync.interval_ms < DS_FRAME_MS)
@@ -139,7 +129,7 @@ static unsigned wait_ms(const struct writer *w)
 static void *writer_main(void *arg)
 {
         struct writer *w = arg;
-        uint64_t last_frame = now_ms(), last_sync = last_frame;
+        uint64_t last_frame = ds_clock_mono_ms(w->clock), last_sync = last_frame;
         bool dirty = false;    /* lines since the last frame end */
         bool unsynced = false; /* lines since the last sync */
         pthread_mutex_lock(&w->mu);
@@ -165,7 +155,7 @@ static void *writer_main(void *arg)
                         pthread_cond_timedwait(&w->work, &w->mu, &until);
                 }
                 bool sync = w->sync_requested;
-                uint64_t now = now_ms();
+                uint64_t now = ds_clock_mono_ms(w->clock);
                 if (!sync && w->sync.fn && unsynced && now - last_sync >= w->sync.interval_ms)
                         sync = true;
                 if (sync || (dirty && now - last_frame >= DS_FRAME_MS)) {
@@ -176,7 +166,7 @@ static void *writer_main(void *arg)
                         else
                                 end_frame(w, false);
                         dirty = false;
-                        last_frame = now_ms();
+                        last_frame = ds_clock_mono_ms(w->clock);
                         if (sync) {
                                 unsynced = false;
                                 last_sync = last_frame;
@@ -190,20 +180,33 @@ static void *writer_main(void *arg)
         return NULL;
 }
 
-int writer_start(struct writer **out, struct sink *sink, const struct writer_sync *sync)
+static void writer_free(struct writer *w)
 {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->work);
+        pthread_cond_destroy(&w->spare);
+        free(w->synced);
+        free(w);
+}
+
+int writer_start(struct writer **out, struct sink *sink, const struct ds_clock *clock,
+                 const struct writer_sync *sync)
+{
+        *out = NULL;
         struct writer *w = calloc(1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
         w->sink = sink;
+        w->clock = clock;
         if (sync)
                 w->sync = *sync;
+        /* Default attributes: Linux's init functions cannot fail with them. */
         pthread_mutex_init(&w->mu, NULL);
         pthread_cond_init(&w->work, NULL);
         pthread_cond_init(&w->spare, NULL);
         int rc = pthread_create(&w->thread, NULL, writer_main, w);
         if (rc) {
-                free(w);
+                writer_free(w);
                 return -rc;
         }
         *out = w;
@@ -262,9 +265,7 @@ void writer_append(struct writer *w, struct writer_chunk **cp, const char *line,
                 c = writer_chunk_get(w);
                 if (c->cap < len) { /* a line longer than a chunk gets a chunk of its own */
                         free(c->data);
-                        c->data = malloc(len);
-                        if (!c->data)
-                                abort();
+                        c->data = ds_xmalloc(len, "an outsized output line");
                         c->cap = len;
                 }
                 *cp = c;
@@ -299,15 +300,15 @@ int writer_close(struct writer *w, uint64_t *lines)
         if (w->error)
                 rc = w->error;
         *lines = atomic_load(&w->lines); /* with an error: handed to the sink, an upper bound */
+        unsigned back = 0;
         while (w->free_list) {
                 struct writer_chunk *c = w->free_list;
                 w->free_list = c->next;
                 chunk_free(c);
+                back++;
         }
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->work);
-        pthread_cond_destroy(&w->spare);
-        free(w->synced);
-        free(w);
+        /* A chunk not handed back by now held lines that never reached the sink. */
+        (void)ds_fails(back == w->nchunks);
+        writer_free(w);
         return rc;
 }

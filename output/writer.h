@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/clock.h"
 #include "output/sink.h"
 
 #define DS_WRITER_CHUNKS 64
@@ -43,8 +44,10 @@ struct writer_sync {
 
 struct writer;
 
-/* sync NULL: no durability callback (frames are still closed every DS_FRAME_MS). */
-int writer_start(struct writer **out, struct sink *sink, const struct writer_sync *sync);
+/* Either the thread runs or nothing is left behind (*out NULL; the caller keeps sink).
+ * clock: when a frame has been open DS_FRAME_MS. sync NULL: no durability callback. */
+int writer_start(struct writer **out, struct sink *sink, const struct ds_clock *clock,
+                 const struct writer_sync *sync);
 /* An empty chunk of at least DS_CHUNK_BYTES. */
 struct writer_chunk *writer_chunk_get(struct writer *w);
 /* Append one line with its tag, handing the chunk over and taking a fresh one when it is

@@ -1,4 +1,4 @@
-/* exclude.c -- suffix set of excluded domains: an open-addressing hash set of names. */
+/* exclude.c -- suffix set of excluded domains (a strset of names). */
 #include "scanner/exclude.h"
 
 #include <errno.h>
@@ -9,70 +9,20 @@
 
 #include "dns/limits.h"
 #include "scanner/input.h"
+#include "scanner/strset.h"
 
 struct exclude {
-        char **slots;
-        size_t cap, n;
+        struct strset *names;
 };
-
-static uint64_t hash(const char *s, size_t n)
-{
-        uint64_t h = 1469598103934665603u; /* FNV-1a */
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ (uint8_t)s[i]) * 1099511628211u;
-        return h;
-}
 
 static bool lookup(const struct exclude *x, const char *s, size_t n)
 {
-        if (!x->cap)
-                return false;
-        for (size_t i = hash(s, n) & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
-                const char *v = x->slots[i];
-                if (!v)
-                        return false;
-                if (strlen(v) == n && memcmp(v, s, n) == 0)
-                        return true;
-        }
-}
-
-static int grow(struct exclude *x)
-{
-        size_t cap = x->cap ? x->cap * 2 : 1024;
-        char **slots = calloc(cap, sizeof(*slots));
-        if (!slots)
-                return -ENOMEM;
-        for (size_t i = 0; i < x->cap; i++) {
-                char *v = x->slots[i];
-                if (!v)
-                        continue;
-                size_t j = hash(v, strlen(v)) & (cap - 1);
-                while (slots[j])
-                        j = (j + 1) & (cap - 1);
-                slots[j] = v;
-        }
-        free(x->slots);
-        x->slots = slots;
-        x->cap = cap;
-        return 0;
+        return strset_contains(x->names, s, n);
 }
 
 static int insert(struct exclude *x, const char *name)
 {
-        size_t n = strlen(name);
-        if (lookup(x, name, n))
-                return 0;
-        if ((x->n + 1) * 2 > x->cap && grow(x) < 0)
-                return -ENOMEM;
-        char *copy = strdup(name);
-        if (!copy)
-                return -ENOMEM;
-        size_t i = hash(name, n) & (x->cap - 1);
-        while (x->slots[i])
-                i = (i + 1) & (x->cap - 1);
-        x->slots[i] = copy;
-        x->n++;
-        return 0;
+        return strset_intern(x->names, name, strlen(name)) ? 0 : -ENOMEM;
 }
 
 static char *trim(char *s)
@@ -97,7 +47,7 @@ int exclude_load(struct exclude **out, const char *path, char *err, size_t errle
         struct exclude *x = calloc(1, sizeof(*x));
         char line[DS_INPUT_LINE_MAX];
         unsigned long lineno = 0;
-        int rc = x ? 0 : -ENOMEM;
+        int rc = x ? strset_new(&x->names, 1024) : -ENOMEM;
         while (rc == 0 && fgets(line, sizeof(line), f)) {
                 lineno++;
                 char *s = trim(line);
@@ -140,8 +90,6 @@ void exclude_free(struct exclude *x)
 {
         if (!x)
                 return;
-        for (size_t i = 0; i < x->cap; i++)
-                free(x->slots[i]);
-        free(x->slots);
+        strset_free(x->names);
         free(x);
 }

@@ -59,19 +59,21 @@ int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
         f->inputs = calloc(npaths, sizeof(*f->inputs));
         f->slots = malloc(DS_INPUT_QUEUE * sizeof(*f->slots));
         f->slot_file = malloc(DS_INPUT_QUEUE * sizeof(*f->slot_file));
+        int rc = 0;
         if (!f->inputs || !f->slots || !f->slot_file) {
                 snprintf(err, errlen, "out of memory");
-                return -ENOMEM;
+                rc = -ENOMEM;
         }
-        for (unsigned i = 0; i < npaths; i++) {
-                int rc = input_open(&f->inputs[i], paths[i], &f->cfg, err, errlen);
+        for (unsigned i = 0; rc == 0 && i < npaths; i++)
+                rc = input_open(&f->inputs[i], paths[i], &f->cfg, err, errlen);
+        if (rc == 0) {
+                rc = -pthread_create(&f->thread, NULL, feed_main, f);
                 if (rc < 0)
-                        return rc;
+                        snprintf(err, errlen, "cannot start the reader thread: %s", strerror(-rc));
         }
-        int rc = pthread_create(&f->thread, NULL, feed_main, f);
-        if (rc) {
-                snprintf(err, errlen, "cannot start the reader thread: %s", strerror(rc));
-                return -rc;
+        if (rc < 0) {
+                feed_free(f); /* not started: closes what was opened, leaves f zeroed */
+                return rc;
         }
         f->started = true;
         return 0;

@@ -29,7 +29,8 @@ struct feed {
         bool started;
 };
 
-/* Open every input now (so a bad path fails before the scan starts) and start the thread. */
+/* Open every input now (so a bad path fails before the scan starts) and start the thread.
+ * On failure nothing is left open and f is zeroed (feed_free on it is a no-op). */
 int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
                const struct input_config *cfg, char *err, size_t errlen);
 

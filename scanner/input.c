@@ -2,6 +2,8 @@
  * format detection (list, rank CSV, headered CSV), domain normalization and sector interning. */
 #include "scanner/input.h"
 
+#include "scanner/strset.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <idn2.h>
@@ -12,6 +14,8 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+
+#include "common/check.h"
 
 #define BLOCK         (64 * 1024)
 #define SECTORS_MAX   10000 /* more distinct values means the column is not a sector */
@@ -24,11 +28,6 @@ enum codec { CODEC_PLAIN, CODEC_GZIP, CODEC_ZSTD };
 struct span {
         char *p;
         size_t n;
-};
-
-struct sectors {
-        char **slot; /* open addressing; strings are separate allocations so pointers stay put */
-        size_t cap, count;
 };
 
 struct input {
@@ -53,8 +52,8 @@ struct input {
         int fail_rc;
         enum input_format format;
         long dom_col, sec_col, rank_col; /* 0-based; -1: none */
-        struct sectors sectors;
-        uint64_t done, total; /* read by the progress thread: relaxed atomics */
+        struct strset *sectors;          /* interned sector names; created with the first one */
+        uint64_t done, total;            /* read by the progress thread: relaxed atomics */
         char err[512];
         char line[DS_INPUT_LINE_MAX + 2]; /* +1 for a '\r' before '\n', +1 to see overflow */
         unsigned char raw_buf[BLOCK];
@@ -500,63 +499,23 @@ static long csv_pick(char *s, size_t n, const long want[3], struct span got[3])
 
 /* ---- sector interning ---- */
 
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-        uint64_t h = 14695981039346656037ULL;
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-        return h;
-}
-
-static int sectors_grow(struct sectors *t)
-{
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        char **slot = calloc(cap, sizeof *slot);
-        if (!slot)
-                return -ENOMEM;
-        for (size_t i = 0; i < t->cap; i++) {
-                if (!t->slot[i])
-                        continue;
-                size_t j = hash_bytes(t->slot[i], strlen(t->slot[i])) & (cap - 1);
-                while (slot[j])
-                        j = (j + 1) & (cap - 1);
-                slot[j] = t->slot[i];
-        }
-        free(t->slot);
-        t->slot = slot;
-        t->cap = cap;
-        return 0;
-}
-
+/* Interning runs on the reader thread mid-scan: out of memory aborts (common/check.h). */
 static int intern(struct input *in, const char *p, size_t n, const char **out)
 {
-        struct sectors *t = &in->sectors;
         if (n > DS_SECTOR_MAX)
                 n = DS_SECTOR_MAX;
-        if ((t->count + 1) * 2 > t->cap && sectors_grow(t) < 0)
-                return -ENOMEM;
-        size_t j = hash_bytes(p, n) & (t->cap - 1);
-        for (; t->slot[j]; j = (j + 1) & (t->cap - 1)) {
-                if (strncmp(t->slot[j], p, n) == 0 && t->slot[j][n] == '\0') {
-                        *out = t->slot[j];
-                        return 0;
-                }
-        }
-        if (t->count >= SECTORS_MAX) {
+        if (!in->sectors && strset_new(&in->sectors, 64) < 0)
+                ds_oom("the sector table", 0);
+        if (strset_count(in->sectors) >= SECTORS_MAX && !strset_contains(in->sectors, p, n)) {
                 char num[32];
                 snprintf(num, sizeof num, "%d", SECTORS_MAX);
                 fail_line(in, in->rec_line, -E2BIG, "sector column has more distinct values than ",
                           num);
                 return -E2BIG;
         }
-        char *s = malloc(n + 1);
-        if (!s)
-                return -ENOMEM;
-        memcpy(s, p, n);
-        s[n] = '\0';
-        t->slot[j] = s;
-        t->count++;
-        *out = s;
+        *out = strset_intern(in->sectors, p, n);
+        if (!*out)
+                ds_oom("a sector name", n);
         return 0;
 }
 
@@ -844,8 +803,10 @@ int input_next(struct input *in, struct input_item *item)
         } else if (in->format == INPUT_LIST) {
                 parse_list(in, item);
         } else if ((r = parse_row(in, item)) < 0) {
-                if (!in->fail_rc)
-                        fail_line(in, in->rec_line, r, "out of memory", NULL);
+                /* parse_row says why it failed; an error without a reason would end the
+                 * input silently */
+                if (ds_fails(in->fail_rc != 0))
+                        fail_line(in, in->rec_line, r, "cannot parse the row", NULL);
                 return r;
         }
         item->raw_differs = strcmp(item->raw, item->domain) != 0;
@@ -1099,8 +1060,6 @@ void input_close(struct input *in)
         if (in->zs_init)
                 inflateEnd(&in->zs);
         ZSTD_freeDCtx(in->zd);
-        for (size_t i = 0; i < in->sectors.cap; i++)
-                free(in->sectors.slot[i]);
-        free(in->sectors.slot);
+        strset_free(in->sectors);
         free(in);
 }

@@ -2,12 +2,12 @@
  * across lookups), the existence lookup, the report-authorization lookups, the verdict. */
 #include "scanner/job.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/check.h"
 #include "dns/engine.h"
 #include "dns/wire.h"
 
@@ -74,16 +74,15 @@ static uint8_t *held_buf(struct job *j)
         return j->held_big ? j->held_big : j->held_inl;
 }
 
-static int held_put(struct job *j, const void *data, size_t n)
+/* Runs on a classifier thread mid-scan: out of memory aborts (common/check.h). */
+static void held_put(struct job *j, const void *data, size_t n)
 {
         size_t cap = j->held_big ? j->held_cap : DS_HELD_INLINE;
         if (j->held_len + n > cap) {
                 size_t ncap = cap * 2;
                 while (ncap < j->held_len + n)
                         ncap *= 2;
-                uint8_t *p = malloc(ncap);
-                if (!p)
-                        return -ENOMEM;
+                uint8_t *p = ds_xmalloc(ncap, "a job's held records");
                 memcpy(p, held_buf(j), j->held_len);
                 free(j->held_big);
                 j->held_big = p;
@@ -91,15 +90,13 @@ static int held_put(struct job *j, const void *data, size_t n)
         }
         memcpy(held_buf(j) + j->held_len, data, n);
         j->held_len += (uint32_t)n;
-        return 0;
 }
 
-static int held_put_name(struct job *j, const char *name)
+static void held_put_name(struct job *j, const char *name)
 {
         uint8_t n = (uint8_t)strnlen(name, DS_NAME_MAX_TEXT);
-        if (held_put(j, &n, 1) < 0)
-                return -ENOMEM;
-        return held_put(j, name, n);
+        held_put(j, &n, 1);
+        held_put(j, name, n);
 }
 
 /* Read a [u8 n][bytes] name at *pos into out. */
@@ -112,32 +109,30 @@ static void held_get_name(struct job *j, uint32_t *pos, char *out)
 }
 
 /* The domain's own lookup is done: its CNAME target starts the held text. */
-static int held_set_own(struct job *j, const char *target)
+static void held_set_own(struct job *j, const char *target)
 {
         j->held_len = 0;
-        int rc = held_put_name(j, target);
+        held_put_name(j, target);
         j->held_base = j->held_len;
-        return rc;
 }
 
 /* Keep the current lookup's records (walk index i), replacing what was held. */
-static int hold_current(struct job *j, const struct dmarc_result *d, unsigned i, const char *target)
+static void hold_current(struct job *j, const struct dmarc_result *d, unsigned i,
+                         const char *target)
 {
         j->held_len = j->held_base;
         j->held_index = -1;
-        if (held_put_name(j, target) < 0)
-                return -ENOMEM;
+        held_put_name(j, target);
         for (unsigned k = 0; k < d->nrecords; k++) {
                 uint16_t n = (uint16_t)d->rec_len[k];
-                if (held_put(j, &n, sizeof(n)) < 0 || held_put(j, d->text + d->rec_off[k], n) < 0)
-                        return -ENOMEM;
+                held_put(j, &n, sizeof(n));
+                held_put(j, d->text + d->rec_off[k], n);
         }
         j->held_index = (int8_t)i;
         j->held_nrec = (uint8_t)d->nrecords;
         j->held_dropped = sat16(d->nrecords_dropped);
         j->held_other = sat16(d->nother_txt);
         j->held_hops = j->cname_hops;
-        return 0;
 }
 
 /* ---- one reply ------------------------------------------------------------------------ */
@@ -160,19 +155,15 @@ static bool is_dmarc_record(const uint8_t *t, size_t n)
         return i == n || t[i] == ';' || t[i] == ' ' || t[i] == '\t';
 }
 
-static int ensure_text(struct dmarc_result *d, size_t need)
+static void ensure_text(struct dmarc_result *d, size_t need)
 {
         if (need <= d->text_cap)
-                return 0;
+                return;
         size_t cap = d->text_cap ? d->text_cap : 4096;
         while (cap < need)
                 cap *= 2;
-        uint8_t *p = realloc(d->text, cap);
-        if (!p)
-                return -ENOMEM;
-        d->text = p;
+        d->text = ds_xrealloc(d->text, cap, "a reply's TXT records");
         d->text_cap = cap;
-        return 0;
 }
 
 /* Gather the TXT records owned by name; returns how many TXT RRs the name has. */
@@ -191,8 +182,7 @@ static int collect_txt(struct dmarc_result *d, const struct wire_reply *r, const
                         continue;
                 ntxt++;
                 /* The joined text is never longer than the rdata. */
-                if (ensure_text(d, used + rr.rdlen + 1) < 0)
-                        return -ENOMEM;
+                ensure_text(d, used + rr.rdlen + 1);
                 int n = wire_txt_join(r, &rr, d->text + used, d->text_cap - used);
                 if (n < 0)
                         return n;
@@ -314,10 +304,7 @@ static void load_held(struct job *j, struct dmarc_result *d)
         uint32_t pos = j->held_base;
         held_get_name(j, &pos, d->target);
         size_t used = 0;
-        if (ensure_text(d, j->held_len - pos + 1) < 0) {
-                d->nrecords = 0;
-                return;
-        }
+        ensure_text(d, j->held_len - pos + 1);
         for (unsigned k = 0; k < j->held_nrec; k++) {
                 uint16_t n;
                 memcpy(&n, held_buf(j) + pos, sizeof(n));
@@ -650,19 +637,22 @@ static enum job_step after_walk_done(struct job *j, struct job_scratch *s)
         return start_auth(j, s);
 }
 
-static enum job_step ask_walk(struct job *j, unsigned i)
-{
-        char name[sizeof(DMARC_PREFIX) + DS_NAME_MAX_TEXT];
-        dmarc_name(name, j->in.domain + j->plan[i]);
-        set_query(j, name, WIRE_TYPE_TXT); /* a parent's name is shorter: cannot fail */
-        return JOB_STEP_QUERY;
-}
-
 static enum job_step fail(struct job *j, struct job_scratch *s, unsigned i, int status)
 {
         j->fail_index = (int8_t)i;
         j->fail_status = (int16_t)status;
         return finalize(j, s);
+}
+
+static enum job_step ask_walk(struct job *j, struct job_scratch *s, unsigned i)
+{
+        char name[sizeof(DMARC_PREFIX) + DS_NAME_MAX_TEXT];
+        dmarc_name(name, j->in.domain + j->plan[i]);
+        /* A parent's name is shorter than the domain's own, which fit: asking the stale name
+         * instead would give the domain a wrong answer. */
+        if (ds_fails(set_query(j, name, WIRE_TYPE_TXT) == 0))
+                return fail(j, s, i, LOOKUP_NAME_TOO_LONG);
+        return JOB_STEP_QUERY;
 }
 
 static enum job_step after_walk(struct job *j, struct job_scratch *s, int status)
@@ -678,8 +668,7 @@ static enum job_step after_walk(struct job *j, struct job_scratch *s, int status
         ws->other = sat16(d->nother_txt);
         ws->kind = WALK_NONE;
         if (i == 0) {
-                if (held_set_own(j, target) < 0)
-                        return fail(j, s, i, LOOKUP_TIMEOUT); /* out of memory: as if lost */
+                held_set_own(j, target);
                 /* _dmarc.<domain> is there (or an alias): so is the domain (RFC 8020). */
                 if (status == WIRE_RCODE_NOERROR || j->cname_hops)
                         j->exists = TRI_YES;
@@ -696,10 +685,10 @@ static enum job_step after_walk(struct job *j, struct job_scratch *s, int status
         ws->kind = (uint8_t)classify(d, &psd);
         unsigned r =
             walk_feed(&j->walk, j->in.domain, j->plan, j->nplan, i, (enum walk_kind)ws->kind, psd);
-        if ((r & WALK_HOLD) && hold_current(j, d, i, target) < 0)
-                return fail(j, s, i, LOOKUP_TIMEOUT);
+        if (r & WALK_HOLD)
+                hold_current(j, d, i, target);
         if (!(r & WALK_STOP))
-                return ask_walk(j, i + 1);
+                return ask_walk(j, s, i + 1);
         return after_walk_done(j, s);
 }
 
@@ -755,11 +744,7 @@ void job_set_reply(struct job *j, int engine_status, const uint8_t *pkt, size_t 
         free(j->reply_big);
         j->reply_big = NULL;
         if (len > sizeof(j->reply)) {
-                j->reply_big = malloc(len);
-                if (!j->reply_big) {
-                        j->last_status = ENGINE_TIMEOUT; /* treated as lost: better than a crash */
-                        return;
-                }
+                j->reply_big = ds_xmalloc(len, "a large reply");
                 dst = j->reply_big;
         }
         memcpy(dst, pkt, len);

@@ -14,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/check.h"
+#include "common/tsan.h"
+
 #define SPIN_ROUNDS 200 /* ~10 us: replies come in bursts per loop turn */
 /* A sleeping worker is woken once this many jobs wait for it, or once the first has waited
  * this long (the loop turns at least every DS_TICK_MS): one wake-up per reply cost more
@@ -21,6 +24,9 @@
 #define POOL_WAKE_BATCH 32
 #define POOL_WAKE_MS    2
 #define CHUNK_LINGER_MS 200 /* an idle worker's partial chunk goes out after this long */
+/* A push onto a ring cannot find it full (pool.h); if it ever does, the hand-back waits this
+ * many times 1 ms for the loop to drain the ring before giving up on the process. */
+#define PUSH_WAIT_ROUNDS 10000
 
 struct worker {
         struct pool *pool;
@@ -46,11 +52,13 @@ struct pool {
         uv_async_t async;
         struct writer *writer;
         const struct ndjson_opts *opts;
+        const struct ds_clock *clock;
         pool_back_fn back_fn;
         void *ctx;
         _Atomic bool stop;
         bool stopped;
         unsigned next;
+        uint32_t out; /* loop thread: jobs dispatched and not yet handed back */
 };
 
 static unsigned ring_size(uint32_t njobs)
@@ -63,8 +71,17 @@ static unsigned ring_size(uint32_t njobs)
 
 static void hand_back(struct pool *p, struct job *j)
 {
-        while (!ck_ring_enqueue_mpsc(&p->back, p->back_buf, j))
-                ck_pr_stall(); /* cannot happen: the ring holds every job */
+        DS_TSAN_RELEASE(j);
+        if (ds_fails(ck_ring_enqueue_mpsc(&p->back, p->back_buf, j))) {
+                /* Recover: the loop drains this ring on every wake-up; wait for room. */
+                struct timespec ms = {0, 1000000};
+                unsigned rounds = 0;
+                uv_async_send(&p->async);
+                while (!ck_ring_enqueue_mpsc(&p->back, p->back_buf, j)) {
+                        ds_require(++rounds < PUSH_WAIT_ROUNDS);
+                        nanosleep(&ms, NULL);
+                }
+        }
         uv_async_send(&p->async);
 }
 
@@ -77,7 +94,7 @@ static void classify(struct worker *w, struct job *j)
                 ndjson_job(&w->line, j, &w->scratch, p->opts, &w->clock);
                 w->outcomes[job_outcome(j, &w->scratch)]++;
                 if (w->chunk->len == 0)
-                        w->chunk_since_ms = uv_hrtime() / 1000000;
+                        w->chunk_since_ms = ds_clock_mono_ms(p->clock);
                 writer_append(p->writer, &w->chunk, w->line.p, w->line.len, j->seq);
         }
         j->handoff = (uint8_t)st;
@@ -87,16 +104,18 @@ static void classify(struct worker *w, struct job *j)
 static struct job *next_job(struct worker *w)
 {
         void *v;
-        if (ck_ring_dequeue_spsc(&w->ring, w->buf, &v))
-                return v;
-        return NULL;
+        if (!ck_ring_dequeue_spsc(&w->ring, w->buf, &v))
+                return NULL;
+        DS_TSAN_ACQUIRE(v);
+        return v;
 }
 
 /* Hand the partial chunk to the writer once its oldest line has waited CHUNK_LINGER_MS:
  * flushing at every idle moment woke the writer thousands of times a second. */
 static void flush_lingering(struct worker *w)
 {
-        if (w->chunk->len && uv_hrtime() / 1000000 - w->chunk_since_ms >= CHUNK_LINGER_MS) {
+        if (w->chunk->len &&
+            ds_clock_mono_ms(w->pool->clock) - w->chunk_since_ms >= CHUNK_LINGER_MS) {
                 writer_chunk_put(w->pool->writer, w->chunk);
                 w->chunk = writer_chunk_get(w->pool->writer);
         }
@@ -149,52 +168,51 @@ static void on_async(uv_async_t *a)
 {
         struct pool *p = a->data;
         void *v;
-        while (ck_ring_dequeue_mpsc(&p->back, p->back_buf, &v))
+        while (ck_ring_dequeue_mpsc(&p->back, p->back_buf, &v)) {
+                DS_TSAN_ACQUIRE(v);
+                if (!ds_fails(p->out > 0))
+                        p->out--;
                 p->back_fn(p->ctx, v);
+        }
 }
 
-/* On failure *out may still be set (threads may be running): pool_stop and pool_free it. */
-int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *loop,
-               struct writer *writer, const struct ndjson_opts *opts, pool_back_fn back, void *ctx)
+/* Free what init_workers set up for the first n workers, whose threads are not running:
+ * never started, or joined (those already handed their chunk over). */
+static void free_workers(struct pool *p, unsigned n)
 {
-        struct pool *p = calloc(1, sizeof(*p));
-        if (!p)
-                return -ENOMEM;
-        unsigned size = ring_size(njobs);
-        p->writer = writer;
-        p->opts = opts;
-        p->back_fn = back;
-        p->ctx = ctx;
-        p->w = calloc(nthreads, sizeof(*p->w));
-        p->back_buf = calloc(size, sizeof(*p->back_buf));
-        if (!p->w || !p->back_buf) {
-                pool_free(p);
-                return -ENOMEM;
+        for (unsigned i = 0; i < n; i++) {
+                struct worker *w = &p->w[i];
+                if (w->chunk)
+                        writer_chunk_put(p->writer, w->chunk);
+                w->chunk = NULL;
+                free(w->buf);
+                job_scratch_free(&w->scratch);
+                jbuf_free(&w->line);
         }
-        ck_ring_init(&p->back, size);
-        uv_async_init(loop, &p->async, on_async);
-        p->async.data = p;
-        *out = p;
-        /* p->n counts the workers whose thread runs: those are the ones stop and free see. */
-        for (unsigned i = 0; i < nthreads; i++) {
+}
+
+static void free_pool(struct pool *p)
+{
+        free(p->w);
+        free(p->back_buf);
+        free(p);
+}
+
+/* Everything a worker needs before its thread starts; on failure nothing is left set up. */
+static int init_workers(struct pool *p, unsigned size)
+{
+        for (unsigned i = 0; i < p->n; i++) {
                 struct worker *w = &p->w[i];
                 w->pool = p;
-                w->buf = calloc(size, sizeof(*w->buf));
-                if (!w->buf)
-                        return -ENOMEM;
-                ck_ring_init(&w->ring, size);
                 job_scratch_init(&w->scratch);
                 jbuf_init(&w->line);
-                w->chunk = writer_chunk_get(writer);
-                int rc = pthread_create(&w->thread, NULL, worker_main, w);
-                if (rc) {
-                        writer_chunk_put(writer, w->chunk);
-                        free(w->buf);
-                        job_scratch_free(&w->scratch);
-                        jbuf_free(&w->line);
-                        return -rc;
+                w->buf = calloc(size, sizeof(*w->buf));
+                if (!w->buf) {
+                        free_workers(p, i + 1);
+                        return -ENOMEM;
                 }
-                p->n = i + 1;
+                ck_ring_init(&w->ring, size);
+                w->chunk = writer_chunk_get(p->writer);
         }
         return 0;
 }
@@ -205,15 +223,97 @@ static void wake(struct worker *w)
         syscall(SYS_futex, &w->sleeping, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-void pool_dispatch(struct pool *p, struct job *j)
+/* Stop and join the threads of the first n workers; they hand their chunks over. */
+static void join_workers(struct pool *p, unsigned n)
 {
-        /* p->n is at least 1 once pool_start succeeded; nothing dispatches before that. */
+        atomic_store(&p->stop, true);
+        for (unsigned i = 0; i < n; i++)
+                wake(&p->w[i]);
+        for (unsigned i = 0; i < n; i++)
+                pthread_join(p->w[i].thread, NULL);
+}
+
+/* Threads and the async handle last: each is undone here if a later step fails. */
+static int start_threads(struct pool *p, uv_loop_t *loop)
+{
+        for (unsigned i = 0; i < p->n; i++) {
+                int rc = pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]);
+                if (rc) {
+                        join_workers(p, i);
+                        return -rc;
+                }
+        }
+        int rc = uv_async_init(loop, &p->async, on_async);
+        if (rc < 0) {
+                join_workers(p, p->n);
+                return rc;
+        }
+        p->async.data = p;
+        return 0;
+}
+
+int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *loop,
+               struct writer *writer, const struct ndjson_opts *opts, const struct ds_clock *clock,
+               pool_back_fn back, void *ctx)
+{
+        *out = NULL;
+        if (ds_fails(nthreads > 0))
+                return -EINVAL;
+        struct pool *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        unsigned size = ring_size(njobs);
+        p->n = nthreads;
+        p->writer = writer;
+        p->opts = opts;
+        p->clock = clock;
+        p->back_fn = back;
+        p->ctx = ctx;
+        p->w = calloc(nthreads, sizeof(*p->w));
+        p->back_buf = calloc(size, sizeof(*p->back_buf));
+        int rc = p->w && p->back_buf ? init_workers(p, size) : -ENOMEM;
+        if (rc < 0) {
+                free_pool(p);
+                return rc;
+        }
+        ck_ring_init(&p->back, size);
+        rc = start_threads(p, loop);
+        if (rc < 0) {
+                free_workers(p, p->n);
+                free_pool(p);
+                return rc;
+        }
+        *out = p;
+        return 0;
+}
+
+static struct worker *next_worker(struct pool *p)
+{
         struct worker *w = &p->w[p->next];
         p->next = (p->next + 1) % p->n;
-        while (!ck_ring_enqueue_spsc(&w->ring, w->buf, j))
-                ck_pr_stall(); /* cannot happen: the ring holds every job */
+        return w;
+}
+
+void pool_dispatch(struct pool *p, struct job *j)
+{
+        /* A job dispatched after the stop would never come back: the scan ends without it. */
+        if (ds_fails(!p->stopped))
+                return;
+        DS_TSAN_RELEASE(j);
+        /* Each ring holds every job (pool.h), so a push cannot find it full. */
+        struct worker *w = next_worker(p);
+        if (ds_fails(ck_ring_enqueue_spsc(&w->ring, w->buf, j))) {
+                /* Recover: another worker with room takes the job. */
+                for (unsigned tries = 1;; tries++) {
+                        ds_require(tries < p->n);
+                        w = next_worker(p);
+                        if (ck_ring_enqueue_spsc(&w->ring, w->buf, j))
+                                break;
+                }
+        }
         if (w->pending++ == 0)
                 w->pending_since = uv_now(p->async.loop);
+        p->out++;
 }
 
 void pool_kick(struct pool *p)
@@ -240,12 +340,10 @@ void pool_stop(struct pool *p)
         if (!p || p->stopped)
                 return;
         p->stopped = true;
-        atomic_store(&p->stop, true);
-        for (unsigned i = 0; i < p->n; i++)
-                wake(&p->w[i]);
-        for (unsigned i = 0; i < p->n; i++)
-                pthread_join(p->w[i].thread, NULL);
+        join_workers(p, p->n);
         on_async(&p->async); /* anything handed back after the last async callback */
+        /* A worker classifies every job in its ring before it sees the stop. */
+        (void)ds_fails(p->out == 0);
         uv_close((uv_handle_t *)&p->async, NULL);
 }
 
@@ -253,15 +351,10 @@ void pool_free(struct pool *p)
 {
         if (!p)
                 return;
-        for (unsigned i = 0; i < p->n; i++) {
-                struct worker *w = &p->w[i];
-                free(w->buf);
-                job_scratch_free(&w->scratch);
-                jbuf_free(&w->line);
-        }
-        free(p->w);
-        free(p->back_buf);
-        free(p);
+        /* Running threads would touch freed memory: nothing to recover to. */
+        ds_require(p->stopped);
+        free_workers(p, p->n);
+        free_pool(p);
 }
 
 void pool_outcomes(const struct pool *p, uint64_t out[OUTCOME_COUNT])

@@ -3,15 +3,16 @@
  * ring per worker, ck_ring); the worker runs job_step(), writes the finished job's NDJSON
  * line into its own output chunk, and hands the job back through one MPSC ring, waking the
  * loop with uv_async_send(). Rings hold as many entries as there are jobs, so a push never
- * fails: the backpressure is that the loop admits a new domain only for a free job. A worker
- * that finds its ring empty flushes its partial chunk (so lines reach the file promptly),
- * spins briefly, then sleeps until the loop signals it. */
+ * fails (checked: common/check.h): the backpressure is that the loop admits a new domain
+ * only for a free job. A worker that finds its ring empty flushes its partial chunk (so
+ * lines reach the file promptly), spins briefly, then sleeps until the loop signals it. */
 #ifndef DS_POOL_H
 #define DS_POOL_H
 
 #include <stdint.h>
 #include <uv.h>
 
+#include "common/clock.h"
 #include "output/ndjson.h"
 #include "output/writer.h"
 #include "scanner/job.h"
@@ -21,8 +22,11 @@ struct pool;
 /* back() runs on the loop thread for each job handed back (its j->handoff says why). */
 typedef void (*pool_back_fn)(void *ctx, struct job *j);
 
+/* Either the whole pool runs (threads, rings, the async handle on loop) or nothing is left
+ * behind and *out is NULL. clock: when an idle worker's partial chunk has lingered. */
 int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *loop,
-               struct writer *writer, const struct ndjson_opts *opts, pool_back_fn back, void *ctx);
+               struct writer *writer, const struct ndjson_opts *opts, const struct ds_clock *clock,
+               pool_back_fn back, void *ctx);
 
 /* Loop thread: give j to a classifier. Sleeping workers are woken by pool_kick() (run
  * once per loop turn) when enough jobs wait or the oldest has waited a little. */

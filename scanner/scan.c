@@ -28,6 +28,7 @@
 
 struct scan {
         const struct scan_config *cfg;
+        const struct ds_clock *clock;
         uv_loop_t loop;
         struct resolver_list resolvers;
         struct engine *engine;
@@ -61,7 +62,7 @@ struct scan {
 
 static double elapsed_s(const struct scan *s)
 {
-        return (double)(uv_hrtime() - s->t0_ns) / 1e9;
+        return (double)(ds_clock_mono_ns(s->clock) - s->t0_ns) / 1e9;
 }
 
 static void finish(struct scan *s)
@@ -84,6 +85,20 @@ static void maybe_finish(struct scan *s)
 {
         if (s->input_done && s->nfree == s->njobs)
                 finish(s);
+}
+
+/* Start j's lookup; false when the engine refused it. The engine has a slot per job and j
+ * holds none, and the job built the name, so a refusal is a broken invariant: the lookup
+ * then ends unasked as a timeout, so the job goes on and the domain still gets its line. */
+static bool ask(struct scan *s, struct job *j)
+{
+        int rc = engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype, j->give_up_ms);
+        if (ds_fails(rc == 0)) {
+                job_set_reply(j, ENGINE_TIMEOUT, NULL, 0, 0);
+                pool_dispatch(s->pool, j);
+                return false;
+        }
+        return true;
 }
 
 static unsigned on_admit(void *ctx, unsigned room)
@@ -122,9 +137,8 @@ static unsigned on_admit(void *ctx, unsigned room)
                 if (job_start(j) == JOB_STEP_QUERY) {
                         j->give_up_ms =
                             s->cfg->deadline_ms ? engine_now(s->engine) + s->cfg->deadline_ms : 0;
-                        engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype,
-                                     j->give_up_ms);
-                        started++;
+                        if (ask(s, j))
+                                started++;
                 } else {
                         pool_dispatch(s->pool, j);
                 }
@@ -135,6 +149,8 @@ static unsigned on_admit(void *ctx, unsigned room)
 static void on_lookup_done(void *ctx, const struct engine_result *r)
 {
         struct scan *s = ctx;
+        if (ds_fails(r->token < s->njobs))
+                return;
         struct job *j = &s->jobs[r->token];
         job_set_reply(j, r->status, r->pkt, r->len, r->attempts);
         pool_dispatch(s->pool, j);
@@ -144,15 +160,34 @@ static void on_job_back(void *ctx, struct job *j)
 {
         struct scan *s = ctx;
         if (j->handoff == JOB_STEP_QUERY && !s->aborted) {
-                /* Cannot fail: the engine has a slot per job and this job holds none. */
-                engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype, j->give_up_ms);
+                ask(s, j);
                 return;
         }
         job_clear(j);
+        /* A job handed back twice would overrun the free list. */
+        if (ds_fails(s->nfree < s->njobs))
+                return;
         s->free_jobs[s->nfree++] = j->idx;
         if (j->handoff == JOB_STEP_DONE)
                 s->lines_done++; /* after a second interrupt, unfinished jobs come back too */
         maybe_finish(s);
+}
+
+/* "512/300/1024" for a few resolvers, "5120 over 12 resolvers" for many. */
+static void format_windows(const struct resolver_list *l, char *out, size_t len)
+{
+        size_t used = 0;
+        uint64_t sum = 0;
+        for (size_t i = 0; i < l->n; i++)
+                sum += cc_window(&l->v[i].cc);
+        if (l->n > 4) {
+                snprintf(out, len, "%" PRIu64 " over %zu resolvers", sum, l->n);
+                return;
+        }
+        out[0] = 0;
+        for (size_t i = 0; i < l->n && used < len; i++)
+                used += (size_t)snprintf(out + used, len - used, "%s%u", i ? "/" : "",
+                                         cc_window(&l->v[i].cc));
 }
 
 static void sample(struct scan *s, struct progress_sample *ps)
@@ -171,6 +206,8 @@ static void sample(struct scan *s, struct progress_sample *ps)
         ps->timeouts = c->timeouts;
         ps->errors = c->answered - c->rcode[WIRE_RCODE_NOERROR] - c->rcode[WIRE_RCODE_NXDOMAIN];
         ps->inflight = engine_inflight(s->engine);
+        if (s->cfg->adaptive)
+                format_windows(&s->resolvers, ps->windows, sizeof(ps->windows));
 }
 
 static void on_progress(uv_timer_t *t)
@@ -232,17 +269,29 @@ static int alloc_jobs(struct scan *s)
         return 0;
 }
 
-/* Every loop handle of the scan itself, initialized (not started) up front so that finish()
- * can close them on any path. */
-static void init_handles(struct scan *s)
+/* The loop and every loop handle of the scan itself, initialized (not started) up front so
+ * that finish() can close them on any path; on failure nothing is left open. */
+static int open_loop(struct scan *s)
 {
+        int rc = uv_loop_init(&s->loop);
+        if (rc < 0)
+                return rc;
+        /* Only the signal handles can fail (libuv opens the loop's signal pipe for the first):
+         * they come first, so a failure leaves at most one handle to close. */
+        rc = uv_signal_init(&s->loop, &s->sig_int);
+        if (rc == 0 && (rc = uv_signal_init(&s->loop, &s->sig_term)) < 0)
+                uv_close((uv_handle_t *)&s->sig_int, NULL);
+        if (rc < 0) {
+                uv_run(&s->loop, UV_RUN_DEFAULT);
+                (void)ds_fails(uv_loop_close(&s->loop) == 0);
+                return rc;
+        }
+        s->sig_int.data = s->sig_term.data = s;
         uv_timer_init(&s->loop, &s->progress_timer);
         s->progress_timer.data = s;
-        uv_signal_init(&s->loop, &s->sig_int);
-        uv_signal_init(&s->loop, &s->sig_term);
-        s->sig_int.data = s->sig_term.data = s;
         uv_check_init(&s->loop, &s->kick);
         s->kick.data = s;
+        return 0;
 }
 
 /* Writer thread: the lines of tags are durable up to offset of the output. */
@@ -266,7 +315,7 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
                 return rc;
         struct writer_sync ws = {on_synced, &s->ckpt, cfg->checkpoint_ms};
         /* on failure the caller still owns sink */
-        rc = writer_start(&s->writer, sink, s->checkpointing ? &ws : NULL);
+        rc = writer_start(&s->writer, sink, s->clock, s->checkpointing ? &ws : NULL);
         if (rc < 0) {
                 snprintf(err, errlen, "cannot start the writer: %s", strerror(-rc));
                 return rc;
@@ -275,8 +324,8 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
                 snprintf(err, errlen, "out of memory for %u jobs", cfg->concurrency);
                 return -ENOMEM;
         }
-        rc = pool_start(&s->pool, cfg->threads, s->njobs, &s->loop, s->writer, &s->nd, on_job_back,
-                        s);
+        rc = pool_start(&s->pool, cfg->threads, s->njobs, &s->loop, s->writer, &s->nd, s->clock,
+                        on_job_back, s);
         if (rc < 0) {
                 snprintf(err, errlen, "cannot start the classifier threads: %s", strerror(-rc));
                 return rc;
@@ -376,6 +425,7 @@ static int write_metadata(struct scan *s)
             .cfg = s->cfg,
             .resolvers = &s->resolvers,
             .counters = engine_counters(s->engine),
+            .history = engine_cc_history(s->engine),
             .udp = engine_udp_stats(s->engine),
             .tcp = engine_tcp_stats(s->engine),
             .rcvbuf_drops = engine_rcvbuf_drops(s->engine),
@@ -560,6 +610,27 @@ static void mark_complete(struct scan *s)
                 fprintf(stderr, "dmarcscan: %s\n", s->ckpt.err);
 }
 
+static void close_any(uv_handle_t *h, void *arg)
+{
+        (void)arg;
+        if (!uv_is_closing(h))
+                uv_close(h, NULL);
+}
+
+/* Every path out of scan_run ends here: the scan's handles closed (finish() is idempotent),
+ * the loop run until their close callbacks ran, then closed. A handle still open then is a
+ * leak of some module: closed here so that the loop can be. */
+static void close_loop(struct scan *s)
+{
+        finish(s);
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+        if (ds_fails(uv_loop_close(&s->loop) == 0)) {
+                uv_walk(&s->loop, close_any, NULL);
+                uv_run(&s->loop, UV_RUN_DEFAULT);
+                (void)ds_fails(uv_loop_close(&s->loop) == 0);
+        }
+}
+
 int scan_run(const struct scan_config *cfg)
 {
         struct scan *s = calloc(1, sizeof(*s));
@@ -571,13 +642,18 @@ int scan_run(const struct scan_config *cfg)
         s->cfg = cfg;
         s->nd.files = cfg->inputs;
         s->nd.nfiles = cfg->ninputs;
-        s->t0_ns = uv_hrtime();
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        s->t0_unix = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+        s->clock = ds_clock_real();
+        s->nd.clock = s->clock;
+        s->t0_ns = ds_clock_mono_ns(s->clock);
+        s->t0_unix = ds_clock_wall_s(s->clock);
         progress_init(&s->progress, stderr, cfg->quiet);
-        uv_loop_init(&s->loop);
-        init_handles(s);
+        int loop_rc = open_loop(s);
+        if (loop_rc < 0) {
+                fprintf(stderr, "dmarcscan: cannot start the event loop: %s\n",
+                        uv_strerror(loop_rc));
+                free(s);
+                return 1;
+        }
         if (open_resolvers(s, err, sizeof(err)) < 0 ||
             (cfg->exclude && exclude_load(&s->exclude, cfg->exclude, err, sizeof(err)) < 0) ||
             discovery_ctx_open(&s->disc, cfg->discovery, cfg->psl_file, err, sizeof(err)) < 0)
@@ -608,6 +684,8 @@ int scan_run(const struct scan_config *cfg)
                     " raise net.core.rmem_max to avoid losing replies\n",
                     engine_rcvbuf_bytes(s->engine), DS_SOCKBUF_BYTES);
         uv_run(&s->loop, UV_RUN_DEFAULT);
+        /* The contract (scan.h): every domain admitted got its line, unless stopped twice. */
+        (void)ds_fails(s->aborted || s->lines_done == s->admitted);
         print_closing(s);
         status = s->interrupts ? 130 : 0;
         if (s->feed.error) {
@@ -649,7 +727,7 @@ out_writer:
         if (cfg->metadata && s->engine && write_metadata(s) < 0)
                 status = 1;
         teardown(s);
-        uv_loop_close(&s->loop);
+        close_loop(s);
         free(s);
         return status;
 out_early:
@@ -662,9 +740,7 @@ out_early:
         exclude_free(s->exclude);
         discovery_ctx_close(s->disc);
         resolvers_free(&s->resolvers);
-        finish(s); /* closes the handles init_handles() opened, so that the loop can close */
-        uv_run(&s->loop, UV_RUN_DEFAULT);
-        uv_loop_close(&s->loop);
+        close_loop(s);
         free(s);
         return status;
 }

@@ -15,8 +15,12 @@
 # Same (seed, count, VERSION) gives byte-identical output. Each category appears at least
 # once when count >= len(CATEGORIES). Every response stays below 1232 bytes (EDNS, no TCP).
 # Domains are all <label>.<zone> (organizational domains: no tree walk can change the truth).
+# generate(..., names=[...]) uses those real names (two labels each, e.g. from names_from_file)
+# in the given order instead of invented ones; their last labels are the zones, count is
+# capped at len(names), and the manifest records a digest of the names (is_current checks it).
 
 import bisect
+import hashlib
 import json
 import os
 import random
@@ -189,9 +193,9 @@ def _cumulative(pairs):
 class _Zones:
     """All zone files open at once (a CNAME may point into another zone)."""
 
-    def __init__(self, zone_dir, serial):
+    def __init__(self, zone_dir, serial, zone_names):
         self.files = {}
-        for name, _ in ZONES:
+        for name in zone_names:
             f = open(os.path.join(zone_dir, name + ".zone"), "w", buffering=1 << 20)
             f.write("$ORIGIN %s.\n$TTL 3600\n" % name)
             f.write("@\tSOA\tns1.%s. hostmaster.%s. %d 7200 3600 1209600 300\n"
@@ -278,8 +282,31 @@ def _emit(rng, zones, cat, label, zone, domain, other_zone):
     raise ValueError(cat)
 
 
-def generate(out_dir, seed, count):
+def names_from_file(path):
+    """Registrable two-label names (lower case, first CSV column, no duplicates) of a list."""
+    out = {}
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
+        for line in f:
+            name = line.split(",", 1)[0].strip().lower().rstrip(".")
+            labels = name.split(".")
+            if len(labels) == 2 and all(_LABEL.fullmatch(x) for x in labels) \
+                    and labels[0] not in (HOST, "ns1"):
+                out[name] = True
+    return list(out)
+
+
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def _names_digest(names):
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16] if names else None
+
+
+def generate(out_dir, seed, count, names=None):
     """Write the world into out_dir (see module contract); return the manifest dict."""
+    if names:
+        names = list(names[:count])
+        count = len(names)
     zone_dir = os.path.join(out_dir, "zones")
     os.makedirs(zone_dir, exist_ok=True)
     manifest_path = os.path.join(out_dir, "world.json")
@@ -291,12 +318,13 @@ def generate(out_dir, seed, count):
     rng = random.Random(seed)
     order = list(range(1, count + 1))
     rng.shuffle(order)
-    zone_names = [z for z, _ in ZONES]
+    zone_names = sorted({n.rsplit(".", 1)[1] for n in names}) if names \
+        else [z for z, _ in ZONES]
     zone_cum = _cumulative(ZONES)
     cat_names = [c for c, _ in CATEGORIES]
     cat_cum = _cumulative(CATEGORIES)
     counts = dict.fromkeys(cat_names, 0)
-    zones = _Zones(zone_dir, seed % 1000000 + 1)
+    zones = _Zones(zone_dir, seed % 1000000 + 1, zone_names)
 
     def path(name):
         return os.path.join(out_dir, name)
@@ -309,11 +337,16 @@ def generate(out_dir, seed, count):
                 cat = cat_names[k]
             else:
                 cat = cat_names[bisect.bisect(cat_cum, rng.random())]
-            zi = bisect.bisect(zone_cum, rng.random())
-            zone = zone_names[zi]
+            if names:
+                domain = names[k]
+                label, zone = domain.rsplit(".", 1)
+                zi = zone_names.index(zone)
+            else:
+                zi = bisect.bisect(zone_cum, rng.random())
+                zone = zone_names[zi]
+                label = _domain_name(rng, idx)
+                domain = label + "." + zone
             other_zone = zone_names[(zi + 1) % len(zone_names)]
-            label = _domain_name(rng, idx)
-            domain = label + "." + zone
             exists, status, recs = _emit(rng, zones, cat, label, zone, domain, other_zone)
             counts[cat] += 1
             line = k + 1
@@ -326,7 +359,7 @@ def generate(out_dir, seed, count):
             }) + "\n")
     zones.close()
     manifest = {"generator": "dsworld", "version": VERSION, "seed": seed, "count": count,
-                "zones": zone_names, "categories": counts}
+                "zones": zone_names, "categories": counts, "names": _names_digest(names)}
     with open(manifest_path + ".tmp", "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
@@ -343,10 +376,13 @@ def read_manifest(out_dir):
         return None
 
 
-def is_current(out_dir, seed, count):
+def is_current(out_dir, seed, count, names=None):
     m = read_manifest(out_dir)
+    if names:
+        names = names[:count]
+        count = len(names)
     return bool(m) and m.get("version") == VERSION and m.get("seed") == seed \
-        and m.get("count") == count
+        and m.get("count") == count and m.get("names") == _names_digest(names)
 
 
 def load_truth(out_dir):

@@ -1,13 +1,13 @@
 /* test_ndjson.c -- unit tests for output/ndjson.c: lines for finished jobs are parsed by
- * python3's json module and checked field by field against docs/output.md; the timestamp
- * cache is checked across a second boundary. */
+ * python3's json module and checked field by field against docs/output.md; timestamps come
+ * from a fake clock (common/clock.h), so "ts" is checked exactly and the timestamp cache
+ * across second and day boundaries without sleeping. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,9 @@
 #include "job_packets.h"
 
 #define PYTHON "/usr/bin/python3"
+/* Every fixture's line is stamped at this fake wall time. */
+#define FX_WALL_NS (1795910399LL * 1000000000 + 250000000)
+#define FX_TS      "2026-11-28T23:59:59.250Z"
 
 /* The verdict fields, in order, as a python list's items (with a trailing ", "). */
 #define VERDICT_KEYS                                                                               \
@@ -41,7 +44,7 @@
 /* argv[1]: the bytes of one line; argv[2]: python expressions, one a line, over d (the
  * parsed object) and ts_ok(s). Prints OK or the first failing expression. */
 static const char CHECKER[] =
-    "import sys, json, re, time, datetime\n"
+    "import sys, json\n"
     "raw = open(sys.argv[1], 'rb').read()\n"
     "def pairs(kv):\n"
     "    keys = [k for k, _ in kv]\n"
@@ -49,11 +52,7 @@ static const char CHECKER[] =
     "        raise ValueError('duplicate key in %r' % keys)\n"
     "    return dict(kv)\n"
     "def ts_ok(s):\n"
-    "    if not re.fullmatch(r'\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z', s):\n"
-    "        return False\n"
-    "    t = datetime.datetime.strptime(s, '%Y-%m-%dT%H:%M:%S.%fZ')\n"
-    "    t = t.replace(tzinfo=datetime.timezone.utc).timestamp()\n"
-    "    return abs(t - time.time()) < 5\n"
+    "    return s == '" FX_TS "'\n"
     "if not raw.endswith(b'\\n') or raw.count(b'\\n') != 1:\n"
     "    print('FAIL: not exactly one line ending in one newline'); sys.exit(1)\n"
     "d = json.loads(raw.decode('utf-8'), object_pairs_hook=pairs)\n"
@@ -148,6 +147,7 @@ struct fixture {
         struct jbuf b;
         struct ndjson_clock clock;
         struct ndjson_opts o;
+        struct ds_fake_clock now;
 };
 
 static struct fixture *fx_new(void)
@@ -156,6 +156,8 @@ static struct fixture *fx_new(void)
         assert_non_null(f);
         job_scratch_init(&f->s);
         jbuf_init(&f->b);
+        ds_fake_clock_init(&f->now, 0, FX_WALL_NS);
+        f->o.clock = &f->now.clock;
         return f;
 }
 
@@ -666,69 +668,36 @@ static void t_error_and_excluded(void **st)
 
 /* ---- timestamp ------------------------------------------------------------------------ */
 
-static void sleep_to_next_second(void)
+static void assert_ts(struct ndjson_clock *cache, struct ds_fake_clock *now, const char *want)
 {
-        struct timespec now, d;
-        clock_gettime(CLOCK_REALTIME, &now);
-        d.tv_sec = 0;
-        d.tv_nsec = 1000000000L - now.tv_nsec + 20000000L; /* 20 ms past the boundary */
-        if (d.tv_nsec >= 1000000000L) {
-                d.tv_sec = 1;
-                d.tv_nsec -= 1000000000L;
-        }
-        while (nanosleep(&d, &d) < 0 && errno == EINTR)
-                ;
-}
-
-static void assert_ts_shape(const char *ts)
-{
-        static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
-        assert_int_equal(strlen(ts), 24);
-        for (size_t i = 0; i < 24; i++) {
-                if (shape[i] == 'd')
-                        assert_true(ts[i] >= '0' && ts[i] <= '9');
-                else
-                        assert_int_equal(ts[i], shape[i]);
-        }
+        char got[32];
+        memset(got, 'x', sizeof(got));
+        ndjson_timestamp(cache, &now->clock, got);
+        assert_string_equal(got, want);
 }
 
 static void t_timestamp(void **st)
 {
         (void)st;
-        struct ndjson_clock clock;
-        char a[32], b[32], want[32];
-        struct timespec now;
-        struct tm tm;
-
-        memset(&clock, 0, sizeof(clock));
-        /* stay clear of a boundary for the first reading */
-        clock_gettime(CLOCK_REALTIME, &now);
-        if (now.tv_nsec > 900000000L)
-                sleep_to_next_second();
-        ndjson_timestamp(&clock, a);
-        clock_gettime(CLOCK_REALTIME, &now);
-        assert_ts_shape(a);
-        gmtime_r(&now.tv_sec, &tm);
-        strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
-        assert_memory_equal(a, want, 19);
-
-        /* the cached second must be refreshed once the clock moves on */
-        sleep_to_next_second();
-        ndjson_timestamp(&clock, b);
-        clock_gettime(CLOCK_REALTIME, &now);
-        assert_ts_shape(b);
-        assert_true(memcmp(a, b, 19) != 0);
-        gmtime_r(&now.tv_sec, &tm);
-        strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
-        assert_memory_equal(b, want, 19);
-        assert_true(strcmp(a, b) < 0);
-
-        /* milliseconds move within a second */
-        struct timespec ms50 = {0, 50000000L};
-        nanosleep(&ms50, NULL);
-        ndjson_timestamp(&clock, a);
-        assert_ts_shape(a);
-        assert_true(strcmp(a, b) > 0);
+        struct ndjson_clock cache;
+        struct ds_fake_clock now;
+        memset(&cache, 0, sizeof(cache));
+        ds_fake_clock_init(&now, 0, 1795910399LL * 1000000000 + 998000000); /* 23:59:59.998 */
+        assert_ts(&cache, &now, "2026-11-28T23:59:59.998Z");
+        ds_fake_clock_advance(&now, 1000000);
+        assert_ts(&cache, &now, "2026-11-28T23:59:59.999Z");
+        /* the cached second (and here the day) is refreshed once the clock moves on */
+        ds_fake_clock_advance(&now, 1000000);
+        assert_ts(&cache, &now, "2026-11-29T00:00:00.000Z");
+        /* milliseconds move within a second; sub-millisecond time is cut, not rounded */
+        ds_fake_clock_advance(&now, 50999999);
+        assert_ts(&cache, &now, "2026-11-29T00:00:00.050Z");
+        ds_fake_clock_advance(&now, 1000000000);
+        assert_ts(&cache, &now, "2026-11-29T00:00:01.050Z");
+        /* a cache filled by one clock is only reused for the same second */
+        struct ds_fake_clock later;
+        ds_fake_clock_init(&later, 0, 1798761600LL * 1000000000 + 7000000);
+        assert_ts(&cache, &later, "2027-01-01T00:00:00.007Z");
 }
 
 int main(void)

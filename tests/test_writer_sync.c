@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "common/clock.h"
 #include "output/sink.h"
 #include "output/writer.h"
 
@@ -166,7 +167,7 @@ static void t_tags_reported_once_with_durable_prefix(void **st)
         assert_int_equal(sink_open(&sink, path, true, 1), 0);
         struct writer *w;
         struct writer_sync sync = {on_synced, &seen, 5};
-        assert_int_equal(writer_start(&w, sink, &sync), 0);
+        assert_int_equal(writer_start(&w, sink, ds_clock_real(), &sync), 0);
         struct producer p[2] = {{w, 0}, {w, 1}};
         pthread_t t[2];
         for (int i = 0; i < 2; i++)
@@ -199,7 +200,7 @@ static void t_callback_error_stops_writer(void **st)
         assert_int_equal(sink_open(&sink, path, true, 1), 0);
         struct writer *w;
         struct writer_sync sync = {on_synced, &seen, 1000000};
-        assert_int_equal(writer_start(&w, sink, &sync), 0);
+        assert_int_equal(writer_start(&w, sink, ds_clock_real(), &sync), 0);
         struct writer_chunk *c = writer_chunk_get(w);
         writer_append(w, &c, "{\"t\":1}\n", 8, 1);
         writer_chunk_put(w, c);
@@ -218,7 +219,7 @@ static void t_no_callback(void **st)
         struct sink *sink;
         assert_int_equal(sink_open(&sink, path, true, 1), 0);
         struct writer *w;
-        assert_int_equal(writer_start(&w, sink, NULL), 0);
+        assert_int_equal(writer_start(&w, sink, ds_clock_real(), NULL), 0);
         struct writer_chunk *c = writer_chunk_get(w);
         for (uint64_t i = 0; i < 1000; i++)
                 writer_append(w, &c, "{\"t\":5}\n", 8, i);
