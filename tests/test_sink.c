@@ -405,29 +405,34 @@ static void t_error_large_write(void **st)
         assert_int_equal(sink_close(s), -ENOSPC);
 }
 
+/* Lines from..to-1 into the sink, and into want when it is not NULL. */
+static void write_lines(struct sink *s, uint64_t *r, unsigned from, unsigned to, struct bytes *want)
+{
+        char line[256];
+        for (unsigned i = from; i < to; i++) {
+                size_t n = make_line(line, sizeof line, r, i, false);
+                assert_int_equal(sink_write(s, line, n), 0);
+                if (want)
+                        bytes_add(want, line, n);
+        }
+}
+
 /* A resumed output: the first keep bytes stay, whatever followed them (a frame written
  * after the last checkpoint, a torn frame) is cut, and new frames follow. */
 static void check_reopen(bool compress)
 {
-        char path[64], line[256];
+        char path[64];
         uint64_t r = 99;
         struct bytes want = {0}, got = {0}, file = {0};
         temp_path(path, sizeof path, compress ? ".zst" : ".ndjson");
         struct sink *s;
         assert_int_equal(sink_open(&s, path, compress, 1), 0);
-        for (unsigned i = 0; i < 500; i++) {
-                size_t n = make_line(line, sizeof line, &r, i, false);
-                assert_int_equal(sink_write(s, line, n), 0);
-                bytes_add(&want, line, n);
-        }
+        write_lines(s, &r, 0, 500, &want);
         assert_int_equal(sink_sync(s), 0);
         uint64_t keep = sink_offset(s);
         read_file(path, &file);
-        assert_int_equal(file.len, keep);      /* everything up to the sync is out */
-        for (unsigned i = 500; i < 800; i++) { /* lines the crash will lose */
-                size_t n = make_line(line, sizeof line, &r, i, false);
-                assert_int_equal(sink_write(s, line, n), 0);
-        }
+        assert_int_equal(file.len, keep);   /* everything up to the sync is out */
+        write_lines(s, &r, 500, 800, NULL); /* lines the crash will lose */
         assert_int_equal(sink_close(s), 0);
         int fd = open(path, O_WRONLY | O_APPEND);
         assert_true(fd >= 0);
@@ -438,11 +443,7 @@ static void check_reopen(bool compress)
 
         assert_int_equal(sink_reopen(&s, path, compress, 1, keep), 0);
         assert_int_equal(sink_offset(s), keep);
-        for (unsigned i = 800; i < 1000; i++) {
-                size_t n = make_line(line, sizeof line, &r, i, false);
-                assert_int_equal(sink_write(s, line, n), 0);
-                bytes_add(&want, line, n);
-        }
+        write_lines(s, &r, 800, 1000, &want);
         assert_int_equal(sink_sync(s), 0);
         uint64_t end = sink_offset(s);
         assert_int_equal(sink_close(s), 0);
