@@ -587,7 +587,8 @@ static int prepare_checkpoint(struct scan *s, char *err, size_t errlen)
                 checkpoint_free(&s->ckpt);
                 rc = checkpoint_init(&s->ckpt, path, ident);
                 if (rc == 0 && (rc = checkpoint_save(&s->ckpt)) < 0)
-                        snprintf(err, errlen, "%s", s->ckpt.err);
+                        snprintf(err, errlen, "%s (kept beside the output %s)", s->ckpt.err,
+                                 cfg->output);
         }
         if (rc == -ENOMEM)
                 snprintf(err, errlen, "out of memory");
