@@ -32,6 +32,17 @@ static void write_time(struct jw *w, const char *key, double unix_s)
         jw_cstr(w, key, buf);
 }
 
+static void write_resume(struct jw *w, const struct meta_run *m)
+{
+        jw_obj_open(w, "resume");
+        jw_cstr(w, "checkpoint", m->checkpoint);
+        jw_bool(w, "resumed", m->resumed);
+        jw_uint(w, "from_offset", m->resume_offset);
+        jw_uint(w, "lines_before", m->resume_lines);
+        jw_uint(w, "lines_this_run", m->lines);
+        jw_obj_close(w);
+}
+
 static void write_config(struct jw *w, const struct meta_run *m)
 {
         const struct scan_config *c = m->cfg;
@@ -212,6 +223,7 @@ int meta_write(const char *path, const struct meta_run *m)
         jw_uint(&w, "invariant_failures", ds_check_failures());
         jw_cstr(&w, "input_error", m->input_error);
         jw_cstr(&w, "output_error", m->output_error);
+        write_resume(&w, m);
         write_config(&w, m);
         write_counters(&w, m);
         write_resolvers(&w, m->resolvers);

@@ -28,6 +28,10 @@ struct meta_run {
         const char *output_error; /* NULL when none */
         const char *psl_source;   /* the Public Suffix List loaded: a path or "builtin" */
         const char *psl_date;     /* its version or date */
+        const char *checkpoint;   /* the checkpoint file kept, NULL when none */
+        bool resumed;             /* --resume continued an earlier run */
+        uint64_t resume_offset;   /* output bytes kept from the earlier runs */
+        uint64_t resume_lines;    /* lines those bytes hold */
 };
 
 /* Returns 0 or -errno. */

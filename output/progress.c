@@ -29,8 +29,12 @@ static double eta(const struct progress_sample *s, double rate)
 {
         if (s->total && rate > 0)
                 return (double)(s->total - s->done) / rate;
-        if (s->fraction > 0.001)
+        if (s->fraction > 0.001 && !s->kept)
                 return s->elapsed_s * (1 - s->fraction) / s->fraction;
+        /* Resumed: the kept lines were read (skipped) in no time, so the time spent says
+         * nothing about the rest; the lines done so far for the fraction read do. */
+        if (s->fraction > 0.001 && rate > 0)
+                return ((double)s->done / s->fraction - (double)s->done) / rate;
         return -1;
 }
 
@@ -38,7 +42,7 @@ void progress_update(struct progress *p, const struct progress_sample *s)
 {
         double dt = s->elapsed_s - p->last_t;
         double qps = dt > 0 ? (double)(s->sent - p->last_sent) / dt : 0;
-        double rate = s->elapsed_s > 0 ? (double)s->done / s->elapsed_s : 0;
+        double rate = s->elapsed_s > 0 ? (double)(s->done - s->kept) / s->elapsed_s : 0;
         p->last_t = s->elapsed_s;
         p->last_sent = s->sent;
         if (p->quiet)

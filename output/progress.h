@@ -12,6 +12,7 @@
 struct progress_sample {
         double elapsed_s;
         uint64_t done;   /* lines written */
+        uint64_t kept;   /* of done, lines an earlier run wrote (--resume): not in the rate */
         uint64_t total;  /* input lines, 0 while unknown */
         double fraction; /* of the input read, -1 when unknown */
         uint64_t sent, answered, nxdomain, timeouts, errors;

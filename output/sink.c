@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +26,7 @@ struct sink {
         size_t frame_in; /* uncompressed bytes fed into the open frame */
         char *buf;       /* plain: pending bytes; zstd: compressed bytes not yet written */
         size_t len, cap;
+        uint64_t offset; /* file offset after the bytes written so far */
 };
 
 static int fail(struct sink *s, int err)
@@ -50,6 +52,7 @@ static int write_all(struct sink *s, const char *p, size_t n)
         while (n > 0) {
                 ssize_t r = write(s->fd, p, n);
                 if (r > 0) {
+                        s->offset += (uint64_t)r;
                         p += r;
                         n -= (size_t)r;
                 } else if (r == 0) {
@@ -124,19 +127,35 @@ static int zstd_setup(struct sink *s, int level)
         return 0;
 }
 
-static int open_fd(struct sink *s, const char *path)
+/* keep < 0: create or truncate; else append after the first keep bytes of an existing
+ * file, cutting what follows them. */
+static int open_fd(struct sink *s, const char *path, int64_t keep)
 {
         if (!path || strcmp(path, "-") == 0) {
+                if (keep >= 0)
+                        return -ESPIPE;
                 s->fd = STDOUT_FILENO;
                 s->own_fd = false;
         } else {
-                s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                int flags = O_WRONLY | O_CLOEXEC | (keep < 0 ? O_CREAT | O_TRUNC : 0);
+                s->fd = open(path, flags, 0644);
                 if (s->fd < 0)
                         return -errno;
                 s->own_fd = true;
         }
         struct stat st;
         s->regular = fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode);
+        if (keep < 0)
+                return 0;
+        if (!s->regular)
+                return -ESPIPE;
+        if (st.st_size < keep)
+                return -ENODATA;
+        /* Durable before anything new is written after it: a crash now must not leave the
+         * cut tail in place behind the frames about to come. */
+        if (ftruncate(s->fd, keep) < 0 || fsync(s->fd) < 0 || lseek(s->fd, keep, SEEK_SET) != keep)
+                return -errno;
+        s->offset = (uint64_t)keep;
         return 0;
 }
 
@@ -147,7 +166,7 @@ static void sink_free(struct sink *s)
         free(s);
 }
 
-int sink_open(struct sink **out, const char *path, bool compress, int level)
+static int open_at(struct sink **out, const char *path, bool compress, int level, int64_t keep)
 {
         *out = NULL;
         struct sink *s = calloc(1, sizeof *s);
@@ -160,13 +179,27 @@ int sink_open(struct sink **out, const char *path, bool compress, int level)
         if (!e && compress)
                 e = zstd_setup(s, level);
         if (!e)
-                e = open_fd(s, path);
+                e = open_fd(s, path, keep);
         if (e) {
+                if (s->own_fd)
+                        close(s->fd);
                 sink_free(s);
                 return e;
         }
         *out = s;
         return 0;
+}
+
+int sink_open(struct sink **out, const char *path, bool compress, int level)
+{
+        return open_at(out, path, compress, level, -1);
+}
+
+int sink_reopen(struct sink **out, const char *path, bool compress, int level, uint64_t keep)
+{
+        if (keep > INT64_MAX)
+                return -EINVAL;
+        return open_at(out, path, compress, level, (int64_t)keep);
 }
 
 /* A frame ends after the write that takes it to DS_FRAME_BYTES, never inside one, so
@@ -216,6 +249,11 @@ int sink_close(struct sink *s)
         int err = s->err;
         sink_free(s);
         return err;
+}
+
+uint64_t sink_offset(const struct sink *s)
+{
+        return s->offset;
 }
 
 bool sink_path_wants_zstd(const char *path)

@@ -86,6 +86,18 @@ void cli_usage_scan(FILE *out)
             "                              default stdout\n"
             "      --metadata FILE         write the run's metadata (configuration, counters,\n"
             "                              per-resolver figures, CPU time) as JSON\n"
+            "      --resume                continue an interrupted scan (killed, crashed, disk\n"
+            "                              full, Ctrl-C) from FILE.checkpoint: the finished\n"
+            "                              output holds every input line exactly once. Needs\n"
+            "                              the same inputs and the options that shape lines\n"
+            "                              (--format, --*-column, --checks, --discovery,\n"
+            "                              --psl-file, --exclude, --no-tcp); -c, -r, timeouts\n"
+            "                              and rates may change. Without a checkpoint it\n"
+            "                              starts from the beginning\n"
+            "      --checkpoint-interval S seconds between checkpoints (default %g; decimals\n"
+            "                              allowed). FILE.checkpoint is kept whenever -o FILE\n"
+            "                              is a regular file and the inputs are files; a\n"
+            "                              finished scan marks it complete\n"
             "  -j, --threads N             classifier threads (default: cores - 1, at least 1)\n"
             "  -q, --quiet                 no progress line (the closing line is still printed)\n"
             "  -h, --help                  this text\n"
@@ -94,9 +106,9 @@ void cli_usage_scan(FILE *out)
             "  dmarcscan scan -r 127.0.0.1:5353 -o results.ndjson.zst tranco.csv\n"
             "\n"
             "Exit status: 0 done, 1 failure (input, output or network), 2 usage error,\n"
-            "130 interrupted (lines already written are complete).\n",
+            "130 interrupted (lines already written are complete; --resume continues).\n",
             DS_CONCURRENCY_DEFAULT, DS_TIMEOUT_MS_DEFAULT, DS_RETRIES_DEFAULT, DS_SOCKETS_DEFAULT,
-            DS_RESOLVER_RATE_DEFAULT);
+            DS_RESOLVER_RATE_DEFAULT, DS_CHECKPOINT_MS_DEFAULT / 1000.0);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi, unsigned *out,
@@ -121,6 +133,22 @@ static int parse_rate(const char *opt, const char *s, double *out, char *err, si
         if (rc == 0)
                 *out = v;
         return rc;
+}
+
+/* Seconds with up to three decimals, into milliseconds. */
+static int parse_seconds_ms(const char *opt, const char *s, unsigned lo_ms, unsigned hi_ms,
+                            unsigned *out, char *err, size_t errlen)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s || *end || !(v * 1000 >= lo_ms && v * 1000 <= hi_ms)) {
+                snprintf(err, errlen, "%s: '%s' is not a number of seconds from %g to %g", opt, s,
+                         lo_ms / 1000.0, hi_ms / 1000.0);
+                return -EINVAL;
+        }
+        *out = (unsigned)(v * 1000 + 0.5);
+        return 0;
 }
 
 static int parse_format(const char *s, enum input_format *f, char *err, size_t errlen)
@@ -183,7 +211,9 @@ enum {
         OPT_NO_ADAPT,
         OPT_EXCLUDE,
         OPT_DISCOVERY,
-        OPT_PSL_FILE
+        OPT_PSL_FILE,
+        OPT_RESUME,
+        OPT_CHECKPOINT_INTERVAL
 };
 
 static const struct option scan_options[] = {
@@ -207,6 +237,8 @@ static const struct option scan_options[] = {
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"discovery", required_argument, NULL, OPT_DISCOVERY},
     {"psl-file", required_argument, NULL, OPT_PSL_FILE},
+    {"resume", no_argument, NULL, OPT_RESUME},
+    {"checkpoint-interval", required_argument, NULL, OPT_CHECKPOINT_INTERVAL},
     {"threads", required_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -271,6 +303,12 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, char *e
                 return 0;
         case OPT_CHECKS:
                 return parse_checks(arg, &cfg->checks, err, errlen);
+        case OPT_RESUME:
+                cfg->resume = true;
+                return 0;
+        case OPT_CHECKPOINT_INTERVAL:
+                return parse_seconds_ms("--checkpoint-interval", arg, 10, 86400000,
+                                        &cfg->checkpoint_ms, err, errlen);
         case 'j':
                 return parse_uint("--threads", arg, 1, DS_THREADS_MAX, &cfg->threads, err, errlen);
         case 'q':
@@ -296,6 +334,7 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
         cfg->tcp = true;
         cfg->adaptive = true;
         cfg->resolv_conf = "/etc/resolv.conf";
+        cfg->checkpoint_ms = DS_CHECKPOINT_MS_DEFAULT;
 
         optind = 1;
         opterr = 0;
@@ -325,6 +364,11 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
                     DS_LOOKUPS_PER_SOCKET);
                 return -EINVAL;
         }
+        if (cfg->resume && (!cfg->output || strcmp(cfg->output, "-") == 0)) {
+                snprintf(err, errlen,
+                         "--resume needs -o FILE: output to stdout cannot be continued");
+                return -EINVAL;
+        }
         cfg->ninputs = (unsigned)(argc - optind);
         cfg->inputs = calloc(cfg->ninputs ? cfg->ninputs : 1, sizeof(*cfg->inputs));
         if (!cfg->inputs)
@@ -333,6 +377,12 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
                 cfg->inputs[i] = argv[optind + (int)i];
         if (cfg->ninputs == 0)
                 cfg->inputs[cfg->ninputs++] = "-";
+        for (unsigned i = 0; cfg->resume && i < cfg->ninputs; i++)
+                if (strcmp(cfg->inputs[i], "-") == 0) {
+                        snprintf(err, errlen,
+                                 "--resume needs input files: stdin cannot be read again");
+                        return -EINVAL;
+                }
         if (cfg->ninputs > UINT16_MAX) {
                 snprintf(err, errlen, "too many input files (at most %u)", UINT16_MAX);
                 return -EINVAL;

@@ -12,6 +12,10 @@
 #include "scanner/discovery.h"
 #include "scanner/input.h"
 
+/* Checkpoints (--resume) every 5 s: at most that much work is redone after a crash, for a
+ * fsync and a small file written that often. */
+#define DS_CHECKPOINT_MS_DEFAULT 5000
+
 enum check_bits { CHECK_DMARC = 1u << 0, CHECK_SPF = 1u << 1, CHECK_MX = 1u << 2 };
 
 struct scan_config {
@@ -33,6 +37,8 @@ struct scan_config {
         const char *psl_file;          /* --psl-file; NULL: the distribution's list */
         struct input_config input;
         bool quiet;
+        bool resume;            /* --resume: continue from OUTPUT.checkpoint */
+        unsigned checkpoint_ms; /* --checkpoint-interval */
 };
 
 enum cli_result { CLI_RUN = 0, CLI_EXIT_OK = 1 };

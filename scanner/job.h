@@ -141,6 +141,7 @@ struct job {
         uint16_t qname_len;
         uint32_t reply_len;
         uint64_t give_up_ms; /* loop time after which no retry starts (--deadline) */
+        uint64_t seq;        /* the item's position in the input, across files (set by the scan) */
         /* Set once by the scan (shared, read-only); NULL: exact discovery, no PSL. */
         const struct discovery_ctx *disc;
 

@@ -95,7 +95,7 @@ static void classify(struct worker *w, struct job *j)
                 w->outcomes[job_outcome(j, &w->scratch)]++;
                 if (w->chunk->len == 0)
                         w->chunk_since_ms = ds_clock_mono_ms(p->clock);
-                writer_append(p->writer, &w->chunk, w->line.p, w->line.len);
+                writer_append(p->writer, &w->chunk, w->line.p, w->line.len, j->seq);
         }
         j->handoff = (uint8_t)st;
         hand_back(p, j);

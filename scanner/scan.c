@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <uv.h>
 
@@ -19,6 +20,7 @@
 #include "output/progress.h"
 #include "output/sink.h"
 #include "output/writer.h"
+#include "scanner/checkpoint.h"
 #include "scanner/exclude.h"
 #include "scanner/feed.h"
 #include "scanner/job.h"
@@ -48,8 +50,14 @@ struct scan {
         uint64_t t0_ns;
         double t0_unix;
         uint64_t admitted, lines_done, lines_written;
-        char output_error[300];
+        char output_error[700];
         bool writer_failure_seen;
+        /* --resume: ckpt is the writer thread's while the writer runs; resumed, a copy of
+         * what was durable when this run started, is the loop thread's. */
+        bool checkpointing, resuming;
+        struct checkpoint ckpt;
+        struct ckpt_set resumed;
+        uint64_t resume_offset, resume_lines, skipped;
 };
 
 static double elapsed_s(const struct scan *s)
@@ -116,8 +124,13 @@ static unsigned on_admit(void *ctx, unsigned room)
                         maybe_finish(s);
                         break;
                 }
+                j->seq = s->admitted++;
+                if (s->resuming && ckpt_set_has(&s->resumed, j->seq)) {
+                        s->skipped++; /* its line is in the output already */
+                        s->lines_done++;
+                        continue;
+                }
                 s->nfree--;
-                s->admitted++;
                 if (s->exclude && j->in.status == INPUT_ITEM_OK &&
                     exclude_match(s->exclude, j->in.domain))
                         j->in.status = INPUT_ITEM_EXCLUDED;
@@ -183,6 +196,7 @@ static void sample(struct scan *s, struct progress_sample *ps)
         memset(ps, 0, sizeof(*ps));
         ps->elapsed_s = elapsed_s(s);
         ps->done = s->lines_done;
+        ps->kept = s->skipped;
         if (atomic_load(&s->feed.eof) && !s->feed.error)
                 ps->total = atomic_load(&s->feed.items);
         ps->fraction = feed_fraction(&s->feed);
@@ -280,6 +294,17 @@ static int open_loop(struct scan *s)
         return 0;
 }
 
+/* Writer thread: the lines of tags are durable up to offset of the output. */
+static int on_synced(void *ctx, uint64_t offset, const uint64_t *tags, size_t n)
+{
+        struct checkpoint *c = ctx;
+        for (size_t i = 0; i < n; i++)
+                if (ds_fails(ckpt_set_add(&c->done, tags[i])))
+                        continue; /* a line written twice: the checkpoint still says once */
+        c->offset = offset;
+        return checkpoint_save(c);
+}
+
 static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
 {
         const struct scan_config *cfg = s->cfg;
@@ -288,7 +313,9 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
         int rc = feed_start(&s->feed, cfg->inputs, cfg->ninputs, &cfg->input, err, errlen);
         if (rc < 0)
                 return rc;
-        rc = writer_start(&s->writer, sink, s->clock); /* on failure the caller still owns sink */
+        struct writer_sync ws = {on_synced, &s->ckpt, cfg->checkpoint_ms};
+        /* on failure the caller still owns sink */
+        rc = writer_start(&s->writer, sink, s->clock, s->checkpointing ? &ws : NULL);
         if (rc < 0) {
                 snprintf(err, errlen, "cannot start the writer: %s", strerror(-rc));
                 return rc;
@@ -379,6 +406,11 @@ static void print_closing(struct scan *s)
                         " lost to our receive buffer\n",
                         c->drop_unknown_id, c->drop_wrong_source, c->drop_wrong_question,
                         c->drop_wrong_case, c->drop_malformed, drops);
+        if (s->resuming)
+                fprintf(stderr,
+                        "dmarcscan: resumed from %s: %" PRIu64 " lines were in %s already, %" PRIu64
+                        " written now\n",
+                        s->ckpt.path, s->resume_lines, s->cfg->output, s->lines_done - s->skipped);
         /* The closing line comes last: scripts read it with tail -1. */
         fprintf(stderr,
                 "done: %" PRIu64 " domains, %" PRIu64 " queries sent, %" PRIu64
@@ -407,6 +439,10 @@ static int write_metadata(struct scan *s)
             .input_error = s->feed.error ? s->feed.errmsg : NULL,
             .psl_source = ds_psl_source(s->disc->psl),
             .psl_date = ds_psl_date(s->disc->psl),
+            .checkpoint = s->checkpointing ? s->ckpt.path : NULL,
+            .resumed = s->resuming,
+            .resume_offset = s->resume_offset,
+            .resume_lines = s->resume_lines,
         };
         int rc = meta_write(s->cfg->metadata, &m);
         if (rc < 0)
@@ -428,17 +464,151 @@ static void teardown(struct scan *s)
         exclude_free(s->exclude);
         discovery_ctx_close(s->disc);
         resolvers_free(&s->resolvers);
+        checkpoint_free(&s->ckpt);
+        ckpt_set_free(&s->resumed);
 }
 
-static int open_sink(const struct scan_config *cfg, struct sink **sink, char *err, size_t errlen)
+static int open_sink(struct scan *s, struct sink **sink, char *err, size_t errlen)
 {
-        const char *out = cfg->output;
+        const char *out = s->cfg->output;
         bool z = out && strcmp(out, "-") != 0 && sink_path_wants_zstd(out);
-        int rc = sink_open(sink, out, z, DS_ZSTD_LEVEL);
-        if (rc < 0)
+        int rc = s->resuming ? sink_reopen(sink, out, z, DS_ZSTD_LEVEL, s->resume_offset)
+                             : sink_open(sink, out, z, DS_ZSTD_LEVEL);
+        /* A crash before the first checkpoint after the output was created may have lost
+         * its directory entry: nothing was durable in it anyway. */
+        if (rc == -ENOENT && s->resuming && s->resume_offset == 0)
+                rc = sink_open(sink, out, z, DS_ZSTD_LEVEL);
+        if (rc == -ENOENT && s->resuming)
+                snprintf(err, errlen,
+                         "--resume: %s is missing, though the checkpoint %s records %" PRIu64
+                         " bytes of it; leave out --resume to start afresh",
+                         out, s->ckpt.path, s->resume_offset);
+        else if (rc == -ENODATA)
+                snprintf(err, errlen,
+                         "--resume: %s is shorter than the %" PRIu64
+                         " bytes the checkpoint %s records: it was changed since; leave out "
+                         "--resume to start afresh",
+                         out, s->resume_offset, s->ckpt.path);
+        else if (rc < 0)
                 snprintf(err, errlen, "cannot open output %s: %s", out ? out : "(stdout)",
                          strerror(-rc));
         return rc;
+}
+
+/* Output to a regular file (or one about to be created) from input files: checkpoints are
+ * kept, so that --resume can continue this run. */
+static bool can_checkpoint(const struct scan_config *cfg)
+{
+        struct stat st;
+        if (!cfg->output || strcmp(cfg->output, "-") == 0)
+                return false;
+        return stat(cfg->output, &st) < 0 ? errno == ENOENT : S_ISREG(st.st_mode);
+}
+
+static int resume_from(struct scan *s, const char *ident, char *err, size_t errlen)
+{
+        const struct scan_config *cfg = s->cfg;
+        char why[600];
+        if (checkpoint_same_scan(s->ckpt.ident, ident, why, sizeof(why)) < 0) {
+                snprintf(err, errlen,
+                         "--resume: %s; run the command that wrote %s again, or leave out "
+                         "--resume to start afresh (that overwrites %s)",
+                         why, s->ckpt.path, cfg->output);
+                return -EINVAL;
+        }
+        if (s->ckpt.complete) {
+                fprintf(stderr,
+                        "dmarcscan: %s is complete (%" PRIu64 " lines, checkpoint %s): nothing "
+                        "to resume\n",
+                        cfg->output, s->ckpt.done.count, s->ckpt.path);
+                return 1;
+        }
+        if (ckpt_set_copy(&s->resumed, &s->ckpt.done) < 0) {
+                snprintf(err, errlen, "out of memory");
+                return -ENOMEM;
+        }
+        s->resuming = true;
+        s->resume_offset = s->ckpt.offset;
+        s->resume_lines = s->ckpt.done.count;
+        fprintf(stderr,
+                "dmarcscan: resuming from %s: %" PRIu64 " lines kept (%" PRIu64 " bytes of %s)\n",
+                s->ckpt.path, s->resume_lines, s->resume_offset, cfg->output);
+        return 0;
+}
+
+/* The scan's identity for the checkpoint; -errno (err set) when an input is not a file. */
+static int scan_ident(struct scan *s, char **ident, char *err, size_t errlen)
+{
+        const char *src = ds_psl_source(s->disc->psl), *date = ds_psl_date(s->disc->psl);
+        char psl[600];
+        snprintf(psl, sizeof(psl), "%s %s", src ? src : "none", date ? date : "");
+        int rc = checkpoint_ident(ident, s->cfg, psl, err, errlen);
+        if (rc < 0) {
+                size_t n = strlen(err);
+                snprintf(err + n, errlen - n, ": --resume needs input files");
+        }
+        return rc;
+}
+
+/* 0 resuming, or starting afresh when there is no checkpoint yet; 1 when complete. */
+static int load_for_resume(struct scan *s, const char *path, const char *ident, char *err,
+                           size_t errlen)
+{
+        int rc = checkpoint_load(&s->ckpt, path, err, errlen);
+        if (rc == 0)
+                return resume_from(s, ident, err, errlen);
+        if (rc != -ENOENT)
+                return rc;
+        fprintf(stderr, "dmarcscan: no checkpoint %s: starting from the beginning\n", path);
+        return 0;
+}
+
+/* Before the output is opened: a fresh run replaces any old checkpoint by an empty one
+ * first, so that a crash before its first checkpoint cannot pair an old checkpoint with the
+ * new output. Returns 1 when a --resume finds the scan complete (nothing to do). */
+static int prepare_checkpoint(struct scan *s, char *err, size_t errlen)
+{
+        const struct scan_config *cfg = s->cfg;
+        char *ident = NULL;
+        if (!can_checkpoint(cfg)) {
+                if (!cfg->resume)
+                        return 0;
+                snprintf(err, errlen, "--resume: %s is not a regular file", cfg->output);
+                return -EINVAL;
+        }
+        int rc = scan_ident(s, &ident, err, errlen);
+        if (rc < 0) /* an input that cannot be read again: it cannot be resumed either */
+                return cfg->resume ? rc : 0;
+        char *path = checkpoint_path_for(cfg->output);
+        rc = path ? 0 : -ENOMEM;
+        if (rc == 0 && cfg->resume)
+                rc = load_for_resume(s, path, ident, err, errlen);
+        if (rc == 0 && !s->resuming) {
+                checkpoint_free(&s->ckpt);
+                rc = checkpoint_init(&s->ckpt, path, ident);
+                if (rc == 0 && (rc = checkpoint_save(&s->ckpt)) < 0)
+                        snprintf(err, errlen, "%s (kept beside the output %s)", s->ckpt.err,
+                                 cfg->output);
+        }
+        if (rc == -ENOMEM)
+                snprintf(err, errlen, "out of memory");
+        s->checkpointing = rc == 0;
+        free(ident);
+        free(path);
+        return rc;
+}
+
+/* After the writer closed without error: a scan that wrote every input line says so, and
+ * a later --resume then has nothing to do. */
+static void mark_complete(struct scan *s)
+{
+        uint64_t items = atomic_load(&s->feed.items);
+        if (!s->checkpointing || s->interrupts || s->feed.error || s->output_error[0] ||
+            s->ckpt.done.count != items || s->ckpt.done.base != items)
+                return;
+        s->ckpt.complete = true;
+        if (checkpoint_save(&s->ckpt) < 0)
+                fprintf(stderr, "dmarcscan: %s\n", s->ckpt.err);
 }
 
 static void close_any(uv_handle_t *h, void *arg)
@@ -487,8 +657,12 @@ int scan_run(const struct scan_config *cfg)
         }
         if (open_resolvers(s, err, sizeof(err)) < 0 ||
             (cfg->exclude && exclude_load(&s->exclude, cfg->exclude, err, sizeof(err)) < 0) ||
-            discovery_ctx_open(&s->disc, cfg->discovery, cfg->psl_file, err, sizeof(err)) < 0 ||
-            open_sink(cfg, &sink, err, sizeof(err)) < 0)
+            discovery_ctx_open(&s->disc, cfg->discovery, cfg->psl_file, err, sizeof(err)) < 0)
+                goto out_early;
+        int prc = prepare_checkpoint(s, err, sizeof(err));
+        if (prc == 1)
+                status = 0;
+        if (prc != 0 || open_sink(s, &sink, err, sizeof(err)) < 0)
                 goto out_early;
         if (start(s, sink, err, sizeof(err)) < 0) {
                 fprintf(stderr, "dmarcscan: %s\n", err);
@@ -518,17 +692,35 @@ int scan_run(const struct scan_config *cfg)
         if (s->feed.error) {
                 fprintf(stderr, "dmarcscan: input: %s\n", s->feed.errmsg);
                 status = 1;
+        } else if (!s->interrupts && atomic_load(&s->feed.items) == 0) {
+                fprintf(stderr,
+                        "dmarcscan: no domain in %s: no data line (blank and '#' lines are "
+                        "skipped, and the first line of a CSV is its header)\n",
+                        cfg->ninputs == 1 ? cfg->inputs[0] : "the inputs");
+                status = 1;
         }
 out_writer:
         if (s->writer) {
                 int rc = writer_close(s->writer, &s->lines_written);
                 s->writer = NULL;
                 if (rc < 0) {
-                        snprintf(s->output_error, sizeof(s->output_error), "writing %s failed: %s",
-                                 cfg->output ? cfg->output : "stdout", strerror(-rc));
+                        if (s->ckpt.err[0])
+                                snprintf(s->output_error, sizeof(s->output_error), "%s",
+                                         s->ckpt.err);
+                        else
+                                snprintf(s->output_error, sizeof(s->output_error),
+                                         "writing %s failed: %s",
+                                         cfg->output ? cfg->output : "stdout", strerror(-rc));
                         fprintf(stderr, "dmarcscan: %s\n", s->output_error);
                         status = 1;
+                } else if (status == 0) {
+                        mark_complete(s);
                 }
+                if (s->checkpointing && (s->interrupts || rc < 0))
+                        fprintf(stderr,
+                                "dmarcscan: %s keeps what was written (%" PRIu64
+                                " lines); to continue, run the same command with --resume\n",
+                                s->ckpt.path, s->ckpt.done.count);
         } else if (sink) {
                 sink_close(sink);
         }
@@ -540,13 +732,16 @@ out_writer:
         free(s);
         return status;
 out_early:
-        fprintf(stderr, "dmarcscan: %s\n", err);
+        if (err[0])
+                fprintf(stderr, "dmarcscan: %s\n", err);
         if (sink)
                 sink_close(sink);
+        checkpoint_free(&s->ckpt);
+        ckpt_set_free(&s->resumed);
         exclude_free(s->exclude);
         discovery_ctx_close(s->disc);
         resolvers_free(&s->resolvers);
         close_loop(s);
         free(s);
-        return 1;
+        return status;
 }

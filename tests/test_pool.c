@@ -134,7 +134,7 @@ static void run_pool(unsigned threads, uint64_t total)
         struct sink *sink;
         assert_int_equal(sink_open(&sink, path, false, 0), 0);
         struct writer *writer;
-        assert_int_equal(writer_start(&writer, sink, ds_clock_real()), 0);
+        assert_int_equal(writer_start(&writer, sink, ds_clock_real(), NULL), 0);
 
         struct run *r = calloc(1, sizeof(*r));
         assert_non_null(r);
@@ -201,7 +201,7 @@ static int failed_start(void)
         struct sink *sink;
         struct writer *writer;
         if (uv_loop_init(&loop) || sink_open(&sink, "/dev/null", false, 0) ||
-            writer_start(&writer, sink, ds_clock_real()))
+            writer_start(&writer, sink, ds_clock_real(), NULL))
                 return 10;
         struct ndjson_opts nd = {0};
         struct pool *p = (struct pool *)&nd; /* must be overwritten */

@@ -405,6 +405,82 @@ static void t_error_large_write(void **st)
         assert_int_equal(sink_close(s), -ENOSPC);
 }
 
+/* Lines from..to-1 into the sink, and into want when it is not NULL. */
+static void write_lines(struct sink *s, uint64_t *r, unsigned from, unsigned to, struct bytes *want)
+{
+        char line[256];
+        for (unsigned i = from; i < to; i++) {
+                size_t n = make_line(line, sizeof line, r, i, false);
+                assert_int_equal(sink_write(s, line, n), 0);
+                if (want)
+                        bytes_add(want, line, n);
+        }
+}
+
+/* A resumed output: the first keep bytes stay, whatever followed them (a frame written
+ * after the last checkpoint, a torn frame) is cut, and new frames follow. */
+static void check_reopen(bool compress)
+{
+        char path[64];
+        uint64_t r = 99;
+        struct bytes want = {0}, got = {0}, file = {0};
+        temp_path(path, sizeof path, compress ? ".zst" : ".ndjson");
+        struct sink *s;
+        assert_int_equal(sink_open(&s, path, compress, 1), 0);
+        write_lines(s, &r, 0, 500, &want);
+        assert_int_equal(sink_sync(s), 0);
+        uint64_t keep = sink_offset(s);
+        read_file(path, &file);
+        assert_int_equal(file.len, keep);   /* everything up to the sync is out */
+        write_lines(s, &r, 500, 800, NULL); /* lines the crash will lose */
+        assert_int_equal(sink_close(s), 0);
+        int fd = open(path, O_WRONLY | O_APPEND);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "\x28\xb5\x2f\xfd torn", 9), 9);
+        close(fd);
+        read_file(path, &file);
+        assert_true(file.len > keep + 9);
+
+        assert_int_equal(sink_reopen(&s, path, compress, 1, keep), 0);
+        assert_int_equal(sink_offset(s), keep);
+        write_lines(s, &r, 800, 1000, &want);
+        assert_int_equal(sink_sync(s), 0);
+        uint64_t end = sink_offset(s);
+        assert_int_equal(sink_close(s), 0);
+        read_file(path, &file);
+        assert_int_equal(file.len, end);
+        if (compress) {
+                assert_int_equal(unzstd(file.p, file.len, &got), 0); /* ends on a frame */
+        } else {
+                got.len = 0;
+                bytes_add(&got, file.p, file.len);
+        }
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.p, want.p, want.len);
+
+        assert_int_equal(sink_reopen(&s, path, compress, 1, end + 1), -ENODATA);
+        assert_null(s);
+        unlink(path);
+        assert_int_equal(sink_reopen(&s, path, compress, 1, 0), -ENOENT);
+        assert_int_equal(sink_reopen(&s, "-", compress, 1, 0), -ESPIPE);
+        assert_int_equal(sink_reopen(&s, "/dev/null", compress, 1, 0), -ESPIPE);
+        bytes_free(&want);
+        bytes_free(&got);
+        bytes_free(&file);
+}
+
+static void t_reopen_zstd(void **st)
+{
+        (void)st;
+        check_reopen(true);
+}
+
+static void t_reopen_plain(void **st)
+{
+        (void)st;
+        check_reopen(false);
+}
+
 static void t_open_errors(void **st)
 {
         (void)st;
@@ -484,6 +560,8 @@ int main(void)
             cmocka_unit_test(t_error_reported_by_close),
             cmocka_unit_test(t_error_large_write),
             cmocka_unit_test(t_open_errors),
+            cmocka_unit_test(t_reopen_zstd),
+            cmocka_unit_test(t_reopen_plain),
             cmocka_unit_test(t_stdout),
             cmocka_unit_test(t_path_wants_zstd),
         };

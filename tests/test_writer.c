@@ -49,7 +49,7 @@ static void *produce(void *arg)
         struct writer_chunk *c = writer_chunk_get(p->w);
         for (unsigned seq = 0; seq < LINES; seq++) {
                 size_t n = make_line(line, cap, p->id, seq);
-                writer_append(p->w, &c, line, n);
+                writer_append(p->w, &c, line, n, 0);
                 if (seq % 1000 == 999 && p->id == 1)
                         writer_request_sync(p->w); /* frame ends interleave with the chunks */
         }
@@ -97,7 +97,7 @@ static void t_many_producers_one_writer(void **st)
         struct sink *sink;
         assert_int_equal(sink_open(&sink, path, false, 0), 0);
         struct writer *w;
-        assert_int_equal(writer_start(&w, sink, ds_clock_real()), 0);
+        assert_int_equal(writer_start(&w, sink, ds_clock_real(), NULL), 0);
         pthread_t t[PRODUCERS];
         struct producer p[PRODUCERS];
         for (unsigned i = 0; i < PRODUCERS; i++) {
@@ -121,13 +121,13 @@ static void t_write_error_is_reported(void **st)
         struct sink *sink;
         assert_int_equal(sink_open(&sink, "/dev/full", false, 0), 0);
         struct writer *w;
-        assert_int_equal(writer_start(&w, sink, ds_clock_real()), 0);
+        assert_int_equal(writer_start(&w, sink, ds_clock_real(), NULL), 0);
         struct writer_chunk *c = writer_chunk_get(w);
         static char line[DS_CHUNK_BYTES / 2];
         memset(line, 'x', sizeof(line));
         line[sizeof(line) - 1] = '\n';
         for (int i = 0; i < 8; i++)
-                writer_append(w, &c, line, sizeof(line));
+                writer_append(w, &c, line, sizeof(line), 0);
         writer_chunk_put(w, c);
         uint64_t lines = 0;
         assert_int_equal(writer_close(w, &lines), -ENOSPC);
