@@ -36,6 +36,7 @@ void cc_init(struct cc *c, unsigned ceiling, bool adaptive)
         c->window = adaptive && c->ceiling > CC_WINDOW_INIT ? CC_WINDOW_INIT : c->ceiling;
         c->slow_start = true;
         c->reo_mult = 1;
+        c->validated = c->window;
         for (unsigned i = 0; i < 3; i++)
                 c->floor_ms[i] = INFINITY;
         for (unsigned i = 0; i < CC_EPISODES; i++)
@@ -88,9 +89,11 @@ void cc_on_send(struct cc *c, uint64_t sent_ms, unsigned inflight)
         struct cc_bucket *b = &c->b[n % CC_BUCKETS];
         if (b->number != n) {
                 b->number = n;
-                b->sent = b->answered = 0;
+                b->sent = b->answered = b->inflight_max = 0;
         }
         b->sent++;
+        if (inflight > b->inflight_max)
+                b->inflight_max = inflight;
         if (inflight > c->inflight_max)
                 c->inflight_max = inflight;
 }
@@ -229,6 +232,8 @@ static void gather(struct cc *c, uint64_t now_ms, unsigned timeout_ms)
                 c->acc_to_ms = (n + 1) * CC_BUCKET_MS;
                 c->acc_sent += b->sent;
                 c->acc_answered += b->answered;
+                if (b->inflight_max > c->acc_inflight)
+                        c->acc_inflight = b->inflight_max;
         }
         if (limit > c->judged_upto)
                 c->judged_upto = limit;
@@ -261,6 +266,7 @@ static void cut_for_loss(struct cc *c, uint64_t now_ms)
         c->pace_idle_epochs = 0;
         c->slow_start = false;
         c->recover_ms = now_ms;
+        c->validated = c->window; /* what was proven is gone; start proving again here */
         c->stats.loss_cuts++;
 }
 
@@ -306,7 +312,9 @@ static bool judge_loss(struct cc *c, uint64_t now_ms)
         } else if (c->ep_open && c->acc_from_ms >= c->recover_ms) {
                 episode_close(c);
         }
-        c->acc_sent = c->acc_answered = 0;
+        if (!congested && c->acc_inflight > c->validated)
+                c->validated = c->acc_inflight;
+        c->acc_sent = c->acc_answered = c->acc_inflight = 0;
         return cut;
 }
 
@@ -322,8 +330,15 @@ static void grow(struct cc *c, uint64_t now_ms, uint64_t maturity)
                         : now_ms - c->recover_ms > CC_QUIET_MS ? CC_GROW_QUIET
                                                                : CC_GROW;
         bool held = c->window_limited || c->inflight_max >= 0.8 * c->window;
-        if (held) {
+        /* Loss is seen a maturity time late, many epochs at a slow resolver: growth that
+         * outran it would overshoot many times over. So the window grows at most to twice
+         * (in slow start; 1.5x after) what was last judged free of loss, as TCP's slow start
+         * at most doubles what the last round trip proved. */
+        double cap = c->validated * (c->slow_start ? 2.0 : 1.5);
+        if (held && c->window < cap) {
                 c->window = c->window * factor + 1;
+                if (c->window > cap)
+                        c->window = cap;
                 if (c->window > c->ceiling)
                         c->window = c->ceiling;
                 c->stats.grows++;

@@ -36,6 +36,7 @@
 struct cc_bucket {
         uint64_t number; /* send time / CC_BUCKET_MS; a stale number means empty */
         uint32_t sent, answered;
+        uint32_t inflight_max; /* the most in flight while these were sent */
 };
 
 struct cc_stats {
@@ -53,7 +54,8 @@ struct cc {
 
         struct cc_bucket b[CC_BUCKETS];
         uint64_t judged_upto; /* bucket numbers below this have been judged */
-        uint32_t acc_sent, acc_answered;
+        uint32_t acc_sent, acc_answered, acc_inflight;
+        double validated; /* the most in flight that was judged free of congestion loss */
         uint64_t acc_from_ms, acc_to_ms; /* send-time span of the accumulated buckets */
         float loss_hist[CC_LOSS_HIST];
         unsigned loss_n, loss_next;

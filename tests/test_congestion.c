@@ -280,12 +280,13 @@ static void test_episode_marks_losses(void **state)
 {
         (void)state;
         static struct sim s;
-        sim_init(&s, 10000, true);
-        s.m.bucket_qps = 20000;
+        sim_init(&s, 2000, true); /* an unlimited resolver first: no episode */
         sim_run(&s, 3000);
         uint64_t calm = s.now - 500;
+        assert_int_equal(s.cc.stats.episodes, 0);
         assert_false(cc_congestion_loss(&s.cc, calm));
-        s.m.bucket_qps = 5000;
+        s.m.bucket_qps = 5000; /* then a rate limit far below what it is sent */
+        s.m.bucket_tokens = 250;
         uint64_t drop_start = s.now;
         sim_run(&s, 300);
         assert_true(s.cc.stats.episodes > 0);
