@@ -91,24 +91,25 @@ struct spf_term {
 
 /* A name a receiver would query next, from an evaluated term without macros. */
 struct spf_target {
-        enum spf_kind kind;              /* SPF_INCLUDE, SPF_REDIRECT, SPF_A, SPF_MX, SPF_EXISTS */
-        unsigned qtypes;                 /* SPF_QT_* */
-        unsigned term;                   /* index into the record's terms */
-        bool self;                       /* no domain-spec: the domain being checked; name "" */
+        enum spf_kind kind; /* SPF_INCLUDE, SPF_REDIRECT, SPF_A, SPF_MX, SPF_EXISTS */
+        unsigned qtypes;    /* SPF_QT_* */
+        unsigned term;      /* index of the term in the record (>= term_count: not kept) */
+        bool self;          /* no domain-spec: the domain being checked; name "" */
         char name[DS_NAME_MAX_TEXT + 1]; /* lower case, no trailing dot (RFC 7208 4.8) */
 };
 
 struct spf_issue {
         const char *code;      /* static, lower-case snake_case, e.g. "cidr_invalid" */
         char msg[SPF_MSG_MAX]; /* one English sentence, quoting the term */
-        int term;              /* index of the term it is about; -1 for the whole record */
-        uint32_t offset, len;  /* that term's bytes in the text (0, 0 for the record) */
+        int term; /* index of the term it is about (may be >= term_count); -1: the record */
+        uint32_t offset, len; /* that term's bytes in the text (0, 0 for the record) */
 };
 
 struct spf_record {
         enum spf_result result;
         bool valid;            /* result == SPF_RESULT_OK */
-        unsigned records;      /* spf_select(): SPF records among the TXTs; spf_parse(): 1 */
+        unsigned records;      /* spf_select(): SPF records among the TXTs; spf_parse(): 1
+                                  when the text is an SPF record, else 0 */
         size_t selected;       /* spf_select(): index of the parsed TXT; 0 otherwise */
         enum spf_all all;      /* the first all's qualifier; NONE without all */
         enum spf_open open;    /* from this record alone */
