@@ -330,8 +330,11 @@ static void check_issues(const struct spf_issue *is, unsigned n, size_t len)
                 check_text(is[i].msg, SPF_MSG_MAX, false);
                 assert_true(is[i].term >= -1);
                 assert_true((size_t)is[i].offset + is[i].len <= len);
+                check_text(is[i].text, SPF_TERM_TEXT, is[i].term < 0);
                 if (is[i].term >= 0)
                         assert_true(is[i].len > 0);
+                else
+                        assert_int_equal(is[i].text[0], '\0');
         }
 }
 
@@ -722,17 +725,22 @@ static void t_sentences(void **st)
         assert_int_equal(r.errors[0].term, 0);
         assert_int_equal(r.errors[0].offset, 7);
         assert_int_equal(r.errors[0].len, 13);
+        assert_string_equal(r.errors[0].text, "a:\\x01\\x22\\x5c.example");
         /* The offending term is named by offset and length, and quoted. */
         const char *rec2 = "v=spf1 mx  ip4:1.2.3.4/33 -all";
         assert_int_equal(parse_exact(rec2, strlen(rec2), &r), 1);
         assert_int_equal(r.errors[0].term, 1);
         assert_memory_equal(rec2 + r.errors[0].offset, "ip4:1.2.3.4/33", r.errors[0].len);
+        assert_string_equal(r.errors[0].text, "ip4:1.2.3.4/33");
         assert_non_null(strstr(r.errors[0].msg, "\"ip4:1.2.3.4/33\""));
         /* Long terms are shortened. */
         char lng[400];
         snprintf(lng, sizeof lng, "v=spf1 include:%0300d -all", 0);
         assert_int_equal(parse_exact(lng, strlen(lng), &r), 1);
         assert_non_null(strstr(r.errors[0].msg, "000...\""));
+        assert_int_equal(strlen(r.errors[0].text), SPF_TERM_TEXT - 1);
+        assert_memory_equal(r.errors[0].text, "include:000", 11);
+        assert_string_equal(r.errors[0].text + SPF_TERM_TEXT - 4, "...");
         check_invariants(&r, strlen(lng));
 }
 

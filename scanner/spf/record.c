@@ -110,6 +110,8 @@ static void add_issue(struct ctx *c, bool error, const struct spf_term *t, const
         is->term = t ? (int)c->index : -1;
         is->offset = t ? t->offset : 0;
         is->len = t ? t->len : 0;
+        if (t != NULL)
+                ds_snip(is->text, sizeof is->text, c->base + t->offset, t->len);
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(is->msg, sizeof is->msg, fmt, ap);

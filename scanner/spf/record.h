@@ -30,6 +30,7 @@
 #define SPF_ISSUES_MAX   16  /* errors kept, and warnings kept; the rest are counted */
 #define SPF_MSG_MAX      160 /* one sentence, NUL included */
 #define SPF_SPEC_MAX     320 /* the redirect domain-spec kept; longer ones are truncated */
+#define SPF_TERM_TEXT    64  /* an issue's term as text, NUL included; longer ones end in "..." */
 #define SPF_LONG_RECORD  450 /* bytes; longer records may not fit one UDP answer (RFC 7208 3.4) */
 #define SPF_LOOKUP_LIMIT 10  /* DNS-querying terms per evaluation (RFC 7208 4.6.4) */
 #define SPF_VOID_LIMIT   2   /* void lookups per evaluation (RFC 7208 4.6.4) */
@@ -102,7 +103,9 @@ struct spf_issue {
         const char *code;      /* static, lower-case snake_case, e.g. "cidr_invalid" */
         char msg[SPF_MSG_MAX]; /* one English sentence, quoting the term */
         int term; /* index of the term it is about (may be >= term_count); -1: the record */
-        uint32_t offset, len; /* that term's bytes in the text (0, 0 for the record) */
+        uint32_t offset, len;     /* that term's bytes in the text (0, 0 for the record) */
+        char text[SPF_TERM_TEXT]; /* the term as written, printable ASCII (other bytes as
+                                     \xHH), shortened; "" for the record */
 };
 
 struct spf_record {
