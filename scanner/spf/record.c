@@ -34,7 +34,7 @@ struct ctx {
         const char *base;
         unsigned index; /* of the current term */
         bool seen_all, seen_redirect, seen_exp;
-        bool warned_after_all, warned_ptr, warned_macro;
+        bool warned_after_all, warned_ptr;
         struct parsed redirect; /* the first redirect term, evaluated after the mechanisms */
         unsigned redirect_index;
 };
@@ -167,11 +167,9 @@ static size_t macro_len(struct span s)
         return (i < s.n && s.p[i] == '}') ? i + 1 : 0;
 }
 
-enum mstr { MSTR_OK = 0, MSTR_BAD_MACRO };
-
-/* Checks a macro-string (the bytes are already known visible ASCII). *has_macro says
- * whether it holds a macro-expand; *last_macro whether it ends with one. */
-static enum mstr check_macro_string(struct span s, bool *has_macro, bool *last_macro)
+/* Whether s is a macro-string (its bytes are already known visible ASCII). *has_macro
+ * says whether it holds a macro-expand; *last_macro whether it ends with one. */
+static bool is_macro_string(struct span s, bool *has_macro, bool *last_macro)
 {
         *has_macro = *last_macro = false;
         for (size_t i = 0; i < s.n;) {
@@ -182,11 +180,11 @@ static enum mstr check_macro_string(struct span s, bool *has_macro, bool *last_m
                 }
                 size_t m = macro_len(tail(s, i));
                 if (m == 0)
-                        return MSTR_BAD_MACRO;
+                        return false;
                 *has_macro = *last_macro = true;
                 i += m;
         }
-        return MSTR_OK;
+        return true;
 }
 
 /* RFC 7208 12 toplabel: alphanumerics and '-', starting and ending alphanumeric, with a
@@ -259,7 +257,7 @@ static void parse_domain_spec(struct ctx *c, struct parsed *p, struct span spec)
                     term_text(c, p, buf));
                 return;
         }
-        if (check_macro_string(spec, &p->t.macro, &last_macro) != MSTR_OK) {
+        if (!is_macro_string(spec, &p->t.macro, &last_macro)) {
                 ERR(c, p, "macro_invalid",
                     "\"%s\" has a '%%' that does not start a valid macro (%%{slodiphv...}, %%%%, "
                     "%%_, %%-)",
@@ -535,7 +533,7 @@ static void parse_modifier(struct ctx *c, struct parsed *p, struct span term, si
                 p->t.has_spec = value.n > 0;
                 p->t.spec_offset = (uint32_t)(value.p - c->base);
                 p->t.spec_len = (uint32_t)value.n;
-                if (check_macro_string(value, &has_macro, &last_macro) != MSTR_OK) {
+                if (!is_macro_string(value, &has_macro, &last_macro)) {
                         ERR(c, p, "macro_invalid",
                             "\"%s\" has a '%%' that does not start a valid macro",
                             term_text(c, p, buf));
