@@ -4,6 +4,8 @@
  * so the only writes are into *out. */
 #include "scanner/dmarc.h"
 
+#include "common/text.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,25 +76,9 @@ static bool is_wsp(unsigned char c)
         return c == ' ' || c == '\t';
 }
 
-static bool is_alpha(unsigned char c)
-{
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_digit(unsigned char c)
-{
-        return c >= '0' && c <= '9';
-}
-
 static bool is_hex(unsigned char c)
 {
-        return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* ASCII-only folding: the grammar's keywords are ASCII and a locale must not matter. */
-static unsigned char lower(unsigned char c)
-{
-        return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+        return ds_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 static struct span trim(struct span s)
@@ -109,13 +95,7 @@ static struct span trim(struct span s)
 /* Case-insensitive comparison with a lower-case literal. */
 static bool span_ieq(struct span s, const char *lit)
 {
-        size_t n = strlen(lit);
-        if (s.n != n)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (lower((unsigned char)s.p[i]) != (unsigned char)lit[i])
-                        return false;
-        return true;
+        return ds_ascii_ieq(s.p, s.n, lit);
 }
 
 /* Splits off the next item before sep. Yields every item, empty ones included, then false.
@@ -138,33 +118,10 @@ static bool take(struct span *rest, char sep, struct span *item)
         return true;
 }
 
-/* Writes s for a sentence: printable ASCII as is, other bytes (and '"', '\') as \xHH,
- * shortened with "..." to fit cap. Returns dst. */
+/* The bytes of s for a sentence (see ds_snip). */
 static const char *snip(char *dst, size_t cap, struct span s)
 {
-        static const char hex[] = "0123456789abcdef";
-        size_t o = 0;
-        for (size_t i = 0; i < s.n; i++) {
-                unsigned char c = (unsigned char)s.p[i];
-                bool plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-                size_t need = plain ? 1 : 4;
-                size_t tail = (i + 1 < s.n) ? 3 : 0; /* room kept for "..." unless last */
-                if (o + need + tail + 1 > cap) {
-                        memcpy(dst + o, "...", 3);
-                        o += 3;
-                        break;
-                }
-                if (plain) {
-                        dst[o++] = (char)c;
-                } else {
-                        dst[o++] = '\\';
-                        dst[o++] = 'x';
-                        dst[o++] = hex[c >> 4];
-                        dst[o++] = hex[c & 15];
-                }
-        }
-        dst[o] = '\0';
-        return dst;
+        return ds_snip(dst, cap, s.p, s.n);
 }
 
 /* ---- issues ---- */
@@ -218,7 +175,7 @@ static bool name_is_alpha(struct span name)
         if (name.n == 0)
                 return false;
         for (size_t i = 0; i < name.n; i++)
-                if (!is_alpha((unsigned char)name.p[i]))
+                if (!ds_ascii_alpha((unsigned char)name.p[i]))
                         return false;
         return true;
 }
@@ -401,7 +358,7 @@ static int parse_fo_bits(struct span v, unsigned *bits)
                 tok = trim(tok);
                 if (tok.n != 1)
                         return -1;
-                unsigned char ch = lower((unsigned char)tok.p[0]);
+                unsigned char ch = ds_ascii_lower((unsigned char)tok.p[0]);
                 unsigned bit = ch == '0'   ? DMARC_FO_0
                                : ch == '1' ? DMARC_FO_1
                                : ch == 'd' ? DMARC_FO_D
@@ -456,7 +413,8 @@ static void parse_fo(struct ctx *c)
 /* RFC 3986 characters allowed unencoded in a URI, '%' checked separately. */
 static bool is_uri_char(unsigned char c)
 {
-        return is_alpha(c) || is_digit(c) || (c != 0 && strchr("-._~:/?#[]@!$&'()*+,;=", c));
+        return ds_ascii_alpha(c) || ds_ascii_digit(c) ||
+               (c != 0 && strchr("-._~:/?#[]@!$&'()*+,;=", c));
 }
 
 static bool uri_chars_ok(struct span s)
@@ -480,7 +438,7 @@ static int parse_size(struct span s, uint64_t *bytes)
 {
         size_t i = 0;
         uint64_t v = 0;
-        for (; i < s.n && is_digit((unsigned char)s.p[i]); i++) {
+        for (; i < s.n && ds_ascii_digit((unsigned char)s.p[i]); i++) {
                 unsigned d = (unsigned)(s.p[i] - '0');
                 if (v > (UINT64_MAX - d) / 10)
                         return -1;
@@ -491,7 +449,7 @@ static int parse_size(struct span s, uint64_t *bytes)
         static const char units[] = "kmgt";
         unsigned shift = 0;
         if (i < s.n) {
-                unsigned char ch = lower((unsigned char)s.p[i]);
+                unsigned char ch = ds_ascii_lower((unsigned char)s.p[i]);
                 const char *u = ch != 0 ? strchr(units, ch) : NULL;
                 if (u == NULL || i + 1 != s.n)
                         return -1;
@@ -519,7 +477,7 @@ static int parse_host(struct span d, char *host)
                         if (label == 0 || label > DS_LABEL_MAX || d.p[i - 1] == '-')
                                 return -1;
                         label = 0;
-                } else if (is_alpha(ch) || is_digit(ch) || ch == '_' || ch == '-') {
+                } else if (ds_ascii_alpha(ch) || ds_ascii_digit(ch) || ch == '_' || ch == '-') {
                         if (label == 0 && ch == '-')
                                 return -1;
                         label++;
@@ -527,7 +485,7 @@ static int parse_host(struct span d, char *host)
                         return -1;
                 }
                 if (i < d.n)
-                        host[i] = (char)lower(ch);
+                        host[i] = (char)ds_ascii_lower(ch);
         }
         host[d.n] = '\0';
         return 0;
@@ -543,7 +501,8 @@ static int check_local(struct span l)
                 unsigned char ch = (unsigned char)l.p[i];
                 if (ch == '%')
                         continue; /* pct-encoding was checked with the whole URI */
-                if (!is_alpha(ch) && !is_digit(ch) && (ch == 0 || !strchr("!$&'*+-/=_~.", ch)))
+                if (!ds_ascii_alpha(ch) && !ds_ascii_digit(ch) &&
+                    (ch == 0 || !strchr("!$&'*+-/=_~.", ch)))
                         return -1;
         }
         return 0;
@@ -568,10 +527,11 @@ static int parse_mailto(struct span rest, char *host)
 static size_t scheme_len(struct span s)
 {
         size_t i = 0;
-        if (s.n == 0 || !is_alpha((unsigned char)s.p[0]))
+        if (s.n == 0 || !ds_ascii_alpha((unsigned char)s.p[0]))
                 return 0;
-        while (i < s.n && (is_alpha((unsigned char)s.p[i]) || is_digit((unsigned char)s.p[i]) ||
-                           s.p[i] == '+' || s.p[i] == '-' || s.p[i] == '.'))
+        while (i < s.n &&
+               (ds_ascii_alpha((unsigned char)s.p[i]) || ds_ascii_digit((unsigned char)s.p[i]) ||
+                s.p[i] == '+' || s.p[i] == '-' || s.p[i] == '.'))
                 i++;
         return (i < s.n && s.p[i] == ':') ? i : 0;
 }
@@ -665,7 +625,7 @@ static int parse_uint(struct span v, size_t max_digits, uint64_t limit, uint64_t
         if (v.n == 0 || v.n > max_digits)
                 return -1;
         for (size_t i = 0; i < v.n; i++) {
-                if (!is_digit((unsigned char)v.p[i]))
+                if (!ds_ascii_digit((unsigned char)v.p[i]))
                         return -1;
                 n = n * 10 + (uint64_t)(v.p[i] - '0');
         }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "grammar_util.h"
+
 #include "scanner/dmarc.h"
 
 #include <errno.h>
@@ -189,44 +191,14 @@ static const struct tcase cases[] = {
 
 /* ---- helpers ---- */
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Splits a space-separated list into sorted words; returns the count (at most max). */
-static size_t split_codes(const char *list, char *buf, size_t cap, const char **out, size_t max)
-{
-        size_t n = 0;
-        snprintf(buf, cap, "%s", list);
-        for (char *tok = strtok(buf, " "); tok && n < max; tok = strtok(NULL, " "))
-                if (strcmp(tok, "-") != 0)
-                        out[n++] = tok;
-        qsort(out, n, sizeof *out, cmp_str);
-        return n;
-}
-
-/* Compares issue codes with an expected list as multisets; writes both on mismatch. */
-static bool same_codes(const struct dmarc_issue *is, unsigned n, const char *want, char *why,
+/* Compares the codes of n issues with an expected list (see grammar_util.h). */
+static bool issues_are(const struct dmarc_issue *is, unsigned n, const char *want, char *why,
                        size_t cap)
 {
-        const char *got[DMARC_ISSUES_MAX], *exp[DMARC_ISSUES_MAX + 8];
-        char buf[1024];
+        const char *got[DMARC_ISSUES_MAX];
         for (unsigned i = 0; i < n; i++)
                 got[i] = is[i].code;
-        qsort(got, n, sizeof *got, cmp_str);
-        size_t m = split_codes(want, buf, sizeof buf, exp, DMARC_ISSUES_MAX + 8);
-        bool same = m == n;
-        for (size_t i = 0; same && i < n; i++)
-                same = strcmp(got[i], exp[i]) == 0;
-        if (!same) {
-                size_t o = (size_t)snprintf(why, cap, "want [%s] got [", want);
-                for (unsigned i = 0; i < n && o < cap; i++)
-                        o += (size_t)snprintf(why + o, cap - o, "%s%s", i ? " " : "", got[i]);
-                if (o < cap)
-                        snprintf(why + o, cap - o, "]");
-        }
-        return same;
+        return same_codes(got, n, want, why, cap);
 }
 
 /* Parses from an exact-size heap copy, so ASan reports any read past len. */
@@ -328,11 +300,11 @@ static bool check_case(const struct tcase *tc, char *why, size_t cap)
                 }
         }
         char w[512];
-        if (!same_codes(r.errors, r.error_count, tc->errors, w, sizeof w)) {
+        if (!issues_are(r.errors, r.error_count, tc->errors, w, sizeof w)) {
                 snprintf(why, cap, "errors: %s", w);
                 return false;
         }
-        if (!same_codes(r.warnings, r.warning_count, tc->warnings, w, sizeof w)) {
+        if (!issues_are(r.warnings, r.warning_count, tc->warnings, w, sizeof w)) {
                 snprintf(why, cap, "warnings: %s", w);
                 return false;
         }
@@ -359,28 +331,14 @@ static void t_table(void **st)
 static void t_codes_covered(void **st)
 {
         (void)st;
-        FILE *f = fopen(DS_TEST_DATA "/../../docs/dmarc-grammar.md", "r");
-        assert_non_null(f);
-        static char doc[65536];
-        size_t n = fread(doc, 1, sizeof doc - 1, f);
-        doc[n] = '\0';
-        fclose(f);
+        assert_codes_documented(dmarc_issue_codes, DS_TEST_DATA "/../../docs/dmarc-grammar.md");
         for (const char *const *c = dmarc_issue_codes; *c; c++) {
-                char needle[64];
-                snprintf(needle, sizeof needle, "`%s`", *c);
-                if (strstr(doc, needle) == NULL)
-                        fail_msg("code %s is not documented in docs/dmarc-grammar.md", *c);
                 bool used = false;
-                for (size_t i = 0; !used && i < sizeof cases / sizeof cases[0]; i++) {
-                        char both[1024], buf[1024];
-                        const char *words[32];
-                        snprintf(both, sizeof both, "%s %s", cases[i].errors, cases[i].warnings);
-                        size_t m = split_codes(both, buf, sizeof buf, words, 32);
-                        for (size_t k = 0; k < m; k++)
-                                used = used || strcmp(words[k], *c) == 0;
-                }
+                for (size_t i = 0; !used && i < sizeof cases / sizeof cases[0]; i++)
+                        used = code_in_list(*c, cases[i].errors) ||
+                               code_in_list(*c, cases[i].warnings);
                 if (!used)
-                        fail_msg("code %s is exercised by no table case", *c);
+                        fail_msg("code %s is exercised by no test", *c);
         }
 }
 
@@ -679,28 +637,6 @@ static void t_fuzz(void **st)
 }
 
 /* ---- real-world corpus ---- */
-
-/* Decodes \r \n \t \\ \xHH in place; returns the length. */
-static size_t unescape(char *s)
-{
-        size_t o = 0;
-        for (size_t i = 0; s[i]; i++) {
-                if (s[i] != '\\' || s[i + 1] == '\0') {
-                        s[o++] = s[i];
-                        continue;
-                }
-                char c = s[++i];
-                if (c == 'x' && s[i + 1] && s[i + 2]) {
-                        char hex[3] = {s[i + 1], s[i + 2], 0};
-                        s[o++] = (char)strtol(hex, NULL, 16);
-                        i += 2;
-                } else {
-                        s[o++] = c == 'r' ? '\r' : c == 'n' ? '\n' : c == 't' ? '\t' : c;
-                }
-        }
-        s[o] = '\0';
-        return o;
-}
 
 static int policy_of(const char *s)
 {

@@ -1,0 +1,41 @@
+/* text.c -- see text.h. */
+#include "common/text.h"
+
+#include <string.h>
+
+bool ds_ascii_ieq(const char *p, size_t n, const char *lit)
+{
+        if (strlen(lit) != n)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (ds_ascii_lower((unsigned char)p[i]) != (unsigned char)lit[i])
+                        return false;
+        return true;
+}
+
+const char *ds_snip(char *dst, size_t cap, const char *p, size_t n)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t o = 0;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)p[i];
+                bool plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+                size_t need = plain ? 1 : 4;
+                size_t rest = (i + 1 < n) ? 3 : 0; /* room kept for "..." unless last */
+                if (o + need + rest + 1 > cap) {
+                        memcpy(dst + o, "...", 3);
+                        o += 3;
+                        break;
+                }
+                if (plain) {
+                        dst[o++] = (char)c;
+                } else {
+                        dst[o++] = '\\';
+                        dst[o++] = 'x';
+                        dst[o++] = hex[c >> 4];
+                        dst[o++] = hex[c & 15];
+                }
+        }
+        dst[o] = '\0';
+        return dst;
+}

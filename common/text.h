@@ -1,0 +1,35 @@
+/* text.h -- ASCII helpers shared by the record grammars (DMARC, SPF): character classes and
+ * case folding that no locale changes, case-insensitive keyword comparison, and the quoting
+ * of untrusted bytes inside an English sentence.
+ * Contract: pure functions, no heap, thread-safe. Inputs are byte ranges (pointer and
+ * length, never NUL-terminated) and may hold any byte. */
+#ifndef DS_TEXT_H
+#define DS_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+static inline bool ds_ascii_alpha(unsigned char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool ds_ascii_digit(unsigned char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+static inline unsigned char ds_ascii_lower(unsigned char c)
+{
+        return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+/* p[0..n) equals the lower-case literal lit, ASCII letters compared without case. */
+bool ds_ascii_ieq(const char *p, size_t n, const char *lit);
+
+/* Writes p[0..n) for a sentence into dst (cap bytes, NUL included, cap >= 8): printable
+ * ASCII as is, other bytes and '"' and '\' as \xHH, shortened with "..." to fit.
+ * Returns dst. */
+const char *ds_snip(char *dst, size_t cap, const char *p, size_t n);
+
+#endif

@@ -1,0 +1,902 @@
+/* record.c -- SPF record grammar (RFC 7208 section 12). See record.h for the contract and
+ * docs/spf-grammar.md for every issue code and the reading of the RFC behind it.
+ * The record is walked in place: terms are byte ranges of the input, never copies, so
+ * the only writes are into *out. */
+#include "scanner/spf/record.h"
+
+#include "common/text.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SNIP_MAX 48 /* quoted excerpt of the record inside a sentence, NUL included */
+
+/* A byte range of the input; never NUL-terminated. */
+struct span {
+        const char *p;
+        size_t n;
+};
+
+/* What one term parsed to, before it is kept (or only counted). */
+struct parsed {
+        struct spf_term t;
+        struct span spec; /* domain-spec or modifier value, without cidr */
+        bool ok;          /* no error in this term */
+        bool name_ok;     /* spec names a queryable domain (no macro, valid labels) */
+        char name[DS_NAME_MAX_TEXT + 1];
+};
+
+struct ctx {
+        struct spf_record *r;
+        const char *base;
+        unsigned index; /* of the current term */
+        bool seen_all, seen_redirect, seen_exp;
+        bool warned_after_all, warned_ptr;
+        struct parsed redirect; /* the first redirect term, evaluated after the mechanisms */
+        unsigned redirect_index;
+};
+
+static const char *const kind_names[SPF_KIND_COUNT] = {
+    "all", "include", "a",        "mx",  "ptr",     "ip4",
+    "ip6", "exists",  "redirect", "exp", "unknown", "invalid",
+};
+
+const char *const spf_issue_codes[] = {
+    "invalid_character",
+    "unknown_mechanism",
+    "missing_argument",
+    "unexpected_argument",
+    "domain_spec_invalid",
+    "macro_invalid",
+    "ip4_invalid",
+    "ip6_invalid",
+    "cidr_invalid",
+    "duplicate_modifier",
+    "domain_invalid",
+    "multiple_records",
+    "ptr_used",
+    "mechanisms_after_all",
+    "redirect_ignored",
+    "record_too_long",
+    "macro",
+    "no_all",
+    "unknown_modifier",
+    "too_many_terms",
+    NULL,
+};
+
+/* ---- bytes ---- */
+
+static bool is_alnum(unsigned char c)
+{
+        return ds_ascii_alpha(c) || ds_ascii_digit(c);
+}
+
+/* Case-insensitive comparison with a lower-case literal. */
+static bool span_ieq(struct span s, const char *lit)
+{
+        return ds_ascii_ieq(s.p, s.n, lit);
+}
+
+static struct span tail(struct span s, size_t from)
+{
+        return (struct span){s.p + from, s.n - from};
+}
+
+/* ---- issues ---- */
+
+static void add_issue(struct ctx *c, bool error, const struct spf_term *t, const char *code,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add_issue(struct ctx *c, bool error, const struct spf_term *t, const char *code,
+                      const char *fmt, ...)
+{
+        struct spf_record *r = c->r;
+        struct spf_issue *list = error ? r->errors : r->warnings;
+        unsigned *count = error ? &r->error_count : &r->warning_count;
+        if (error) {
+                r->valid = false;
+                r->result = SPF_RESULT_PERMERROR;
+        }
+        if (*count >= SPF_ISSUES_MAX) {
+                (*(error ? &r->errors_dropped : &r->warnings_dropped))++;
+                return;
+        }
+        struct spf_issue *is = &list[(*count)++];
+        is->code = code;
+        is->term = t ? (int)c->index : -1;
+        is->offset = t ? t->offset : 0;
+        is->len = t ? t->len : 0;
+        if (t != NULL)
+                ds_snip(is->text, sizeof is->text, c->base + t->offset, t->len);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(is->msg, sizeof is->msg, fmt, ap);
+        va_end(ap);
+}
+
+#define ERR(c, p, code, ...)                                                                       \
+        do {                                                                                       \
+                (p)->ok = false;                                                                   \
+                add_issue(c, true, &(p)->t, code, __VA_ARGS__);                                    \
+        } while (0)
+#define WARN_TERM(c, p, code, ...) add_issue(c, false, &(p)->t, code, __VA_ARGS__)
+#define WARN(c, code, ...)         add_issue(c, false, NULL, code, __VA_ARGS__)
+
+/* The term as written, for a sentence. */
+static const char *term_text(const struct ctx *c, const struct parsed *p, char *buf)
+{
+        return ds_snip(buf, SNIP_MAX, c->base + p->t.offset, p->t.len);
+}
+
+/* ---- macro-strings and domain-specs (RFC 7208 7.1, 12) ---- */
+
+/* One macro-expand at s.p[0] == '%': "%%", "%_", "%-" or "%{" letter *DIGIT ["r"]
+ * *delimiter "}". Returns its length, 0 when malformed. c, r and t are refused: RFC 7208
+ * 7.1 allows them only in the explanation text fetched for exp=, never in a term. */
+static size_t macro_len(struct span s)
+{
+        if (s.n < 2)
+                return 0;
+        if (s.p[1] == '%' || s.p[1] == '_' || s.p[1] == '-')
+                return 2;
+        if (s.p[1] != '{' || s.n < 4)
+                return 0;
+        unsigned char letter = ds_ascii_lower((unsigned char)s.p[2]);
+        if (letter == 0 || strchr("slodiphv", letter) == NULL)
+                return 0;
+        size_t i = 3;
+        size_t digits = i;
+        while (i < s.n && ds_ascii_digit((unsigned char)s.p[i]))
+                i++;
+        /* RFC 7208 7.3: a digit transformer must be nonzero. */
+        if (i > digits) {
+                bool zero = true;
+                for (size_t k = digits; k < i; k++)
+                        zero = zero && s.p[k] == '0';
+                if (zero)
+                        return 0;
+        }
+        if (i < s.n && ds_ascii_lower((unsigned char)s.p[i]) == 'r')
+                i++;
+        while (i < s.n && s.p[i] != 0 && strchr(".-+,/_=", s.p[i]) != NULL)
+                i++;
+        return (i < s.n && s.p[i] == '}') ? i + 1 : 0;
+}
+
+/* Whether s is a macro-string (its bytes are already known visible ASCII). *has_macro
+ * says whether it holds a macro-expand; *last_macro whether it ends with one. */
+static bool is_macro_string(struct span s, bool *has_macro, bool *last_macro)
+{
+        *has_macro = *last_macro = false;
+        for (size_t i = 0; i < s.n;) {
+                if (s.p[i] != '%') {
+                        *last_macro = false;
+                        i++;
+                        continue;
+                }
+                size_t m = macro_len(tail(s, i));
+                if (m == 0)
+                        return false;
+                *has_macro = *last_macro = true;
+                i += m;
+        }
+        return true;
+}
+
+/* RFC 7208 12 toplabel: alphanumerics and '-', starting and ending alphanumeric, with a
+ * letter or a '-' (so an all-numeric label, the end of an address, is not one). */
+static bool is_toplabel(struct span l)
+{
+        if (l.n == 0 || !is_alnum((unsigned char)l.p[0]) || !is_alnum((unsigned char)l.p[l.n - 1]))
+                return false;
+        bool letter_or_dash = false;
+        for (size_t i = 0; i < l.n; i++) {
+                unsigned char ch = (unsigned char)l.p[i];
+                if (!is_alnum(ch) && ch != '-')
+                        return false;
+                letter_or_dash = letter_or_dash || ds_ascii_alpha(ch) || ch == '-';
+        }
+        return letter_or_dash;
+}
+
+/* domain-end without a final macro: "." toplabel [ "." ]. */
+static bool has_domain_end(struct span s)
+{
+        if (s.n > 0 && s.p[s.n - 1] == '.')
+                s.n--;
+        size_t i = s.n;
+        while (i > 0 && (is_alnum((unsigned char)s.p[i - 1]) || s.p[i - 1] == '-'))
+                i--;
+        return i > 0 && s.p[i - 1] == '.' && is_toplabel(tail(s, i));
+}
+
+/* RFC 7208 4.8 and 7.3: the target name of a domain-spec without macros: lower case, no
+ * trailing dot, leftmost labels dropped until it fits 253 octets. Returns false when it is
+ * not a DNS name (an empty label, a label over 63 octets). */
+static bool target_name(struct span s, char *name)
+{
+        if (s.n > 0 && s.p[s.n - 1] == '.')
+                s.n--;
+        while (s.n > DS_NAME_MAX_TEXT) {
+                const char *dot = memchr(s.p, '.', s.n);
+                if (dot == NULL)
+                        return false;
+                s = tail(s, (size_t)(dot - s.p) + 1);
+        }
+        size_t label = 0;
+        for (size_t i = 0; i <= s.n; i++) {
+                if (i == s.n || s.p[i] == '.') {
+                        if (label == 0 || label > DS_LABEL_MAX)
+                                return false;
+                        label = 0;
+                } else {
+                        label++;
+                }
+                if (i < s.n)
+                        name[i] = (char)ds_ascii_lower((unsigned char)s.p[i]);
+        }
+        name[s.n] = '\0';
+        return true;
+}
+
+/* A domain-spec (RFC 7208 12): macro-string domain-end. Records macro and name. */
+static void parse_domain_spec(struct ctx *c, struct parsed *p, struct span spec)
+{
+        char buf[SNIP_MAX];
+        bool last_macro = false;
+        p->spec = spec;
+        p->t.has_spec = true;
+        p->t.spec_offset = (uint32_t)(spec.p - c->base);
+        p->t.spec_len = (uint32_t)spec.n;
+        if (spec.n == 0) {
+                ERR(c, p, "domain_spec_invalid", "\"%s\" has an empty domain-spec",
+                    term_text(c, p, buf));
+                return;
+        }
+        if (!is_macro_string(spec, &p->t.macro, &last_macro)) {
+                ERR(c, p, "macro_invalid",
+                    "\"%s\" has a '%%' that does not start a valid macro (%%{slodiphv...}, %%%%, "
+                    "%%_, %%-)",
+                    term_text(c, p, buf));
+                return;
+        }
+        if (!last_macro && !has_domain_end(spec)) {
+                ERR(c, p, "domain_spec_invalid",
+                    "\"%s\" does not end in a domain name (a dot and a top label that is not "
+                    "all digits) or a macro",
+                    term_text(c, p, buf));
+                return;
+        }
+        if (!p->t.macro)
+                p->name_ok = target_name(spec, p->name);
+}
+
+/* ---- addresses and prefix lengths ---- */
+
+/* RFC 7208 12 ip4-network: four dot-separated 0-255 without leading zeros. */
+static bool parse_ip4(struct span s, uint8_t *addr)
+{
+        size_t i = 0;
+        for (int part = 0; part < 4; part++) {
+                if (part > 0) {
+                        if (i >= s.n || s.p[i] != '.')
+                                return false;
+                        i++;
+                }
+                size_t start = i;
+                unsigned v = 0;
+                while (i < s.n && ds_ascii_digit((unsigned char)s.p[i]) && i - start < 3)
+                        v = v * 10 + (unsigned)(s.p[i++] - '0');
+                size_t n = i - start;
+                if (n == 0 || v > 255 || (n > 1 && s.p[start] == '0'))
+                        return false;
+                addr[part] = (uint8_t)v;
+        }
+        return i == s.n;
+}
+
+/* RFC 4291 2.2 text forms, through inet_pton on a bounded copy. */
+static bool parse_ip6(struct span s, uint8_t *addr)
+{
+        char buf[INET6_ADDRSTRLEN];
+        if (s.n == 0 || s.n >= sizeof buf)
+                return false;
+        for (size_t i = 0; i < s.n; i++) {
+                unsigned char ch = (unsigned char)s.p[i];
+                if (!ds_ascii_digit(ch) &&
+                    !(ds_ascii_lower(ch) >= 'a' && ds_ascii_lower(ch) <= 'f') && ch != ':' &&
+                    ch != '.')
+                        return false;
+        }
+        memcpy(buf, s.p, s.n);
+        buf[s.n] = '\0';
+        return inet_pton(AF_INET6, buf, addr) == 1;
+}
+
+/* A prefix length: "0" or 1-3 digits without a leading zero, at most max. */
+static bool parse_prefix(struct span d, unsigned max, uint8_t *out)
+{
+        if (d.n == 0 || d.n > 3 || (d.n > 1 && d.p[0] == '0'))
+                return false;
+        unsigned v = 0;
+        for (size_t i = 0; i < d.n; i++)
+                v = v * 10 + (unsigned)(d.p[i] - '0');
+        if (v > max)
+                return false;
+        *out = (uint8_t)v;
+        return true;
+}
+
+enum cidr_split { CIDR_NONE = 0, CIDR_ONE, CIDR_TWO };
+
+/* Splits a trailing "/digits" (CIDR_ONE) or "//digits" (CIDR_TWO) off *s. */
+static enum cidr_split split_cidr(struct span *s, struct span *digits)
+{
+        size_t i = s->n;
+        while (i > 0 && ds_ascii_digit((unsigned char)s->p[i - 1]))
+                i--;
+        if (i == s->n || i == 0 || s->p[i - 1] != '/')
+                return CIDR_NONE;
+        *digits = tail(*s, i);
+        bool two = i >= 2 && s->p[i - 2] == '/';
+        s->n = i - (two ? 2 : 1);
+        return two ? CIDR_TWO : CIDR_ONE;
+}
+
+/* RFC 7208 5.6 dual-cidr-length: [ "/" ip4 ] [ "//" ip6 ], in that order, off the end of
+ * *rest. Returns false (error said) when a length is malformed or out of range. */
+static bool parse_dual_cidr(struct ctx *c, struct parsed *p, struct span *rest)
+{
+        char buf[SNIP_MAX];
+        struct span d;
+        enum cidr_split k = split_cidr(rest, &d);
+        if (k == CIDR_TWO) {
+                if (!parse_prefix(d, 128, &p->t.cidr6))
+                        goto bad;
+                p->t.has_cidr6 = true;
+                k = split_cidr(rest, &d);
+                if (k == CIDR_TWO)
+                        goto bad; /* "//n//m" */
+        }
+        if (k == CIDR_ONE) {
+                if (!parse_prefix(d, 32, &p->t.cidr4))
+                        goto bad;
+                p->t.has_cidr4 = true;
+        }
+        return true;
+bad:
+        ERR(c, p, "cidr_invalid",
+            "\"%s\" has a malformed or out-of-range prefix length (IPv4 0-32 after '/', IPv6 "
+            "0-128 after '//')",
+            term_text(c, p, buf));
+        return false;
+}
+
+/* "ip4:" / "ip6:" network [ "/" length ]. */
+static void parse_ip(struct ctx *c, struct parsed *p, struct span rest, bool v6)
+{
+        char buf[SNIP_MAX];
+        const char *name = v6 ? "ip6" : "ip4";
+        if (rest.n < 2 || rest.p[0] != ':') {
+                ERR(c, p, "missing_argument", "\"%s\": %s needs \":address\"", term_text(c, p, buf),
+                    name);
+                return;
+        }
+        struct span net = tail(rest, 1), d;
+        enum cidr_split k = split_cidr(&net, &d);
+        unsigned max = v6 ? 128 : 32;
+        uint8_t *len = v6 ? &p->t.cidr6 : &p->t.cidr4;
+        if (k == CIDR_TWO || (k == CIDR_ONE && !parse_prefix(d, max, len))) {
+                ERR(c, p, "cidr_invalid",
+                    "\"%s\" has a malformed or out-of-range prefix length (0-%u after one '/')",
+                    term_text(c, p, buf), max);
+                return;
+        }
+        if (k == CIDR_ONE)
+                *(v6 ? &p->t.has_cidr6 : &p->t.has_cidr4) = true;
+        if (!(v6 ? parse_ip6(net, p->t.addr) : parse_ip4(net, p->t.addr)))
+                ERR(c, p, v6 ? "ip6_invalid" : "ip4_invalid", "\"%s\" is not a valid %s network",
+                    term_text(c, p, buf), v6 ? "IPv6" : "dotted-quad IPv4");
+}
+
+/* ---- terms ---- */
+
+static const struct {
+        const char *name;
+        enum spf_kind kind;
+} mechanisms[] = {
+    {"all", SPF_ALL}, {"include", SPF_INCLUDE}, {"a", SPF_A},     {"mx", SPF_MX},
+    {"ptr", SPF_PTR}, {"ip4", SPF_IP4},         {"ip6", SPF_IP6}, {"exists", SPF_EXISTS},
+};
+
+static bool is_lookup(enum spf_kind k)
+{
+        return k == SPF_INCLUDE || k == SPF_A || k == SPF_MX || k == SPF_PTR || k == SPF_EXISTS ||
+               k == SPF_REDIRECT;
+}
+
+/* include, exists: ":" domain-spec required. */
+static void parse_required_spec(struct ctx *c, struct parsed *p, struct span rest)
+{
+        char buf[SNIP_MAX];
+        if (rest.n == 0 || rest.p[0] != ':') {
+                ERR(c, p, "missing_argument", "\"%s\": %s needs \":domain\"", term_text(c, p, buf),
+                    kind_names[p->t.kind]);
+                return;
+        }
+        parse_domain_spec(c, p, tail(rest, 1));
+}
+
+/* a, mx: [ ":" domain-spec ] [ dual-cidr-length ]; ptr: [ ":" domain-spec ]. */
+static void parse_optional_spec(struct ctx *c, struct parsed *p, struct span rest, bool cidr)
+{
+        char buf[SNIP_MAX];
+        if (cidr && !parse_dual_cidr(c, p, &rest))
+                return;
+        if (rest.n == 0)
+                return;
+        if (rest.p[0] == ':') {
+                parse_domain_spec(c, p, tail(rest, 1));
+                return;
+        }
+        if (cidr)
+                ERR(c, p, "cidr_invalid",
+                    "\"%s\" has a malformed prefix length (IPv4 0-32 after '/', IPv6 0-128 "
+                    "after '//')",
+                    term_text(c, p, buf));
+        else
+                ERR(c, p, "unexpected_argument", "\"%s\": ptr takes only \":domain\"",
+                    term_text(c, p, buf));
+}
+
+static void parse_mechanism(struct ctx *c, struct parsed *p, struct span term)
+{
+        char buf[SNIP_MAX];
+        static const char quals[] = "+-~?";
+        const char *q = term.n > 0 && term.p[0] != 0 ? strchr(quals, term.p[0]) : NULL;
+        if (q != NULL) {
+                p->t.qualifier = (enum spf_qualifier)(q - quals);
+                term = tail(term, 1);
+        }
+        size_t n = 0;
+        while (n < term.n && term.p[n] != ':' && term.p[n] != '/')
+                n++;
+        struct span name = {term.p, n}, rest = tail(term, n);
+        size_t i = 0;
+        while (i < sizeof mechanisms / sizeof mechanisms[0] && !span_ieq(name, mechanisms[i].name))
+                i++;
+        if (i == sizeof mechanisms / sizeof mechanisms[0]) {
+                p->t.kind = SPF_INVALID;
+                ERR(c, p, "unknown_mechanism",
+                    "\"%s\" is neither a known mechanism nor a name=value modifier",
+                    term_text(c, p, buf));
+                return;
+        }
+        p->t.kind = mechanisms[i].kind;
+        switch (p->t.kind) {
+        case SPF_ALL:
+                if (rest.n > 0)
+                        ERR(c, p, "unexpected_argument", "\"%s\": all takes no argument",
+                            term_text(c, p, buf));
+                break;
+        case SPF_INCLUDE:
+        case SPF_EXISTS:
+                parse_required_spec(c, p, rest);
+                break;
+        case SPF_A:
+        case SPF_MX:
+                p->t.cidr4 = 32;
+                p->t.cidr6 = 128;
+                parse_optional_spec(c, p, rest, true);
+                break;
+        case SPF_PTR:
+                parse_optional_spec(c, p, rest, false);
+                break;
+        case SPF_IP4:
+                p->t.cidr4 = 32;
+                parse_ip(c, p, rest, false);
+                break;
+        case SPF_IP6:
+                p->t.cidr6 = 128;
+                parse_ip(c, p, rest, true);
+                break;
+        default:
+                break;
+        }
+}
+
+/* RFC 7208 12 modifier: name "=" ...; name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ).
+ * Returns the length of the name when term is a modifier, 0 when it is a directive. */
+static size_t modifier_name_len(struct span term)
+{
+        if (term.n == 0 || !ds_ascii_alpha((unsigned char)term.p[0]))
+                return 0;
+        size_t i = 1;
+        while (i < term.n && (is_alnum((unsigned char)term.p[i]) || term.p[i] == '-' ||
+                              term.p[i] == '_' || term.p[i] == '.'))
+                i++;
+        return (i < term.n && term.p[i] == '=') ? i : 0;
+}
+
+static void parse_modifier(struct ctx *c, struct parsed *p, struct span term, size_t name_len)
+{
+        char buf[SNIP_MAX];
+        struct span name = {term.p, name_len}, value = tail(term, name_len + 1);
+        bool redirect = span_ieq(name, "redirect"), exp = span_ieq(name, "exp");
+        if (!redirect && !exp) {
+                bool has_macro, last_macro;
+                p->t.kind = SPF_UNKNOWN_MODIFIER;
+                p->t.has_spec = value.n > 0;
+                p->t.spec_offset = (uint32_t)(value.p - c->base);
+                p->t.spec_len = (uint32_t)value.n;
+                if (!is_macro_string(value, &has_macro, &last_macro)) {
+                        ERR(c, p, "macro_invalid",
+                            "\"%s\" has a '%%' that does not start a valid macro",
+                            term_text(c, p, buf));
+                        return;
+                }
+                p->t.macro = has_macro;
+                WARN_TERM(c, p, "unknown_modifier",
+                          "\"%s\" is not a known modifier; receivers ignore it",
+                          term_text(c, p, buf));
+                return;
+        }
+        p->t.kind = redirect ? SPF_REDIRECT : SPF_EXP;
+        bool *seen = redirect ? &c->seen_redirect : &c->seen_exp;
+        if (*seen)
+                ERR(c, p, "duplicate_modifier", "\"%s\": %s appears more than once",
+                    term_text(c, p, buf), redirect ? "redirect" : "exp");
+        *seen = true;
+        if (value.n == 0) {
+                ERR(c, p, "missing_argument", "\"%s\" has no domain", term_text(c, p, buf));
+                return;
+        }
+        parse_domain_spec(c, p, value);
+}
+
+/* RFC 7208 12 macro-literal and SP: a term holds only visible ASCII. */
+static bool visible(struct span term, size_t *bad)
+{
+        for (size_t i = 0; i < term.n; i++) {
+                unsigned char ch = (unsigned char)term.p[i];
+                if (ch < 0x21 || ch > 0x7e) {
+                        *bad = i;
+                        return false;
+                }
+        }
+        return true;
+}
+
+static void parse_term(struct ctx *c, struct parsed *p, struct span term)
+{
+        char buf[SNIP_MAX];
+        size_t bad = 0, name_len;
+        memset(p, 0, sizeof *p);
+        p->ok = true;
+        p->t.offset = (uint32_t)(term.p - c->base);
+        p->t.len = (uint32_t)term.n;
+        if (!visible(term, &bad)) {
+                p->t.kind = SPF_INVALID;
+                ERR(c, p, "invalid_character",
+                    "\"%s\" holds byte 0x%02x, which is not allowed in a term (terms are "
+                    "separated by spaces only)",
+                    term_text(c, p, buf), (unsigned char)term.p[bad]);
+                return;
+        }
+        name_len = modifier_name_len(term);
+        if (name_len > 0)
+                parse_modifier(c, p, term, name_len);
+        else
+                parse_mechanism(c, p, term);
+}
+
+/* ---- what a receiver evaluates and asks ---- */
+
+static void add_target(struct ctx *c, const struct parsed *p, unsigned index)
+{
+        struct spf_record *r = c->r;
+        if (r->target_count >= SPF_TARGETS_MAX) {
+                r->targets_dropped++;
+                return;
+        }
+        struct spf_target *t = &r->targets[r->target_count++];
+        t->kind = p->t.kind;
+        t->term = index;
+        t->self = !p->t.has_spec;
+        switch (p->t.kind) {
+        case SPF_INCLUDE:
+        case SPF_REDIRECT:
+                t->qtypes = SPF_QT_TXT;
+                break;
+        case SPF_A:
+                t->qtypes = SPF_QT_A | SPF_QT_AAAA;
+                break;
+        case SPF_MX:
+                t->qtypes = SPF_QT_MX;
+                break;
+        default: /* exists: A even for an IPv6 client (RFC 7208 5.7) */
+                t->qtypes = SPF_QT_A;
+                break;
+        }
+        if (p->t.has_spec)
+                memcpy(t->name, p->name, strlen(p->name) + 1);
+}
+
+/* Counts an evaluated term; lists it as a target when its name is known. */
+static void account(struct ctx *c, struct parsed *p, unsigned index)
+{
+        char buf[SNIP_MAX];
+        struct spf_record *r = c->r;
+        if (!p->t.evaluated || !is_lookup(p->t.kind))
+                return;
+        r->lookup_terms++;
+        if (p->t.macro) {
+                r->macro_terms++;
+                return;
+        }
+        if (p->t.kind == SPF_PTR || !p->ok)
+                return; /* ptr asks the client's address, unknown here */
+        if (p->t.has_spec && !p->name_ok) {
+                bool fatal = p->t.kind == SPF_INCLUDE || p->t.kind == SPF_REDIRECT;
+                if (fatal)
+                        ERR(c, p, "domain_invalid",
+                            "\"%s\" names no valid domain (empty label or label over 63 "
+                            "octets): a permerror when evaluated",
+                            term_text(c, p, buf));
+                else
+                        WARN_TERM(c, p, "domain_invalid",
+                                  "\"%s\" names no valid domain (empty label or label over 63 "
+                                  "octets): it cannot match",
+                                  term_text(c, p, buf));
+                return;
+        }
+        add_target(c, p, index);
+}
+
+/* Warnings that depend on the term's place, and the record-wide facts it sets. */
+static void place_term(struct ctx *c, struct parsed *p)
+{
+        char buf[SNIP_MAX];
+        struct spf_record *r = c->r;
+        bool mechanism = p->t.kind <= SPF_EXISTS;
+        if (mechanism && c->seen_all && !c->warned_after_all) {
+                WARN_TERM(c, p, "mechanisms_after_all",
+                          "\"%s\" comes after all, so receivers never evaluate it",
+                          term_text(c, p, buf));
+                c->warned_after_all = true;
+        }
+        p->t.evaluated = mechanism && !c->seen_all;
+        if (p->t.kind == SPF_ALL && !c->seen_all) {
+                c->seen_all = true;
+                r->all = (enum spf_all)(SPF_ALL_PASS + (int)p->t.qualifier);
+        }
+        if (p->t.kind == SPF_PTR && !c->warned_ptr) {
+                WARN_TERM(c, p, "ptr_used",
+                          "\"%s\": the ptr mechanism is slow and unreliable and SHOULD NOT be "
+                          "used",
+                          term_text(c, p, buf));
+                c->warned_ptr = true;
+        }
+        if (p->t.kind == SPF_EXP)
+                r->has_exp = true;
+        if (p->t.kind == SPF_REDIRECT && !r->has_redirect) {
+                r->has_redirect = true;
+                c->redirect = *p;
+                c->redirect_index = c->index;
+        }
+}
+
+static void keep_term(struct ctx *c, const struct parsed *p)
+{
+        struct spf_record *r = c->r;
+        if (r->term_count < SPF_TERMS_MAX)
+                r->terms[r->term_count++] = p->t;
+        else
+                r->terms_dropped++;
+}
+
+static void keep_redirect(struct spf_record *r, const struct parsed *p)
+{
+        size_t n = p->spec.n;
+        r->redirect_macro = p->t.macro;
+        if (n == 0)
+                return; /* "redirect=": said as missing_argument */
+        if (!p->t.macro && p->name_ok) {
+                memcpy(r->redirect, p->name, strlen(p->name) + 1);
+                return;
+        }
+        if (n > SPF_SPEC_MAX) {
+                n = SPF_SPEC_MAX;
+                r->redirect_truncated = true;
+        }
+        memcpy(r->redirect, p->spec.p, n);
+        r->redirect[n] = '\0';
+}
+
+/* The redirect, evaluated last and only without all (RFC 7208 5.1, 6.1). */
+static void finish_redirect(struct ctx *c)
+{
+        char buf[SNIP_MAX];
+        struct spf_record *r = c->r;
+        struct parsed *p = &c->redirect;
+        if (!r->has_redirect)
+                return;
+        keep_redirect(r, p);
+        c->index = c->redirect_index;
+        if (c->seen_all) {
+                WARN_TERM(c, p, "redirect_ignored",
+                          "\"%s\" is ignored because the record has an all mechanism",
+                          term_text(c, p, buf));
+                return;
+        }
+        r->redirect_applies = true;
+        p->t.evaluated = true;
+        if (c->index < r->term_count)
+                r->terms[c->index].evaluated = true;
+        account(c, p, c->index);
+}
+
+static void record_warnings(struct ctx *c, size_t len)
+{
+        struct spf_record *r = c->r;
+        if (len > SPF_LONG_RECORD)
+                WARN(c, "record_too_long",
+                     "the record is %zu bytes; over %d it may not fit one UDP answer with the "
+                     "others at the name",
+                     len, SPF_LONG_RECORD);
+        if (!c->seen_all && !r->has_redirect)
+                WARN(c, "no_all",
+                     "no all and no redirect: mail from anyone else gets neutral, as with ?all");
+        if (r->macro_terms > 0)
+                WARN(c, "macro",
+                     "%u evaluated term(s) use macros: their names depend on each message and "
+                     "are not looked up here",
+                     r->macro_terms);
+        if (r->terms_dropped > 0 || r->targets_dropped > 0)
+                WARN(c, "too_many_terms",
+                     "%u terms and %u lookup targets are beyond what dmarcscan keeps (%d, %d); "
+                     "they were checked and counted",
+                     r->terms_dropped, r->targets_dropped, SPF_TERMS_MAX, SPF_TARGETS_MAX);
+        if (c->seen_all)
+                r->open = (r->all == SPF_ALL_PASS || r->all == SPF_ALL_NEUTRAL) ? SPF_OPEN_YES
+                                                                                : SPF_OPEN_NO;
+        else
+                r->open = r->redirect_applies ? SPF_OPEN_REDIRECT : SPF_OPEN_YES;
+}
+
+/* Splits off the next term; terms are separated by one or more SP (RFC 7208 12). */
+static bool next_term(struct span *rest, struct span *term)
+{
+        while (rest->n > 0 && rest->p[0] == ' ')
+                *rest = tail(*rest, 1);
+        if (rest->n == 0)
+                return false;
+        const char *sp = memchr(rest->p, ' ', rest->n);
+        size_t n = sp ? (size_t)(sp - rest->p) : rest->n;
+        *term = (struct span){rest->p, n};
+        *rest = tail(*rest, n);
+        return true;
+}
+
+bool spf_is_record(const char *text, size_t len)
+{
+        if (text == NULL || len < 6 || !span_ieq((struct span){text, 6}, "v=spf1"))
+                return false;
+        return len == 6 || text[6] == ' ';
+}
+
+int spf_parse(const char *text, size_t len, struct spf_record *out)
+{
+        if (out == NULL || (text == NULL && len > 0) || len > DS_TXT_MAX)
+                return -EINVAL;
+        memset(out, 0, sizeof *out);
+        out->records = 1;
+        if (!spf_is_record(text, len)) {
+                out->records = 0;
+                return 1;
+        }
+        out->result = SPF_RESULT_OK;
+        out->valid = true;
+        struct ctx c = {.r = out, .base = text};
+        struct span rest = {text + 6, len - 6}, term;
+        struct parsed p;
+        for (c.index = 0; next_term(&rest, &term); c.index++) {
+                parse_term(&c, &p, term);
+                place_term(&c, &p);
+                account(&c, &p, c.index);
+                keep_term(&c, &p);
+        }
+        finish_redirect(&c);
+        record_warnings(&c, len);
+        return out->valid ? 0 : 1;
+}
+
+int spf_select(const struct spf_txt *txts, size_t n, struct spf_record *out)
+{
+        if (out == NULL || (txts == NULL && n > 0))
+                return -EINVAL;
+        unsigned records = 0;
+        size_t chosen = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (txts[i].text == NULL && txts[i].len > 0)
+                        return -EINVAL;
+                if (spf_is_record(txts[i].text, txts[i].len)) {
+                        records++;
+                        chosen = i;
+                }
+        }
+        if (records == 1) {
+                int rc = spf_parse(txts[chosen].text, txts[chosen].len, out);
+                out->selected = chosen;
+                return rc;
+        }
+        memset(out, 0, sizeof *out);
+        out->records = records;
+        if (records == 0)
+                return 1;
+        struct ctx c = {.r = out};
+        add_issue(&c, true, NULL, "multiple_records",
+                  "%u TXT records at the name begin with v=spf1; receivers return permerror",
+                  records);
+        return 1;
+}
+
+/* ---- names ---- */
+
+const char *spf_result_name(enum spf_result r)
+{
+        switch (r) {
+        case SPF_RESULT_NONE:
+                return "none";
+        case SPF_RESULT_OK:
+                return "ok";
+        case SPF_RESULT_PERMERROR:
+                return "permerror";
+        case SPF_RESULT_TEMPERROR:
+                return "temperror";
+        }
+        return "?";
+}
+
+const char *spf_all_name(enum spf_all a)
+{
+        switch (a) {
+        case SPF_ALL_PASS:
+                return "pass";
+        case SPF_ALL_FAIL:
+                return "fail";
+        case SPF_ALL_SOFTFAIL:
+                return "softfail";
+        case SPF_ALL_NEUTRAL:
+                return "neutral";
+        case SPF_ALL_NONE:
+                break;
+        }
+        return NULL;
+}
+
+const char *spf_qualifier_text(enum spf_qualifier q)
+{
+        switch (q) {
+        case SPF_Q_PASS:
+                return "+";
+        case SPF_Q_FAIL:
+                return "-";
+        case SPF_Q_SOFTFAIL:
+                return "~";
+        case SPF_Q_NEUTRAL:
+                return "?";
+        }
+        return "?";
+}
+
+const char *spf_kind_name(enum spf_kind k)
+{
+        if ((unsigned)k >= SPF_KIND_COUNT)
+                return NULL;
+        return kind_names[k];
+}
