@@ -621,8 +621,8 @@ static void say_difference(const char *key, size_t kl, const char *was, size_t w
 
 int checkpoint_same_scan(const char *saved, const char *current, char *why, size_t len)
 {
-        const char *a = saved, *b = current, *ka, *kb, *va, *vb;
-        size_t kal, kbl, val, vbl;
+        const char *a = saved, *b = current, *ka = NULL, *kb = NULL, *va = NULL, *vb = NULL;
+        size_t kal = 0, kbl = 0, val = 0, vbl = 0; /* next_pair sets them when it returns true */
         for (;;) {
                 bool more_a = next_pair(&a, &ka, &kal, &va, &val);
                 bool more_b = next_pair(&b, &kb, &kbl, &vb, &vbl);
