@@ -7,6 +7,8 @@
 #include <string.h>
 
 #define CC_WINDOW_INIT      32   /* slow start begins here: its first answers set the floor */
+#define CC_SLOW_START_REACH 4.0  /* slow start grows to this times the last loss-free level */
+#define CC_REACH            1.5  /* ...and after it, to this times */
 #define CC_WINDOW_MIN       16   /* a resolver always gets this many */
 #define CC_RATE_MIN         50.0 /* q/s: pacing never goes below */
 #define CC_JUDGE_MIN_SENT   200  /* sends needed before a loss share means anything */
@@ -331,10 +333,10 @@ static void grow(struct cc *c, uint64_t now_ms, uint64_t maturity)
                                                                : CC_GROW;
         bool held = c->window_limited || c->inflight_max >= 0.8 * c->window;
         /* Loss is seen a maturity time late, many epochs at a slow resolver: growth that
-         * outran it would overshoot many times over. So the window grows at most to twice
-         * (in slow start; 1.5x after) what was last judged free of loss, as TCP's slow start
-         * at most doubles what the last round trip proved. */
-        double cap = c->validated * (c->slow_start ? 2.0 : 1.5);
+         * outran it would overshoot many times over. So the window grows at most to a few
+         * times what was last judged free of loss, as TCP's slow start at most doubles what
+         * the last round trip proved. */
+        double cap = c->validated * (c->slow_start ? CC_SLOW_START_REACH : CC_REACH);
         if (held && c->window < cap) {
                 c->window = c->window * factor + 1;
                 if (c->window > cap)
