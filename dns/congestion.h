@@ -9,11 +9,12 @@
  *   judgements, so a path that always drops 30% is not "congested") cuts the window to 70%
  *   of what was in flight and paces at 90% of the rate that got through.
  * - Delay: when the fastest answer of an epoch (cache hits travel the same queues) rises to
- *   twice its recent floor plus a margin, a queue is building: the window shrinks by 10%
- *   and stops growing, long before the resolver starts dropping.
+ *   twice its recent floor plus a margin, a queue is building: the window stops growing,
+ *   long before the resolver starts dropping; a severe delay that lasts cuts it by 10%.
  * - Growth is clocked by time, not by completions: every epoch in which the window (or the
- *   pacing rate) was what held the sends back and no signal fired, it grows (doubling in
- *   slow start, +5% after), so a window cut in a bad minute always climbs back.
+ *   pacing rate) was what held the sends back and no signal fired, it grows (x1.5 in slow
+ *   start, +5% after), so a window cut in a bad minute always climbs back; but never past a
+ *   few times the largest window last judged loss-free, so it cannot outrun the feedback.
  * - Sends that fall in a congestion episode (from the first congested bucket until buckets
  *   sent after the cut come back clean) are reported by cc_congestion_loss() so the engine
  *   can resend them without charging the lookup's retry budget.
