@@ -1,8 +1,9 @@
 /* pool.h -- the classifier threads.
  * Contract: the loop thread hands a job to a worker with pool_dispatch() (lock-free SPSC
  * ring per worker, ck_ring); the worker runs job_step(), writes the finished job's NDJSON
- * line into its own output chunk, and hands the job back through one MPSC ring, waking the
- * loop with uv_async_send(). Rings hold as many entries as there are jobs, so a push never
+ * line into its own output chunk, and hands the job back through its own SPSC ring to the
+ * loop, waking it with uv_async_send() (no ring has two producers: a preempted producer
+ * never makes another spin). Rings hold as many entries as there are jobs, so a push never
  * fails (checked: common/check.h): the backpressure is that the loop admits a new domain
  * only for a free job. A worker that finds its ring empty flushes its partial chunk (so
  * lines reach the file promptly), spins briefly, then sleeps until the loop signals it. */

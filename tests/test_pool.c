@@ -1,7 +1,7 @@
 /* test_pool.c -- unit and stress tests for scanner/pool.c.
  * Contract: jobs dispatched from the loop thread through the per-worker SPSC rings come
- * back through the MPSC ring exactly once each, and each finished job's line reaches the
- * writer exactly once; with one worker both rings are FIFO end to end, so jobs come back in
+ * back through the workers' SPSC back rings exactly once each, and each finished job's line reaches
+ * the writer exactly once; with one worker both rings are FIFO end to end, so jobs come back in
  * dispatch order. Many more jobs pass than the rings hold (each job is reused hundreds of
  * times), so the rings wrap many times; run under ThreadSanitizer (DS_SANITIZE=thread) this
  * is the pool's race test. Jobs are illegal input lines: the classifier finishes them at
@@ -29,8 +29,7 @@
 #include "scanner/pool.h"
 
 #define NJOBS 64
-/* ThreadSanitizer runs everything ~10x slower, and a worker preempted inside ck's MPSC push
- * makes the others spin until it runs again: fewer jobs and workers there keep the run
+/* ThreadSanitizer runs everything ~10x slower: fewer jobs and workers there keep the run
  * short, and interleavings, not volume, are what it looks for. */
 #ifdef DS_TSAN
 #define FIFO_JOBS    3000
