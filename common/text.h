@@ -24,6 +24,33 @@ static inline unsigned char ds_ascii_lower(unsigned char c)
         return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
+static inline bool ds_ascii_blank(char c)
+{
+        return c == ' ' || c == '\t';
+}
+
+/* Narrows (*p, *n) to drop leading and trailing spaces and tabs. */
+static inline void ds_trim_blanks(const char **p, size_t *n)
+{
+        while (*n > 0 && ds_ascii_blank(**p)) {
+                (*p)++;
+                (*n)--;
+        }
+        while (*n > 0 && ds_ascii_blank((*p)[*n - 1]))
+                (*n)--;
+}
+
+/* p[0..n) is one or more ASCII digits. */
+static inline bool ds_ascii_all_digits(const char *p, size_t n)
+{
+        if (n == 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!ds_ascii_digit((unsigned char)p[i]))
+                        return false;
+        return true;
+}
+
 /* p[0..n) equals the lower-case literal lit, ASCII letters compared without case. */
 bool ds_ascii_ieq(const char *p, size_t n, const char *lit);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dns/limits.h"
+#include "scanner/domain.h"
 #include "scanner/input.h"
 #include "scanner/strset.h"
 
@@ -55,7 +56,7 @@ int exclude_load(struct exclude **out, const char *path, char *err, size_t errle
                         continue;
                 char name[DS_NAME_MAX_TEXT + 1];
                 const char *why = NULL;
-                if (input_normalize_domain(s, strlen(s), name, sizeof(name), &why) < 0) {
+                if (domain_normalize_field(s, strlen(s), name, sizeof(name), &why) < 0) {
                         snprintf(err, errlen, "--exclude %s line %lu: '%s': %s", path, lineno, s,
                                  why ? why : "not a domain name");
                         rc = -EINVAL;

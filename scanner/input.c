@@ -2,6 +2,8 @@
  * format detection (list, rank CSV, headered CSV), domain normalization and sector interning. */
 #include "scanner/input.h"
 
+#include "common/text.h"
+#include "scanner/domain.h"
 #include "scanner/strset.h"
 
 #include <errno.h>
@@ -19,7 +21,6 @@
 
 #define BLOCK         (64 * 1024)
 #define SECTORS_MAX   10000 /* more distinct values means the column is not a sector */
-#define NAME_IN_MAX   1024  /* longer UTF-8 fields cannot map to a 253-octet name */
 #define COLUMN_NUMMAX 100000
 #define COUNT(a)      (sizeof(a) / sizeof((a)[0]))
 
@@ -60,51 +61,18 @@ struct input {
         unsigned char dec_buf[BLOCK];
 };
 
-static const char R_BADCHAR[] = "invalid character (labels allow letters, digits, '-' and '_')";
-static const char R_TOOLONG[] = "name longer than 253 octets";
-static const char R_IP[] = "an IP address, not a domain name";
 static const char *const DOMAIN_HEADERS[] = {"domain",   "domain name", "domain_name", "host",
                                              "hostname", "site",        "url"};
 static const char *const RANK_HEADERS[] = {"rank", "globalrank"};
 
 /* ---- small helpers ---- */
 
-static bool is_blank(char c)
-{
-        return c == ' ' || c == '\t';
-}
-
-static void trim(const char **p, size_t *n)
-{
-        while (*n > 0 && is_blank(**p)) {
-                (*p)++;
-                (*n)--;
-        }
-        while (*n > 0 && is_blank((*p)[*n - 1]))
-                (*n)--;
-}
-
-static char lower(char c)
-{
-        return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
 static bool ieq(const char *a, size_t an, const char *b, size_t bn)
 {
         if (an != bn)
                 return false;
         for (size_t i = 0; i < an; i++)
-                if (lower(a[i]) != lower(b[i]))
-                        return false;
-        return true;
-}
-
-static bool all_digits(const char *p, size_t n)
-{
-        if (n == 0)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (p[i] < '0' || p[i] > '9')
+                if (ds_ascii_lower((unsigned char)a[i]) != ds_ascii_lower((unsigned char)b[i]))
                         return false;
         return true;
 }
@@ -113,7 +81,7 @@ static bool all_digits(const char *p, size_t n)
 static int64_t parse_pos_int(const char *p, size_t n)
 {
         int64_t v = 0;
-        if (!all_digits(p, n))
+        if (!ds_ascii_all_digits(p, n))
                 return -1;
         for (size_t i = 0; i < n; i++) {
                 if (v > (INT64_MAX - 9) / 10)
@@ -368,7 +336,7 @@ static bool quote_open(const char *s, size_t n)
         if (!memchr(s, '"', n))
                 return false;
         for (;;) {
-                while (i < n && is_blank(s[i]))
+                while (i < n && ds_ascii_blank(s[i]))
                         i++;
                 if (i < n && s[i] == '"') {
                         for (i++;; i++) {
@@ -411,7 +379,7 @@ static bool is_csv(const struct input *in)
 
 static bool skippable(const char *p, size_t n)
 {
-        trim(&p, &n);
+        ds_trim_blanks(&p, &n);
         return n == 0 || p[0] == '#';
 }
 
@@ -442,7 +410,7 @@ static bool csv_field(char *s, size_t n, size_t *pos, bool *more, struct span *f
         size_t i = *pos;
         if (i > n || (i == n && !*more))
                 return false;
-        while (i < n && is_blank(s[i]))
+        while (i < n && ds_ascii_blank(s[i]))
                 i++;
         char *w = s + i;
         f->p = w;
@@ -467,7 +435,7 @@ static bool csv_field(char *s, size_t n, size_t *pos, bool *more, struct span *f
         w += end - i;
         f->n = (size_t)(w - f->p);
         const char *fp = f->p;
-        trim(&fp, &f->n);
+        ds_trim_blanks(&fp, &f->n);
         f->p = (char *)fp;
         *more = c != NULL;
         *pos = end + 1;
@@ -519,173 +487,6 @@ static int intern(struct input *in, const char *p, size_t n, const char **out)
         return 0;
 }
 
-/* ---- domain normalization ---- */
-
-struct verdict {
-        const char *reason;
-        size_t pos;        /* R_BADCHAR: 1-based position */
-        unsigned char bad; /* R_BADCHAR: the byte */
-        bool idn;          /* reason is libidn2's */
-};
-
-static int reject(struct verdict *v, const char *reason)
-{
-        v->reason = reason;
-        return -EINVAL;
-}
-
-static bool looks_ipv6(const char *s, size_t n)
-{
-        size_t colons = 0;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                if (c == ':')
-                        colons++;
-                else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '.'))
-                        return false;
-        }
-        return colons >= 2;
-}
-
-static bool label_char(char c)
-{
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
-static int check_label(const char *s, size_t start, size_t end, struct verdict *v)
-{
-        size_t n = end - start;
-        if (n == 0)
-                return reject(v, start == 0 ? "empty label (starts with a dot)"
-                                            : "empty label (two dots in a row)");
-        if (n > DS_LABEL_MAX)
-                return reject(v, "label longer than 63 octets");
-        if (s[start] == '-' || s[end - 1] == '-')
-                return reject(v, "label starts or ends with a hyphen");
-        return 0;
-}
-
-/* s is lower-case ASCII of length n (no trailing dot). */
-static int validate(const char *s, size_t n, struct verdict *v)
-{
-        size_t start = 0, labels = 0;
-        if (memchr(s, ':', n) && looks_ipv6(s, n))
-                return reject(v, R_IP);
-        for (size_t i = 0; i <= n; i++) {
-                if (i < n && s[i] != '.') {
-                        if (!label_char(s[i])) {
-                                v->pos = i + 1;
-                                v->bad = (unsigned char)s[i];
-                                return reject(v, R_BADCHAR);
-                        }
-                        continue;
-                }
-                if (check_label(s, start, i, v) < 0)
-                        return -EINVAL;
-                labels++;
-                start = i + 1;
-        }
-        if (labels < 2)
-                return reject(v, "a single label, not a domain name");
-        return 0;
-}
-
-static int check_tld(const char *s, size_t n, struct verdict *v)
-{
-        const char *dot = memrchr(s, '.', n);
-        const char *tld = dot ? dot + 1 : s;
-        if (all_digits(tld, (size_t)(s + n - tld)))
-                return reject(v, R_IP);
-        return 0;
-}
-
-static void copy_lower(const char *src, size_t n, char *out)
-{
-        for (size_t i = 0; i < n; i++)
-                out[i] = lower(src[i]);
-        out[n] = '\0';
-}
-
-static bool has_high_bytes(const char *p, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char)p[i] >= 0x80)
-                        return true;
-        return false;
-}
-
-/* U-labels to A-labels; libidn2 also applies the UTS 46 case mapping. */
-static int to_alabel(const char *p, size_t n, char *out, size_t cap, size_t *outn,
-                     struct verdict *v)
-{
-        char tmp[NAME_IN_MAX + 1];
-        uint8_t *res = NULL;
-        if (n > NAME_IN_MAX)
-                return reject(v, R_TOOLONG);
-        memcpy(tmp, p, n);
-        tmp[n] = '\0';
-        int rc = idn2_lookup_u8((const uint8_t *)tmp, &res, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-        if (rc != IDN2_OK) {
-                v->idn = true;
-                return reject(v, idn2_strerror(rc));
-        }
-        size_t len = strlen((const char *)res);
-        if (len > DS_NAME_MAX_TEXT || len + 1 > cap) {
-                idn2_free(res);
-                return reject(v, R_TOOLONG);
-        }
-        copy_lower((const char *)res, len, out);
-        idn2_free(res);
-        *outn = len;
-        return 0;
-}
-
-/* Cheap rejections first, so that URLs and e-mail addresses get a useful reason rather than
- * an invalid-character one. */
-static int normalize(const char *p, size_t n, char *out, size_t cap, struct verdict *v)
-{
-        size_t len = n;
-        memset(v, 0, sizeof *v);
-        if (cap > 0)
-                out[0] = '\0';
-        trim(&p, &n);
-        if (n == 0)
-                return reject(v, "empty name");
-        if (memchr(p, '/', n))
-                return reject(v, "a URL, not a domain name (use the host part)");
-        if (memchr(p, '@', n))
-                return reject(v, "an e-mail address, not a domain name (use the part after '@')");
-        if (p[n - 1] == '.')
-                n--;
-        if (n == 0)
-                return reject(v, "empty name");
-        /* a NUL byte would cut the string libidn2 sees: let validate() name it instead */
-        if (has_high_bytes(p, n) && !memchr(p, '\0', n)) {
-                if (to_alabel(p, n, out, cap, &len, v) < 0)
-                        return -EINVAL;
-        } else {
-                if (n > DS_NAME_MAX_TEXT || n + 1 > cap)
-                        return reject(v, R_TOOLONG);
-                copy_lower(p, n, out);
-                len = n;
-        }
-        if (validate(out, len, v) < 0 || check_tld(out, len, v) < 0) {
-                out[0] = '\0';
-                return -EINVAL;
-        }
-        return 0;
-}
-
-int input_normalize_domain(const char *field, size_t len, char *out, size_t cap,
-                           const char **reason)
-{
-        struct verdict v;
-        int rc = normalize(field, len, out, cap, &v);
-        if (reason)
-                *reason = rc < 0 ? v.reason : NULL;
-        return rc;
-}
-
 /* ---- items ---- */
 
 static void set_raw(struct input_item *it, const char *p, size_t n)
@@ -703,31 +504,15 @@ static void illegal(struct input_item *it, const char *reason)
         snprintf(it->error, sizeof it->error, "%s", reason);
 }
 
-static void verdict_text(const struct verdict *v, char *buf, size_t cap)
-{
-        if (v->idn) {
-                snprintf(buf, cap, "IDN: %s", v->reason);
-        } else if (v->reason == R_BADCHAR) {
-                char shown[8];
-                if (v->bad >= 0x20 && v->bad < 0x7f)
-                        snprintf(shown, sizeof shown, "%c", v->bad);
-                else
-                        snprintf(shown, sizeof shown, "\\x%02x", v->bad);
-                snprintf(buf, cap, "invalid character '%s' at position %zu", shown, v->pos);
-        } else {
-                snprintf(buf, cap, "%s", v->reason);
-        }
-}
-
 static void fill_domain(struct input_item *it, const char *p, size_t n)
 {
-        struct verdict v;
-        trim(&p, &n);
+        struct domain_verdict v;
+        ds_trim_blanks(&p, &n);
         set_raw(it, p, n);
-        if (normalize(p, n, it->domain, sizeof it->domain, &v) < 0) {
+        if (domain_normalize(p, n, it->domain, sizeof it->domain, &v) < 0) {
                 it->status = INPUT_ITEM_ILLEGAL;
                 it->domain[0] = '\0';
-                verdict_text(&v, it->error, sizeof it->error);
+                domain_verdict_text(&v, it->error, sizeof it->error);
         }
 }
 
@@ -735,7 +520,7 @@ static void parse_list(struct input *in, struct input_item *it)
 {
         const char *p = in->cur;
         size_t n = in->cur_len;
-        trim(&p, &n);
+        ds_trim_blanks(&p, &n);
         if (memchr(p, ' ', n) || memchr(p, '\t', n)) {
                 set_raw(it, p, n);
                 illegal(it, "spaces inside the name (one domain per line expected)");
@@ -750,7 +535,7 @@ static int parse_row(struct input *in, struct input_item *it)
         struct span got[3];
         const char *line = in->cur;
         size_t len = in->cur_len;
-        trim(&line, &len);
+        ds_trim_blanks(&line, &len);
         set_raw(it, line, len); /* before csv_pick edits the line: shown when a column is missing */
         long nf = csv_pick(in->cur, in->cur_len, want, got);
         if (!got[0].p) {
@@ -795,7 +580,7 @@ int input_next(struct input *in, struct input_item *item)
         if (in->overlong) {
                 const char *p = in->cur;
                 size_t n = in->cur_len;
-                trim(&p, &n);
+                ds_trim_blanks(&p, &n);
                 set_raw(item, p, n);
                 snprintf(item->error, sizeof item->error, "line longer than %d bytes",
                          DS_INPUT_LINE_MAX);
@@ -832,7 +617,7 @@ static long find_column(struct span *cols, long n, const char *spec)
 {
         size_t len = strlen(spec);
         const char *p = spec;
-        trim(&p, &len);
+        ds_trim_blanks(&p, &len);
         for (long i = 0; i < n; i++)
                 if (ieq(cols[i].p, cols[i].n, p, len))
                         return i;
@@ -930,7 +715,7 @@ static enum input_format guess(struct input *in, const struct input_config *cfg)
                 return INPUT_LIST;
         const char *p = in->cur;
         size_t n = in->cur_len;
-        trim(&p, &n);
+        ds_trim_blanks(&p, &n);
         if (!memchr(p, ',', n)) {
                 /* a one-column CSV: its header would be an illegal single-label name anyway */
                 for (size_t k = 0; k < COUNT(DOMAIN_HEADERS); k++)
@@ -947,7 +732,7 @@ static enum input_format guess(struct input *in, const struct input_config *cfg)
                 return INPUT_CSV;
         memcpy(first, p, fl); /* csv_field edits in place: work on a copy */
         csv_field(first, fl, &pos, &more, &f);
-        return all_digits(f.p, f.n) ? INPUT_RANK : INPUT_CSV;
+        return ds_ascii_all_digits(f.p, f.n) ? INPUT_RANK : INPUT_CSV;
 }
 
 static int detect(struct input *in, const struct input_config *cfg)

@@ -61,11 +61,4 @@ enum input_format input_format_of(const struct input *in);
 
 void input_close(struct input *in);
 
-/* Normalize one domain field: trim spaces, strip one trailing dot, lower-case, IDN to
- * A-labels (IDNA2008 non-transitional via libidn2), then validate (labels 1-63 octets of
- * letters, digits, '-' and '_', no leading/trailing '-', at least two labels, total at most
- * 253). Returns 0 and writes out, or -EINVAL with *reason set to a static sentence. */
-int input_normalize_domain(const char *field, size_t len, char *out, size_t cap,
-                           const char **reason);
-
 #endif

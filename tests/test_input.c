@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "scanner/domain.h"
 #include "scanner/input.h"
 
 #include <errno.h>
@@ -97,7 +98,7 @@ static void norm_ok(const char *in, const char *want)
 {
         char out[DS_NAME_MAX_TEXT + 1];
         const char *why = "unset";
-        int rc = input_normalize_domain(in, strlen(in), out, sizeof out, &why);
+        int rc = domain_normalize_field(in, strlen(in), out, sizeof out, &why);
         if (rc != 0)
                 fail_msg("%s: %s", in, why);
         assert_null(why);
@@ -108,7 +109,7 @@ static void norm_bad(const char *in, const char *want)
 {
         char out[DS_NAME_MAX_TEXT + 1];
         const char *why = NULL;
-        assert_int_equal(input_normalize_domain(in, strlen(in), out, sizeof out, &why), -EINVAL);
+        assert_int_equal(domain_normalize_field(in, strlen(in), out, sizeof out, &why), -EINVAL);
         assert_non_null(why);
         assert_string_equal(why, want);
 }
@@ -150,7 +151,7 @@ static void t_normalize_lengths(void **st)
         strcpy(name + 248, "abcdef");
         norm_bad(name, "name longer than 253 octets");
         /* a too-small output buffer is reported, not overrun */
-        assert_int_equal(input_normalize_domain("example.com", 11, out, 5, &why), -EINVAL);
+        assert_int_equal(domain_normalize_field("example.com", 11, out, 5, &why), -EINVAL);
 }
 
 static void t_normalize_bad(void **st)
