@@ -39,35 +39,6 @@ struct ctx {
         unsigned redirect_index;
 };
 
-static const char *const kind_names[SPF_KIND_COUNT] = {
-    "all", "include", "a",        "mx",  "ptr",     "ip4",
-    "ip6", "exists",  "redirect", "exp", "unknown", "invalid",
-};
-
-const char *const spf_issue_codes[] = {
-    "invalid_character",
-    "unknown_mechanism",
-    "missing_argument",
-    "unexpected_argument",
-    "domain_spec_invalid",
-    "macro_invalid",
-    "ip4_invalid",
-    "ip6_invalid",
-    "cidr_invalid",
-    "duplicate_modifier",
-    "domain_invalid",
-    "multiple_records",
-    "ptr_used",
-    "mechanisms_after_all",
-    "redirect_ignored",
-    "record_too_long",
-    "macro",
-    "no_all",
-    "unknown_modifier",
-    "too_many_terms",
-    NULL,
-};
-
 /* ---- bytes ---- */
 
 static bool is_alnum(unsigned char c)
@@ -425,7 +396,7 @@ static void parse_required_spec(struct ctx *c, struct parsed *p, struct span res
         char buf[SNIP_MAX];
         if (rest.n == 0 || rest.p[0] != ':') {
                 ERR(c, p, "missing_argument", "\"%s\": %s needs \":domain\"", term_text(c, p, buf),
-                    kind_names[p->t.kind]);
+                    spf_kind_name(p->t.kind));
                 return;
         }
         parse_domain_spec(c, p, tail(rest, 1));
@@ -843,60 +814,4 @@ int spf_select(const struct spf_txt *txts, size_t n, struct spf_record *out)
                   "%u TXT records at the name begin with v=spf1; receivers return permerror",
                   records);
         return 1;
-}
-
-/* ---- names ---- */
-
-const char *spf_result_name(enum spf_result r)
-{
-        switch (r) {
-        case SPF_RESULT_NONE:
-                return "none";
-        case SPF_RESULT_OK:
-                return "ok";
-        case SPF_RESULT_PERMERROR:
-                return "permerror";
-        case SPF_RESULT_TEMPERROR:
-                return "temperror";
-        }
-        return "?";
-}
-
-const char *spf_all_name(enum spf_all a)
-{
-        switch (a) {
-        case SPF_ALL_PASS:
-                return "pass";
-        case SPF_ALL_FAIL:
-                return "fail";
-        case SPF_ALL_SOFTFAIL:
-                return "softfail";
-        case SPF_ALL_NEUTRAL:
-                return "neutral";
-        case SPF_ALL_NONE:
-                break;
-        }
-        return NULL;
-}
-
-const char *spf_qualifier_text(enum spf_qualifier q)
-{
-        switch (q) {
-        case SPF_Q_PASS:
-                return "+";
-        case SPF_Q_FAIL:
-                return "-";
-        case SPF_Q_SOFTFAIL:
-                return "~";
-        case SPF_Q_NEUTRAL:
-                return "?";
-        }
-        return "?";
-}
-
-const char *spf_kind_name(enum spf_kind k)
-{
-        if ((unsigned)k >= SPF_KIND_COUNT)
-                return NULL;
-        return kind_names[k];
 }
