@@ -80,6 +80,15 @@ void cli_usage_scan(FILE *out)
             "      --psl-file FILE         Public Suffix List to use (.dat or .dafsa; default\n"
             "                              the system's, /usr/share/publicsuffix)\n"
             "\n"
+            "Splitting a scan over machines (docs/sharding.md)\n"
+            "      --shard I/N             scan only shard I (0..N-1) of N: a domain belongs to\n"
+            "                              the shard hash(seed, name) mod N, whatever the input\n"
+            "                              order, so N machines can read the same input\n"
+            "      --seed S                the hash's seed (default 0; the same on every shard)\n"
+            "      --shard-from-env N      --shard I/N with I from JOB_COMPLETION_INDEX\n"
+            "                              (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID\n"
+            "                              (less SLURM_ARRAY_TASK_MIN; Slurm job array)\n"
+            "\n"
             "Output\n"
             "  -o, --output FILE           NDJSON; zstd-compressed when FILE ends in .zst\n"
             "                              (independent frames, readable while it grows);\n"
@@ -109,6 +118,11 @@ void cli_usage_scan(FILE *out)
             "130 interrupted (lines already written are complete; --resume continues).\n",
             DS_CONCURRENCY_DEFAULT, DS_TIMEOUT_MS_DEFAULT, DS_RETRIES_DEFAULT, DS_SOCKETS_DEFAULT,
             DS_RESOLVER_RATE_DEFAULT, DS_CHECKPOINT_MS_DEFAULT / 1000.0);
+}
+
+static const char *env_lookup(const char *name)
+{
+        return getenv(name);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi, unsigned *out,
@@ -213,7 +227,10 @@ enum {
         OPT_DISCOVERY,
         OPT_PSL_FILE,
         OPT_RESUME,
-        OPT_CHECKPOINT_INTERVAL
+        OPT_CHECKPOINT_INTERVAL,
+        OPT_SHARD,
+        OPT_SEED,
+        OPT_SHARD_FROM_ENV
 };
 
 static const struct option scan_options[] = {
@@ -237,6 +254,9 @@ static const struct option scan_options[] = {
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"discovery", required_argument, NULL, OPT_DISCOVERY},
     {"psl-file", required_argument, NULL, OPT_PSL_FILE},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"shard-from-env", required_argument, NULL, OPT_SHARD_FROM_ENV},
     {"resume", no_argument, NULL, OPT_RESUME},
     {"checkpoint-interval", required_argument, NULL, OPT_CHECKPOINT_INTERVAL},
     {"threads", required_argument, NULL, 'j'},
@@ -280,6 +300,22 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, char *e
                         return 0;
                 snprintf(err, errlen, "--discovery: '%s' is not one of tree, rfc7489, exact", arg);
                 return -EINVAL;
+        case OPT_SHARD:
+                return shard_parse(arg, &cfg->shard, err, errlen);
+        case OPT_SEED: {
+                char *end;
+                errno = 0;
+                unsigned long long v = strtoull(arg, &end, 10);
+                if (errno || end == arg || *end || arg[0] == '-') {
+                        snprintf(err, errlen, "--seed: '%s' is not a whole number", arg);
+                        return -EINVAL;
+                }
+                cfg->shard.seed = v;
+                return 0;
+        }
+        case OPT_SHARD_FROM_ENV:
+                return parse_uint("--shard-from-env", arg, 1, SHARD_COUNT_MAX, &cfg->shard_from_env,
+                                  err, errlen);
         case OPT_PSL_FILE:
                 cfg->psl_file = arg;
                 return 0;
@@ -334,6 +370,7 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
         cfg->tcp = true;
         cfg->adaptive = true;
         cfg->resolv_conf = "/etc/resolv.conf";
+        cfg->shard.count = 1;
         cfg->checkpoint_ms = DS_CHECKPOINT_MS_DEFAULT;
 
         optind = 1;
@@ -353,6 +390,17 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
                 int rc = apply_option(c, optarg, cfg, err, errlen);
                 if (rc < 0)
                         return rc;
+        }
+        if (cfg->shard_from_env) {
+                if (cfg->shard.count > 1) {
+                        snprintf(err, errlen, "--shard and --shard-from-env: give one of them");
+                        return -EINVAL;
+                }
+                uint64_t seed = cfg->shard.seed;
+                int rc = shard_from_env(cfg->shard_from_env, env_lookup, &cfg->shard, err, errlen);
+                if (rc < 0)
+                        return rc;
+                cfg->shard.seed = seed;
         }
         if (cfg->concurrency > cfg->sockets * DS_LOOKUPS_PER_SOCKET) {
                 snprintf(

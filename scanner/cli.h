@@ -11,6 +11,7 @@
 
 #include "scanner/discovery.h"
 #include "scanner/input.h"
+#include "scanner/shard.h"
 
 /* Checkpoints (--resume) every 5 s: at most that much work is redone after a crash, for a
  * fsync and a small file written that often. */
@@ -36,6 +37,8 @@ struct scan_config {
         enum discovery_mode discovery; /* --discovery (default tree) */
         const char *psl_file;          /* --psl-file; NULL: the distribution's list */
         struct input_config input;
+        struct shard_spec shard; /* --shard / --seed; count 1 = the whole input */
+        unsigned shard_from_env; /* --shard-from-env N; resolved into shard at parse time */
         bool quiet;
         bool resume;            /* --resume: continue from OUTPUT.checkpoint */
         unsigned checkpoint_ms; /* --checkpoint-interval */

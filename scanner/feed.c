@@ -39,6 +39,9 @@ static void *feed_main(void *arg)
                                          input_error(f->inputs[i]));
                                 goto out;
                         }
+                        atomic_fetch_add_explicit(&f->read, 1, memory_order_relaxed);
+                        if (!shard_owns(&f->shard, it))
+                                continue; /* another machine's: the slot is reused */
                         f->slot_file[t % DS_INPUT_QUEUE] = (uint16_t)i;
                         atomic_store_explicit(&f->tail, t + 1, memory_order_release);
                         atomic_fetch_add_explicit(&f->items, 1, memory_order_relaxed);
@@ -50,9 +53,11 @@ out:
 }
 
 int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
-               const struct input_config *cfg, char *err, size_t errlen)
+               const struct input_config *cfg, const struct shard_spec *shard, char *err,
+               size_t errlen)
 {
         memset(f, 0, sizeof(*f));
+        f->shard = shard ? *shard : (struct shard_spec){.count = 1};
         f->paths = paths;
         f->npaths = npaths;
         f->cfg = *cfg;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "scanner/input.h"
+#include "scanner/shard.h"
 
 struct feed {
         const char *const *paths;
@@ -23,16 +24,20 @@ struct feed {
         _Atomic uint64_t head, tail; /* consumer pops at head, producer pushes at tail */
         _Atomic bool eof, stop;
         _Atomic uint64_t items; /* pushed so far */
-        int error;              /* set before eof when reading failed */
+        _Atomic uint64_t read;  /* data lines read, this shard's or not */
+        struct shard_spec shard;
+        int error; /* set before eof when reading failed */
         char errmsg[512];
         pthread_t thread;
         bool started;
 };
 
 /* Open every input now (so a bad path fails before the scan starts) and start the thread.
+ * Only the items of the given shard are queued (NULL: all).
  * On failure nothing is left open and f is zeroed (feed_free on it is a no-op). */
 int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
-               const struct input_config *cfg, char *err, size_t errlen);
+               const struct input_config *cfg, const struct shard_spec *shard, char *err,
+               size_t errlen);
 
 /* Pop one item: 1 with item and file filled, 0 when none is ready, -1 at the end of input. */
 int feed_pop(struct feed *f, struct input_item *item, uint16_t *file);

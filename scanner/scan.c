@@ -310,7 +310,8 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
         const struct scan_config *cfg = s->cfg;
         /* Inputs first: a wrong path is the most common mistake, reported before any thread
          * or socket exists. */
-        int rc = feed_start(&s->feed, cfg->inputs, cfg->ninputs, &cfg->input, err, errlen);
+        int rc =
+            feed_start(&s->feed, cfg->inputs, cfg->ninputs, &cfg->input, &cfg->shard, err, errlen);
         if (rc < 0)
                 return rc;
         struct writer_sync ws = {on_synced, &s->ckpt, cfg->checkpoint_ms};
@@ -692,7 +693,7 @@ int scan_run(const struct scan_config *cfg)
         if (s->feed.error) {
                 fprintf(stderr, "dmarcscan: input: %s\n", s->feed.errmsg);
                 status = 1;
-        } else if (!s->interrupts && atomic_load(&s->feed.items) == 0) {
+        } else if (!s->interrupts && atomic_load(&s->feed.read) == 0) {
                 fprintf(stderr,
                         "dmarcscan: no domain in %s: no data line (blank and '#' lines are "
                         "skipped, and the first line of a CSV is its header)\n",

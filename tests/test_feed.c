@@ -43,7 +43,8 @@ static void t_items_in_order_exactly_once(void **st)
         struct feed f;
         struct input_config cfg = {INPUT_LIST, NULL, NULL};
         char err[256];
-        assert_int_equal(feed_start(&f, (const char *const *)paths, 2, &cfg, err, sizeof(err)), 0);
+        assert_int_equal(
+            feed_start(&f, (const char *const *)paths, 2, &cfg, NULL, err, sizeof(err)), 0);
         unsigned file = 0, line = 1;
         struct input_item it;
         uint16_t from;
@@ -104,7 +105,7 @@ static void t_failed_start_leaves_nothing(void **st)
         struct input_config cfg = {INPUT_AUTO, NULL, NULL};
         char err[256] = "";
         unsigned before = open_fds();
-        assert_true(feed_start(&f, paths, 2, &cfg, err, sizeof(err)) < 0);
+        assert_true(feed_start(&f, paths, 2, &cfg, NULL, err, sizeof(err)) < 0);
         assert_non_null(strstr(err, "/nonexistent/test_feed/input"));
         assert_int_equal(open_fds(), before); /* the first input was closed again */
         assert_null(f.inputs);
