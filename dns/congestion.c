@@ -100,12 +100,6 @@ void cc_on_send(struct cc *c, uint64_t sent_ms, unsigned inflight)
                 c->inflight_max = inflight;
 }
 
-static unsigned rtt_bucket(uint64_t rtt_us)
-{
-        double b = rtt_us ? 4 * log2((double)rtt_us) : 0;
-        return b < 0 ? 0 : b >= CC_RTT_BUCKETS ? CC_RTT_BUCKETS - 1 : (unsigned)b;
-}
-
 void cc_on_answer(struct cc *c, uint64_t sent_ms, uint64_t rtt_us)
 {
         uint64_t n = sent_ms / CC_BUCKET_MS;
@@ -116,18 +110,9 @@ void cc_on_answer(struct cc *c, uint64_t sent_ms, uint64_t rtt_us)
         c->rtt_count++;
 }
 
-/* Percentile of this epoch's answers, in ms (the bucket's geometric middle). */
 static double epoch_rtt_ms(const struct cc *c, double p)
 {
-        uint32_t want = (uint32_t)ceil(p * c->rtt_count), seen = 0;
-        if (want == 0)
-                want = 1;
-        for (unsigned i = 0; i < CC_RTT_BUCKETS; i++) {
-                seen += c->rtt_hist[i];
-                if (seen >= want)
-                        return exp2(((double)i + 0.5) / 4) / 1000.0;
-        }
-        return 0;
+        return rtt_percentile_ms(c->rtt_hist, c->rtt_count, p);
 }
 
 static double loss_median(const struct cc *c)

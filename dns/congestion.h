@@ -26,13 +26,13 @@
 #include <stdint.h>
 
 #include "dns/limits.h"
+#include "dns/rtt.h"
 
-#define CC_BUCKET_MS   25  /* send-time granularity of the loss accounting */
-#define CC_BUCKETS     128 /* 3.2 s of send history */
-#define CC_EPOCH_MS    50  /* decisions at most this often */
-#define CC_LOSS_HIST   31  /* recent loss judgements kept for the background-loss median */
-#define CC_EPISODES    8   /* recent congestion episodes remembered for resend decisions */
-#define CC_RTT_BUCKETS 96  /* quarter-octave buckets of microseconds, as the RTT histogram */
+#define CC_BUCKET_MS 25  /* send-time granularity of the loss accounting */
+#define CC_BUCKETS   128 /* 3.2 s of send history */
+#define CC_EPOCH_MS  50  /* decisions at most this often */
+#define CC_LOSS_HIST 31  /* recent loss judgements kept for the background-loss median */
+#define CC_EPISODES  8   /* recent congestion episodes remembered for resend decisions */
 
 struct cc_bucket {
         uint64_t number; /* send time / CC_BUCKET_MS; a stale number means empty */
@@ -61,7 +61,7 @@ struct cc {
         float loss_hist[CC_LOSS_HIST];
         unsigned loss_n, loss_next;
 
-        uint32_t rtt_hist[CC_RTT_BUCKETS]; /* answers of the current epoch */
+        uint32_t rtt_hist[RTT_BUCKETS]; /* answers of the current epoch (dns/rtt.h) */
         uint32_t rtt_count;
         double p90_ms;      /* smoothed 90th percentile: how long answers take to come */
         double floor_ms[3]; /* fastest answer per 10 s slot: the floor */

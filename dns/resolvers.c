@@ -340,9 +340,7 @@ void resolver_note_answer(struct resolver *r, uint64_t rtt_us, uint64_t now_ms)
 {
         roll(r, now_ms);
         r->ok_cur++;
-        double b = rtt_us ? 4 * log2((double)rtt_us) : 0;
-        unsigned bucket = b < 0 ? 0 : b >= DS_RTT_BUCKETS ? DS_RTT_BUCKETS - 1 : (unsigned)b;
-        r->rtt_hist[bucket]++;
+        r->rtt_hist[rtt_bucket(rtt_us)]++;
 }
 
 void resolver_note_failure(struct resolver *r, uint64_t now_ms)
@@ -368,18 +366,8 @@ void resolver_note_failure(struct resolver *r, uint64_t now_ms)
 
 double resolver_rtt_ms(const struct resolver *r, double percentile)
 {
-        uint64_t total = 0, seen = 0;
-        for (unsigned i = 0; i < DS_RTT_BUCKETS; i++)
+        uint64_t total = 0;
+        for (unsigned i = 0; i < RTT_BUCKETS; i++)
                 total += r->rtt_hist[i];
-        if (!total)
-                return 0;
-        uint64_t want = (uint64_t)ceil(percentile * (double)total);
-        if (want == 0)
-                want = 1;
-        for (unsigned i = 0; i < DS_RTT_BUCKETS; i++) {
-                seen += r->rtt_hist[i];
-                if (seen >= want) /* the bucket's geometric middle */
-                        return exp2(((double)i + 0.5) / 4) / 1000.0;
-        }
-        return 0;
+        return rtt_percentile_ms(r->rtt_hist, total, percentile);
 }

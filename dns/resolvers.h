@@ -17,6 +17,7 @@
 
 #include "dns/congestion.h"
 #include "dns/limits.h"
+#include "dns/rtt.h"
 
 struct resolver_stats {
         uint64_t sent, answered, timeouts, servfail, refused, other_rcode, mismatched, truncated;
@@ -37,8 +38,6 @@ void rate_refund(struct rate_bucket *b);
 /* Tokens available now (a large number when unlimited). */
 double rate_available(struct rate_bucket *b, uint64_t now_ms);
 
-#define DS_RTT_BUCKETS 96 /* quarter-octave buckets of microseconds: 1 us .. ~16 s */
-
 struct resolver {
         struct sockaddr_storage addr;
         socklen_t addrlen;
@@ -53,9 +52,9 @@ struct resolver {
         uint64_t benched_until_ms;
         unsigned bench_count;
         uint64_t benchings;
-        uint32_t rtt_hist[DS_RTT_BUCKETS];
-        struct cc cc;           /* congestion window and pacing (dns/congestion.h) */
-        unsigned inflight;      /* attempts sent to it and not yet answered or expired */
+        uint32_t rtt_hist[RTT_BUCKETS]; /* dns/rtt.h */
+        struct cc cc;                   /* congestion window and pacing (dns/congestion.h) */
+        unsigned inflight;              /* attempts sent to it and not yet answered or expired */
         uint64_t presumed_lost; /* attempts given up early, whose late answer may still come */
 };
 
