@@ -269,6 +269,10 @@ static void episode_open(struct cc *c)
 
 static void episode_close(struct cc *c)
 {
+        /* An episode without a late answer: the stretched maturity time can shrink back
+         * (RACK decays its reordering window the same way). */
+        if (c->late_since_cut == 0 && c->reo_mult > 1)
+                c->reo_mult /= 2;
         c->ep[c->ep_next].to_ms = c->acc_from_ms;
         c->ep_next = (c->ep_next + 1) % CC_EPISODES;
         c->ep_open = false;
