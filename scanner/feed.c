@@ -42,6 +42,9 @@ static void *feed_main(void *arg)
                         atomic_fetch_add_explicit(&f->read, 1, memory_order_relaxed);
                         if (!shard_owns(&f->shard, it))
                                 continue; /* another machine's: the slot is reused */
+                        if (f->seen && it->status == INPUT_ITEM_OK &&
+                            dupfilter_seen(f->seen, it->domain, strlen(it->domain)))
+                                atomic_fetch_add_explicit(&f->duplicates, 1, memory_order_relaxed);
                         f->slot_file[t % DS_INPUT_QUEUE] = (uint16_t)i;
                         atomic_store_explicit(&f->tail, t + 1, memory_order_release);
                         atomic_fetch_add_explicit(&f->items, 1, memory_order_relaxed);
@@ -71,6 +74,8 @@ int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
         }
         for (unsigned i = 0; rc == 0 && i < npaths; i++)
                 rc = input_open(&f->inputs[i], paths[i], &f->cfg, err, errlen);
+        if (rc == 0 && dupfilter_new(&f->seen) < 0)
+                f->seen = NULL; /* duplicates go uncounted; the scan itself does not need it */
         if (rc == 0) {
                 rc = -pthread_create(&f->thread, NULL, feed_main, f);
                 if (rc < 0)
@@ -144,5 +149,6 @@ void feed_free(struct feed *f)
         free(f->inputs);
         free(f->slots);
         free(f->slot_file);
+        dupfilter_free(f->seen);
         memset(f, 0, sizeof(*f));
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "scanner/dupfilter.h"
 #include "scanner/input.h"
 #include "scanner/shard.h"
 
@@ -23,8 +24,10 @@ struct feed {
         uint16_t *slot_file;
         _Atomic uint64_t head, tail; /* consumer pops at head, producer pushes at tail */
         _Atomic bool eof, stop;
-        _Atomic uint64_t items; /* pushed so far */
-        _Atomic uint64_t read;  /* data lines read, this shard's or not */
+        _Atomic uint64_t items;      /* pushed so far */
+        _Atomic uint64_t read;       /* data lines read, this shard's or not */
+        _Atomic uint64_t duplicates; /* this shard's valid names seen before (dupfilter.h) */
+        struct dupfilter *seen;      /* reader thread; NULL if it could not be allocated */
         struct shard_spec shard;
         int error; /* set before eof when reading failed */
         char errmsg[512];

@@ -1,0 +1,68 @@
+/* test_dupfilter.c -- the fixed-memory duplicate filter: every repeat is caught, new names
+ * are almost never mistaken for repeats at realistic sizes, and the stated false-positive
+ * rate follows the formula it claims. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "scanner/dupfilter.h"
+
+static void test_repeats_caught_new_names_not(void **state)
+{
+        (void)state;
+        struct dupfilter *d;
+        char name[40];
+        assert_int_equal(dupfilter_new(&d), 0);
+        for (int i = 0; i < 500000; i++) {
+                int n = snprintf(name, sizeof(name), "n%d.example.org", i);
+                assert_false(dupfilter_seen(d, name, (size_t)n));
+        }
+        assert_int_equal(dupfilter_count(d), 500000);
+        for (int i = 0; i < 500000; i += 7) { /* no false negative, ever */
+                int n = snprintf(name, sizeof(name), "n%d.example.org", i);
+                assert_true(dupfilter_seen(d, name, (size_t)n));
+        }
+        assert_int_equal(dupfilter_count(d), 500000); /* repeats do not count as names */
+        unsigned false_pos = 0;
+        for (int i = 0; i < 500000; i++) {
+                int n = snprintf(name, sizeof(name), "other%d.example.net", i);
+                false_pos += dupfilter_seen(d, name, (size_t)n);
+        }
+        /* expected ~1e-12 per name at this fill */
+        assert_int_equal(false_pos, 0);
+        assert_false(dupfilter_seen(d, "example.org", 10)); /* a prefix is another name */
+        dupfilter_free(d);
+}
+
+static void test_fp_rate_formula(void **state)
+{
+        (void)state;
+        struct dupfilter *d;
+        assert_int_equal(dupfilter_new(&d), 0);
+        assert_true(dupfilter_fp_rate(d) == 0.0);
+        char name[40];
+        for (int i = 0; i < 1000000; i++) {
+                int n = snprintf(name, sizeof(name), "x%d.test", i);
+                dupfilter_seen(d, name, (size_t)n);
+        }
+        double want =
+            pow(1 - exp(-(double)DUPFILTER_HASHES * 1e6 / DUPFILTER_BITS), DUPFILTER_HASHES);
+        assert_true(fabs(dupfilter_fp_rate(d) - want) < want * 1e-6 + 1e-15);
+        assert_true(dupfilter_fp_rate(d) < 1e-10);
+        dupfilter_free(d);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_repeats_caught_new_names_not),
+            cmocka_unit_test(test_fp_rate_formula),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
