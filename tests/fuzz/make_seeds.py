@@ -48,8 +48,9 @@ def reply(qname, qtype="TXT", rcode=dns.rcode.NOERROR, edns=True):
 
 
 def add(msg, section, owner, rtype, *texts, ttl=300):
-    rrset = dns.rrset.from_text(owner, ttl, "IN", rtype, *texts)
-    getattr(msg, section).append(rrset)
+    # one rrset per record: an rrset's order depends on string hashing, the seeds must not
+    for text in texts:
+        getattr(msg, section).append(dns.rrset.from_text(owner, ttl, "IN", rtype, text))
 
 
 def wire_seeds():
@@ -157,6 +158,8 @@ def input_seeds():
     write("input_lines", "list_crlf_bom", b"\xef\xbb\xbfexample.com\r\nb\xc3\xbccher.de\r\n")
     write("input_lines", "list_illegal", b"bad_name!.com\n192.0.2.1\n-dash.com\nonelabel\n" +
           b"two words.com\n" + b"a" * 64 + b".com\n")
+    # longer than DS_INPUT_LINE_MAX (8192): the overlong-line path, hard to grow into
+    write("input_lines", "list_overlong", b"a.com\n" + b"x" * 9000 + b".com\nb.com\n")
     write("input_lines", "list_gzip", gzip.compress(plain, mtime=0))
     zst = subprocess.run(["zstd", "-q", "-c", "-19"], input=plain, check=True,
                          stdout=subprocess.PIPE).stdout
