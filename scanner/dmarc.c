@@ -705,6 +705,9 @@ static void policy_issue(struct ctx *c, bool fallback, const char *code, const c
 {
         if (fallback)
                 WARN(c, code, "%s; rua has a usable URI, so the record acts as p=none", what);
+        else if (c->r->rua_count > 0)
+                ERR(c, code, "%s; another error makes the record unusable, so no p=none fallback",
+                    what);
         else
                 ERR(c, code, "%s and rua has no usable URI, so receivers apply no DMARC", what);
 }
@@ -719,7 +722,8 @@ static void resolve_policy(struct ctx *c)
         bool p_missing = !r->tags[DMARC_TAG_P].present;
         if (!p_missing && !c->p_bad && !c->sp_bad && !c->np_bad)
                 return;
-        bool fallback = r->rua_count > 0;
+        /* A record an error already makes unusable cannot act as anything: no fallback. */
+        bool fallback = r->valid && r->rua_count > 0;
         if (p_missing)
                 policy_issue(c, fallback, "p_missing", "there is no p tag");
         static const enum dmarc_tag tags[] = {DMARC_TAG_P, DMARC_TAG_SP, DMARC_TAG_NP};

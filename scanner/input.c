@@ -544,8 +544,11 @@ static int parse_row(struct input *in, struct input_item *it)
                 it->status = INPUT_ITEM_ILLEGAL;
                 return 0;
         }
-        if (got[1].p && got[1].n > 0) {
-                int r = intern(in, got[1].p, got[1].n, &it->sector);
+        /* The sector travels as a C string: it ends at a NUL byte, and a cell that is empty
+         * up to there has no sector (rather than an empty one). */
+        size_t sector_len = got[1].p ? strnlen(got[1].p, got[1].n) : 0;
+        if (sector_len > 0) {
+                int r = intern(in, got[1].p, sector_len, &it->sector);
                 if (r < 0)
                         return r;
         }

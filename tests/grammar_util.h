@@ -1,6 +1,7 @@
 /* grammar_util.h -- helpers shared by the record-grammar tests (test_dmarc.c, test_spf.c):
  * issue-code lists compared as multisets, and the escapes of the tests/data corpora.
- * Contract: header-only, static functions; include after <cmocka.h>. */
+ * Contract: header-only, static functions; include after <cmocka.h> (or, in a fuzz target,
+ * tests/fuzz/asserts.h). */
 #ifndef DS_TEST_GRAMMAR_UTIL_H
 #define DS_TEST_GRAMMAR_UTIL_H
 
@@ -49,6 +50,18 @@ static inline bool same_codes(const char **got, size_t n, const char *want, char
                         snprintf(why + o, cap - o, "]");
         }
         return same;
+}
+
+/* Fails unless s is NUL-terminated within cap and printable ASCII (non-empty unless
+ * allow_empty). */
+static inline void check_text(const char *s, size_t cap, bool allow_empty)
+{
+        size_t n = strnlen(s, cap);
+        assert_true(n < cap);
+        if (!allow_empty)
+                assert_true(n > 0);
+        for (size_t i = 0; i < n; i++)
+                assert_true(s[i] >= 0x20 && s[i] < 0x7f);
 }
 
 /* Whether the space-separated list holds code. */

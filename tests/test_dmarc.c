@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "grammar_util.h"
+#include "dmarc_invariants.h"
 
 #include "scanner/dmarc.h"
 
@@ -72,6 +73,10 @@ static const struct tcase cases[] = {
 	{"duplicate said once", "v=DMARC1; p=none; p=none; p=none; " MAILTO, 0, 0, SKIP, SKIP, SKIP, SKIP, "duplicate_tag", ""},
 	{"duplicate v", "v=DMARC1; p=none; v=DMARC1; " MAILTO, 0, 0, SKIP, SKIP, SKIP, SKIP, "duplicate_tag", ""},
 	{"two duplicates", "v=DMARC1; p=none; " MAILTO "; p=none; " MAILTO, 0, 0, SKIP, SKIP, SKIP, SKIP, "duplicate_tag duplicate_tag", ""},
+	/* fuzz finding: an error-invalid record fell back to p=none, its policy codes warnings */
+	{"duplicate and invalid sp, rua usable", "v=DMARC1; p=none; p=reject; sp=bogus; " MAILTO, 0, 0, SKIP, SKIP, SKIP, SKIP, "duplicate_tag sp_invalid", ""},
+	{"invalid p then duplicate, rua usable", "v=DMARC1; p=bogus; " MAILTO "; p=none", 0, 0, SKIP, SKIP, SKIP, SKIP, "duplicate_tag p_invalid", ""},
+	{"duplicate rua and no p", "v=DMARC1; " MAILTO "; " MAILTO, 0, 0, SKIP, SKIP, SKIP, SKIP, "duplicate_tag p_missing", ""},
 	{"duplicate unknown tags ignored", "v=DMARC1; p=none; x=1; x=2; " MAILTO, 0, 1, NONE, NONE, NONE, 100, "", "unknown_tag unknown_tag"},
 	{"tag without equals", "v=DMARC1; p=none; " MAILTO "; fo", 0, 1, NONE, NONE, NONE, 100, "", "syntax"},
 	{"empty tag name", "v=DMARC1; p=none; =x; " MAILTO, 0, 1, NONE, NONE, NONE, 100, "", "syntax"},
@@ -213,79 +218,12 @@ static int parse_exact(const char *rec, size_t len, struct dmarc_record *r)
         return rc;
 }
 
-static bool is_known_code(const char *code)
-{
-        for (const char *const *c = dmarc_issue_codes; *c; c++)
-                if (strcmp(*c, code) == 0)
-                        return true;
-        return false;
-}
-
-static void check_text(const char *s, size_t cap, bool allow_empty)
-{
-        size_t n = strnlen(s, cap);
-        assert_true(n < cap);
-        if (!allow_empty)
-                assert_true(n > 0);
-        for (size_t i = 0; i < n; i++)
-                assert_true(s[i] >= 0x20 && s[i] < 0x7f);
-}
-
-static void check_host(const char *h)
-{
-        size_t n = strnlen(h, DS_NAME_MAX_TEXT + 1);
-        assert_true(n > 0 && n <= DS_NAME_MAX_TEXT);
-        for (size_t i = 0; i < n; i++)
-                assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz0123456789.-_", h[i]));
-}
-
-/* Properties every result must have, whatever the input. */
-static void check_invariants(const struct dmarc_record *r)
-{
-        assert_true(r->error_count <= DMARC_ISSUES_MAX && r->warning_count <= DMARC_ISSUES_MAX);
-        assert_int_equal(r->valid, r->error_count == 0 && r->errors_dropped == 0);
-        for (unsigned i = 0; i < r->error_count; i++) {
-                assert_true(is_known_code(r->errors[i].code));
-                check_text(r->errors[i].msg, DMARC_MSG_MAX, false);
-        }
-        for (unsigned i = 0; i < r->warning_count; i++) {
-                assert_true(is_known_code(r->warnings[i].code));
-                check_text(r->warnings[i].msg, DMARC_MSG_MAX, false);
-        }
-        assert_true(r->p <= REJ && r->sp <= REJ && r->np <= REJ);
-        assert_true(r->adkim <= DMARC_ALIGN_STRICT && r->aspf <= DMARC_ALIGN_STRICT);
-        assert_true(r->psd <= DMARC_PSD_N && r->pct <= 100);
-        assert_true(r->fo != 0 && (r->fo & ~0xFu) == 0);
-        assert_false((r->fo & DMARC_FO_0) && (r->fo & DMARC_FO_1));
-        check_text(r->fo_text, DMARC_FO_TEXT, false);
-        assert_true(r->rua_count <= DMARC_URIS_MAX && r->ruf_count <= DMARC_URIS_MAX);
-        for (unsigned i = 0; i < r->rua_count + r->ruf_count; i++) {
-                const struct dmarc_uri *u =
-                    i < r->rua_count ? &r->rua[i] : &r->ruf[i - r->rua_count];
-                check_text(u->uri, DMARC_URI_MAX + 1, false);
-                assert_int_equal(strncasecmp(u->uri, "mailto:", 7), 0);
-                check_host(u->host);
-        }
-        for (int t = 0; t < DMARC_TAG_COUNT; t++) {
-                const struct dmarc_tag_seen *s = &r->tags[t];
-                if (!s->present)
-                        continue;
-                assert_true(s->len <= DMARC_RAW_MAX && s->value[s->len] == '\0');
-                assert_true(s->position < r->tag_count);
-        }
-        if (r->policy_fallback)
-                assert_true(r->valid && r->rua_count > 0 && r->p == NONE && r->sp == NONE &&
-                            r->np == NONE);
-        if (r->valid && !r->tags[DMARC_TAG_P].present)
-                assert_true(r->policy_fallback);
-}
-
 static bool check_case(const struct tcase *tc, char *why, size_t cap)
 {
         struct dmarc_record r;
         size_t len = tc->len ? tc->len : strlen(tc->rec);
         int rc = parse_exact(tc->rec, len, &r);
-        check_invariants(&r);
+        dmarc_check_invariants(&r);
         if (rc != (r.valid ? 0 : 1) || (int)r.valid != tc->valid) {
                 snprintf(why, cap, "valid: want %d got %d (rc %d)", tc->valid, r.valid, rc);
                 return false;
@@ -354,6 +292,14 @@ static void t_error_vs_warning(void **st)
         assert_int_equal(r.error_count, 0);
         assert_string_equal(r.warnings[0].code, "p_invalid");
         assert_true(r.policy_fallback);
+        /* ...but not when another error already makes the record unusable (a fuzz finding:
+         * the fallback was set on an invalid record). */
+        const char *dup = "v=DMARC1; p=x; rua=mailto:a@b.example; rua=mailto:a@b.example";
+        assert_int_equal(dmarc_parse(dup, strlen(dup), &r), 1);
+        assert_false(r.policy_fallback);
+        assert_int_equal(r.warning_count, 0);
+        assert_int_equal(r.error_count, 2);
+        assert_string_equal(r.errors[1].code, "p_invalid");
         /* A v error stops the parse: nothing else is said or filled in. */
         const char *spf = "v=spf1 include:_spf.example.com foo=bar -all";
         assert_int_equal(dmarc_parse(spf, strlen(spf), &r), 1);
@@ -497,7 +443,7 @@ static void t_sentences(void **st)
         assert_int_equal(parse_exact(lng, strlen(lng), &r), 0);
         assert_string_equal(r.warnings[0].code, "unknown_tag");
         assert_non_null(strstr(r.warnings[0].msg, "aaa...\""));
-        check_invariants(&r);
+        dmarc_check_invariants(&r);
 }
 
 static void t_caps(void **st)
@@ -518,7 +464,7 @@ static void t_caps(void **st)
         assert_int_equal(parse_exact(dups, strlen(dups), &r), 1);
         assert_int_equal(r.error_count, DMARC_ISSUES_MAX);
         assert_int_equal(r.errors_dropped, 1);
-        check_invariants(&r);
+        dmarc_check_invariants(&r);
 }
 
 static void t_args_and_reuse(void **st)
@@ -632,7 +578,7 @@ static void t_fuzz(void **st)
                 }
                 int rc = parse_exact(buf, len, &r);
                 assert_int_equal(rc, r.valid ? 0 : 1);
-                check_invariants(&r);
+                dmarc_check_invariants(&r);
         }
 }
 

@@ -611,6 +611,22 @@ static void t_sector_limits(void **st)
         free(line);
         free(text);
 
+        /* a sector ends at a NUL byte (it is a C string): one that is empty up to there is
+         * no sector, and "k\0x" is "k" (a fuzz finding: the NUL cell gave an empty sector) */
+        static const char nul[] = "domain,sector\na.com,\0\0x\nb.com,k\0x\nc.com,k\n";
+        tmp_write(&t, nul, sizeof nul - 1);
+        char err[256];
+        assert_int_equal(input_open(&in, t.path, &cfg, err, sizeof err), 0);
+        assert_int_equal(input_next(in, &it), 1);
+        assert_string_equal(it.domain, "a.com");
+        assert_null(it.sector);
+        assert_int_equal(input_next(in, &it), 1);
+        assert_string_equal(it.sector, "k");
+        const char *k = it.sector;
+        assert_int_equal(input_next(in, &it), 1);
+        assert_ptr_equal(it.sector, k);
+        done(in, &t);
+
         /* a column with a distinct value per row is not a sector: fatal, with the line */
         size_t cap = 40 * 20000, n = 0;
         text = malloc(cap);

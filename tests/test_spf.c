@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "grammar_util.h"
+#include "spf_invariants.h"
 
 #include "scanner/spf/record.h"
 
@@ -305,93 +306,13 @@ static int select_exact(const char *rec, size_t len, struct spf_record *r)
         return rc;
 }
 
-static bool is_known_code(const char *code)
-{
-        for (const char *const *c = spf_issue_codes; *c; c++)
-                if (strcmp(*c, code) == 0)
-                        return true;
-        return false;
-}
-
-static void check_text(const char *s, size_t cap, bool allow_empty)
-{
-        size_t n = strnlen(s, cap);
-        assert_true(n < cap);
-        if (!allow_empty)
-                assert_true(n > 0);
-        for (size_t i = 0; i < n; i++)
-                assert_true(s[i] >= 0x20 && s[i] < 0x7f);
-}
-
-static void check_issues(const struct spf_issue *is, unsigned n, size_t len)
-{
-        for (unsigned i = 0; i < n; i++) {
-                assert_true(is_known_code(is[i].code));
-                check_text(is[i].msg, SPF_MSG_MAX, false);
-                assert_true(is[i].term >= -1);
-                assert_true((size_t)is[i].offset + is[i].len <= len);
-                check_text(is[i].text, SPF_TERM_TEXT, is[i].term < 0);
-                if (is[i].term >= 0)
-                        assert_true(is[i].len > 0);
-                else
-                        assert_int_equal(is[i].text[0], '\0');
-        }
-}
-
-/* Properties every result must have, whatever the input (len: of the parsed text). */
-static void check_invariants(const struct spf_record *r, size_t len)
-{
-        assert_true(r->error_count <= SPF_ISSUES_MAX && r->warning_count <= SPF_ISSUES_MAX);
-        assert_true(r->result <= SPF_RESULT_PERMERROR);
-        assert_int_equal(r->valid, r->result == SPF_RESULT_OK);
-        assert_int_equal(r->result == SPF_RESULT_PERMERROR,
-                         r->error_count > 0 || r->errors_dropped > 0);
-        if (r->result == SPF_RESULT_NONE)
-                assert_true(r->warning_count == 0 && r->term_count == 0 && r->records != 1);
-        check_issues(r->errors, r->error_count, len);
-        check_issues(r->warnings, r->warning_count, len);
-        assert_true(r->all <= SPF_ALL_NEUTRAL && r->open <= SPF_OPEN_REDIRECT);
-        assert_true(r->term_count <= SPF_TERMS_MAX && r->target_count <= SPF_TARGETS_MAX);
-        assert_true(r->terms_dropped == 0 || r->term_count == SPF_TERMS_MAX);
-        assert_true(r->target_count + r->targets_dropped + r->macro_terms <= r->lookup_terms);
-        for (unsigned i = 0; i < r->term_count; i++) {
-                const struct spf_term *t = &r->terms[i];
-                assert_true(t->kind < SPF_KIND_COUNT && t->qualifier <= SPF_Q_NEUTRAL);
-                assert_true(t->len > 0 && (size_t)t->offset + t->len <= len);
-                if (t->has_spec)
-                        assert_true(t->spec_offset >= t->offset &&
-                                    t->spec_offset + t->spec_len <= t->offset + t->len);
-                assert_true(t->cidr4 <= 32 && t->cidr6 <= 128);
-        }
-        for (unsigned i = 0; i < r->target_count; i++) {
-                const struct spf_target *t = &r->targets[i];
-                assert_true(t->term < r->term_count + r->terms_dropped);
-                assert_true(t->qtypes != 0 && (t->qtypes & ~0xFu) == 0);
-                size_t n = strnlen(t->name, sizeof t->name);
-                assert_true(n < sizeof t->name);
-                assert_int_equal(t->self, n == 0);
-                check_text(t->name, sizeof t->name, true);
-                if (n > 0)
-                        assert_true(t->name[n - 1] != '.');
-                for (size_t k = 0; k < n; k++)
-                        assert_false(t->name[k] >= 'A' && t->name[k] <= 'Z');
-        }
-        check_text(r->redirect, sizeof r->redirect, true);
-        if (!r->has_redirect)
-                assert_int_equal(r->redirect[0], '\0');
-        if (r->redirect_applies)
-                assert_true(r->has_redirect && r->all == SPF_ALL_NONE);
-        if (r->open == SPF_OPEN_REDIRECT)
-                assert_true(r->redirect_applies);
-}
-
 static bool check_case(const struct tcase *tc, char *why, size_t cap)
 {
         struct spf_record r;
         size_t len = tc->len ? tc->len : strlen(tc->rec);
         bool multi = memchr(tc->rec, '\n', len) != NULL;
         int rc = multi ? select_exact(tc->rec, len, &r) : parse_exact(tc->rec, len, &r);
-        check_invariants(&r, multi ? SIZE_MAX / 2 : len);
+        spf_check_invariants(&r, multi ? SIZE_MAX / 2 : len);
         if (rc != (r.valid ? 0 : 1) || (int)r.result != tc->result) {
                 snprintf(why, cap, "result: want %s got %s (rc %d)",
                          spf_result_name((enum spf_result)tc->result), spf_result_name(r.result),
@@ -431,7 +352,7 @@ static struct spf_record parsed(const char *rec)
 {
         struct spf_record r;
         parse_exact(rec, strlen(rec), &r);
-        check_invariants(&r, strlen(rec));
+        spf_check_invariants(&r, strlen(rec));
         return r;
 }
 
@@ -671,7 +592,7 @@ static void t_caps(void **st)
         snprintf(rec + k, sizeof rec - (size_t)k, " ip4:192.0.2.300 -all");
         struct spf_record r;
         assert_int_equal(parse_exact(rec, strlen(rec), &r), 1);
-        check_invariants(&r, strlen(rec));
+        spf_check_invariants(&r, strlen(rec));
         assert_int_equal(r.term_count, SPF_TERMS_MAX);
         assert_int_equal(r.terms_dropped, 71 - SPF_TERMS_MAX);
         assert_int_equal(r.all, AF);
@@ -687,7 +608,7 @@ static void t_caps(void **st)
         for (int i = 0; i < 40; i++)
                 k += snprintf(rec + k, sizeof rec - (size_t)k, " include:i%d.example", i);
         assert_int_equal(parse_exact(rec, strlen(rec), &r), 0);
-        check_invariants(&r, strlen(rec));
+        spf_check_invariants(&r, strlen(rec));
         assert_int_equal(r.lookup_terms, 40);
         assert_int_equal(r.target_count, SPF_TARGETS_MAX);
         assert_int_equal(r.targets_dropped, 8);
@@ -698,7 +619,7 @@ static void t_caps(void **st)
         for (int i = 0; i < 20; i++)
                 k += snprintf(rec + k, sizeof rec - (size_t)k, " bad%d", i);
         assert_int_equal(parse_exact(rec, strlen(rec), &r), 1);
-        check_invariants(&r, strlen(rec));
+        spf_check_invariants(&r, strlen(rec));
         assert_int_equal(r.error_count, SPF_ISSUES_MAX);
         assert_int_equal(r.errors_dropped, 4);
 
@@ -741,7 +662,7 @@ static void t_sentences(void **st)
         assert_int_equal(strlen(r.errors[0].text), SPF_TERM_TEXT - 1);
         assert_memory_equal(r.errors[0].text, "include:000", 11);
         assert_string_equal(r.errors[0].text + SPF_TERM_TEXT - 4, "...");
-        check_invariants(&r, strlen(lng));
+        spf_check_invariants(&r, strlen(lng));
 }
 
 static void t_args_and_reuse(void **st)
@@ -854,7 +775,7 @@ static void t_fuzz(void **st)
                 }
                 int rc = parse_exact(buf, len, &r);
                 assert_int_equal(rc, r.valid ? 0 : 1);
-                check_invariants(&r, len);
+                spf_check_invariants(&r, len);
         }
 }
 
