@@ -1,6 +1,6 @@
 /* fuzz_input.c -- fuzz targets for the domain-list reader (scanner/input.c): built twice,
  * as input_lines (FUZZ_INPUT_CSV 0: the line reader, BOM/comment/blank handling, gzip and
- * zstd detection, list and auto-detected formats, and input_normalize_domain on the raw
+ * zstd detection, list and auto-detected formats, and domain_normalize_field on the raw
  * bytes) and as input_csv (FUZZ_INPUT_CSV 1: rank CSV and headered CSV under the column
  * options a user can give).
  * The reader opens paths, so the bytes go to a memfd opened through /proc/self/fd.
@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "scanner/domain.h"
 #include "scanner/input.h"
 
 #ifndef FUZZ_INPUT_CSV
@@ -61,7 +62,7 @@ static void check_normal(const char *domain)
         const char *reason = NULL;
         size_t n = strlen(domain);
         fuzz_check(n > 0 && n <= DS_NAME_MAX_TEXT);
-        fuzz_check(input_normalize_domain(domain, n, again, sizeof again, &reason) == 0);
+        fuzz_check(domain_normalize_field(domain, n, again, sizeof again, &reason) == 0);
         fuzz_check(strcmp(again, domain) == 0);
 }
 
@@ -115,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 read_all(&configs[i]);
 #if !FUZZ_INPUT_CSV
         const char *reason = NULL;
-        if (input_normalize_domain((const char *)data, size, st.norm, sizeof st.norm, &reason) == 0)
+        if (domain_normalize_field((const char *)data, size, st.norm, sizeof st.norm, &reason) == 0)
                 check_normal(st.norm);
         else
                 fuzz_check(reason != NULL);
