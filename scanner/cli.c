@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dns/limits.h"
+#include "scanner/limits.h"
 
 void cli_usage_main(FILE *out)
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dns/limits.h"
+#include "scanner/limits.h"
 #include "scanner/input.h"
 #include "scanner/strset.h"
 

@@ -51,7 +51,7 @@ struct pool {
         ck_ring_buffer_t *back_buf;
         uv_async_t async;
         struct writer *writer;
-        const struct ndjson_opts *opts;
+        const struct line_opts *opts;
         const struct ds_clock *clock;
         pool_back_fn back_fn;
         void *ctx;
@@ -91,7 +91,7 @@ static void classify(struct worker *w, struct job *j)
         enum job_step st = job_step(j, &w->scratch);
         if (st == JOB_STEP_DONE) {
                 jbuf_reset(&w->line);
-                ndjson_job(&w->line, j, &w->scratch, p->opts, &w->clock);
+                line_write(&w->line, j, &w->scratch, p->opts, &w->clock);
                 w->outcomes[job_outcome(j, &w->scratch)]++;
                 if (w->chunk->len == 0)
                         w->chunk_since_ms = ds_clock_mono_ms(p->clock);
@@ -253,7 +253,7 @@ static int start_threads(struct pool *p, uv_loop_t *loop)
 }
 
 int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *loop,
-               struct writer *writer, const struct ndjson_opts *opts, const struct ds_clock *clock,
+               struct writer *writer, const struct line_opts *opts, const struct ds_clock *clock,
                pool_back_fn back, void *ctx)
 {
         *out = NULL;

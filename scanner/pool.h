@@ -13,7 +13,7 @@
 #include <uv.h>
 
 #include "common/clock.h"
-#include "output/ndjson.h"
+#include "scanner/line.h"
 #include "output/writer.h"
 #include "scanner/job.h"
 
@@ -25,7 +25,7 @@ typedef void (*pool_back_fn)(void *ctx, struct job *j);
 /* Either the whole pool runs (threads, rings, the async handle on loop) or nothing is left
  * behind and *out is NULL. clock: when an idle worker's partial chunk has lingered. */
 int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *loop,
-               struct writer *writer, const struct ndjson_opts *opts, const struct ds_clock *clock,
+               struct writer *writer, const struct line_opts *opts, const struct ds_clock *clock,
                pool_back_fn back, void *ctx);
 
 /* Loop thread: give j to a classifier. Sleeping workers are woken by pool_kick() (run

@@ -15,8 +15,9 @@
 #include "dns/engine.h"
 #include "dns/resolvers.h"
 #include "dns/wire.h"
-#include "output/meta.h"
-#include "output/ndjson.h"
+#include "output/limits.h"
+#include "scanner/runmeta.h"
+#include "scanner/line.h"
 #include "output/progress.h"
 #include "output/sink.h"
 #include "output/writer.h"
@@ -35,7 +36,7 @@ struct scan {
         struct feed feed;
         struct pool *pool;
         struct writer *writer;
-        struct ndjson_opts nd;
+        struct line_opts nd;
         struct exclude *exclude;
         struct discovery_ctx *disc; /* shared read-only by every job */
         struct job *jobs;
@@ -421,7 +422,7 @@ static void print_closing(struct scan *s)
 
 static int write_metadata(struct scan *s)
 {
-        struct meta_run m = {
+        struct runmeta m = {
             .cfg = s->cfg,
             .resolvers = &s->resolvers,
             .counters = engine_counters(s->engine),
@@ -444,7 +445,7 @@ static int write_metadata(struct scan *s)
             .resume_offset = s->resume_offset,
             .resume_lines = s->resume_lines,
         };
-        int rc = meta_write(s->cfg->metadata, &m);
+        int rc = runmeta_write(s->cfg->metadata, &m);
         if (rc < 0)
                 fprintf(stderr, "dmarcscan: cannot write metadata %s: %s\n", s->cfg->metadata,
                         strerror(-rc));

@@ -1,6 +1,6 @@
-/* test_ndjson.c -- unit tests for output/ndjson.c: lines for finished jobs are parsed by
- * python3's json module and checked field by field against docs/output.md; timestamps come
- * from a fake clock (common/clock.h), so "ts" is checked exactly and the timestamp cache
+/* test_ndjson.c -- unit tests for scanner/line.c and output/ndjson.c: lines for finished jobs are
+ * parsed by python3's json module and checked field by field against docs/output.md; timestamps
+ * come from a fake clock (common/clock.h), so "ts" is checked exactly and the timestamp cache
  * across second and day boundaries without sleeping. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +20,7 @@
 #include "dns/engine.h"
 #include "dns/wire.h"
 #include "output/json.h"
-#include "output/ndjson.h"
+#include "scanner/line.h"
 #include "scanner/job.h"
 #include "job_packets.h"
 
@@ -146,7 +146,7 @@ struct fixture {
         struct job_scratch s;
         struct jbuf b;
         struct ndjson_clock clock;
-        struct ndjson_opts o;
+        struct line_opts o;
         struct ds_fake_clock now;
 };
 
@@ -173,7 +173,7 @@ static void fx_free(struct fixture *f)
 static void fx_line(struct fixture *f, const char *const *exprs)
 {
         jbuf_reset(&f->b);
-        ndjson_job(&f->b, &f->j, &f->s, &f->o, &f->clock);
+        line_write(&f->b, &f->j, &f->s, &f->o, &f->clock);
         assert_true(f->b.len >= 2);
         assert_int_equal(f->b.p[f->b.len - 1], '\n');
         assert_null(memchr(f->b.p, '\n', f->b.len - 1));
@@ -234,7 +234,7 @@ static void t_ok_records(void **st)
         char *copy = malloc(first);
         assert_non_null(copy);
         memcpy(copy, f->b.p, first);
-        ndjson_job(&f->b, &f->j, &f->s, &f->o, &f->clock);
+        line_write(&f->b, &f->j, &f->s, &f->o, &f->clock);
         assert_true(f->b.len > first);
         assert_memory_equal(f->b.p, copy, first);
         assert_int_equal(f->b.p[f->b.len - 1], '\n');

@@ -144,7 +144,7 @@ static void run_pool(unsigned threads, uint64_t total)
         r->seen = calloc(total, 1);
         assert_non_null(r->seen);
         assert_int_equal(uv_loop_init(&r->loop), 0);
-        struct ndjson_opts nd = {.clock = ds_clock_real()};
+        struct line_opts nd = {.clock = ds_clock_real()};
         assert_int_equal(pool_start(&r->pool, threads, NJOBS, &r->loop, writer, &nd,
                                     ds_clock_real(), on_back, r),
                          0);
@@ -203,7 +203,7 @@ static int failed_start(void)
         if (uv_loop_init(&loop) || sink_open(&sink, "/dev/null", false, 0) ||
             writer_start(&writer, sink, ds_clock_real(), NULL))
                 return 10;
-        struct ndjson_opts nd = {0};
+        struct line_opts nd = {0};
         struct pool *p = (struct pool *)&nd; /* must be overwritten */
         if (pool_start(&p, 0, NJOBS, &loop, writer, &nd, ds_clock_real(), NULL, NULL) != -EINVAL)
                 return 11;
