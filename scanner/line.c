@@ -1,27 +1,43 @@
 /* line.c -- one output line per input line, fields in a fixed order (docs/output.md). */
 #include "scanner/line.h"
 
-#include "scanner/dmarc_line.h"
-
-static void verdict_fields(struct jw *w, const struct dmarc_result *d)
+/* Check i's object, or null when it did not run. */
+static void check_object(struct jw *w, struct job *j, struct job_scratch *s, unsigned i)
 {
-        if (!d) {
-                static const char *const keys[] = {"exists",  "posture",   "enforcing",
-                                                   "partial", "spoofable", "spoofable_reason"};
-                for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-                        jw_null(w, keys[i]);
+        if (j->in.status != INPUT_ITEM_OK) {
+                jw_null(w, j->set->ops[i]->name);
                 return;
         }
-        jw_tri(w, "exists", d->exists);
-        jw_cstr(w, "posture", posture_name(d->v.posture));
-        jw_bool(w, "enforcing", d->v.enforcing);
-        jw_bool(w, "partial", d->v.partial);
-        jw_cstr(w, "spoofable", spoofable_name(d->v.spoofable));
-        jw_cstr(w, "spoofable_reason", d->v.reason);
+        struct check_arg a = {.job = j,
+                              .l = &j->look[i],
+                              .state = job_state(j, i),
+                              .scratch = s->check[i],
+                              .env = j->env};
+        j->set->ops[i]->render(&a, w);
 }
 
-void line_write(struct jbuf *b, const struct job *j, const struct job_scratch *s,
-                const struct line_opts *o, struct ndjson_clock *clock)
+/* In the registry's order, each check's object (null when not enabled), then the planned
+ * ones, then checks from outside the registry (unit tests' own). */
+static void check_objects(struct jw *w, struct job *j, struct job_scratch *s)
+{
+        const struct check_set *set = j->set;
+        for (const struct check_ops *const *r = check_registry; *r; r++) {
+                int i = check_set_find(set, (*r)->name);
+                if (i < 0)
+                        jw_null(w, (*r)->name);
+                else
+                        check_object(w, j, s, (unsigned)i);
+        }
+        for (const char *const *p = check_planned; *p; p++)
+                if (!check_registered(*p))
+                        jw_null(w, *p);
+        for (unsigned i = 0; i < set->n; i++)
+                if (!check_registered(set->ops[i]->name))
+                        check_object(w, j, s, i);
+}
+
+void line_write(struct jbuf *b, struct job *j, struct job_scratch *s, const struct line_opts *o,
+                struct ndjson_clock *clock)
 {
         struct jw w;
         char ts[32];
@@ -45,20 +61,14 @@ void line_write(struct jbuf *b, const struct job *j, const struct job_scratch *s
         jw_cstr(&w, "ts", ts);
         if (in->status == INPUT_ITEM_EXCLUDED) {
                 jw_cstr(&w, "status", "EXCLUDED");
-                verdict_fields(&w, NULL);
-                jw_null(&w, "dmarc");
         } else if (!ok) {
                 jw_cstr(&w, "status", "ILLEGAL_INPUT");
                 jw_cstr(&w, "error", in->error);
-                verdict_fields(&w, NULL);
-                jw_null(&w, "dmarc");
         } else {
                 jw_cstr(&w, "status", "OK");
-                verdict_fields(&w, &s->dmarc);
-                dmarc_line_write(&w, &s->dmarc, in->domain);
         }
-        /* The contract's spf and mx objects: null until those checks exist (--checks). */
-        jw_null(&w, "spf");
-        jw_null(&w, "mx");
+        job_conclude(j, s);
+        toplevel_render(&s->top, &w);
+        check_objects(&w, j, s);
         jw_end(&w);
 }

@@ -1,8 +1,8 @@
 /* line.h -- the NDJSON line of one finished job (field names: docs/output.md, fixed by
  * ../shared/spec/output-contract.md). Contract: appends exactly one complete line ending in
  * '\n' to b; any bytes in records or input are escaped into valid JSON. Thread-safe given a
- * struct ndjson_clock per thread. Each check writes its own object (scanner/dmarc_line.h);
- * the top-level verdict fields are written here. */
+ * struct ndjson_clock per thread. Concludes the job (job_conclude: the line reports what
+ * s then holds): the top-level verdicts, then each check's object in the set's order. */
 #ifndef DS_LINE_H
 #define DS_LINE_H
 
@@ -19,7 +19,7 @@ struct line_opts {
         const struct ds_clock *clock; /* where "ts" is read; NULL: the real clock */
 };
 
-void line_write(struct jbuf *b, const struct job *j, const struct job_scratch *s,
-                const struct line_opts *o, struct ndjson_clock *clock);
+void line_write(struct jbuf *b, struct job *j, struct job_scratch *s, const struct line_opts *o,
+                struct ndjson_clock *clock);
 
 #endif

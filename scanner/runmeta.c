@@ -40,8 +40,8 @@ static void write_config(struct jw *w, const struct runmeta *m)
         jw_uint(w, "threads", c->threads);
         jw_uint(w, "sockets", c->sockets);
         jw_arr_open(w, "checks");
-        if (c->checks & CHECK_DMARC)
-                jw_cstr(w, NULL, "dmarc");
+        for (unsigned i = 0; i < c->checks.n; i++)
+                jw_cstr(w, NULL, c->checks.ops[i]->name);
         jw_arr_close(w);
         jw_cstr(w, "discovery", discovery_mode_name(c->discovery));
         jw_obj_open(w, "psl");

@@ -1,8 +1,8 @@
-/* dmarc.c -- DMARC record grammar (RFC 7489, RFC 9989). See dmarc.h for the contract and
+/* record.c -- DMARC record grammar (RFC 7489, RFC 9989). See record.h for the contract and
  * docs/dmarc-grammar.md for every issue code and the reading of the RFCs behind it.
  * The record is walked in place: tag-specs are byte ranges of the input, never copies,
  * so the only writes are into *out. */
-#include "scanner/dmarc.h"
+#include "scanner/dmarc/record.h"
 
 #include "common/text.h"
 

@@ -1,5 +1,5 @@
-/* dmarc_line.c -- the "dmarc" object of a domain's line (docs/output.md). */
-#include "scanner/dmarc_line.h"
+/* line.c -- the "dmarc" object of a domain's line (docs/output.md). */
+#include "scanner/dmarc/line.h"
 
 #include <stdio.h>
 
