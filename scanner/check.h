@@ -76,11 +76,19 @@ struct check_ops {
         void (*clear)(void *state);
 };
 
-/* The checks a scan runs, in the order their objects appear in the line. */
+#define DS_LINE_OBJECTS_MAX 16 /* check objects in a line: every known check and planned one */
+
+/* The checks a scan runs, and the check objects of its lines. */
 struct check_set {
         unsigned n;
         const struct check_ops *ops[DS_CHECKS_MAX];
         uint16_t state_off[DS_CHECKS_MAX]; /* in the job's state area */
+        /* The line's check objects in order (fixed when parsed, so that writing a line
+         * compares no names): every check of the table (ops index, or -1: not enabled, null),
+         * then the planned ones the table lacks (-1). */
+        unsigned nobj;
+        int8_t obj_check[DS_LINE_OBJECTS_MAX];
+        const char *obj_name[DS_LINE_OBJECTS_MAX];
 };
 
 /* NULL-terminated: every check dmarcscan knows (scanner/registry.c). */
@@ -89,9 +97,6 @@ extern const struct check_ops *const check_registry[];
 /* NULL-terminated: the output contract's objects whose checks do not exist yet (each is
  * null in the line; a registered check of that name writes its own). */
 extern const char *const check_planned[];
-
-/* name is in check_registry. */
-bool check_registered(const char *name);
 
 /* Parse a comma-separated list of names against table (NULL-terminated) into set, in the
  * order given. Returns 0, or -EINVAL with a message in err. */

@@ -1,39 +1,25 @@
 /* line.c -- one output line per input line, fields in a fixed order (docs/output.md). */
 #include "scanner/line.h"
 
-/* Check i's object, or null when it did not run. */
-static void check_object(struct jw *w, struct job *j, struct job_scratch *s, unsigned i)
-{
-        if (j->in.status != INPUT_ITEM_OK) {
-                jw_null(w, j->set->ops[i]->name);
-                return;
-        }
-        struct check_arg a = {.job = j,
-                              .l = &j->look[i],
-                              .state = job_state(j, i),
-                              .scratch = s->check[i],
-                              .env = j->env};
-        j->set->ops[i]->render(&a, w);
-}
-
-/* In the registry's order, each check's object (null when not enabled), then the planned
- * ones, then checks from outside the registry (unit tests' own). */
+/* Each check object of the line (check.h: the set's layout), null when its check did not
+ * run. */
 static void check_objects(struct jw *w, struct job *j, struct job_scratch *s)
 {
         const struct check_set *set = j->set;
-        for (const struct check_ops *const *r = check_registry; *r; r++) {
-                int i = check_set_find(set, (*r)->name);
-                if (i < 0)
-                        jw_null(w, (*r)->name);
-                else
-                        check_object(w, j, s, (unsigned)i);
+        bool ok = j->in.status == INPUT_ITEM_OK;
+        for (unsigned k = 0; k < set->nobj; k++) {
+                int i = set->obj_check[k];
+                if (i < 0 || !ok) {
+                        jw_null(w, set->obj_name[k]);
+                        continue;
+                }
+                struct check_arg a = {.job = j,
+                                      .l = &j->look[i],
+                                      .state = job_state(j, (unsigned)i),
+                                      .scratch = s->check[i],
+                                      .env = j->env};
+                set->ops[i]->render(&a, w);
         }
-        for (const char *const *p = check_planned; *p; p++)
-                if (!check_registered(*p))
-                        jw_null(w, *p);
-        for (unsigned i = 0; i < set->n; i++)
-                if (!check_registered(set->ops[i]->name))
-                        check_object(w, j, s, i);
 }
 
 void line_write(struct jbuf *b, struct job *j, struct job_scratch *s, const struct line_opts *o,

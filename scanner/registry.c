@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/check.h"
 #include "scanner/dmarc/check.h"
 
 /* A new check adds its line here (and nothing elsewhere). */
@@ -61,6 +62,25 @@ static int add(struct check_set *set, const struct check_ops *ops, char *err, si
         return 0;
 }
 
+static void add_object(struct check_set *set, const char *name, int check)
+{
+        if (ds_fails(set->nobj < DS_LINE_OBJECTS_MAX))
+                return;
+        set->obj_name[set->nobj] = name;
+        set->obj_check[set->nobj++] = (int8_t)check;
+}
+
+/* The line's check objects: the table's, then the planned ones it lacks. */
+static void layout(struct check_set *set, const struct check_ops *const *table)
+{
+        set->nobj = 0;
+        for (const struct check_ops *const *t = table; *t; t++)
+                add_object(set, (*t)->name, check_set_find(set, (*t)->name));
+        for (const char *const *p = check_planned; *p; p++)
+                if (!find(table, *p))
+                        add_object(set, *p, -1);
+}
+
 int check_set_parse(struct check_set *set, const char *list, const struct check_ops *const *table,
                     char *err, size_t errlen)
 {
@@ -88,12 +108,8 @@ int check_set_parse(struct check_set *set, const char *list, const struct check_
                 snprintf(err, errlen, "--checks: empty list");
                 return -EINVAL;
         }
+        layout(set, table);
         return 0;
-}
-
-bool check_registered(const char *name)
-{
-        return find(check_registry, name) != NULL;
 }
 
 int check_set_find(const struct check_set *set, const char *name)

@@ -181,10 +181,11 @@ static void run_both(bool probe_first)
         /* top-level verdicts from dmarc's facts; each object in its place */
         size_t posture = at(f, "\"posture\":\"reject\"");
         size_t dmarc = at(f, "\"dmarc\":{\"status\":\"NOERROR\"");
+        size_t probe = at(f, "\"probe\":{\"status\":\"NOERROR\",\"answers\":2}");
         size_t spf = at(f, "\"spf\":null");
         size_t mx = at(f, "\"mx\":null");
-        size_t probe = at(f, "\"probe\":{\"status\":\"NOERROR\",\"answers\":2}");
-        assert_true(posture < dmarc && dmarc < spf && spf < mx && mx < probe);
+        /* the table's order, then the contract's objects the table lacks */
+        assert_true(posture < dmarc && dmarc < probe && probe < spf && spf < mx);
         at(f, "\"exists\":true");
         at(f, "\"spoofable\":\"no\"");
         assert_int_equal(((struct probe_scratch *)f->s.check[1])->concluded, 1);
@@ -268,8 +269,22 @@ static void t_parse(void **st)
         /* the scan's own table: dmarc only, so far */
         assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)), 0);
         assert_int_equal(check_set_parse(&set, "probe", check_registry, err, sizeof(err)), -EINVAL);
-        assert_true(check_registered("dmarc"));
-        assert_false(check_registered("probe"));
+        /* the line's objects: dmarc (check 0), then spf and mx (null until they exist) */
+        assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)), 0);
+        assert_int_equal(set.nobj, 3);
+        assert_string_equal(set.obj_name[0], "dmarc");
+        assert_int_equal(set.obj_check[0], 0);
+        assert_string_equal(set.obj_name[1], "spf");
+        assert_int_equal(set.obj_check[1], -1);
+        assert_string_equal(set.obj_name[2], "mx");
+        assert_int_equal(set.obj_check[2], -1);
+        /* a table check left out of --checks still has its (null) object */
+        assert_int_equal(check_set_parse(&set, "probe", table, err, sizeof(err)), 0);
+        assert_int_equal(set.nobj, 4);
+        assert_string_equal(set.obj_name[0], "dmarc");
+        assert_int_equal(set.obj_check[0], -1);
+        assert_string_equal(set.obj_name[1], "probe");
+        assert_int_equal(set.obj_check[1], 0);
 }
 
 int main(void)
