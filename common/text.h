@@ -1,8 +1,8 @@
-/* text.h -- ASCII helpers shared by the record grammars (DMARC, SPF): character classes and
- * case folding that no locale changes, case-insensitive keyword comparison, and the quoting
- * of untrusted bytes inside an English sentence.
- * Contract: pure functions, no heap, thread-safe. Inputs are byte ranges (pointer and
- * length, never NUL-terminated) and may hold any byte. */
+/* text.h -- ASCII helpers shared by the record grammars (DMARC, SPF) and the input readers:
+ * character classes, trimming and case folding that no locale changes, case-insensitive keyword
+ * comparison, and the quoting of untrusted bytes inside an English sentence. Contract: pure
+ * functions, no heap, thread-safe. Inputs are byte ranges (pointer and length, never
+ * NUL-terminated) and may hold any byte. */
 #ifndef DS_TEXT_H
 #define DS_TEXT_H
 
@@ -17,6 +17,23 @@ static inline bool ds_ascii_alpha(unsigned char c)
 static inline bool ds_ascii_digit(unsigned char c)
 {
         return c >= '0' && c <= '9';
+}
+
+/* Space or horizontal tab (RFC 5234 WSP). */
+static inline bool ds_ascii_blank(unsigned char c)
+{
+        return c == ' ' || c == '\t';
+}
+
+/* Narrow (*p, *n) to leave out leading and trailing blanks. */
+static inline void ds_trim(const char **p, size_t *n)
+{
+        while (*n > 0 && ds_ascii_blank((unsigned char)**p)) {
+                (*p)++;
+                (*n)--;
+        }
+        while (*n > 0 && ds_ascii_blank((unsigned char)(*p)[*n - 1]))
+                (*n)--;
 }
 
 static inline unsigned char ds_ascii_lower(unsigned char c)

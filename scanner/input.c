@@ -16,6 +16,7 @@
 #include <zstd.h>
 
 #include "common/check.h"
+#include "common/text.h"
 
 #define BLOCK         (64 * 1024)
 #define SECTORS_MAX   10000 /* more distinct values means the column is not a sector */
@@ -69,24 +70,9 @@ static const char *const RANK_HEADERS[] = {"rank", "globalrank"};
 
 /* ---- small helpers ---- */
 
-static bool is_blank(char c)
-{
-        return c == ' ' || c == '\t';
-}
-
-static void trim(const char **p, size_t *n)
-{
-        while (*n > 0 && is_blank(**p)) {
-                (*p)++;
-                (*n)--;
-        }
-        while (*n > 0 && is_blank((*p)[*n - 1]))
-                (*n)--;
-}
-
 static char lower(char c)
 {
-        return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        return (char)ds_ascii_lower((unsigned char)c);
 }
 
 static bool ieq(const char *a, size_t an, const char *b, size_t bn)
@@ -368,7 +354,7 @@ static bool quote_open(const char *s, size_t n)
         if (!memchr(s, '"', n))
                 return false;
         for (;;) {
-                while (i < n && is_blank(s[i]))
+                while (i < n && ds_ascii_blank((unsigned char)s[i]))
                         i++;
                 if (i < n && s[i] == '"') {
                         for (i++;; i++) {
@@ -411,7 +397,7 @@ static bool is_csv(const struct input *in)
 
 static bool skippable(const char *p, size_t n)
 {
-        trim(&p, &n);
+        ds_trim(&p, &n);
         return n == 0 || p[0] == '#';
 }
 
@@ -442,7 +428,7 @@ static bool csv_field(char *s, size_t n, size_t *pos, bool *more, struct span *f
         size_t i = *pos;
         if (i > n || (i == n && !*more))
                 return false;
-        while (i < n && is_blank(s[i]))
+        while (i < n && ds_ascii_blank((unsigned char)s[i]))
                 i++;
         char *w = s + i;
         f->p = w;
@@ -467,7 +453,7 @@ static bool csv_field(char *s, size_t n, size_t *pos, bool *more, struct span *f
         w += end - i;
         f->n = (size_t)(w - f->p);
         const char *fp = f->p;
-        trim(&fp, &f->n);
+        ds_trim(&fp, &f->n);
         f->p = (char *)fp;
         *more = c != NULL;
         *pos = end + 1;
@@ -648,7 +634,7 @@ static int normalize(const char *p, size_t n, char *out, size_t cap, struct verd
         memset(v, 0, sizeof *v);
         if (cap > 0)
                 out[0] = '\0';
-        trim(&p, &n);
+        ds_trim(&p, &n);
         if (n == 0)
                 return reject(v, "empty name");
         if (memchr(p, '/', n))
@@ -722,7 +708,7 @@ static void verdict_text(const struct verdict *v, char *buf, size_t cap)
 static void fill_domain(struct input_item *it, const char *p, size_t n)
 {
         struct verdict v;
-        trim(&p, &n);
+        ds_trim(&p, &n);
         set_raw(it, p, n);
         if (normalize(p, n, it->domain, sizeof it->domain, &v) < 0) {
                 it->status = INPUT_ITEM_ILLEGAL;
@@ -735,7 +721,7 @@ static void parse_list(struct input *in, struct input_item *it)
 {
         const char *p = in->cur;
         size_t n = in->cur_len;
-        trim(&p, &n);
+        ds_trim(&p, &n);
         if (memchr(p, ' ', n) || memchr(p, '\t', n)) {
                 set_raw(it, p, n);
                 illegal(it, "spaces inside the name (one domain per line expected)");
@@ -750,7 +736,7 @@ static int parse_row(struct input *in, struct input_item *it)
         struct span got[3];
         const char *line = in->cur;
         size_t len = in->cur_len;
-        trim(&line, &len);
+        ds_trim(&line, &len);
         set_raw(it, line, len); /* before csv_pick edits the line: shown when a column is missing */
         long nf = csv_pick(in->cur, in->cur_len, want, got);
         if (!got[0].p) {
@@ -795,7 +781,7 @@ int input_next(struct input *in, struct input_item *item)
         if (in->overlong) {
                 const char *p = in->cur;
                 size_t n = in->cur_len;
-                trim(&p, &n);
+                ds_trim(&p, &n);
                 set_raw(item, p, n);
                 snprintf(item->error, sizeof item->error, "line longer than %d bytes",
                          DS_INPUT_LINE_MAX);
@@ -832,7 +818,7 @@ static long find_column(struct span *cols, long n, const char *spec)
 {
         size_t len = strlen(spec);
         const char *p = spec;
-        trim(&p, &len);
+        ds_trim(&p, &len);
         for (long i = 0; i < n; i++)
                 if (ieq(cols[i].p, cols[i].n, p, len))
                         return i;
@@ -930,7 +916,7 @@ static enum input_format guess(struct input *in, const struct input_config *cfg)
                 return INPUT_LIST;
         const char *p = in->cur;
         size_t n = in->cur_len;
-        trim(&p, &n);
+        ds_trim(&p, &n);
         if (!memchr(p, ',', n)) {
                 /* a one-column CSV: its header would be an illegal single-label name anyway */
                 for (size_t k = 0; k < COUNT(DOMAIN_HEADERS); k++)

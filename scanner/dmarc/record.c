@@ -71,10 +71,6 @@ const char *const dmarc_issue_codes[] = {
 /* ---- bytes ---- */
 
 /* RFC 5234 WSP: only SP and HTAB. CR, LF and NBSP are not whitespace here. */
-static bool is_wsp(unsigned char c)
-{
-        return c == ' ' || c == '\t';
-}
 
 static bool is_hex(unsigned char c)
 {
@@ -83,12 +79,7 @@ static bool is_hex(unsigned char c)
 
 static struct span trim(struct span s)
 {
-        while (s.n > 0 && is_wsp((unsigned char)s.p[0])) {
-                s.p++;
-                s.n--;
-        }
-        while (s.n > 0 && is_wsp((unsigned char)s.p[s.n - 1]))
-                s.n--;
+        ds_trim(&s.p, &s.n);
         return s;
 }
 
