@@ -1,8 +1,8 @@
-/* text.h -- ASCII helpers shared by the record grammars (DMARC, SPF): character classes and
- * case folding that no locale changes, case-insensitive keyword comparison, and the quoting
- * of untrusted bytes inside an English sentence.
- * Contract: pure functions, no heap, thread-safe. Inputs are byte ranges (pointer and
- * length, never NUL-terminated) and may hold any byte. */
+/* text.h -- ASCII helpers shared by the record grammars (DMARC, SPF) and the input readers:
+ * character classes, trimming and case folding that no locale changes, case-insensitive keyword
+ * comparison, and the quoting of untrusted bytes inside an English sentence. Contract: pure
+ * functions, no heap, thread-safe. Inputs are byte ranges (pointer and length, never
+ * NUL-terminated) and may hold any byte. */
 #ifndef DS_TEXT_H
 #define DS_TEXT_H
 
@@ -19,25 +19,26 @@ static inline bool ds_ascii_digit(unsigned char c)
         return c >= '0' && c <= '9';
 }
 
-static inline unsigned char ds_ascii_lower(unsigned char c)
-{
-        return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
-static inline bool ds_ascii_blank(char c)
+/* Space or horizontal tab (RFC 5234 WSP). */
+static inline bool ds_ascii_blank(unsigned char c)
 {
         return c == ' ' || c == '\t';
 }
 
-/* Narrows (*p, *n) to drop leading and trailing spaces and tabs. */
-static inline void ds_trim_blanks(const char **p, size_t *n)
+/* Narrow (*p, *n) to leave out leading and trailing blanks. */
+static inline void ds_trim(const char **p, size_t *n)
 {
-        while (*n > 0 && ds_ascii_blank(**p)) {
+        while (*n > 0 && ds_ascii_blank((unsigned char)**p)) {
                 (*p)++;
                 (*n)--;
         }
-        while (*n > 0 && ds_ascii_blank((*p)[*n - 1]))
+        while (*n > 0 && ds_ascii_blank((unsigned char)(*p)[*n - 1]))
                 (*n)--;
+}
+
+static inline unsigned char ds_ascii_lower(unsigned char c)
+{
+        return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
 /* p[0..n) is one or more ASCII digits. */

@@ -1,6 +1,7 @@
-/* limits.h -- every size limit and default of dmarcscan, in one place.
- * Contract: compile-time constants only; no code. Other headers include this one
- * instead of defining their own magic numbers. */
+/* limits.h -- the DNS protocol's and the engine's size limits and defaults.
+ * Contract: compile-time constants only; no code. A limit lives beside its owner: the
+ * writer's and sink's are in output/limits.h, the input's and the pool's in
+ * scanner/limits.h. */
 #ifndef DS_LIMITS_H
 #define DS_LIMITS_H
 
@@ -42,18 +43,5 @@
 #define DS_TCP_CONNS             4  /* TCP connections per resolver at most */
 #define DS_TCP_PIPELINE          64 /* queries waiting on one TCP connection at most */
 #define DS_TCP_IDLE_MS           5000
-
-/* Classifier pool and writer */
-#define DS_THREADS_MAX 64
-#define DS_CHUNK_BYTES (64 * 1024)       /* NDJSON lines are handed to the writer in chunks */
-#define DS_FRAME_BYTES (4 * 1024 * 1024) /* zstd frame closed after this much input... */
-#define DS_FRAME_MS    1000              /* ...or after this long, so readers can follow the file */
-#define DS_ZSTD_LEVEL  1                 /* level 3 cost ~30% more CPU for a 3% smaller file */
-
-/* Input */
-#define DS_INPUT_LINE_MAX 8192 /* longer lines are reported as ILLEGAL_INPUT */
-#define DS_INPUT_RAW_MAX  512  /* raw field echoed in "input" (truncated beyond) */
-#define DS_SECTOR_MAX     256
-#define DS_INPUT_QUEUE    4096 /* parsed lines buffered between reader and loop */
 
 #endif

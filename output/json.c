@@ -366,3 +366,19 @@ void jw_null(struct jw *w, const char *key)
         jw_sep(w, key);
         jbuf_raw(w->b, "null", 4);
 }
+
+void jw_tri(struct jw *w, const char *key, int v)
+{
+        if (v < 0)
+                jw_null(w, key);
+        else
+                jw_bool(w, key, v != 0);
+}
+
+void jw_fixed3(struct jw *w, const char *key, double v)
+{
+        char num[328]; /* "%.3f" of DBL_MAX: 309 digits, the point and three decimals */
+        int n = snprintf(num, sizeof(num), "%.3f", v);
+        jw_sep(w, key);
+        jbuf_raw(w->b, num, n > 0 && (size_t)n < sizeof(num) ? (size_t)n : 0);
+}

@@ -52,5 +52,9 @@ void jw_int(struct jw *w, const char *key, int64_t v);
 void jw_uint(struct jw *w, const char *key, uint64_t v);
 void jw_bool(struct jw *w, const char *key, bool v);
 void jw_null(struct jw *w, const char *key);
+/* A tristate: v < 0 gives null, else true or false. */
+void jw_tri(struct jw *w, const char *key, int v);
+/* A number with three decimals ("12.345"), e.g. milliseconds to the microsecond. */
+void jw_fixed3(struct jw *w, const char *key, double v);
 
 #endif

@@ -1,27 +1,11 @@
-/* meta.c -- run metadata as one JSON object. */
+/* meta.c -- a metadata object's time fields and its atomic file write. */
 #include "output/meta.h"
 
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
-#include "common/check.h"
-#include "dns/wire.h"
-#include "output/json.h"
-
-/* Milliseconds with microsecond precision, written as a JSON number. */
-static void jw_raw_double(struct jw *w, const char *key, double v)
-{
-        jw_uint(w, key, 0);
-        char num[32];
-        int n = snprintf(num, sizeof(num), "%.3f", v);
-        w->b->len -= 1; /* replace the placeholder 0 */
-        jbuf_raw(w->b, num, (size_t)n);
-}
-
-static void write_time(struct jw *w, const char *key, double unix_s)
+void meta_time(struct jw *w, const char *key, double unix_s)
 {
         char buf[40];
         time_t t = (time_t)unix_s;
@@ -32,216 +16,17 @@ static void write_time(struct jw *w, const char *key, double unix_s)
         jw_cstr(w, key, buf);
 }
 
-static void write_resume(struct jw *w, const struct meta_run *m)
+int meta_write_file(const char *path, const struct jbuf *b)
 {
-        jw_obj_open(w, "resume");
-        jw_cstr(w, "checkpoint", m->checkpoint);
-        jw_bool(w, "resumed", m->resumed);
-        jw_uint(w, "from_offset", m->resume_offset);
-        jw_uint(w, "lines_before", m->resume_lines);
-        jw_uint(w, "lines_this_run", m->lines);
-        jw_obj_close(w);
-}
-
-static void write_config(struct jw *w, const struct meta_run *m)
-{
-        const struct scan_config *c = m->cfg;
-        const struct resolver_list *rl = m->resolvers;
-        jw_obj_open(w, "config");
-        jw_arr_open(w, "inputs");
-        for (unsigned i = 0; i < c->ninputs; i++)
-                jw_cstr(w, NULL, c->inputs[i]);
-        jw_arr_close(w);
-        jw_cstr(w, "output", c->output ? c->output : "-");
-        jw_arr_open(w, "resolvers");
-        for (size_t i = 0; i < rl->n; i++)
-                jw_cstr(w, NULL, rl->v[i].name);
-        jw_arr_close(w);
-        jw_uint(w, "concurrency", c->concurrency);
-        jw_uint(w, "timeout_ms", c->timeout_ms);
-        jw_uint(w, "retries", c->retries);
-        jw_uint(w, "threads", c->threads);
-        jw_uint(w, "sockets", c->sockets);
-        jw_arr_open(w, "checks");
-        if (c->checks & CHECK_DMARC)
-                jw_cstr(w, NULL, "dmarc");
-        jw_arr_close(w);
-        jw_cstr(w, "discovery", discovery_mode_name(c->discovery));
-        jw_obj_open(w, "psl");
-        jw_cstr(w, "file", m->psl_source);
-        jw_cstr(w, "date", m->psl_date);
-        jw_obj_close(w);
-        jw_obj_close(w);
-}
-
-static void write_counters(struct jw *w, const struct meta_run *m)
-{
-        const struct engine_counters *c = m->counters;
-        jw_obj_open(w, "counters");
-        jw_uint(w, "lines", m->lines);
-        jw_uint(w, "input_items", m->input_items);
-        jw_uint(w, "lookups", c->lookups);
-        jw_uint(w, "sent", c->sent);
-        jw_uint(w, "answered", c->answered);
-        jw_uint(w, "retried", c->retried);
-        jw_uint(w, "timeouts", c->timeouts);
-        jw_uint(w, "truncated", c->truncated);
-        jw_uint(w, "sent_tcp", c->sent_tcp);
-        jw_uint(w, "gave_up_budget", c->gave_up_budget);
-        jw_uint(w, "rate_waits", c->rate_waits);
-        jw_uint(w, "tcp_waits", c->tcp_waits);
-        jw_uint(w, "window_waits", c->window_waits);
-        jw_uint(w, "window_cuts", c->window_cuts);
-        jw_uint(w, "window", c->window);
-        jw_uint(w, "congestion_resends", c->congestion_resends);
-        jw_uint(w, "presumed_lost", c->presumed_lost);
-        jw_obj_open(w, "rcodes");
-        for (int i = 0; i < 16; i++)
-                if (c->rcode[i])
-                        jw_uint(w, wire_rcode_name(i), c->rcode[i]);
-        jw_obj_close(w);
-        jw_obj_open(w, "dropped");
-        jw_uint(w, "unknown_id", c->drop_unknown_id);
-        jw_uint(w, "wrong_source", c->drop_wrong_source);
-        jw_uint(w, "wrong_question", c->drop_wrong_question);
-        jw_uint(w, "wrong_case", c->drop_wrong_case);
-        jw_uint(w, "malformed", c->drop_malformed);
-        jw_uint(w, "rcvbuf", m->rcvbuf_drops);
-        jw_obj_close(w);
-        jw_obj_open(w, "udp");
-        jw_uint(w, "datagrams_sent", m->udp->datagrams_sent);
-        jw_uint(w, "send_calls", m->udp->send_calls);
-        jw_uint(w, "send_errors", m->udp->send_errors);
-        jw_uint(w, "send_eagain", m->udp->send_eagain);
-        jw_uint(w, "datagrams_received", m->udp->datagrams_received);
-        jw_uint(w, "recv_errors", m->udp->recv_errors);
-        jw_int(w, "rcvbuf_bytes", m->rcvbuf_bytes);
-        jw_obj_close(w);
-        jw_obj_open(w, "tcp");
-        jw_uint(w, "connects", m->tcp->connects);
-        jw_uint(w, "connect_failures", m->tcp->connect_failures);
-        jw_uint(w, "queries", m->tcp->queries);
-        jw_uint(w, "replies", m->tcp->replies);
-        jw_uint(w, "unknown_id", m->tcp->unknown_id);
-        jw_uint(w, "lost", m->tcp->lost);
-        jw_obj_close(w);
-        jw_obj_close(w);
-}
-
-static void write_resolvers(struct jw *w, const struct resolver_list *rl)
-{
-        jw_arr_open(w, "resolvers");
-        for (size_t i = 0; i < rl->n; i++) {
-                const struct resolver_stats *s = &rl->v[i].stats;
-                jw_obj_open(w, NULL);
-                jw_cstr(w, "resolver", rl->v[i].name);
-                jw_uint(w, "sent", s->sent);
-                jw_uint(w, "answered", s->answered);
-                jw_uint(w, "timeouts", s->timeouts);
-                jw_uint(w, "servfail", s->servfail);
-                jw_uint(w, "refused", s->refused);
-                jw_uint(w, "other_rcode", s->other_rcode);
-                jw_uint(w, "mismatched", s->mismatched);
-                jw_uint(w, "truncated", s->truncated);
-                jw_uint(w, "benched", rl->v[i].benchings);
-                jw_uint(w, "congestion_losses", s->congestion_losses);
-                const struct cc *cc = &rl->v[i].cc;
-                jw_obj_open(w, "congestion");
-                jw_uint(w, "window", cc_window(cc));
-                jw_uint(w, "pacing_qps", (uint64_t)cc->rate);
-                jw_uint(w, "loss_cuts", cc->stats.loss_cuts);
-                jw_uint(w, "delay_cuts", cc->stats.delay_cuts);
-                jw_uint(w, "delay_holds", cc->stats.delay_holds);
-                jw_uint(w, "episodes", cc->stats.episodes);
-                jw_uint(w, "late_answers", cc->stats.late_answers);
-                jw_uint(w, "cuts_undone", cc->stats.undone);
-                jw_raw_double(w, "rtt_fastest_ms", cc->last_fast_ms);
-                jw_obj_close(w);
-                jw_uint(w, "rate_qps", (uint64_t)rl->v[i].rate.rate);
-                jw_obj_open(w, "rtt_ms");
-                jw_raw_double(w, "p50", resolver_rtt_ms(&rl->v[i], 0.5));
-                jw_raw_double(w, "p99", resolver_rtt_ms(&rl->v[i], 0.99));
-                jw_obj_close(w);
-                jw_obj_close(w);
-        }
-        jw_arr_close(w);
-}
-
-/* Window and pacing per resolver over time: "window": [[w0, w1, ...] per sample]. */
-static void write_history(struct jw *w, const struct cc_history *h, const struct resolver_list *rl)
-{
-        jw_obj_open(w, "congestion");
-        jw_uint(w, "interval_ms", h->interval_ms);
-        jw_arr_open(w, "resolvers");
-        for (unsigned c = 0; c < h->columns && c < rl->n; c++)
-                jw_cstr(w, NULL,
-                        c + 1 == h->columns && rl->n > h->columns ? "others" : rl->v[c].name);
-        jw_arr_close(w);
-        const uint32_t *series[2] = {h->window, h->rate};
-        const char *names[2] = {"window", "pacing_qps"};
-        for (unsigned k = 0; k < 2; k++) {
-                jw_arr_open(w, names[k]);
-                for (unsigned i = 0; i < h->n; i++) {
-                        jw_arr_open(w, NULL);
-                        for (unsigned c = 0; c < h->columns; c++)
-                                jw_uint(w, NULL, series[k][(size_t)i * h->columns + c]);
-                        jw_arr_close(w);
-                }
-                jw_arr_close(w);
-        }
-        jw_obj_close(w);
-}
-
-static void write_usage(struct jw *w)
-{
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        jw_obj_open(w, "resources");
-        jw_uint(w, "user_us",
-                (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec);
-        jw_uint(w, "sys_us",
-                (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec);
-        jw_uint(w, "max_rss_kb", (uint64_t)ru.ru_maxrss);
-        jw_obj_close(w);
-}
-
-int meta_write(const char *path, const struct meta_run *m)
-{
-        struct jbuf b;
-        struct jw w;
-        jbuf_init(&b);
-        jw_begin(&w, &b);
-        jw_int(&w, "schema", 1);
-        jw_obj_open(&w, "tool");
-        jw_cstr(&w, "name", "dmarcscan");
-        jw_cstr(&w, "version", DS_VERSION);
-        jw_obj_close(&w);
-        write_time(&w, "started", m->started_unix);
-        jw_uint(&w, "wall_ms", (uint64_t)(m->wall_s * 1000));
-        jw_bool(&w, "interrupted", m->interrupted);
-        /* Bugs caught and recovered from (common/check.h): a run with any deserves a look. */
-        jw_uint(&w, "invariant_failures", ds_check_failures());
-        jw_cstr(&w, "input_error", m->input_error);
-        jw_cstr(&w, "output_error", m->output_error);
-        write_resume(&w, m);
-        write_config(&w, m);
-        write_counters(&w, m);
-        write_resolvers(&w, m->resolvers);
-        if (m->history)
-                write_history(&w, m->history, m->resolvers);
-        write_usage(&w);
-        jw_end(&w);
-
         char tmp[4096];
         snprintf(tmp, sizeof(tmp), "%s.tmp", path);
         FILE *f = fopen(tmp, "w");
         int rc = 0;
-        if (!f || fwrite(b.p, 1, b.len, f) != b.len)
+        if (!f || fwrite(b->p, 1, b->len, f) != b->len)
                 rc = -errno;
         if (f && fclose(f) != 0 && rc == 0)
                 rc = -errno;
         if (rc == 0 && rename(tmp, path) != 0)
                 rc = -errno;
-        jbuf_free(&b);
         return rc;
 }

@@ -1,40 +1,15 @@
-/* meta.h -- the run's metadata file (--metadata FILE): what was asked, what happened.
- * Contract: one JSON object written at the end of the scan (atomically: FILE.tmp then
- * rename), documented in docs/output.md; for reproducibility and benchmarks. */
+/* meta.h -- writing a metadata object (the run's --metadata FILE, later summaries): the
+ * generic pieces; what goes in it is assembled by the caller (scanner/runmeta.c).
+ * Contract: meta_write_file replaces path atomically (path.tmp, then rename), so a reader
+ * never sees half an object. Returns 0 or -errno. */
 #ifndef DS_META_H
 #define DS_META_H
 
-#include <stdbool.h>
-#include <stdint.h>
+#include "output/json.h"
 
-#include "dns/engine.h"
-#include "dns/resolvers.h"
-#include "dns/udp.h"
-#include "scanner/cli.h"
+/* An RFC 3339 UTC time with milliseconds from Unix seconds. */
+void meta_time(struct jw *w, const char *key, double unix_s);
 
-struct meta_run {
-        const struct scan_config *cfg;
-        const struct resolver_list *resolvers;
-        const struct engine_counters *counters;
-        const struct cc_history *history;
-        const struct udp_stats *udp;
-        const struct tcp_stats *tcp;
-        uint64_t rcvbuf_drops;
-        int rcvbuf_bytes;
-        uint64_t lines, input_items; /* lines: written to the output */
-        double started_unix, wall_s;
-        bool interrupted;
-        const char *input_error;  /* NULL when none */
-        const char *output_error; /* NULL when none */
-        const char *psl_source;   /* the Public Suffix List loaded: a path or "builtin" */
-        const char *psl_date;     /* its version or date */
-        const char *checkpoint;   /* the checkpoint file kept, NULL when none */
-        bool resumed;             /* --resume continued an earlier run */
-        uint64_t resume_offset;   /* output bytes kept from the earlier runs */
-        uint64_t resume_lines;    /* lines those bytes hold */
-};
-
-/* Returns 0 or -errno. */
-int meta_write(const char *path, const struct meta_run *m);
+int meta_write_file(const char *path, const struct jbuf *b);
 
 #endif

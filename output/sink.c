@@ -3,7 +3,7 @@
  * sink_close; the error-free path allocates nothing after sink_open. */
 #include "output/sink.h"
 
-#include "dns/limits.h"
+#include "output/limits.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "common/check.h"
-#include "dns/limits.h"
+#include "output/limits.h"
 
 struct writer {
         struct sink *sink;

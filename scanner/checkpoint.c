@@ -544,7 +544,11 @@ static int put_options(FILE *m, const struct scan_config *cfg, const char *psl, 
         put_line(m, "option.format", format_name(cfg->input.format));
         put_line(m, "option.domain-column", cfg->input.domain_column);
         put_line(m, "option.sector-column", cfg->input.sector_column);
-        put_line(m, "option.checks", cfg->checks == CHECK_DMARC ? "dmarc" : "?");
+        char checks[128] = "";
+        for (unsigned i = 0, used = 0; i < cfg->checks.n && used < sizeof(checks); i++)
+                used += (unsigned)snprintf(checks + used, sizeof(checks) - used, "%s%s",
+                                           i ? "," : "", cfg->checks.ops[i]->name);
+        put_line(m, "option.checks", checks);
         put_line(m, "option.discovery", discovery_mode_name(cfg->discovery));
         put_line(m, "option.psl", psl);
         put_line(m, "option.no-tcp", cfg->tcp ? "no" : "yes");

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dns/limits.h"
+#include "scanner/limits.h"
 
 void cli_usage_main(FILE *out)
 {
@@ -177,31 +178,6 @@ static int parse_format(const char *s, enum input_format *f, char *err, size_t e
         return -EINVAL;
 }
 
-static int parse_checks(const char *s, unsigned *out, char *err, size_t errlen)
-{
-        char buf[256];
-        snprintf(buf, sizeof(buf), "%s", s);
-        *out = 0;
-        char *save = NULL;
-        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                if (strcmp(t, "dmarc") == 0) {
-                        *out |= CHECK_DMARC;
-                } else if (strcmp(t, "spf") == 0 || strcmp(t, "mx") == 0) {
-                        snprintf(err, errlen, "--checks: '%s' is not implemented yet (dmarc is)",
-                                 t);
-                        return -EINVAL;
-                } else {
-                        snprintf(err, errlen, "--checks: unknown check '%s' (known: dmarc)", t);
-                        return -EINVAL;
-                }
-        }
-        if (!*out) {
-                snprintf(err, errlen, "--checks: empty list");
-                return -EINVAL;
-        }
-        return 0;
-}
-
 static unsigned default_threads(void)
 {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -338,7 +314,7 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, char *e
                 cfg->input.sector_column = arg;
                 return 0;
         case OPT_CHECKS:
-                return parse_checks(arg, &cfg->checks, err, errlen);
+                return check_set_parse(&cfg->checks, arg, check_registry, err, errlen);
         case OPT_RESUME:
                 cfg->resume = true;
                 return 0;
@@ -364,7 +340,8 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
         cfg->retries = DS_RETRIES_DEFAULT;
         cfg->sockets = DS_SOCKETS_DEFAULT;
         cfg->threads = default_threads();
-        cfg->checks = CHECK_DMARC;
+        if (check_set_parse(&cfg->checks, "dmarc", check_registry, err, errlen) < 0)
+                return -EINVAL;
         cfg->discovery = DISCOVERY_TREE;
         cfg->resolver_rate = -1;
         cfg->tcp = true;
@@ -402,13 +379,15 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
                         return rc;
                 cfg->shard.seed = seed;
         }
-        if (cfg->concurrency > cfg->sockets * DS_LOOKUPS_PER_SOCKET) {
+        /* Each domain in flight has up to one lookup per check in flight. */
+        uint64_t lookups = (uint64_t)cfg->concurrency * cfg->checks.n;
+        if (lookups > (uint64_t)cfg->sockets * DS_LOOKUPS_PER_SOCKET) {
                 snprintf(
                     err, errlen,
                     "--concurrency %u needs --sockets %u or more (each socket holds at most %u "
                     "lookups)",
                     cfg->concurrency,
-                    (cfg->concurrency + DS_LOOKUPS_PER_SOCKET - 1) / DS_LOOKUPS_PER_SOCKET,
+                    (unsigned)((lookups + DS_LOOKUPS_PER_SOCKET - 1) / DS_LOOKUPS_PER_SOCKET),
                     DS_LOOKUPS_PER_SOCKET);
                 return -EINVAL;
         }

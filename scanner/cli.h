@@ -9,15 +9,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "scanner/discovery.h"
+#include "scanner/check.h"
+#include "scanner/dmarc/discovery.h"
 #include "scanner/input.h"
 #include "scanner/shard.h"
 
 /* Checkpoints (--resume) every 5 s: at most that much work is redone after a crash, for a
  * fsync and a small file written that often. */
 #define DS_CHECKPOINT_MS_DEFAULT 5000
-
-enum check_bits { CHECK_DMARC = 1u << 0, CHECK_SPF = 1u << 1, CHECK_MX = 1u << 2 };
 
 struct scan_config {
         const char **inputs; /* "-" is stdin */
@@ -33,7 +32,7 @@ struct scan_config {
                                * loopback, unlimited on it) */
         bool tcp, case_randomize, adaptive;
         const char *exclude; /* file of domain suffixes never queried */
-        unsigned checks;
+        struct check_set checks;
         enum discovery_mode discovery; /* --discovery (default tree) */
         const char *psl_file;          /* --psl-file; NULL: the distribution's list */
         struct input_config input;

@@ -137,7 +137,7 @@ int domain_normalize(const char *p, size_t n, char *out, size_t cap, struct doma
         memset(v, 0, sizeof *v);
         if (cap > 0)
                 out[0] = '\0';
-        ds_trim_blanks(&p, &n);
+        ds_trim(&p, &n);
         if (n == 0)
                 return reject(v, "empty name");
         if (memchr(p, '/', n))

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "dns/limits.h"
 #include "scanner/domain.h"
+#include "scanner/limits.h"
 #include "scanner/input.h"
 #include "scanner/strset.h"
 
@@ -26,15 +28,15 @@ static int insert(struct exclude *x, const char *name)
         return strset_intern(x->names, name, strlen(name)) ? 0 : -ENOMEM;
 }
 
+/* The name on a line: up to a comment or the line's end, blanks left out. */
 static char *trim(char *s)
 {
-        while (*s == ' ' || *s == '\t')
-                s++;
+        const char *p = s;
         size_t n = strcspn(s, "#\r\n");
-        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-                n--;
-        s[n] = 0;
-        return s;
+        ds_trim(&p, &n);
+        char *out = s + (p - s);
+        out[n] = 0;
+        return out;
 }
 
 int exclude_load(struct exclude **out, const char *path, char *err, size_t errlen)

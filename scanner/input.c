@@ -336,7 +336,7 @@ static bool quote_open(const char *s, size_t n)
         if (!memchr(s, '"', n))
                 return false;
         for (;;) {
-                while (i < n && ds_ascii_blank(s[i]))
+                while (i < n && ds_ascii_blank((unsigned char)s[i]))
                         i++;
                 if (i < n && s[i] == '"') {
                         for (i++;; i++) {
@@ -379,7 +379,7 @@ static bool is_csv(const struct input *in)
 
 static bool skippable(const char *p, size_t n)
 {
-        ds_trim_blanks(&p, &n);
+        ds_trim(&p, &n);
         return n == 0 || p[0] == '#';
 }
 
@@ -410,7 +410,7 @@ static bool csv_field(char *s, size_t n, size_t *pos, bool *more, struct span *f
         size_t i = *pos;
         if (i > n || (i == n && !*more))
                 return false;
-        while (i < n && ds_ascii_blank(s[i]))
+        while (i < n && ds_ascii_blank((unsigned char)s[i]))
                 i++;
         char *w = s + i;
         f->p = w;
@@ -435,7 +435,7 @@ static bool csv_field(char *s, size_t n, size_t *pos, bool *more, struct span *f
         w += end - i;
         f->n = (size_t)(w - f->p);
         const char *fp = f->p;
-        ds_trim_blanks(&fp, &f->n);
+        ds_trim(&fp, &f->n);
         f->p = (char *)fp;
         *more = c != NULL;
         *pos = end + 1;
@@ -507,7 +507,7 @@ static void illegal(struct input_item *it, const char *reason)
 static void fill_domain(struct input_item *it, const char *p, size_t n)
 {
         struct domain_verdict v;
-        ds_trim_blanks(&p, &n);
+        ds_trim(&p, &n);
         set_raw(it, p, n);
         if (domain_normalize(p, n, it->domain, sizeof it->domain, &v) < 0) {
                 it->status = INPUT_ITEM_ILLEGAL;
@@ -520,7 +520,7 @@ static void parse_list(struct input *in, struct input_item *it)
 {
         const char *p = in->cur;
         size_t n = in->cur_len;
-        ds_trim_blanks(&p, &n);
+        ds_trim(&p, &n);
         if (memchr(p, ' ', n) || memchr(p, '\t', n)) {
                 set_raw(it, p, n);
                 illegal(it, "spaces inside the name (one domain per line expected)");
@@ -535,7 +535,7 @@ static int parse_row(struct input *in, struct input_item *it)
         struct span got[3];
         const char *line = in->cur;
         size_t len = in->cur_len;
-        ds_trim_blanks(&line, &len);
+        ds_trim(&line, &len);
         set_raw(it, line, len); /* before csv_pick edits the line: shown when a column is missing */
         long nf = csv_pick(in->cur, in->cur_len, want, got);
         if (!got[0].p) {
@@ -583,7 +583,7 @@ int input_next(struct input *in, struct input_item *item)
         if (in->overlong) {
                 const char *p = in->cur;
                 size_t n = in->cur_len;
-                ds_trim_blanks(&p, &n);
+                ds_trim(&p, &n);
                 set_raw(item, p, n);
                 snprintf(item->error, sizeof item->error, "line longer than %d bytes",
                          DS_INPUT_LINE_MAX);
@@ -620,7 +620,7 @@ static long find_column(struct span *cols, long n, const char *spec)
 {
         size_t len = strlen(spec);
         const char *p = spec;
-        ds_trim_blanks(&p, &len);
+        ds_trim(&p, &len);
         for (long i = 0; i < n; i++)
                 if (ieq(cols[i].p, cols[i].n, p, len))
                         return i;
@@ -718,7 +718,7 @@ static enum input_format guess(struct input *in, const struct input_config *cfg)
                 return INPUT_LIST;
         const char *p = in->cur;
         size_t n = in->cur_len;
-        ds_trim_blanks(&p, &n);
+        ds_trim(&p, &n);
         if (!memchr(p, ',', n)) {
                 /* a one-column CSV: its header would be an illegal single-label name anyway */
                 for (size_t k = 0; k < COUNT(DOMAIN_HEADERS); k++)

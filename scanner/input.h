@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dns/limits.h"
+#include "scanner/limits.h"
 
 enum input_format { INPUT_AUTO = 0, INPUT_LIST, INPUT_RANK, INPUT_CSV };
 

@@ -55,34 +55,35 @@ struct pool {
         struct worker *w;
         uv_async_t async;
         struct writer *writer;
-        const struct ndjson_opts *opts;
+        const struct line_opts *opts;
+        const struct check_set *checks;
         const struct ds_clock *clock;
         pool_back_fn back_fn;
         void *ctx;
         _Atomic bool stop;
         bool stopped;
         unsigned next;
-        uint32_t out; /* loop thread: jobs dispatched and not yet handed back */
+        uint32_t out; /* loop thread: lookups dispatched and not yet handed back */
 };
 
-static unsigned ring_size(uint32_t njobs)
+static unsigned ring_size(uint32_t nlookups)
 {
         unsigned s = 4;
-        while (s < njobs + 1u)
+        while (s < nlookups + 1u)
                 s <<= 1;
         return s;
 }
 
-static void hand_back(struct worker *w, struct job *j)
+static void hand_back(struct worker *w, struct lookup *l)
 {
         struct pool *p = w->pool;
-        DS_TSAN_RELEASE(j);
-        if (ds_fails(ck_ring_enqueue_spsc(&w->back, w->back_buf, j))) {
+        DS_TSAN_RELEASE(l);
+        if (ds_fails(ck_ring_enqueue_spsc(&w->back, w->back_buf, l))) {
                 /* Recover: the loop drains this ring on every wake-up; wait for room. */
                 struct timespec ms = {0, 1000000};
                 unsigned rounds = 0;
                 uv_async_send(&p->async);
-                while (!ck_ring_enqueue_spsc(&w->back, w->back_buf, j)) {
+                while (!ck_ring_enqueue_spsc(&w->back, w->back_buf, l)) {
                         ds_require(++rounds < PUSH_WAIT_ROUNDS);
                         nanosleep(&ms, NULL);
                 }
@@ -90,23 +91,24 @@ static void hand_back(struct worker *w, struct job *j)
         uv_async_send(&p->async);
 }
 
-static void classify(struct worker *w, struct job *j)
+static void classify(struct worker *w, struct lookup *l)
 {
         struct pool *p = w->pool;
-        enum job_step st = job_step(j, &w->scratch);
-        if (st == JOB_STEP_DONE) {
+        struct job *j = l->job;
+        enum job_step st = job_step(l, &w->scratch);
+        if (st == JOB_STEP_DONE && job_finished(l)) {
                 jbuf_reset(&w->line);
-                ndjson_job(&w->line, j, &w->scratch, p->opts, &w->clock);
+                line_write(&w->line, j, &w->scratch, p->opts, &w->clock);
                 w->outcomes[job_outcome(j, &w->scratch)]++;
                 if (w->chunk->len == 0)
                         w->chunk_since_ms = ds_clock_mono_ms(p->clock);
                 writer_append(p->writer, &w->chunk, w->line.p, w->line.len, j->seq);
         }
-        j->handoff = (uint8_t)st;
-        hand_back(w, j);
+        l->handoff = (uint8_t)st;
+        hand_back(w, l);
 }
 
-static struct job *next_job(struct worker *w)
+static struct lookup *next_job(struct worker *w)
 {
         void *v;
         if (!ck_ring_dequeue_spsc(&w->ring, w->buf, &v))
@@ -127,9 +129,9 @@ static void flush_lingering(struct worker *w)
 }
 
 /* Sleep until the loop pushes a job or the pool stops. Returns NULL when stopping. */
-static struct job *wait_job(struct worker *w)
+static struct lookup *wait_job(struct worker *w)
 {
-        struct job *j;
+        struct lookup *j;
         flush_lingering(w);
         for (int i = 0; i < SPIN_ROUNDS; i++) {
                 if ((j = next_job(w)))
@@ -157,7 +159,7 @@ static void *worker_main(void *arg)
 {
         struct worker *w = arg;
         for (;;) {
-                struct job *j = next_job(w);
+                struct lookup *j = next_job(w);
                 if (!j)
                         j = wait_job(w);
                 if (!j)
@@ -212,7 +214,10 @@ static int init_workers(struct pool *p, unsigned size)
         for (unsigned i = 0; i < p->n; i++) {
                 struct worker *w = &p->w[i];
                 w->pool = p;
-                job_scratch_init(&w->scratch);
+                if (job_scratch_init(&w->scratch, p->checks) < 0) {
+                        free_workers(p, i + 1);
+                        return -ENOMEM;
+                }
                 jbuf_init(&w->line);
                 w->buf = calloc(size, sizeof(*w->buf));
                 w->back_buf = calloc(size, sizeof(*w->back_buf));
@@ -262,9 +267,10 @@ static int start_threads(struct pool *p, uv_loop_t *loop)
         return 0;
 }
 
-int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *loop,
-               struct writer *writer, const struct ndjson_opts *opts, const struct ds_clock *clock,
-               pool_back_fn back, void *ctx)
+int pool_start(struct pool **out, unsigned nthreads, uint32_t nlookups,
+               const struct check_set *checks, uv_loop_t *loop, struct writer *writer,
+               const struct line_opts *opts, const struct ds_clock *clock, pool_back_fn back,
+               void *ctx)
 {
         *out = NULL;
         if (ds_fails(nthreads > 0))
@@ -272,10 +278,11 @@ int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *
         struct pool *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        unsigned size = ring_size(njobs);
+        unsigned size = ring_size(nlookups);
         p->n = nthreads;
         p->writer = writer;
         p->opts = opts;
+        p->checks = checks;
         p->clock = clock;
         p->back_fn = back;
         p->ctx = ctx;
@@ -302,7 +309,7 @@ static struct worker *next_worker(struct pool *p)
         return w;
 }
 
-void pool_dispatch(struct pool *p, struct job *j)
+void pool_dispatch(struct pool *p, struct lookup *j)
 {
         /* A job dispatched after the stop would never come back: the scan ends without it. */
         if (ds_fails(!p->stopped))

@@ -1,11 +1,12 @@
 /* pool.h -- the classifier threads.
- * Contract: the loop thread hands a job to a worker with pool_dispatch() (lock-free SPSC
- * ring per worker, ck_ring); the worker runs job_step(), writes the finished job's NDJSON
- * line into its own output chunk, and hands the job back through its own SPSC ring to the
- * loop, waking it with uv_async_send() (no ring has two producers: a preempted producer
- * never makes another spin). Rings hold as many entries as there are jobs, so a push never
- * fails (checked: common/check.h): the backpressure is that the loop admits a new domain
- * only for a free job. A worker that finds its ring empty flushes its partial chunk (so
+ * Contract: the loop thread hands a job's lookup to a worker with pool_dispatch() (lock-free
+ * SPSC ring per worker, ck_ring); the worker runs job_step(), and when that finished the
+ * job's last check writes the job's NDJSON line into its own output chunk; it hands the
+ * lookup back through its own SPSC ring to the loop, waking it with uv_async_send() (no ring
+ * has two producers: a preempted producer never makes another spin). Rings hold as many
+ * entries as there are lookups (nlookups: jobs times checks), so a push never fails
+ * (checked: common/check.h): the backpressure is that the loop admits a new domain only
+ * for a free job. A worker that finds its ring empty flushes its partial chunk (so
  * lines reach the file promptly), spins briefly, then sleeps until the loop signals it. */
 #ifndef DS_POOL_H
 #define DS_POOL_H
@@ -14,24 +15,25 @@
 #include <uv.h>
 
 #include "common/clock.h"
-#include "output/ndjson.h"
+#include "scanner/line.h"
 #include "output/writer.h"
 #include "scanner/job.h"
 
 struct pool;
 
-/* back() runs on the loop thread for each job handed back (its j->handoff says why). */
-typedef void (*pool_back_fn)(void *ctx, struct job *j);
+/* back() runs on the loop thread for each lookup handed back (its l->handoff says why). */
+typedef void (*pool_back_fn)(void *ctx, struct lookup *l);
 
 /* Either the whole pool runs (threads, rings, the async handle on loop) or nothing is left
  * behind and *out is NULL. clock: when an idle worker's partial chunk has lingered. */
-int pool_start(struct pool **out, unsigned nthreads, uint32_t njobs, uv_loop_t *loop,
-               struct writer *writer, const struct ndjson_opts *opts, const struct ds_clock *clock,
-               pool_back_fn back, void *ctx);
+int pool_start(struct pool **out, unsigned nthreads, uint32_t nlookups,
+               const struct check_set *checks, uv_loop_t *loop, struct writer *writer,
+               const struct line_opts *opts, const struct ds_clock *clock, pool_back_fn back,
+               void *ctx);
 
-/* Loop thread: give j to a classifier. Sleeping workers are woken by pool_kick() (run
+/* Loop thread: give l to a classifier. Sleeping workers are woken by pool_kick() (run
  * once per loop turn) when enough jobs wait or the oldest has waited a little. */
-void pool_dispatch(struct pool *p, struct job *j);
+void pool_dispatch(struct pool *p, struct lookup *l);
 void pool_kick(struct pool *p);
 
 /* Loop thread: stop taking jobs (every job must be back) and join the threads; their

@@ -15,8 +15,9 @@
 #include "dns/engine.h"
 #include "dns/resolvers.h"
 #include "dns/wire.h"
-#include "output/meta.h"
-#include "output/ndjson.h"
+#include "output/limits.h"
+#include "scanner/runmeta.h"
+#include "scanner/line.h"
 #include "output/progress.h"
 #include "output/sink.h"
 #include "output/writer.h"
@@ -35,11 +36,13 @@ struct scan {
         struct feed feed;
         struct pool *pool;
         struct writer *writer;
-        struct ndjson_opts nd;
+        struct line_opts nd;
         struct exclude *exclude;
         struct discovery_ctx *disc; /* shared read-only by every job */
+        struct check_env env;       /* the same, as the checks see it */
         struct job *jobs;
         uint32_t njobs, nfree;
+        uint32_t nlook; /* lookups per job: one per check */
         uint32_t *free_jobs;
         bool input_done, finishing, aborted;
         int interrupts;
@@ -87,18 +90,34 @@ static void maybe_finish(struct scan *s)
                 finish(s);
 }
 
-/* Start j's lookup; false when the engine refused it. The engine has a slot per job and j
- * holds none, and the job built the name, so a refusal is a broken invariant: the lookup
- * then ends unasked as a timeout, so the job goes on and the domain still gets its line. */
-static bool ask(struct scan *s, struct job *j)
+/* Start lookup l; false when the engine refused it. The engine has a slot per lookup of
+ * every job (the token says which) and l holds none, and the check built the name, so a
+ * refusal is a broken invariant: the lookup then ends unasked as a timeout, so the check
+ * goes on and the domain still gets its line. */
+static bool ask(struct scan *s, struct lookup *l)
 {
-        int rc = engine_query(s->engine, j->idx, j->qname, j->qname_len, j->qtype, j->give_up_ms);
+        struct job *j = l->job;
+        uint32_t token = j->idx * s->nlook + l->index;
+        int rc = engine_query(s->engine, token, l->qname, l->qname_len, l->qtype, j->give_up_ms);
         if (ds_fails(rc == 0)) {
-                job_set_reply(j, ENGINE_TIMEOUT, NULL, 0, 0);
-                pool_dispatch(s->pool, j);
+                lookup_set_reply(l, ENGINE_TIMEOUT, NULL, 0, 0);
+                pool_dispatch(s->pool, l);
                 return false;
         }
         return true;
+}
+
+/* Send every lookup job_start() set up; returns how many the engine took. */
+static unsigned ask_all(struct scan *s, struct job *j)
+{
+        unsigned started = 0;
+        j->busy = 0;
+        for (unsigned i = 0; i < j->nlook; i++)
+                if (j->look[i].handoff == JOB_STEP_QUERY) {
+                        j->busy++;
+                        started += ask(s, &j->look[i]);
+                }
+        return started;
 }
 
 static unsigned on_admit(void *ctx, unsigned room)
@@ -137,10 +156,10 @@ static unsigned on_admit(void *ctx, unsigned room)
                 if (job_start(j) == JOB_STEP_QUERY) {
                         j->give_up_ms =
                             s->cfg->deadline_ms ? engine_now(s->engine) + s->cfg->deadline_ms : 0;
-                        if (ask(s, j))
-                                started++;
+                        started += ask_all(s, j);
                 } else {
-                        pool_dispatch(s->pool, j);
+                        j->busy = 1;
+                        pool_dispatch(s->pool, &j->look[0]);
                 }
         }
         return started;
@@ -149,26 +168,30 @@ static unsigned on_admit(void *ctx, unsigned room)
 static void on_lookup_done(void *ctx, const struct engine_result *r)
 {
         struct scan *s = ctx;
-        if (ds_fails(r->token < s->njobs))
+        if (ds_fails(r->token / s->nlook < s->njobs))
                 return;
-        struct job *j = &s->jobs[r->token];
-        job_set_reply(j, r->status, r->pkt, r->len, r->attempts);
-        pool_dispatch(s->pool, j);
+        struct lookup *l = &s->jobs[r->token / s->nlook].look[r->token % s->nlook];
+        lookup_set_reply(l, r->status, r->pkt, r->len, r->attempts);
+        pool_dispatch(s->pool, l);
 }
 
-static void on_job_back(void *ctx, struct job *j)
+static void on_job_back(void *ctx, struct lookup *l)
 {
         struct scan *s = ctx;
-        if (j->handoff == JOB_STEP_QUERY && !s->aborted) {
-                ask(s, j);
+        struct job *j = l->job;
+        if (l->handoff == JOB_STEP_QUERY && !s->aborted) {
+                ask(s, l);
                 return;
         }
+        /* The job is free once every one of its lookups is back for good. */
+        if (ds_fails(j->busy > 0) || --j->busy > 0)
+                return;
         job_clear(j);
         /* A job handed back twice would overrun the free list. */
         if (ds_fails(s->nfree < s->njobs))
                 return;
         s->free_jobs[s->nfree++] = j->idx;
-        if (j->handoff == JOB_STEP_DONE)
+        if (atomic_load(&j->pending) == 0)
                 s->lines_done++; /* after a second interrupt, unfinished jobs come back too */
         maybe_finish(s);
 }
@@ -256,13 +279,16 @@ static int open_resolvers(struct scan *s, char *err, size_t errlen)
 static int alloc_jobs(struct scan *s)
 {
         s->njobs = s->cfg->concurrency;
+        s->nlook = s->cfg->checks.n;
+        s->env.disc = s->disc;
         s->jobs = calloc(s->njobs, sizeof(*s->jobs));
         s->free_jobs = malloc(s->njobs * sizeof(*s->free_jobs));
         if (!s->jobs || !s->free_jobs)
                 return -ENOMEM;
         for (uint32_t i = 0; i < s->njobs; i++) {
+                if (job_init(&s->jobs[i], &s->cfg->checks, &s->env) < 0)
+                        return -ENOMEM;
                 s->jobs[i].idx = i;
-                s->jobs[i].disc = s->disc;
                 s->free_jobs[i] = s->njobs - 1 - i;
         }
         s->nfree = s->njobs;
@@ -325,8 +351,8 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
                 snprintf(err, errlen, "out of memory for %u jobs", cfg->concurrency);
                 return -ENOMEM;
         }
-        rc = pool_start(&s->pool, cfg->threads, s->njobs, &s->loop, s->writer, &s->nd, s->clock,
-                        on_job_back, s);
+        rc = pool_start(&s->pool, cfg->threads, s->njobs * s->nlook, &cfg->checks, &s->loop,
+                        s->writer, &s->nd, s->clock, on_job_back, s);
         if (rc < 0) {
                 snprintf(err, errlen, "cannot start the classifier threads: %s", strerror(-rc));
                 return rc;
@@ -337,7 +363,7 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
         struct engine_config ec = {
             .resolvers = &s->resolvers,
             .sockets = cfg->sockets,
-            .concurrency = s->njobs,
+            .concurrency = s->njobs * s->nlook, /* each check of a job has its lookup */
             .timeout_ms = cfg->timeout_ms,
             .retries = cfg->retries,
             .rate_qps = cfg->rate_qps,
@@ -422,7 +448,7 @@ static void print_closing(struct scan *s)
 
 static int write_metadata(struct scan *s)
 {
-        struct meta_run m = {
+        struct runmeta m = {
             .cfg = s->cfg,
             .resolvers = &s->resolvers,
             .counters = engine_counters(s->engine),
@@ -445,7 +471,7 @@ static int write_metadata(struct scan *s)
             .resume_offset = s->resume_offset,
             .resume_lines = s->resume_lines,
         };
-        int rc = meta_write(s->cfg->metadata, &m);
+        int rc = runmeta_write(s->cfg->metadata, &m);
         if (rc < 0)
                 fprintf(stderr, "dmarcscan: cannot write metadata %s: %s\n", s->cfg->metadata,
                         strerror(-rc));
@@ -459,7 +485,7 @@ static void teardown(struct scan *s)
         pool_free(s->pool);
         feed_free(&s->feed);
         for (uint32_t i = 0; s->jobs && i < s->njobs; i++)
-                job_clear(&s->jobs[i]);
+                job_free(&s->jobs[i]);
         free(s->jobs);
         free(s->free_jobs);
         exclude_free(s->exclude);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "scanner/dmarc.h"
+#include "scanner/dmarc/record.h"
 
 static inline bool dmarc_known_code(const char *code)
 {

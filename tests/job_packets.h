@@ -1,12 +1,16 @@
 /* job_packets.h -- test helpers: DNS replies built with ldns (the project's test oracle) and
  * fed to a job, shared by test_job.c and test_ndjson.c. Header-only (static inline): each
- * test is its own executable and uses a subset. Include after cmocka.h, ldns and job.h. */
+ * test is its own executable and uses a subset. Include after cmocka.h, ldns and job.h.
+ * The jobs of these tests run the dmarc check alone (its lookup is look[0]). */
 #ifndef DS_TEST_JOB_PACKETS_H
 #define DS_TEST_JOB_PACKETS_H
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "scanner/dmarc/check.h"
+#include "scanner/job.h"
 
 /* A response to (qname, qtype) with rcode, question only. */
 static inline ldns_pkt *lp_reply_t(const char *qname, const char *qtype, ldns_pkt_rcode rcode)
@@ -77,8 +81,8 @@ static inline void lp_txt(ldns_pkt *lp, const char *owner, const char *s)
         lp_txt_bytes(lp, LDNS_SECTION_ANSWER, owner, LDNS_RR_CLASS_IN, s, strlen(s), 255);
 }
 
-/* Serialise lp, free it, and hand the bytes to the job (which must copy them). */
-static inline void lp_feed(struct job *j, ldns_pkt *lp, unsigned attempts)
+/* Serialise lp, free it, and hand the bytes to the lookup (which must copy them). */
+static inline void lp_feed_lookup(struct lookup *l, ldns_pkt *lp, unsigned attempts)
 {
         uint8_t *wire = NULL;
         size_t n = 0;
@@ -90,9 +94,73 @@ static inline void lp_feed(struct job *j, ldns_pkt *lp, unsigned attempts)
         assert_non_null(copy);
         memcpy(copy, wire, n);
         free(wire);
-        job_set_reply(j, ENGINE_REPLY, copy, n, attempts);
+        lookup_set_reply(l, ENGINE_REPLY, copy, n, attempts);
         memset(copy, 0xa5, n); /* the job must not keep the caller's buffer */
         free(copy);
+}
+
+/* The same for the job's first lookup (the dmarc check's in these tests). */
+static inline void lp_feed(struct job *j, ldns_pkt *lp, unsigned attempts)
+{
+        lp_feed_lookup(&j->look[0], lp, attempts);
+}
+
+/* The checks of these tests: dmarc alone. */
+static inline const struct check_set *tj_set(void)
+{
+        static struct check_set set;
+        char err[128];
+        if (!set.n)
+                assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)),
+                                 0);
+        return &set;
+}
+
+/* A fresh job for a new item: its lookups and states are allocated on first use and kept
+ * across items (job_free at the end); j must start zeroed. */
+static inline void tj_reset(struct job *j)
+{
+        struct lookup *look = j->look;
+        uint8_t *state = j->state;
+        memset(j, 0, sizeof(*j));
+        if (!look) {
+                assert_int_equal(job_init(j, tj_set(), NULL), 0);
+                return;
+        }
+        j->look = look;
+        j->state = state;
+        j->set = tj_set();
+}
+
+/* Discovery by c (PSL-less) for j. */
+static inline void tj_disc(struct job *j, const struct discovery_ctx *c)
+{
+        static struct check_env env;
+        env.disc = c;
+        j->env = &env;
+}
+
+static inline void tj_scratch(struct job_scratch *s)
+{
+        assert_int_equal(job_scratch_init(s, tj_set()), 0);
+}
+
+/* The dmarc check's result in a scratch, and its state in a job. */
+static inline struct dmarc_result *SD(const struct job_scratch *s)
+{
+        return &((struct dmarc_scratch *)s->check[0])->dmarc;
+}
+
+static inline struct dmarc_state *DST(const struct job *j)
+{
+        return job_state(j, 0);
+}
+
+/* The outcome class the pool counts for a finished job (it concludes the job first). */
+static inline unsigned tj_outcome(struct job *j, struct job_scratch *s)
+{
+        job_conclude(j, s);
+        return job_outcome(j, s);
 }
 
 #endif

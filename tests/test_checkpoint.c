@@ -290,7 +290,8 @@ static void t_ident_of_inputs(void **st)
         cfg.inputs = inputs;
         cfg.ninputs = 1;
         cfg.output = "out.zst";
-        cfg.checks = CHECK_DMARC;
+        assert_int_equal(check_set_parse(&cfg.checks, "dmarc", check_registry, err, sizeof(err)),
+                         0);
         cfg.discovery = DISCOVERY_TREE;
         cfg.tcp = true;
         char *a = NULL, *b = NULL;

@@ -1,4 +1,4 @@
-/* test_discovery.c -- unit tests of scanner/discovery.c and scanner/psl.c: the RFC 9989
+/* test_discovery.c -- unit tests of scanner/dmarc/discovery.c and scanner/dmarc/psl.c: the RFC 9989
  * tree walk order for names of 1 to 12 labels (the >= 8 label shortcut, the 8-query cap,
  * the RFC's own examples), the walk's stops at psd=y / psd=n, the choice of the record that
  * applies and of the organizational domain (RFC 9989 4.10.1, 4.10.2), RFC 7489 discovery by
@@ -16,8 +16,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "scanner/discovery.h"
-#include "scanner/psl.h"
+#include "scanner/dmarc/discovery.h"
+#include "scanner/dmarc/psl.h"
 
 /* ---- helpers -------------------------------------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* test_dmarc.c -- unit tests for scanner/dmarc.c.
+/* test_dmarc.c -- unit tests for scanner/dmarc/record.c.
  * Contract: table-driven checks of every tag and every issue code (exact code multisets),
  * the example records of RFC 9989 and RFC 7489 appendix B, whitespace/case/byte variants,
  * URI and raw-tag details, issue caps, a fixed-seed fuzz run checking invariants on
@@ -14,7 +14,7 @@
 #include "grammar_util.h"
 #include "dmarc_invariants.h"
 
-#include "scanner/dmarc.h"
+#include "scanner/dmarc/record.h"
 
 #include <errno.h>
 #include <stdio.h>

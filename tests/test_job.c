@@ -1,4 +1,4 @@
-/* test_job.c -- unit tests of scanner/job.c, the per-domain state machine: job_start's
+/* test_job.c -- unit tests of the dmarc check driven through scanner/job.c (job_start,
  * first lookup, job_step's verdict on reply packets built with ldns (and by hand for
  * garbage), CNAMEs followed within and across replies, large replies, attempts. */
 #include <stdarg.h>
@@ -22,7 +22,7 @@
 
 static void item_ok(struct job *j, const char *domain)
 {
-        memset(j, 0, sizeof(*j));
+        tj_reset(j);
         j->in.line = 1;
         j->in.rank = -1;
         j->in.status = INPUT_ITEM_OK;
@@ -47,15 +47,15 @@ static void start_ok(struct job *j, const char *domain)
         item_ok(j, domain);
         assert_int_equal(job_start(j), JOB_STEP_QUERY);
         snprintf(q, sizeof(q), "_dmarc.%s", domain);
-        assert_wire_name(j->qname, j->qname_len, q);
-        assert_int_equal(j->qtype, WIRE_TYPE_TXT);
+        assert_wire_name(j->look[0].qname, j->look[0].qname_len, q);
+        assert_int_equal(j->look[0].qtype, WIRE_TYPE_TXT);
 }
 
 static void assert_record(const struct job_scratch *s, unsigned i, const void *want, size_t n)
 {
-        assert_true(i < s->dmarc.nrecords);
-        assert_int_equal(s->dmarc.rec_len[i], n);
-        assert_memory_equal(s->dmarc.text + s->dmarc.rec_off[i], want, n);
+        assert_true(i < SD(s)->nrecords);
+        assert_int_equal(SD(s)->rec_len[i], n);
+        assert_memory_equal(SD(s)->text + SD(s)->rec_off[i], want, n);
 }
 
 static void assert_record_str(const struct job_scratch *s, unsigned i, const char *want)
@@ -66,21 +66,22 @@ static void assert_record_str(const struct job_scratch *s, unsigned i, const cha
 /* One lookup of _dmarc.example.com answered by one TXT of these bytes: is it DMARC? */
 static bool classify_txt(const void *data, size_t n)
 {
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
         start_ok(&j, "example.com");
         ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
         lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com", LDNS_RR_CLASS_IN, data, n, 255);
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NOERROR);
-        assert_int_equal(s.dmarc.nrecords + s.dmarc.nother_txt, 1);
-        bool yes = s.dmarc.nrecords == 1;
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NOERROR);
+        assert_int_equal(SD(&s)->nrecords + SD(&s)->nother_txt, 1);
+        bool yes = SD(&s)->nrecords == 1;
         if (yes)
                 assert_record(&s, 0, data, n);
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
         return yes;
 }
 
@@ -89,23 +90,24 @@ static bool classify_txt(const void *data, size_t n)
 static void t_start_ok(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         start_ok(&j, "example.com");
-        assert_int_equal(j.qname_len, 20);
-        assert_int_equal(j.cname_hops, 0);
-        assert_int_equal(j.attempts, 0);
+        assert_int_equal(j.look[0].qname_len, 20);
+        assert_int_equal(j.look[0].cname_hops, 0);
+        assert_int_equal(j.look[0].attempts, 0);
         assert_int_equal(j.in.status, INPUT_ITEM_OK);
-        assert_null(j.reply_big);
+        assert_null(j.look[0].reply_big);
         job_clear(&j);
+        job_free(&j);
 }
 
 static void t_start_illegal(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
-        memset(&j, 0, sizeof(j));
+        tj_scratch(&s);
+        tj_reset(&j);
         j.in.rank = -1;
         j.in.status = INPUT_ITEM_ILLEGAL;
         snprintf(j.in.raw, sizeof(j.in.raw), "bad..name");
@@ -114,10 +116,11 @@ static void t_start_illegal(void **st)
         assert_int_equal(j.in.status, INPUT_ITEM_ILLEGAL);
         assert_string_equal(j.in.error, "empty label");
         /* the classifier still sees it (the pool dispatches it) and finishes it at once */
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.nrecords, 0);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->nrecords, 0);
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 /* A legal domain of exactly len characters: labels of 63, the last one shorter. */
@@ -142,7 +145,7 @@ static void t_start_too_long(void **st)
 {
         (void)st;
         char dom[DS_NAME_MAX_TEXT + 1];
-        struct job j;
+        struct job j = {0};
 
         /* 250 characters: legal alone, but "_dmarc." makes 257 text, 259 wire octets */
         long_domain(dom, 250);
@@ -157,7 +160,7 @@ static void t_start_too_long(void **st)
         long_domain(dom, 246);
         item_ok(&j, dom);
         assert_int_equal(job_start(&j), JOB_STEP_QUERY);
-        assert_int_equal(j.qname_len, DS_NAME_MAX_WIRE);
+        assert_int_equal(j.look[0].qname_len, DS_NAME_MAX_WIRE);
         assert_int_equal(j.in.status, INPUT_ITEM_OK);
         job_clear(&j);
 
@@ -167,6 +170,7 @@ static void t_start_too_long(void **st)
         assert_int_equal(j.in.status, INPUT_ITEM_ILLEGAL);
         assert_true(strlen(j.in.error) > 0);
         job_clear(&j);
+        job_free(&j);
 }
 
 /* ---- one reply ------------------------------------------------------------------------ */
@@ -174,42 +178,43 @@ static void t_start_too_long(void **st)
 static void t_single(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
         start_ok(&j, "example.com");
         ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
         lp_add(lp, LDNS_SECTION_ANSWER,
                "_dmarc.example.com. 300 IN TXT \"v=DMARC1; p=reject; rua=mailto:d@example.com\"");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, 0);
-        assert_int_equal(s.dmarc.nrecords, 1);
-        assert_int_equal(s.dmarc.nother_txt, 0);
-        assert_int_equal(s.dmarc.nrecords_dropped, 0);
-        assert_int_equal(s.dmarc.cname_hops, 0);
-        assert_int_equal(s.dmarc.attempts, 1);
-        assert_string_equal(s.dmarc.target, "");
-        assert_string_equal(s.dmarc.location, "_dmarc.example.com");
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, 0);
+        assert_int_equal(SD(&s)->nrecords, 1);
+        assert_int_equal(SD(&s)->nother_txt, 0);
+        assert_int_equal(SD(&s)->nrecords_dropped, 0);
+        assert_int_equal(SD(&s)->cname_hops, 0);
+        assert_int_equal(SD(&s)->attempts, 1);
+        assert_string_equal(SD(&s)->target, "");
+        assert_string_equal(SD(&s)->location, "_dmarc.example.com");
         assert_record_str(&s, 0, "v=DMARC1; p=reject; rua=mailto:d@example.com");
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 static void t_multistring(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
         start_ok(&j, "example.com");
         ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
         lp_add(lp, LDNS_SECTION_ANSWER,
                "_dmarc.example.com. 300 IN TXT \"v=DMARC1; p=\" \"reject\"");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, 0);
-        assert_int_equal(s.dmarc.nrecords, 1);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, 0);
+        assert_int_equal(SD(&s)->nrecords, 1);
         assert_record_str(&s, 0, "v=DMARC1; p=reject");
         job_clear(&j);
 
@@ -219,48 +224,50 @@ static void t_multistring(void **st)
         lp_add(lp, LDNS_SECTION_ANSWER,
                "_dmarc.example.com. 300 IN TXT \"v=DM\" \"\" \"ARC1\" \"; p=none\"");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.nrecords, 1);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->nrecords, 1);
         assert_record_str(&s, 0, "v=DMARC1; p=none");
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 static void t_two_records(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
         start_ok(&j, "example.com");
         ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
         lp_txt(lp, "_dmarc.example.com", "v=DMARC1; p=none");
         lp_txt(lp, "_dmarc.example.com", "v=DMARC1; p=reject; pct=50");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, 0);
-        assert_int_equal(s.dmarc.nrecords, 2);
-        assert_int_equal(s.dmarc.nother_txt, 0);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, 0);
+        assert_int_equal(SD(&s)->nrecords, 2);
+        assert_int_equal(SD(&s)->nother_txt, 0);
         assert_record_str(&s, 0, "v=DMARC1; p=none");
         assert_record_str(&s, 1, "v=DMARC1; p=reject; pct=50");
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 static void t_other_txt(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
         start_ok(&j, "example.com");
         ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
         lp_txt(lp, "_dmarc.example.com", "v=DMARC1; p=quarantine");
         lp_txt(lp, "_dmarc.example.com", "google-site-verification=x");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.nrecords, 1);
-        assert_int_equal(s.dmarc.nother_txt, 1);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->nrecords, 1);
+        assert_int_equal(SD(&s)->nother_txt, 1);
         assert_record_str(&s, 0, "v=DMARC1; p=quarantine");
         job_clear(&j);
 
@@ -272,21 +279,22 @@ static void t_other_txt(void **st)
         lp_txt(lp, "_dmarc.example.com", "spf-ish text");
         lp_txt(lp, "_dmarc.example.com", "v=DMARC1; p=reject");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.nrecords, 2);
-        assert_int_equal(s.dmarc.nother_txt, 2);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->nrecords, 2);
+        assert_int_equal(SD(&s)->nother_txt, 2);
         assert_record_str(&s, 0, "v=DMARC1; p=none");
         assert_record_str(&s, 1, "v=DMARC1; p=reject");
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 static void t_other_owner_ignored(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
         start_ok(&j, "example.com");
         ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
         lp_txt(lp, "_dmarc.other.example", "v=DMARC1; p=reject");
@@ -301,10 +309,10 @@ static void t_other_owner_ignored(void **st)
         lp_txt_bytes(lp, LDNS_SECTION_ADDITIONAL, "_dmarc.example.com", LDNS_RR_CLASS_IN,
                      "v=DMARC1; p=reject", 18, 255);
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, 0);
-        assert_int_equal(s.dmarc.nrecords, 0);
-        assert_int_equal(s.dmarc.nother_txt, 0);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, 0);
+        assert_int_equal(SD(&s)->nrecords, 0);
+        assert_int_equal(SD(&s)->nother_txt, 0);
         job_clear(&j);
 
         /* owner names compare case-insensitively (0x20 randomisation, odd zones) */
@@ -312,11 +320,12 @@ static void t_other_owner_ignored(void **st)
         lp = lp_reply("_DMARC.Example.COM", LDNS_RCODE_NOERROR);
         lp_txt(lp, "_DMARC.Example.COM", "v=DMARC1; p=none");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.nrecords, 1);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->nrecords, 1);
         assert_record_str(&s, 0, "v=DMARC1; p=none");
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 /* RFC 7489 6.4: dmarc-version = "v" *WSP "=" *WSP %x44.4d.41.52.43.31; the code accepts the
@@ -375,9 +384,9 @@ static void t_version_rule(void **st)
 static void t_rcodes(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
 
         /* NXDOMAIN with the SOA in authority */
         start_ok(&j, "example.com");
@@ -385,12 +394,12 @@ static void t_rcodes(void **st)
         lp_add(lp, LDNS_SECTION_AUTHORITY,
                "example.com. 300 IN SOA ns.example.com. h.example.com. 1 7200 900 1209600 300");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NXDOMAIN);
-        assert_int_equal(s.dmarc.status, 3);
-        assert_int_equal(s.dmarc.nrecords, 0);
-        assert_int_equal(s.dmarc.nother_txt, 0);
-        assert_string_equal(s.dmarc.target, "");
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NXDOMAIN);
+        assert_int_equal(SD(&s)->status, 3);
+        assert_int_equal(SD(&s)->nrecords, 0);
+        assert_int_equal(SD(&s)->nother_txt, 0);
+        assert_string_equal(SD(&s)->target, "");
         job_clear(&j);
 
         /* NODATA */
@@ -399,46 +408,48 @@ static void t_rcodes(void **st)
         lp_add(lp, LDNS_SECTION_AUTHORITY,
                "example.com. 300 IN SOA ns.example.com. h.example.com. 1 7200 900 1209600 300");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NOERROR);
-        assert_int_equal(s.dmarc.nrecords, 0);
-        assert_int_equal(s.dmarc.nother_txt, 0);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NOERROR);
+        assert_int_equal(SD(&s)->nrecords, 0);
+        assert_int_equal(SD(&s)->nother_txt, 0);
         job_clear(&j);
 
         /* SERVFAIL, REFUSED: the rcode is the status, whatever the answer holds */
         start_ok(&j, "example.com");
         lp = lp_reply("_dmarc.example.com", LDNS_RCODE_SERVFAIL);
         lp_feed(&j, lp, 3);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_SERVFAIL);
-        assert_int_equal(s.dmarc.attempts, 3);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_SERVFAIL);
+        assert_int_equal(SD(&s)->attempts, 3);
         job_clear(&j);
 
         start_ok(&j, "example.com");
         lp = lp_reply("_dmarc.example.com", LDNS_RCODE_REFUSED);
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_REFUSED);
-        assert_int_equal(s.dmarc.nrecords, 0);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_REFUSED);
+        assert_int_equal(SD(&s)->nrecords, 0);
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 static void t_timeout(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
         start_ok(&j, "example.com");
-        job_set_reply(&j, ENGINE_TIMEOUT, NULL, 0, 4);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, LOOKUP_TIMEOUT);
-        assert_int_equal(s.dmarc.attempts, 4);
-        assert_int_equal(s.dmarc.nrecords, 0);
-        assert_string_equal(s.dmarc.location, "_dmarc.example.com");
+        lookup_set_reply(&j.look[0], ENGINE_TIMEOUT, NULL, 0, 4);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, LOOKUP_TIMEOUT);
+        assert_int_equal(SD(&s)->attempts, 4);
+        assert_int_equal(SD(&s)->nrecords, 0);
+        assert_string_equal(SD(&s)->location, "_dmarc.example.com");
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 static void t_malformed(void **st)
@@ -462,16 +473,16 @@ static void t_malformed(void **st)
                      {overrun, sizeof(overrun)},
                      {garbage, 0}};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct job j;
+                struct job j = {0};
                 start_ok(&j, "example.com");
-                job_set_reply(&j, ENGINE_REPLY, cases[i].p, cases[i].n, 1);
-                assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-                if (s.dmarc.status != LOOKUP_MALFORMED)
-                        fail_msg("case %zu: status %d, want MALFORMED", i, s.dmarc.status);
-                assert_int_equal(s.dmarc.nrecords, 0);
-                job_clear(&j);
+                lookup_set_reply(&j.look[0], ENGINE_REPLY, cases[i].p, cases[i].n, 1);
+                assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+                if (SD(&s)->status != LOOKUP_MALFORMED)
+                        fail_msg("case %zu: status %d, want MALFORMED", i, SD(&s)->status);
+                assert_int_equal(SD(&s)->nrecords, 0);
+                job_free(&j);
         }
         job_scratch_free(&s);
 }
@@ -481,9 +492,9 @@ static void t_malformed(void **st)
 static void t_cname_same_reply(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
         for (int order = 0; order < 2; order++) {
                 start_ok(&j, "a.example");
                 ldns_pkt *lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
@@ -495,13 +506,13 @@ static void t_cname_same_reply(void **st)
                 /* a TXT at the alias itself is not the answer */
                 lp_txt(lp, "_dmarc.a.example", "v=DMARC1; p=none");
                 lp_feed(&j, lp, 1);
-                assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-                assert_int_equal(s.dmarc.status, WIRE_RCODE_NOERROR);
-                assert_int_equal(s.dmarc.nrecords, 1);
+                assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+                assert_int_equal(SD(&s)->status, WIRE_RCODE_NOERROR);
+                assert_int_equal(SD(&s)->nrecords, 1);
                 assert_record_str(&s, 0, "v=DMARC1; p=reject");
-                assert_int_equal(s.dmarc.cname_hops, 1);
-                assert_string_equal(s.dmarc.target, "h.host.example");
-                assert_string_equal(s.dmarc.location, "_dmarc.a.example");
+                assert_int_equal(SD(&s)->cname_hops, 1);
+                assert_string_equal(SD(&s)->target, "h.host.example");
+                assert_string_equal(SD(&s)->location, "_dmarc.a.example");
                 job_clear(&j);
         }
 
@@ -513,44 +524,45 @@ static void t_cname_same_reply(void **st)
         lp_txt(lp, "t.tail.example", "v=DMARC1; p=none");
         lp_txt(lp, "m.mid.example", "v=DMARC1; p=quarantine");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.nrecords, 1);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->nrecords, 1);
         assert_record_str(&s, 0, "v=DMARC1; p=none");
-        assert_int_equal(s.dmarc.cname_hops, 2);
-        assert_string_equal(s.dmarc.target, "t.tail.example");
+        assert_int_equal(SD(&s)->cname_hops, 2);
+        assert_string_equal(SD(&s)->target, "t.tail.example");
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 static void t_cname_followup(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
         start_ok(&j, "a.example");
         ldns_pkt *lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
         lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example. 300 IN CNAME h.host.example.");
         lp_feed(&j, lp, 2);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_QUERY);
-        assert_wire_name(j.qname, j.qname_len, "h.host.example");
-        assert_int_equal(j.qtype, WIRE_TYPE_TXT);
-        assert_int_equal(j.cname_hops, 1);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_QUERY);
+        assert_wire_name(j.look[0].qname, j.look[0].qname_len, "h.host.example");
+        assert_int_equal(j.look[0].qtype, WIRE_TYPE_TXT);
+        assert_int_equal(j.look[0].cname_hops, 1);
 
         lp = lp_reply("h.host.example", LDNS_RCODE_NOERROR);
         lp_txt(lp, "h.host.example", "v=DMARC1; p=reject");
         lp_txt(lp, "h.host.example", "other=1");
         lp_feed(&j, lp, 3);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NOERROR);
-        assert_int_equal(s.dmarc.nrecords, 1);
-        assert_int_equal(s.dmarc.nother_txt, 1);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NOERROR);
+        assert_int_equal(SD(&s)->nrecords, 1);
+        assert_int_equal(SD(&s)->nother_txt, 1);
         assert_record_str(&s, 0, "v=DMARC1; p=reject");
-        assert_int_equal(s.dmarc.cname_hops, 1);
-        assert_string_equal(s.dmarc.target, "h.host.example");
-        assert_string_equal(s.dmarc.location, "_dmarc.a.example");
+        assert_int_equal(SD(&s)->cname_hops, 1);
+        assert_string_equal(SD(&s)->target, "h.host.example");
+        assert_string_equal(SD(&s)->location, "_dmarc.a.example");
         /* attempts accumulate across the two lookups */
-        assert_int_equal(s.dmarc.attempts, 5);
+        assert_int_equal(SD(&s)->attempts, 5);
         job_clear(&j);
 
         /* the target exists without TXT: NODATA at the target, after one hop */
@@ -558,15 +570,15 @@ static void t_cname_followup(void **st)
         lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
         lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example. 300 IN CNAME h.host.example.");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_QUERY);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_QUERY);
         lp = lp_reply("h.host.example", LDNS_RCODE_NOERROR);
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NOERROR);
-        assert_int_equal(s.dmarc.nrecords, 0);
-        assert_int_equal(s.dmarc.cname_hops, 1);
-        assert_string_equal(s.dmarc.target, "h.host.example");
-        assert_int_equal(s.dmarc.attempts, 2);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NOERROR);
+        assert_int_equal(SD(&s)->nrecords, 0);
+        assert_int_equal(SD(&s)->cname_hops, 1);
+        assert_string_equal(SD(&s)->target, "h.host.example");
+        assert_int_equal(SD(&s)->attempts, 2);
         job_clear(&j);
 
         /* the follow-up times out */
@@ -574,22 +586,23 @@ static void t_cname_followup(void **st)
         lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
         lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example. 300 IN CNAME h.host.example.");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_QUERY);
-        job_set_reply(&j, ENGINE_TIMEOUT, NULL, 0, 3);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, LOOKUP_TIMEOUT);
-        assert_int_equal(s.dmarc.attempts, 4);
-        assert_int_equal(s.dmarc.cname_hops, 1);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_QUERY);
+        lookup_set_reply(&j.look[0], ENGINE_TIMEOUT, NULL, 0, 3);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, LOOKUP_TIMEOUT);
+        assert_int_equal(SD(&s)->attempts, 4);
+        assert_int_equal(SD(&s)->cname_hops, 1);
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 static void t_cname_loop(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
 
         start_ok(&j, "a.example");
         ldns_pkt *lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
@@ -597,9 +610,9 @@ static void t_cname_loop(void **st)
         lp_add(lp, LDNS_SECTION_ANSWER, "b.example. 300 IN CNAME _dmarc.a.example.");
         lp_txt(lp, "b.example", "v=DMARC1; p=none");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, LOOKUP_CNAME_LOOP);
-        assert_int_equal(s.dmarc.nrecords, 0);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, LOOKUP_CNAME_LOOP);
+        assert_int_equal(SD(&s)->nrecords, 0);
         job_clear(&j);
 
         /* a name aliased to itself */
@@ -607,8 +620,8 @@ static void t_cname_loop(void **st)
         lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
         lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example. 300 IN CNAME _dmarc.a.example.");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, LOOKUP_CNAME_LOOP);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, LOOKUP_CNAME_LOOP);
         job_clear(&j);
 
         /* a loop spread over lookups: a->b, then b->a, ... ends at the hop limit */
@@ -622,15 +635,16 @@ static void t_cname_loop(void **st)
                        at_a ? "_dmarc.a.example. 300 IN CNAME b.example."
                             : "b.example. 300 IN CNAME _dmarc.a.example.");
                 lp_feed(&j, lp, 1);
-                step = job_step(&j, &s);
+                step = job_step(&j.look[0], &s);
                 replies++;
         }
         assert_int_equal(step, JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, LOOKUP_CNAME_LOOP);
+        assert_int_equal(SD(&s)->status, LOOKUP_CNAME_LOOP);
         assert_int_equal(replies, DS_CNAME_HOPS_MAX + 1);
-        assert_int_equal(s.dmarc.attempts, DS_CNAME_HOPS_MAX + 1);
+        assert_int_equal(SD(&s)->attempts, DS_CNAME_HOPS_MAX + 1);
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 /* Name of link i of a chain: c0 is _dmarc.a.example, then n1.chain.example, ... */
@@ -665,87 +679,88 @@ static void feed_chain(struct job *j, unsigned from, unsigned to, bool txt)
 static void t_cname_limits(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
         char name[64];
-        job_scratch_init(&s);
+        tj_scratch(&s);
 
         /* DS_CNAME_HOPS_MAX links in one reply are followed ... */
         start_ok(&j, "a.example");
         feed_chain(&j, 0, DS_CNAME_HOPS_MAX, true);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NOERROR);
-        assert_int_equal(s.dmarc.nrecords, 1);
-        assert_int_equal(s.dmarc.cname_hops, DS_CNAME_HOPS_MAX);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NOERROR);
+        assert_int_equal(SD(&s)->nrecords, 1);
+        assert_int_equal(SD(&s)->cname_hops, DS_CNAME_HOPS_MAX);
         chain_name(name, sizeof(name), DS_CNAME_HOPS_MAX);
-        assert_string_equal(s.dmarc.target, name);
+        assert_string_equal(SD(&s)->target, name);
         job_clear(&j);
 
         /* ... one more is a loop */
         start_ok(&j, "a.example");
         feed_chain(&j, 0, DS_CNAME_HOPS_MAX + 1, true);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, LOOKUP_CNAME_LOOP);
-        assert_int_equal(s.dmarc.nrecords, 0);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, LOOKUP_CNAME_LOOP);
+        assert_int_equal(SD(&s)->nrecords, 0);
         job_clear(&j);
 
         /* one link per lookup: DS_CNAME_HOPS_MAX follow-ups, then the TXT */
         start_ok(&j, "a.example");
         for (unsigned i = 0; i < DS_CNAME_HOPS_MAX; i++) {
                 feed_chain(&j, i, i + 1, false);
-                assert_int_equal(job_step(&j, &s), JOB_STEP_QUERY);
+                assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_QUERY);
                 chain_name(name, sizeof(name), i + 1);
-                assert_wire_name(j.qname, j.qname_len, name);
-                assert_int_equal(j.cname_hops, i + 1);
+                assert_wire_name(j.look[0].qname, j.look[0].qname_len, name);
+                assert_int_equal(j.look[0].cname_hops, i + 1);
         }
         feed_chain(&j, DS_CNAME_HOPS_MAX, DS_CNAME_HOPS_MAX, true);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NOERROR);
-        assert_int_equal(s.dmarc.nrecords, 1);
-        assert_int_equal(s.dmarc.cname_hops, DS_CNAME_HOPS_MAX);
-        assert_int_equal(s.dmarc.attempts, DS_CNAME_HOPS_MAX + 1);
-        assert_string_equal(s.dmarc.target, name);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NOERROR);
+        assert_int_equal(SD(&s)->nrecords, 1);
+        assert_int_equal(SD(&s)->cname_hops, DS_CNAME_HOPS_MAX);
+        assert_int_equal(SD(&s)->attempts, DS_CNAME_HOPS_MAX + 1);
+        assert_string_equal(SD(&s)->target, name);
         job_clear(&j);
 
         /* one link per lookup, one too many */
         start_ok(&j, "a.example");
         for (unsigned i = 0; i < DS_CNAME_HOPS_MAX; i++) {
                 feed_chain(&j, i, i + 1, false);
-                assert_int_equal(job_step(&j, &s), JOB_STEP_QUERY);
+                assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_QUERY);
         }
         feed_chain(&j, DS_CNAME_HOPS_MAX, DS_CNAME_HOPS_MAX + 1, true);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, LOOKUP_CNAME_LOOP);
-        assert_int_equal(s.dmarc.nrecords, 0);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, LOOKUP_CNAME_LOOP);
+        assert_int_equal(SD(&s)->nrecords, 0);
         job_clear(&j);
 
         /* 5 + 3 links over two replies: exactly the limit */
         start_ok(&j, "a.example");
         feed_chain(&j, 0, 5, false);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_QUERY);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_QUERY);
         feed_chain(&j, 5, 8, true);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NOERROR);
-        assert_int_equal(s.dmarc.cname_hops, 8);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NOERROR);
+        assert_int_equal(SD(&s)->cname_hops, 8);
         job_clear(&j);
 
         /* 5 + 4: over */
         start_ok(&j, "a.example");
         feed_chain(&j, 0, 5, false);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_QUERY);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_QUERY);
         feed_chain(&j, 5, 9, true);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, LOOKUP_CNAME_LOOP);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, LOOKUP_CNAME_LOOP);
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 static void t_cname_nxdomain(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
 
         /* the resolver followed the CNAME and the target does not exist */
         start_ok(&j, "a.example");
@@ -755,11 +770,11 @@ static void t_cname_nxdomain(void **st)
                "host.example. 300 IN SOA ns.host.example. h.host.example. 1 7200 900 1209600 "
                "300");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NXDOMAIN);
-        assert_int_equal(s.dmarc.nrecords, 0);
-        assert_int_equal(s.dmarc.cname_hops, 1);
-        assert_string_equal(s.dmarc.target, "h.host.example");
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NXDOMAIN);
+        assert_int_equal(SD(&s)->nrecords, 0);
+        assert_int_equal(SD(&s)->cname_hops, 1);
+        assert_string_equal(SD(&s)->target, "h.host.example");
         job_clear(&j);
 
         /* NXDOMAIN in the follow-up lookup of the target */
@@ -767,16 +782,17 @@ static void t_cname_nxdomain(void **st)
         lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
         lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example. 300 IN CNAME h.host.example.");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_QUERY);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_QUERY);
         lp = lp_reply("h.host.example", LDNS_RCODE_NXDOMAIN);
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NXDOMAIN);
-        assert_int_equal(s.dmarc.nrecords, 0);
-        assert_int_equal(s.dmarc.cname_hops, 1);
-        assert_string_equal(s.dmarc.target, "h.host.example");
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NXDOMAIN);
+        assert_int_equal(SD(&s)->nrecords, 0);
+        assert_int_equal(SD(&s)->cname_hops, 1);
+        assert_string_equal(SD(&s)->target, "h.host.example");
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 /* ---- replies larger than DS_REPLY_INLINE ---------------------------------------------- */
@@ -793,9 +809,9 @@ static void t_big_reply(void **st)
 {
         (void)st;
         static char rec[3000];
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
         fill_record(rec, sizeof(rec));
 
         start_ok(&j, "example.com");
@@ -805,15 +821,15 @@ static void t_big_reply(void **st)
                      sizeof(rec), 100);
         lp_txt(lp, "_dmarc.example.com", "v=DMARC1; p=none");
         lp_feed(&j, lp, 1);
-        assert_true(j.reply_len > DS_REPLY_INLINE);
-        assert_non_null(j.reply_big);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NOERROR);
-        assert_int_equal(s.dmarc.nrecords, 2);
+        assert_true(j.look[0].reply_len > DS_REPLY_INLINE);
+        assert_non_null(j.look[0].reply_big);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NOERROR);
+        assert_int_equal(SD(&s)->nrecords, 2);
         assert_record(&s, 0, rec, sizeof(rec));
         assert_record_str(&s, 1, "v=DMARC1; p=none");
         job_clear(&j);
-        assert_null(j.reply_big);
+        assert_null(j.look[0].reply_big);
         job_clear(&j); /* idempotent */
 
         /* two big replies in a row for one job (CNAME, then the target): no leak, and the
@@ -824,19 +840,20 @@ static void t_big_reply(void **st)
         lp_txt_bytes(lp, LDNS_SECTION_ADDITIONAL, "pad.example", LDNS_RR_CLASS_IN, rec, sizeof(rec),
                      255);
         lp_feed(&j, lp, 1);
-        assert_non_null(j.reply_big);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_QUERY);
+        assert_non_null(j.look[0].reply_big);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_QUERY);
         lp = lp_reply("h.host.example", LDNS_RCODE_NOERROR);
         lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "h.host.example", LDNS_RR_CLASS_IN, rec,
                      sizeof(rec) - 1, 255);
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NOERROR);
-        assert_int_equal(s.dmarc.nrecords, 1);
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NOERROR);
+        assert_int_equal(SD(&s)->nrecords, 1);
         assert_record(&s, 0, rec, sizeof(rec) - 1);
         job_clear(&j);
-        assert_null(j.reply_big);
+        assert_null(j.look[0].reply_big);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 /* Job and scratch owned by the test fixture, so that a failing assertion (which longjmps
@@ -851,7 +868,7 @@ static int held_setup(void **st)
         struct held *h = calloc(1, sizeof(*h));
         if (!h)
                 return -1;
-        job_scratch_init(&h->s);
+        tj_scratch(&h->s);
         *st = h;
         return 0;
 }
@@ -859,7 +876,7 @@ static int held_setup(void **st)
 static int held_teardown(void **st)
 {
         struct held *h = *st;
-        job_clear(&h->j);
+        job_free(&h->j);
         job_scratch_free(&h->s);
         free(h);
         return 0;
@@ -882,23 +899,23 @@ static void t_big_then_small(void **st)
         lp_txt_bytes(lp, LDNS_SECTION_ADDITIONAL, "pad.example", LDNS_RR_CLASS_IN, pad, sizeof(pad),
                      255);
         lp_feed(j, lp, 1);
-        assert_true(j->reply_len > DS_REPLY_INLINE);
-        assert_int_equal(job_step(j, s), JOB_STEP_QUERY);
-        assert_wire_name(j->qname, j->qname_len, "h.host.example");
+        assert_true(j->look[0].reply_len > DS_REPLY_INLINE);
+        assert_int_equal(job_step(&j->look[0], s), JOB_STEP_QUERY);
+        assert_wire_name(j->look[0].qname, j->look[0].qname_len, "h.host.example");
 
         lp = lp_reply("h.host.example", LDNS_RCODE_NOERROR);
         lp_txt(lp, "h.host.example", "v=DMARC1; p=reject");
         lp_feed(j, lp, 1);
-        assert_true(j->reply_len <= DS_REPLY_INLINE);
-        assert_int_equal(job_step(j, s), JOB_STEP_DONE);
-        if (s->dmarc.status != WIRE_RCODE_NOERROR)
+        assert_true(j->look[0].reply_len <= DS_REPLY_INLINE);
+        assert_int_equal(job_step(&j->look[0], s), JOB_STEP_DONE);
+        if (SD(s)->status != WIRE_RCODE_NOERROR)
                 fail_msg("small follow-up after a big reply: status %s, want NOERROR",
-                         lookup_status_name(s->dmarc.status));
-        assert_int_equal(s->dmarc.nrecords, 1);
+                         lookup_status_name(SD(s)->status));
+        assert_int_equal(SD(s)->nrecords, 1);
         assert_record_str(s, 0, "v=DMARC1; p=reject");
-        assert_int_equal(s->dmarc.cname_hops, 1);
+        assert_int_equal(SD(s)->cname_hops, 1);
         job_clear(j);
-        assert_null(j->reply_big);
+        assert_null(j->look[0].reply_big);
 }
 
 /* ---- records limit, scratch reuse, attempts ------------------------------------------- */
@@ -906,10 +923,10 @@ static void t_big_then_small(void **st)
 static void t_records_max(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
         char rec[64];
-        job_scratch_init(&s);
+        tj_scratch(&s);
         for (unsigned total = DS_RECORDS_MAX; total <= DS_RECORDS_MAX + 3; total += 3) {
                 start_ok(&j, "example.com");
                 ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
@@ -919,10 +936,10 @@ static void t_records_max(void **st)
                 }
                 lp_txt(lp, "_dmarc.example.com", "not dmarc");
                 lp_feed(&j, lp, 1);
-                assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-                assert_int_equal(s.dmarc.nrecords, DS_RECORDS_MAX);
-                assert_int_equal(s.dmarc.nrecords_dropped, total - DS_RECORDS_MAX);
-                assert_int_equal(s.dmarc.nother_txt, 1);
+                assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+                assert_int_equal(SD(&s)->nrecords, DS_RECORDS_MAX);
+                assert_int_equal(SD(&s)->nrecords_dropped, total - DS_RECORDS_MAX);
+                assert_int_equal(SD(&s)->nother_txt, 1);
                 for (unsigned i = 0; i < DS_RECORDS_MAX; i++) {
                         snprintf(rec, sizeof(rec), "v=DMARC1; p=none; pct=%u", i);
                         assert_record_str(&s, i, rec);
@@ -930,14 +947,15 @@ static void t_records_max(void **st)
                 job_clear(&j);
         }
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 static void t_scratch_reuse(void **st)
 {
         (void)st;
-        struct job j;
+        struct job j = {0};
         struct job_scratch s;
-        job_scratch_init(&s);
+        tj_scratch(&s);
 
         start_ok(&j, "a.example");
         ldns_pkt *lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
@@ -946,39 +964,40 @@ static void t_scratch_reuse(void **st)
         lp_txt(lp, "h.host.example", "v=DMARC1; p=reject");
         lp_txt(lp, "h.host.example", "token");
         lp_feed(&j, lp, 2);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.nrecords, 2);
-        assert_string_equal(s.dmarc.target, "h.host.example");
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->nrecords, 2);
+        assert_string_equal(SD(&s)->target, "h.host.example");
         job_clear(&j);
 
         /* the next job through the same scratch starts from nothing */
         start_ok(&j, "b.example");
         lp = lp_reply("_dmarc.b.example", LDNS_RCODE_NXDOMAIN);
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.status, WIRE_RCODE_NXDOMAIN);
-        assert_int_equal(s.dmarc.nrecords, 0);
-        assert_int_equal(s.dmarc.nother_txt, 0);
-        assert_int_equal(s.dmarc.nrecords_dropped, 0);
-        assert_int_equal(s.dmarc.cname_hops, 0);
-        assert_int_equal(s.dmarc.attempts, 1);
-        assert_string_equal(s.dmarc.target, "");
-        assert_string_equal(s.dmarc.location, "_dmarc.b.example");
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->status, WIRE_RCODE_NXDOMAIN);
+        assert_int_equal(SD(&s)->nrecords, 0);
+        assert_int_equal(SD(&s)->nother_txt, 0);
+        assert_int_equal(SD(&s)->nrecords_dropped, 0);
+        assert_int_equal(SD(&s)->cname_hops, 0);
+        assert_int_equal(SD(&s)->attempts, 1);
+        assert_string_equal(SD(&s)->target, "");
+        assert_string_equal(SD(&s)->location, "_dmarc.b.example");
         job_clear(&j);
 
         /* and a job restarted on the same struct starts from zero attempts and hops */
         start_ok(&j, "a.example");
-        assert_int_equal(j.attempts, 0);
-        assert_int_equal(j.cname_hops, 0);
+        assert_int_equal(j.look[0].attempts, 0);
+        assert_int_equal(j.look[0].cname_hops, 0);
         lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
         lp_txt(lp, "_dmarc.a.example", "v=DMARC1; p=none");
         lp_feed(&j, lp, 1);
-        assert_int_equal(job_step(&j, &s), JOB_STEP_DONE);
-        assert_int_equal(s.dmarc.attempts, 1);
-        assert_int_equal(s.dmarc.cname_hops, 0);
-        assert_string_equal(s.dmarc.target, "");
+        assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
+        assert_int_equal(SD(&s)->attempts, 1);
+        assert_int_equal(SD(&s)->cname_hops, 0);
+        assert_string_equal(SD(&s)->target, "");
         job_clear(&j);
         job_scratch_free(&s);
+        job_free(&j);
 }
 
 /* ---- names ---------------------------------------------------------------------------- */
@@ -1007,8 +1026,8 @@ static void t_status_names(void **st)
 /* Assert the lookup the job asks next. */
 static void assert_query(const struct job *j, const char *name, uint16_t qtype)
 {
-        assert_wire_name(j->qname, j->qname_len, name);
-        assert_int_equal(j->qtype, qtype);
+        assert_wire_name(j->look[0].qname, j->look[0].qname_len, name);
+        assert_int_equal(j->look[0].qtype, qtype);
 }
 
 /* Answer the job's TXT lookup of name with rcode and no records; returns the next step. */
@@ -1017,7 +1036,7 @@ static enum job_step answer_rcode(struct job *j, struct job_scratch *s, const ch
 {
         assert_query(j, name, WIRE_TYPE_TXT);
         lp_feed(j, lp_reply_t(name, "TXT", rcode), 1);
-        return job_step(j, s);
+        return job_step(&j->look[0], s);
 }
 
 /* Answer the job's TXT lookup of name with these TXT records (NULL-terminated). */
@@ -1031,7 +1050,7 @@ static enum job_step answer_txt(struct job *j, struct job_scratch *s, const char
                 lp_txt(lp, name, t);
         va_end(ap);
         lp_feed(j, lp, 1);
-        return job_step(j, s);
+        return job_step(&j->look[0], s);
 }
 
 /* Answer the existence lookup of name (type A). */
@@ -1046,7 +1065,7 @@ static enum job_step answer_exists(struct job *j, struct job_scratch *s, const c
                 lp_add(lp, LDNS_SECTION_ANSWER, rr);
         }
         lp_feed(j, lp, 1);
-        return job_step(j, s);
+        return job_step(&j->look[0], s);
 }
 
 static const struct discovery_ctx TREE = {.mode = DISCOVERY_TREE};
@@ -1059,7 +1078,7 @@ static struct held *start_with(void **st, const struct discovery_ctx *c, const c
         struct held *h = *st;
         job_clear(&h->j);
         item_ok(&h->j, domain);
-        h->j.disc = c;
+        tj_disc(&h->j, c);
         assert_int_equal(job_start(&h->j), JOB_STEP_QUERY);
         return h;
 }
@@ -1078,7 +1097,7 @@ static void t_tree_parent_sp(void **st)
         struct held *h = start_with(st, &TREE, "a.b.example.com");
         struct job *j = &h->j;
         struct job_scratch *s = &h->s;
-        assert_int_equal(j->nplan, 4);
+        assert_int_equal(DST(j)->nplan, 4);
         assert_int_equal(answer_rcode(j, s, "_dmarc.a.b.example.com", LDNS_RCODE_NXDOMAIN),
                          JOB_STEP_QUERY);
         assert_int_equal(answer_rcode(j, s, "_dmarc.b.example.com", LDNS_RCODE_NOERROR),
@@ -1088,7 +1107,7 @@ static void t_tree_parent_sp(void **st)
         /* the parent's record applies and _dmarc.a.b.example.com was NXDOMAIN: does the
          * domain exist? */
         assert_int_equal(answer_exists(j, s, "a.b.example.com", LDNS_RCODE_NOERROR), JOB_STEP_DONE);
-        const struct dmarc_result *d = &s->dmarc;
+        const struct dmarc_result *d = SD(s);
         assert_int_equal(d->v.posture, POSTURE_QUARANTINE);
         assert_int_equal(d->v.tag, 's');
         assert_true(d->v.enforcing);
@@ -1107,7 +1126,7 @@ static void t_tree_parent_sp(void **st)
         assert_int_equal(d->walk[2].records, 1);
         assert_int_equal(d->walk[2].kind, WALK_RECORD);
         assert_int_equal(d->attempts, 5);
-        assert_int_equal(job_outcome(j, s), WIRE_RCODE_NOERROR);
+        assert_int_equal(tj_outcome(j, s), WIRE_RCODE_NOERROR);
 
         /* the same, but the domain does not exist: np */
         h = start_with(st, &TREE, "a.b.example.com");
@@ -1135,7 +1154,7 @@ static void t_tree_exists_fails(void **st)
         struct held *h = start_with(st, &TREE, "a.example.com");
         struct job *j = &h->j;
         struct job_scratch *s = &h->s;
-        const struct dmarc_result *d = &s->dmarc;
+        const struct dmarc_result *d = SD(s);
         /* sp and np differ: not knowing whether the domain exists is an error */
         answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NXDOMAIN);
         answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=none; sp=none; np=reject", NULL);
@@ -1148,7 +1167,7 @@ static void t_tree_exists_fails(void **st)
         assert_int_equal(d->exists, TRI_UNKNOWN);
         assert_string_equal(d->location, "_dmarc.example.com");
         assert_true(has_issue(d, "exists_unknown", true));
-        assert_int_equal(job_outcome(j, s), WIRE_RCODE_SERVFAIL);
+        assert_int_equal(tj_outcome(j, s), WIRE_RCODE_SERVFAIL);
 
         /* sp == np: the answer does not matter, a warning only */
         h = start_with(st, &TREE, "a.example.com");
@@ -1156,8 +1175,8 @@ static void t_tree_exists_fails(void **st)
         answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=none; sp=reject", NULL);
         answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN);
         assert_query(j, "a.example.com", WIRE_TYPE_A);
-        job_set_reply(j, ENGINE_TIMEOUT, NULL, 0, 4);
-        assert_int_equal(job_step(j, s), JOB_STEP_DONE);
+        lookup_set_reply(&j->look[0], ENGINE_TIMEOUT, NULL, 0, 4);
+        assert_int_equal(job_step(&j->look[0], s), JOB_STEP_DONE);
         assert_int_equal(d->v.posture, POSTURE_REJECT);
         assert_int_equal(d->status, WIRE_RCODE_NOERROR);
         assert_true(has_issue(d, "exists_unknown", false));
@@ -1171,7 +1190,7 @@ static void t_tree_exists_fails(void **st)
         ldns_pkt *lp = lp_reply_t("a.example.com", "A", LDNS_RCODE_NXDOMAIN);
         lp_add(lp, LDNS_SECTION_ANSWER, "a.example.com. 300 IN CNAME gone.example.net.");
         lp_feed(j, lp, 1);
-        assert_int_equal(job_step(j, s), JOB_STEP_DONE);
+        assert_int_equal(job_step(&j->look[0], s), JOB_STEP_DONE);
         assert_int_equal(d->exists, TRI_YES);
         assert_int_equal(d->v.posture, POSTURE_REJECT);
 }
@@ -1182,7 +1201,7 @@ static void t_tree_failures(void **st)
         struct held *h = start_with(st, &TREE, "a.b.example.com");
         struct job *j = &h->j;
         struct job_scratch *s = &h->s;
-        const struct dmarc_result *d = &s->dmarc;
+        const struct dmarc_result *d = SD(s);
         answer_rcode(j, s, "_dmarc.a.b.example.com", LDNS_RCODE_NXDOMAIN);
         assert_int_equal(answer_rcode(j, s, "_dmarc.b.example.com", LDNS_RCODE_SERVFAIL),
                          JOB_STEP_DONE);
@@ -1199,12 +1218,12 @@ static void t_tree_failures(void **st)
         answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NXDOMAIN);
         answer_txt(j, s, "_dmarc.example.com", "v=DMARC1; p=reject", NULL);
         assert_query(j, "_dmarc.com", WIRE_TYPE_TXT);
-        job_set_reply(j, ENGINE_TIMEOUT, NULL, 0, 4);
-        assert_int_equal(job_step(j, s), JOB_STEP_DONE);
+        lookup_set_reply(&j->look[0], ENGINE_TIMEOUT, NULL, 0, 4);
+        assert_int_equal(job_step(&j->look[0], s), JOB_STEP_DONE);
         assert_int_equal(d->v.posture, POSTURE_ERROR);
         assert_int_equal(d->status, LOOKUP_TIMEOUT);
         assert_string_equal(d->error_name, "_dmarc.com");
-        assert_int_equal(job_outcome(j, s), OUTCOME_TIMEOUT);
+        assert_int_equal(tj_outcome(j, s), OUTCOME_TIMEOUT);
 
         /* the domain's own record, then a failure: the posture stands, the organization
          * is unknown */
@@ -1226,7 +1245,7 @@ static void t_tree_psd(void **st)
         struct held *h = start_with(st, &TREE, "x.dept.example.com");
         struct job *j = &h->j;
         struct job_scratch *s = &h->s;
-        const struct dmarc_result *d = &s->dmarc;
+        const struct dmarc_result *d = SD(s);
         answer_rcode(j, s, "_dmarc.x.dept.example.com", LDNS_RCODE_NOERROR);
         assert_int_equal(
             answer_txt(j, s, "_dmarc.dept.example.com", "v=DMARC1; p=quarantine; psd=n", NULL),
@@ -1284,13 +1303,13 @@ static void t_tree_cnames(void **st)
         struct held *h = start_with(st, &TREE, "a.example.com");
         struct job *j = &h->j;
         struct job_scratch *s = &h->s;
-        const struct dmarc_result *d = &s->dmarc;
+        const struct dmarc_result *d = SD(s);
         answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NOERROR);
         assert_query(j, "_dmarc.example.com", WIRE_TYPE_TXT);
         ldns_pkt *lp = lp_reply_t("_dmarc.example.com", "TXT", LDNS_RCODE_NOERROR);
         lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com. 300 IN CNAME p.vendor.example.");
         lp_feed(j, lp, 1);
-        assert_int_equal(job_step(j, s), JOB_STEP_QUERY);
+        assert_int_equal(job_step(&j->look[0], s), JOB_STEP_QUERY);
         assert_int_equal(answer_txt(j, s, "p.vendor.example", "v=DMARC1; p=reject", NULL),
                          JOB_STEP_QUERY);
         assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_DONE);
@@ -1308,7 +1327,7 @@ static void t_tree_cnames(void **st)
         lp = lp_reply_t("_dmarc.a.example.com", "TXT", LDNS_RCODE_NXDOMAIN);
         lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example.com. 300 IN CNAME gone.example.net.");
         lp_feed(j, lp, 1);
-        assert_int_equal(job_step(j, s), JOB_STEP_QUERY);
+        assert_int_equal(job_step(&j->look[0], s), JOB_STEP_QUERY);
         answer_rcode(j, s, "_dmarc.example.com", LDNS_RCODE_NXDOMAIN);
         assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_DONE);
         assert_int_equal(d->v.posture, POSTURE_MISSING);
@@ -1331,13 +1350,13 @@ static void t_held_big(void **st)
         lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com", LDNS_RR_CLASS_IN, rec,
                      strlen(rec), 200);
         lp_feed(j, lp, 1);
-        assert_int_equal(job_step(j, s), JOB_STEP_QUERY);
-        assert_non_null(j->held_big);
+        assert_int_equal(job_step(&j->look[0], s), JOB_STEP_QUERY);
+        assert_non_null(DST(j)->held_big);
         assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_DONE);
-        assert_int_equal(s->dmarc.nrecords, 1);
+        assert_int_equal(SD(s)->nrecords, 1);
         assert_record(s, 0, rec, strlen(rec));
         job_clear(j);
-        assert_null(j->held_big);
+        assert_null(DST(j)->held_big);
 }
 
 static void t_auth(void **st)
@@ -1350,7 +1369,7 @@ static void t_auth(void **st)
         struct held *h = start_with(st, &TREE, "example.com");
         struct job *j = &h->j;
         struct job_scratch *s = &h->s;
-        const struct dmarc_result *d = &s->dmarc;
+        const struct dmarc_result *d = SD(s);
         answer_txt(j, s, "_dmarc.example.com", rec, NULL);
         assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_QUERY);
         assert_int_equal(
@@ -1403,7 +1422,7 @@ static void t_auth(void **st)
         assert_string_equal(d->recv[5].org, "example.com");
         assert_string_equal(d->recv[1].org, "vendor.example");
         assert_int_equal(d->attempts, 8);
-        assert_int_equal(job_outcome(j, s), WIRE_RCODE_NOERROR);
+        assert_int_equal(tj_outcome(j, s), WIRE_RCODE_NOERROR);
 }
 
 static void t_auth_cap(void **st)
@@ -1430,10 +1449,10 @@ static void t_auth_cap(void **st)
                 asked++;
         }
         assert_int_equal(asked, DS_AUTH_LOOKUPS_MAX);
-        assert_int_equal(s->dmarc.nrecv, 16);
+        assert_int_equal(SD(s)->nrecv, 16);
         for (unsigned i = 8; i < 16; i++)
-                assert_int_equal(s->dmarc.recv[i].auth, AUTH_NOT_CHECKED);
-        assert_true(has_issue(&s->dmarc, "receivers_not_checked", false));
+                assert_int_equal(SD(s)->recv[i].auth, AUTH_NOT_CHECKED);
+        assert_true(has_issue(SD(s), "receivers_not_checked", false));
 }
 
 static void t_auth_name_too_long(void **st)
@@ -1465,9 +1484,9 @@ static void t_auth_name_too_long(void **st)
                 step = answer_rcode(j, s, name, LDNS_RCODE_NXDOMAIN);
         }
         assert_int_equal(step, JOB_STEP_DONE);
-        assert_int_equal(s->dmarc.nrecv, 1);
-        assert_int_equal(s->dmarc.recv[0].auth, AUTH_NOT_AUTHORIZED);
-        assert_int_equal(s->dmarc.recv[0].auth_status, LOOKUP_NAME_TOO_LONG);
+        assert_int_equal(SD(s)->nrecv, 1);
+        assert_int_equal(SD(s)->recv[0].auth, AUTH_NOT_AUTHORIZED);
+        assert_int_equal(SD(s)->recv[0].auth_status, LOOKUP_NAME_TOO_LONG);
 }
 
 static void t_exact_mode(void **st)
@@ -1476,18 +1495,18 @@ static void t_exact_mode(void **st)
         struct held *h = start_with(st, &EXACT, "a.example.com");
         struct job *j = &h->j;
         struct job_scratch *s = &h->s;
-        assert_int_equal(j->nplan, 1);
+        assert_int_equal(DST(j)->nplan, 1);
         assert_int_equal(answer_txt(j, s, "_dmarc.a.example.com",
                                     "v=DMARC1; p=reject; rua=mailto:r@vendor.example", NULL),
                          JOB_STEP_DONE);
-        assert_int_equal(s->dmarc.v.posture, POSTURE_REJECT);
-        assert_int_equal(s->dmarc.recv[0].external, TRI_YES);
-        assert_int_equal(s->dmarc.recv[0].auth, AUTH_NOT_CHECKED);
-        assert_false(has_issue(&s->dmarc, "receivers_not_checked", false));
+        assert_int_equal(SD(s)->v.posture, POSTURE_REJECT);
+        assert_int_equal(SD(s)->recv[0].external, TRI_YES);
+        assert_int_equal(SD(s)->recv[0].auth, AUTH_NOT_CHECKED);
+        assert_false(has_issue(SD(s), "receivers_not_checked", false));
         h = start_with(st, &EXACT, "a.example.com");
         assert_int_equal(answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NXDOMAIN),
                          JOB_STEP_DONE);
-        assert_int_equal(s->dmarc.v.posture, POSTURE_MISSING);
+        assert_int_equal(SD(s)->v.posture, POSTURE_MISSING);
 }
 
 static void t_rfc7489_psl(void **st)
@@ -1499,7 +1518,7 @@ static void t_rfc7489_psl(void **st)
         struct held *h = start_with(st, c, "a.b.example.co.uk");
         struct job *j = &h->j;
         struct job_scratch *s = &h->s;
-        assert_int_equal(j->nplan, 2);
+        assert_int_equal(DST(j)->nplan, 2);
         answer_rcode(j, s, "_dmarc.a.b.example.co.uk", LDNS_RCODE_NXDOMAIN);
         assert_int_equal(answer_txt(j, s, "_dmarc.example.co.uk",
                                     "v=DMARC1; p=none; sp=reject; rua=mailto:d@rep.example.co.uk,"
@@ -1511,7 +1530,7 @@ static void t_rfc7489_psl(void **st)
         assert_int_equal(
             answer_txt(j, s, "example.co.uk._report._dmarc.x.vendor.co.uk", "v=DMARC1", NULL),
             JOB_STEP_DONE);
-        const struct dmarc_result *d = &s->dmarc;
+        const struct dmarc_result *d = SD(s);
         assert_int_equal(d->v.posture, POSTURE_REJECT);
         assert_int_equal(d->how, HOW_PSL_ORG);
         assert_string_equal(j->in.domain + d->org_off, "example.co.uk");

@@ -1,6 +1,6 @@
-/* test_ndjson.c -- unit tests for output/ndjson.c: lines for finished jobs are parsed by
- * python3's json module and checked field by field against docs/output.md; timestamps come
- * from a fake clock (common/clock.h), so "ts" is checked exactly and the timestamp cache
+/* test_ndjson.c -- unit tests for scanner/line.c and output/ndjson.c: lines for finished jobs are
+ * parsed by python3's json module and checked field by field against docs/output.md; timestamps
+ * come from a fake clock (common/clock.h), so "ts" is checked exactly and the timestamp cache
  * across second and day boundaries without sleeping. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +20,7 @@
 #include "dns/engine.h"
 #include "dns/wire.h"
 #include "output/json.h"
-#include "output/ndjson.h"
+#include "scanner/line.h"
 #include "scanner/job.h"
 #include "job_packets.h"
 
@@ -133,7 +133,7 @@ static void py_check(const char *line, size_t n, const char *const *exprs)
 
 static void item_ok(struct job *j, const char *domain)
 {
-        memset(j, 0, sizeof(*j));
+        tj_reset(j);
         j->in.line = 7;
         j->in.rank = -1;
         j->in.status = INPUT_ITEM_OK;
@@ -146,7 +146,7 @@ struct fixture {
         struct job_scratch s;
         struct jbuf b;
         struct ndjson_clock clock;
-        struct ndjson_opts o;
+        struct line_opts o;
         struct ds_fake_clock now;
 };
 
@@ -154,7 +154,7 @@ static struct fixture *fx_new(void)
 {
         struct fixture *f = calloc(1, sizeof(*f));
         assert_non_null(f);
-        job_scratch_init(&f->s);
+        tj_scratch(&f->s);
         jbuf_init(&f->b);
         ds_fake_clock_init(&f->now, 0, FX_WALL_NS);
         f->o.clock = &f->now.clock;
@@ -163,7 +163,7 @@ static struct fixture *fx_new(void)
 
 static void fx_free(struct fixture *f)
 {
-        job_clear(&f->j);
+        job_free(&f->j);
         job_scratch_free(&f->s);
         jbuf_free(&f->b);
         free(f);
@@ -173,7 +173,7 @@ static void fx_free(struct fixture *f)
 static void fx_line(struct fixture *f, const char *const *exprs)
 {
         jbuf_reset(&f->b);
-        ndjson_job(&f->b, &f->j, &f->s, &f->o, &f->clock);
+        line_write(&f->b, &f->j, &f->s, &f->o, &f->clock);
         assert_true(f->b.len >= 2);
         assert_int_equal(f->b.p[f->b.len - 1], '\n');
         assert_null(memchr(f->b.p, '\n', f->b.len - 1));
@@ -193,7 +193,7 @@ static void t_ok_records(void **st)
         lp_txt(lp, "_dmarc.example.com", "google-site-verification=x");
         lp_txt(lp, "_dmarc.example.com", "v=DMARC1; p=none");
         lp_feed(&f->j, lp, 2);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
 
         static const char *const checks[] = {
             "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS
@@ -234,7 +234,7 @@ static void t_ok_records(void **st)
         char *copy = malloc(first);
         assert_non_null(copy);
         memcpy(copy, f->b.p, first);
-        ndjson_job(&f->b, &f->j, &f->s, &f->o, &f->clock);
+        line_write(&f->b, &f->j, &f->s, &f->o, &f->clock);
         assert_true(f->b.len > first);
         assert_memory_equal(f->b.p, copy, first);
         assert_int_equal(f->b.p[f->b.len - 1], '\n');
@@ -247,14 +247,14 @@ static void t_illegal(void **st)
 {
         (void)st;
         struct fixture *f = fx_new();
-        memset(&f->j, 0, sizeof(f->j));
+        tj_reset(&f->j);
         f->j.in.line = 3;
         f->j.in.rank = -1;
         f->j.in.status = INPUT_ITEM_ILLEGAL;
         snprintf(f->j.in.raw, sizeof(f->j.in.raw), "bad..name");
         snprintf(f->j.in.error, sizeof(f->j.in.error), "empty label");
         assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
             "list(d) == ['schema', 'domain', 'line', 'input', 'ts', 'status', "
             "'error', " VERDICT_KEYS "'dmarc', 'spf', 'mx']",
@@ -271,14 +271,14 @@ static void t_illegal(void **st)
         fx_line(f, checks);
 
         /* hostile raw input is escaped; raw_differs is irrelevant for illegal items */
-        memset(&f->j, 0, sizeof(f->j));
+        tj_reset(&f->j);
         f->j.in.line = 4;
         f->j.in.rank = 12;
         f->j.in.status = INPUT_ITEM_ILLEGAL;
         snprintf(f->j.in.raw, sizeof(f->j.in.raw), "\"q\\\x01\xff\t.com");
         snprintf(f->j.in.error, sizeof(f->j.in.error), "bad \"char\"");
         assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         static const char *const hostile[] = {
             "list(d) == ['schema', 'domain', 'line', 'input', 'rank', 'ts', 'status', "
             "'error', " VERDICT_KEYS "'dmarc', 'spf', 'mx']",
@@ -303,7 +303,7 @@ static void t_illegal_from_start(void **st)
         dom[250] = 0;
         item_ok(&f->j, dom);
         assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
             "d['status'] == 'ILLEGAL_INPUT'",
             "d['domain'] is None",
@@ -328,7 +328,7 @@ static void t_rank_sector_nxdomain(void **st)
         f->j.in.sector = "finance";
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
         lp_feed(&f->j, lp_reply("_dmarc.www.example.com", LDNS_RCODE_NXDOMAIN), 1);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
             "list(d) == ['schema', 'domain', 'line', 'input', 'rank', 'sector', 'ts', "
             "'status', " VERDICT_KEYS "'dmarc', 'spf', 'mx']",
@@ -361,7 +361,7 @@ static void t_rank_sector_nxdomain(void **st)
         f->j.in.rank = 1;
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
         lp_feed(&f->j, lp_reply("_dmarc.example.org", LDNS_RCODE_NOERROR), 1);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         static const char *const plain[] = {
             "list(d) == ['schema', 'domain', 'line', 'rank', 'ts', 'status', " VERDICT_KEYS
             "'dmarc', 'spf', 'mx']",
@@ -396,8 +396,8 @@ static void t_hostile_records(void **st)
         lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com", LDNS_RR_CLASS_IN, "x\"\\\0\xff",
                      5, 255);
         lp_feed(&f->j, lp, 1);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
-        assert_int_equal(f->s.dmarc.nrecords, 1);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
+        assert_int_equal(SD(&f->s)->nrecords, 1);
         static const char *const checks[] = {
             "d['dmarc']['records'] == ['v=DMARC1; p=\"q\" \\\\ \\x00 \\ufffd \\x1f\\x7f "
             "\\u00e9 end']",
@@ -420,8 +420,8 @@ static void t_files(void **st)
         f->o.files = files;
         f->o.nfiles = 2;
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
-        job_set_reply(&f->j, ENGINE_TIMEOUT, NULL, 0, 4);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        lookup_set_reply(&f->j.look[0], ENGINE_TIMEOUT, NULL, 0, 4);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
             "list(d) == ['schema', 'domain', 'line', 'file', 'ts', 'status', " VERDICT_KEYS
             "'dmarc', 'spf', 'mx']",
@@ -461,7 +461,7 @@ static void t_cname_and_dropped(void **st)
         ldns_pkt *lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NOERROR);
         lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example. 300 IN CNAME h.host.example.");
         lp_feed(&f->j, lp, 1);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_QUERY);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_QUERY);
         lp = lp_reply("h.host.example", LDNS_RCODE_NOERROR);
         char rec[64];
         for (unsigned i = 0; i < DS_RECORDS_MAX + 2; i++) {
@@ -469,7 +469,7 @@ static void t_cname_and_dropped(void **st)
                 lp_txt(lp, "h.host.example", rec);
         }
         lp_feed(&f->j, lp, 2);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         static const char *const checks[] = {
             "list(d['dmarc']) == " DMARC_KEYS("'cname_target', ", "'records_dropped', "),
             "d['dmarc']['status'] == 'NOERROR'",
@@ -492,7 +492,7 @@ static void t_cname_and_dropped(void **st)
         lp = lp_reply("_dmarc.a.example", LDNS_RCODE_NXDOMAIN);
         lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example. 300 IN CNAME gone.host.example.");
         lp_feed(&f->j, lp, 1);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         static const char *const nx[] = {
             "d['dmarc']['status'] == 'NXDOMAIN'",
             "d['dmarc']['cname_target'] == 'gone.host.example'",
@@ -509,7 +509,7 @@ static void t_cname_and_dropped(void **st)
         lp_add(lp, LDNS_SECTION_ANSWER, "_dmarc.a.example. 300 IN CNAME b.example.");
         lp_add(lp, LDNS_SECTION_ANSWER, "b.example. 300 IN CNAME _dmarc.a.example.");
         lp_feed(&f->j, lp, 1);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         static const char *const loop[] = {
             "d['dmarc']['status'] == 'CNAME_LOOP'",
             "d['dmarc']['records'] == []",
@@ -520,8 +520,8 @@ static void t_cname_and_dropped(void **st)
         /* garbage: MALFORMED */
         item_ok(&f->j, "a.example");
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
-        job_set_reply(&f->j, ENGINE_REPLY, (const uint8_t *)"\x12\x34\x81", 3, 1);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        lookup_set_reply(&f->j.look[0], ENGINE_REPLY, (const uint8_t *)"\x12\x34\x81", 3, 1);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         static const char *const bad[] = {
             "d['dmarc']['status'] == 'MALFORMED'",
             "'cname_target' not in d['dmarc']",
@@ -537,7 +537,7 @@ static enum job_step step_rcode(struct fixture *f, const char *name, const char 
                                 ldns_pkt_rcode rcode)
 {
         lp_feed(&f->j, lp_reply_t(name, qtype, rcode), 1);
-        return job_step(&f->j, &f->s);
+        return job_step(&f->j.look[0], &f->s);
 }
 
 static enum job_step step_txt(struct fixture *f, const char *name, const char *txt)
@@ -545,7 +545,7 @@ static enum job_step step_txt(struct fixture *f, const char *name, const char *t
         ldns_pkt *lp = lp_reply_t(name, "TXT", LDNS_RCODE_NOERROR);
         lp_txt(lp, name, txt);
         lp_feed(&f->j, lp, 1);
-        return job_step(&f->j, &f->s);
+        return job_step(&f->j.look[0], &f->s);
 }
 
 static const struct discovery_ctx TREE = {.mode = DISCOVERY_TREE};
@@ -555,7 +555,7 @@ static void t_tree_verdict(void **st)
         (void)st;
         struct fixture *f = fx_new();
         item_ok(&f->j, "a.example.com");
-        f->j.disc = &TREE;
+        tj_disc(&f->j, &TREE);
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
         assert_int_equal(step_rcode(f, "_dmarc.a.example.com", "TXT", LDNS_RCODE_NXDOMAIN),
                          JOB_STEP_QUERY);
@@ -568,7 +568,7 @@ static void t_tree_verdict(void **st)
         ldns_pkt *lp = lp_reply_t("a.example.com", "A", LDNS_RCODE_NOERROR);
         lp_add(lp, LDNS_SECTION_ANSWER, "a.example.com. 300 IN A 192.0.2.1");
         lp_feed(&f->j, lp, 1);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_QUERY);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_QUERY);
         assert_int_equal(step_txt(f, "example.com._report._dmarc.vendor.example", "v=DMARC1"),
                          JOB_STEP_DONE);
         static const char *const checks[] = {
@@ -622,7 +622,7 @@ static void t_error_and_excluded(void **st)
         (void)st;
         struct fixture *f = fx_new();
         item_ok(&f->j, "a.example.com");
-        f->j.disc = &TREE;
+        tj_disc(&f->j, &TREE);
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
         assert_int_equal(step_rcode(f, "_dmarc.a.example.com", "TXT", LDNS_RCODE_NXDOMAIN),
                          JOB_STEP_QUERY);
@@ -646,14 +646,14 @@ static void t_error_and_excluded(void **st)
         };
         fx_line(f, checks);
 
-        memset(&f->j, 0, sizeof(f->j));
+        tj_reset(&f->j);
         f->j.in.line = 9;
         f->j.in.rank = -1;
         f->j.in.status = INPUT_ITEM_EXCLUDED;
         snprintf(f->j.in.domain, sizeof(f->j.in.domain), "mil.example");
         snprintf(f->j.in.raw, sizeof(f->j.in.raw), "mil.example");
         assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
-        assert_int_equal(job_step(&f->j, &f->s), JOB_STEP_DONE);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         static const char *const excluded[] = {
             "list(d) == ['schema', 'domain', 'line', 'ts', 'status', " VERDICT_KEYS
             "'dmarc', 'spf', 'mx']",

@@ -63,7 +63,7 @@ static void dispatch_next(struct run *r, struct job *j)
         j->in.rank = -1;
         j->in.raw_differs = true;
         assert_int_equal(job_start(j), JOB_STEP_DONE);
-        pool_dispatch(r->pool, j);
+        pool_dispatch(r->pool, &j->look[0]);
 }
 
 static void stop(struct run *r)
@@ -73,12 +73,13 @@ static void stop(struct run *r)
         pool_stop(r->pool);
 }
 
-static void on_back(void *ctx, struct job *j)
+static void on_back(void *ctx, struct lookup *l)
 {
         struct run *r = ctx;
+        struct job *j = l->job;
         uint64_t seq = j->in.line;
         assert_true(seq >= 1 && seq <= r->total);
-        assert_int_equal(j->handoff, JOB_STEP_DONE);
+        assert_int_equal(l->handoff, JOB_STEP_DONE);
         r->seen[seq - 1]++;
         if (r->fifo && seq != r->next_back)
                 r->out_of_order++;
@@ -143,8 +144,11 @@ static void run_pool(unsigned threads, uint64_t total)
         r->seen = calloc(total, 1);
         assert_non_null(r->seen);
         assert_int_equal(uv_loop_init(&r->loop), 0);
-        struct ndjson_opts nd = {.clock = ds_clock_real()};
-        assert_int_equal(pool_start(&r->pool, threads, NJOBS, &r->loop, writer, &nd,
+        struct line_opts nd = {.clock = ds_clock_real()};
+        struct check_set set;
+        char err[128];
+        assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)), 0);
+        assert_int_equal(pool_start(&r->pool, threads, NJOBS, &set, &r->loop, writer, &nd,
                                     ds_clock_real(), on_back, r),
                          0);
         uv_timer_init(&r->loop, &r->turn);
@@ -153,6 +157,7 @@ static void run_pool(unsigned threads, uint64_t total)
         r->kick.data = r;
         uv_check_start(&r->kick, on_kick);
         for (unsigned i = 0; i < NJOBS; i++) {
+                assert_int_equal(job_init(&r->jobs[i], &set, NULL), 0);
                 r->jobs[i].idx = i;
                 dispatch_next(r, &r->jobs[i]);
         }
@@ -170,6 +175,8 @@ static void run_pool(unsigned threads, uint64_t total)
                 classified += outcomes[k];
         assert_int_equal(classified, total);
         pool_free(r->pool);
+        for (unsigned i = 0; i < NJOBS; i++)
+                job_free(&r->jobs[i]);
 
         uint64_t lines = 0;
         assert_int_equal(writer_close(writer, &lines), 0);
@@ -202,9 +209,11 @@ static int failed_start(void)
         if (uv_loop_init(&loop) || sink_open(&sink, "/dev/null", false, 0) ||
             writer_start(&writer, sink, ds_clock_real(), NULL))
                 return 10;
-        struct ndjson_opts nd = {0};
+        struct line_opts nd = {0};
         struct pool *p = (struct pool *)&nd; /* must be overwritten */
-        if (pool_start(&p, 0, NJOBS, &loop, writer, &nd, ds_clock_real(), NULL, NULL) != -EINVAL)
+        struct check_set set = {0};
+        if (pool_start(&p, 0, NJOBS, &set, &loop, writer, &nd, ds_clock_real(), NULL, NULL) !=
+            -EINVAL)
                 return 11;
         if (p != NULL)
                 return 12;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "dns/limits.h"
+#include "output/limits.h"
 #include "output/sink.h"
 
 #include <errno.h>

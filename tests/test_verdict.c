@@ -1,4 +1,4 @@
-/* test_verdict.c -- unit tests of scanner/verdict.c: the posture table (docs/verdicts.md)
+/* test_verdict.c -- unit tests of scanner/dmarc/verdict.c: the posture table (docs/verdicts.md)
  * row by row: p/sp/np/pct/t combinations, the domain's own record vs a parent's (sp for an
  * existing subdomain, np for a non-existent one, the existence unknown), invalid, missing
  * and DNS errors (never folded into missing), and the spoofability estimate. */
@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scanner/verdict.h"
+#include "scanner/dmarc/verdict.h"
 
 #define R DMARC_POLICY_REJECT
 #define Q DMARC_POLICY_QUARANTINE

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dns/limits.h"
+#include "output/limits.h"
 #include "output/writer.h"
 
 #define PRODUCERS 6

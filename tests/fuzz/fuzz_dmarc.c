@@ -9,7 +9,7 @@
 #include "tests/grammar_util.h"
 #include "tests/dmarc_invariants.h"
 
-#include "scanner/dmarc.h"
+#include "scanner/dmarc/record.h"
 
 /* Two results, outside the stack: each is tens of kilobytes. */
 static struct {

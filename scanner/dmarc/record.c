@@ -1,8 +1,8 @@
-/* dmarc.c -- DMARC record grammar (RFC 7489, RFC 9989). See dmarc.h for the contract and
+/* record.c -- DMARC record grammar (RFC 7489, RFC 9989). See record.h for the contract and
  * docs/dmarc-grammar.md for every issue code and the reading of the RFCs behind it.
  * The record is walked in place: tag-specs are byte ranges of the input, never copies,
  * so the only writes are into *out. */
-#include "scanner/dmarc.h"
+#include "scanner/dmarc/record.h"
 
 #include "common/text.h"
 
@@ -71,10 +71,6 @@ const char *const dmarc_issue_codes[] = {
 /* ---- bytes ---- */
 
 /* RFC 5234 WSP: only SP and HTAB. CR, LF and NBSP are not whitespace here. */
-static bool is_wsp(unsigned char c)
-{
-        return c == ' ' || c == '\t';
-}
 
 static bool is_hex(unsigned char c)
 {
@@ -83,12 +79,7 @@ static bool is_hex(unsigned char c)
 
 static struct span trim(struct span s)
 {
-        while (s.n > 0 && is_wsp((unsigned char)s.p[0])) {
-                s.p++;
-                s.n--;
-        }
-        while (s.n > 0 && is_wsp((unsigned char)s.p[s.n - 1]))
-                s.n--;
+        ds_trim(&s.p, &s.n);
         return s;
 }
 

@@ -1,5 +1,5 @@
 /* discovery.c -- RFC 9989 tree walk and RFC 7489 PSL discovery, without DNS. */
-#include "scanner/discovery.h"
+#include "scanner/dmarc/discovery.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "scanner/dmarc.h"
+#include "scanner/dmarc/record.h"
 
 enum posture {
         POSTURE_REJECT = 0,

@@ -1,5 +1,5 @@
 /* verdict.c -- posture, enforcement and the DMARC-only spoofability estimate. */
-#include "scanner/verdict.h"
+#include "scanner/dmarc/verdict.h"
 
 #include <string.h>
 

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "scanner/dmarc.h"
-#include "scanner/psl.h"
+#include "scanner/dmarc/record.h"
+#include "scanner/dmarc/psl.h"
 
 /* RFC 9989 4.10: a walk never asks more than eight names. */
 #define DISCOVERY_WALK_MAX 8

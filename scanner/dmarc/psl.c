@@ -1,5 +1,5 @@
 /* psl.c -- libpsl wrapper: load once, then read-only lookups. */
-#include "scanner/psl.h"
+#include "scanner/dmarc/psl.h"
 
 #include <errno.h>
 #include <libpsl.h>

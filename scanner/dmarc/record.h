@@ -1,4 +1,4 @@
-/* dmarc.h -- DMARC policy record grammar (RFC 7489, RFC 9989): one TXT record in (its
+/* record.h -- DMARC policy record grammar (RFC 7489, RFC 9989): one TXT record in (its
  * character-strings already joined), tags, effective values, a verdict and issues out.
  * Contract: a pure function. No DNS, no heap, no global state written: thread-safe, any
  * number of parses may run at once on distinct outputs. Reads exactly text[0..len): NUL,

@@ -1,0 +1,109 @@
+/* check.h -- the interface of a check module (dmarc; next spf, mx, later mta-sts, bimi).
+ * Contract: a check is one const struct check_ops: a table of functions over its own
+ * per-domain state (kept in the job between lookups) and its own per-thread scratch. A job
+ * (job.h) runs the enabled checks side by side, each with at most one lookup in flight
+ * (its struct lookup), and writes the line when all are done. A check never sees another
+ * check's state: what the top-level verdicts need it reports as struct check_facts.
+ * Adding a check is: a folder under scanner/, its struct check_ops, one line in the
+ * registry (scanner/registry.c); nothing in the engine, the writer, the job or the other
+ * checks changes. Threads: start() runs on the loop thread, every other hook on the
+ * classifier thread that holds the job's lookup; hooks must not allocate per domain except
+ * for data that outgrows their inline state. */
+#ifndef DS_SCANNER_CHECK_H
+#define DS_SCANNER_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output/json.h"
+#include "scanner/lookup.h"
+
+struct job;
+struct discovery_ctx;
+
+#define DS_CHECKS_MAX      4    /* checks enabled at once */
+#define DS_CHECK_STATE_MAX 2048 /* all enabled checks' per-domain states, in the job */
+
+/* What a hook asks for next. */
+enum check_step {
+        CHECK_QUERY,   /* the lookup (lookup_set) is to be sent */
+        CHECK_DONE,    /* nothing more to ask */
+        CHECK_ILLEGAL, /* start() only: the domain cannot be checked at all (in->error set) */
+};
+
+/* What every check shares, read-only, for the whole scan. */
+struct check_env {
+        const struct discovery_ctx *disc; /* the PSL and the discovery mode; NULL: exact */
+};
+
+/* A hook's view of one domain. */
+struct check_arg {
+        struct job *job;             /* j->in is the domain; read-only except in start() */
+        struct lookup *l;            /* this check's lookup */
+        void *state;                 /* its per-domain state (state_size bytes, in the job) */
+        void *scratch;               /* its per-thread scratch (NULL in start()) */
+        const struct check_env *env; /* NULL in unit tests: exact discovery, no PSL */
+};
+
+/* What the top-level verdicts (scanner/toplevel.h) take from a check. -1 fields: the
+ * check has no opinion. */
+struct check_facts {
+        int status;     /* its decisive lookup's status (outcome counts) */
+        int8_t exists;  /* enum tristate: what its answers say of the domain */
+        int8_t posture; /* enum posture (dmarc) */
+        bool enforcing, partial;
+        int8_t spoofable;   /* enum spoofable */
+        const char *reason; /* static snake_case, with spoofable */
+};
+
+struct check_ops {
+        const char *name;    /* in --checks, the metadata and the line (its object's key) */
+        size_t state_size;   /* per domain, zeroed by the job before start() */
+        size_t scratch_size; /* per classifier thread, zeroed before scratch_init */
+        void (*scratch_init)(void *scratch); /* may be NULL */
+        void (*scratch_free)(void *scratch); /* may be NULL */
+        /* A fresh domain: set the first lookup, or finish at once. */
+        enum check_step (*start)(const struct check_arg *a);
+        /* The lookup ended (a->l: reply or engine status): set the next, or finish. */
+        enum check_step (*on_reply)(const struct check_arg *a);
+        /* Every check of the job is done: leave the result in a->scratch (rebuilt from
+         * a->state when another domain used the scratch since) and fill f. */
+        void (*conclude)(const struct check_arg *a, struct check_facts *f);
+        /* Its member of the line, named name (after conclude). */
+        void (*render)(const struct check_arg *a, struct jw *w);
+        /* Release what state allocated (idempotent); may be NULL. */
+        void (*clear)(void *state);
+};
+
+#define DS_LINE_OBJECTS_MAX 16 /* check objects in a line: every known check and planned one */
+
+/* The checks a scan runs, and the check objects of its lines. */
+struct check_set {
+        unsigned n;
+        const struct check_ops *ops[DS_CHECKS_MAX];
+        uint16_t state_off[DS_CHECKS_MAX]; /* in the job's state area */
+        /* The line's check objects in order (fixed when parsed, so that writing a line
+         * compares no names): every check of the table (ops index, or -1: not enabled, null),
+         * then the planned ones the table lacks (-1). */
+        unsigned nobj;
+        int8_t obj_check[DS_LINE_OBJECTS_MAX];
+        const char *obj_name[DS_LINE_OBJECTS_MAX];
+};
+
+/* NULL-terminated: every check dmarcscan knows (scanner/registry.c). */
+extern const struct check_ops *const check_registry[];
+
+/* NULL-terminated: the output contract's objects whose checks do not exist yet (each is
+ * null in the line; a registered check of that name writes its own). */
+extern const char *const check_planned[];
+
+/* Parse a comma-separated list of names against table (NULL-terminated) into set, in the
+ * order given. Returns 0, or -EINVAL with a message in err. */
+int check_set_parse(struct check_set *set, const char *list, const struct check_ops *const *table,
+                    char *err, size_t errlen);
+
+/* The enabled check named name, or -1. */
+int check_set_find(const struct check_set *set, const char *name);
+
+#endif

@@ -1,0 +1,830 @@
+/* check.c -- the DMARC check's state machine: the discovery walk (_dmarc.<name> TXT, CNAMEs
+ * followed across lookups), the existence lookup, the report-authorization lookups, the
+ * verdict; and its hooks (scanner/check.h). */
+#include "scanner/dmarc/check.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/check.h"
+#include "dns/engine.h"
+#include "dns/wire.h"
+#include "scanner/dmarc/line.h"
+#include "scanner/job.h"
+
+static const char DMARC_PREFIX[] = "_dmarc.";
+static const char REPORT_INFIX[] = "._report._dmarc.";
+
+/* ---- names ---------------------------------------------------------------------------- */
+
+/* "_dmarc." + name into out (sizeof(DMARC_PREFIX) + DS_NAME_MAX_TEXT bytes). */
+static void dmarc_name(char *out, const char *name)
+{
+        size_t n = strnlen(name, DS_NAME_MAX_TEXT);
+        memcpy(out, DMARC_PREFIX, sizeof(DMARC_PREFIX) - 1);
+        memcpy(out + sizeof(DMARC_PREFIX) - 1, name, n);
+        out[sizeof(DMARC_PREFIX) - 1 + n] = 0;
+}
+
+/* One domain's DMARC check as the functions below see it. */
+struct dm {
+        struct dmarc_state *st;
+        struct lookup *l;
+        const char *domain;
+        const struct discovery_ctx *disc; /* NULL: exact discovery, no PSL */
+};
+
+static enum discovery_mode job_mode(const struct dm *j)
+{
+        return j->disc ? j->disc->mode : DISCOVERY_EXACT;
+}
+
+static uint8_t sat8(unsigned v)
+{
+        return v > 255 ? 255 : (uint8_t)v;
+}
+
+static uint16_t sat16(unsigned v)
+{
+        return v > 65535 ? 65535 : (uint16_t)v;
+}
+
+/* ---- held text: survives between steps, inline up to DS_HELD_INLINE bytes ---------------
+ * Layout: [u8 n][n bytes: the domain's own lookup's CNAME target] (held_base ends it),
+ * then for the held name: [u8 n][its CNAME target] and per record [u16 n][n bytes]. */
+
+static uint8_t *held_buf(struct dm *j)
+{
+        return j->st->held_big ? j->st->held_big : j->st->held_inl;
+}
+
+/* Runs on a classifier thread mid-scan: out of memory aborts (common/check.h). */
+static void held_put(struct dm *j, const void *data, size_t n)
+{
+        size_t cap = j->st->held_big ? j->st->held_cap : DS_HELD_INLINE;
+        if (j->st->held_len + n > cap) {
+                size_t ncap = cap * 2;
+                while (ncap < j->st->held_len + n)
+                        ncap *= 2;
+                uint8_t *p = ds_xmalloc(ncap, "a job's held records");
+                memcpy(p, held_buf(j), j->st->held_len);
+                free(j->st->held_big);
+                j->st->held_big = p;
+                j->st->held_cap = (uint32_t)ncap;
+        }
+        memcpy(held_buf(j) + j->st->held_len, data, n);
+        j->st->held_len += (uint32_t)n;
+}
+
+static void held_put_name(struct dm *j, const char *name)
+{
+        uint8_t n = (uint8_t)strnlen(name, DS_NAME_MAX_TEXT);
+        held_put(j, &n, 1);
+        held_put(j, name, n);
+}
+
+/* Read a [u8 n][bytes] name at *pos into out. */
+static void held_get_name(struct dm *j, uint32_t *pos, char *out)
+{
+        const uint8_t *p = held_buf(j) + *pos;
+        memcpy(out, p + 1, p[0]);
+        out[p[0]] = 0;
+        *pos += 1u + p[0];
+}
+
+/* The domain's own lookup is done: its CNAME target starts the held text. */
+static void held_set_own(struct dm *j, const char *target)
+{
+        j->st->held_len = 0;
+        held_put_name(j, target);
+        j->st->held_base = j->st->held_len;
+}
+
+/* Keep the current lookup's records (walk index i), replacing what was held. */
+static void hold_current(struct dm *j, const struct dmarc_result *d, unsigned i, const char *target)
+{
+        j->st->held_len = j->st->held_base;
+        j->st->held_index = -1;
+        held_put_name(j, target);
+        for (unsigned k = 0; k < d->nrecords; k++) {
+                uint16_t n = (uint16_t)d->rec_len[k];
+                held_put(j, &n, sizeof(n));
+                held_put(j, d->text + d->rec_off[k], n);
+        }
+        j->st->held_index = (int8_t)i;
+        j->st->held_nrec = (uint8_t)d->nrecords;
+        j->st->held_dropped = sat16(d->nrecords_dropped);
+        j->st->held_other = sat16(d->nother_txt);
+        j->st->held_hops = j->l->cname_hops;
+}
+
+/* ---- one reply ------------------------------------------------------------------------ */
+
+/* RFC 7489 6.4: "v" *WSP "=" *WSP "DMARC1", then the end, WSP or ';'. */
+static bool is_dmarc_record(const uint8_t *t, size_t n)
+{
+        size_t i = 0;
+        if (n == 0 || (t[0] != 'v' && t[0] != 'V'))
+                return false;
+        for (i = 1; i < n && (t[i] == ' ' || t[i] == '\t'); i++)
+                ;
+        if (i >= n || t[i++] != '=')
+                return false;
+        while (i < n && (t[i] == ' ' || t[i] == '\t'))
+                i++;
+        if (n - i < 6 || memcmp(t + i, "DMARC1", 6) != 0)
+                return false;
+        i += 6;
+        return i == n || t[i] == ';' || t[i] == ' ' || t[i] == '\t';
+}
+
+static void ensure_text(struct dmarc_result *d, size_t need)
+{
+        if (need <= d->text_cap)
+                return;
+        size_t cap = d->text_cap ? d->text_cap : 4096;
+        while (cap < need)
+                cap *= 2;
+        d->text = ds_xrealloc(d->text, cap, "a reply's TXT records");
+        d->text_cap = cap;
+}
+
+/* Gather the TXT records owned by name; returns how many TXT RRs the name has. */
+static int collect_txt(struct dmarc_result *d, const struct wire_reply *r, const uint8_t *name,
+                       size_t name_len)
+{
+        struct wire_rr_iter it;
+        struct wire_rr rr;
+        size_t used = 0;
+        int ntxt = 0;
+        wire_rr_iter_init(&it, r);
+        while (wire_rr_next(&it, &rr) == 1 && rr.section == WIRE_SEC_ANSWER) {
+                if (rr.type != WIRE_TYPE_TXT || rr.rclass != WIRE_CLASS_IN)
+                        continue;
+                if (wire_name_equal(r->pkt, r->len, rr.owner_off, name, name_len) != 1)
+                        continue;
+                ntxt++;
+                /* The joined text is never longer than the rdata. */
+                ensure_text(d, used + rr.rdlen + 1);
+                int n = wire_txt_join(r, &rr, d->text + used, d->text_cap - used);
+                if (n < 0)
+                        return n;
+                if (!is_dmarc_record(d->text + used, (size_t)n)) {
+                        d->nother_txt++;
+                        continue;
+                }
+                if (d->nrecords == DS_RECORDS_MAX) {
+                        d->nrecords_dropped++;
+                        continue;
+                }
+                d->rec_off[d->nrecords] = (uint32_t)used;
+                d->rec_len[d->nrecords++] = (uint32_t)n;
+                used += (size_t)n;
+        }
+        return ntxt;
+}
+
+enum read_result { READ_DONE, READ_FOLLOW };
+
+/* Digest the reply to the lookup in flight: its status into *status, TXT records into d.
+ * READ_FOLLOW: a CNAME left the reply without an answer; j->l->qname is now its target. */
+static enum read_result read_reply(struct dm *j, struct dmarc_result *d, int *status)
+{
+        d->nrecords = d->nrecords_dropped = d->nother_txt = 0;
+        if (j->l->last_status != ENGINE_REPLY) {
+                *status = j->l->last_status == ENGINE_TIMEOUT ? LOOKUP_TIMEOUT : LOOKUP_MALFORMED;
+                return READ_DONE;
+        }
+        struct wire_reply r;
+        const uint8_t *pkt = lookup_reply(j->l);
+        *status = LOOKUP_MALFORMED;
+        if (wire_reply_parse(&r, pkt, j->l->reply_len) < 0)
+                return READ_DONE;
+        uint8_t final[DS_NAME_MAX_WIRE];
+        int hops = 0;
+        int flen = wire_cname_chase(&r, j->l->qname, j->l->qname_len, final, sizeof(final), &hops);
+        if (flen < 0 || j->l->cname_hops + hops > DS_CNAME_HOPS_MAX) {
+                *status = flen == -EBADMSG ? LOOKUP_MALFORMED : LOOKUP_CNAME_LOOP;
+                return READ_DONE;
+        }
+        j->l->cname_hops = (uint8_t)(j->l->cname_hops + hops);
+        if (hops) {
+                memcpy(j->l->qname, final, (size_t)flen);
+                j->l->qname_len = (uint16_t)flen;
+        }
+        *status = r.rcode;
+        if (r.rcode != WIRE_RCODE_NOERROR || j->l->qtype != WIRE_TYPE_TXT)
+                return READ_DONE; /* a CNAME alone tells an existence lookup enough */
+        int ntxt = collect_txt(d, &r, j->l->qname, j->l->qname_len);
+        if (ntxt < 0) {
+                *status = LOOKUP_MALFORMED;
+                return READ_DONE;
+        }
+        /* An authoritative server stops at a CNAME leaving its zone: ask for the target. */
+        return hops && ntxt == 0 ? READ_FOLLOW : READ_DONE;
+}
+
+/* What one name's records mean for the walk (RFC 9989 4.10 steps 2 and 6). */
+static enum walk_kind classify(struct dmarc_result *d, enum dmarc_psd *psd)
+{
+        *psd = DMARC_PSD_U;
+        unsigned n = d->nrecords + d->nrecords_dropped;
+        if (n == 0)
+                return WALK_NONE;
+        if (n > 1)
+                return WALK_MULTIPLE;
+        dmarc_parse((const char *)d->text + d->rec_off[0], d->rec_len[0], &d->rec);
+        if (!discovery_well_formed(&d->rec))
+                return WALK_BROKEN;
+        *psd = d->rec.psd;
+        return WALK_RECORD;
+}
+
+/* ---- the verdict ---------------------------------------------------------------------- */
+
+static void add_issue(struct dmarc_result *d, const char *code, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_issue(struct dmarc_result *d, const char *code, bool error, const char *fmt, ...)
+{
+        if (d->nissues == DS_DISC_ISSUES_MAX)
+                return;
+        struct disc_issue *is = &d->issues[d->nissues++];
+        is->code = code;
+        is->error = error;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(is->msg, sizeof(is->msg), fmt, ap);
+        va_end(ap);
+}
+
+static int memo_psl_org(struct psl_memo_entry *memo, const struct dm *j, const char *name)
+{
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (const char *c = name; *c; c++)
+                h = (h ^ (uint8_t)*c) * 16777619u;
+        struct psl_memo_entry *e = &memo[h % DS_PSL_MEMO];
+        if (e->name[0] && strcmp(e->name, name) == 0)
+                return e->off;
+        int off = discovery_psl_org(j->disc, name);
+        size_t n = strlen(name);
+        if (n < sizeof(e->name)) {
+                memcpy(e->name, name, n + 1);
+                e->off = (int16_t)off;
+        }
+        return off;
+}
+
+static void outcome(const struct dm *j, struct psl_memo_entry *memo, struct walk_outcome *o)
+{
+        int psl_org = job_mode(j) == DISCOVERY_TREE ? -1 : memo_psl_org(memo, j, j->domain);
+        walk_result(&j->st->walk, j->domain, j->st->plan, psl_org, j->st->org_failed, o);
+}
+
+/* Copy the held records into d (text, offsets) and the held name's figures. */
+static void load_held(struct dm *j, struct dmarc_result *d)
+{
+        uint32_t pos = j->st->held_base;
+        held_get_name(j, &pos, d->target);
+        size_t used = 0;
+        ensure_text(d, j->st->held_len - pos + 1);
+        for (unsigned k = 0; k < j->st->held_nrec; k++) {
+                uint16_t n;
+                memcpy(&n, held_buf(j) + pos, sizeof(n));
+                pos += sizeof(n);
+                memcpy(d->text + used, held_buf(j) + pos, n);
+                pos += n;
+                d->rec_off[k] = (uint32_t)used;
+                d->rec_len[k] = n;
+                used += n;
+        }
+        d->nrecords = j->st->held_nrec;
+        d->nrecords_dropped = j->st->held_dropped;
+        d->nother_txt = j->st->held_other;
+        d->cname_hops = j->st->held_hops;
+}
+
+/* location, status, target and records of the reported name. */
+static void report(struct dm *j, struct dmarc_result *d, const struct walk_outcome *o)
+{
+        unsigned r = (unsigned)o->reported;
+        const struct walk_step *ws = &j->st->steps[r];
+        dmarc_name(d->location, j->domain + j->st->plan[r]);
+        d->status = ws->status;
+        bool found = o->applied >= 0 || o->invalid;
+        if (found && j->st->held_index == (int)r) {
+                load_held(j, d);
+                d->how = o->how;
+                return;
+        }
+        /* Nothing found: the domain's own lookup is the decisive one. */
+        uint32_t pos = 0;
+        held_get_name(j, &pos, d->target);
+        d->nrecords = d->nrecords_dropped = 0;
+        d->nother_txt = ws->other;
+        d->cname_hops = ws->hops;
+        d->how = HOW_NONE;
+}
+
+static bool within(const char *host, const char *org)
+{
+        size_t h = strlen(host), o = strlen(org);
+        return h == o ? strcmp(host, org) == 0
+                      : h > o && host[h - o - 1] == '.' && strcmp(host + h - o, org) == 0;
+}
+
+/* The organizational domain of a report host (docs/verdicts.md, "Receivers"). */
+static const char *host_org(const struct dm *j, struct psl_memo_entry *memo, const char *host,
+                            const char *policy_org)
+{
+        if (job_mode(j) == DISCOVERY_TREE && policy_org && within(host, policy_org))
+                return policy_org;
+        int off = memo_psl_org(memo, j, host);
+        return off >= 0 ? host + off : host;
+}
+
+/* The policy domain's organizational domain: NULL when the walk could not tell. */
+static const char *policy_org_of(const struct dm *j, const struct dmarc_result *d,
+                                 struct psl_memo_entry *memo)
+{
+        const char *pd = j->domain + d->policy_off;
+        if (job_mode(j) == DISCOVERY_TREE) {
+                if (d->policy_off > 0) /* an organizational or public suffix domain's record */
+                        return pd;
+                return d->org_off >= 0 ? j->domain + d->org_off : NULL;
+        }
+        int off = memo_psl_org(memo, j, pd);
+        return off >= 0 ? pd + off : pd;
+}
+
+static void add_receiver(const struct dm *j, struct dmarc_result *d, const char *host, uint8_t use,
+                         const char *policy_org)
+{
+        if (!*host)
+                return;
+        for (unsigned k = 0; k < d->nrecv; k++)
+                if (strcmp(d->recv[k].host, host) == 0) {
+                        d->recv[k].uses |= use;
+                        return;
+                }
+        if (d->nrecv == DS_RECEIVERS_MAX)
+                return;
+        unsigned k = d->nrecv++;
+        struct receiver *rc = &d->recv[k];
+        snprintf(rc->host, sizeof(rc->host), "%s", host);
+        snprintf(rc->org, sizeof(rc->org), "%s", host_org(j, d->memo, host, policy_org));
+        rc->uses = use;
+        rc->external = policy_org ? (strcmp(rc->org, policy_org) != 0) : TRI_UNKNOWN;
+        rc->auth_status = LOOKUP_PENDING;
+        if (rc->external == TRI_NO) {
+                rc->auth = AUTH_NOT_NEEDED;
+        } else if (rc->external == TRI_YES && j->st->auth[k].result) {
+                rc->auth = j->st->auth[k].result;
+                rc->auth_status = j->st->auth[k].status;
+        } else {
+                rc->auth = AUTH_NOT_CHECKED;
+        }
+}
+
+static void receivers(const struct dm *j, struct dmarc_result *d)
+{
+        const char *porg = policy_org_of(j, d, d->memo);
+        for (unsigned k = 0; k < d->rec.rua_count; k++)
+                add_receiver(j, d, d->rec.rua[k].host, 1, porg);
+        for (unsigned k = 0; k < d->rec.ruf_count; k++)
+                add_receiver(j, d, d->rec.ruf[k].host, 2, porg);
+}
+
+static void walk_issues(struct dm *j, struct dmarc_result *d, const struct walk_outcome *o)
+{
+        char name[DS_NAME_MAX_TEXT + 8];
+        for (unsigned k = 0; k < d->nwalk; k++) {
+                const struct walk_step *ws = &j->st->steps[k];
+                bool reported = o && o->invalid && o->reported == (int)k;
+                dmarc_name(name, j->domain + j->st->plan[k]);
+                if (ws->kind == WALK_MULTIPLE)
+                        add_issue(d, "multiple_records", reported, "%u DMARC records at %s: %s",
+                                  ws->records, name,
+                                  reported ? "none of them is used"
+                                           : "all discarded, the walk went on");
+                else if (ws->kind == WALK_BROKEN && !reported)
+                        add_issue(d, "record_discarded", false,
+                                  "the record at %s is not a valid DMARC record: discarded", name);
+        }
+}
+
+static void other_issues(struct dm *j, struct dmarc_result *d)
+{
+        if (d->nother_txt)
+                add_issue(d, "non_dmarc_txt", false, "%u TXT record%s at %s %s not DMARC",
+                          d->nother_txt, d->nother_txt == 1 ? "" : "s", d->location,
+                          d->nother_txt == 1 ? "is" : "are");
+        if (j->st->org_failed) {
+                char name[DS_NAME_MAX_TEXT + 8];
+                unsigned k = d->nwalk - 1;
+                dmarc_name(name, j->domain + j->st->plan[k]);
+                add_issue(d, "org_domain_unknown", false,
+                          "%s at %s ended the walk for the organizational domain",
+                          lookup_status_name(j->st->steps[k].status), name);
+        }
+        if (j->st->exists_status != LOOKUP_PENDING && lookup_failed(j->st->exists_status))
+                add_issue(d, "exists_unknown", d->v.exists_decides,
+                          "%s asking whether %s exists, which chooses between sp and np",
+                          lookup_status_name(j->st->exists_status), j->domain);
+        unsigned skipped = 0;
+        for (unsigned k = 0; k < d->nrecv; k++)
+                skipped += d->recv[k].external == TRI_YES && d->recv[k].auth == AUTH_NOT_CHECKED;
+        if (skipped && job_mode(j) != DISCOVERY_EXACT)
+                add_issue(d, "receivers_not_checked", false,
+                          "%u external report receiver%s not checked (at most %d lookups)", skipped,
+                          skipped == 1 ? "" : "s", DS_AUTH_LOOKUPS_MAX);
+}
+
+/* A walk lookup failed before any record could be chosen: posture error. */
+static void prepare_failure(struct dm *j, struct dmarc_result *d)
+{
+        unsigned i = (unsigned)j->st->fail_index;
+        d->status = j->st->fail_status;
+        dmarc_name(d->location, j->domain + j->st->plan[i]);
+        snprintf(d->error_name, sizeof(d->error_name), "%s", d->location);
+        lookup_target(j->l, d->target, sizeof(d->target));
+        d->cname_hops = j->l->cname_hops;
+        d->nrecords = d->nrecords_dropped = 0;
+        d->nother_txt = j->st->steps[i].other;
+        d->how = HOW_NONE;
+        d->org_off = d->policy_off = -1;
+        struct verdict_in in = {.dns_error = true};
+        verdict_compute(&in, &d->v);
+        walk_issues(j, d, NULL);
+        add_issue(d, "dns_error", true, "%s at %s: a record there could apply",
+                  lookup_status_name(d->status), d->location);
+}
+
+static void verdict_of(const struct dm *j, struct dmarc_result *d, const struct walk_outcome *o)
+{
+        struct verdict_in in = {
+            .have_record = o->applied >= 0,
+            .invalid_seen = o->invalid,
+            .valid = d->parsed && d->rec.valid,
+            .at_domain = o->applied == 0,
+            .exists = (enum tristate)j->st->exists,
+            .is_org = o->org_off < 0 ? TRI_UNKNOWN : (o->org_off == 0 ? TRI_YES : TRI_NO),
+            .p = d->rec.p,
+            .sp = d->rec.sp,
+            .np = d->rec.np,
+            .pct = d->rec.pct,
+            .testing = d->rec.testing,
+        };
+        verdict_compute(&in, &d->v);
+}
+
+/* Fill the scratch's verdict from the job: called before every authorization lookup (it
+ * lists the receivers) and when the job finishes. */
+static void prepare(struct dm *j, struct dmarc_scratch *s)
+{
+        struct dmarc_result *d = &s->dmarc;
+        d->attempts = j->l->attempts;
+        d->exists = j->st->exists;
+        d->nissues = d->nrecv = 0;
+        d->parsed = d->applied = false;
+        d->error_name[0] = 0;
+        memcpy(d->walk, j->st->steps, sizeof(d->walk));
+        memcpy(d->walk_off, j->st->plan, sizeof(d->walk_off));
+        if (j->st->fail_index >= 0) {
+                prepare_failure(j, d);
+                return;
+        }
+        struct walk_outcome o;
+        outcome(j, s->dmarc.memo, &o);
+        d->org_off = o.org_off;
+        report(j, d, &o);
+        if (d->nrecords == 1 && d->nrecords_dropped == 0) {
+                dmarc_parse((const char *)d->text + d->rec_off[0], d->rec_len[0], &d->rec);
+                d->parsed = true;
+        }
+        d->applied = o.applied >= 0 && d->parsed;
+        d->policy_off = d->applied ? j->st->plan[o.applied] : -1;
+        verdict_of(j, d, &o);
+        if (d->v.exists_decides) {
+                d->status = j->st->exists_status;
+                snprintf(d->error_name, sizeof(d->error_name), "%s", j->domain);
+        }
+        if (d->v.posture <= POSTURE_NONE)
+                receivers(j, d);
+        walk_issues(j, d, &o);
+        other_issues(j, d);
+}
+
+static enum check_step finalize(struct dm *j, struct dmarc_scratch *s)
+{
+        prepare(j, s);
+        j->st->phase = PHASE_DONE;
+        return CHECK_DONE;
+}
+
+/* Finish with the scratch already prepared. */
+static enum check_step done(struct dm *j)
+{
+        j->st->phase = PHASE_DONE;
+        return CHECK_DONE;
+}
+
+/* ---- the steps ------------------------------------------------------------------------ */
+
+/* The next external receiver to verify, or finish. */
+static enum check_step next_auth(struct dm *j, struct dmarc_scratch *s)
+{
+        struct dmarc_result *d = &s->dmarc;
+        prepare(j, s);
+        if (job_mode(j) == DISCOVERY_EXACT || d->v.posture > POSTURE_NONE)
+                return done(j);
+        const char *pd = j->domain + d->policy_off;
+        bool changed = false;
+        for (unsigned k = j->st->auth_cur; k < d->nrecv; k++) {
+                if (d->recv[k].external != TRI_YES || j->st->auth[k].result)
+                        continue;
+                if (j->st->nauth >= DS_AUTH_LOOKUPS_MAX)
+                        break;
+                char name[2 * DS_NAME_MAX_TEXT + sizeof(REPORT_INFIX)];
+                snprintf(name, sizeof(name), "%s%s%s", pd, REPORT_INFIX, d->recv[k].host);
+                if (lookup_set(j->l, name, WIRE_TYPE_TXT) < 0) {
+                        /* Over 255 octets: no such name can hold the authorization. */
+                        j->st->auth[k].status = LOOKUP_NAME_TOO_LONG;
+                        j->st->auth[k].result = AUTH_NOT_AUTHORIZED;
+                        changed = true;
+                        continue;
+                }
+                j->st->auth_cur = (uint8_t)k;
+                return CHECK_QUERY;
+        }
+        if (changed)
+                prepare(j, s);
+        return done(j);
+}
+
+/* RFC 7489 7.1 steps 5-7: a TXT whose first tag is v=DMARC1 authorizes. */
+static enum auth_result auth_verdict(struct dmarc_result *d, int status)
+{
+        if (status == WIRE_RCODE_NXDOMAIN)
+                return AUTH_NOT_AUTHORIZED;
+        if (status != WIRE_RCODE_NOERROR)
+                return AUTH_ERROR;
+        for (unsigned k = 0; k < d->nrecords; k++) {
+                dmarc_parse((const char *)d->text + d->rec_off[k], d->rec_len[k], &d->rec);
+                bool v_ok = true;
+                for (unsigned e = 0; e < d->rec.error_count; e++)
+                        v_ok = v_ok && strncmp(d->rec.errors[e].code, "v_", 2) != 0;
+                if (v_ok)
+                        return AUTH_AUTHORIZED;
+        }
+        return AUTH_NOT_AUTHORIZED;
+}
+
+static enum check_step after_auth(struct dm *j, struct dmarc_scratch *s, int status)
+{
+        unsigned k = j->st->auth_cur;
+        j->st->auth[k].status = (int16_t)status;
+        j->st->auth[k].result = (uint8_t)auth_verdict(&s->dmarc, status);
+        j->st->nauth++;
+        j->st->auth_cur = (uint8_t)(k + 1);
+        return next_auth(j, s);
+}
+
+static enum check_step start_auth(struct dm *j, struct dmarc_scratch *s)
+{
+        j->st->phase = PHASE_AUTH;
+        j->st->auth_cur = 0;
+        return next_auth(j, s);
+}
+
+/* RFC 8020: NXDOMAIN means the name does not exist; a CNAME at it means it does. */
+static enum check_step after_exists(struct dm *j, struct dmarc_scratch *s, int status)
+{
+        j->st->exists_status = (int16_t)status;
+        if (j->l->cname_hops || status == WIRE_RCODE_NOERROR)
+                j->st->exists = TRI_YES;
+        else if (status == WIRE_RCODE_NXDOMAIN)
+                j->st->exists = TRI_NO;
+        return start_auth(j, s);
+}
+
+/* The walk is over: ask whether the domain exists when that chooses sp or np. */
+static enum check_step after_walk_done(struct dm *j, struct dmarc_scratch *s)
+{
+        struct walk_outcome o;
+        outcome(j, s->dmarc.memo, &o);
+        j->st->phase = PHASE_EXISTS;
+        if (o.applied > 0 && j->st->exists == TRI_UNKNOWN &&
+            lookup_set(j->l, j->domain, WIRE_TYPE_A) == 0)
+                return CHECK_QUERY;
+        return start_auth(j, s);
+}
+
+static enum check_step fail(struct dm *j, struct dmarc_scratch *s, unsigned i, int status)
+{
+        j->st->fail_index = (int8_t)i;
+        j->st->fail_status = (int16_t)status;
+        return finalize(j, s);
+}
+
+static enum check_step ask_walk(struct dm *j, struct dmarc_scratch *s, unsigned i)
+{
+        char name[sizeof(DMARC_PREFIX) + DS_NAME_MAX_TEXT];
+        dmarc_name(name, j->domain + j->st->plan[i]);
+        /* A parent's name is shorter than the domain's own, which fit: asking the stale name
+         * instead would give the domain a wrong answer. */
+        if (ds_fails(lookup_set(j->l, name, WIRE_TYPE_TXT) == 0))
+                return fail(j, s, i, LOOKUP_NAME_TOO_LONG);
+        return CHECK_QUERY;
+}
+
+static enum check_step after_walk(struct dm *j, struct dmarc_scratch *s, int status)
+{
+        struct dmarc_result *d = &s->dmarc;
+        unsigned i = j->st->walk.n;
+        struct walk_step *ws = &j->st->steps[i];
+        char target[DS_NAME_MAX_TEXT + 1];
+        lookup_target(j->l, target, sizeof(target));
+        ws->status = (int16_t)status;
+        ws->hops = j->l->cname_hops;
+        ws->records = sat8(d->nrecords + d->nrecords_dropped);
+        ws->other = sat16(d->nother_txt);
+        ws->kind = WALK_NONE;
+        if (i == 0) {
+                held_set_own(j, target);
+                /* _dmarc.<domain> is there (or an alias): so is the domain (RFC 8020). */
+                if (status == WIRE_RCODE_NOERROR || j->l->cname_hops)
+                        j->st->exists = TRI_YES;
+        }
+        if (lookup_failed(status)) {
+                if (!j->st->walk.exact)
+                        return fail(j, s, i, status);
+                /* The domain's own record applies whatever its parents hold. */
+                j->st->org_failed = true;
+                j->st->walk.n = (uint8_t)(i + 1);
+                return after_walk_done(j, s);
+        }
+        enum dmarc_psd psd;
+        ws->kind = (uint8_t)classify(d, &psd);
+        unsigned r = walk_feed(&j->st->walk, j->domain, j->st->plan, j->st->nplan, i,
+                               (enum walk_kind)ws->kind, psd);
+        if (r & WALK_HOLD)
+                hold_current(j, d, i, target);
+        if (!(r & WALK_STOP))
+                return ask_walk(j, s, i + 1);
+        return after_walk_done(j, s);
+}
+
+/* ---- the check's hooks ---------------------------------------------------------------- */
+
+static struct dm dm_of(const struct check_arg *a)
+{
+        return (struct dm){.st = a->state,
+                           .l = a->l,
+                           .domain = a->job->in.domain,
+                           .disc = a->env ? a->env->disc : NULL};
+}
+
+static enum check_step dmarc_start(const struct check_arg *a)
+{
+        struct dm c = dm_of(a);
+        struct dmarc_state *st = c.st;
+        st->held_index = -1;
+        st->phase = PHASE_WALK;
+        st->exists = TRI_UNKNOWN;
+        st->exists_status = LOOKUP_PENDING;
+        st->fail_index = -1;
+        st->fail_status = LOOKUP_PENDING;
+        walk_init(&st->walk, job_mode(&c));
+        char name[sizeof(DMARC_PREFIX) + DS_NAME_MAX_TEXT];
+        dmarc_name(name, c.domain);
+        if (lookup_set(c.l, name, WIRE_TYPE_TXT) < 0) {
+                /* _dmarc. plus a 253-octet name can exceed 255 octets: that name has no policy
+                 * record location, which the input check cannot know. */
+                snprintf(a->job->in.error, sizeof(a->job->in.error),
+                         "name too long to hold a _dmarc label (over 255 octets)");
+                return CHECK_ILLEGAL;
+        }
+        st->nplan = (uint8_t)discovery_plan(c.disc, c.domain, st->plan);
+        return CHECK_QUERY;
+}
+
+/* Per-step reset of what the scratch says about this domain. */
+static void result_reset(struct dmarc_result *d, const struct dm *j)
+{
+        d->status = LOOKUP_PENDING;
+        d->attempts = j->l->attempts;
+        d->cname_hops = j->l->cname_hops;
+        d->nrecords = d->nrecords_dropped = d->nother_txt = 0;
+        d->target[0] = 0;
+        d->error_name[0] = 0;
+        d->nissues = d->nrecv = d->nwalk = 0;
+        d->parsed = d->applied = false;
+        d->how = HOW_NONE;
+        d->org_off = d->policy_off = -1;
+        d->exists = TRI_UNKNOWN;
+        d->for_state = NULL;
+        dmarc_name(d->location, j->domain);
+}
+
+static enum check_step dmarc_on_reply(const struct check_arg *a)
+{
+        struct dm c = dm_of(a);
+        struct dmarc_scratch *s = a->scratch;
+        struct dmarc_result *d = &s->dmarc;
+        result_reset(d, &c);
+        int status;
+        if (read_reply(&c, d, &status) == READ_FOLLOW)
+                return CHECK_QUERY;
+        d->nwalk = c.st->walk.n + (c.st->phase == PHASE_WALK ? 1u : 0u);
+        c.st->nwalk = (uint8_t)d->nwalk;
+        enum check_step st;
+        switch (c.st->phase) {
+        case PHASE_WALK:
+                st = after_walk(&c, s, status);
+                break;
+        case PHASE_EXISTS:
+                st = after_exists(&c, s, status);
+                break;
+        default:
+                st = after_auth(&c, s, status);
+                break;
+        }
+        if (st == CHECK_DONE) { /* the scratch holds this domain's result */
+                d->for_state = a->state;
+                d->for_gen = a->job->gen;
+        }
+        return st;
+}
+
+static void dmarc_conclude(const struct check_arg *a, struct check_facts *f)
+{
+        struct dmarc_scratch *s = a->scratch;
+        struct dmarc_result *d = &s->dmarc;
+        if (d->for_state != a->state || d->for_gen != a->job->gen) {
+                /* Another domain used this thread's scratch since: rebuild from the state. */
+                struct dm c = dm_of(a);
+                result_reset(d, &c);
+                d->nwalk = c.st->nwalk;
+                prepare(&c, s);
+                d->for_state = a->state;
+                d->for_gen = a->job->gen;
+        }
+        f->status = d->status;
+        f->exists = d->exists;
+        f->posture = (int8_t)d->v.posture;
+        f->enforcing = d->v.enforcing;
+        f->partial = d->v.partial;
+        f->spoofable = (int8_t)d->v.spoofable;
+        f->reason = d->v.reason;
+}
+
+static void dmarc_render(const struct check_arg *a, struct jw *w)
+{
+        const struct dmarc_scratch *s = a->scratch;
+        dmarc_line_write(w, &s->dmarc, a->job->in.domain);
+}
+
+static void dmarc_clear(void *state)
+{
+        struct dmarc_state *st = state;
+        free(st->held_big);
+        st->held_big = NULL;
+}
+
+static void dmarc_scratch_init(void *scratch)
+{
+        struct dmarc_scratch *s = scratch;
+        s->dmarc.memo = s->psl_memo;
+}
+
+static void dmarc_scratch_free(void *scratch)
+{
+        struct dmarc_scratch *s = scratch;
+        free(s->dmarc.text);
+        s->dmarc.text = NULL;
+        s->dmarc.text_cap = 0;
+}
+
+const struct check_ops dmarc_check = {
+    .name = "dmarc",
+    .state_size = sizeof(struct dmarc_state),
+    .scratch_size = sizeof(struct dmarc_scratch),
+    .scratch_init = dmarc_scratch_init,
+    .scratch_free = dmarc_scratch_free,
+    .start = dmarc_start,
+    .on_reply = dmarc_on_reply,
+    .conclude = dmarc_conclude,
+    .render = dmarc_render,
+    .clear = dmarc_clear,
+};
+
+const char *auth_result_name(enum auth_result r)
+{
+        static const char *const names[] = {"not_needed", "authorized", "not_authorized", "error",
+                                            "not_checked"};
+        return (unsigned)r <= AUTH_NOT_CHECKED ? names[r] : "?";
+}

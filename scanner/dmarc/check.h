@@ -1,0 +1,152 @@
+/* check.h -- the DMARC check (RFC 7489, RFC 9989): a module of the job (scanner/check.h).
+ * Contract: dmarc_check's hooks drive one domain's DMARC lookups, one at a time: _dmarc.<name>
+ * TXT for each name of the discovery plan (scanner/dmarc/discovery.h), CNAMEs followed
+ * within and across replies; then, only when the record that applies is a parent's and the
+ * domain's existence is unknown, <domain> A (its NXDOMAIN selects np); then
+ * <policy-domain>._report._dmarc.<host> TXT for each external report receiver, at most
+ * DS_AUTH_LOOKUPS_MAX. docs/verdicts.md has the rules.
+ *
+ * What a domain keeps between steps (struct dmarc_state, in the job) is small and inline:
+ * per asked name a few numbers, and the one set of records that the verdict will report
+ * (DS_HELD_INLINE bytes inline, a heap buffer only for longer ones). Parsed records live in
+ * the scratch (struct dmarc_scratch, large, one per classifier thread), rebuilt from the
+ * held text when needed. */
+#ifndef DS_DMARC_CHECK_H
+#define DS_DMARC_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/limits.h"
+#include "scanner/check.h"
+#include "scanner/dmarc/discovery.h"
+#include "scanner/dmarc/record.h"
+#include "scanner/dmarc/verdict.h"
+#include "scanner/lookup.h"
+
+#define DS_RECORDS_MAX      32 /* DMARC candidate records kept per lookup; more are counted */
+#define DS_AUTH_LOOKUPS_MAX 8  /* report-authorization lookups per domain at most */
+#define DS_RECEIVERS_MAX    (2 * DMARC_URIS_MAX) /* distinct rua/ruf hosts */
+#define DS_HELD_INLINE      512                  /* held record text kept inside the job */
+#define DS_DISC_ISSUES_MAX  12 /* discovery-level errors and warnings per domain */
+
+enum dmarc_phase { PHASE_WALK = 0, PHASE_EXISTS, PHASE_AUTH, PHASE_DONE };
+
+/* External report destination verification (RFC 7489 7.1, RFC 9989 aggregate reporting
+ * section 3). */
+enum auth_result {
+        AUTH_NOT_NEEDED = 0, /* the receiver is in the policy domain's organization */
+        AUTH_AUTHORIZED,     /* a TXT record starting with v=DMARC1 */
+        AUTH_NOT_AUTHORIZED, /* NXDOMAIN, NODATA or no such TXT */
+        AUTH_ERROR,          /* SERVFAIL, REFUSED, TIMEOUT, ... */
+        AUTH_NOT_CHECKED,    /* over DS_AUTH_LOOKUPS_MAX, --discovery exact, or org unknown */
+};
+
+/* One asked _dmarc name. */
+struct walk_step {
+        int16_t status;  /* lookup status */
+        uint8_t records; /* DMARC candidates, kept and dropped (saturates at 255) */
+        uint8_t kind;    /* enum walk_kind */
+        uint8_t hops;    /* CNAME links followed */
+        uint16_t other;  /* TXT records that are not DMARC (saturates) */
+};
+
+struct receiver {
+        char host[DS_NAME_MAX_TEXT + 1];
+        char org[DS_NAME_MAX_TEXT + 1];
+        uint8_t uses;        /* 1: rua, 2: ruf */
+        int8_t external;     /* enum tristate */
+        uint8_t auth;        /* enum auth_result */
+        int16_t auth_status; /* status of its lookup; LOOKUP_PENDING when not asked */
+};
+
+struct disc_issue {
+        const char *code; /* static snake_case, listed in docs/verdicts.md */
+        bool error;       /* in "errors" (else "warnings") */
+        char msg[DMARC_MSG_MAX];
+};
+
+/* What the classifier found; lives in the classifier's scratch, reused for every job. */
+/* Per-thread memo of Public Suffix List answers: report hosts repeat across millions of
+ * domains (a few providers receive most reports), and one domain asks for its own
+ * organizational domain several times; libpsl costs microseconds a call. */
+#define DS_PSL_MEMO 512
+struct psl_memo_entry {
+        char name[DS_NAME_MAX_TEXT + 1]; /* "" when empty */
+        int16_t off;                     /* discovery_psl_org()'s answer */
+};
+
+struct dmarc_result {
+        struct psl_memo_entry *memo; /* the scratch's */
+        int status;                  /* the decisive lookup's status */
+        unsigned attempts;
+        unsigned cname_hops;
+        char location[DS_NAME_MAX_TEXT + 8];    /* the reported _dmarc name (or the domain's) */
+        char target[DS_NAME_MAX_TEXT + 1];      /* its final owner after CNAMEs, "" when none */
+        char error_name[DS_NAME_MAX_TEXT + 32]; /* the failed name when posture is error */
+        unsigned nrecords, nrecords_dropped, nother_txt;
+        uint32_t rec_off[DS_RECORDS_MAX], rec_len[DS_RECORDS_MAX]; /* into text */
+        uint8_t *text;                                             /* joined TXT strings */
+        size_t text_cap;
+
+        /* Verdict (valid once the check finished for an OK item). */
+        struct verdict v;
+        enum discovery_how how;  /* how location was found; HOW_NONE when no records */
+        bool applied;            /* rec is the record that applies */
+        bool parsed;             /* rec holds the parse of records[0] */
+        int8_t exists;           /* enum tristate */
+        int org_off;             /* the domain's organizational domain, offset in it; -1 unknown */
+        int policy_off;          /* the applied record's domain, offset in it; -1 none */
+        struct dmarc_record rec; /* ~22 KB: never on a thread stack */
+        struct receiver recv[DS_RECEIVERS_MAX];
+        unsigned nrecv;
+        struct disc_issue issues[DS_DISC_ISSUES_MAX];
+        unsigned nissues;
+        struct walk_step walk[DISCOVERY_WALK_MAX]; /* the asked _dmarc names, in order */
+        uint8_t walk_off[DISCOVERY_WALK_MAX];      /* each one's offset in the domain */
+        unsigned nwalk;
+        /* Whose result this is: the state and the job's generation (job.h). */
+        const void *for_state;
+        uint32_t for_gen;
+};
+
+struct dmarc_scratch {
+        struct dmarc_result dmarc;
+        struct psl_memo_entry psl_memo[DS_PSL_MEMO];
+};
+
+/* One domain's DMARC check between steps. */
+struct dmarc_state {
+        uint8_t phase; /* enum dmarc_phase */
+        uint8_t nplan;
+        uint8_t plan[DISCOVERY_WALK_MAX]; /* offsets into in.domain */
+        struct walk walk;
+        struct walk_step steps[DISCOVERY_WALK_MAX];
+        int8_t exists;         /* enum tristate */
+        int16_t exists_status; /* the existence lookup's status; LOOKUP_PENDING: not asked */
+        bool org_failed;       /* a failure after the domain's own record cut the walk */
+        int8_t fail_index;     /* walk index of the failed lookup that makes posture error */
+        int16_t fail_status;
+        uint8_t auth_cur, nauth;
+        struct {
+                int16_t status;
+                uint8_t result; /* enum auth_result; 0: not asked */
+        } auth[DS_RECEIVERS_MAX];
+        /* The held records: [len][the domain's own CNAME target] [len][held target]
+         * [u16 len, text]... (see check.c). */
+        int8_t held_index; /* walk index whose records are held; -1 none */
+        uint8_t held_nrec, held_hops;
+        uint16_t held_other, held_dropped;
+        uint32_t held_base, held_len, held_cap;
+        uint8_t *held_big; /* owned: when the held text outgrows held_inl */
+        uint8_t held_inl[DS_HELD_INLINE];
+        uint8_t nwalk; /* the walk entries the result reports */
+};
+
+extern const struct check_ops dmarc_check;
+
+/* "not_needed", "authorized", "not_authorized", "error", "not_checked". */
+const char *auth_result_name(enum auth_result r);
+
+#endif

@@ -1,0 +1,16 @@
+/* limits.h -- the input's and the classifier pool's size limits.
+ * Contract: compile-time constants only; no code. DNS and engine limits are in
+ * dns/limits.h, the writer's in output/limits.h. */
+#ifndef DS_SCANNER_LIMITS_H
+#define DS_SCANNER_LIMITS_H
+
+/* Classifier pool */
+#define DS_THREADS_MAX 64
+
+/* Input */
+#define DS_INPUT_LINE_MAX 8192 /* longer lines are reported as ILLEGAL_INPUT */
+#define DS_INPUT_RAW_MAX  512  /* raw field echoed in "input" (truncated beyond) */
+#define DS_SECTOR_MAX     256
+#define DS_INPUT_QUEUE    4096 /* parsed lines buffered between reader and loop */
+
+#endif

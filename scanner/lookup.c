@@ -1,0 +1,88 @@
+/* lookup.c -- one check's lookup: the question, the CNAME links, the reply kept. */
+#include "scanner/lookup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/check.h"
+#include "dns/engine.h"
+#include "dns/wire.h"
+
+int lookup_set(struct lookup *l, const char *text, uint16_t qtype)
+{
+        int n = wire_name_from_text(text, l->qname, sizeof(l->qname));
+        if (n < 0)
+                return n;
+        l->qname_len = (uint16_t)n;
+        l->qtype = qtype;
+        l->cname_hops = 0;
+        return 0;
+}
+
+void lookup_target(const struct lookup *l, char *out, size_t cap)
+{
+        out[0] = 0;
+        if (l->cname_hops && wire_name_to_text(l->qname, l->qname_len, out, cap) < 0)
+                out[0] = 0;
+}
+
+void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, size_t len,
+                      unsigned attempts)
+{
+        l->last_status = (int16_t)engine_status;
+        l->attempts = (uint16_t)(l->attempts + attempts);
+        l->reply_len = 0;
+        if (engine_status != ENGINE_REPLY)
+                return;
+        uint8_t *dst = l->reply;
+        /* A check reads reply_big whenever it is set: drop the previous lookup's. */
+        free(l->reply_big);
+        l->reply_big = NULL;
+        if (len > sizeof(l->reply)) {
+                l->reply_big = ds_xmalloc(len, "a large reply");
+                dst = l->reply_big;
+        }
+        memcpy(dst, pkt, len);
+        l->reply_len = (uint32_t)len;
+}
+
+void lookup_reset(struct lookup *l)
+{
+        l->cname_hops = 0;
+        l->attempts = 0;
+        l->reply_len = 0;
+        l->reply_big = NULL;
+        l->qname_len = 0;
+        l->qtype = 0;
+        l->finished = false;
+        l->last_status = ENGINE_REPLY;
+}
+
+void lookup_clear(struct lookup *l)
+{
+        free(l->reply_big);
+        l->reply_big = NULL;
+}
+
+bool lookup_failed(int status)
+{
+        return status != WIRE_RCODE_NOERROR && status != WIRE_RCODE_NXDOMAIN;
+}
+
+const char *lookup_status_name(int status)
+{
+        switch (status) {
+        case LOOKUP_PENDING:
+                return "PENDING";
+        case LOOKUP_TIMEOUT:
+                return "TIMEOUT";
+        case LOOKUP_MALFORMED:
+                return "MALFORMED";
+        case LOOKUP_CNAME_LOOP:
+                return "CNAME_LOOP";
+        case LOOKUP_NAME_TOO_LONG:
+                return "NAME_TOO_LONG";
+        default:
+                return wire_rcode_name(status);
+        }
+}

@@ -1,0 +1,71 @@
+/* lookup.h -- one check's lookup of one domain: the name and type to ask, the CNAME links
+ * followed, and the reply the engine delivered.
+ * Contract: owned by exactly one thread at a time, like its job (job.h): the loop thread
+ * while the lookup is in flight, a classifier while the check digests the reply. A check
+ * has at most one lookup in flight; a job has one struct lookup per check, so its checks'
+ * lookups run concurrently. No allocation except lookup_set_reply() for replies over
+ * DS_REPLY_INLINE. */
+#ifndef DS_LOOKUP_H
+#define DS_LOOKUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/limits.h"
+
+struct job;
+
+/* Outcome of a lookup, as written in "status": an rcode (>= 0) or one of these. */
+enum lookup_status {
+        LOOKUP_PENDING = -1,
+        LOOKUP_TIMEOUT = -2,
+        LOOKUP_MALFORMED = -3, /* a matching reply that could not be parsed */
+        LOOKUP_CNAME_LOOP = -4,
+        LOOKUP_NAME_TOO_LONG = -5, /* the name to ask would exceed 255 octets: not asked */
+};
+
+struct lookup {
+        struct job *job;     /* the job it belongs to (set by job_start) */
+        uint8_t index;       /* its check's position in the job's check set */
+        uint8_t handoff;     /* enum job_step, when handed back to the loop */
+        uint8_t cname_hops;  /* CNAME links followed so far in the current lookup */
+        bool finished;       /* the check asks nothing more */
+        uint16_t attempts;   /* datagrams sent, all of this check's lookups */
+        int16_t last_status; /* enum engine_status of the last lookup */
+        uint16_t qtype;
+        uint16_t qname_len;
+        uint32_t reply_len;
+        uint8_t qname[DS_NAME_MAX_WIRE]; /* the lookup to send next / in flight */
+        uint8_t *reply_big;              /* owned: replies larger than reply[] */
+        uint8_t reply[DS_REPLY_INLINE];
+};
+
+/* Make (text, qtype) the next lookup: a fresh lookup starts with no CNAME links. Returns 0,
+ * or -errno when text is no valid name (over 255 octets). */
+int lookup_set(struct lookup *l, const char *text, uint16_t qtype);
+
+/* The current lookup's final owner name after CNAMEs, "" when none was followed. */
+void lookup_target(const struct lookup *l, char *out, size_t cap);
+
+/* Keep the result of the lookup in flight (loop thread); copies pkt. */
+void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, size_t len,
+                      unsigned attempts);
+
+/* The reply's bytes (after lookup_set_reply with ENGINE_REPLY). */
+static inline const uint8_t *lookup_reply(const struct lookup *l)
+{
+        return l->reply_big ? l->reply_big : l->reply;
+}
+
+/* Fresh state for a new domain; release what the lookup allocated (idempotent). */
+void lookup_reset(struct lookup *l);
+void lookup_clear(struct lookup *l);
+
+/* Neither NOERROR nor NXDOMAIN: the lookup could not tell. */
+bool lookup_failed(int status);
+
+/* "NOERROR", "TIMEOUT", ... for a lookup status. */
+const char *lookup_status_name(int status);
+
+#endif

@@ -1,0 +1,121 @@
+/* registry.c -- the checks dmarcscan knows, and --checks parsed against them. */
+#include "scanner/check.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/check.h"
+#include "scanner/dmarc/check.h"
+
+/* A new check adds its line here (and nothing elsewhere). */
+const struct check_ops *const check_registry[] = {
+    &dmarc_check,
+    NULL,
+};
+
+const char *const check_planned[] = {"spf", "mx", NULL};
+
+static bool listed(const char *const *names, const char *name)
+{
+        for (; *names; names++)
+                if (strcmp(*names, name) == 0)
+                        return true;
+        return false;
+}
+
+static const struct check_ops *find(const struct check_ops *const *table, const char *name)
+{
+        for (; *table; table++)
+                if (strcmp((*table)->name, name) == 0)
+                        return *table;
+        return NULL;
+}
+
+/* "dmarc, spf" from the table's names. */
+static void known(const struct check_ops *const *table, char *out, size_t cap)
+{
+        size_t used = 0;
+        out[0] = 0;
+        for (unsigned i = 0; table[i] && used < cap; i++)
+                used +=
+                    (size_t)snprintf(out + used, cap - used, "%s%s", i ? ", " : "", table[i]->name);
+}
+
+static int add(struct check_set *set, const struct check_ops *ops, char *err, size_t errlen)
+{
+        if (check_set_find(set, ops->name) >= 0)
+                return 0;
+        size_t off = 0;
+        if (set->n) {
+                unsigned last = set->n - 1;
+                off = set->state_off[last] + set->ops[last]->state_size;
+        }
+        off = (off + 15) & ~(size_t)15;
+        if (set->n == DS_CHECKS_MAX || off + ops->state_size > DS_CHECK_STATE_MAX) {
+                snprintf(err, errlen, "--checks: too many checks at once (room for %d)",
+                         DS_CHECKS_MAX);
+                return -EINVAL;
+        }
+        set->state_off[set->n] = (uint16_t)off;
+        set->ops[set->n++] = ops;
+        return 0;
+}
+
+static void add_object(struct check_set *set, const char *name, int check)
+{
+        if (ds_fails(set->nobj < DS_LINE_OBJECTS_MAX))
+                return;
+        set->obj_name[set->nobj] = name;
+        set->obj_check[set->nobj++] = (int8_t)check;
+}
+
+/* The line's check objects: the table's, then the planned ones it lacks. */
+static void layout(struct check_set *set, const struct check_ops *const *table)
+{
+        set->nobj = 0;
+        for (const struct check_ops *const *t = table; *t; t++)
+                add_object(set, (*t)->name, check_set_find(set, (*t)->name));
+        for (const char *const *p = check_planned; *p; p++)
+                if (!find(table, *p))
+                        add_object(set, *p, -1);
+}
+
+int check_set_parse(struct check_set *set, const char *list, const struct check_ops *const *table,
+                    char *err, size_t errlen)
+{
+        char buf[256], names[128];
+        snprintf(buf, sizeof(buf), "%s", list);
+        memset(set, 0, sizeof(*set));
+        known(table, names, sizeof(names));
+        char *save = NULL;
+        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                const struct check_ops *ops = find(table, t);
+                if (!ops && listed(check_planned, t)) {
+                        snprintf(err, errlen, "--checks: '%s' is not implemented yet (%s is)", t,
+                                 names);
+                        return -EINVAL;
+                }
+                if (!ops) {
+                        snprintf(err, errlen, "--checks: unknown check '%s' (known: %s)", t, names);
+                        return -EINVAL;
+                }
+                int rc = add(set, ops, err, errlen);
+                if (rc < 0)
+                        return rc;
+        }
+        if (!set->n) {
+                snprintf(err, errlen, "--checks: empty list");
+                return -EINVAL;
+        }
+        layout(set, table);
+        return 0;
+}
+
+int check_set_find(const struct check_set *set, const char *name)
+{
+        for (unsigned i = 0; i < set->n; i++)
+                if (strcmp(set->ops[i]->name, name) == 0)
+                        return (int)i;
+        return -1;
+}

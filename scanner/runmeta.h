@@ -1,0 +1,40 @@
+/* runmeta.h -- the run's metadata file (--metadata FILE): what was asked, what happened.
+ * Contract: one JSON object written at the end of the scan (atomically, output/meta.h),
+ * documented in docs/output.md; for reproducibility and benchmarks. */
+#ifndef DS_RUNMETA_H
+#define DS_RUNMETA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dns/engine.h"
+#include "dns/resolvers.h"
+#include "dns/udp.h"
+#include "scanner/cli.h"
+
+struct runmeta {
+        const struct scan_config *cfg;
+        const struct resolver_list *resolvers;
+        const struct engine_counters *counters;
+        const struct cc_history *history;
+        const struct udp_stats *udp;
+        const struct tcp_stats *tcp;
+        uint64_t rcvbuf_drops;
+        int rcvbuf_bytes;
+        uint64_t lines, input_items; /* lines: written to the output */
+        double started_unix, wall_s;
+        bool interrupted;
+        const char *input_error;  /* NULL when none */
+        const char *output_error; /* NULL when none */
+        const char *psl_source;   /* the Public Suffix List loaded: a path or "builtin" */
+        const char *psl_date;     /* its version or date */
+        const char *checkpoint;   /* the checkpoint file kept, NULL when none */
+        bool resumed;             /* --resume continued an earlier run */
+        uint64_t resume_offset;   /* output bytes kept from the earlier runs */
+        uint64_t resume_lines;    /* lines those bytes hold */
+};
+
+/* Returns 0 or -errno. */
+int runmeta_write(const char *path, const struct runmeta *m);
+
+#endif
