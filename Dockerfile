@@ -14,7 +14,7 @@ COPY . .
 # Only what the package holds is built (the tests need servers the image does not have).
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDS_WERROR=ON \
     && cmake --build build -j "$(nproc)" --target dmarcscan dmarcscan_man \
-    && cd build && cpack -G DEB
+    && cpack -G DEB --config build/CPackConfig.cmake -B build
 
 FROM debian:12-slim
 COPY --from=build /src/build/dmarcscan_*.deb /tmp/
