@@ -5,6 +5,7 @@
  * overflow or a line ended with containers open cannot be repaired and aborts. */
 #include "output/json.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,6 +380,18 @@ void jw_fixed3(struct jw *w, const char *key, double v)
 {
         char num[328]; /* "%.3f" of DBL_MAX: 309 digits, the point and three decimals */
         int n = snprintf(num, sizeof(num), "%.3f", v);
+        jw_sep(w, key);
+        jbuf_raw(w->b, num, n > 0 && (size_t)n < sizeof(num) ? (size_t)n : 0);
+}
+
+void jw_double(struct jw *w, const char *key, double v)
+{
+        if (!isfinite(v)) {
+                jw_null(w, key);
+                return;
+        }
+        char num[32];
+        int n = snprintf(num, sizeof(num), "%.3g", v);
         jw_sep(w, key);
         jbuf_raw(w->b, num, n > 0 && (size_t)n < sizeof(num) ? (size_t)n : 0);
 }

@@ -56,5 +56,8 @@ void jw_null(struct jw *w, const char *key);
 void jw_tri(struct jw *w, const char *key, int v);
 /* A number with three decimals ("12.345"), e.g. milliseconds to the microsecond. */
 void jw_fixed3(struct jw *w, const char *key, double v);
+/* A finite number with three significant digits ("3.36e-05"), e.g. a probability; a value
+ * that is not finite gives null (JSON has no NaN). */
+void jw_double(struct jw *w, const char *key, double v);
 
 #endif

@@ -48,6 +48,11 @@ static void write_config(struct jw *w, const struct runmeta *m)
         jw_cstr(w, "file", m->psl_source);
         jw_cstr(w, "date", m->psl_date);
         jw_obj_close(w);
+        jw_obj_open(w, "shard");
+        jw_uint(w, "index", c->shard.index);
+        jw_uint(w, "count", c->shard.count);
+        jw_uint(w, "seed", c->shard.seed);
+        jw_obj_close(w);
         jw_obj_close(w);
 }
 
@@ -57,6 +62,10 @@ static void write_counters(struct jw *w, const struct runmeta *m)
         jw_obj_open(w, "counters");
         jw_uint(w, "lines", m->lines);
         jw_uint(w, "input_items", m->input_items);
+        jw_uint(w, "input_read", m->input_read);
+        jw_uint(w, "duplicates", m->duplicates);
+        if (m->duplicates_fp_rate >= 0)
+                jw_double(w, "duplicates_fp_rate", m->duplicates_fp_rate);
         jw_uint(w, "lookups", c->lookups);
         jw_uint(w, "sent", c->sent);
         jw_uint(w, "answered", c->answered);

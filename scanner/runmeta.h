@@ -22,6 +22,9 @@ struct runmeta {
         uint64_t rcvbuf_drops;
         int rcvbuf_bytes;
         uint64_t lines, input_items; /* lines: written to the output */
+        uint64_t input_read;         /* data lines read, other shards' too */
+        uint64_t duplicates;         /* this shard's names seen before (probably: the filter) */
+        double duplicates_fp_rate;   /* the filter's false-positive rate at the end; < 0: off */
         double started_unix, wall_s;
         bool interrupted;
         const char *input_error;  /* NULL when none */

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <math.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -301,6 +302,24 @@ static int end_while_open(void)
         return 0;
 }
 
+static void t_doubles(void **st)
+{
+        (void)st;
+        struct jbuf b;
+        struct jw w;
+        jbuf_init(&b);
+        jw_begin(&w, &b);
+        jw_double(&w, "p", 3.35766233e-05);
+        jw_double(&w, "z", 0);
+        jw_double(&w, "nan", NAN);
+        jw_double(&w, "inf", INFINITY);
+        jw_end(&w);
+        const char *want = "{\"p\":3.36e-05,\"z\":0,\"nan\":null,\"inf\":null}";
+        assert_true(b.len >= strlen(want));
+        assert_memory_equal(b.p, want, strlen(want));
+        jbuf_free(&b);
+}
+
 static void t_writer_misuse(void **st)
 {
         (void)st;
@@ -476,6 +495,7 @@ int main(void)
             cmocka_unit_test(t_writer_nesting),   cmocka_unit_test(t_writer_appends_lines),
             cmocka_unit_test(t_writer_max_depth), cmocka_unit_test(t_buffer_growth),
             cmocka_unit_test(t_writer_misuse),    cmocka_unit_test(t_random_corpus_python),
+            cmocka_unit_test(t_doubles),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

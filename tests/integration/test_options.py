@@ -140,6 +140,29 @@ def test_failures(binary, tmp):
           "No space left" in (m.get("output_error") or ""), m.get("output_error"))
 
 
+def test_duplicates(binary, tmp):
+    """Repeated names (after normalization) are counted in the metadata, every line still
+    scanned; the filter's false-positive rate at this size is stated and negligible."""
+    doms = ["d%d.test" % i for i in range(300)]
+    lines = doms + ["D7.TEST.", "d8.test", "d8.test", "www.d9.test", "not a domain!",
+                    "not a domain!"]
+    src = os.path.join(tmp, "dups.txt")
+    with open(src, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    script = {"*": {"txt": ["v=DMARC1; p=none"]}}
+    with faultserver.FaultServer(script, name="dups") as srv:
+        p, out, m = scan(binary, ["-r", "127.0.0.1:%d" % srv.port, src], tmp, "dups")
+    check("duplicates: exit 0, one line per input line", p.returncode == 0 and
+          len(out) == len(lines), (p.returncode, len(out), p.stderr[-500:]))
+    c = (m or {}).get("counters", {})
+    check("duplicates: 3 repeated names counted (D7.TEST. is d7.test; illegal lines are "
+          "not names)", c.get("duplicates") == 3, c)
+    rate = c.get("duplicates_fp_rate")
+    check("duplicates: the filter's false-positive rate is stated (%r)" % rate,
+          isinstance(rate, (int, float)) and 0 <= rate < 1e-9, c)
+    check("duplicates: input_read counts every data line", c.get("input_read") == len(lines), c)
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN")
     with tempfile.TemporaryDirectory(prefix="dmarcscan-opt-") as tmp:
@@ -147,6 +170,7 @@ def main():
         test_rates(binary, tmp)
         test_usage(binary)
         test_failures(binary, tmp)
+        test_duplicates(binary, tmp)
     return C.summary()
 
 
