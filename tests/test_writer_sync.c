@@ -107,7 +107,8 @@ static int on_synced(void *ctx, uint64_t offset, const uint64_t *tags, size_t n)
         if (s->fail_rc)
                 return s->fail_rc;
         s->tags = realloc(s->tags, (s->n + n + 1) * sizeof(*s->tags));
-        memcpy(s->tags + s->n, tags, n * sizeof(*tags));
+        if (n) /* a sync with no new line may pass no array: memcpy(_, NULL, 0) is undefined */
+                memcpy(s->tags + s->n, tags, n * sizeof(*tags));
         s->n += n;
         s->last_offset = offset;
         qsort(s->tags, s->n, sizeof(*s->tags), cmp_u64);
