@@ -41,8 +41,6 @@ void cc_init(struct cc *c, unsigned ceiling, bool adaptive)
         c->validated = c->window;
         for (unsigned i = 0; i < 3; i++)
                 c->floor_ms[i] = INFINITY;
-        for (unsigned i = 0; i < CC_EPISODES; i++)
-                c->ep[i].from_ms = c->ep[i].to_ms = 0;
 }
 
 unsigned cc_window(const struct cc *c)
