@@ -46,15 +46,36 @@ struct check_arg {
         const struct check_env *env; /* NULL in unit tests: exact discovery, no PSL */
 };
 
+/* What the SPF check says of the domain's sending policy (its "all" after redirects). */
+enum spf_fact {
+        SPF_FACT_NONE = 0,   /* no SPF record */
+        SPF_FACT_FAIL,       /* valid, unlisted senders fail or softfail (-all, ~all) */
+        SPF_FACT_NEUTRAL,    /* valid, unlisted senders get neutral (?all, or no all) */
+        SPF_FACT_PASS_ALL,   /* valid, unlisted senders pass (+all): anyone passes SPF */
+        SPF_FACT_PERMERROR,  /* receivers evaluate it as permerror */
+        SPF_FACT_TEMPERROR,  /* a DNS failure kept the evaluation from finishing */
+};
+
+/* What the MX check says of the domain's mail service. */
+enum mail_fact {
+        MAIL_FACT_MX = 0,   /* one or more MX hosts */
+        MAIL_FACT_NULL_MX,  /* RFC 7505 null MX: declares it accepts no mail */
+        MAIL_FACT_NO_MX,    /* no MX records (NOERROR, no data): implicit MX on the A/AAAA */
+        MAIL_FACT_NXDOMAIN, /* the domain does not exist */
+        MAIL_FACT_ERROR,    /* the MX lookup failed */
+};
+
 /* What the top-level verdicts (scanner/toplevel.h) take from a check. -1 fields: the
- * check has no opinion. */
+ * check has no opinion (a check fills only its own). */
 struct check_facts {
         int status;     /* its decisive lookup's status (outcome counts) */
         int8_t exists;  /* enum tristate: what its answers say of the domain */
         int8_t posture; /* enum posture (dmarc) */
         bool enforcing, partial;
-        int8_t spoofable;   /* enum spoofable */
+        int8_t spoofable;   /* enum spoofable (dmarc: its DMARC-only estimate) */
         const char *reason; /* static snake_case, with spoofable */
+        int8_t spf;         /* enum spf_fact (spf) */
+        int8_t mail;        /* enum mail_fact (mx) */
 };
 
 struct check_ops {

@@ -1,6 +1,7 @@
 /* lookup.c -- one check's lookup: the question, the CNAME links, the reply kept. */
 #include "scanner/lookup.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,34 @@ void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, s
         }
         memcpy(dst, pkt, len);
         l->reply_len = (uint32_t)len;
+}
+
+enum lookup_read lookup_read(struct lookup *l, struct wire_reply *r, int *status,
+                             lookup_has_data_fn has_data, void *ctx)
+{
+        if (l->last_status != ENGINE_REPLY) {
+                *status = l->last_status == ENGINE_TIMEOUT ? LOOKUP_TIMEOUT : LOOKUP_MALFORMED;
+                return LOOKUP_READ_DONE;
+        }
+        *status = LOOKUP_MALFORMED;
+        if (wire_reply_parse(r, lookup_reply(l), l->reply_len) < 0)
+                return LOOKUP_READ_DONE;
+        uint8_t final[DS_NAME_MAX_WIRE];
+        int hops = 0;
+        int flen = wire_cname_chase(r, l->qname, l->qname_len, final, sizeof(final), &hops);
+        if (flen < 0 || l->cname_hops + hops > DS_CNAME_HOPS_MAX) {
+                *status = flen == -EBADMSG ? LOOKUP_MALFORMED : LOOKUP_CNAME_LOOP;
+                return LOOKUP_READ_DONE;
+        }
+        l->cname_hops = (uint8_t)(l->cname_hops + hops);
+        if (hops) {
+                memcpy(l->qname, final, (size_t)flen);
+                l->qname_len = (uint16_t)flen;
+        }
+        *status = r->rcode;
+        if (r->rcode != WIRE_RCODE_NOERROR || !hops || !has_data)
+                return LOOKUP_READ_DONE;
+        return has_data(r, l->qname, l->qname_len, ctx) ? LOOKUP_READ_DONE : LOOKUP_READ_FOLLOW;
 }
 
 void lookup_reset(struct lookup *l)

@@ -58,6 +58,27 @@ static inline const uint8_t *lookup_reply(const struct lookup *l)
         return l->reply_big ? l->reply_big : l->reply;
 }
 
+struct wire_reply;
+
+/* What lookup_read() made of the reply to the lookup in flight. */
+enum lookup_read {
+        LOOKUP_READ_DONE,   /* *status is final; for NOERROR, r is the parsed reply */
+        LOOKUP_READ_FOLLOW, /* a CNAME left the reply without data: l->qname is now its
+                               target, to be asked next (lookup_set not needed) */
+};
+
+/* Digest the reply the engine delivered: the status (rcode, or TIMEOUT, MALFORMED,
+ * CNAME_LOOP) into *status, the packet parsed into *r, CNAMEs chased (l->qname becomes the
+ * final owner, l->cname_hops grows; over DS_CNAME_HOPS_MAX is CNAME_LOOP). has_data(r,
+ * name, name_len, ctx) says whether the reply holds the records sought at the final owner;
+ * when it is NULL, or says no after a CNAME was followed in a NOERROR reply, the target is
+ * asked next (READ_FOLLOW) -- an authoritative server stops at a CNAME leaving its zone.
+ * has_data may be NULL for lookups that a CNAME alone answers (existence). */
+typedef bool (*lookup_has_data_fn)(const struct wire_reply *r, const uint8_t *name,
+                                   size_t name_len, void *ctx);
+enum lookup_read lookup_read(struct lookup *l, struct wire_reply *r, int *status,
+                             lookup_has_data_fn has_data, void *ctx);
+
 /* Fresh state for a new domain; release what the lookup allocated (idempotent). */
 void lookup_reset(struct lookup *l);
 void lookup_clear(struct lookup *l);

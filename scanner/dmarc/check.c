@@ -189,42 +189,36 @@ static int collect_txt(struct dmarc_result *d, const struct wire_reply *r, const
 
 enum read_result { READ_DONE, READ_FOLLOW };
 
+struct collect_ctx {
+        struct dmarc_result *d;
+        int ntxt; /* TXT RRs at the name; -1: malformed */
+};
+
+static bool collect_at(const struct wire_reply *r, const uint8_t *name, size_t name_len, void *ctx)
+{
+        struct collect_ctx *c = ctx;
+        c->ntxt = collect_txt(c->d, r, name, name_len);
+        return c->ntxt != 0;
+}
+
 /* Digest the reply to the lookup in flight: its status into *status, TXT records into d.
  * READ_FOLLOW: a CNAME left the reply without an answer; j->l->qname is now its target. */
 static enum read_result read_reply(struct dm *j, struct dmarc_result *d, int *status)
 {
         d->nrecords = d->nrecords_dropped = d->nother_txt = 0;
-        if (j->l->last_status != ENGINE_REPLY) {
-                *status = j->l->last_status == ENGINE_TIMEOUT ? LOOKUP_TIMEOUT : LOOKUP_MALFORMED;
-                return READ_DONE;
-        }
         struct wire_reply r;
-        const uint8_t *pkt = lookup_reply(j->l);
-        *status = LOOKUP_MALFORMED;
-        if (wire_reply_parse(&r, pkt, j->l->reply_len) < 0)
+        struct collect_ctx c = {.d = d, .ntxt = 0};
+        bool txt = j->l->qtype == WIRE_TYPE_TXT;
+        /* An existence lookup needs no data: a CNAME alone tells it enough. */
+        if (lookup_read(j->l, &r, status, txt ? collect_at : NULL, &c) == LOOKUP_READ_FOLLOW)
+                return READ_FOLLOW;
+        if (*status != WIRE_RCODE_NOERROR || !txt)
                 return READ_DONE;
-        uint8_t final[DS_NAME_MAX_WIRE];
-        int hops = 0;
-        int flen = wire_cname_chase(&r, j->l->qname, j->l->qname_len, final, sizeof(final), &hops);
-        if (flen < 0 || j->l->cname_hops + hops > DS_CNAME_HOPS_MAX) {
-                *status = flen == -EBADMSG ? LOOKUP_MALFORMED : LOOKUP_CNAME_LOOP;
-                return READ_DONE;
-        }
-        j->l->cname_hops = (uint8_t)(j->l->cname_hops + hops);
-        if (hops) {
-                memcpy(j->l->qname, final, (size_t)flen);
-                j->l->qname_len = (uint16_t)flen;
-        }
-        *status = r.rcode;
-        if (r.rcode != WIRE_RCODE_NOERROR || j->l->qtype != WIRE_TYPE_TXT)
-                return READ_DONE; /* a CNAME alone tells an existence lookup enough */
-        int ntxt = collect_txt(d, &r, j->l->qname, j->l->qname_len);
-        if (ntxt < 0) {
+        if (c.ntxt == 0) /* collect_at() did not run (no CNAME in this reply) */
+                c.ntxt = collect_txt(d, &r, j->l->qname, j->l->qname_len);
+        if (c.ntxt < 0)
                 *status = LOOKUP_MALFORMED;
-                return READ_DONE;
-        }
-        /* An authoritative server stops at a CNAME leaving its zone: ask for the target. */
-        return hops && ntxt == 0 ? READ_FOLLOW : READ_DONE;
+        return READ_DONE;
 }
 
 /* What one name's records mean for the walk (RFC 9989 4.10 steps 2 and 6). */
