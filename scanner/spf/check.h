@@ -1,0 +1,89 @@
+/* check.h -- the SPF check (RFC 7208): a module of the job (scanner/check.h).
+ * Contract: spf_check's hooks evaluate one domain's SPF policy as a receiver would for a
+ * sender that matches nothing, one lookup at a time: TXT at the domain, then, depth first
+ * in the order a receiver meets them, the TXT of every include and redirect target and the
+ * names the a, mx and exists mechanisms name (A, MX, A), so that the DNS-lookup limit (10),
+ * the void-lookup limit (2) and the MX-names limit (10) are counted across the whole tree
+ * (RFC 7208 4.6.4). Terms with macros are counted, never expanded (no sender to expand
+ * them with). Include loops are caught before they are asked. Targets that many domains
+ * share are asked through the scan's shared answer cache (lookup.shared).
+ * Evaluation stops at the first error that fixes the result (permerror, temperror).
+ * docs/spf.md has the rules and every code.
+ *
+ * What a domain keeps between steps (struct spf_state, in the job) is small and inline: the
+ * domain's own records' text and the tree's nodes with their names (a heap buffer only for
+ * what outgrows them). The parsed record lives in the scratch (one per classifier thread),
+ * rebuilt from the held text when needed. */
+#ifndef DS_SPF_CHECK_H
+#define DS_SPF_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanner/check.h"
+#include "scanner/spf/record.h"
+
+#define SPF_NODES_MAX      32  /* tree nodes asked per domain (the domain's TXT is node 0) */
+#define SPF_TREE_ISSUES    12  /* tree-level errors and warnings kept per domain */
+#define SPF_HELD_INLINE    384 /* the domain's own SPF TXT text kept inside the job */
+#define SPF_NAMES_INLINE   256 /* tree node names kept inside the job */
+#define SPF_MX_NAMES_LIMIT 10  /* MX records an mx mechanism may yield (RFC 7208 4.6.4) */
+
+/* One node of the evaluation tree: the domain itself (node 0), or a name a term of an
+ * evaluated record makes a receiver ask. */
+struct spf_node {
+        uint16_t name_off;  /* into the names buffer; node 0: the domain (not stored) */
+        uint8_t name_len;   /* 0 for node 0 */
+        uint8_t kind;       /* enum spf_kind: SPF_INCLUDE, SPF_REDIRECT, SPF_A, SPF_MX,
+                               SPF_EXISTS; SPF_ALL for node 0 */
+        int8_t parent;      /* node whose record named it; -1 for node 0 */
+        uint8_t depth;      /* 0 for node 0 */
+        int16_t status;     /* lookup status; LOOKUP_PENDING: not asked */
+        uint8_t result;     /* include/redirect: enum spf_result of its record */
+        uint8_t answers;    /* a/mx/exists: RRs of the asked type (saturates at 255) */
+        uint8_t order;      /* position in evaluation order (pre-order), 0 first */
+};
+
+/* A tree-level issue: about a node, by code (docs/spf.md). */
+struct spf_tree_issue {
+        const char *code; /* static snake_case */
+        bool error;       /* in "errors" (else "warnings") */
+        int8_t node;      /* the node it is about; -1 the tree */
+};
+
+/* The check's result, in the classifier's scratch after conclude (and for profiles that
+ * read it, scanner/profile/). */
+struct spf_result {
+        int status;                /* the domain's own TXT lookup status */
+        enum spf_result result;    /* of the whole evaluation */
+        enum spf_all all;          /* effective: the domain's record's, or along redirects */
+        bool all_known;            /* all is known (the main path was evaluated) */
+        bool permissive;           /* the effective policy passes or is neutral for anyone:
+                                      +all, ?all, or no all (only when all_known) */
+        unsigned records;          /* SPF records at the domain */
+        unsigned other_txt;        /* other TXT records at the domain */
+        unsigned dns_lookups;      /* DNS-querying terms met, the whole tree */
+        unsigned void_lookups;     /* NXDOMAIN or empty answers to a/mx/exists/include */
+        unsigned attempts;         /* datagrams, every lookup of the check */
+        bool parsed;               /* rec holds the domain's record */
+        struct spf_record rec;     /* the domain's own record (when parsed) */
+        struct spf_node nodes[SPF_NODES_MAX];
+        unsigned nnodes;
+        struct spf_tree_issue issues[SPF_TREE_ISSUES];
+        unsigned nissues;
+        const char *held_text; /* the domain's SPF TXT strings: [u16 n][n bytes]... */
+        const char *names;     /* node names */
+        /* Whose result this is (the state and the job's generation, job.h). */
+        const void *for_state;
+        uint32_t for_gen;
+};
+
+struct spf_scratch {
+        struct spf_result spf;
+        struct spf_record tmp; /* a target's record while it is evaluated */
+};
+
+extern const struct check_ops spf_check;
+
+#endif
