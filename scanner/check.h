@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/tristate.h"
 #include "output/json.h"
 #include "scanner/lookup.h"
 
@@ -23,7 +24,7 @@ struct job;
 struct discovery_ctx;
 
 #define DS_CHECKS_MAX      4    /* checks enabled at once */
-#define DS_CHECK_STATE_MAX 2048 /* all enabled checks' per-domain states, in the job */
+#define DS_CHECK_STATE_MAX 4096 /* all enabled checks' per-domain states, in the job */
 
 /* What a hook asks for next. */
 enum check_step {

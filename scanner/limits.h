@@ -7,6 +7,10 @@
 /* Classifier pool */
 #define DS_THREADS_MAX 64
 
+/* The shared answer cache (dns/anscache.h) keeps replies up to this many bytes: a few
+ * thousand provider includes take a few MiB; the rest is room for a/mx/exists names. */
+#define DS_ANSCACHE_BYTES (64u << 20)
+
 /* Input */
 #define DS_INPUT_LINE_MAX 8192 /* longer lines are reported as ILLEGAL_INPUT */
 #define DS_INPUT_RAW_MAX  512  /* raw field echoed in "input" (truncated beyond) */

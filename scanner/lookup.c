@@ -17,6 +17,7 @@ int lookup_set(struct lookup *l, const char *text, uint16_t qtype)
         l->qname_len = (uint16_t)n;
         l->qtype = qtype;
         l->cname_hops = 0;
+        l->shared = false;
         return 0;
 }
 
@@ -84,6 +85,7 @@ void lookup_reset(struct lookup *l)
         l->qname_len = 0;
         l->qtype = 0;
         l->finished = false;
+        l->shared = false;
         l->last_status = ENGINE_REPLY;
 }
 

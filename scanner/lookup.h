@@ -31,6 +31,8 @@ struct lookup {
         uint8_t handoff;     /* enum job_step, when handed back to the loop */
         uint8_t cname_hops;  /* CNAME links followed so far in the current lookup */
         bool finished;       /* the check asks nothing more */
+        bool shared;         /* many domains ask this name: go through the scan's shared
+                                answer cache (dns/anscache.h); lookup_set() clears it */
         uint16_t attempts;   /* datagrams sent, all of this check's lookups */
         int16_t last_status; /* enum engine_status of the last lookup */
         uint16_t qtype;
@@ -74,8 +76,8 @@ enum lookup_read {
  * when it is NULL, or says no after a CNAME was followed in a NOERROR reply, the target is
  * asked next (READ_FOLLOW) -- an authoritative server stops at a CNAME leaving its zone.
  * has_data may be NULL for lookups that a CNAME alone answers (existence). */
-typedef bool (*lookup_has_data_fn)(const struct wire_reply *r, const uint8_t *name,
-                                   size_t name_len, void *ctx);
+typedef bool (*lookup_has_data_fn)(const struct wire_reply *r, const uint8_t *name, size_t name_len,
+                                   void *ctx);
 enum lookup_read lookup_read(struct lookup *l, struct wire_reply *r, int *status,
                              lookup_has_data_fn has_data, void *ctx);
 

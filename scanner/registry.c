@@ -7,14 +7,16 @@
 
 #include "common/check.h"
 #include "scanner/dmarc/check.h"
+#include "scanner/spf/check.h"
 
 /* A new check adds its line here (and nothing elsewhere). */
 const struct check_ops *const check_registry[] = {
     &dmarc_check,
+    &spf_check,
     NULL,
 };
 
-const char *const check_planned[] = {"spf", "mx", NULL};
+const char *const check_planned[] = {"mx", NULL};
 
 static bool listed(const char *const *names, const char *name)
 {

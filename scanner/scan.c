@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "common/check.h"
+#include "dns/anscache.h"
 #include "dns/engine.h"
 #include "dns/resolvers.h"
 #include "dns/wire.h"
@@ -25,6 +26,7 @@
 #include "scanner/exclude.h"
 #include "scanner/feed.h"
 #include "scanner/job.h"
+#include "scanner/limits.h"
 #include "scanner/pool.h"
 
 struct scan {
@@ -41,6 +43,7 @@ struct scan {
         struct discovery_ctx *disc; /* shared read-only by every job */
         struct check_env env;       /* the same, as the checks see it */
         struct job *jobs;
+        struct anscache *cache; /* owned: shared answers (lookups marked shared) */
         uint32_t njobs, nfree;
         uint32_t nlook; /* lookups per job: one per check */
         uint32_t *free_jobs;
@@ -90,18 +93,64 @@ static void maybe_finish(struct scan *s)
                 finish(s);
 }
 
-/* Start lookup l; false when the engine refused it. The engine has a slot per lookup of
- * every job (the token says which) and l holds none, and the check built the name, so a
- * refusal is a broken invariant: the lookup then ends unasked as a timeout, so the check
- * goes on and the domain still gets its line. */
+static struct lookup *lookup_of(struct scan *s, uint32_t token)
+{
+        return &s->jobs[token / s->nlook].look[token % s->nlook];
+}
+
+/* The lookup ended before or without the engine: to its check, and to those that waited
+ * on it when it was a shared fetch. */
+static void lookup_ended(struct scan *s, struct lookup *l, int status, const uint8_t *pkt,
+                         size_t len, unsigned attempts)
+{
+        lookup_set_reply(l, status, pkt, len, attempts);
+        pool_dispatch(s->pool, l);
+}
+
+/* Loop thread: a lookup that waited on a shared fetch gets its outcome. */
+static void on_cache_wake(void *ctx, uint32_t token, int status, const uint8_t *pkt, size_t len)
+{
+        struct scan *s = ctx;
+        lookup_ended(s, lookup_of(s, token), status, pkt, len, 0);
+}
+
+/* A shared lookup answered from the cache or joined to a fetch in flight: true when it
+ * needs no query of its own. */
+static bool served_by_cache(struct scan *s, struct lookup *l, uint32_t token)
+{
+        const uint8_t *pkt;
+        size_t len;
+        switch (anscache_get(s->cache, l->qname, l->qname_len, l->qtype, engine_now(s->engine),
+                             token, &pkt, &len)) {
+        case ANSCACHE_HIT:
+                lookup_ended(s, l, ENGINE_REPLY, pkt, len, 0);
+                return true;
+        case ANSCACHE_WAIT:
+                return true;
+        case ANSCACHE_MISS:
+                break;
+        }
+        return false;
+}
+
+/* Start lookup l; false when the engine did not take it (served by the shared cache, or
+ * refused). The engine has a slot per lookup of every job (the token says which) and l
+ * holds none, and the check built the name, so a refusal is a broken invariant: the lookup
+ * then ends unasked as a timeout, so the check goes on and the domain still gets its
+ * line. */
 static bool ask(struct scan *s, struct lookup *l)
 {
         struct job *j = l->job;
         uint32_t token = j->idx * s->nlook + l->index;
+        if (l->shared && s->cache && served_by_cache(s, l, token))
+                return false;
         int rc = engine_query(s->engine, token, l->qname, l->qname_len, l->qtype, j->give_up_ms);
         if (ds_fails(rc == 0)) {
-                lookup_set_reply(l, ENGINE_TIMEOUT, NULL, 0, 0);
-                pool_dispatch(s->pool, l);
+                if (l->shared && s->cache)
+                        anscache_complete(s->cache, l->qname, l->qname_len, l->qtype,
+                                          ENGINE_TIMEOUT, NULL, 0, engine_now(s->engine),
+                                          on_cache_wake, s);
+                lookup_ended(s, l, ENGINE_TIMEOUT, NULL, 0, 0);
                 return false;
         }
         return true;
@@ -170,9 +219,12 @@ static void on_lookup_done(void *ctx, const struct engine_result *r)
         struct scan *s = ctx;
         if (ds_fails(r->token / s->nlook < s->njobs))
                 return;
-        struct lookup *l = &s->jobs[r->token / s->nlook].look[r->token % s->nlook];
-        lookup_set_reply(l, r->status, r->pkt, r->len, r->attempts);
-        pool_dispatch(s->pool, l);
+        struct lookup *l = lookup_of(s, r->token);
+        /* Before the lookup goes to a classifier: its question is still the one asked. */
+        if (l->shared && s->cache)
+                anscache_complete(s->cache, l->qname, l->qname_len, l->qtype, (int)r->status,
+                                  r->pkt, r->len, engine_now(s->engine), on_cache_wake, s);
+        lookup_ended(s, l, r->status, r->pkt, r->len, r->attempts);
 }
 
 static void on_job_back(void *ctx, struct lookup *l)
@@ -347,7 +399,8 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
                 snprintf(err, errlen, "cannot start the writer: %s", strerror(-rc));
                 return rc;
         }
-        if (alloc_jobs(s) < 0) {
+        if (alloc_jobs(s) < 0 ||
+            anscache_new(&s->cache, s->njobs * s->nlook, DS_ANSCACHE_BYTES) < 0) {
                 snprintf(err, errlen, "out of memory for %u jobs", cfg->concurrency);
                 return -ENOMEM;
         }
@@ -491,6 +544,7 @@ static void teardown(struct scan *s)
                 job_free(&s->jobs[i]);
         free(s->jobs);
         free(s->free_jobs);
+        anscache_free(s->cache);
         exclude_free(s->exclude);
         discovery_ctx_close(s->disc);
         resolvers_free(&s->resolvers);

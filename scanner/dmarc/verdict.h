@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "common/tristate.h"
+
 #include "scanner/dmarc/record.h"
 
 enum posture {
@@ -21,8 +23,6 @@ enum posture {
 
 enum spoofable { SPOOF_YES = 0, SPOOF_SUBDOMAINS_ONLY, SPOOF_MAYBE, SPOOF_NO, SPOOF_UNKNOWN };
 
-/* -1 unknown, 0 no, 1 yes. */
-enum tristate { TRI_UNKNOWN = -1, TRI_NO = 0, TRI_YES = 1 };
 
 struct verdict_in {
         bool dns_error;       /* a lookup failed before a record could be chosen */

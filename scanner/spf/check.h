@@ -33,16 +33,16 @@
 /* One node of the evaluation tree: the domain itself (node 0), or a name a term of an
  * evaluated record makes a receiver ask. */
 struct spf_node {
-        uint16_t name_off;  /* into the names buffer; node 0: the domain (not stored) */
-        uint8_t name_len;   /* 0 for node 0 */
-        uint8_t kind;       /* enum spf_kind: SPF_INCLUDE, SPF_REDIRECT, SPF_A, SPF_MX,
-                               SPF_EXISTS; SPF_ALL for node 0 */
-        int8_t parent;      /* node whose record named it; -1 for node 0 */
-        uint8_t depth;      /* 0 for node 0 */
-        int16_t status;     /* lookup status; LOOKUP_PENDING: not asked */
-        uint8_t result;     /* include/redirect: enum spf_result of its record */
-        uint8_t answers;    /* a/mx/exists: RRs of the asked type (saturates at 255) */
-        uint8_t order;      /* position in evaluation order (pre-order), 0 first */
+        uint16_t name_off; /* into the names buffer; node 0: the domain (not stored) */
+        uint8_t name_len;  /* 0 for node 0 */
+        uint8_t kind;      /* enum spf_kind: SPF_INCLUDE, SPF_REDIRECT, SPF_A, SPF_MX,
+                              SPF_EXISTS; SPF_ALL for node 0 */
+        int8_t parent;     /* node whose record named it; -1 for node 0 */
+        uint8_t depth;     /* 0 for node 0 */
+        int16_t status;    /* lookup status; LOOKUP_PENDING: not asked */
+        uint8_t result;    /* include/redirect: enum spf_result of its record */
+        uint8_t answers;   /* a/mx/exists: RRs of the asked type (saturates at 255) */
+        uint8_t order;     /* position in evaluation order (pre-order), 0 first */
 };
 
 /* A tree-level issue: about a node, by code (docs/spf.md). */
@@ -54,34 +54,65 @@ struct spf_tree_issue {
 
 /* The check's result, in the classifier's scratch after conclude (and for profiles that
  * read it, scanner/profile/). */
-struct spf_result {
-        int status;                /* the domain's own TXT lookup status */
-        enum spf_result result;    /* of the whole evaluation */
-        enum spf_all all;          /* effective: the domain's record's, or along redirects */
-        bool all_known;            /* all is known (the main path was evaluated) */
-        bool permissive;           /* the effective policy passes or is neutral for anyone:
-                                      +all, ?all, or no all (only when all_known) */
-        unsigned records;          /* SPF records at the domain */
-        unsigned other_txt;        /* other TXT records at the domain */
-        unsigned dns_lookups;      /* DNS-querying terms met, the whole tree */
-        unsigned void_lookups;     /* NXDOMAIN or empty answers to a/mx/exists/include */
-        unsigned attempts;         /* datagrams, every lookup of the check */
-        bool parsed;               /* rec holds the domain's record */
-        struct spf_record rec;     /* the domain's own record (when parsed) */
+struct spf_eval {
+        int status;             /* the domain's own TXT lookup status */
+        enum spf_result result; /* of the whole evaluation */
+        enum spf_all all;       /* effective: the domain's record's, or along redirects */
+        bool all_known;         /* all is known (the main path was evaluated) */
+        bool permissive;        /* the effective policy passes or is neutral for anyone:
+                                   +all, ?all, or no all (only when all_known) */
+        unsigned records;       /* SPF records at the domain */
+        unsigned other_txt;     /* other TXT records at the domain */
+        unsigned dns_lookups;   /* DNS-querying terms met, the whole tree */
+        unsigned void_lookups;  /* NXDOMAIN or empty answers to a/mx/exists/include */
+        unsigned attempts;      /* datagrams, every lookup of the check */
+        bool parsed;            /* rec holds the domain's record */
+        struct spf_record rec;  /* the domain's own record (when parsed) */
         struct spf_node nodes[SPF_NODES_MAX];
         unsigned nnodes;
         struct spf_tree_issue issues[SPF_TREE_ISSUES];
         unsigned nissues;
         const char *held_text; /* the domain's SPF TXT strings: [u16 n][n bytes]... */
-        const char *names;     /* node names */
+        uint32_t held_len;
+        const char *names; /* node names */
         /* Whose result this is (the state and the job's generation, job.h). */
         const void *for_state;
         uint32_t for_gen;
 };
 
+#define SPF_TXTS_MAX 32 /* TXT strings read at one name; more are counted */
+
 struct spf_scratch {
-        struct spf_result spf;
+        struct spf_eval spf;
         struct spf_record tmp; /* a target's record while it is evaluated */
+        /* The TXT strings of the reply being read: joined text in one growing buffer. */
+        struct spf_txt txts[SPF_TXTS_MAX];
+        unsigned ntxt, ntxt_dropped;
+        char *text; /* owned */
+        size_t text_cap;
+};
+
+/* One domain's SPF check between steps. */
+struct spf_state {
+        uint8_t nnodes, cur, nstack, norder;
+        uint8_t stack[SPF_NODES_MAX]; /* nodes still to ask, the next on top */
+        uint8_t result;               /* enum spf_result so far */
+        uint8_t all;                  /* enum spf_all, effective */
+        bool all_known, permissive;
+        uint8_t records;
+        uint16_t other_txt;
+        uint16_t dns_lookups, void_lookups;
+        uint8_t nissues;
+        struct spf_tree_issue issues[SPF_TREE_ISSUES];
+        struct spf_node nodes[SPF_NODES_MAX];
+        /* Node names: inline, then in names_big once they outgrow it. */
+        uint16_t names_len, names_cap;
+        char *names_big; /* owned */
+        char names_inl[SPF_NAMES_INLINE];
+        /* The domain's SPF TXT strings, [u16 n][n bytes] each. */
+        uint32_t held_len, held_cap;
+        char *held_big; /* owned */
+        char held_inl[SPF_HELD_INLINE];
 };
 
 extern const struct check_ops spf_check;

@@ -1,0 +1,174 @@
+/* line.c -- the "spf" object of a domain's line (docs/output.md). */
+#include "scanner/spf/line.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "dns/wire.h"
+#include "scanner/lookup.h"
+
+static void name_of(const struct spf_eval *d, const char *domain, int k, char *out)
+{
+        if (k <= 0 || (unsigned)k >= d->nnodes) {
+                snprintf(out, DS_NAME_MAX_TEXT + 1, "%s", k == 0 ? domain : "");
+                return;
+        }
+        const struct spf_node *n = &d->nodes[k];
+        memcpy(out, d->names + n->name_off, n->name_len);
+        out[n->name_len] = 0;
+}
+
+static const char *qtype_name(enum spf_kind k)
+{
+        return k == SPF_MX ? "MX" : k == SPF_A || k == SPF_EXISTS ? "A" : "TXT";
+}
+
+/* One English sentence for a tree-level issue. */
+static void message(const struct spf_eval *d, const struct spf_tree_issue *is, const char *name,
+                    char *out, size_t cap)
+{
+        const struct spf_node *n = is->node >= 0 ? &d->nodes[is->node] : NULL;
+        const char *code = is->code;
+        const char *term = n && n->kind == SPF_REDIRECT ? "redirect=" : "include:";
+        if (strcmp(code, "include_missing") == 0 || strcmp(code, "redirect_missing") == 0)
+                snprintf(out, cap, "%s%s has no SPF record (%s): a permerror", term, name,
+                         lookup_status_name(n->status));
+        else if (strcmp(code, "include_permerror") == 0 || strcmp(code, "redirect_permerror") == 0)
+                snprintf(out, cap, "the SPF record at %s%s is a permerror", term, name);
+        else if (strcmp(code, "include_loop") == 0)
+                snprintf(out, cap, "%s%s leads back to a name already being evaluated", term, name);
+        else if (strcmp(code, "too_many_lookups") == 0)
+                snprintf(out, cap,
+                         "evaluating the record takes %u DNS-querying terms, over the limit "
+                         "of %d",
+                         d->dns_lookups, SPF_LOOKUP_LIMIT);
+        else if (strcmp(code, "too_many_void_lookups") == 0)
+                snprintf(out, cap,
+                         "%u lookups found no records (NXDOMAIN or no data), over the limit "
+                         "of %d; the last was %s",
+                         d->void_lookups, SPF_VOID_LIMIT, name);
+        else if (strcmp(code, "too_many_mx") == 0)
+                snprintf(out, cap, "%s has %u MX records; an mx mechanism may use %d at most", name,
+                         n->answers, SPF_MX_NAMES_LIMIT);
+        else if (strcmp(code, "dns_error") == 0)
+                snprintf(out, cap, "%s %s could not be resolved (%s): a temperror", name,
+                         qtype_name((enum spf_kind)n->kind), lookup_status_name(n->status));
+        else if (strcmp(code, "tree_truncated") == 0)
+                snprintf(out, cap, "the tree names more than %d names; the rest were not asked",
+                         SPF_NODES_MAX);
+        else
+                snprintf(out, cap, "the SPF record at %s has the warning %s", name, code);
+}
+
+static void record_issues(struct jw *w, const struct spf_eval *d, bool errors, bool detail)
+{
+        if (!d->parsed)
+                return;
+        const struct spf_issue *list = errors ? d->rec.errors : d->rec.warnings;
+        unsigned n = errors ? d->rec.error_count : d->rec.warning_count;
+        for (unsigned i = 0; i < n; i++) {
+                if (!detail) {
+                        jw_cstr(w, NULL, list[i].code);
+                        continue;
+                }
+                jw_obj_open(w, NULL);
+                jw_cstr(w, "code", list[i].code);
+                jw_cstr(w, "message", list[i].msg);
+                jw_cstr(w, "term", list[i].term >= 0 ? list[i].text : NULL);
+                jw_obj_close(w);
+        }
+}
+
+static void issues(struct jw *w, const char *key, const struct spf_eval *d, const char *domain,
+                   bool errors, bool detail)
+{
+        char name[DS_NAME_MAX_TEXT + 1], msg[400];
+        jw_arr_open(w, key);
+        record_issues(w, d, errors, detail);
+        for (unsigned i = 0; i < d->nissues; i++) {
+                const struct spf_tree_issue *is = &d->issues[i];
+                if (is->error != errors)
+                        continue;
+                if (!detail) {
+                        jw_cstr(w, NULL, is->code);
+                        continue;
+                }
+                name_of(d, domain, is->node, name);
+                message(d, is, name, msg, sizeof(msg));
+                jw_obj_open(w, NULL);
+                jw_cstr(w, "code", is->code);
+                jw_cstr(w, "message", msg);
+                jw_cstr(w, "name", is->node >= 0 ? name : NULL);
+                jw_obj_close(w);
+        }
+        jw_arr_close(w);
+}
+
+/* The include and redirect targets asked, in evaluation order. */
+static void includes(struct jw *w, const struct spf_eval *d, const char *domain)
+{
+        char name[DS_NAME_MAX_TEXT + 1], parent[DS_NAME_MAX_TEXT + 1];
+        jw_arr_open(w, "includes");
+        for (unsigned order = 0; order < d->nnodes; order++)
+                for (unsigned k = 1; k < d->nnodes; k++) {
+                        const struct spf_node *n = &d->nodes[k];
+                        if (n->order != order || n->status == LOOKUP_PENDING ||
+                            (n->kind != SPF_INCLUDE && n->kind != SPF_REDIRECT))
+                                continue;
+                        name_of(d, domain, (int)k, name);
+                        name_of(d, domain, n->parent, parent);
+                        jw_obj_open(w, NULL);
+                        jw_cstr(w, "name", name);
+                        jw_cstr(w, "kind", spf_kind_name((enum spf_kind)n->kind));
+                        jw_cstr(w, "parent", parent);
+                        jw_uint(w, "depth", n->depth);
+                        jw_cstr(w, "status", lookup_status_name(n->status));
+                        jw_cstr(w, "result",
+                                lookup_failed(n->status)
+                                    ? NULL
+                                    : spf_result_name((enum spf_result)n->result));
+                        jw_obj_close(w);
+                }
+        jw_arr_close(w);
+}
+
+static void records(struct jw *w, const struct spf_eval *d)
+{
+        jw_arr_open(w, "records");
+        for (uint32_t off = 0; off + 2 <= d->held_len;) {
+                uint16_t n;
+                memcpy(&n, d->held_text + off, sizeof(n));
+                jw_str(w, NULL, d->held_text + off + 2, n);
+                off += 2u + n;
+        }
+        jw_arr_close(w);
+}
+
+void spf_line_write(struct jw *w, const struct spf_eval *d, const char *domain)
+{
+        jw_obj_open(w, "spf");
+        jw_cstr(w, "status", lookup_status_name(d->status));
+        records(w, d);
+        if (d->result == SPF_RESULT_TEMPERROR)
+                jw_null(w, "valid");
+        else
+                jw_bool(w, "valid", d->result == SPF_RESULT_OK);
+        jw_cstr(w, "result", spf_result_name(d->result));
+        jw_cstr(w, "all", d->all_known ? spf_all_name(d->all) : NULL);
+        if (d->all_known)
+                jw_bool(w, "permissive", d->permissive);
+        else
+                jw_null(w, "permissive");
+        jw_cstr(w, "redirect",
+                d->parsed && d->rec.valid && d->rec.redirect_applies ? d->rec.redirect : NULL);
+        jw_uint(w, "dns_lookups", d->dns_lookups);
+        jw_uint(w, "void_lookups", d->void_lookups);
+        includes(w, d, domain);
+        issues(w, "errors", d, domain, true, false);
+        issues(w, "warnings", d, domain, false, false);
+        issues(w, "errors_detail", d, domain, true, true);
+        issues(w, "warnings_detail", d, domain, false, true);
+        jw_uint(w, "other_txt", d->other_txt);
+        jw_uint(w, "attempts", d->attempts);
+        jw_obj_close(w);
+}
