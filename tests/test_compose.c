@@ -3,7 +3,7 @@
  * registered through a table of its own, with nothing changed in the job, the engine, the
  * writer or the dmarc check) runs beside dmarc: both lookups are out at once, the replies
  * come back in either order, the line is written once, by whichever finishes last, and holds
- * both objects; --checks parses against the table. */
+ * both objects; --checks parses against the table, and check_set_add (--profile) adds to it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -182,10 +182,9 @@ static void run_both(bool probe_first)
         size_t posture = at(f, "\"posture\":\"reject\"");
         size_t dmarc = at(f, "\"dmarc\":{\"status\":\"NOERROR\"");
         size_t probe = at(f, "\"probe\":{\"status\":\"NOERROR\",\"answers\":2}");
-        size_t spf = at(f, "\"spf\":null");
         size_t mx = at(f, "\"mx\":null");
-        /* the table's order, then the contract's objects the table lacks */
-        assert_true(posture < dmarc && dmarc < probe && probe < spf && spf < mx);
+        /* the table's order, then the planned objects the table lacks */
+        assert_true(posture < dmarc && dmarc < probe && probe < mx);
         at(f, "\"exists\":true");
         at(f, "\"spoofable\":\"no\"");
         assert_int_equal(((struct probe_scratch *)f->s.check[1])->concluded, 1);
@@ -262,14 +261,15 @@ static void t_parse(void **st)
         assert_int_equal(check_set_find(&set, "mx"), -1);
         assert_int_equal(check_set_parse(&set, "dmarc,nope", table, err, sizeof(err)), -EINVAL);
         assert_string_equal(err, "--checks: unknown check 'nope' (known: dmarc, probe)");
-        assert_int_equal(check_set_parse(&set, "spf", table, err, sizeof(err)), -EINVAL);
-        assert_string_equal(err, "--checks: 'spf' is not implemented yet (dmarc, probe is)");
+        assert_int_equal(check_set_parse(&set, "mx", table, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "--checks: 'mx' is not implemented yet (dmarc, probe is)");
         assert_int_equal(check_set_parse(&set, ",", table, err, sizeof(err)), -EINVAL);
         assert_string_equal(err, "--checks: empty list");
-        /* the scan's own table: dmarc only, so far */
+        /* the scan's own table: dmarc and spf, so far */
         assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)), 0);
         assert_int_equal(check_set_parse(&set, "probe", check_registry, err, sizeof(err)), -EINVAL);
-        /* the line's objects: dmarc (check 0), then spf and mx (null until they exist) */
+        /* the line's objects: dmarc (check 0), spf (not enabled), then mx (null until it
+         * exists) */
         assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)), 0);
         assert_int_equal(set.nobj, 3);
         assert_string_equal(set.obj_name[0], "dmarc");
@@ -280,11 +280,36 @@ static void t_parse(void **st)
         assert_int_equal(set.obj_check[2], -1);
         /* a table check left out of --checks still has its (null) object */
         assert_int_equal(check_set_parse(&set, "probe", table, err, sizeof(err)), 0);
-        assert_int_equal(set.nobj, 4);
+        assert_int_equal(set.nobj, 3);
         assert_string_equal(set.obj_name[0], "dmarc");
         assert_int_equal(set.obj_check[0], -1);
         assert_string_equal(set.obj_name[1], "probe");
         assert_int_equal(set.obj_check[1], 0);
+        assert_string_equal(set.obj_name[2], "mx");
+}
+
+/* check_set_add (what --profile uses): appends after --checks, once, and lays the line's
+ * objects out again; the same errors as --checks, without its prefix. */
+static void t_add(void **st)
+{
+        (void)st;
+        struct check_set set;
+        char err[160];
+        assert_int_equal(check_set_parse(&set, "probe", table, err, sizeof(err)), 0);
+        assert_int_equal(check_set_add(&set, "dmarc", table, err, sizeof(err)), 0);
+        assert_int_equal(check_set_add(&set, "probe", table, err, sizeof(err)), 0);
+        assert_int_equal(set.n, 2);
+        assert_string_equal(set.ops[0]->name, "probe");
+        assert_string_equal(set.ops[1]->name, "dmarc");
+        assert_true(set.state_off[1] >= probe_check.state_size);
+        assert_string_equal(set.obj_name[0], "dmarc");
+        assert_int_equal(set.obj_check[0], 1);
+        assert_int_equal(set.obj_check[1], 0);
+        assert_int_equal(check_set_add(&set, "mx", table, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "'mx' is not implemented yet (dmarc, probe is)");
+        assert_int_equal(check_set_add(&set, "nope", table, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "unknown check 'nope' (known: dmarc, probe)");
+        assert_int_equal(set.n, 2);
 }
 
 int main(void)
@@ -295,6 +320,7 @@ int main(void)
             cmocka_unit_test(t_conclude_on_other_scratch),
             cmocka_unit_test(t_illegal_input),
             cmocka_unit_test(t_parse),
+            cmocka_unit_test(t_add),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
