@@ -277,5 +277,5 @@ void anscache_complete(struct anscache *c, const uint8_t *qname, size_t qname_le
 
 void anscache_stats(const struct anscache *c, struct anscache_stats *out)
 {
-        *out = c->st;
+        *out = c ? c->st : (struct anscache_stats){0};
 }

@@ -58,6 +58,7 @@ void anscache_complete(struct anscache *c, const uint8_t *qname, size_t qname_le
                        int engine_status, const uint8_t *pkt, size_t len, uint64_t now_ms,
                        anscache_wake_fn wake, void *ctx);
 
+/* c may be NULL (a scan that never started): all zero. */
 void anscache_stats(const struct anscache *c, struct anscache_stats *out);
 
 #endif

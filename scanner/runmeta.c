@@ -57,6 +57,23 @@ static void write_config(struct jw *w, const struct runmeta *m)
         jw_obj_close(w);
 }
 
+/* Shared lookups (SPF include targets and their names): queries saved = hits + joined. */
+static void write_cache(struct jw *w, const struct anscache_stats *c)
+{
+        jw_obj_open(w, "shared_cache");
+        jw_uint(w, "fetched", c->fetched);
+        jw_uint(w, "hits", c->hits);
+        jw_uint(w, "joined", c->joined);
+        jw_uint(w, "queries_saved", c->hits + c->joined);
+        jw_uint(w, "kept", c->kept);
+        jw_uint(w, "not_kept", c->not_kept);
+        jw_uint(w, "full", c->full);
+        jw_uint(w, "expired", c->expired);
+        jw_uint(w, "entries", c->entries);
+        jw_uint(w, "bytes", c->bytes);
+        jw_obj_close(w);
+}
+
 static void write_counters(struct jw *w, const struct runmeta *m)
 {
         const struct engine_counters *c = m->counters;
@@ -112,6 +129,7 @@ static void write_counters(struct jw *w, const struct runmeta *m)
         jw_uint(w, "unknown_id", m->tcp->unknown_id);
         jw_uint(w, "lost", m->tcp->lost);
         jw_obj_close(w);
+        write_cache(w, m->cache);
         jw_obj_close(w);
 }
 

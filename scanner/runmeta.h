@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dns/anscache.h"
 #include "dns/engine.h"
 #include "dns/resolvers.h"
 #include "dns/udp.h"
@@ -19,6 +20,7 @@ struct runmeta {
         const struct cc_history *history;
         const struct udp_stats *udp;
         const struct tcp_stats *tcp;
+        const struct anscache_stats *cache; /* the shared answer cache */
         uint64_t rcvbuf_drops;
         int rcvbuf_bytes;
         uint64_t lines, input_items; /* lines: written to the output */

@@ -491,6 +491,14 @@ static void print_closing(struct scan *s)
                         "dmarcscan: resumed from %s: %" PRIu64 " lines were in %s already, %" PRIu64
                         " written now\n",
                         s->ckpt.path, s->resume_lines, s->cfg->output, s->lines_done - s->skipped);
+        struct anscache_stats cs;
+        anscache_stats(s->cache, &cs);
+        if (cs.hits + cs.joined + cs.fetched)
+                fprintf(stderr,
+                        "shared lookups: %" PRIu64 " queries saved (%" PRIu64
+                        " answered from the cache, %" PRIu64 " joined a fetch in flight), %" PRIu64
+                        " fetched\n",
+                        cs.hits + cs.joined, cs.hits, cs.joined, cs.fetched);
         /* The closing line comes last: scripts read it with tail -1. */
         fprintf(stderr,
                 "done: %" PRIu64 " domains, %" PRIu64 " queries sent, %" PRIu64
@@ -501,8 +509,11 @@ static void print_closing(struct scan *s)
 
 static int write_metadata(struct scan *s)
 {
+        struct anscache_stats cache;
+        anscache_stats(s->cache, &cache);
         struct runmeta m = {
             .cfg = s->cfg,
+            .cache = &cache,
             .resolvers = &s->resolvers,
             .counters = engine_counters(s->engine),
             .history = engine_cc_history(s->engine),
