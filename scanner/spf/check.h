@@ -83,14 +83,15 @@ struct spf_eval {
         uint32_t for_gen;
 };
 
-#define SPF_TXTS_MAX 32 /* TXT strings read at one name; more are counted */
+#define SPF_TXTS_MAX 32 /* SPF records read at one name; more are counted */
 
 struct spf_scratch {
         struct spf_eval spf;
         struct spf_record tmp; /* a target's record while it is evaluated */
-        /* The TXT strings of the reply being read: joined text in one growing buffer. */
+        /* The SPF records among the TXT strings of the reply being read (joined text in one
+         * growing buffer); the other TXT strings are only counted. */
         struct spf_txt txts[SPF_TXTS_MAX];
-        unsigned ntxt, ntxt_dropped;
+        unsigned ntxt, ntxt_dropped, ntxt_other;
         char *text; /* owned */
         size_t text_cap;
 };
