@@ -39,3 +39,11 @@ const char *ds_snip(char *dst, size_t cap, const char *p, size_t n)
         dst[o] = '\0';
         return dst;
 }
+
+bool ds_listed(const char *const *list, const char *s)
+{
+        for (; *list; list++)
+                if (strcmp(*list, s) == 0)
+                        return true;
+        return false;
+}

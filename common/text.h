@@ -55,6 +55,9 @@ static inline bool ds_ascii_all_digits(const char *p, size_t n)
 /* p[0..n) equals the lower-case literal lit, ASCII letters compared without case. */
 bool ds_ascii_ieq(const char *p, size_t n, const char *lit);
 
+/* s equals one of the strings of list (NULL-terminated). */
+bool ds_listed(const char *const *list, const char *s);
+
 /* Writes p[0..n) for a sentence into dst (cap bytes, NUL included, cap >= 8): printable
  * ASCII as is, other bytes and '"' and '\' as \xHH, shortened with "..." to fit.
  * Returns dst. */

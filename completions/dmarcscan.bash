@@ -3,11 +3,12 @@
 # sourced by hand. Needs nothing from bash-completion itself.
 # Contract: completes the subcommands, the long and short options of `scan`, file names for
 # the options that take a file (and for inputs), and the values of --format, --discovery,
-# --profile and --checks (a comma-separated list), also in the --option=value form.
+# --profile and --checks (a comma-separated list), also in the --option=value form; the
+# codes of `explain` (the command's own list: the first line of each of its paragraphs).
 # The option lists below must match `dmarcscan scan --help`: tests/install/test_completion.sh
 # fails when they drift apart.
 
-_dmarcscan_scan_flags="--no-tcp --0x20 --no-adapt --resume --quiet --help"
+_dmarcscan_scan_flags="--no-tcp --0x20 --no-adapt --details --resume --quiet --help"
 _dmarcscan_scan_valued="--resolvers --concurrency --timeout --retries --sockets --deadline
 --rate --resolver-rate --exclude --format --domain-column --sector-column --checks
 --profile --discovery --psl-file --shard --seed --shard-from-env --output --metadata
@@ -91,12 +92,17 @@ _dmarcscan()
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 
 	if ((COMP_CWORD == 1)); then
-		_dmarcscan_words "scan help version --version --help" "$cur"
+		_dmarcscan_words "scan explain help version --version --help" "$cur"
 		return 0
 	fi
 	case ${COMP_WORDS[1]} in
 	help)
-		((COMP_CWORD == 2)) && _dmarcscan_words scan "$cur"
+		((COMP_CWORD == 2)) && _dmarcscan_words "scan explain" "$cur"
+		return 0
+		;;
+	explain)
+		# The codes are the unindented lines of `dmarcscan explain` (the command itself).
+		_dmarcscan_words "$("${COMP_WORDS[0]}" explain 2>/dev/null | grep -E '^[a-z0-9_]+$')" "$cur"
 		return 0
 		;;
 	scan) ;;

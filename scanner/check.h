@@ -36,6 +36,7 @@ enum check_step {
 /* What every check shares, read-only, for the whole scan. */
 struct check_env {
         const struct discovery_ctx *disc; /* the PSL and the discovery mode; NULL: exact */
+        bool details; /* --details: render() adds the codes' sentences (*_detail) */
 };
 
 /* A hook's view of one domain. */
@@ -49,12 +50,12 @@ struct check_arg {
 
 /* What the SPF check says of the domain's sending policy (its "all" after redirects). */
 enum spf_fact {
-        SPF_FACT_NONE = 0,   /* no SPF record */
-        SPF_FACT_FAIL,       /* valid, unlisted senders fail or softfail (-all, ~all) */
-        SPF_FACT_NEUTRAL,    /* valid, unlisted senders get neutral (?all, or no all) */
-        SPF_FACT_PASS_ALL,   /* valid, unlisted senders pass (+all): anyone passes SPF */
-        SPF_FACT_PERMERROR,  /* receivers evaluate it as permerror */
-        SPF_FACT_TEMPERROR,  /* a DNS failure kept the evaluation from finishing */
+        SPF_FACT_NONE = 0,  /* no SPF record */
+        SPF_FACT_FAIL,      /* valid, unlisted senders fail or softfail (-all, ~all) */
+        SPF_FACT_NEUTRAL,   /* valid, unlisted senders get neutral (?all, or no all) */
+        SPF_FACT_PASS_ALL,  /* valid, unlisted senders pass (+all): anyone passes SPF */
+        SPF_FACT_PERMERROR, /* receivers evaluate it as permerror */
+        SPF_FACT_TEMPERROR, /* a DNS failure kept the evaluation from finishing */
 };
 
 /* What the MX check says of the domain's mail service. */

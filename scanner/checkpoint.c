@@ -553,6 +553,7 @@ static int put_options(FILE *m, const struct scan_config *cfg, const char *psl, 
         put_line(m, "option.discovery", discovery_mode_name(cfg->discovery));
         put_line(m, "option.psl", psl);
         put_line(m, "option.no-tcp", cfg->tcp ? "no" : "yes");
+        put_line(m, "option.details", cfg->details ? "yes" : "no");
         char shard[64];
         snprintf(shard, sizeof(shard), "%u/%u seed %llu", cfg->shard.index, cfg->shard.count,
                  (unsigned long long)cfg->shard.seed);

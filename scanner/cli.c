@@ -16,9 +16,11 @@ void cli_usage_main(FILE *out)
         fputs("dmarcscan " DS_VERSION " -- measure the DMARC posture of many domains\n"
               "\n"
               "usage: dmarcscan scan [OPTIONS] [INPUT...]\n"
-              "       dmarcscan --version | --help | help scan\n"
+              "       dmarcscan explain [CODE...]\n"
+              "       dmarcscan --version | --help | help scan | help explain\n"
               "\n"
-              "Run `dmarcscan scan --help` for the scan options.\n",
+              "Run `dmarcscan scan --help` for the scan options; `dmarcscan explain CODE`\n"
+              "says what an error, warning or reason code of the output means.\n",
               out);
 }
 
@@ -102,15 +104,21 @@ void cli_usage_scan(FILE *out)
             "                              (independent frames, readable while it grows);\n"
             "                              default stdout\n"
             "      --metadata FILE         write the run's metadata (configuration, counters,\n"
-            "                              per-resolver figures, CPU time) as JSON\n"
+            "                              per-resolver figures, CPU time, what each code of\n"
+            "                              the output means) as JSON\n"
+            "      --details               also write each error and warning as an English\n"
+            "                              sentence (errors_detail, warnings_detail) and the\n"
+            "                              DMARC record's tags as written (tags); by default\n"
+            "                              lines carry the codes only: `dmarcscan explain\n"
+            "                              CODE` says what they mean\n"
             "      --resume                continue an interrupted scan (killed, crashed, disk\n"
             "                              full, Ctrl-C) from FILE.checkpoint: the finished\n"
             "                              output holds every input line exactly once. Needs\n"
             "                              the same inputs and the options that shape lines\n"
             "                              (--format, --*-column, --checks, --profile,\n"
-            "                              --discovery, --psl-file, --exclude, --no-tcp); -c,\n"
-            "                              -r, timeouts and rates may change. Without a\n"
-            "                              checkpoint it starts from the beginning\n"
+            "                              --discovery, --psl-file, --exclude, --no-tcp,\n"
+            "                              --details); -c, -r, timeouts and rates may change.\n"
+            "                              Without a checkpoint it starts from the beginning\n"
             "      --checkpoint-interval S seconds between checkpoints (default %g; decimals\n"
             "                              allowed). FILE.checkpoint is kept whenever -o FILE\n"
             "                              is a regular file and the inputs are files; a\n"
@@ -214,7 +222,8 @@ enum {
         OPT_CHECKPOINT_INTERVAL,
         OPT_SHARD,
         OPT_SEED,
-        OPT_SHARD_FROM_ENV
+        OPT_SHARD_FROM_ENV,
+        OPT_DETAILS
 };
 
 static const struct option scan_options[] = {
@@ -230,6 +239,7 @@ static const struct option scan_options[] = {
     {"checks", required_argument, NULL, OPT_CHECKS},
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"metadata", required_argument, NULL, OPT_METADATA},
+    {"details", no_argument, NULL, OPT_DETAILS},
     {"deadline", required_argument, NULL, OPT_DEADLINE},
     {"rate", required_argument, NULL, OPT_RATE},
     {"resolver-rate", required_argument, NULL, OPT_RESOLVER_RATE},
@@ -267,6 +277,9 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
                 return 0;
         case OPT_METADATA:
                 cfg->metadata = arg;
+                return 0;
+        case OPT_DETAILS:
+                cfg->details = true;
                 return 0;
         case OPT_DEADLINE:
                 return parse_uint("--deadline", arg, 0, 3600000, &cfg->deadline_ms, err, errlen);

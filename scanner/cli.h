@@ -41,6 +41,7 @@ struct scan_config {
         struct shard_spec shard; /* --shard / --seed; count 1 = the whole input */
         unsigned shard_from_env; /* --shard-from-env N; resolved into shard at parse time */
         bool quiet;
+        bool details;           /* --details: the codes' sentences and the DMARC tags inline */
         bool resume;            /* --resume: continue from OUTPUT.checkpoint */
         unsigned checkpoint_ms; /* --checkpoint-interval */
 };

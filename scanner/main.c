@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "scanner/cli.h"
+#include "scanner/explain.h"
 #include "scanner/scan.h"
 
 int main(int argc, char **argv)
@@ -23,10 +24,14 @@ int main(int argc, char **argv)
         if (strcmp(cmd, "help") == 0) {
                 if (argc > 2 && strcmp(argv[2], "scan") == 0)
                         cli_usage_scan(stdout);
+                else if (argc > 2 && strcmp(argv[2], "explain") == 0)
+                        explain_usage(stdout);
                 else
                         cli_usage_main(stdout);
                 return 0;
         }
+        if (strcmp(cmd, "explain") == 0)
+                return explain_main(argc - 1, argv + 1, stdout, stderr);
         if (strcmp(cmd, "scan") != 0) {
                 fprintf(stderr, "dmarcscan: unknown command '%s'\n", cmd);
                 cli_usage_main(stderr);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/text.h"
 #include "scanner/dmarc/check.h"
 #include "scanner/mx/check.h"
 #include "scanner/spf/check.h"
@@ -23,16 +24,8 @@ const char *const check_planned[] = {"mta_sts", "tls_rpt", "bimi", "dkim", "dnss
 
 /* The output contract's check objects, in the line's order: every line has them, whether
  * their checks exist yet or not. */
-static const char *const contract_order[] = {"dmarc", "spf",  "mx",   "mta_sts",
-                                             "tls_rpt", "bimi", "dkim", "dnssec", NULL};
-
-static bool listed(const char *const *names, const char *name)
-{
-        for (; *names; names++)
-                if (strcmp(*names, name) == 0)
-                        return true;
-        return false;
-}
+static const char *const contract_order[] = {"dmarc", "spf",  "mx",     "mta_sts", "tls_rpt",
+                                             "bimi",  "dkim", "dnssec", NULL};
 
 static const struct check_ops *find(const struct check_ops *const *table, const char *name)
 {
@@ -87,10 +80,10 @@ static void layout(struct check_set *set, const struct check_ops *const *table)
         for (const char *const *c = contract_order; *c; c++)
                 add_object(set, *c, check_set_find(set, *c));
         for (const struct check_ops *const *t = table; *t; t++)
-                if (!listed(contract_order, (*t)->name))
+                if (!ds_listed(contract_order, (*t)->name))
                         add_object(set, (*t)->name, check_set_find(set, (*t)->name));
         for (const char *const *p = check_planned; *p; p++)
-                if (!find(table, *p) && !listed(contract_order, *p))
+                if (!find(table, *p) && !ds_listed(contract_order, *p))
                         add_object(set, *p, -1);
 }
 
@@ -103,7 +96,7 @@ static int add_named(struct check_set *set, const char *name, const struct check
                 return add(set, ops, err, errlen);
         char names[128];
         known(table, names, sizeof(names));
-        if (listed(check_planned, name))
+        if (ds_listed(check_planned, name))
                 snprintf(err, errlen, "'%s' is not implemented yet (%s is)", name, names);
         else
                 snprintf(err, errlen, "unknown check '%s' (known: %s)", name, names);

@@ -8,6 +8,7 @@
 #include "dns/wire.h"
 #include "output/json.h"
 #include "output/meta.h"
+#include "scanner/codes.h"
 
 static void write_resume(struct jw *w, const struct runmeta *m)
 {
@@ -45,6 +46,7 @@ static void write_config(struct jw *w, const struct runmeta *m)
         jw_arr_close(w);
         jw_cstr(w, "profile", c->profile.ops ? c->profile.ops->name : NULL);
         jw_cstr(w, "discovery", discovery_mode_name(c->discovery));
+        jw_bool(w, "details", c->details);
         jw_obj_open(w, "psl");
         jw_cstr(w, "file", m->psl_source);
         jw_cstr(w, "date", m->psl_date);
@@ -197,6 +199,22 @@ static void write_history(struct jw *w, const struct cc_history *h, const struct
         jw_obj_close(w);
 }
 
+/* What each code the scan's lines can hold means (all codes of the checks that ran, the
+ * spoofability reasons with dmarc, the profile's), once per run instead of in every line. */
+static void write_codes(struct jw *w, const struct scan_config *c)
+{
+        const char *members[DS_CHECKS_MAX + 3];
+        unsigned n = 0;
+        for (unsigned i = 0; i < c->checks.n; i++)
+                members[n++] = c->checks.ops[i]->name;
+        if (check_set_find(&c->checks, "dmarc") >= 0)
+                members[n++] = "spoofable_reason";
+        if (c->profile.ops)
+                members[n++] = c->profile.ops->key;
+        members[n] = NULL;
+        codes_write(w, "codes", members);
+}
+
 static void write_usage(struct jw *w)
 {
         struct rusage ru;
@@ -234,6 +252,7 @@ int runmeta_write(const char *path, const struct runmeta *m)
         write_resolvers(&w, m->resolvers);
         if (m->history)
                 write_history(&w, m->history, m->resolvers);
+        write_codes(&w, m->cfg);
         write_usage(&w);
         jw_end(&w);
 

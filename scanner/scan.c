@@ -333,6 +333,7 @@ static int alloc_jobs(struct scan *s)
         s->njobs = s->cfg->concurrency;
         s->nlook = s->cfg->checks.n;
         s->env.disc = s->disc;
+        s->env.details = s->cfg->details;
         s->jobs = calloc(s->njobs, sizeof(*s->jobs));
         s->free_jobs = malloc(s->njobs * sizeof(*s->free_jobs));
         if (!s->jobs || !s->free_jobs)

@@ -7,6 +7,9 @@
 #include "scanner/check.h"
 #include "scanner/dmarc/verdict.h"
 
+const char *const spoof_reason_codes[] = {"parked_unprotected", "spf_pass_all", "spf_temperror",
+                                          NULL};
+
 const char *spf_fact_name(int fact)
 {
         static const char *const names[] = {"none",     "fail",      "neutral",

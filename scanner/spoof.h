@@ -26,6 +26,10 @@ struct spoof_out {
 
 void spoof_decide(const struct spoof_in *in, struct spoof_out *out);
 
+/* The reasons spoof_decide() gives of its own (the others are the DMARC check's,
+ * dmarc_reason_codes), NULL-terminated: for docs and coverage tests. */
+extern const char *const spoof_reason_codes[];
+
 /* The facts' names in docs/verdicts.md's table: "none", "fail", ...; "?" out of range. */
 const char *spf_fact_name(int fact);
 /* "mx", "null_mx", "no_mx", "nxdomain", "error"; "?" out of range. */

@@ -27,19 +27,22 @@ static inline void check_host(const char *h)
                 assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz0123456789.-_", h[i]));
 }
 
-/* Properties every result must have, whatever the input. */
-static inline void dmarc_check_invariants(const struct dmarc_record *r)
+static inline void dmarc_check_issues(const struct dmarc_issue *is, unsigned n, size_t len)
+{
+        for (unsigned i = 0; i < n; i++) {
+                assert_true(dmarc_known_code(is[i].code));
+                check_text(is[i].msg, DMARC_MSG_MAX, false);
+                assert_true((size_t)is[i].term_off + is[i].term_len <= len);
+        }
+}
+
+/* Properties every result must have, whatever the input (len: of the parsed text). */
+static inline void dmarc_check_invariants(const struct dmarc_record *r, size_t len)
 {
         assert_true(r->error_count <= DMARC_ISSUES_MAX && r->warning_count <= DMARC_ISSUES_MAX);
         assert_int_equal(r->valid, r->error_count == 0 && r->errors_dropped == 0);
-        for (unsigned i = 0; i < r->error_count; i++) {
-                assert_true(dmarc_known_code(r->errors[i].code));
-                check_text(r->errors[i].msg, DMARC_MSG_MAX, false);
-        }
-        for (unsigned i = 0; i < r->warning_count; i++) {
-                assert_true(dmarc_known_code(r->warnings[i].code));
-                check_text(r->warnings[i].msg, DMARC_MSG_MAX, false);
-        }
+        dmarc_check_issues(r->errors, r->error_count, len);
+        dmarc_check_issues(r->warnings, r->warning_count, len);
         assert_true(r->p <= DMARC_POLICY_REJECT && r->sp <= DMARC_POLICY_REJECT &&
                     r->np <= DMARC_POLICY_REJECT);
         assert_true(r->adkim <= DMARC_ALIGN_STRICT && r->aspf <= DMARC_ALIGN_STRICT);

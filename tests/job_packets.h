@@ -49,12 +49,30 @@ static inline void tj_reset(struct job *j)
         j->set = tj_set();
 }
 
-/* Discovery by c (PSL-less) for j. */
-static inline void tj_disc(struct job *j, const struct discovery_ctx *c)
+/* The check environment of these tests' jobs (one per test executable). */
+static inline struct check_env *tj_env(void)
 {
         static struct check_env env;
-        env.disc = c;
-        j->env = &env;
+        return &env;
+}
+
+/* Discovery by c (PSL-less) for j, without --details. */
+static inline void tj_disc(struct job *j, const struct discovery_ctx *c)
+{
+        struct check_env *env = tj_env();
+        env->disc = c;
+        env->details = false;
+        j->env = env;
+}
+
+/* --details for j's next lines (tj_disc turns it off again), its discovery kept. */
+static inline void tj_details(struct job *j)
+{
+        struct check_env *env = tj_env();
+        if (j->env != env)
+                env->disc = j->env ? j->env->disc : NULL;
+        env->details = true;
+        j->env = env;
 }
 
 static inline void tj_scratch(struct job_scratch *s)

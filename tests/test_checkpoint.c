@@ -320,6 +320,14 @@ static void t_ident_of_inputs(void **st)
         assert_int_equal(checkpoint_same_scan(a, b, why, sizeof(why)), -EINVAL);
         free(b);
         cfg.tcp = true;
+        cfg.details = true; /* --details adds fields to every line */
+        assert_int_equal(checkpoint_ident(&b, &cfg, "psl 2026", err, sizeof(err)), 0);
+        assert_int_equal(
+            checkpoint_same_scan(strstr(a, "option."), strstr(b, "option."), why, sizeof(why)),
+            -EINVAL);
+        assert_non_null(strstr(why, "--details was no when the checkpoint was written, now yes"));
+        free(b);
+        cfg.details = false;
 
         /* stdin and a missing file cannot be fingerprinted */
         const char *stdin_in[] = {"-"};

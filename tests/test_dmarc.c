@@ -223,7 +223,7 @@ static bool check_case(const struct tcase *tc, char *why, size_t cap)
         struct dmarc_record r;
         size_t len = tc->len ? tc->len : strlen(tc->rec);
         int rc = parse_exact(tc->rec, len, &r);
-        dmarc_check_invariants(&r);
+        dmarc_check_invariants(&r, len);
         if (rc != (r.valid ? 0 : 1) || (int)r.valid != tc->valid) {
                 snprintf(why, cap, "valid: want %d got %d (rc %d)", tc->valid, r.valid, rc);
                 return false;
@@ -443,7 +443,36 @@ static void t_sentences(void **st)
         assert_int_equal(parse_exact(lng, strlen(lng), &r), 0);
         assert_string_equal(r.warnings[0].code, "unknown_tag");
         assert_non_null(strstr(r.warnings[0].msg, "aaa...\""));
-        dmarc_check_invariants(&r);
+        dmarc_check_invariants(&r, strlen(lng));
+}
+
+/* The term an issue is about: the tag-spec or URI as written, for the codes that name one. */
+static void assert_term(const char *rec, const struct dmarc_issue *is, const char *code,
+                        const char *term)
+{
+        assert_string_equal(is->code, code);
+        assert_int_equal(is->term_len, strlen(term));
+        assert_memory_equal(rec + is->term_off, term, strlen(term));
+}
+
+static void t_terms(void **st)
+{
+        (void)st;
+        struct dmarc_record r;
+        const char *rec = "v=DMARC1; p=none; foo = bar ; rua=mailto:a@b.example, "
+                          "https://x.example/r,mailto:bad!9z,mailto:x; rua_=1; nope; p=reject; "
+                          "adkim=q";
+        assert_int_equal(parse_exact(rec, strlen(rec), &r), 1);
+        assert_int_equal(r.error_count, 1);
+        assert_term(rec, &r.errors[0], "duplicate_tag", "p=reject");
+        assert_term(rec, &r.warnings[0], "unknown_tag", "foo = bar");
+        assert_term(rec, &r.warnings[1], "syntax", "rua_=1");
+        assert_term(rec, &r.warnings[2], "syntax", "nope");
+        assert_term(rec, &r.warnings[3], "adkim_invalid", "");
+        assert_term(rec, &r.warnings[4], "uri_unsupported_scheme", "https://x.example/r");
+        assert_term(rec, &r.warnings[5], "uri_invalid", "mailto:bad!9z");
+        assert_term(rec, &r.warnings[6], "uri_invalid", "mailto:x");
+        dmarc_check_invariants(&r, strlen(rec));
 }
 
 static void t_caps(void **st)
@@ -464,7 +493,7 @@ static void t_caps(void **st)
         assert_int_equal(parse_exact(dups, strlen(dups), &r), 1);
         assert_int_equal(r.error_count, DMARC_ISSUES_MAX);
         assert_int_equal(r.errors_dropped, 1);
-        dmarc_check_invariants(&r);
+        dmarc_check_invariants(&r, strlen(dups));
 }
 
 static void t_args_and_reuse(void **st)
@@ -578,7 +607,7 @@ static void t_fuzz(void **st)
                 }
                 int rc = parse_exact(buf, len, &r);
                 assert_int_equal(rc, r.valid ? 0 : 1);
-                dmarc_check_invariants(&r);
+                dmarc_check_invariants(&r, len);
         }
 }
 
@@ -685,6 +714,7 @@ int main(void)
             cmocka_unit_test(t_uris),
             cmocka_unit_test(t_tags_seen),
             cmocka_unit_test(t_sentences),
+            cmocka_unit_test(t_terms),
             cmocka_unit_test(t_caps),
             cmocka_unit_test(t_args_and_reuse),
             cmocka_unit_test(t_names),

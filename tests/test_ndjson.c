@@ -38,8 +38,14 @@
 #define DMARC_KEYS(cname, dropped)                                                                 \
         "['status', 'records', 'location', 'discovery', 'valid', 'p', 'sp', 'np', 'pct', 't', "    \
         "'adkim', 'aspf', 'fo', 'psd', 'rua', 'ruf', 'receivers', 'errors', 'warnings', "          \
-        "'errors_detail', 'warnings_detail', 'tags', 'policy_from', 'policy_domain', "             \
-        "'org_domain', 'walk', " cname "'other_txt', " dropped "'attempts']"
+        "'errors_at', 'warnings_at', 'policy_from', 'policy_domain', 'org_domain', 'walk', " cname \
+        "'other_txt', " dropped "'attempts']"
+/* The same with --details. */
+#define DMARC_KEYS_DETAILS                                                                         \
+        "['status', 'records', 'location', 'discovery', 'valid', 'p', 'sp', 'np', 'pct', 't', "    \
+        "'adkim', 'aspf', 'fo', 'psd', 'rua', 'ruf', 'receivers', 'errors', 'warnings', "          \
+        "'errors_at', 'warnings_at', 'errors_detail', 'warnings_detail', 'tags', 'policy_from', "  \
+        "'policy_domain', 'org_domain', 'walk', 'other_txt', 'attempts']"
 
 /* ---- python checker ------------------------------------------------------------------- */
 
@@ -140,10 +146,7 @@ static void t_ok_records(void **st)
             "d['dmarc']['valid'] is False and d['dmarc']['p'] is None",
             "d['dmarc']['errors'] == ['multiple_records']",
             "d['dmarc']['warnings'] == ['non_dmarc_txt']",
-            "d['dmarc']['errors_detail'][0]['code'] == 'multiple_records'",
-            "'2 DMARC records at _dmarc.example.com' in "
-            "d['dmarc']['errors_detail'][0]['message']",
-            "d['dmarc']['tags'] is None",
+            "d['dmarc']['errors_at'] == [None] and d['dmarc']['warnings_at'] == [None]",
             "d['dmarc']['walk'] == [{'name': '_dmarc.example.com', 'status': 'NOERROR', "
             "'records': 2}]",
             "d['dmarc']['records'] == ['v=DMARC1; p=reject; rua=mailto:d@example.com', "
@@ -155,6 +158,19 @@ static void t_ok_records(void **st)
             NULL,
         };
         fx_line(f, checks);
+
+        /* --details: the sentences, in the codes' order, and no single record's tags */
+        tj_details(&f->j);
+        static const char *const details[] = {
+            "list(d['dmarc']) == " DMARC_KEYS_DETAILS,
+            "d['dmarc']['errors_detail'][0]['code'] == 'multiple_records'",
+            "'2 DMARC records at _dmarc.example.com' in "
+            "d['dmarc']['errors_detail'][0]['message']",
+            "[w['code'] for w in d['dmarc']['warnings_detail']] == ['non_dmarc_txt']",
+            "d['dmarc']['tags'] is None",
+            NULL,
+        };
+        fx_line(f, details);
 
         /* ndjson_job appends: a second line goes after the first, which stays intact */
         size_t first = f->b.len;
@@ -331,6 +347,35 @@ static void t_hostile_records(void **st)
             "d['dmarc']['other_txt'] == 1",
             "d['dmarc']['status'] == 'NOERROR'",
             "d['spf'] is None and d['mx'] is None",
+            NULL,
+        };
+        fx_line(f, checks);
+        fx_free(f);
+}
+
+/* errors_at / warnings_at: beside each code, the tag-spec or URI it is about, as ds_snip
+ * writes it (printable ASCII, other bytes and quotes as \xHH); null for the others. */
+static void t_issue_terms(void **st)
+{
+        (void)st;
+        static const char rec[] = "v=DMARC1; p=reject; fo\"o=b\xff; foo=1; "
+                                  "rua=https://x.example/r,mailto:d@example.com; pct=20";
+        struct fixture *f = fx_new();
+        item_ok(&f->j, "example.com");
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
+        lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com", LDNS_RR_CLASS_IN, rec,
+                     sizeof(rec) - 1, 255);
+        lp_feed(&f->j, lp, 1);
+        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
+        static const char *const checks[] = {
+            "list(d['dmarc']) == " DMARC_KEYS("", ""),
+            "d['dmarc']['errors'] == [] and d['dmarc']['errors_at'] == []",
+            "len(d['dmarc']['warnings_at']) == len(d['dmarc']['warnings'])",
+            "list(zip(d['dmarc']['warnings'], d['dmarc']['warnings_at'])) == ["
+            "('syntax', 'fo\\\\x22o=b\\\\xff'), ('unknown_tag', 'foo=1'), "
+            "('uri_unsupported_scheme', 'https://x.example/r'), ('pct_obsolete', None), "
+            "('pct_partial', None)]",
             NULL,
         };
         fx_line(f, checks);
@@ -527,10 +572,7 @@ static void t_tree_verdict(void **st)
             "'uses': ['rua', 'ruf']}]",
             "d['dmarc']['errors'] == []",
             "'pct_obsolete' in d['dmarc']['warnings'] and 'testing' in d['dmarc']['warnings']",
-            "len(d['dmarc']['warnings']) == len(d['dmarc']['warnings_detail'])",
-            "all(set(w) == {'code', 'message'} for w in d['dmarc']['warnings_detail'])",
-            "d['dmarc']['tags']['v'] == 'DMARC1' and d['dmarc']['tags']['pct'] == '50'",
-            "'np' not in d['dmarc']['tags']",
+            "d['dmarc']['warnings_at'] == [None] * len(d['dmarc']['warnings'])",
             "d['dmarc']['policy_from'] == 'sp'",
             "d['dmarc']['policy_domain'] == 'example.com'",
             "d['dmarc']['org_domain'] == 'example.com'",
@@ -541,6 +583,16 @@ static void t_tree_verdict(void **st)
             NULL,
         };
         fx_line(f, checks);
+        tj_details(&f->j);
+        static const char *const details[] = {
+            "list(d['dmarc']) == " DMARC_KEYS_DETAILS,
+            "[w['code'] for w in d['dmarc']['warnings_detail']] == d['dmarc']['warnings']",
+            "all(set(w) == {'code', 'message'} for w in d['dmarc']['warnings_detail'])",
+            "d['dmarc']['tags']['v'] == 'DMARC1' and d['dmarc']['tags']['pct'] == '50'",
+            "'np' not in d['dmarc']['tags']",
+            NULL,
+        };
+        fx_line(f, details);
         fx_free(f);
 }
 
@@ -558,8 +610,8 @@ static void t_error_and_excluded(void **st)
         static const char *const checks[] = {
             "list(d['dmarc']) == ['status', 'records', 'location', 'discovery', 'valid', 'p', "
             "'sp', 'np', 'pct', 't', 'adkim', 'aspf', 'fo', 'psd', 'rua', 'ruf', 'receivers', "
-            "'errors', 'warnings', 'errors_detail', 'warnings_detail', 'tags', 'policy_from', "
-            "'policy_domain', 'org_domain', 'error_name', 'walk', 'other_txt', 'attempts']",
+            "'errors', 'warnings', 'errors_at', 'warnings_at', 'policy_from', 'policy_domain', "
+            "'org_domain', 'error_name', 'walk', 'other_txt', 'attempts']",
             "d['posture'] == 'error' and d['exists'] is None",
             "d['enforcing'] is False and d['partial'] is False",
             "d['spoofable'] == 'unknown' and d['spoofable_reason'] == 'dns_error'",
@@ -567,11 +619,16 @@ static void t_error_and_excluded(void **st)
             "d['dmarc']['error_name'] == '_dmarc.example.com'",
             "d['dmarc']['records'] == [] and d['dmarc']['location'] is None",
             "d['dmarc']['valid'] is None and d['dmarc']['org_domain'] is None",
-            "d['dmarc']['errors'] == ['dns_error']",
-            "'SERVFAIL at _dmarc.example.com' in d['dmarc']['errors_detail'][0]['message']",
+            "d['dmarc']['errors'] == ['dns_error'] and d['dmarc']['errors_at'] == [None]",
             NULL,
         };
         fx_line(f, checks);
+        tj_details(&f->j);
+        static const char *const details[] = {
+            "'SERVFAIL at _dmarc.example.com' in d['dmarc']['errors_detail'][0]['message']",
+            NULL,
+        };
+        fx_line(f, details);
 
         tj_reset(&f->j);
         f->j.in.line = 9;
@@ -633,8 +690,9 @@ int main(void)
             cmocka_unit_test(t_ok_records),         cmocka_unit_test(t_illegal),
             cmocka_unit_test(t_illegal_from_start), cmocka_unit_test(t_rank_sector_nxdomain),
             cmocka_unit_test(t_hostile_records),    cmocka_unit_test(t_files),
-            cmocka_unit_test(t_cname_and_dropped),  cmocka_unit_test(t_timestamp),
-            cmocka_unit_test(t_tree_verdict),       cmocka_unit_test(t_error_and_excluded),
+            cmocka_unit_test(t_issue_terms),        cmocka_unit_test(t_cname_and_dropped),
+            cmocka_unit_test(t_timestamp),          cmocka_unit_test(t_tree_verdict),
+            cmocka_unit_test(t_error_and_excluded),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

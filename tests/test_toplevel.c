@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "scanner/check.h"
+#include "common/text.h"
 #include "scanner/dmarc/verdict.h"
 #include "scanner/spoof.h"
 #include "scanner/toplevel.h"
@@ -181,6 +182,8 @@ static void t_rows(void **st)
         for (size_t i = 0; i < sizeof(ROWS) / sizeof(ROWS[0]); i++) {
                 const struct row *r = &ROWS[i];
                 struct toplevel t = combine(r->dmarc, r->reason, r->spf, r->mail);
+                assert_true(!t.reason || ds_listed(spoof_reason_codes, t.reason) ||
+                            ds_listed(dmarc_reason_codes, t.reason));
                 bool same = t.spoofable == r->want &&
                             (r->want_reason ? t.reason && strcmp(t.reason, r->want_reason) == 0
                                             : t.reason == NULL);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "scanner/dmarc/verdict.h"
 
 #define R DMARC_POLICY_REJECT
@@ -62,6 +63,7 @@ static void check_rows(const struct row *rows, size_t n)
                             posture_name(rows[i].posture), rows[i].enforcing, rows[i].partial,
                             spoofable_name(rows[i].spoof), rows[i].reason,
                             rows[i].tag ? rows[i].tag : '-');
+                assert_true(ds_listed(dmarc_reason_codes, v.reason)); /* documented: codes.h */
         }
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/text.h"
 #include "dns/engine.h"
 #include "dns/wire.h"
 #include "scanner/dmarc/line.h"
@@ -239,12 +240,17 @@ static enum walk_kind classify(struct dmarc_result *d, enum dmarc_psd *psd)
 
 /* ---- the verdict ---------------------------------------------------------------------- */
 
+const char *const dmarc_discovery_codes[] = {
+    "dns_error",          "multiple_records", "record_discarded",      "non_dmarc_txt",
+    "org_domain_unknown", "exists_unknown",   "receivers_not_checked", NULL,
+};
+
 static void add_issue(struct dmarc_result *d, const char *code, bool error, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void add_issue(struct dmarc_result *d, const char *code, bool error, const char *fmt, ...)
 {
-        if (d->nissues == DS_DISC_ISSUES_MAX)
+        if (d->nissues == DS_DISC_ISSUES_MAX || ds_fails(ds_listed(dmarc_discovery_codes, code)))
                 return;
         struct disc_issue *is = &d->issues[d->nissues++];
         is->code = code;
@@ -782,7 +788,7 @@ static void dmarc_conclude(const struct check_arg *a, struct check_facts *f)
 static void dmarc_render(const struct check_arg *a, struct jw *w)
 {
         const struct dmarc_scratch *s = a->scratch;
-        dmarc_line_write(w, &s->dmarc, a->job->in.domain);
+        dmarc_line_write(w, &s->dmarc, a->job->in.domain, a->env && a->env->details);
 }
 
 static void dmarc_clear(void *state)

@@ -146,6 +146,10 @@ struct dmarc_state {
 
 extern const struct check_ops dmarc_check;
 
+/* Every discovery-level code dmarc_check writes (struct disc_issue), NULL-terminated: for
+ * docs and coverage tests (the record's own: dmarc_issue_codes). */
+extern const char *const dmarc_discovery_codes[];
+
 /* "not_needed", "authorized", "not_authorized", "error", "not_checked". */
 const char *auth_result_name(enum auth_result r);
 

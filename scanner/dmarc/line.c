@@ -3,6 +3,10 @@
 
 #include <stdio.h>
 
+#include "common/text.h"
+
+#define TERM_TEXT 64 /* an issue's term as text (ds_snip), NUL included: as SPF's */
+
 static bool usable(const struct dmarc_result *d)
 {
         return d->v.posture <= POSTURE_NONE;
@@ -105,6 +109,27 @@ static void issues(struct jw *w, const char *key, const struct dmarc_result *d, 
         jw_arr_close(w);
 }
 
+/* Beside each code of errors (or warnings), what it is about when the code alone does not
+ * say and the line has it nowhere else: the record's tag-spec or URI, else null. Discovery's
+ * codes are all null: the walk, error_name and location say where. */
+static void issue_terms(struct jw *w, const char *key, const struct dmarc_result *d, bool errors)
+{
+        const struct dmarc_issue *list = errors ? d->rec.errors : d->rec.warnings;
+        unsigned n = d->parsed ? (errors ? d->rec.error_count : d->rec.warning_count) : 0;
+        const char *text = d->parsed ? (const char *)d->text + d->rec_off[0] : NULL;
+        char term[TERM_TEXT];
+        jw_arr_open(w, key);
+        for (unsigned i = 0; i < n; i++)
+                jw_cstr(w, NULL,
+                        list[i].term_len
+                            ? ds_snip(term, sizeof(term), text + list[i].term_off, list[i].term_len)
+                            : NULL);
+        for (unsigned i = 0; i < d->nissues; i++)
+                if (d->issues[i].error == errors)
+                        jw_null(w, NULL);
+        jw_arr_close(w);
+}
+
 /* The explicit tags of the reported record, as written. */
 static void tags(struct jw *w, const struct dmarc_result *d)
 {
@@ -143,7 +168,7 @@ static const char *policy_from(const struct dmarc_result *d)
         return d->v.tag == 'p' ? "p" : d->v.tag == 's' ? "sp" : d->v.tag == 'n' ? "np" : NULL;
 }
 
-void dmarc_line_write(struct jw *w, const struct dmarc_result *d, const char *domain)
+void dmarc_line_write(struct jw *w, const struct dmarc_result *d, const char *domain, bool details)
 {
         jw_obj_open(w, "dmarc");
         jw_cstr(w, "status", lookup_status_name(d->status));
@@ -161,9 +186,13 @@ void dmarc_line_write(struct jw *w, const struct dmarc_result *d, const char *do
         receivers(w, d);
         issues(w, "errors", d, true, false);
         issues(w, "warnings", d, false, false);
-        issues(w, "errors_detail", d, true, true);
-        issues(w, "warnings_detail", d, false, true);
-        tags(w, d);
+        issue_terms(w, "errors_at", d, true);
+        issue_terms(w, "warnings_at", d, false);
+        if (details) {
+                issues(w, "errors_detail", d, true, true);
+                issues(w, "warnings_detail", d, false, true);
+                tags(w, d);
+        }
         jw_cstr(w, "policy_from", policy_from(d));
         jw_cstr(w, "policy_domain", d->applied ? domain + d->policy_off : NULL);
         jw_cstr(w, "org_domain", d->org_off >= 0 ? domain + d->org_off : NULL);

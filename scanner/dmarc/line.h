@@ -8,7 +8,8 @@
 #include "output/json.h"
 #include "scanner/dmarc/check.h"
 
-/* domain: the job's input domain (the result's offsets point into it). */
-void dmarc_line_write(struct jw *w, const struct dmarc_result *d, const char *domain);
+/* domain: the job's input domain (the result's offsets point into it). details (--details):
+ * also the English sentences of the codes and the record's tags as written. */
+void dmarc_line_write(struct jw *w, const struct dmarc_result *d, const char *domain, bool details);
 
 #endif

@@ -21,6 +21,7 @@ struct span {
 
 struct ctx {
         struct dmarc_record *r;
+        const char *base;                 /* the text: issue terms are offsets into it */
         struct span val[DMARC_TAG_COUNT]; /* value of each tag's first occurrence */
         bool dup_reported[DMARC_TAG_COUNT];
         bool size_warned; /* uri_size_obsolete is said once per record */
@@ -117,10 +118,12 @@ static const char *snip(char *dst, size_t cap, struct span s)
 
 /* ---- issues ---- */
 
-static void add_issue(struct dmarc_record *r, bool error, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Returns the issue added, or NULL when the list is full (counted as dropped). */
+static struct dmarc_issue *add_issue(struct dmarc_record *r, bool error, const char *code,
+                                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void add_issue(struct dmarc_record *r, bool error, const char *code, const char *fmt, ...)
+static struct dmarc_issue *add_issue(struct dmarc_record *r, bool error, const char *code,
+                                     const char *fmt, ...)
 {
         struct dmarc_issue *list = error ? r->errors : r->warnings;
         unsigned *count = error ? &r->error_count : &r->warning_count;
@@ -128,7 +131,7 @@ static void add_issue(struct dmarc_record *r, bool error, const char *code, cons
                 r->valid = false;
         if (*count >= DMARC_ISSUES_MAX) {
                 (*(error ? &r->errors_dropped : &r->warnings_dropped))++;
-                return;
+                return NULL;
         }
         struct dmarc_issue *is = &list[(*count)++];
         is->code = code;
@@ -136,10 +139,22 @@ static void add_issue(struct dmarc_record *r, bool error, const char *code, cons
         va_start(ap, fmt);
         vsnprintf(is->msg, sizeof is->msg, fmt, ap);
         va_end(ap);
+        return is;
 }
 
-#define WARN(c, code, ...) add_issue((c)->r, false, code, __VA_ARGS__)
-#define ERR(c, code, ...)  add_issue((c)->r, true, code, __VA_ARGS__)
+/* The issue is (when it was kept) about s, bytes of the text. */
+static void about(const struct ctx *c, struct dmarc_issue *is, struct span s)
+{
+        if (!is)
+                return;
+        is->term_off = (uint32_t)(s.p - c->base);
+        is->term_len = (uint32_t)s.n;
+}
+
+#define WARN(c, code, ...)       add_issue((c)->r, false, code, __VA_ARGS__)
+#define ERR(c, code, ...)        add_issue((c)->r, true, code, __VA_ARGS__)
+#define WARN_AT(c, s, code, ...) about((c), add_issue((c)->r, false, code, __VA_ARGS__), (s))
+#define ERR_AT(c, s, code, ...)  about((c), add_issue((c)->r, true, code, __VA_ARGS__), (s))
 
 /* ---- tag-specs ---- */
 
@@ -232,25 +247,28 @@ static void note_tagspec(struct ctx *c, struct span frag, unsigned position)
         char buf[SNIP_MAX];
         struct tagspec t = split_tagspec(frag);
         if (!t.has_eq) {
-                WARN(c, "syntax", "\"%s\" is not a tag=value pair; ignored",
-                     snip(buf, sizeof buf, frag));
+                WARN_AT(c, frag, "syntax", "\"%s\" is not a tag=value pair; ignored",
+                        snip(buf, sizeof buf, frag));
                 return;
         }
         if (!name_is_alpha(t.name)) {
-                WARN(c, "syntax", "tag name \"%s\" is not letters only; the tag is ignored",
-                     snip(buf, sizeof buf, t.name));
+                WARN_AT(c, frag, "syntax",
+                        "tag name \"%s\" is not letters only; the tag is ignored",
+                        snip(buf, sizeof buf, t.name));
                 return;
         }
         int tag = tag_lookup(t.name);
         if (tag < 0) {
-                WARN(c, "unknown_tag", "unknown tag \"%s\" ignored", snip(buf, sizeof buf, t.name));
+                WARN_AT(c, frag, "unknown_tag", "unknown tag \"%s\" ignored",
+                        snip(buf, sizeof buf, t.name));
                 return;
         }
         if (c->r->tags[tag].present) {
                 /* RFC 6376 3.2, whose tag-list syntax DMARC uses: a duplicate invalidates all. */
                 if (!c->dup_reported[tag])
-                        ERR(c, "duplicate_tag",
-                            "tag %s appears more than once; the record is invalid", tag_names[tag]);
+                        ERR_AT(c, frag, "duplicate_tag",
+                               "tag %s appears more than once; the record is invalid",
+                               tag_names[tag]);
                 c->dup_reported[tag] = true;
                 return;
         }
@@ -538,8 +556,9 @@ static int split_size(struct ctx *c, enum dmarc_tag tag, struct span *item, uint
                 return 0;
         struct span suffix = {bang + 1, item->n - (size_t)(bang - item->p) - 1};
         if (parse_size(suffix, size) != 0) {
-                WARN(c, "uri_invalid", "%s URI \"%s\" has a malformed size suffix; dropped",
-                     tag_names[tag], snip(buf, sizeof buf, *item));
+                WARN_AT(c, *item, "uri_invalid",
+                        "%s URI \"%s\" has a malformed size suffix; dropped", tag_names[tag],
+                        snip(buf, sizeof buf, *item));
                 return -1;
         }
         if (!c->size_warned)
@@ -556,6 +575,7 @@ static int parse_uri(struct ctx *c, enum dmarc_tag tag, struct span item, struct
 {
         char buf[SNIP_MAX];
         const char *name = tag_names[tag];
+        struct span whole = item; /* as written, "!size" included */
         if (item.n == 0) {
                 WARN(c, "uri_invalid", "%s has an empty URI in its list", name);
                 return -1;
@@ -564,19 +584,20 @@ static int parse_uri(struct ctx *c, enum dmarc_tag tag, struct span item, struct
                 return -1;
         size_t sl = scheme_len(item);
         if (sl == 0 || !uri_chars_ok(item)) {
-                WARN(c, "uri_invalid", "%s value \"%s\" is not a URI; dropped", name,
-                     snip(buf, sizeof buf, item));
+                WARN_AT(c, whole, "uri_invalid", "%s value \"%s\" is not a URI; dropped", name,
+                        snip(buf, sizeof buf, item));
                 return -1;
         }
         if (!span_ieq((struct span){item.p, sl}, "mailto")) {
-                WARN(c, "uri_unsupported_scheme", "%s URI \"%s\" is not mailto:; dropped", name,
-                     snip(buf, sizeof buf, item));
+                WARN_AT(c, whole, "uri_unsupported_scheme", "%s URI \"%s\" is not mailto:; dropped",
+                        name, snip(buf, sizeof buf, item));
                 return -1;
         }
         if (item.n > DMARC_URI_MAX ||
             parse_mailto((struct span){item.p + sl + 1, item.n - sl - 1}, u->host) != 0) {
-                WARN(c, "uri_invalid", "%s URI \"%s\" is not a valid mailto: address; dropped",
-                     name, snip(buf, sizeof buf, item));
+                WARN_AT(c, whole, "uri_invalid",
+                        "%s URI \"%s\" is not a valid mailto: address; dropped", name,
+                        snip(buf, sizeof buf, item));
                 return -1;
         }
         memcpy(u->uri, item.p, item.n);
@@ -769,8 +790,8 @@ int dmarc_parse(const char *text, size_t len, struct dmarc_record *out)
                 return -EINVAL;
         memset(out, 0, sizeof *out);
         set_defaults(out);
-        struct ctx c = {.r = out};
         struct span rec = {text != NULL ? text : "", len};
+        struct ctx c = {.r = out, .base = rec.p};
         if (check_version(&c, rec) != 0)
                 return 1;
         collect_tags(&c, rec);

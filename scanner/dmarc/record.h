@@ -79,6 +79,10 @@ struct dmarc_uri {
 struct dmarc_issue {
         const char *code;        /* static, lower-case snake_case, e.g. "duplicate_tag" */
         char msg[DMARC_MSG_MAX]; /* one English sentence */
+        /* The part of the text it is about, as written: the tag-spec (syntax, unknown_tag,
+         * duplicate_tag) or the list item (uri_invalid, uri_unsupported_scheme); term_len 0
+         * for the other codes (the record, or the tag the code names). */
+        uint32_t term_off, term_len;
 };
 
 struct dmarc_record {

@@ -7,6 +7,22 @@ static const char *const POSTURE_NAMES[] = {"reject",  "quarantine", "none",
                                             "missing", "invalid",    "error"};
 static const char *const SPOOF_NAMES[] = {"yes", "subdomains_only", "maybe", "no", "unknown"};
 
+const char *const dmarc_reason_codes[] = {
+    "dmarc_reject",
+    "dmarc_quarantine",
+    "dmarc_none",
+    "dmarc_missing",
+    "dmarc_invalid",
+    "dmarc_testing",
+    "dmarc_pct_zero",
+    "dmarc_pct_partial",
+    "dmarc_sp_none",
+    "dmarc_np_none",
+    "dns_error",
+    "exists_unknown",
+    NULL,
+};
+
 const char *posture_name(enum posture p)
 {
         return (unsigned)p <= POSTURE_ERROR ? POSTURE_NAMES[p] : "?";

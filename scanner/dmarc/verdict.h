@@ -23,7 +23,6 @@ enum posture {
 
 enum spoofable { SPOOF_YES = 0, SPOOF_SUBDOMAINS_ONLY, SPOOF_MAYBE, SPOOF_NO, SPOOF_UNKNOWN };
 
-
 struct verdict_in {
         bool dns_error;       /* a lookup failed before a record could be chosen */
         bool have_record;     /* a record applies (valid or not) */
@@ -52,6 +51,9 @@ struct verdict {
 };
 
 void verdict_compute(const struct verdict_in *in, struct verdict *out);
+
+/* Every reason verdict_compute() gives, NULL-terminated: for docs and coverage tests. */
+extern const char *const dmarc_reason_codes[];
 
 /* "reject", ..., "error". */
 const char *posture_name(enum posture p);

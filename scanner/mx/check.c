@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/text.h"
 #include "dns/wire.h"
 #include "common/tristate.h"
 #include "scanner/job.h"
@@ -54,12 +55,17 @@ static bool mx_rdata_ok(const struct wire_reply *r, const uint8_t *name, size_t 
 
 /* ---- the result ----------------------------------------------------------------------- */
 
+const char *const mx_issue_codes[] = {
+    "null_mx_mixed",  "mx_is_ip", "null_mx_preference", "null_mx_multiple", "duplicate_host",
+    "cname_dangling", NULL,
+};
+
 static void issue(struct mx_result *m, const char *code, bool error)
 {
         for (unsigned i = 0; i < m->nissues; i++)
                 if (m->issues[i].code == code)
                         return;
-        if (ds_fails(m->nissues < MX_ISSUES_MAX))
+        if (ds_fails(m->nissues < MX_ISSUES_MAX) || ds_fails(ds_listed(mx_issue_codes, code)))
                 return;
         m->issues[m->nissues++] = (struct mx_issue){.code = code, .error = error};
 }

@@ -54,6 +54,9 @@ struct mx_result {
         unsigned nissues;
 };
 
+/* Every code mx_check writes, NULL-terminated: for docs and coverage tests. */
+extern const char *const mx_issue_codes[];
+
 struct mx_scratch {
         struct mx_result mx;
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/text.h"
 #include "dns/engine.h"
 #include "dns/wire.h"
 #include "scanner/job.h"
@@ -73,9 +74,28 @@ static void node_name(const struct sc *c, unsigned k, char *out)
 
 /* ---- issues and the end of the evaluation --------------------------------------------- */
 
+const char *const spf_tree_codes[] = {
+    "too_many_lookups",
+    "too_many_void_lookups",
+    "too_many_mx",
+    "include_missing",
+    "redirect_missing",
+    "include_permerror",
+    "redirect_permerror",
+    "include_loop",
+    "dns_error",
+    "ptr_used",
+    "macro",
+    "include_pass_all",
+    "tree_truncated",
+    NULL,
+};
+
 static void issue(struct sc *c, const char *code, bool error, int node)
 {
         struct spf_state *st = c->st;
+        if (ds_fails(ds_listed(spf_tree_codes, code)))
+                return;
         for (unsigned i = 0; i < st->nissues; i++)
                 if (st->issues[i].code == code && st->issues[i].node == node)
                         return;
@@ -549,7 +569,7 @@ static void spf_conclude(const struct check_arg *a, struct check_facts *f)
 static void spf_render(const struct check_arg *a, struct jw *w)
 {
         const struct spf_scratch *s = a->scratch;
-        spf_line_write(w, &s->spf, a->job->in.domain);
+        spf_line_write(w, &s->spf, a->job->in.domain, a->env && a->env->details);
 }
 
 static void spf_clear(void *state)

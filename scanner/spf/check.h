@@ -46,6 +46,10 @@ struct spf_node {
         uint8_t qualifier; /* include: enum spf_qualifier of the term that named it */
 };
 
+/* Every tree-level code spf_check writes (struct spf_tree_issue), NULL-terminated: for docs
+ * and coverage tests (the domain record's own: spf_issue_codes). */
+extern const char *const spf_tree_codes[];
+
 /* A tree-level issue: about a node, by code (docs/spf.md). */
 struct spf_tree_issue {
         const char *code; /* static snake_case */

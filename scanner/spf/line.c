@@ -109,6 +109,30 @@ static void issues(struct jw *w, const char *key, const struct spf_eval *d, cons
         jw_arr_close(w);
 }
 
+/* Beside each code of errors (or warnings), what it is about: the domain record's term as
+ * written (record codes about one term), the name concerned (tree codes about one name),
+ * else null. */
+static void issue_terms(struct jw *w, const char *key, const struct spf_eval *d, const char *domain,
+                        bool errors)
+{
+        char name[DS_NAME_MAX_TEXT + 1];
+        jw_arr_open(w, key);
+        if (d->parsed) {
+                const struct spf_issue *list = errors ? d->rec.errors : d->rec.warnings;
+                unsigned n = errors ? d->rec.error_count : d->rec.warning_count;
+                for (unsigned i = 0; i < n; i++)
+                        jw_cstr(w, NULL, list[i].term >= 0 ? list[i].text : NULL);
+        }
+        for (unsigned i = 0; i < d->nissues; i++) {
+                const struct spf_tree_issue *is = &d->issues[i];
+                if (is->error != errors)
+                        continue;
+                name_of(d, domain, is->node, name);
+                jw_cstr(w, NULL, is->node >= 0 ? name : NULL);
+        }
+        jw_arr_close(w);
+}
+
 /* The include and redirect targets asked, in evaluation order. */
 static void includes(struct jw *w, const struct spf_eval *d, const char *domain)
 {
@@ -149,7 +173,7 @@ static void records(struct jw *w, const struct spf_eval *d)
         jw_arr_close(w);
 }
 
-void spf_line_write(struct jw *w, const struct spf_eval *d, const char *domain)
+void spf_line_write(struct jw *w, const struct spf_eval *d, const char *domain, bool details)
 {
         jw_obj_open(w, "spf");
         jw_cstr(w, "status", lookup_status_name(d->status));
@@ -171,8 +195,12 @@ void spf_line_write(struct jw *w, const struct spf_eval *d, const char *domain)
         includes(w, d, domain);
         issues(w, "errors", d, domain, true, false);
         issues(w, "warnings", d, domain, false, false);
-        issues(w, "errors_detail", d, domain, true, true);
-        issues(w, "warnings_detail", d, domain, false, true);
+        issue_terms(w, "errors_at", d, domain, true);
+        issue_terms(w, "warnings_at", d, domain, false);
+        if (details) {
+                issues(w, "errors_detail", d, domain, true, true);
+                issues(w, "warnings_detail", d, domain, false, true);
+        }
         jw_uint(w, "other_txt", d->other_txt);
         jw_uint(w, "attempts", d->attempts);
         jw_obj_close(w);

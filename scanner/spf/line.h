@@ -8,7 +8,8 @@
 #include "output/json.h"
 #include "scanner/spf/check.h"
 
-/* domain: the job's input domain (node 0's name). */
-void spf_line_write(struct jw *w, const struct spf_eval *d, const char *domain);
+/* domain: the job's input domain (node 0's name). details (--details): also the English
+ * sentences of the codes. */
+void spf_line_write(struct jw *w, const struct spf_eval *d, const char *domain, bool details);
 
 #endif

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         int rc = dmarc_parse(text, size, &out.first);
         fuzz_check(rc == (out.first.valid ? 0 : 1));
-        dmarc_check_invariants(&out.first);
+        dmarc_check_invariants(&out.first, size);
         memset(&out.again, 0xa5, sizeof out.again);
         fuzz_check(dmarc_parse(text, size, &out.again) == rc);
         fuzz_check(memcmp(&out.first, &out.again, sizeof out.first) == 0);

@@ -66,8 +66,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 touch "$tmp/out.ndjson" "$tmp/resolvers.txt" "$tmp/input.csv"
 
-check "subcommands" expect "--help --version help scan version" dmarcscan ""
+check "subcommands" expect "--help --version explain help scan version" dmarcscan ""
 check "help scan" expect "scan" dmarcscan help s
+check "help explain" expect "explain" dmarcscan help e
+check "explain completes codes" expect "include_loop include_missing include_pass_all include_permerror" \
+	"$bin" explain incl
 check "long options by prefix" expect "--resolver-rate --resolvers --resume" dmarcscan scan --res
 check "every long option after --" same_set "offered options" "$(help_options "$bin")" \
 	"$(complete_line dmarcscan scan --)"

@@ -3,7 +3,8 @@
 # responder on 127.0.0.1: --exclude (no query is ever sent for an excluded domain or its
 # subdomains, their lines say EXCLUDED), --rate and --resolver-rate (queries wait for tokens:
 # counted, and every domain still gets its answer), --profile bod-18-01 (the checks it
-# enables, its object, null on an SPF SERVFAIL), and usage errors for bad values.
+# enables, its object, null on an SPF SERVFAIL), lines of codes and --details, `dmarcscan
+# explain`, and usage errors for bad values.
 # Usage: test_options.py DMARCSCAN REPO. Prints "N passed, M failed"; exits 1 on failure.
 # Never asserts a duration: rates are checked through the scanner's own counters.
 import json
@@ -216,10 +217,88 @@ def test_profile(binary, tmp):
     cfg = (m or {}).get("config", {})
     check("profile: metadata names the profile and the checks that ran",
           cfg.get("profile") == "bod-18-01" and cfg.get("checks") == ["dmarc", "spf"], cfg)
+    codes = (m or {}).get("codes", {})
+    check("profile: metadata explains the codes of the checks that ran, once",
+          set(codes) == {"dmarc.errors", "dmarc.warnings", "spf.errors", "spf.warnings",
+                         "spoofable_reason", "bod1801.unmet"}
+          and "rua_dhs_missing" in codes["bod1801.unmet"]
+          and "dmarc_none" in codes["spoofable_reason"], sorted(codes))
+    every = [c for o in lines for k in ("dmarc", "spf") for c in
+             ((o.get(k) or {}).get("errors", []) + (o.get(k) or {}).get("warnings", []))]
+    check("profile: every code in the lines is explained in the metadata",
+          all(c in codes.get("dmarc.errors", {}) or c in codes.get("dmarc.warnings", {})
+              or c in codes.get("spf.errors", {}) or c in codes.get("spf.warnings", {})
+              for c in every) and every, every)
     p = subprocess.run([binary, "scan", "-r", "127.0.0.1:9", "--profile", "bod-18-02",
                         "/dev/null"], capture_output=True, text=True, timeout=30)
     check("profile: an unknown profile is a usage error naming the known ones",
           p.returncode == 2 and "bod-18-01" in p.stderr, (p.returncode, p.stderr))
+
+
+def test_details(binary, tmp):
+    """Lines carry codes only (with errors_at / warnings_at); --details adds the sentences
+    and the DMARC tags; `dmarcscan explain` says what a code means and fails on an unknown
+    one (docs/output.md)."""
+    script = {
+        "_dmarc.a.test": {"txt": ["v=DMARC1; p=reject; foo=1; rua=https://r.test/x"]},
+        "a.test": {"txt": ["v=spf1 include:gone.test ip4:1.2.3.999 -all"]},
+        "b.test": {"txt": ["v=spf1 include:gone.test -all"]},
+        "*": {"rcode": "NXDOMAIN"},
+    }
+    src = os.path.join(tmp, "details.txt")
+    with open(src, "w") as f:
+        f.write("a.test\nb.test\n")
+    args = ["--retries", "0", "--discovery", "exact", "--checks", "dmarc,spf", src]
+    with faultserver.FaultServer(script, name="details") as srv:
+        p, lines, m = scan(binary, ["-r", "127.0.0.1:%d" % srv.port] + args, tmp, "lean")
+        pd, dlines, md = scan(binary, ["-r", "127.0.0.1:%d" % srv.port, "--details"] + args,
+                              tmp, "details")
+    check("details: both scans exit 0 with a line per domain", p.returncode == 0
+          and pd.returncode == 0 and len(lines) == 2 and len(dlines) == 2,
+          (p.stderr[-300:], pd.stderr[-300:]))
+    if len(lines) != 2 or len(dlines) != 2:
+        return
+    by = {x["domain"]: x for x in lines}
+    o, od = by["a.test"], {x["domain"]: x for x in dlines}["a.test"]
+    dm, sp, sb = o["dmarc"], o["spf"], by["b.test"]["spf"]
+    check("details: by default no sentences and no tags",
+          not any(k in dm for k in ("errors_detail", "warnings_detail", "tags"))
+          and not any(k in sp for k in ("errors_detail", "warnings_detail")), list(dm))
+    check("details: dmarc warnings_at names the unknown tag and the dropped URI",
+          dict(zip(dm["warnings"], dm["warnings_at"])).get("unknown_tag") == "foo=1"
+          and dict(zip(dm["warnings"], dm["warnings_at"])).get("uri_unsupported_scheme")
+          == "https://r.test/x", (dm["warnings"], dm["warnings_at"]))
+    check("details: spf errors_at names the bad term of the record",
+          list(zip(sp["errors"], sp["errors_at"])) == [("ip4_invalid", "ip4:1.2.3.999")],
+          (sp["errors"], sp["errors_at"]))
+    check("details: spf errors_at names the missing include",
+          list(zip(sb["errors"], sb["errors_at"])) == [("include_missing", "gone.test")],
+          (sb["errors"], sb["errors_at"]))
+    check("details: --details keeps the same codes and adds sentences and tags",
+          od["dmarc"]["errors"] == dm["errors"] and od["dmarc"]["warnings"] == dm["warnings"]
+          and [w["code"] for w in od["dmarc"]["warnings_detail"]] == dm["warnings"]
+          and od["dmarc"]["tags"].get("p") == "reject"
+          and [e["code"] for e in od["spf"]["errors_detail"]] == sp["errors"], od["dmarc"])
+    check("details: the metadata says whether --details was given",
+          (m or {}).get("config", {}).get("details") is False
+          and (md or {}).get("config", {}).get("details") is True, None)
+    lean, full = len(json.dumps(o)), len(json.dumps(od))
+    check("details: the default line is shorter", lean < full, (lean, full))
+
+    p = subprocess.run([binary, "explain", "ip4_invalid", "include_missing"],
+                       capture_output=True, text=True, timeout=30)
+    check("explain: exit 0, each code with its place and meaning", p.returncode == 0
+          and "ip4_invalid\n  spf record, error (spf.errors):\n" in p.stdout
+          and "include_missing\n  spf tree, error (spf.errors):\n" in p.stdout, p.stdout)
+    p = subprocess.run([binary, "explain", "no_such_code"], capture_output=True, text=True,
+                       timeout=30)
+    check("explain: an unknown code exits 2 naming it", p.returncode == 2
+          and "unknown code 'no_such_code'" in p.stderr and p.stdout == "",
+          (p.returncode, p.stderr))
+    p = subprocess.run([binary, "explain"], capture_output=True, text=True, timeout=30)
+    check("explain: alone lists every code", p.returncode == 0
+          and "\nbod1801" not in p.stdout and "\nrua_dhs_missing\n" in p.stdout
+          and "\nparked_unprotected\n" in p.stdout, p.stdout[:200])
 
 
 def main():
@@ -231,6 +310,7 @@ def main():
         test_failures(binary, tmp)
         test_duplicates(binary, tmp)
         test_profile(binary, tmp)
+        test_details(binary, tmp)
     return C.summary()
 
 
