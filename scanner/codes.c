@@ -21,8 +21,8 @@ const struct code_doc *code_doc_find(const char *code, const char *where, const 
         return NULL;
 }
 
-/* The entry before e (from the table's start) with e's field, and e's code unless code is
- * NULL: e is not the first of its kind. */
+/* Whether an entry before e has e's field (and code, unless code is NULL): then e is not the
+ * first of its field (or of its code in that field) and was written with that one. */
 static bool seen_before(const struct code_doc *e, const char *code)
 {
         for (const struct code_doc *d = code_docs; d < e; d++)

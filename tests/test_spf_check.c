@@ -299,16 +299,17 @@ static const struct check_facts *facts(const struct fx *f)
         return &f->s.facts[0];
 }
 
-/* Keys of the spf object, in order (docs/output.md). */
+/* Keys of the spf object, in order (docs/output.md); errors_at and warnings_at only when a
+ * code is about a term or a name. */
 #define SPF_KEYS                                                                                   \
-        "list(s) == ['status', 'records', 'valid', 'result', 'all', 'permissive', 'redirect', "    \
-        "'dns_lookups', 'void_lookups', 'includes', 'errors', 'warnings', 'errors_at', "           \
-        "'warnings_at', 'other_txt', 'attempts']"
-/* The same with --details. */
+        "list(s) == [k for k in ['status', 'records', 'valid', 'result', 'all', 'permissive', "    \
+        "'redirect', 'dns_lookups', 'void_lookups', 'includes', 'errors', 'warnings', "            \
+        "'errors_at', 'warnings_at', 'other_txt', 'attempts'] if k in s or k[-3:] != '_at']"
+/* The same when an error is about a name, with --details. */
 #define SPF_KEYS_DETAILS                                                                           \
         "list(s) == ['status', 'records', 'valid', 'result', 'all', 'permissive', 'redirect', "    \
         "'dns_lookups', 'void_lookups', 'includes', 'errors', 'warnings', 'errors_at', "           \
-        "'warnings_at', 'errors_detail', 'warnings_detail', 'other_txt', 'attempts']"
+        "'errors_detail', 'warnings_detail', 'other_txt', 'attempts']"
 
 /* ---- RFC 7208 appendix A ----------------------------------------------------------------- */
 
@@ -385,7 +386,7 @@ static void t_appendix_simple(void **st)
                     e_all,
                     "s['redirect'] is None",
                     e_counts,
-                    "s['includes'] == [] and s['errors'] == [] and s['errors_at'] == []",
+                    "s['includes'] == [] and s['errors'] == [] and 'errors_at' not in s",
                     e_warn,
                     "s['other_txt'] == 0",
                     "d['exists'] is True",
@@ -449,7 +450,7 @@ static void t_appendix_macros(void **st)
             "s['result'] == 'ok' and s['all'] == 'fail'",
             "s['dns_lookups'] == 3 and s['void_lookups'] == 0",
             "s['includes'] == []",
-            "s['warnings'] == ['macro'] and s['warnings_at'] == [None]",
+            "s['warnings'] == ['macro'] and 'warnings_at' not in s",
             NULL,
         };
         line(f, dnsbl);
@@ -910,7 +911,7 @@ static void t_lookup_limit(void **st)
         static const char *const eleven[] = {
             "s['result'] == 'permerror' and s['valid'] is False",
             "s['dns_lookups'] == 11 and s['errors'] == ['too_many_lookups']",
-            "s['errors_at'] == [None]",
+            "'errors_at' not in s",
             NULL,
         };
         line(f, eleven);

@@ -111,13 +111,19 @@ static void issues(struct jw *w, const char *key, const struct dmarc_result *d, 
 
 /* Beside each code of errors (or warnings), what it is about when the code alone does not
  * say and the line has it nowhere else: the record's tag-spec or URI, else null. Discovery's
- * codes are all null: the walk, error_name and location say where. */
+ * codes are all null: the walk, error_name and location say where. Written only when one
+ * code has a term: an array of nulls would repeat the codes' count. */
 static void issue_terms(struct jw *w, const char *key, const struct dmarc_result *d, bool errors)
 {
         const struct dmarc_issue *list = errors ? d->rec.errors : d->rec.warnings;
         unsigned n = d->parsed ? (errors ? d->rec.error_count : d->rec.warning_count) : 0;
         const char *text = d->parsed ? (const char *)d->text + d->rec_off[0] : NULL;
         char term[TERM_TEXT];
+        unsigned with = 0;
+        for (unsigned i = 0; i < n; i++)
+                with += list[i].term_len > 0;
+        if (!with)
+                return;
         jw_arr_open(w, key);
         for (unsigned i = 0; i < n; i++)
                 jw_cstr(w, NULL,

@@ -111,18 +111,23 @@ static void issues(struct jw *w, const char *key, const struct spf_eval *d, cons
 
 /* Beside each code of errors (or warnings), what it is about: the domain record's term as
  * written (record codes about one term), the name concerned (tree codes about one name),
- * else null. */
+ * else null. Written only when one code has a term or a name. */
 static void issue_terms(struct jw *w, const char *key, const struct spf_eval *d, const char *domain,
                         bool errors)
 {
         char name[DS_NAME_MAX_TEXT + 1];
+        const struct spf_issue *list = errors ? d->rec.errors : d->rec.warnings;
+        unsigned n = d->parsed ? (errors ? d->rec.error_count : d->rec.warning_count) : 0;
+        unsigned with = 0;
+        for (unsigned i = 0; i < n; i++)
+                with += list[i].term >= 0;
+        for (unsigned i = 0; i < d->nissues; i++)
+                with += d->issues[i].error == errors && d->issues[i].node >= 0;
+        if (!with)
+                return;
         jw_arr_open(w, key);
-        if (d->parsed) {
-                const struct spf_issue *list = errors ? d->rec.errors : d->rec.warnings;
-                unsigned n = errors ? d->rec.error_count : d->rec.warning_count;
-                for (unsigned i = 0; i < n; i++)
-                        jw_cstr(w, NULL, list[i].term >= 0 ? list[i].text : NULL);
-        }
+        for (unsigned i = 0; i < n; i++)
+                jw_cstr(w, NULL, list[i].term >= 0 ? list[i].text : NULL);
         for (unsigned i = 0; i < d->nissues; i++) {
                 const struct spf_tree_issue *is = &d->issues[i];
                 if (is->error != errors)
