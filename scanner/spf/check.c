@@ -269,17 +269,7 @@ static void evaluate(struct sc *c, const struct spf_record *rec, unsigned k)
         int added[SPF_TARGETS_MAX];
         unsigned n = 0;
         for (unsigned i = 0; i < rec->target_count; i++) {
-                const struct spf_target *t = &rec->targets[i];
-                bool tree = t->kind == SPF_INCLUDE || t->kind == SPF_REDIRECT;
-                char self[DS_NAME_MAX_TEXT + 1];
-                if (t->self)
-                        node_name(c, k, self);
-                if (tree && in_ancestry(c, (int)k, t->self ? self : t->name)) {
-                        int at = add_node(c, k, t);
-                        stop(c, SPF_RESULT_PERMERROR, "include_loop", at);
-                        return;
-                }
-                int node = add_node(c, k, t);
+                int node = add_node(c, k, &rec->targets[i]);
                 if (node < 0)
                         break;
                 added[n++] = node;
@@ -297,6 +287,12 @@ static enum check_step advance(struct sc *c)
         unsigned k = st->stack[--st->nstack];
         char name[DS_NAME_MAX_TEXT + 1];
         node_name(c, k, name);
+        /* A loop is met where a receiver meets it: after the subtrees of earlier terms. */
+        bool tree = st->nodes[k].kind == SPF_INCLUDE || st->nodes[k].kind == SPF_REDIRECT;
+        if (tree && in_ancestry(c, st->nodes[k].parent, name)) {
+                stop(c, SPF_RESULT_PERMERROR, "include_loop", (int)k);
+                return CHECK_DONE;
+        }
         static const uint16_t qtype[SPF_KIND_COUNT] = {
             [SPF_ALL] = WIRE_TYPE_TXT, /* node 0: the domain */
             [SPF_INCLUDE] = WIRE_TYPE_TXT, [SPF_REDIRECT] = WIRE_TYPE_TXT, [SPF_A] = WIRE_TYPE_A,
