@@ -8,7 +8,8 @@
 #
 # Cases: a 3000-domain world covering every category (policies, NXDOMAIN, non-DMARC TXT,
 # multiple/split/hostile/invalid records, CNAME chains in and across zones, dangling CNAME)
-# scanned twice (plain list -> .ndjson; rank CSV -> .ndjson.zst with -c 200); a small list
+# scanned twice (plain list -> .ndjson; rank CSV -> .ndjson.zst with -c 200), and once more
+# with --checks dmarc,spf (every spf object against the world's SPF truth); a small list
 # with illegal lines, comments, blank lines, upper case, a name outside every zone (REFUSED)
 # and one in a zone that failed to load (SERVFAIL); and a resolver that never answers
 # (TIMEOUT).
@@ -129,6 +130,20 @@ def test_world(binary, tmp, world, port, truth):
     objs = itlib.read_ndjson(C, "csv run", out2)
     if objs is not None:
         check_world_output("csv run", objs, truth, True)
+    # 3: with the spf check: the world's SPF records (provider includes, redirects, errors)
+    out3 = os.path.join(tmp, "spf.ndjson")
+    rc, out, err, secs = scan(binary, ["-r", res, "-o", out3, "--checks", "dmarc,spf",
+                                       os.path.join(world, "domains.txt")])
+    check_run_basics("spf run", rc, out, err, secs, COUNT)
+    objs = itlib.read_ndjson(C, "spf run", out3)
+    if objs is not None:
+        check_world_output("spf run", objs, truth, False)
+        bad = ["%s [%s]: %s" % (o["domain"], truth[o["domain"]]["spf_category"],
+                                "; ".join(dsspf.spf_diffs(o.get("spf"), truth[o["domain"]]["spf"])))
+               for o in objs if o.get("domain") in truth
+               and not dsworld.spf_matches(o, truth[o["domain"]])]
+        C.check("spf run: every domain's spf object equals the world's truth", not bad,
+                first_diffs(bad))
 
 
 def pick(truth, category):
@@ -249,6 +264,7 @@ def main():
 REPO = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 import dsauth  # noqa: E402
+import dsspf  # noqa: E402
 import dsworld  # noqa: E402
 
 if __name__ == "__main__":
