@@ -384,6 +384,6 @@ def spf_diffs(got, want):
         diffs.append("includes: got %r, want %r" % (inc, want["includes"]))
     named = sorted(((e.get("code"), e.get("name")) for e in got.get("errors_detail") or []
                     if "name" in e), key=str)
-    if named != sorted(want["tree_errors"], key=str):
+    if named != sorted((tuple(e) for e in want["tree_errors"]), key=str):  # JSON: lists
         diffs.append("errors_detail names: got %r, want %r" % (named, want["tree_errors"]))
     return diffs
