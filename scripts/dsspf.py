@@ -7,7 +7,8 @@
 #     zone that holds owner. answer(name, qtype) -> (status, rdatas) is what Knot answers
 #     for it: REFUSED outside every zone, SERVFAIL in a broken one, NXDOMAIN for a name that
 #     neither owns records nor has descendants that do (empty non-terminals are NOERROR),
-#     else NOERROR with the rdatas of that type (TXT as joined bytes, MX as "pref host").
+#     else NOERROR with the rdatas of that type (TXT as joined bytes, MX as "pref host");
+#     a CNAME (rdata "target.") is followed, in and across zones, up to 8 links.
 #     write_zones(dir) writes one NAME.zone per zone (SOA, NS, ns1 A, the records).
 #   evaluate(domain, answer, errors_of=None) -> the spf object dmarcscan must write for the
 #     domain (the fields of docs/output.md's spf that the data decides: status, records,
@@ -77,7 +78,7 @@ class DnsData:
             self._names[z].add(n)
             n = n.split(".", 1)[1]
 
-    def answer(self, name, qtype):
+    def answer(self, name, qtype, hops=0):
         name = name.lower().rstrip(".")
         z = self.zone_of(name)
         if z is None:
@@ -88,7 +89,12 @@ class DnsData:
             return "NXDOMAIN", []
         if name == "ns1." + z and qtype == "A":
             return "NOERROR", ["127.0.0.1"]
-        return "NOERROR", list(self.zones[z].get(name, {}).get(qtype, []))
+        rrsets = self.zones[z].get(name, {})
+        if "CNAME" in rrsets and qtype != "CNAME":  # followed as a stub resolver does
+            if hops == 8:
+                return "CNAME_LOOP", []
+            return self.answer(rrsets["CNAME"][0], qtype, hops + 1)
+        return "NOERROR", list(rrsets.get(qtype, []))
 
     def write_zones(self, zone_dir, txt_rdata):
         """One NAME.zone per zone; txt_rdata(bytes) quotes a TXT record (dsworld.txt_rdata)."""
