@@ -132,8 +132,8 @@ def _check_ip(kind, sep, arg):
         ip = ipaddress.ip_address(addr)
     except ValueError:
         raise SpfSyntax(arg)
-    if ip.version != (4 if kind == "ip4" else 6) or (kind == "ip4" and "0" in
-                                                       [p[:1] for p in addr.split(".") if len(p) > 1]):
+    leading_zero = any(len(p) > 1 and p[0] == "0" for p in addr.split("."))
+    if ip.version != (4 if kind == "ip4" else 6) or (kind == "ip4" and leading_zero):
         raise SpfSyntax(arg)
     if cidr and (not cidr.isdigit() or cidr[0] == "0" and cidr != "0"
                  or int(cidr) > (32 if kind == "ip4" else 128)):

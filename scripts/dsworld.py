@@ -396,7 +396,7 @@ def _spf_record(rng, cat, domain, has_mx):
         terms.append("a")
     if rng.random() < 0.3:
         terms.append("ip4:192.0.2.%d" % rng.randrange(1, 255))
-    for inc in dict.fromkeys(_weighted(rng, PROVIDER_MIX) for _ in range(rng.choice((0, 1, 1, 2)))):
+    for inc in dict.fromkeys(weighted(rng, PROVIDER_MIX) for _ in range(rng.choice((0, 1, 1, 2)))):
         terms.append("include:" + inc)
     if cat == "ptr_macro":
         terms.append(rng.choice(("ptr", "exists:%{i}._spf." + domain, "a:%{d}")))
@@ -407,7 +407,8 @@ def _spf_record(rng, cat, domain, has_mx):
     return [" ".join(["v=spf1"] + terms + ([qual] if qual else [])).encode()], names
 
 
-def _weighted(rng, pairs):
+def weighted(rng, pairs):
+    """One value of [(value, weight)], drawn from rng."""
     total = sum(w for _, w in pairs)
     x = rng.random() * total
     for v, w in pairs:

@@ -114,36 +114,32 @@ def check_world_selftest(world, port, truth):
 
 def test_world(binary, tmp, world, port, truth):
     res = "127.0.0.1:%d" % port
-    # 1: plain list, plain NDJSON, default options
-    out1 = os.path.join(tmp, "out.ndjson")
-    rc, out, err, secs = scan(binary, ["-r", res, "-o", out1,
-                                       os.path.join(world, "domains.txt")])
-    check_run_basics("list run", rc, out, err, secs, COUNT)
-    objs = itlib.read_ndjson(C, "list run", out1)
-    if objs is not None:
-        check_world_output("list run", objs, truth, False)
-    # 2: rank CSV, zstd output, 200 in flight
-    out2 = os.path.join(tmp, "out.ndjson.zst")
-    rc, out, err, secs = scan(binary, ["-r", res, "-o", out2, "-c", "200",
-                                       os.path.join(world, "ranked.csv")])
-    check_run_basics("csv run", rc, out, err, secs, COUNT)
-    objs = itlib.read_ndjson(C, "csv run", out2)
-    if objs is not None:
-        check_world_output("csv run", objs, truth, True)
-    # 3: with the spf check: the world's SPF records (provider includes, redirects, errors)
-    out3 = os.path.join(tmp, "spf.ndjson")
-    rc, out, err, secs = scan(binary, ["-r", res, "-o", out3, "--checks", "dmarc,spf",
-                                       os.path.join(world, "domains.txt")])
-    check_run_basics("spf run", rc, out, err, secs, COUNT)
-    objs = itlib.read_ndjson(C, "spf run", out3)
-    if objs is not None:
-        check_world_output("spf run", objs, truth, False)
-        bad = ["%s [%s]: %s" % (o["domain"], truth[o["domain"]]["spf_category"],
-                                "; ".join(dsspf.spf_diffs(o.get("spf"), truth[o["domain"]]["spf"])))
-               for o in objs if o.get("domain") in truth
-               and not dsworld.spf_matches(o, truth[o["domain"]])]
-        C.check("spf run: every domain's spf object equals the world's truth", not bad,
-                first_diffs(bad))
+    runs = [  # name, output, options, input, with rank
+        ("list run", "out.ndjson", [], "domains.txt", False),          # defaults
+        ("csv run", "out.ndjson.zst", ["-c", "200"], "ranked.csv", True),  # zstd, 200 in flight
+        # the spf check: the world's SPF records (provider includes, redirects, errors)
+        ("spf run", "spf.ndjson", ["--checks", "dmarc,spf"], "domains.txt", False),
+    ]
+    for name, out_name, opts, inp, with_rank in runs:
+        out_path = os.path.join(tmp, out_name)
+        rc, out, err, secs = scan(binary, ["-r", res, "-o", out_path] + opts
+                                  + [os.path.join(world, inp)])
+        check_run_basics(name, rc, out, err, secs, COUNT)
+        objs = itlib.read_ndjson(C, name, out_path)
+        if objs is None:
+            continue
+        check_world_output(name, objs, truth, with_rank)
+        if "--checks" in opts:
+            check_world_spf(name, objs, truth)
+
+
+def check_world_spf(name, objs, truth):
+    bad = ["%s [%s]: %s" % (o["domain"], truth[o["domain"]]["spf_category"],
+                            "; ".join(dsspf.spf_diffs(o.get("spf"), truth[o["domain"]]["spf"])))
+           for o in objs if o.get("domain") in truth
+           and not dsworld.spf_matches(o, truth[o["domain"]])]
+    C.check("%s: every domain's spf object equals the world's truth" % name, not bad,
+            first_diffs(bad))
 
 
 def pick(truth, category):

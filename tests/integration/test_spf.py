@@ -106,7 +106,8 @@ PROVIDER_NAMES = [
 ] + [("h%d.bulk.zprov" % i, "A", "198.51.100.%d" % (30 + i)) for i in range(1, 8)] \
   + [("big.manymx.zprov", "MX", "%d mx%d.manymx.zprov." % (i, i)) for i in range(11)]
 # include targets a random domain may use, and their weights
-INCLUDE_MIX = (("_spf.mailco.zprov", 30), ("alias.zprov", 3), ("_spf.zbig", 3), ("_l1.deep.zprov", 10), ("spf.bulk.zprov", 4),
+INCLUDE_MIX = (("_spf.mailco.zprov", 30), ("alias.zprov", 3), ("_spf.zbig", 3),
+               ("_l1.deep.zprov", 10), ("spf.bulk.zprov", 4),
                ("_spf.voidy.zprov", 2), ("_spf.twovoid.zprov", 4), ("_spf.loop1.zprov", 2),
                ("_spf.missing.zprov", 2), ("_spf.notspf.zprov", 2), ("_spf.broken.zprov", 2),
                ("_spf.twice.zprov", 2), ("_spf.macro.zprov", 3), ("_spf.mxy.zprov", 5),
@@ -126,16 +127,6 @@ SYNTAX = {
 }
 
 # ---------------------------------------------------------------- the world
-
-
-def weighted(rng, pairs):
-    total = sum(w for _, w in pairs)
-    x = rng.random() * total
-    for v, w in pairs:
-        x -= w
-        if x < 0:
-            return v
-    return pairs[-1][0]
 
 
 class World:
@@ -277,10 +268,10 @@ def explicit_cases(w):
 def random_domain(w, rng, i):
     name = "d%04d.zspf" % i
     has_a = rng.random() < 0.7
-    mx = weighted(rng, (("hosts", 60), ("null", 5), ("none", 35)))
+    mx = dsworld.weighted(rng, (("hosts", 60), ("null", 5), ("none", 35)))
     mx = None if mx == "none" else "null" if mx == "null" else \
         [(10 * (k + 1), "mx%d.%s" % (k, name)) for k in range(rng.choice((1, 1, 2, 3)))]
-    cat = weighted(rng, (("spf", 80), ("redirect", 7), ("none", 4), ("nonspf", 3),
+    cat = dsworld.weighted(rng, (("spf", 80), ("redirect", 7), ("none", 4), ("nonspf", 3),
                          ("multiple", 2), ("syntax", 2), ("redirect_domain", 2)))
     if cat == "none":
         return w.domain(name, "random_none", None, a=has_a, mx=mx)
@@ -294,11 +285,12 @@ def random_domain(w, rng, i):
         return w.domain(name, "random_syntax", rng.choice(sorted(SYNTAX)), a=has_a, mx=mx)
     terms = []
     for _ in range(rng.choice((0, 1, 1, 2, 3))):
-        kind = weighted(rng, (("ip4", 30), ("a", 15), ("mx", 15), ("a_host", 10),
+        kind = dsworld.weighted(rng, (("ip4", 30), ("a", 15), ("mx", 15), ("a_host", 10),
                               ("a_void", 5), ("exists", 5), ("ptr", 1), ("macro", 2),
                               ("ip6", 10)))
         if kind == "ip4":
-            terms.append("ip4:192.0.2.%d%s" % (rng.randrange(1, 255), rng.choice(("", "/32", "/28"))))
+            terms.append("ip4:192.0.2.%d%s" % (rng.randrange(1, 255),
+                                                rng.choice(("", "/32", "/28"))))
         elif kind == "ip6":
             terms.append("ip6:2001:db8:%x::/48" % rng.randrange(65536))
         elif kind in ("a", "mx"):
@@ -319,7 +311,7 @@ def random_domain(w, rng, i):
         else:
             terms.append("exists:%{i}._spf." + name)
     for _ in range(rng.choice((0, 1, 1, 1, 2, 3))):
-        terms.append("include:" + weighted(rng, INCLUDE_MIX))
+        terms.append("include:" + dsworld.weighted(rng, INCLUDE_MIX))
     if rng.random() < 0.01:
         terms.append("include:" + name)  # a loop onto itself
     rng.shuffle(terms)
@@ -330,7 +322,7 @@ def random_domain(w, rng, i):
     elif cat == "redirect_domain" and i > 0:
         terms.append("redirect=d%04d.zspf" % rng.randrange(i))
     else:
-        q = weighted(rng, (("-all", 40), ("~all", 35), ("?all", 8), ("+all", 4), ("", 8)))
+        q = dsworld.weighted(rng, (("-all", 40), ("~all", 35), ("?all", 8), ("+all", 4), ("", 8)))
         if q:
             terms.append(q)
             if rng.random() < 0.03:
@@ -482,7 +474,8 @@ def check_shared(name, w, truth, srv, before, md):
     want_shared = {"zshared": {"TXT": 1, "A": 1}, "zshared2": {"TXT": 1}, "zbig": {"TXT": 2}}
     got_shared = {z: delta[z] for z in SHARED_ZONES}
     C.check("%s: _spf.zshared (asked by %d domains), _nb.zshared2 and relay.zshared each "
-            "reached Knot once, _spf.zbig once over UDP and once over TCP" % (name, users), got_shared == want_shared and users >= N_SHARED,
+            "reached Knot once, _spf.zbig once over UDP and once over TCP" % (name, users),
+            got_shared == want_shared and users >= N_SHARED,
             "Knot saw %s, want %s" % (got_shared, want_shared))
     asked = set()
     for t in truth.values():
