@@ -70,8 +70,10 @@ void cli_usage_scan(FILE *out)
             "      --domain-column NAME|N  CSV column holding the domain (header name or\n"
             "                              1-based number)\n"
             "      --sector-column NAME|N  CSV column copied to \"sector\" in the output\n"
-            "      --checks LIST           lookups to run, comma-separated (default dmarc;\n"
-            "                              spf and mx are not implemented yet)\n"
+            "      --checks LIST           checks to run, comma-separated (default\n"
+            "                              dmarc,spf,mx): dmarc (the DMARC policy), spf (SPF\n"
+            "                              and its include tree, docs/spf.md), mx (mail\n"
+            "                              exchangers, null MX)\n"
             "      --discovery MODE        how the policy record is found (docs/verdicts.md):\n"
             "                              tree (default): RFC 9989 DNS tree walk, up to 8\n"
             "                              _dmarc names; rfc7489: _dmarc.<domain>, then the\n"
@@ -340,7 +342,7 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
         cfg->retries = DS_RETRIES_DEFAULT;
         cfg->sockets = DS_SOCKETS_DEFAULT;
         cfg->threads = default_threads();
-        if (check_set_parse(&cfg->checks, "dmarc", check_registry, err, errlen) < 0)
+        if (check_set_parse(&cfg->checks, "dmarc,spf,mx", check_registry, err, errlen) < 0)
                 return -EINVAL;
         cfg->discovery = DISCOVERY_TREE;
         cfg->resolver_rate = -1;

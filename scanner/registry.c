@@ -7,17 +7,24 @@
 
 #include "common/check.h"
 #include "scanner/dmarc/check.h"
+#include "scanner/mx/check.h"
 #include "scanner/spf/check.h"
 
 /* A new check adds its line here (and nothing elsewhere). */
 const struct check_ops *const check_registry[] = {
     &dmarc_check,
     &spf_check,
+    &mx_check,
     NULL,
 };
 
 /* The output contract's further checks (#12): each is null in a line until it exists. */
-const char *const check_planned[] = {"mx", "mta_sts", "tls_rpt", "bimi", "dkim", "dnssec", NULL};
+const char *const check_planned[] = {"mta_sts", "tls_rpt", "bimi", "dkim", "dnssec", NULL};
+
+/* The output contract's check objects, in the line's order: every line has them, whether
+ * their checks exist yet or not. */
+static const char *const contract_order[] = {"dmarc", "spf",  "mx",   "mta_sts",
+                                             "tls_rpt", "bimi", "dkim", "dnssec", NULL};
 
 static bool listed(const char *const *names, const char *name)
 {
@@ -73,14 +80,18 @@ static void add_object(struct check_set *set, const char *name, int check)
         set->obj_check[set->nobj++] = (int8_t)check;
 }
 
-/* The line's check objects: the table's, then the planned ones it lacks. */
+/* The line's check objects: the contract's, in its order (null unless enabled); then the
+ * table's other checks; then the planned ones still missing. */
 static void layout(struct check_set *set, const struct check_ops *const *table)
 {
         set->nobj = 0;
+        for (const char *const *c = contract_order; *c; c++)
+                add_object(set, *c, check_set_find(set, *c));
         for (const struct check_ops *const *t = table; *t; t++)
-                add_object(set, (*t)->name, check_set_find(set, (*t)->name));
+                if (!listed(contract_order, (*t)->name))
+                        add_object(set, (*t)->name, check_set_find(set, (*t)->name));
         for (const char *const *p = check_planned; *p; p++)
-                if (!find(table, *p))
+                if (!find(table, *p) && !listed(contract_order, *p))
                         add_object(set, *p, -1);
 }
 

@@ -632,6 +632,9 @@ static enum check_step ask_walk(struct dm *j, struct dmarc_scratch *s, unsigned 
          * instead would give the domain a wrong answer. */
         if (ds_fails(lookup_set(j->l, name, WIRE_TYPE_TXT) == 0))
                 return fail(j, s, i, LOOKUP_NAME_TOO_LONG);
+        /* A parent's _dmarc name (the organization's, the TLD's) is the same answer for
+         * every domain under it: asked once per TTL through the scan's shared cache. */
+        j->l->shared = i > 0;
         return CHECK_QUERY;
 }
 
