@@ -8,8 +8,9 @@
 #
 # Cases: a 3000-domain world covering every category (policies, NXDOMAIN, non-DMARC TXT,
 # multiple/split/hostile/invalid records, CNAME chains in and across zones, dangling CNAME)
-# scanned twice (plain list -> .ndjson; rank CSV -> .ndjson.zst with -c 200), and once more
-# with --checks dmarc,spf (every spf object against the world's SPF truth); a small list
+# scanned twice with the default checks (plain list -> .ndjson; rank CSV -> .ndjson.zst with
+# -c 200) and once with --checks dmarc,spf, every dmarc, spf and mx object that a scan wrote
+# checked against the world's truth; a small list
 # with illegal lines, comments, blank lines, upper case, a name outside every zone (REFUSED)
 # and one in a zone that failed to load (SERVFAIL); and a resolver that never answers
 # (TIMEOUT).
@@ -115,7 +116,7 @@ def check_world_selftest(world, port, truth):
 def test_world(binary, tmp, world, port, truth):
     res = "127.0.0.1:%d" % port
     runs = [  # name, output, options, input, with rank
-        ("list run", "out.ndjson", [], "domains.txt", False),          # defaults
+        ("list run", "out.ndjson", [], "domains.txt", False),  # defaults (dmarc,spf,mx)
         ("csv run", "out.ndjson.zst", ["-c", "200"], "ranked.csv", True),  # zstd, 200 in flight
         # the spf check: the world's SPF records (provider includes, redirects, errors)
         ("spf run", "spf.ndjson", ["--checks", "dmarc,spf"], "domains.txt", False),
@@ -129,17 +130,24 @@ def test_world(binary, tmp, world, port, truth):
         if objs is None:
             continue
         check_world_output(name, objs, truth, with_rank)
-        if "--checks" in opts:
-            check_world_spf(name, objs, truth)
+        check_world_spf_mx(name, objs, truth)
 
 
-def check_world_spf(name, objs, truth):
-    bad = ["%s [%s]: %s" % (o["domain"], truth[o["domain"]]["spf_category"],
-                            "; ".join(dsspf.spf_diffs(o.get("spf"), truth[o["domain"]]["spf"])))
-           for o in objs if o.get("domain") in truth
-           and not dsworld.spf_matches(o, truth[o["domain"]])]
-    C.check("%s: every domain's spf object equals the world's truth" % name, not bad,
-            first_diffs(bad))
+def check_world_spf_mx(name, objs, truth):
+    """The spf and mx objects against the world's truth, when the scan ran those checks."""
+    known = [o for o in objs if o.get("domain") in truth]
+    if any(o.get("spf") is not None for o in known):
+        bad = ["%s [%s]: %s" % (o["domain"], truth[o["domain"]]["spf_category"], "; ".join(
+            dsspf.spf_diffs(o.get("spf"), truth[o["domain"]]["spf"])))
+            for o in known if not dsworld.spf_matches(o, truth[o["domain"]])]
+        C.check("%s: every domain's spf object equals the world's truth" % name, not bad,
+                first_diffs(bad))
+    if any(o.get("mx") is not None for o in known):
+        bad = ["%s: got %s, want %s" % (o["domain"], json.dumps(o.get("mx")),
+                                        json.dumps(truth[o["domain"]]["mx"]))
+               for o in known if not dsworld.mx_matches(o, truth[o["domain"]])]
+        C.check("%s: every domain's mx object equals the world's truth" % name, not bad,
+                first_diffs(bad))
 
 
 def pick(truth, category):
