@@ -197,8 +197,10 @@ enum anscache_get anscache_get(struct anscache *c, const uint8_t *qname, size_t 
         return ANSCACHE_MISS;
 }
 
-/* Seconds a reply may be kept: the smallest answer TTL, or for an answer with no records
- * the negative TTL (RFC 2308 5: the SOA's TTL bounded by its MINIMUM); 0: not at all. */
+/* Seconds a reply may be kept: the smallest answer TTL, bounded by the negative TTL when
+ * the authority section has an SOA (RFC 2308 5: the SOA's TTL bounded by its MINIMUM), as it
+ * does for NXDOMAIN and NODATA, also at the end of a CNAME whose own TTL is longer; 0: not at
+ * all (no records and no SOA, a failure, a truncated or malformed reply). */
 static uint32_t keep_seconds(const uint8_t *pkt, size_t len)
 {
         struct wire_reply r;
@@ -208,14 +210,12 @@ static uint32_t keep_seconds(const uint8_t *pkt, size_t len)
         struct wire_rr_iter it;
         struct wire_rr rr;
         uint32_t ttl = UINT32_MAX;
-        bool answers = false;
         wire_rr_iter_init(&it, &r);
         while (wire_rr_next(&it, &rr) == 1) {
                 if (rr.section == WIRE_SEC_ANSWER) {
-                        answers = true;
                         ttl = rr.ttl < ttl ? rr.ttl : ttl;
-                } else if (!answers && rr.section == WIRE_SEC_AUTHORITY &&
-                           rr.type == WIRE_TYPE_SOA && rr.rdlen >= 20) {
+                } else if (rr.section == WIRE_SEC_AUTHORITY && rr.type == WIRE_TYPE_SOA &&
+                           rr.rdlen >= 20) {
                         const uint8_t *m = pkt + rr.rdata_off + rr.rdlen - 4;
                         uint32_t minimum = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
                                            (uint32_t)m[2] << 8 | m[3];

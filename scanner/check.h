@@ -126,6 +126,12 @@ extern const char *const check_planned[];
 int check_set_parse(struct check_set *set, const char *list, const struct check_ops *const *table,
                     char *err, size_t errlen);
 
+/* Add the check named name from table to set, after its checks, unless it is there
+ * already; the line's layout follows. Returns 0, or -EINVAL with a message in err (unknown,
+ * not implemented yet, too many). */
+int check_set_add(struct check_set *set, const char *name, const struct check_ops *const *table,
+                  char *err, size_t errlen);
+
 /* The enabled check named name, or -1. */
 int check_set_find(const struct check_set *set, const char *name);
 

@@ -17,8 +17,9 @@
 #     other than the domain's own that the evaluation asks (the shared cache's names).
 #     It follows docs/spf.md, term by term, as its own code: depth first in evaluation
 #     order, lookups counted when a record is read, void lookups, the MX-names limit, loops
-#     caught before they are asked, the effective all along redirects, the first error ends
-#     the evaluation. Its record reader knows the subset of RFC 7208 the generators write
+#     caught where they are met (never asked), the effective all along redirects, an
+#     included +all reached through +includes and redirects (permissive, include_pass_all),
+#     the first error ends the evaluation. Its record reader knows the subset of RFC 7208 the generators write
 #     (qualifiers, all, include, a, mx, ptr, ip4, ip6, exists, redirect, exp, unknown
 #     modifiers, macros in domain-specs, cidr suffixes); a record it cannot read must be
 #     given its codes by errors_of(text) -> [error codes] or {"errors", "warnings"}.
@@ -198,7 +199,7 @@ def read_record(text):
             if isinstance(name, tuple):
                 r["macros"] += 1
             elif kind != "ptr":
-                r["mechs"].append((kind, name))  # name None: the record's own domain
+                r["mechs"].append((kind, name, qual))  # name None: the record's domain
     if r["redirect"] is not None:
         if seen_all:
             r["warnings"].append("redirect_ignored")
@@ -209,7 +210,7 @@ def read_record(text):
                 r["macros"] += 1
                 r["redirect_unknown"] = True
             else:
-                r["mechs"].append(("redirect", r["redirect"]))
+                r["mechs"].append(("redirect", r["redirect"], "+"))
     if r["macros"]:
         r["warnings"].append("macro")
     if not seen_all and r["redirect"] is None:
@@ -236,6 +237,7 @@ class _Eval:
         self.all = None
         self.all_known = False
         self.permissive = None
+        self.pass_all = False
         self.result = "none"
 
     def stop(self, result, code, name):
@@ -260,28 +262,35 @@ class _Eval:
         except SpfSyntax:
             return "permerror", None
 
-    def record(self, rec, owner, path, main):
-        """Evaluate one usable record of owner; path: owner and its ancestors' names."""
+    def record(self, rec, owner, path, main, through=(True, False)):
+        """Evaluate one usable record of owner; path: owner and its ancestors' names;
+        through: (every step from the domain is a +include or a redirect, one is an
+        include): then a +all here passes everyone (include_pass_all)."""
         self.lookups += rec["lookups"]
         if main and rec["redirect"] is None:
             self.all, self.all_known, self.permissive = rec["all"], True, rec["open"]
         if owner != self.domain:  # one node per call: each code once per node
             self.tree_warnings += [(w, owner) for w in rec["warnings"]
                                    if w in ("ptr_used", "macro")]
+        if rec["all"] == "pass" and rec["redirect"] is None and all(through):
+            self.pass_all = True
+            self.tree_warnings.append(("include_pass_all", owner))
         if self.lookups > LOOKUP_LIMIT:
             self.stop("permerror", "too_many_lookups", None)
-        for kind, name in rec["mechs"]:
+        for kind, name, qual in rec["mechs"]:
             name = name if name is not None else owner
             depth = len(path)
             if kind in ("include", "redirect") and name in path:
                 self.stop("permerror", "include_loop", name)  # met in order, never asked
             if kind in ("include", "redirect"):
+                step = (through[0] and (kind == "redirect" or qual == "+"),
+                        through[1] or kind == "include")
                 self.tree_node(kind, name, owner, depth, path,
-                               main and kind == "redirect")
+                               main and kind == "redirect", step)
             else:
                 self.name_node(kind, name)
 
-    def tree_node(self, kind, name, parent, depth, path, main):
+    def tree_node(self, kind, name, parent, depth, path, main, through):
         status, txts = self.ask(name, "TXT")
         entry = {"name": name, "kind": kind, "parent": parent, "depth": depth,
                  "status": status, "result": None}
@@ -296,7 +305,7 @@ class _Eval:
             self.stop("permerror", kind + "_missing", name)
         if result != "ok":
             self.stop("permerror", kind + "_permerror", name)
-        self.record(rec, name, path + [name], main)
+        self.record(rec, name, path + [name], main, through)
 
     def name_node(self, kind, name):
         qtype = "MX" if kind == "mx" else "A"
@@ -354,7 +363,8 @@ class _Eval:
             "valid": None if self.result == "temperror" else ok,
             "result": self.result,
             "all": self.all if ok and self.all_known else None,
-            "permissive": self.permissive if ok and self.all_known else None,
+            "permissive": (self.permissive or self.pass_all) if ok and self.all_known
+            else None,
             "dns_lookups": self.lookups, "void_lookups": self.voids,
             "includes": self.includes,
             "tree_errors": self.tree_errors,

@@ -13,7 +13,7 @@
 #                    order-insensitive. spf: the spf object dmarcscan's spf check must write
 #                    (scripts/dsspf.py's reference; compare with spf_matches()); mx:
 #                    {"status", "hosts": [{"pref","host"}] sorted, "null_mx"} (mx_matches()).
-#   SPF and MX (VERSION 2): the domain's own TXT holds an SPF record or not (a realistic mix:
+#   SPF and MX (VERSION 2 on): the domain's own TXT holds an SPF record or not (a realistic mix:
 #   -all, ~all, ?all, +all, no all, redirect, permerrors), including the mail providers of the
 #   zone PROVIDER_ZONE (include trees shared by many domains, the same in every world, so
 #   worlds served together share it); its MX holds hosts, a null MX or nothing. Drawn from a
@@ -36,7 +36,7 @@ import re
 
 import dsspf
 
-VERSION = 2
+VERSION = 3
 ZONES = (("example", 5), ("test", 3), ("sim", 2))  # name, weight
 HOST = "dmarc-host"  # hosted-DMARC names live under dmarc-host.<zone>
 
@@ -107,6 +107,8 @@ PROVIDERS = {
     # redirect targets: a hosting company's policy, strict and open
     "_spf.hosting.mailprov": "v=spf1 ip4:203.0.113.240/28 include:_spf.bigmail.mailprov -all",
     "_spf.openhost.mailprov": "v=spf1 ip4:203.0.113.250 ?all",
+    # a careless small provider: its +all lets anyone pass for every domain including it
+    "_spf.sloppy.mailprov": "v=spf1 ip4:203.0.113.251 +all",
 }
 PROVIDER_HOSTS = (("out.mailgun.mailprov", "A", "198.51.100.200"),
                   ("m1.marketing.mailprov", "A", "198.51.100.201"),
@@ -118,7 +120,7 @@ PROVIDER_HOSTS = (("out.mailgun.mailprov", "A", "198.51.100.200"),
 PROVIDER_MIX = (("_spf.bigmail.mailprov", 40), ("spf.protection.office.mailprov", 30),
                 ("sendgrid.mailprov", 10), ("mailgun.mailprov", 8), ("amazonses.mailprov", 6),
                 ("_spf.marketing.mailprov", 5), ("_spf.oldhost.mailprov", 0.5),
-                ("_spf.brokenhost.mailprov", 0.5))
+                ("_spf.brokenhost.mailprov", 0.5), ("_spf.sloppy.mailprov", 0.5))
 MX_PROVIDERS = (("aspmx.bigmail.mailprov", "alt1.aspmx.bigmail.mailprov"),
                 ("%s.mail.protection.office.mailprov",), ("mx.mailgun.mailprov",))
 # SPF records with syntax errors, and the codes dmarcscan gives them (docs/spf-grammar.md)

@@ -3,7 +3,7 @@
  * registered through a table of its own, with nothing changed in the job, the engine, the
  * writer or the dmarc check) runs beside dmarc: both lookups are out at once, the replies
  * come back in either order, the line is written once, by whichever finishes last, and holds
- * both objects; --checks parses against the table. */
+ * both objects; --checks parses against the table, and check_set_add (--profile) adds to it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -263,6 +263,31 @@ static void t_parse(void **st)
         assert_int_equal(set.obj_check[set.nobj - 1], 0);
 }
 
+/* check_set_add (what --profile uses): appends after --checks, once, and lays the line's
+ * objects out again; the same errors as --checks, without its prefix. */
+static void t_add(void **st)
+{
+        (void)st;
+        struct check_set set;
+        char err[160];
+        assert_int_equal(check_set_parse(&set, "probe", table, err, sizeof(err)), 0);
+        assert_int_equal(check_set_add(&set, "dmarc", table, err, sizeof(err)), 0);
+        assert_int_equal(check_set_add(&set, "probe", table, err, sizeof(err)), 0);
+        assert_int_equal(set.n, 2);
+        assert_string_equal(set.ops[0]->name, "probe");
+        assert_string_equal(set.ops[1]->name, "dmarc");
+        assert_true(set.state_off[1] >= probe_check.state_size);
+        assert_string_equal(set.obj_name[0], "dmarc");
+        assert_int_equal(set.obj_check[0], 1);
+        assert_string_equal(set.obj_name[set.nobj - 1], "probe");
+        assert_int_equal(set.obj_check[set.nobj - 1], 0);
+        assert_int_equal(check_set_add(&set, "bimi", table, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "'bimi' is not implemented yet (dmarc, probe is)");
+        assert_int_equal(check_set_add(&set, "nope", table, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "unknown check 'nope' (known: dmarc, probe)");
+        assert_int_equal(set.n, 2);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -271,6 +296,7 @@ int main(void)
             cmocka_unit_test(t_conclude_on_other_scratch),
             cmocka_unit_test(t_illegal_input),
             cmocka_unit_test(t_parse),
+            cmocka_unit_test(t_add),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

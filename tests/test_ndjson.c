@@ -23,8 +23,8 @@
 #include "scanner/line.h"
 #include "scanner/job.h"
 #include "job_packets.h"
+#include "pycheck.h"
 
-#define PYTHON "/usr/bin/python3"
 /* Every fixture's line is stamped at this fake wall time. */
 #define FX_WALL_NS (1795910399LL * 1000000000 + 250000000)
 #define FX_TS      "2026-11-28T23:59:59.250Z"
@@ -43,92 +43,17 @@
 
 /* ---- python checker ------------------------------------------------------------------- */
 
-/* argv[1]: the bytes of one line; argv[2]: python expressions, one a line, over d (the
- * parsed object) and ts_ok(s). Prints OK or the first failing expression. */
-static const char CHECKER[] =
-    "import sys, json\n"
-    "raw = open(sys.argv[1], 'rb').read()\n"
-    "def pairs(kv):\n"
-    "    keys = [k for k, _ in kv]\n"
-    "    if len(keys) != len(set(keys)):\n"
-    "        raise ValueError('duplicate key in %r' % keys)\n"
-    "    return dict(kv)\n"
-    "def ts_ok(s):\n"
-    "    return s == '" FX_TS "'\n"
-    "if not raw.endswith(b'\\n') or raw.count(b'\\n') != 1:\n"
-    "    print('FAIL: not exactly one line ending in one newline'); sys.exit(1)\n"
-    "d = json.loads(raw.decode('utf-8'), object_pairs_hook=pairs)\n"
-    "for e in open(sys.argv[2], encoding='utf-8').read().splitlines():\n"
-    "    if not eval(e):\n"
-    "        print('FAIL: ' + e + '\\n  line: ' + raw.decode('utf-8')); sys.exit(1)\n"
-    "print('OK')\n";
-
-static char g_dir[64];
-
+/* ts_ok(s): the fixtures' fake time. */
 static int setup(void **st)
 {
         (void)st;
-        snprintf(g_dir, sizeof(g_dir), "/tmp/test_ndjson.XXXXXX");
-        if (!mkdtemp(g_dir))
-                return -1;
-        char path[128];
-        snprintf(path, sizeof(path), "%s/check.py", g_dir);
-        FILE *f = fopen(path, "w");
-        if (!f)
-                return -1;
-        fputs(CHECKER, f);
-        return fclose(f) == 0 ? 0 : -1;
+        return pycheck_setup("test_ndjson", "def ts_ok(s):\n    return s == '" FX_TS "'\n");
 }
 
 static int teardown(void **st)
 {
         (void)st;
-        char path[128];
-        static const char *const names[] = {"check.py", "line.json", "checks.txt"};
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-                snprintf(path, sizeof(path), "%s/%s", g_dir, names[i]);
-                unlink(path);
-        }
-        rmdir(g_dir);
-        return 0;
-}
-
-static void write_file(const char *name, const void *data, size_t n)
-{
-        char path[128];
-        snprintf(path, sizeof(path), "%s/%s", g_dir, name);
-        FILE *f = fopen(path, "wb");
-        assert_non_null(f);
-        assert_int_equal(fwrite(data, 1, n, f), n);
-        assert_int_equal(fclose(f), 0);
-}
-
-/* Run the python checks (NULL-terminated) over one line of n bytes. */
-static void py_check(const char *line, size_t n, const char *const *exprs)
-{
-        char cmd[512], out[8192];
-        size_t used = 0;
-        FILE *f;
-
-        write_file("line.json", line, n);
-        snprintf(cmd, sizeof(cmd), "%s/checks.txt", g_dir);
-        f = fopen(cmd, "w");
-        assert_non_null(f);
-        for (size_t i = 0; exprs[i]; i++)
-                fprintf(f, "%s\n", exprs[i]);
-        assert_int_equal(fclose(f), 0);
-
-        snprintf(cmd, sizeof(cmd), "%s %s/check.py %s/line.json %s/checks.txt 2>&1", PYTHON, g_dir,
-                 g_dir, g_dir);
-        f = popen(cmd, "r");
-        assert_non_null(f);
-        size_t got;
-        while (used < sizeof(out) - 1 && (got = fread(out + used, 1, sizeof(out) - 1 - used, f)))
-                used += got;
-        out[used] = 0;
-        int rc = pclose(f);
-        if (rc != 0 || strcmp(out, "OK\n") != 0)
-                fail_msg("python check failed (rc %d):\n%s", rc, out);
+        return pycheck_teardown();
 }
 
 /* ---- jobs ----------------------------------------------------------------------------- */
@@ -179,7 +104,7 @@ static void fx_line(struct fixture *f, const char *const *exprs)
         assert_true(f->b.len >= 2);
         assert_int_equal(f->b.p[f->b.len - 1], '\n');
         assert_null(memchr(f->b.p, '\n', f->b.len - 1));
-        py_check(f->b.p, f->b.len, exprs);
+        pycheck_line(f->b.p, f->b.len, exprs);
 }
 
 /* ---- tests ---------------------------------------------------------------------------- */

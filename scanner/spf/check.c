@@ -130,29 +130,33 @@ static void ensure_text(struct spf_scratch *s, size_t need)
         s->text_cap = cap;
 }
 
-/* Every TXT string at the name into s->txts (joined); false when malformed. */
+/* The SPF records among the TXT strings at the name into s->txts (joined), the others
+ * only counted: however many TXT records a name has, its SPF records are all seen. False
+ * when malformed. */
 static bool collect_txts(struct spf_scratch *s, const struct wire_reply *r, const uint8_t *name,
                          size_t len)
 {
         struct wire_rr_iter it;
         struct wire_rr rr;
         size_t used = 0;
-        s->ntxt = s->ntxt_dropped = 0;
+        s->ntxt = s->ntxt_dropped = s->ntxt_other = 0;
         wire_rr_iter_init(&it, r);
         while (wire_rr_next(&it, &rr) == 1 && rr.section == WIRE_SEC_ANSWER) {
                 if (rr.type != WIRE_TYPE_TXT || rr.rclass != WIRE_CLASS_IN ||
                     wire_name_equal(r->pkt, r->len, rr.owner_off, name, len) != 1)
                         continue;
-                if (s->ntxt == SPF_TXTS_MAX) {
-                        s->ntxt_dropped++;
-                        continue;
-                }
                 ensure_text(s, used + rr.rdlen + 1);
                 int n = wire_txt_join(r, &rr, (uint8_t *)s->text + used, s->text_cap - used);
                 if (n < 0)
                         return false;
-                s->txts[s->ntxt++] = (struct spf_txt){.text = NULL, .len = (size_t)n};
-                used += (size_t)n;
+                if (!spf_is_record(s->text + used, (size_t)n))
+                        s->ntxt_other++;
+                else if (s->ntxt == SPF_TXTS_MAX)
+                        s->ntxt_dropped++;
+                else {
+                        s->txts[s->ntxt++] = (struct spf_txt){.text = NULL, .len = (size_t)n};
+                        used += (size_t)n;
+                }
         }
         /* The buffer may have moved while it grew: point the strings into it last. */
         for (unsigned i = 0, off = 0; i < s->ntxt; off += (unsigned)s->txts[i++].len)
@@ -170,14 +174,14 @@ static enum read read_reply(struct sc *c, int *status, int *count)
         struct want w = {.qtype = c->l->qtype, .count = 0};
         if (lookup_read(c->l, &r, status, has_data, &w) == LOOKUP_READ_FOLLOW)
                 return READ_FOLLOW;
-        c->s->ntxt = c->s->ntxt_dropped = 0;
+        c->s->ntxt = c->s->ntxt_dropped = c->s->ntxt_other = 0;
         *count = 0;
         if (*status != WIRE_RCODE_NOERROR)
                 return READ_DONE;
         if (c->l->qtype == WIRE_TYPE_TXT) {
                 if (!collect_txts(c->s, &r, c->l->qname, c->l->qname_len))
                         *status = LOOKUP_MALFORMED;
-                *count = (int)(c->s->ntxt + c->s->ntxt_dropped);
+                *count = (int)(c->s->ntxt + c->s->ntxt_dropped + c->s->ntxt_other);
                 return READ_DONE;
         }
         *count = count_rrs(&r, c->l->qname, c->l->qname_len, c->l->qtype);
@@ -200,8 +204,9 @@ static bool in_ancestry(const struct sc *c, int k, const char *name)
         return false;
 }
 
-/* A new node for target t of node parent's record; -1 when the tree is full. */
-static int add_node(struct sc *c, unsigned parent, const struct spf_target *t)
+/* A new node for target t of node parent's record rec; -1 when the tree is full. */
+static int add_node(struct sc *c, unsigned parent, const struct spf_record *rec,
+                    const struct spf_target *t)
 {
         struct spf_state *st = c->st;
         if (st->nnodes == SPF_NODES_MAX) {
@@ -220,12 +225,15 @@ static int add_node(struct sc *c, unsigned parent, const struct spf_target *t)
         st->names_len = (uint16_t)len;
         st->names_cap = (uint16_t)cap;
         unsigned k = st->nnodes++;
-        st->nodes[k] = (struct spf_node){.name_off = (uint16_t)(at - names_of(st)),
-                                         .name_len = (uint8_t)n,
-                                         .kind = (uint8_t)t->kind,
-                                         .parent = (int8_t)parent,
-                                         .depth = (uint8_t)(st->nodes[parent].depth + 1),
-                                         .status = LOOKUP_PENDING};
+        st->nodes[k] = (struct spf_node){
+            .name_off = (uint16_t)(at - names_of(st)),
+            .name_len = (uint8_t)n,
+            .kind = (uint8_t)t->kind,
+            .parent = (int8_t)parent,
+            .depth = (uint8_t)(st->nodes[parent].depth + 1),
+            .status = LOOKUP_PENDING,
+            .qualifier =
+                (uint8_t)(t->term < rec->term_count ? rec->terms[t->term].qualifier : SPF_Q_PASS)};
         return (int)k;
 }
 
@@ -237,6 +245,21 @@ static bool main_path(const struct sc *c, unsigned k)
                 if (c->st->nodes[k].kind != SPF_REDIRECT)
                         return false;
         return true;
+}
+
+/* Does a pass of node k's record make the domain's policy pass? Only when every step
+ * from the domain is a redirect or a "+include" (RFC 7208 5.2: include matches when the
+ * included record passes; its own qualifier then applies). */
+static bool passes_through(const struct sc *c, unsigned k)
+{
+        bool via_include = false;
+        for (; k != 0; k = (unsigned)c->st->nodes[k].parent) {
+                const struct spf_node *n = &c->st->nodes[k];
+                if (n->kind == SPF_INCLUDE && n->qualifier != SPF_Q_PASS)
+                        return false;
+                via_include |= n->kind == SPF_INCLUDE;
+        }
+        return via_include;
 }
 
 /* Warnings of an included record worth carrying to the domain's line. */
@@ -262,6 +285,12 @@ static void evaluate(struct sc *c, const struct spf_record *rec, unsigned k)
                 st->all_known = true;
                 st->permissive = rec->open == SPF_OPEN_YES;
         }
+        if (rec->all == SPF_ALL_PASS && !rec->redirect_applies && passes_through(c, k)) {
+                /* "+all" at the end of an included record: every sender matches the include
+                 * and passes, whatever the domain's own all says. */
+                st->include_pass_all = true;
+                issue(c, "include_pass_all", false, (int)k);
+        }
         if (st->dns_lookups > SPF_LOOKUP_LIMIT) {
                 stop(c, SPF_RESULT_PERMERROR, "too_many_lookups", -1);
                 return;
@@ -269,7 +298,7 @@ static void evaluate(struct sc *c, const struct spf_record *rec, unsigned k)
         int added[SPF_TARGETS_MAX];
         unsigned n = 0;
         for (unsigned i = 0; i < rec->target_count; i++) {
-                int node = add_node(c, k, &rec->targets[i]);
+                int node = add_node(c, k, rec, &rec->targets[i]);
                 if (node < 0)
                         break;
                 added[n++] = node;
@@ -287,7 +316,8 @@ static enum check_step advance(struct sc *c)
         unsigned k = st->stack[--st->nstack];
         char name[DS_NAME_MAX_TEXT + 1];
         node_name(c, k, name);
-        /* A loop is met where a receiver meets it: after the subtrees of earlier terms. */
+        /* Caught where a receiver meets it, after the terms before it: an error they give
+         * (a temperror, a third void lookup) comes first, as it would for the receiver. */
         bool tree = st->nodes[k].kind == SPF_INCLUDE || st->nodes[k].kind == SPF_REDIRECT;
         if (tree && in_ancestry(c, st->nodes[k].parent, name)) {
                 stop(c, SPF_RESULT_PERMERROR, "include_loop", (int)k);
@@ -319,12 +349,9 @@ static void hold_spf_txts(struct sc *c)
         struct spf_state *st = c->st;
         st->held_len = 0;
         st->records = 0;
+        st->other_txt = sat16(c->s->ntxt_other);
         for (unsigned i = 0; i < c->s->ntxt; i++) {
                 const struct spf_txt *t = &c->s->txts[i];
-                if (!spf_is_record(t->text, t->len)) {
-                        st->other_txt = sat16(st->other_txt + 1u);
-                        continue;
-                }
                 uint16_t n = (uint16_t)t->len;
                 buf_put(st->held_inl, SPF_HELD_INLINE, &st->held_big, &st->held_len, &st->held_cap,
                         &n, sizeof(n));
@@ -354,7 +381,7 @@ static void after_domain(struct sc *c, int status)
 }
 
 /* An include or redirect target's record. */
-static void after_tree_node(struct sc *c, unsigned k, int status)
+static void after_tree_node(struct sc *c, unsigned k, int status, int count)
 {
         struct spf_state *st = c->st;
         bool include = st->nodes[k].kind == SPF_INCLUDE;
@@ -365,7 +392,7 @@ static void after_tree_node(struct sc *c, unsigned k, int status)
         struct spf_record *rec = &c->s->tmp;
         spf_select(c->s->txts, c->s->ntxt, rec);
         st->nodes[k].result = (uint8_t)rec->result;
-        if (status == WIRE_RCODE_NXDOMAIN || c->s->ntxt + c->s->ntxt_dropped == 0)
+        if (status == WIRE_RCODE_NXDOMAIN || count == 0)
                 st->void_lookups = sat16(st->void_lookups + 1u);
         if (rec->result == SPF_RESULT_NONE) {
                 stop(c, SPF_RESULT_PERMERROR, include ? "include_missing" : "redirect_missing",
@@ -409,7 +436,8 @@ static void result_fill(const struct sc *c, struct spf_eval *d)
         d->result = (enum spf_result)st->result;
         d->all = (enum spf_all)st->all;
         d->all_known = st->all_known && st->result == SPF_RESULT_OK;
-        d->permissive = st->permissive;
+        d->include_pass_all = st->include_pass_all && st->result == SPF_RESULT_OK;
+        d->permissive = st->permissive || d->include_pass_all;
         d->records = st->records;
         d->other_txt = st->other_txt;
         d->dns_lookups = st->dns_lookups;
@@ -469,7 +497,7 @@ static enum check_step spf_on_reply(const struct check_arg *a)
                 break;
         case SPF_INCLUDE:
         case SPF_REDIRECT:
-                after_tree_node(&c, k, status);
+                after_tree_node(&c, k, status, count);
                 break;
         default:
                 after_name(&c, k, status, count);
@@ -496,7 +524,7 @@ static enum spf_fact fact_of(const struct spf_eval *d)
         }
         if (!d->all_known)
                 return SPF_FACT_NEUTRAL; /* a redirect by macro: no all is known to apply */
-        if (d->all == SPF_ALL_PASS)
+        if (d->all == SPF_ALL_PASS || d->include_pass_all)
                 return SPF_FACT_PASS_ALL;
         return d->permissive ? SPF_FACT_NEUTRAL : SPF_FACT_FAIL;
 }

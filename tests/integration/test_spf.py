@@ -15,6 +15,7 @@
 # across zones, chained, dangling); include and redirect
 # loops; missing includes (NXDOMAIN, no TXT, TXT that is not SPF); redirect chains and
 # redirect by macro; 10 and 11 lookups; 2 and 3 void lookups; more than 10 MX names; macros;
+# an included +all (include_pass_all: permissive), through a redirect, and as -include;
 # ptr; +all, ?all, no all; several records; syntax errors; SERVFAIL on the domain's own TXT
 # only (its _dmarc name answers) and at an include; REFUSED at an include; a non-existent
 # apex; a null MX. Three scans with --checks dmarc,spf: plain output, --0x20, and zstd
@@ -89,6 +90,9 @@ PROVIDERS = {
     "_spf.noall.zprov": ["v=spf1 ip4:198.51.100.0/24"],
     "_spf.neutral.zprov": ["v=spf1 a:out.mailco.zprov ?all"],
     "_spf.redir2.zprov": ["v=spf1 ip4:198.51.100.7 redirect=_spf.strict.zprov"],
+    # +all at the end of an include: everyone passes (include_pass_all), also via redirect
+    "_spf.passall.zprov": ["v=spf1 ip4:198.51.100.8 +all"],
+    "_spf.passvia.zprov": ["v=spf1 redirect=_spf.passall.zprov"],
 }
 # aliases: include targets that are CNAMEs (in the zone, across zones, dangling, chained)
 PROVIDER_ALIASES = (("alias.zprov", "_spf.mailco.zprov."), ("xalias.zprov", "_spf.zalias."),
@@ -112,7 +116,7 @@ INCLUDE_MIX = (("_spf.mailco.zprov", 30), ("alias.zprov", 3), ("_spf.zbig", 3),
                ("_spf.missing.zprov", 2), ("_spf.notspf.zprov", 2), ("_spf.broken.zprov", 2),
                ("_spf.twice.zprov", 2), ("_spf.macro.zprov", 3), ("_spf.mxy.zprov", 5),
                ("_spf.manymx.zprov", 1), ("_spf.redir.zprov", 4), ("_spf.srvfail.zprov", 1),
-               ("_spf.refused.zprov", 0.5))
+               ("_spf.refused.zprov", 0.5), ("_spf.passall.zprov", 1))
 REDIRECT_MIX = ("_spf.mailco.zprov", "_spf.strict.zprov", "_spf.open.zprov",
                 "_spf.noall.zprov", "_spf.neutral.zprov", "_spf.redir2.zprov")
 
@@ -207,6 +211,12 @@ def explicit_cases(w):
       "exists:gone3.void3.zspf a:never.void3.zspf -all")
     d("voidinc.zspf", "void3", "v=spf1 a:gone.voidinc.zspf include:_spf.twovoid.zprov -all")
     d("plusall.zspf", "plus_all", "v=spf1 +all")
+    d("incpassall.zspf", "include_pass_all", "v=spf1 include:_spf.passall.zprov -all")
+    d("incpassvia.zspf", "include_pass_all", "v=spf1 ip4:192.0.2.1 +include:_spf.mailco.zprov "
+      "include:_spf.passvia.zprov ~all")
+    d("incpassminus.zspf", "include_pass_all", "v=spf1 -include:_spf.passall.zprov ~all")
+    d("incpassdeep.zspf", "include_pass_all", "v=spf1 ~include:_spf.redir.zprov "
+      "include:_spf.passvia.zprov -all")
     d("qall.zspf", "neutral_all", "v=spf1 ip4:192.0.2.1 ?all")
     d("noall.zspf", "no_all", "v=spf1 ip4:192.0.2.1")
     d("afterall.zspf", "after_all", "v=spf1 -all a mx ptr", a=True)
@@ -399,6 +409,8 @@ def check_spf(name, w, truth, lines):
         "manymx.zspf": ("permerror", None, 2, 0, ["too_many_mx"]),
         "loopafter.zspf": ("permerror", None, 2, 1, ["include_missing"]),
         "loopafter2.zspf": ("permerror", None, 6, 0, ["include_loop"]),
+        "incpassall.zspf": ("ok", "fail", 1, 0, []),
+        "incpassminus.zspf": ("ok", "softfail", 1, 0, []),
     }
     got = {d: tuple((lines.get(d) or {}).get("spf", {}).get(k) for k in
                     ("result", "all", "dns_lookups", "void_lookups")) +
@@ -408,6 +420,13 @@ def check_spf(name, w, truth, lines):
             got == {d: v for d, v in want.items()},
             "\n".join("%s: got %s, want %s" % (d, got[d], want[d]) for d in want
                       if got[d] != want[d]))
+    pa = {d: ((lines.get(d) or {}).get("spf") or {}) for d in
+          ("incpassall.zspf", "incpassvia.zspf", "incpassminus.zspf")}
+    C.check("%s: an included +all (through +include and redirect) makes the policy "
+            "permissive with include_pass_all; a -include of it does not" % name,
+            [(pa[d].get("permissive"), "include_pass_all" in (pa[d].get("warnings") or []))
+             for d in sorted(pa)] == [(True, True), (False, False), (True, True)],
+            json.dumps({d: (v.get("permissive"), v.get("warnings")) for d, v in pa.items()}))
     deep = max((i["depth"] for i in (lines.get("deep6.zspf") or {}).get("spf", {})
                 .get("includes", [])), default=0)
     C.check("%s: an include tree six levels deep is walked" % name, deep == 6, deep)
