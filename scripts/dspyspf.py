@@ -14,8 +14,9 @@
 #     postmaster@domain, HELO).check() with dnspython's default resolver set to
 #     127.0.0.1:port alone (/etc/resolv.conf is never read).
 #   ours(line) -> the result a sender matching nothing gets by dmarcscan's spf object:
-#     none, permerror, temperror, or the effective all (fail, softfail, neutral, pass;
-#     neutral without all; "unknown" when the all is not known).
+#     none, permerror, temperror, pass when an included +all passes everyone
+#     (include_pass_all), or the effective all (fail, softfail, neutral, pass; neutral
+#     without all; "unknown" when the all is not known).
 # Only 127.0.0.1 is ever contacted.
 
 import ipaddress
@@ -185,6 +186,8 @@ def ours(line):
         return "missing"
     if s.get("result") != "ok":
         return s.get("result")
+    if s.get("permissive") and "include_pass_all" in (s.get("warnings") or []):
+        return "pass"  # an included +all passes everyone, whatever the own all says
     if s.get("all") is not None:
         return s["all"]
     return "neutral" if s.get("permissive") else "unknown"

@@ -446,16 +446,8 @@ def check_spf(name, w, truth, lines):
 
 
 def check_spoofable(name, lines):
-    # TODO(verdicts): the spoofability table that weighs SPF (issue #7) is being written on
-    # another branch. Once docs/verdicts.md has the SPF rows (spf_temperror), assert: a
-    # DNS failure on the SPF name gives `unknown` when DMARC enforces (p=reject: SPF could
-    # be +all), while DMARC alone decides when it does not enforce (p=none: `yes`).
-    with open(os.path.join(REPO, "docs", "verdicts.md")) as f:
-        landed = "spf_temperror" in f.read()
-    if not landed:
-        C.skip("%s: spoofable with SPF temperror" % name,
-               "TODO(verdicts): the SPF-aware spoofability table has not landed")
-        return
+    """A DNS failure on the SPF name: `unknown` when DMARC enforces (SPF could be +all,
+    docs/verdicts.md row 7), while DMARC alone decides when it does not (p=none: `yes`)."""
     r, n = lines.get("sfreject.zfail") or {}, lines.get("sfnone.zfail") or {}
     C.check("%s: SPF temperror under p=reject: spoofable unknown" % name,
             r.get("spoofable") == "unknown", "%s %s" % (r.get("spoofable"),
