@@ -154,11 +154,61 @@ void topk_add(struct topk *t, const char *s, size_t n, uint64_t count)
         sift_down(t, 0);
 }
 
+/* A merge candidate: a name of either table with its merged count. */
+struct cand {
+        const struct topk_entry *e;
+        uint64_t count;
+};
+
+/* The least count of a table that took counters over: a string it does not list was
+ * counted at most that often. 0 for an exact table (such a string was never added). */
+static uint64_t absent_bound(const struct topk *t)
+{
+        return t->lossy && t->n ? t->e[t->heap[0]].count : 0;
+}
+
+static bool find(const struct topk *t, const struct topk_entry *e, uint64_t *count)
+{
+        uint32_t i = probe(t, e->hash, topk_name(e), e->len);
+        if (!t->slot[i])
+                return false;
+        *count = t->e[t->slot[i] - 1].count;
+        return true;
+}
+
+static int by_count_then_name(const void *a, const void *b);
+
+static int by_cand_count(const void *a, const void *b)
+{
+        const struct cand *x = a, *y = b;
+        if (x->count != y->count)
+                return x->count > y->count ? -1 : 1;
+        return by_count_then_name(&x->e, &y->e); /* equal counts: by name */
+}
+
+/* Mergeable Space-Saving: each side counts what the other does not list as that side's
+ * bound, so counts stay upper bounds; the k largest are kept. */
 void topk_merge(struct topk *dst, const struct topk *src)
 {
+        uint64_t bound_src = absent_bound(src), bound_dst = absent_bound(dst), c;
+        struct cand *v = ds_xcalloc(dst->n + src->n + 1, sizeof(*v), "a top-k merge");
+        unsigned n = 0;
+        for (unsigned i = 0; i < dst->n; i++)
+                v[n++] = (struct cand){&dst->e[i], dst->e[i].count +
+                                                       (find(src, &dst->e[i], &c) ? c : bound_src)};
         for (unsigned i = 0; i < src->n; i++)
-                topk_add(dst, topk_name(&src->e[i]), src->e[i].len, src->e[i].count);
-        dst->lossy |= src->lossy;
+                if (!find(dst, &src->e[i], &c))
+                        v[n++] = (struct cand){&src->e[i], src->e[i].count + bound_dst};
+        qsort(v, n, sizeof(*v), by_cand_count);
+        struct topk out;
+        if (topk_init(&out, dst->k) < 0)
+                ds_oom("a top-k merge", dst->k * sizeof(struct topk_entry));
+        for (unsigned i = 0; i < n && i < out.k; i++)
+                topk_add(&out, topk_name(v[i].e), v[i].e->len, v[i].count);
+        out.lossy = dst->lossy || src->lossy || n > out.k;
+        free(v);
+        topk_free(dst);
+        *dst = out;
 }
 
 static int by_count_then_name(const void *a, const void *b)

@@ -4,8 +4,10 @@
  * with its exact count (topk_exact() says so). Past that, a new string takes over the
  * counter of the least counted one and adds to its count, so counts become upper
  * estimates (each overstates by at most the count it took over) and the table is flagged
- * inexact for good. Adding with a weight (topk_add's count) is what merging does: tables
- * of threads or shards merge into one by adding every entry of one to the other.
+ * inexact for good. A count never understates its string's, a string not listed was
+ * counted at most the least listed count, and one counted more than (the sum of the listed
+ * counts) / k times is listed: also after merges (topk_merge), which is how the tables of threads
+ * or shards become one.
  * Memory: fixed at topk_init(): k entries, each with its name inline up to TOPK_INLINE
  * bytes; a longer name gets a TOPK_NAME_MAX buffer kept by its entry for the table's life,
  * so there are at most k such allocations, however many strings stream by. Strings are
@@ -46,7 +48,9 @@ void topk_free(struct topk *t);
 /* Count s (n bytes) count times. */
 void topk_add(struct topk *t, const char *s, size_t n, uint64_t count);
 
-/* Add every entry of src to dst (dst becomes inexact when src was). */
+/* Add src to dst (mergeable Space-Saving: a string one table does not list is counted
+ * there as that table's least count when it took counters over, 0 when it is exact; the k
+ * largest are kept). dst is exact when both were and their strings fit together. */
 void topk_merge(struct topk *dst, const struct topk *src);
 
 /* Every string added is in the table with its exact count. */

@@ -137,6 +137,22 @@ static void test_merge(void **state)
         add(&small, "c", 1);
         topk_merge(&one, &small);
         assert_false(topk_exact(&one));
+        /* A string one side dropped still counts there as that side's bound: "x" was
+         * counted twice in lossy (then taken over), once in plain: 3 at least. */
+        struct topk lossy, plain;
+        assert_int_equal(topk_init(&lossy, 2), 0);
+        assert_int_equal(topk_init(&plain, 2), 0);
+        add(&lossy, "x", 2);
+        add(&lossy, "y", 3);
+        add(&lossy, "z", 3); /* takes over x: z 5 */
+        add(&plain, "x", 1);
+        topk_merge(&plain, &lossy);
+        assert_false(topk_exact(&plain));
+        assert_int_equal(count_of(&plain, "x"), 4); /* 1 + lossy's least count, 3 */
+        assert_int_equal(count_of(&plain, "z"), 5); /* + 0: plain is exact */
+        assert_int_equal(count_of(&plain, "y"), 0); /* 3: the smallest, left out */
+        topk_free(&lossy);
+        topk_free(&plain);
         topk_free(&one);
         topk_free(&x);
         topk_free(&y);
