@@ -7,7 +7,8 @@
 # not from the C code): with --checks dmarc, with --checks dmarc,spf, and with mx when the
 # mx check exists. The report receivers' tables are compared exactly when they say they
 # are exact, else checked for what Space-Saving promises. The scan section is checked
-# against the input (SHA-256, bytes, rows, format) and the command line. A scan stopped by
+# against the input (SHA-256, bytes, rows, format) and the command line. Runs with several
+# classifier threads check that their summaries merge exactly. A scan stopped by
 # SIGINT writes a summary marked partial whose counts equal the lines it wrote.
 #
 # Usage: test_summary.py DMARCSCAN [REPO]. Only 127.0.0.1 is contacted. Prints "N passed,
@@ -436,13 +437,15 @@ def read_summary(name, path):
             return None
 
 
-def test_checks(binary, tmp, port, input_path, nrows, checks):
-    name = "checks " + ",".join(checks)
+def test_checks(binary, tmp, port, input_path, nrows, checks, threads):
+    """threads: classifier threads, each with its own summary until they are merged."""
+    name = "checks %s, %d threads" % (",".join(checks), threads)
     out = os.path.join(tmp, "out-%s.ndjson" % "-".join(checks))
     summ = os.path.join(tmp, "summary-%s.json" % "-".join(checks))
     args = ["-q", "-r", "127.0.0.1:%d" % port, "-o", out, "--summary", summ,
             "--sector-column", "sector", "--checks", ",".join(checks), "--timeout", "1000",
-            "--retries", "2", "--exclude", os.path.join(tmp, "exclude.txt"), input_path]
+            "--retries", "2", "--exclude", os.path.join(tmp, "exclude.txt"), "-j", str(threads),
+            input_path]
     rc, _, err, secs = itlib.run_scan(binary, args)
     C.check("%s: exits 0 (%.1f s)" % (name, secs), rc == 0, err.decode(errors="replace")[-2000:])
     objs = itlib.read_ndjson(C, name, out)
@@ -524,11 +527,12 @@ def main():
         try:
             with dsauth.AuthServer(os.path.join(world, "zones"), os.path.join(tmp, "run"),
                                    wait_zones=manifest["zones"]) as srv:
-                test_checks(binary, tmp, srv.port, input_path, nrows, ["dmarc"])
-                test_checks(binary, tmp, srv.port, input_path, nrows, ["dmarc", "spf"])
+                test_checks(binary, tmp, srv.port, input_path, nrows, ["dmarc"], 1)
+                test_checks(binary, tmp, srv.port, input_path, nrows, ["dmarc"], 4)
+                test_checks(binary, tmp, srv.port, input_path, nrows, ["dmarc", "spf"], 3)
                 if has_check(binary, "mx"):
                     test_checks(binary, tmp, srv.port, input_path, nrows,
-                                ["dmarc", "spf", "mx"])
+                                ["dmarc", "spf", "mx"], 2)
                 else:
                     C.skip("checks dmarc,spf,mx", "this dmarcscan has no mx check yet")
                 test_interrupt(binary, tmp, srv.port, input_path)
