@@ -121,7 +121,8 @@ static void set_name(struct topk_entry *e, uint64_t h, const char *s, size_t n)
         e->hash = h;
 }
 
-void topk_add(struct topk *t, const char *s, size_t n, uint64_t count)
+/* Count s count times; err: how much count may overstate already (merges). */
+static void insert(struct topk *t, const char *s, size_t n, uint64_t count, uint64_t err)
 {
         if (ds_fails(n <= TOPK_NAME_MAX))
                 n = TOPK_NAME_MAX;
@@ -130,6 +131,7 @@ void topk_add(struct topk *t, const char *s, size_t n, uint64_t count)
         if (t->slot[i]) {
                 struct topk_entry *e = &t->e[t->slot[i] - 1];
                 e->count += count;
+                e->err += err;
                 sift_down(t, e->heap);
                 return;
         }
@@ -137,27 +139,35 @@ void topk_add(struct topk *t, const char *s, size_t n, uint64_t count)
                 uint32_t x = t->n++;
                 set_name(&t->e[x], h, s, n);
                 t->e[x].count = count;
+                t->e[x].err = err;
                 t->e[x].heap = x;
                 t->heap[x] = x;
                 t->slot[i] = x + 1;
                 sift_up(t, x);
                 return;
         }
-        /* Take over the least counted entry: it keeps its count, now the newcomer's bound. */
+        /* Take over the least counted entry: its count becomes the newcomer's overstatement
+         * bound (the newcomer may have been counted that often before, unlisted). */
         uint32_t x = t->heap[0];
         struct topk_entry *e = &t->e[x];
         unindex(t, probe(t, e->hash, topk_name(e), e->len));
         set_name(e, h, s, n);
+        e->err = e->count + err;
         e->count += count;
         t->slot[probe(t, h, s, n)] = x + 1;
         t->lossy = true;
         sift_down(t, 0);
 }
 
-/* A merge candidate: a name of either table with its merged count. */
+void topk_add(struct topk *t, const char *s, size_t n, uint64_t count)
+{
+        insert(t, s, n, count, 0);
+}
+
+/* A merge candidate: a name of either table with its merged count and bound. */
 struct cand {
         const struct topk_entry *e;
-        uint64_t count;
+        uint64_t count, err;
 };
 
 /* The least count of a table that took counters over: a string it does not list was
@@ -167,13 +177,10 @@ static uint64_t absent_bound(const struct topk *t)
         return t->lossy && t->n ? t->e[t->heap[0]].count : 0;
 }
 
-static bool find(const struct topk *t, const struct topk_entry *e, uint64_t *count)
+static const struct topk_entry *find(const struct topk *t, const struct topk_entry *e)
 {
         uint32_t i = probe(t, e->hash, topk_name(e), e->len);
-        if (!t->slot[i])
-                return false;
-        *count = t->e[t->slot[i] - 1].count;
-        return true;
+        return t->slot[i] ? &t->e[t->slot[i] - 1] : NULL;
 }
 
 static int by_count_then_name(const void *a, const void *b);
@@ -190,21 +197,25 @@ static int by_cand_count(const void *a, const void *b)
  * bound, so counts stay upper bounds; the k largest are kept. */
 void topk_merge(struct topk *dst, const struct topk *src)
 {
-        uint64_t bound_src = absent_bound(src), bound_dst = absent_bound(dst), c;
+        uint64_t bound_src = absent_bound(src), bound_dst = absent_bound(dst);
         struct cand *v = ds_xcalloc(dst->n + src->n + 1, sizeof(*v), "a top-k merge");
         unsigned n = 0;
-        for (unsigned i = 0; i < dst->n; i++)
-                v[n++] = (struct cand){&dst->e[i], dst->e[i].count +
-                                                       (find(src, &dst->e[i], &c) ? c : bound_src)};
-        for (unsigned i = 0; i < src->n; i++)
-                if (!find(dst, &src->e[i], &c))
-                        v[n++] = (struct cand){&src->e[i], src->e[i].count + bound_dst};
+        for (unsigned i = 0; i < dst->n; i++) {
+                const struct topk_entry *d = &dst->e[i], *o = find(src, d);
+                v[n++] = (struct cand){d, d->count + (o ? o->count : bound_src),
+                                       d->err + (o ? o->err : bound_src)};
+        }
+        for (unsigned i = 0; i < src->n; i++) {
+                const struct topk_entry *o = &src->e[i];
+                if (!find(dst, o))
+                        v[n++] = (struct cand){o, o->count + bound_dst, o->err + bound_dst};
+        }
         qsort(v, n, sizeof(*v), by_cand_count);
         struct topk out;
         if (topk_init(&out, dst->k) < 0)
                 ds_oom("a top-k merge", dst->k * sizeof(struct topk_entry));
         for (unsigned i = 0; i < n && i < out.k; i++)
-                topk_add(&out, topk_name(v[i].e), v[i].e->len, v[i].count);
+                insert(&out, topk_name(v[i].e), v[i].e->len, v[i].count, v[i].err);
         out.lossy = dst->lossy || src->lossy || n > out.k;
         free(v);
         topk_free(dst);

@@ -3,16 +3,15 @@
  * Contract: while no more than k distinct strings were added, the table holds every one
  * with its exact count (topk_exact() says so). Past that, a new string takes over the
  * counter of the least counted one and adds to its count, so counts become upper
- * estimates (each overstates by at most the count it took over) and the table is flagged
- * inexact for good. A count never understates its string's, a string not listed was
- * counted at most the least listed count, and one counted more than (the sum of the listed
- * counts) / k times is listed: also after merges (topk_merge), which is how the tables of threads
- * or shards become one.
- * Memory: fixed at topk_init(): k entries, each with its name inline up to TOPK_INLINE
- * bytes; a longer name gets a TOPK_NAME_MAX buffer kept by its entry for the table's life,
- * so there are at most k such allocations, however many strings stream by. Strings are
- * byte ranges up to TOPK_NAME_MAX bytes (longer ones are a caller's bug: checked, cut).
- * Not thread-safe: one table per thread. */
+ * estimates (each entry's err bounds its overstatement: count - err <= true <= count) and
+ * the table is flagged inexact for good. A count never understates its string's, a string not
+ * listed was counted at most the least listed count, and one counted more than (the sum of the
+ * listed counts) / k times is listed: also after merges (topk_merge), which is how the tables of
+ * threads or shards become one. Memory: fixed at topk_init(): k entries, each with its name inline
+ * up to TOPK_INLINE bytes; a longer name gets a TOPK_NAME_MAX buffer kept by its entry for the
+ * table's life, so there are at most k such allocations, however many strings stream by. Strings
+ * are byte ranges up to TOPK_NAME_MAX bytes (longer ones are a caller's bug: checked, cut). Not
+ * thread-safe: one table per thread. */
 #ifndef DS_TOPK_H
 #define DS_TOPK_H
 
@@ -24,7 +23,8 @@
 #define TOPK_NAME_MAX 255
 
 struct topk_entry {
-        uint64_t count;
+        uint64_t count; /* never below the true count */
+        uint64_t err;   /* ... and at most this above it (0 while the table is exact) */
         uint64_t hash;
         uint32_t heap; /* its position in the min-heap */
         uint16_t len;

@@ -27,6 +27,7 @@ void jw_topk(struct jw *w, const char *key, const struct topk *t, const char *na
                 jw_str(w, name_key, topk_name(order[i]), order[i]->len);
                 jw_uint(w, "n", order[i]->count);
                 jw_uint(w, "total", total);
+                jw_uint(w, "error", order[i]->err);
                 jw_obj_close(w);
         }
         jw_arr_close(w);

@@ -1,6 +1,7 @@
 /* tally.h -- counts as JSON, in the shapes the summary (docs/output.md, "Summary") uses:
  * a rate is {"n", "total"}, never a bare percentage, so that the summaries of shards add up
- * member by member; a heavy-hitters table (common/topk.h) is {"exact", "top": [...]}.
+ * member by member; a heavy-hitters table (common/topk.h) is {"exact", "top": [...]}, each
+ * entry a rate with the bound of its overstatement.
  * Contract: writes through the caller's struct jw; nothing is kept. */
 #ifndef DS_TALLY_H
 #define DS_TALLY_H
@@ -13,8 +14,8 @@
 /* key: {"n": n, "total": total}. */
 void jw_rate(struct jw *w, const char *key, uint64_t n, uint64_t total);
 
-/* key: {"exact": bool, "top": [{name_key: name, "n": count, "total": total}, ...]}, every
- * entry of t, the highest count first (ties by name). */
+/* key: {"exact": bool, "top": [{name_key: name, "n": count, "total": total, "error": err},
+ * ...]}, every entry of t, the highest count first (ties by name). */
 void jw_topk(struct jw *w, const char *key, const struct topk *t, const char *name_key,
              uint64_t total);
 

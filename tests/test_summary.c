@@ -330,7 +330,7 @@ static void test_counts(void **state)
             "\"external_not_authorized\":{\"n\":1,\"total\":1}",
             /* one line naming the organization twice counts once */
             "\"receivers\":{\"exact\":true,\"top\":[{\"org\":\"vendor.example\",\"n\":1,"
-            "\"total\":1}]}",
+            "\"total\":1,\"error\":0}]}",
             "\"all\":{\"null\":{\"n\":0,\"total\":1},\"pass\":{\"n\":0,\"total\":1},"
             "\"fail\":{\"n\":1,\"total\":1}",
             /* the illegal line is in its rank bucket, in no TLD */

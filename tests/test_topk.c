@@ -46,8 +46,11 @@ static void test_exact_while_it_fits(void **state)
         add(&t, "one-too-many.example", 1);
         assert_false(topk_exact(&t));
         assert_int_equal(t.n, 8);
-        /* The least counted (org0, 3) was taken over: 3 + 1. */
+        /* The least counted (org0, 3) was taken over: 3 + 1, of which 3 may be org0's. */
         assert_int_equal(count_of(&t, "one-too-many.example"), 4);
+        for (unsigned i = 0; i < t.n; i++)
+                assert_int_equal(t.e[i].err,
+                                 strcmp(topk_name(&t.e[i]), "one-too-many.example") ? 0 : 3);
         assert_int_equal(count_of(&t, "org0.example"), 0);
         topk_free(&t);
 }
@@ -77,6 +80,9 @@ static void test_heavy_hitters_survive_a_tail(void **state)
         for (int h = 0; h < HEAVY; h++) {
                 snprintf(name, sizeof(name), "heavy-%d.example", h);
                 assert_true(count_of(&t, name) >= truth[h]);
+                for (unsigned i = 0; i < t.n; i++)
+                        if (strcmp(topk_name(&t.e[i]), name) == 0)
+                                assert_true(t.e[i].count - t.e[i].err <= truth[h]);
         }
         /* The index still finds every entry: adding nothing changes nothing. */
         for (unsigned i = 0; i < t.n; i++) {
@@ -149,6 +155,8 @@ static void test_merge(void **state)
         topk_merge(&plain, &lossy);
         assert_false(topk_exact(&plain));
         assert_int_equal(count_of(&plain, "x"), 4); /* 1 + lossy's least count, 3 */
+        for (unsigned i = 0; i < plain.n; i++)
+                assert_int_equal(plain.e[i].err, strcmp(topk_name(&plain.e[i]), "x") ? 2 : 3);
         assert_int_equal(count_of(&plain, "z"), 5); /* + 0: plain is exact */
         assert_int_equal(count_of(&plain, "y"), 0); /* 3: the smallest, left out */
         topk_free(&lossy);

@@ -158,7 +158,7 @@ def line_marks(o, checks):
 
 def render_top(orgs, k, total):
     top = sorted(orgs.items(), key=lambda kv: (-kv[1], kv[0].encode()))
-    return {"exact": len(orgs) <= k, "top": [{"org": o, "n": n, "total": total}
+    return {"exact": len(orgs) <= k, "top": [{"org": o, "n": n, "total": total, "error": 0}
                                              for o, n in top[:k]]}
 
 
@@ -273,7 +273,9 @@ def summarize(objs, checks, sectors):
 
 def receivers_ok(path, got, want, diffs):
     """Exact tables must match exactly; a table must say it is inexact exactly when there
-    were more organizations than counters, and then may only overstate a listed count."""
+    were more organizations than counters, and then every listed count n, with its error,
+    must hold the truth (n - error <= true <= n), and no organization counted more than the
+    least listed or (sum of the listed) / k may be missing."""
     full = want["_full"]
     want = {k: v for k, v in want.items() if k != "_full"}
     if not isinstance(got, dict) or got.get("exact") != want["exact"]:
@@ -288,10 +290,10 @@ def receivers_ok(path, got, want, diffs):
     if len(top) != len(want["top"]):
         diffs.append("%s.top: %d entries, want %d" % (path, len(top), len(want["top"])))
     for e in top:
-        if e["n"] < full.get(e["org"], 0) or e["total"] != want["top"][0]["total"]:
-            diffs.append("%s: %s counted %d of %d, truly %d of %d" % (
-                path, e["org"], e["n"], e["total"], full.get(e["org"], 0),
-                want["top"][0]["total"]))
+        true = full.get(e["org"], 0)
+        if not e["n"] - e["error"] <= true <= e["n"] or e["total"] != want["top"][0]["total"]:
+            diffs.append("%s: %s counted %d (error %d) of %d, truly %d of %d" % (
+                path, e["org"], e["n"], e["error"], e["total"], true, want["top"][0]["total"]))
     listed = {e["org"] for e in top}
     bound = sum(e["n"] for e in top) / max(len(want["top"]), 1)
     least = min((e["n"] for e in top), default=0)
