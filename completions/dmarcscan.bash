@@ -2,20 +2,21 @@
 # <datadir>/bash-completion/completions/dmarcscan (loaded on demand by bash-completion), or
 # sourced by hand. Needs nothing from bash-completion itself.
 # Contract: completes the subcommands, the long and short options of `scan`, file names for
-# the options that take a file (and for inputs), and the values of --format, --discovery
-# and --checks (a comma-separated list), also in the --option=value form.
+# the options that take a file (and for inputs), and the values of --format, --discovery,
+# --profile and --checks (a comma-separated list), also in the --option=value form.
 # The option lists below must match `dmarcscan scan --help`: tests/install/test_completion.sh
 # fails when they drift apart.
 
 _dmarcscan_scan_flags="--no-tcp --0x20 --no-adapt --resume --quiet --help"
 _dmarcscan_scan_valued="--resolvers --concurrency --timeout --retries --sockets --deadline
 --rate --resolver-rate --exclude --format --domain-column --sector-column --checks
---discovery --psl-file --shard --seed --shard-from-env --output --metadata --summary
+--profile --discovery --psl-file --shard --seed --shard-from-env --output --metadata --summary
 --checkpoint-interval --threads"
 _dmarcscan_scan_files="--exclude --psl-file --output --metadata --summary"
 _dmarcscan_formats="auto list rank csv"
 _dmarcscan_discovery="tree rfc7489 exact"
 _dmarcscan_checks="dmarc spf mx"
+_dmarcscan_profiles="bod-18-01"
 
 # _dmarcscan_words WORDLIST CUR: add the words of WORDLIST that start with CUR to COMPREPLY.
 _dmarcscan_words()
@@ -56,6 +57,9 @@ _dmarcscan_value()
 		;;
 	--discovery)
 		_dmarcscan_words "$_dmarcscan_discovery" "$cur"
+		;;
+	--profile)
+		_dmarcscan_words "$_dmarcscan_profiles" "$cur"
 		;;
 	--checks)
 		# A comma-separated list: complete its last element, keep what comes before.

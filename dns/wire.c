@@ -518,6 +518,25 @@ int wire_txt_join(const struct wire_reply *r, const struct wire_rr *rr, uint8_t 
         return (int)o;
 }
 
+int wire_mx_read(const struct wire_reply *r, const struct wire_rr *rr, uint16_t *pref, uint8_t *out,
+                 size_t cap)
+{
+        size_t end;
+
+        if (!r || !rr || !pref || !out || rr->type != WIRE_TYPE_MX)
+                return -EINVAL;
+        if (rr->rdata_off > r->len || r->len - rr->rdata_off < rr->rdlen || rr->rdlen < 3)
+                return -EBADMSG;
+        size_t name = rr->rdata_off + 2;
+        int n = name_check(r->pkt, r->len, name, &end);
+        if (n < 0)
+                return n;
+        if (end != rr->rdata_off + rr->rdlen)
+                return -EBADMSG;
+        *pref = get16(r->pkt + rr->rdata_off);
+        return wire_name_expand(r->pkt, r->len, name, out, cap);
+}
+
 /* 1 with *target at the rdata of an answer-section CNAME owned by name, 0 when none. */
 static int cname_find(const struct wire_reply *r, const uint8_t *name, size_t name_len,
                       size_t *target)

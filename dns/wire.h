@@ -121,6 +121,12 @@ int wire_name_expand(const uint8_t *pkt, size_t len, size_t off, uint8_t *out, s
  * 6.6.3); returns the text length. out is not NUL-terminated (TXT may hold any octet). */
 int wire_txt_join(const struct wire_reply *r, const struct wire_rr *rr, uint8_t *out, size_t cap);
 
+/* MX rdata (RFC 1035 3.3.9): the preference into *pref, the exchange expanded to
+ * uncompressed wire form into out; returns the name's length. -EBADMSG unless the rdata is
+ * exactly a preference and one name (wire_reply_parse() does not look inside MX rdata). */
+int wire_mx_read(const struct wire_reply *r, const struct wire_rr *rr, uint16_t *pref, uint8_t *out,
+                 size_t cap);
+
 /* Follow the CNAME chain for qname through the answer section (any order, at most
  * DS_CNAME_HOPS_MAX links; a loop is -ELOOP). Writes the final owner name in wire form to
  * out and returns its length; *hops gets the number of links followed. */

@@ -106,8 +106,9 @@ struct check_set {
         const struct check_ops *ops[DS_CHECKS_MAX];
         uint16_t state_off[DS_CHECKS_MAX]; /* in the job's state area */
         /* The line's check objects in order (fixed when parsed, so that writing a line
-         * compares no names): every check of the table (ops index, or -1: not enabled, null),
-         * then the planned ones the table lacks (-1). */
+         * compares no names): the output contract's (dmarc, spf, mx) in its order, then the
+         * table's other checks, then planned ones outside both; each the ops index, or -1
+         * (not enabled or not implemented: null). */
         unsigned nobj;
         int8_t obj_check[DS_LINE_OBJECTS_MAX];
         const char *obj_name[DS_LINE_OBJECTS_MAX];
@@ -124,6 +125,12 @@ extern const char *const check_planned[];
  * order given. Returns 0, or -EINVAL with a message in err. */
 int check_set_parse(struct check_set *set, const char *list, const struct check_ops *const *table,
                     char *err, size_t errlen);
+
+/* Add the check named name from table to set, after its checks, unless it is there
+ * already; the line's layout follows. Returns 0, or -EINVAL with a message in err (unknown,
+ * not implemented yet, too many). */
+int check_set_add(struct check_set *set, const char *name, const struct check_ops *const *table,
+                  char *err, size_t errlen);
 
 /* The enabled check named name, or -1. */
 int check_set_find(const struct check_set *set, const char *name);

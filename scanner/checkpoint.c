@@ -543,6 +543,7 @@ static int put_options(FILE *m, const struct scan_config *cfg, const char *psl, 
                 used += (unsigned)snprintf(checks + used, sizeof(checks) - used, "%s%s",
                                            i ? "," : "", cfg->checks.ops[i]->name);
         put_line(m, "option.checks", checks);
+        put_line(m, "option.profile", cfg->profile.ops ? cfg->profile.ops->name : NULL);
         put_line(m, "option.discovery", discovery_mode_name(cfg->discovery));
         put_line(m, "option.psl", psl);
         put_line(m, "option.no-tcp", cfg->tcp ? "no" : "yes");

@@ -70,8 +70,15 @@ void cli_usage_scan(FILE *out)
             "      --domain-column NAME|N  CSV column holding the domain (header name or\n"
             "                              1-based number)\n"
             "      --sector-column NAME|N  CSV column copied to \"sector\" in the output\n"
-            "      --checks LIST           lookups to run, comma-separated (default dmarc;\n"
-            "                              spf and mx are not implemented yet)\n"
+            "      --checks LIST           checks to run, comma-separated (default\n"
+            "                              dmarc,spf,mx): dmarc (the DMARC policy), spf (SPF\n"
+            "                              and its include tree, docs/spf.md), mx (mail\n"
+            "                              exchangers, null MX)\n"
+            "      --profile NAME          read each domain against a standard and add its\n"
+            "                              verdict to the line: bod-18-01 (CISA BOD 18-01\n"
+            "                              email rules: \"bod1801\": {compliant, unmet},\n"
+            "                              docs/bod-18-01.md). Enables the checks it reads\n"
+            "                              (dmarc, spf) when --checks does not list them\n"
             "      --discovery MODE        how the policy record is found (docs/verdicts.md):\n"
             "                              tree (default): RFC 9989 DNS tree walk, up to 8\n"
             "                              _dmarc names; rfc7489: _dmarc.<domain>, then the\n"
@@ -105,10 +112,10 @@ void cli_usage_scan(FILE *out)
             "                              full, Ctrl-C) from FILE.checkpoint: the finished\n"
             "                              output holds every input line exactly once. Needs\n"
             "                              the same inputs and the options that shape lines\n"
-            "                              (--format, --*-column, --checks, --discovery,\n"
-            "                              --psl-file, --exclude, --no-tcp); -c, -r, timeouts\n"
-            "                              and rates may change. Without a checkpoint it\n"
-            "                              starts from the beginning\n"
+            "                              (--format, --*-column, --checks, --profile,\n"
+            "                              --discovery, --psl-file, --exclude, --no-tcp); -c,\n"
+            "                              -r, timeouts and rates may change. Without a\n"
+            "                              checkpoint it starts from the beginning\n"
             "      --checkpoint-interval S seconds between checkpoints (default %g; decimals\n"
             "                              allowed). FILE.checkpoint is kept whenever -o FILE\n"
             "                              is a regular file and the inputs are files; a\n"
@@ -196,6 +203,7 @@ enum {
         OPT_DOMAIN_COL,
         OPT_SECTOR_COL,
         OPT_CHECKS,
+        OPT_PROFILE,
         OPT_SOCKETS,
         OPT_METADATA,
         OPT_DEADLINE,
@@ -226,6 +234,7 @@ static const struct option scan_options[] = {
     {"domain-column", required_argument, NULL, OPT_DOMAIN_COL},
     {"sector-column", required_argument, NULL, OPT_SECTOR_COL},
     {"checks", required_argument, NULL, OPT_CHECKS},
+    {"profile", required_argument, NULL, OPT_PROFILE},
     {"metadata", required_argument, NULL, OPT_METADATA},
     {"summary", required_argument, NULL, OPT_SUMMARY},
     {"deadline", required_argument, NULL, OPT_DEADLINE},
@@ -248,7 +257,13 @@ static const struct option scan_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int apply_option(int c, const char *arg, struct scan_config *cfg, char *err, size_t errlen)
+/* What an option names that can only be applied once every option is read. */
+struct later {
+        const char *profile; /* --profile: adds checks to the final --checks */
+};
+
+static int apply_option(int c, const char *arg, struct scan_config *cfg, struct later *later,
+                        char *err, size_t errlen)
 {
         switch (c) {
         case 'r':
@@ -325,6 +340,9 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, char *e
                 return 0;
         case OPT_CHECKS:
                 return check_set_parse(&cfg->checks, arg, check_registry, err, errlen);
+        case OPT_PROFILE:
+                later->profile = arg;
+                return 0;
         case OPT_RESUME:
                 cfg->resume = true;
                 return 0;
@@ -352,7 +370,7 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
         cfg->retries = DS_RETRIES_DEFAULT;
         cfg->sockets = DS_SOCKETS_DEFAULT;
         cfg->threads = default_threads();
-        if (check_set_parse(&cfg->checks, "dmarc", check_registry, err, errlen) < 0)
+        if (check_set_parse(&cfg->checks, "dmarc,spf,mx", check_registry, err, errlen) < 0)
                 return -EINVAL;
         cfg->discovery = DISCOVERY_TREE;
         cfg->resolver_rate = -1;
@@ -364,6 +382,7 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
 
         optind = 1;
         opterr = 0;
+        struct later later = {0};
         int c;
         while ((c = getopt_long(argc, argv, ":r:o:c:j:qh", scan_options, NULL)) != -1) {
                 if (c == 'h') {
@@ -376,10 +395,13 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
                                  c == ':' ? "needs a value" : "is not an option");
                         return -EINVAL;
                 }
-                int rc = apply_option(c, optarg, cfg, err, errlen);
+                int rc = apply_option(c, optarg, cfg, &later, err, errlen);
                 if (rc < 0)
                         return rc;
         }
+        if (later.profile && profile_select(&cfg->profile, later.profile, profile_registry,
+                                            check_registry, &cfg->checks, err, errlen) < 0)
+                return -EINVAL;
         if (cfg->shard_from_env) {
                 if (cfg->shard.count > 1) {
                         snprintf(err, errlen, "--shard and --shard-from-env: give one of them");

@@ -12,6 +12,7 @@
 #include "scanner/check.h"
 #include "scanner/dmarc/discovery.h"
 #include "scanner/input.h"
+#include "scanner/profile/profile.h"
 #include "scanner/shard.h"
 
 /* Checkpoints (--resume) every 5 s: at most that much work is redone after a crash, for a
@@ -36,6 +37,7 @@ struct scan_config {
         bool tcp, case_randomize, adaptive;
         const char *exclude; /* file of domain suffixes never queried */
         struct check_set checks;
+        struct profile_set profile;    /* --profile (it adds the checks it reads) */
         enum discovery_mode discovery; /* --discovery (default tree) */
         const char *psl_file;          /* --psl-file; NULL: the distribution's list */
         struct input_config input;

@@ -4,11 +4,17 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "scanner/shard.h"
 
+#define BLOCK_BITS  512 /* one 64-byte cache line */
+#define BLOCK_WORDS (BLOCK_BITS / 64)
+#define BLOCKS      (DUPFILTER_BITS / BLOCK_BITS)
+
 struct dupfilter {
-        uint64_t *bits; /* DUPFILTER_BITS / 64 words, calloc'd: untouched pages cost nothing */
+        uint64_t
+            *bits; /* owned mapping of DUPFILTER_BITS / 8 bytes: untouched pages cost nothing */
         uint64_t count;
 };
 
@@ -18,28 +24,35 @@ int dupfilter_new(struct dupfilter **out)
         struct dupfilter *d = calloc(1, sizeof(*d));
         if (!d)
                 return -ENOMEM;
-        d->bits = calloc(DUPFILTER_BITS / 64, sizeof(uint64_t));
-        if (!d->bits) {
+        /* Anonymous memory is zero and lazily backed; huge pages (where the kernel grants
+         * them) turn 8,192 page faults and as many TLB misses into 16. */
+        void *m = mmap(NULL, DUPFILTER_BITS / 8, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) {
                 free(d);
                 return -ENOMEM;
         }
+        (void)madvise(m, DUPFILTER_BITS / 8, MADV_HUGEPAGE);
+        d->bits = m;
         *out = d;
         return 0;
 }
 
 bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n)
 {
-        /* Two independent 64-bit hashes (the shard hash under two fixed seeds) give the k
-         * probe positions h1 + i * h2 (Kirsch and Mitzenmacher, 2006). */
+        /* A blocked Bloom filter (Putze, Sanders and Singler, 2007): one hash picks a 512-bit
+         * block, one cache line; the other gives the k bit positions inside it, 9 bits each.
+         * One cache miss per name where the classic filter took k. */
         uint64_t h1 = shard_hash(0x6475706c31ULL, name, n);
-        uint64_t h2 = shard_hash(0x6475706c32ULL, name, n) | 1;
+        uint64_t h2 = shard_hash(0x6475706c32ULL, name, n);
+        uint64_t *block = d->bits + (h1 & (BLOCKS - 1)) * BLOCK_WORDS;
         bool all = true;
         for (unsigned i = 0; i < DUPFILTER_HASHES; i++) {
-                uint64_t bit = (h1 + i * h2) & (DUPFILTER_BITS - 1);
+                unsigned bit = (unsigned)(h2 >> (9 * i)) & (BLOCK_BITS - 1);
                 uint64_t mask = 1ull << (bit & 63);
-                if (!(d->bits[bit >> 6] & mask)) {
+                if (!(block[bit >> 6] & mask)) {
                         all = false;
-                        d->bits[bit >> 6] |= mask;
+                        block[bit >> 6] |= mask;
                 }
         }
         if (!all)
@@ -54,14 +67,23 @@ uint64_t dupfilter_count(const struct dupfilter *d)
 
 double dupfilter_fp_rate(const struct dupfilter *d)
 {
-        double fill = 1.0 - exp(-(double)DUPFILTER_HASHES * (double)d->count / DUPFILTER_BITS);
-        return pow(fill, DUPFILTER_HASHES);
+        /* Names per block are Poisson with mean lambda; a block holding i names answers a new
+         * one wrongly with the classic filter's rate for i names in 512 bits. */
+        double lambda = (double)d->count / BLOCKS;
+        double rate = 0, p = exp(-lambda); /* P(i = 0) */
+        unsigned last = (unsigned)(lambda + 12 * sqrt(lambda) + 12);
+        for (unsigned i = 0; i <= last; i++) {
+                double fill = 1.0 - pow(1.0 - 1.0 / BLOCK_BITS, (double)DUPFILTER_HASHES * i);
+                rate += p * pow(fill, DUPFILTER_HASHES);
+                p *= lambda / (i + 1);
+        }
+        return rate;
 }
 
 void dupfilter_free(struct dupfilter *d)
 {
         if (!d)
                 return;
-        free(d->bits);
+        munmap(d->bits, DUPFILTER_BITS / 8);
         free(d);
 }

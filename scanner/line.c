@@ -56,5 +56,6 @@ void line_write(struct jbuf *b, struct job *j, struct job_scratch *s, const stru
         job_conclude(j, s);
         toplevel_render(&s->top, &w);
         check_objects(&w, j, s);
+        profile_write(o->profile, j, s, &w);
         jw_end(&w);
 }

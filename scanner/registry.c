@@ -7,17 +7,24 @@
 
 #include "common/check.h"
 #include "scanner/dmarc/check.h"
+#include "scanner/mx/check.h"
 #include "scanner/spf/check.h"
 
 /* A new check adds its line here (and nothing elsewhere). */
 const struct check_ops *const check_registry[] = {
     &dmarc_check,
     &spf_check,
+    &mx_check,
     NULL,
 };
 
 /* The output contract's further checks (#12): each is null in a line until it exists. */
-const char *const check_planned[] = {"mx", "mta_sts", "tls_rpt", "bimi", "dkim", "dnssec", NULL};
+const char *const check_planned[] = {"mta_sts", "tls_rpt", "bimi", "dkim", "dnssec", NULL};
+
+/* The output contract's check objects, in the line's order: every line has them, whether
+ * their checks exist yet or not. */
+static const char *const contract_order[] = {"dmarc", "spf",  "mx",   "mta_sts",
+                                             "tls_rpt", "bimi", "dkim", "dnssec", NULL};
 
 static bool listed(const char *const *names, const char *name)
 {
@@ -56,8 +63,7 @@ static int add(struct check_set *set, const struct check_ops *ops, char *err, si
         }
         off = (off + 15) & ~(size_t)15;
         if (set->n == DS_CHECKS_MAX || off + ops->state_size > DS_CHECK_STATE_MAX) {
-                snprintf(err, errlen, "--checks: too many checks at once (room for %d)",
-                         DS_CHECKS_MAX);
+                snprintf(err, errlen, "too many checks at once (room for %d)", DS_CHECKS_MAX);
                 return -EINVAL;
         }
         set->state_off[set->n] = (uint16_t)off;
@@ -73,39 +79,49 @@ static void add_object(struct check_set *set, const char *name, int check)
         set->obj_check[set->nobj++] = (int8_t)check;
 }
 
-/* The line's check objects: the table's, then the planned ones it lacks. */
+/* The line's check objects: the contract's, in its order (null unless enabled); then the
+ * table's other checks; then the planned ones still missing. */
 static void layout(struct check_set *set, const struct check_ops *const *table)
 {
         set->nobj = 0;
+        for (const char *const *c = contract_order; *c; c++)
+                add_object(set, *c, check_set_find(set, *c));
         for (const struct check_ops *const *t = table; *t; t++)
-                add_object(set, (*t)->name, check_set_find(set, (*t)->name));
+                if (!listed(contract_order, (*t)->name))
+                        add_object(set, (*t)->name, check_set_find(set, (*t)->name));
         for (const char *const *p = check_planned; *p; p++)
-                if (!find(table, *p))
+                if (!find(table, *p) && !listed(contract_order, *p))
                         add_object(set, *p, -1);
+}
+
+/* The check named name in table, added to set (once). The message in err has no prefix. */
+static int add_named(struct check_set *set, const char *name, const struct check_ops *const *table,
+                     char *err, size_t errlen)
+{
+        const struct check_ops *ops = find(table, name);
+        if (ops)
+                return add(set, ops, err, errlen);
+        char names[128];
+        known(table, names, sizeof(names));
+        if (listed(check_planned, name))
+                snprintf(err, errlen, "'%s' is not implemented yet (%s is)", name, names);
+        else
+                snprintf(err, errlen, "unknown check '%s' (known: %s)", name, names);
+        return -EINVAL;
 }
 
 int check_set_parse(struct check_set *set, const char *list, const struct check_ops *const *table,
                     char *err, size_t errlen)
 {
-        char buf[256], names[128];
+        char buf[256], why[200];
         snprintf(buf, sizeof(buf), "%s", list);
         memset(set, 0, sizeof(*set));
-        known(table, names, sizeof(names));
         char *save = NULL;
         for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                const struct check_ops *ops = find(table, t);
-                if (!ops && listed(check_planned, t)) {
-                        snprintf(err, errlen, "--checks: '%s' is not implemented yet (%s is)", t,
-                                 names);
+                if (add_named(set, t, table, why, sizeof(why)) < 0) {
+                        snprintf(err, errlen, "--checks: %s", why);
                         return -EINVAL;
                 }
-                if (!ops) {
-                        snprintf(err, errlen, "--checks: unknown check '%s' (known: %s)", t, names);
-                        return -EINVAL;
-                }
-                int rc = add(set, ops, err, errlen);
-                if (rc < 0)
-                        return rc;
         }
         if (!set->n) {
                 snprintf(err, errlen, "--checks: empty list");
@@ -113,6 +129,15 @@ int check_set_parse(struct check_set *set, const char *list, const struct check_
         }
         layout(set, table);
         return 0;
+}
+
+int check_set_add(struct check_set *set, const char *name, const struct check_ops *const *table,
+                  char *err, size_t errlen)
+{
+        int rc = add_named(set, name, table, err, errlen);
+        if (rc == 0)
+                layout(set, table);
+        return rc;
 }
 
 int check_set_find(const struct check_set *set, const char *name)

@@ -27,6 +27,7 @@ void runmeta_write_method(struct jw *w, const struct scan_config *c, const char 
         for (unsigned i = 0; i < c->checks.n; i++)
                 jw_cstr(w, NULL, c->checks.ops[i]->name);
         jw_arr_close(w);
+        jw_cstr(w, "profile", c->profile.ops ? c->profile.ops->name : NULL);
         jw_cstr(w, "discovery", discovery_mode_name(c->discovery));
         jw_obj_open(w, "psl");
         jw_cstr(w, "file", psl_source);

@@ -44,7 +44,8 @@ struct runmeta {
 int runmeta_write(const char *path, const struct runmeta *m);
 
 /* How domains were judged, shared with the summary (scanner/summary_file.c): "checks",
- * "discovery", "psl" {file, date} and "shard" {index, count, seed}, into w's open object. */
+ * "profile", "discovery", "psl" {file, date} and "shard" {index, count, seed}, into w's
+ * open object. */
 void runmeta_write_method(struct jw *w, const struct scan_config *c, const char *psl_source,
                           const char *psl_date);
 

@@ -794,6 +794,7 @@ int scan_run(const struct scan_config *cfg)
         s->cfg = cfg;
         s->nd.files = cfg->inputs;
         s->nd.nfiles = cfg->ninputs;
+        s->nd.profile = &cfg->profile;
         s->clock = ds_clock_real();
         s->nd.clock = s->clock;
         s->t0_ns = ds_clock_mono_ns(s->clock);

@@ -3,25 +3,46 @@
 
 #include "scanner/check.h"
 #include "scanner/dmarc/verdict.h"
+#include "scanner/spoof.h"
+
+/* Each check says yes (its answers show the name), no (an NXDOMAIN for the name, RFC 8020)
+ * or nothing. Answers that disagree (servers out of step, a zone changing during the scan)
+ * say nothing either. */
+static int8_t exists_of(const struct check_facts *facts, unsigned n)
+{
+        bool yes = false, no = false;
+        for (unsigned i = 0; i < n; i++) {
+                yes |= facts[i].exists == TRI_YES;
+                no |= facts[i].exists == TRI_NO;
+        }
+        return yes == no ? TRI_UNKNOWN : yes ? TRI_YES : TRI_NO;
+}
 
 void toplevel_combine(const struct check_facts *facts, unsigned n, struct toplevel *out)
 {
-        *out =
-            (struct toplevel){.known = true, .exists = TRI_UNKNOWN, .posture = -1, .spoofable = -1};
+        *out = (struct toplevel){
+            .known = true, .exists = exists_of(facts, n), .posture = -1, .spoofable = -1};
+        struct spoof_in in = {.dmarc = -1, .spf = -1, .mail = -1};
         for (unsigned i = 0; i < n; i++) {
                 const struct check_facts *f = &facts[i];
-                if (out->exists == TRI_UNKNOWN)
-                        out->exists = f->exists;
                 if (out->posture < 0 && f->posture >= 0) {
                         out->posture = f->posture;
                         out->enforcing = f->enforcing;
                         out->partial = f->partial;
                 }
-                if (out->spoofable < 0 && f->spoofable >= 0) {
-                        out->spoofable = f->spoofable;
-                        out->reason = f->reason;
+                if (in.dmarc < 0 && f->spoofable >= 0) {
+                        in.dmarc = f->spoofable;
+                        in.dmarc_reason = f->reason;
                 }
+                if (in.spf < 0)
+                        in.spf = f->spf;
+                if (in.mail < 0)
+                        in.mail = f->mail;
         }
+        struct spoof_out s;
+        spoof_decide(&in, &s);
+        out->spoofable = s.spoofable;
+        out->reason = s.reason;
 }
 
 void toplevel_render(const struct toplevel *t, struct jw *w)

@@ -1,8 +1,10 @@
 /* toplevel.h -- the verdicts at the top of a domain's line ("exists", "posture",
  * "enforcing", "partial", "spoofable", "spoofable_reason"), combined in this one place from
- * what each check reported (struct check_facts). docs/verdicts.md has the rules.
- * Contract: pure functions; no DNS, no allocation. Today DMARC alone decides posture and
- * spoofability; the SPF and MX rules of issue 7 go in toplevel_combine(). */
+ * what each check reported (struct check_facts), whichever checks ran. docs/verdicts.md has
+ * the rules. Contract: pure functions; no DNS, no allocation; the result does not depend on
+ * the order of the facts. Posture, enforcing and partial are the DMARC check's; exists is
+ * what the checks' answers say (one NXDOMAIN at the apex says no, unless another check's
+ * answer says yes: then null); spoofability is the decision table of scanner/spoof.h. */
 #ifndef DS_TOPLEVEL_H
 #define DS_TOPLEVEL_H
 

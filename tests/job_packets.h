@@ -1,7 +1,8 @@
 /* job_packets.h -- test helpers: DNS replies built with ldns (the project's test oracle) and
- * fed to a job, shared by test_job.c and test_ndjson.c. Header-only (static inline): each
- * test is its own executable and uses a subset. Include after cmocka.h, ldns and job.h.
- * The jobs of these tests run the dmarc check alone (its lookup is look[0]). */
+ * fed to a job, shared by test_job.c, test_ndjson.c, test_compose.c and test_mx.c.
+ * Header-only (static inline): each test is its own executable and uses a subset. Include
+ * after cmocka.h, ldns and job.h. The tj_ jobs run the dmarc check alone (its lookup is
+ * look[0]); a tj_fx runs the checks of a --checks list and writes its line. */
 #ifndef DS_TEST_JOB_PACKETS_H
 #define DS_TEST_JOB_PACKETS_H
 
@@ -9,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/json.h"
 #include "scanner/dmarc/check.h"
 #include "scanner/job.h"
+#include "scanner/line.h"
 
 /* A response to (qname, qtype) with rcode, question only. */
 static inline ldns_pkt *lp_reply_t(const char *qname, const char *qtype, ldns_pkt_rcode rcode)
@@ -161,6 +164,52 @@ static inline unsigned tj_outcome(struct job *j, struct job_scratch *s)
 {
         job_conclude(j, s);
         return job_outcome(j, s);
+}
+
+/* A job for one OK domain running the checks of list (parsed against table), with its
+ * scratch and a buffer for its line. */
+struct tj_fx {
+        struct check_set set;
+        struct job j;
+        struct job_scratch s;
+        struct jbuf b;
+        struct ndjson_clock clock;
+        struct line_opts o;
+};
+
+static inline struct tj_fx *tj_fx_new(const char *list, const struct check_ops *const *table,
+                                      const char *domain)
+{
+        char err[160];
+        struct tj_fx *f = calloc(1, sizeof(*f));
+        assert_non_null(f);
+        assert_int_equal(check_set_parse(&f->set, list, table, err, sizeof(err)), 0);
+        assert_int_equal(job_init(&f->j, &f->set, NULL), 0);
+        assert_int_equal(job_scratch_init(&f->s, &f->set), 0);
+        jbuf_init(&f->b);
+        f->j.in.line = 1;
+        f->j.in.rank = -1;
+        f->j.in.status = INPUT_ITEM_OK;
+        snprintf(f->j.in.domain, sizeof(f->j.in.domain), "%s", domain);
+        snprintf(f->j.in.raw, sizeof(f->j.in.raw), "%s", domain);
+        return f;
+}
+
+static inline void tj_fx_free(struct tj_fx *f)
+{
+        job_free(&f->j);
+        job_scratch_free(&f->s);
+        jbuf_free(&f->b);
+        free(f);
+}
+
+/* Position of needle in the line written; fails when absent. */
+static inline size_t tj_at(const struct tj_fx *f, const char *needle)
+{
+        const char *p = strstr(f->b.p, needle);
+        if (!p)
+                fail_msg("%s not in %.*s", needle, (int)f->b.len, f->b.p);
+        return (size_t)(p - f->b.p);
 }
 
 #endif

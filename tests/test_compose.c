@@ -3,7 +3,7 @@
  * registered through a table of its own, with nothing changed in the job, the engine, the
  * writer or the dmarc check) runs beside dmarc: both lookups are out at once, the replies
  * come back in either order, the line is written once, by whichever finishes last, and holds
- * both objects; --checks parses against the table. */
+ * both objects; --checks parses against the table, and check_set_add (--profile) adds to it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -94,41 +94,12 @@ static const struct check_ops *const table[] = {&dmarc_check, &probe_check, NULL
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
-struct fx {
-        struct check_set set;
-        struct job j;
-        struct job_scratch s;
-        struct jbuf b;
-        struct ndjson_clock clock;
-        struct line_opts o;
-};
-
-static struct fx *fx_new(const char *checks, const char *domain)
+static struct tj_fx *fx_new(const char *checks, const char *domain)
 {
-        char err[160];
-        struct fx *f = calloc(1, sizeof(*f));
-        assert_non_null(f);
-        assert_int_equal(check_set_parse(&f->set, checks, table, err, sizeof(err)), 0);
-        assert_int_equal(job_init(&f->j, &f->set, NULL), 0);
-        assert_int_equal(job_scratch_init(&f->s, &f->set), 0);
-        jbuf_init(&f->b);
-        f->j.in.line = 1;
-        f->j.in.rank = -1;
-        f->j.in.status = INPUT_ITEM_OK;
-        snprintf(f->j.in.domain, sizeof(f->j.in.domain), "%s", domain);
-        snprintf(f->j.in.raw, sizeof(f->j.in.raw), "%s", domain);
-        return f;
+        return tj_fx_new(checks, table, domain);
 }
 
-static void fx_free(struct fx *f)
-{
-        job_free(&f->j);
-        job_scratch_free(&f->s);
-        jbuf_free(&f->b);
-        free(f);
-}
-
-static void feed_dmarc(struct fx *f, struct lookup *l)
+static void feed_dmarc(struct tj_fx *f, struct lookup *l)
 {
         ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
         lp_txt(lp, "_dmarc.example.com", "v=DMARC1; p=reject");
@@ -144,19 +115,10 @@ static void feed_probe(struct lookup *l)
         lp_feed_lookup(l, lp, 1);
 }
 
-/* Position of needle in the line; fails when absent. */
-static size_t at(const struct fx *f, const char *needle)
-{
-        const char *p = strstr(f->b.p, needle);
-        if (!p)
-                fail_msg("%s not in %.*s", needle, (int)f->b.len, f->b.p);
-        return (size_t)(p - f->b.p);
-}
-
 /* Both lookups out at once; the replies come back in the order given (0: dmarc first). */
 static void run_both(bool probe_first)
 {
-        struct fx *f = fx_new("dmarc,probe", "example.com");
+        struct tj_fx *f = fx_new("dmarc,probe", "example.com");
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
         assert_int_equal(f->j.nlook, 2);
         struct lookup *dm = &f->j.look[0], *pr = &f->j.look[1];
@@ -179,18 +141,19 @@ static void run_both(bool probe_first)
         line_write(&f->b, &f->j, &f->s, &f->o, &f->clock);
         assert_int_equal(f->b.p[f->b.len - 1], '\n');
         /* top-level verdicts from dmarc's facts; each object in its place */
-        size_t posture = at(f, "\"posture\":\"reject\"");
-        size_t dmarc = at(f, "\"dmarc\":{\"status\":\"NOERROR\"");
-        size_t probe = at(f, "\"probe\":{\"status\":\"NOERROR\",\"answers\":2}");
-        size_t sts = at(f, "\"mta_sts\":null");
-        size_t bimi = at(f, "\"bimi\":null");
-        /* the table's order, then the contract's objects the table lacks */
-        assert_true(posture < dmarc && dmarc < probe && probe < sts && sts < bimi);
-        at(f, "\"exists\":true");
-        at(f, "\"spoofable\":\"no\"");
+        size_t posture = tj_at(f, "\"posture\":\"reject\"");
+        size_t dmarc = tj_at(f, "\"dmarc\":{\"status\":\"NOERROR\"");
+        size_t probe = tj_at(f, "\"probe\":{\"status\":\"NOERROR\",\"answers\":2}");
+        size_t spf = tj_at(f, "\"spf\":null");
+        size_t mx = tj_at(f, "\"mx\":null");
+        size_t bimi = tj_at(f, "\"bimi\":null");
+        /* the contract's objects in its order (null when not enabled), then the table's own */
+        assert_true(posture < dmarc && dmarc < spf && spf < mx && mx < bimi && bimi < probe);
+        tj_at(f, "\"exists\":true");
+        tj_at(f, "\"spoofable\":\"no\"");
         assert_int_equal(((struct probe_scratch *)f->s.check[1])->concluded, 1);
         assert_int_equal(job_outcome(&f->j, &f->s), WIRE_RCODE_NOERROR);
-        fx_free(f);
+        tj_fx_free(f);
 }
 
 /* ---- tests ------------------------------------------------------------------------------ */
@@ -212,7 +175,7 @@ static void t_probe_first(void **st)
 static void t_conclude_on_other_scratch(void **st)
 {
         (void)st;
-        struct fx *f = fx_new("dmarc,probe", "example.com");
+        struct tj_fx *f = fx_new("dmarc,probe", "example.com");
         struct job_scratch other;
         assert_int_equal(job_scratch_init(&other, &f->set), 0);
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
@@ -223,11 +186,11 @@ static void t_conclude_on_other_scratch(void **st)
         assert_int_equal(job_step(&f->j.look[1], &f->s), JOB_STEP_DONE);
         assert_true(job_finished(&f->j.look[1]));
         line_write(&f->b, &f->j, &f->s, &f->o, &f->clock);
-        at(f, "\"posture\":\"reject\"");
-        at(f, "\"records\":[\"v=DMARC1; p=reject\"]");
-        at(f, "\"location\":\"_dmarc.example.com\"");
+        tj_at(f, "\"posture\":\"reject\"");
+        tj_at(f, "\"records\":[\"v=DMARC1; p=reject\"]");
+        tj_at(f, "\"location\":\"_dmarc.example.com\"");
         job_scratch_free(&other);
-        fx_free(f);
+        tj_fx_free(f);
 }
 
 /* An input that is not OK runs no check: one lookup goes to a classifier, which finishes
@@ -235,7 +198,7 @@ static void t_conclude_on_other_scratch(void **st)
 static void t_illegal_input(void **st)
 {
         (void)st;
-        struct fx *f = fx_new("dmarc,probe", "example.com");
+        struct tj_fx *f = fx_new("dmarc,probe", "example.com");
         f->j.in.status = INPUT_ITEM_ILLEGAL;
         snprintf(f->j.in.error, sizeof(f->j.in.error), "empty label");
         assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
@@ -243,11 +206,11 @@ static void t_illegal_input(void **st)
         assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
         assert_true(job_finished(&f->j.look[0]));
         line_write(&f->b, &f->j, &f->s, &f->o, &f->clock);
-        at(f, "\"dmarc\":null");
-        at(f, "\"probe\":null");
-        at(f, "\"posture\":null");
+        tj_at(f, "\"dmarc\":null");
+        tj_at(f, "\"probe\":null");
+        tj_at(f, "\"posture\":null");
         assert_int_equal(job_outcome(&f->j, &f->s), OUTCOME_ILLEGAL);
-        fx_free(f);
+        tj_fx_free(f);
 }
 
 static void t_parse(void **st)
@@ -269,8 +232,10 @@ static void t_parse(void **st)
         /* the scan's own table */
         assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)), 0);
         assert_int_equal(check_set_parse(&set, "probe", check_registry, err, sizeof(err)), -EINVAL);
-        /* the line's objects: every registered check in the table's order (dmarc is check 0,
-         * spf is not enabled: null), then the contract's planned ones, dnssec last */
+        assert_int_equal(check_set_parse(&set, "bimi", check_registry, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "--checks: 'bimi' is not implemented yet (dmarc, spf, mx is)");
+        /* the line's objects: the contract's order whatever --checks says; spf and mx null
+         * unless enabled, the further checks null until they exist */
         assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)), 0);
         unsigned registered = 0;
         while (check_registry[registered])
@@ -280,14 +245,47 @@ static void t_parse(void **st)
         assert_int_equal(set.obj_check[0], 0);
         assert_string_equal(set.obj_name[1], "spf");
         assert_int_equal(set.obj_check[1], -1);
+        assert_string_equal(set.obj_name[2], "mx");
+        assert_int_equal(set.obj_check[2], -1);
         assert_string_equal(set.obj_name[set.nobj - 1], "dnssec");
         assert_int_equal(set.obj_check[set.nobj - 1], -1);
+        assert_int_equal(check_set_parse(&set, "mx,dmarc", check_registry, err, sizeof(err)), 0);
+        assert_int_equal(set.nobj, 8); /* the contract's objects */
+        assert_string_equal(set.obj_name[0], "dmarc");
+        assert_int_equal(set.obj_check[0], 1);
+        assert_string_equal(set.obj_name[2], "mx");
+        assert_int_equal(set.obj_check[2], 0);
         /* a table check left out of --checks still has its (null) object */
         assert_int_equal(check_set_parse(&set, "probe", table, err, sizeof(err)), 0);
         assert_string_equal(set.obj_name[0], "dmarc");
         assert_int_equal(set.obj_check[0], -1);
-        assert_string_equal(set.obj_name[1], "probe");
-        assert_int_equal(set.obj_check[1], 0);
+        assert_string_equal(set.obj_name[set.nobj - 1], "probe"); /* after the contract's */
+        assert_int_equal(set.obj_check[set.nobj - 1], 0);
+}
+
+/* check_set_add (what --profile uses): appends after --checks, once, and lays the line's
+ * objects out again; the same errors as --checks, without its prefix. */
+static void t_add(void **st)
+{
+        (void)st;
+        struct check_set set;
+        char err[160];
+        assert_int_equal(check_set_parse(&set, "probe", table, err, sizeof(err)), 0);
+        assert_int_equal(check_set_add(&set, "dmarc", table, err, sizeof(err)), 0);
+        assert_int_equal(check_set_add(&set, "probe", table, err, sizeof(err)), 0);
+        assert_int_equal(set.n, 2);
+        assert_string_equal(set.ops[0]->name, "probe");
+        assert_string_equal(set.ops[1]->name, "dmarc");
+        assert_true(set.state_off[1] >= probe_check.state_size);
+        assert_string_equal(set.obj_name[0], "dmarc");
+        assert_int_equal(set.obj_check[0], 1);
+        assert_string_equal(set.obj_name[set.nobj - 1], "probe");
+        assert_int_equal(set.obj_check[set.nobj - 1], 0);
+        assert_int_equal(check_set_add(&set, "bimi", table, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "'bimi' is not implemented yet (dmarc, probe is)");
+        assert_int_equal(check_set_add(&set, "nope", table, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "unknown check 'nope' (known: dmarc, probe)");
+        assert_int_equal(set.n, 2);
 }
 
 int main(void)
@@ -298,6 +296,7 @@ int main(void)
             cmocka_unit_test(t_conclude_on_other_scratch),
             cmocka_unit_test(t_illegal_input),
             cmocka_unit_test(t_parse),
+            cmocka_unit_test(t_add),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -994,6 +994,88 @@ static void t_cname_rdata_checked(void **s)
         expect_bad(p.b, p.n, true);
 }
 
+/* MX rdata: a preference and exactly one name, compressed or not. */
+static void mx_rr(struct pb *p, unsigned pref, const char *host, bool pointer)
+{
+        size_t at = pb_rr_fixed(p, WIRE_TYPE_MX, WIRE_CLASS_IN, 1);
+        pb_u16(p, pref);
+        if (pointer)
+                pb_u16(p, 0xc000 | WIRE_HEADER_LEN);
+        else
+                pb_name(p, host);
+        pb_rr_end(p, at);
+}
+
+static int mx_of(const struct pb *p, unsigned index, uint16_t *pref, uint8_t *out, size_t cap)
+{
+        struct wire_reply r;
+        struct wire_rr_iter it;
+        struct wire_rr rr;
+        assert_int_equal(wire_reply_parse(&r, p->b, p->n), 0);
+        wire_rr_iter_init(&it, &r);
+        for (unsigned i = 0; i <= index; i++)
+                assert_int_equal(wire_rr_next(&it, &rr), 1);
+        return wire_mx_read(&r, &rr, pref, out, cap);
+}
+
+static void t_mx_rdata(void **s)
+{
+        struct pb p;
+        uint8_t name[DS_NAME_MAX_WIRE], want[DS_NAME_MAX_WIRE];
+        uint16_t pref = 0;
+        (void)s;
+
+        pb_header(&p, 0x8180, 1, 3, 0, 0);
+        pb_name(&p, "a.example");
+        pb_u16(&p, WIRE_TYPE_MX);
+        pb_u16(&p, WIRE_CLASS_IN);
+        pb_u16(&p, 0xc000 | WIRE_HEADER_LEN);
+        mx_rr(&p, 10, "mx.a.example", false);
+        pb_u16(&p, 0xc000 | WIRE_HEADER_LEN);
+        mx_rr(&p, 20, NULL, true);
+        pb_u16(&p, 0xc000 | WIRE_HEADER_LEN);
+        mx_rr(&p, 0, "", false);
+        assert_true(ldns_accepts(p.b, p.n));
+        size_t wl = name_of("mx.a.example", want);
+        assert_int_equal(mx_of(&p, 0, &pref, name, sizeof(name)), (int)wl);
+        assert_int_equal(pref, 10);
+        assert_memory_equal(name, want, wl);
+        wl = name_of("a.example", want);
+        assert_int_equal(mx_of(&p, 1, &pref, name, sizeof(name)), (int)wl);
+        assert_int_equal(pref, 20);
+        assert_memory_equal(name, want, wl);
+        assert_int_equal(mx_of(&p, 2, &pref, name, sizeof(name)), 1); /* the null MX's "." */
+        assert_int_equal(pref, 0);
+        assert_int_equal(name[0], 0);
+        assert_int_equal(mx_of(&p, 0, &pref, name, 5), -EMSGSIZE);
+
+        /* rdata that is not exactly a preference and a name */
+        size_t at = p.n - 5; /* the null MX's rdlen: 3 */
+        assert_int_equal(p.b[at + 1], 3);
+        pb_u8(&p, 0); /* one octet of junk after the name, inside rdlen */
+        p.b[at + 1] = 4;
+        assert_int_equal(mx_of(&p, 2, &pref, name, sizeof(name)), -EBADMSG);
+        /* a preference and no name */
+        pb_header(&p, 0x8180, 1, 1, 0, 0);
+        pb_name(&p, "a.example");
+        pb_u16(&p, WIRE_TYPE_MX);
+        pb_u16(&p, WIRE_CLASS_IN);
+        pb_u16(&p, 0xc000 | WIRE_HEADER_LEN);
+        at = pb_rr_fixed(&p, WIRE_TYPE_MX, WIRE_CLASS_IN, 1);
+        pb_u16(&p, 10);
+        pb_rr_end(&p, at);
+        assert_int_equal(mx_of(&p, 0, &pref, name, sizeof(name)), -EBADMSG);
+        /* a name running past the rdata's end */
+        pb_name(&p, "mx");
+        p.b[at + 1] = 3;
+        assert_int_equal(mx_of(&p, 0, &pref, name, sizeof(name)), -EBADMSG);
+        p.b[at + 1] = 6;
+        assert_int_equal(mx_of(&p, 0, &pref, name, sizeof(name)), 4);
+        /* not an MX */
+        base_reply(&p, NULL, NULL);
+        assert_int_equal(mx_of(&p, 0, &pref, name, sizeof(name)), -EINVAL);
+}
+
 static void t_query_flag(void **s)
 {
         struct pb p;
@@ -1408,6 +1490,7 @@ int main(void)
             cmocka_unit_test(t_txt_overrun),
             cmocka_unit_test(t_opt_rules),
             cmocka_unit_test(t_cname_rdata_checked),
+            cmocka_unit_test(t_mx_rdata),
             cmocka_unit_test(t_query_flag),
             cmocka_unit_test(t_query_encode),
             cmocka_unit_test(t_name_text),

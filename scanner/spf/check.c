@@ -200,8 +200,9 @@ static bool in_ancestry(const struct sc *c, int k, const char *name)
         return false;
 }
 
-/* A new node for target t of node parent's record; -1 when the tree is full. */
-static int add_node(struct sc *c, unsigned parent, const struct spf_target *t)
+/* A new node for target t of node parent's record rec; -1 when the tree is full. */
+static int add_node(struct sc *c, unsigned parent, const struct spf_record *rec,
+                    const struct spf_target *t)
 {
         struct spf_state *st = c->st;
         if (st->nnodes == SPF_NODES_MAX) {
@@ -220,12 +221,15 @@ static int add_node(struct sc *c, unsigned parent, const struct spf_target *t)
         st->names_len = (uint16_t)len;
         st->names_cap = (uint16_t)cap;
         unsigned k = st->nnodes++;
-        st->nodes[k] = (struct spf_node){.name_off = (uint16_t)(at - names_of(st)),
-                                         .name_len = (uint8_t)n,
-                                         .kind = (uint8_t)t->kind,
-                                         .parent = (int8_t)parent,
-                                         .depth = (uint8_t)(st->nodes[parent].depth + 1),
-                                         .status = LOOKUP_PENDING};
+        st->nodes[k] = (struct spf_node){
+            .name_off = (uint16_t)(at - names_of(st)),
+            .name_len = (uint8_t)n,
+            .kind = (uint8_t)t->kind,
+            .parent = (int8_t)parent,
+            .depth = (uint8_t)(st->nodes[parent].depth + 1),
+            .status = LOOKUP_PENDING,
+            .qualifier =
+                (uint8_t)(t->term < rec->term_count ? rec->terms[t->term].qualifier : SPF_Q_PASS)};
         return (int)k;
 }
 
@@ -237,6 +241,21 @@ static bool main_path(const struct sc *c, unsigned k)
                 if (c->st->nodes[k].kind != SPF_REDIRECT)
                         return false;
         return true;
+}
+
+/* Does a pass of node k's record make the domain's policy pass? Only when every step
+ * from the domain is a redirect or a "+include" (RFC 7208 5.2: include matches when the
+ * included record passes; its own qualifier then applies). */
+static bool passes_through(const struct sc *c, unsigned k)
+{
+        bool via_include = false;
+        for (; k != 0; k = (unsigned)c->st->nodes[k].parent) {
+                const struct spf_node *n = &c->st->nodes[k];
+                if (n->kind == SPF_INCLUDE && n->qualifier != SPF_Q_PASS)
+                        return false;
+                via_include |= n->kind == SPF_INCLUDE;
+        }
+        return via_include;
 }
 
 /* Warnings of an included record worth carrying to the domain's line. */
@@ -262,6 +281,12 @@ static void evaluate(struct sc *c, const struct spf_record *rec, unsigned k)
                 st->all_known = true;
                 st->permissive = rec->open == SPF_OPEN_YES;
         }
+        if (rec->all == SPF_ALL_PASS && !rec->redirect_applies && passes_through(c, k)) {
+                /* "+all" at the end of an included record: every sender matches the include
+                 * and passes, whatever the domain's own all says. */
+                st->include_pass_all = true;
+                issue(c, "include_pass_all", false, (int)k);
+        }
         if (st->dns_lookups > SPF_LOOKUP_LIMIT) {
                 stop(c, SPF_RESULT_PERMERROR, "too_many_lookups", -1);
                 return;
@@ -275,11 +300,11 @@ static void evaluate(struct sc *c, const struct spf_record *rec, unsigned k)
                 if (t->self)
                         node_name(c, k, self);
                 if (tree && in_ancestry(c, (int)k, t->self ? self : t->name)) {
-                        int at = add_node(c, k, t);
+                        int at = add_node(c, k, rec, t);
                         stop(c, SPF_RESULT_PERMERROR, "include_loop", at);
                         return;
                 }
-                int node = add_node(c, k, t);
+                int node = add_node(c, k, rec, t);
                 if (node < 0)
                         break;
                 added[n++] = node;
@@ -413,7 +438,8 @@ static void result_fill(const struct sc *c, struct spf_eval *d)
         d->result = (enum spf_result)st->result;
         d->all = (enum spf_all)st->all;
         d->all_known = st->all_known && st->result == SPF_RESULT_OK;
-        d->permissive = st->permissive;
+        d->include_pass_all = st->include_pass_all && st->result == SPF_RESULT_OK;
+        d->permissive = st->permissive || d->include_pass_all;
         d->records = st->records;
         d->other_txt = st->other_txt;
         d->dns_lookups = st->dns_lookups;
@@ -500,7 +526,7 @@ static enum spf_fact fact_of(const struct spf_eval *d)
         }
         if (!d->all_known)
                 return SPF_FACT_NEUTRAL; /* a redirect by macro: no all is known to apply */
-        if (d->all == SPF_ALL_PASS)
+        if (d->all == SPF_ALL_PASS || d->include_pass_all)
                 return SPF_FACT_PASS_ALL;
         return d->permissive ? SPF_FACT_NEUTRAL : SPF_FACT_FAIL;
 }

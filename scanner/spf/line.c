@@ -53,6 +53,11 @@ static void message(const struct spf_eval *d, const struct spf_tree_issue *is, c
         else if (strcmp(code, "dns_error") == 0)
                 snprintf(out, cap, "%s %s could not be resolved (%s): a temperror", name,
                          qtype_name((enum spf_kind)n->kind), lookup_status_name(n->status));
+        else if (strcmp(code, "include_pass_all") == 0)
+                snprintf(out, cap,
+                         "the record at %s ends in +all, so every sender matches the include "
+                         "and passes",
+                         name);
         else if (strcmp(code, "tree_truncated") == 0)
                 snprintf(out, cap, "the tree names more than %d names; the rest were not asked",
                          SPF_NODES_MAX);

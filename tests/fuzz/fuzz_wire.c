@@ -1,6 +1,6 @@
 /* fuzz_wire.c -- fuzz target: the DNS reply parser (dns/wire.c) and what the classifier
  * does with a reply it accepted (scanner/job.c): iterate the records, compare and expand
- * owner names, join TXT character-strings, chase CNAMEs.
+ * owner names, join TXT character-strings, read MX rdata, chase CNAMEs.
  * Properties: no crash and no sanitizer report on any bytes; a reply wire_reply_parse
  * accepts is iterated, expanded and joined without error (wire.h's promise); and ldns is
  * the oracle where it is cheap: when ldns decodes a response with one question, our
@@ -31,6 +31,13 @@ static void check_rr(const struct wire_reply *r, const struct wire_rr *rr)
         if (rr->type == WIRE_TYPE_TXT) {
                 n = wire_txt_join(r, rr, txt_buf, sizeof txt_buf);
                 fuzz_check(n >= 0 && n <= rr->rdlen);
+        }
+        if (rr->type == WIRE_TYPE_MX) {
+                /* MX rdata is not checked by the parse: any may be refused, none may crash */
+                uint16_t pref;
+                n = wire_mx_read(r, rr, &pref, owner, sizeof owner);
+                fuzz_check(n == -EBADMSG ||
+                           (n > 0 && wire_name_to_text(owner, (size_t)n, text, sizeof text) >= 0));
         }
 }
 

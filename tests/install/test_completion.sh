@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_completion.sh -- the bash completion knows exactly the options of `dmarcscan scan
-# --help` (which take a value, which take a file, the values of --format, --discovery and
-# --checks), and completing real command lines gives the expected words.
+# --help` (which take a value, which take a file, the values of --format, --discovery,
+# --profile and --checks), and completing real command lines gives the expected words.
 # Usage: test_completion.sh DMARCSCAN_BINARY COMPLETION_SCRIPT
 set -uo pipefail
 
@@ -32,6 +32,9 @@ check "--format values = those of --help" same_set "--format values" \
 help_text=$("$bin" scan --help)
 for v in $(comp_var _dmarcscan_discovery); do
 	check "--discovery value $v is described in --help" grep -qE "(^|[ (])$v( \(default\))?:" <<<"$help_text"
+done
+for v in $(comp_var _dmarcscan_profiles); do
+	check "--profile value $v is named in --help" grep -qE "(^|[ (])$v[ ;,)]" <<<"$help_text"
 done
 for v in $(comp_var _dmarcscan_checks); do
 	check "--checks value $v is named in --help" grep -qE "(^|[ (])$v[ ;,)]" <<<"$help_text"
@@ -72,6 +75,7 @@ check "--format values" expect "auto csv list rank" dmarcscan scan --format ""
 check "--format=c (split at =)" expect "csv" dmarcscan scan --format = c
 check "--format= (split at =)" expect "auto csv list rank" dmarcscan scan --format =
 check "--discovery values" expect "rfc7489" dmarcscan scan -q --discovery r
+check "--profile values" expect "bod-18-01" dmarcscan scan --profile b
 check "--checks: the list's next element" expect "dmarc,mx dmarc,spf" dmarcscan scan --checks dmarc,
 check "--checks: no repeat" expect "" dmarcscan scan --checks dmarc,d
 check "-o completes files" expect "$tmp/out.ndjson" dmarcscan scan -o "$tmp/ou"

@@ -13,7 +13,9 @@
 # metadata); a CNAME'd _dmarc; multiple records (discarded by the walk, invalid when nothing
 # else applies, terminal under RFC 7489); SERVFAIL during discovery (error, never missing)
 # and after the domain's own record (posture kept, organizational domain unknown); external
-# report authorization granted (explicit and wildcard), denied and failing; --discovery exact.
+# report authorization granted (explicit and wildcard), denied and failing; --discovery exact;
+# the MX check beside DMARC (--checks dmarc,mx): sorted hosts, null MX alone and mixed, a
+# CNAME within the zone and one leaving it, NODATA and NXDOMAIN.
 
 import json
 import os
@@ -73,6 +75,7 @@ hosted-ztest.policies TXT "v=DMARC1; p=reject; rua=mailto:agg@hosted.ztest"
 rep.ztest._report._dmarc.reports TXT "v=DMARC1"
 *._report._dmarc.wild TXT "v=DMARC1"
 deny A 192.0.2.20
+mailhost MX 5 mx.zvendor.
 """
 
 # zplain: no PSD record, so nothing but a domain's own records can apply.
@@ -82,6 +85,15 @@ _dmarc.multi TXT "v=DMARC1; p=reject"
 _dmarc.multi TXT "v=DMARC1; p=quarantine"
 broken A 192.0.2.31
 _dmarc.broken TXT "v=DMARC1; p=reject; p=none"
+; MX (--checks dmarc,mx)
+mail MX 20 mx2.zplain.
+mail MX 10 MX1.zplain.
+mail MX 10 mx0.zvendor.
+nullmx MX 0 .
+mixed MX 0 .
+mixed MX 10 mx1.zplain.
+alias CNAME mail.zplain.
+outalias CNAME mailhost.zvendor.
 """
 
 # ok.broken.ztest is healthy, its parent zone broken.ztest does not load (SERVFAIL).
@@ -123,8 +135,11 @@ def scan(binary, args, domains, tmp, name):
     meta = os.path.join(tmp, name + ".meta.json")
     with open(inp, "w") as f:
         f.write("".join(d + "\n" for d in domains))
+    # The DMARC cases judge DMARC alone ("exists" as DMARC's own lookups say it): --checks
+    # dmarc unless the case names its checks.
+    checks = [] if "--checks" in args else ["--checks", "dmarc"]
     argv = [binary, "scan", "-q", "-o", out, "--metadata", meta, "--timeout", "500",
-            "--retries", "1"] + args + [inp]
+            "--retries", "1"] + checks + args + [inp]
     rc, _, err, _ = itlib.run_scan(argv[0], argv[2:], timeout=RUN_TIMEOUT)
     if rc is None:
         C.check("%s: finishes within %d s" % (name, RUN_TIMEOUT), False)
@@ -349,6 +364,35 @@ def test_exact(binary, tmp, res):
         "dmarc.receivers.1.authorized": None, "dmarc.receivers.0.external": False})
 
 
+def test_mx(binary, tmp, res):
+    domains = ["mail.zplain", "nullmx.zplain", "mixed.zplain", "alias.zplain",
+               "outalias.zplain", "multi.zplain", "nothing.zplain"]
+    objs, _ = scan(binary, ["-r", res, "--checks", "dmarc,mx"], domains, tmp, "mx")
+    run = "mx"
+    mail = [{"pref": 10, "host": "mx0.zvendor"}, {"pref": 10, "host": "mx1.zplain"},
+            {"pref": 20, "host": "mx2.zplain"}]
+    expect(run, objs, "mail.zplain", "hosts sorted by preference, then name (lower-cased)", {
+        "exists": True, "mx.status": "NOERROR", "mx.hosts": mail, "mx.null_mx": False,
+        "mx.errors": [], "mx.warnings": [], "mx.attempts": 1, "mx.cname_target": "(absent)",
+        "dmarc.status": "NXDOMAIN", "spf": None})
+    expect(run, objs, "nullmx.zplain", "null MX", {
+        "mx.status": "NOERROR", "mx.hosts": [], "mx.null_mx": True, "mx.errors": []})
+    expect(run, objs, "mixed.zplain", "a null MX beside a host: an error, not a null MX", {
+        "mx.hosts": [{"pref": 10, "host": "mx1.zplain"}], "mx.null_mx": False,
+        "mx.errors": ["null_mx_mixed"]})
+    expect(run, objs, "alias.zplain", "CNAME within the zone", {
+        "mx.status": "NOERROR", "mx.hosts": mail, "mx.cname_target": "mail.zplain"})
+    expect(run, objs, "outalias.zplain", "CNAME leaving the zone: its target asked next", {
+        "mx.status": "NOERROR", "mx.hosts": [{"pref": 5, "host": "mx.zvendor"}],
+        "mx.cname_target": "mailhost.zvendor", "mx.attempts": 2})
+    expect(run, objs, "multi.zplain", "NODATA: no MX, no null MX", {
+        "exists": True, "mx.status": "NOERROR", "mx.hosts": [], "mx.null_mx": False,
+        "posture": "invalid"})
+    expect(run, objs, "nothing.zplain", "NXDOMAIN: exists false from the MX lookup", {
+        "exists": False, "mx.status": "NXDOMAIN", "mx.hosts": [], "mx.null_mx": False,
+        "posture": "missing"})
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN", "")
     if not binary or not os.access(binary, os.X_OK):
@@ -367,6 +411,7 @@ def main():
                 test_tree(binary, tmp, res)
                 test_rfc7489(binary, tmp, res)
                 test_exact(binary, tmp, res)
+                test_mx(binary, tmp, res)
                 print("scans took %.1f s" % (time.monotonic() - t0))
         except dsauth.AuthServerError as e:
             C.check("knot starts", False, e)

@@ -2,7 +2,8 @@
 # test_options.py -- the scan options of good citizenship, end to end against the fault
 # responder on 127.0.0.1: --exclude (no query is ever sent for an excluded domain or its
 # subdomains, their lines say EXCLUDED), --rate and --resolver-rate (queries wait for tokens:
-# counted, and every domain still gets its answer), and usage errors for bad values.
+# counted, and every domain still gets its answer), --profile bod-18-01 (the checks it
+# enables, its object, null on an SPF SERVFAIL), and usage errors for bad values.
 # Usage: test_options.py DMARCSCAN REPO. Prints "N passed, M failed"; exits 1 on failure.
 # Never asserts a duration: rates are checked through the scanner's own counters.
 import json
@@ -163,6 +164,64 @@ def test_duplicates(binary, tmp):
     check("duplicates: input_read counts every data line", c.get("input_read") == len(lines), c)
 
 
+def test_profile(binary, tmp):
+    """--profile bod-18-01 enables the SPF check beside --checks dmarc and ends each line with
+    its verdict; a SERVFAIL on the SPF name alone makes it null, and spoofable unknown unless
+    DMARC alone decides (docs/bod-18-01.md, docs/verdicts.md)."""
+    dhs = "v=DMARC1; p=reject; rua=mailto:reports@dmarc.cyber.dhs.gov"
+    script = {
+        "_dmarc.good.test": {"txt": [dhs]},
+        "good.test": {"txt": ["v=spf1 ip4:192.0.2.1 -all"]},
+        "_dmarc.weak.test": {"txt": ["v=DMARC1; p=none"]},
+        "weak.test": {"txt": ["v=spf1 +all"]},
+        "_dmarc.spffail.test": {"txt": [dhs]},
+        "spffail.test": {"rcode": "SERVFAIL"},
+        "_dmarc.both.test": {"txt": ["v=DMARC1; p=none"]},
+        "both.test": {"rcode": "SERVFAIL"},
+        "*": {"rcode": "NXDOMAIN"},
+    }
+    doms = ["good.test", "weak.test", "spffail.test", "both.test", "bad..name"]
+    src = os.path.join(tmp, "bod.txt")
+    with open(src, "w") as f:
+        f.write("\n".join(doms) + "\n")
+    with faultserver.FaultServer(script, name="bod") as srv:
+        p, lines, m = scan(binary, ["-r", "127.0.0.1:%d" % srv.port, "--retries", "0",
+                                    "--discovery", "exact", "--checks", "dmarc",
+                                    "--profile", "bod-18-01", src], tmp, "bod")
+    check("profile: exit 0, one line per input line", p.returncode == 0
+          and len(lines) == len(doms), (p.returncode, len(lines), p.stderr[-300:]))
+    by = {o.get("domain") or o.get("input"): o for o in lines}
+    check("profile: bod1801 is the line's last member, spf ran",
+          all(list(o)[-1] == "bod1801" for o in lines)
+          and by.get("good.test", {}).get("spf") is not None, lines[:1])
+    want = {"good.test": (True, []),
+            "weak.test": (False, ["p_not_reject", "sp_not_reject", "rua_dhs_missing",
+                                  "spf_permissive"]),
+            "spffail.test": (None, []),
+            "both.test": (False, ["p_not_reject", "sp_not_reject", "rua_dhs_missing"])}
+    for d, (compliant, unmet) in want.items():
+        b = by.get(d, {}).get("bod1801") or {}
+        check("profile: %s compliant %s, unmet %s" % (d, compliant, unmet),
+              b.get("compliant") is compliant and b.get("unmet") == unmet, b)
+    check("profile: an illegal line has bod1801 null",
+          "bod1801" in by.get("bad..name", {}) and by["bad..name"]["bod1801"] is None,
+          by.get("bad..name"))
+    spoof = {d: (by.get(d, {}).get("spoofable"), by.get(d, {}).get("spoofable_reason"))
+             for d in want}
+    check("profile: spoofable from DMARC and SPF (+all opens p=none anyway; SPF SERVFAIL "
+          "under reject is unknown, under p=none DMARC alone decides)",
+          spoof == {"good.test": ("no", "dmarc_reject"), "weak.test": ("yes", "dmarc_none"),
+                    "spffail.test": ("unknown", "spf_temperror"),
+                    "both.test": ("yes", "dmarc_none")}, spoof)
+    cfg = (m or {}).get("config", {})
+    check("profile: metadata names the profile and the checks that ran",
+          cfg.get("profile") == "bod-18-01" and cfg.get("checks") == ["dmarc", "spf"], cfg)
+    p = subprocess.run([binary, "scan", "-r", "127.0.0.1:9", "--profile", "bod-18-02",
+                        "/dev/null"], capture_output=True, text=True, timeout=30)
+    check("profile: an unknown profile is a usage error naming the known ones",
+          p.returncode == 2 and "bod-18-01" in p.stderr, (p.returncode, p.stderr))
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN")
     with tempfile.TemporaryDirectory(prefix="dmarcscan-opt-") as tmp:
@@ -171,6 +230,7 @@ def main():
         test_usage(binary)
         test_failures(binary, tmp)
         test_duplicates(binary, tmp)
+        test_profile(binary, tmp)
     return C.summary()
 
 

@@ -1,0 +1,74 @@
+/* check.h -- the MX check (RFC 5321 5.1, RFC 7505): a module of the job (scanner/check.h).
+ * Contract: mx_check's hooks ask one lookup, <domain> MX, CNAMEs followed within and across
+ * replies (lookup_read()), and report the domain's mail exchangers sorted by preference then
+ * host name, whether it publishes a null MX, and what that says of the domain's existence
+ * and mail service (struct check_facts: status, exists, mail). docs/output.md has the
+ * object and its codes.
+ *
+ * What a domain keeps between steps (struct mx_state, in the job) is the lookup's status
+ * alone: the final reply stays in the check's struct lookup until the job is cleared
+ * (scanner/scan.c clears a job only when all its lookups are back, and the classifier that
+ * finishes the last check writes the line before handing its lookup back), so conclude()
+ * rebuilds the result from a->l into the scratch (struct mx_result, one per classifier
+ * thread). No allocation. */
+#ifndef DS_MX_CHECK_H
+#define DS_MX_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/limits.h"
+#include "scanner/check.h"
+
+#define MX_HOSTS_MAX 64 /* MX hosts kept per domain (the best by preference); more are counted */
+/* A host name as text: every octet may become \DDD (wire_name_to_text), plus the NUL. */
+#define MX_HOST_TEXT_MAX (4 * DS_NAME_MAX_WIRE + 4)
+#define MX_ISSUES_MAX    8 /* distinct error and warning codes per domain */
+
+struct mx_host {
+        uint16_t pref;
+        char name[MX_HOST_TEXT_MAX]; /* lower-case text, no trailing dot */
+};
+
+struct mx_issue {
+        const char *code; /* static snake_case, listed in docs/output.md */
+        bool error;       /* in "errors" (else "warnings") */
+};
+
+/* What conclude() made of the domain's lookup; lives in the classifier's scratch. */
+struct mx_result {
+        int status; /* the MX lookup's status */
+        unsigned attempts;
+        unsigned cname_hops;
+        char target[MX_HOST_TEXT_MAX]; /* final owner after CNAMEs, "" when none */
+        int8_t exists;                 /* enum tristate */
+        int8_t mail;                   /* enum mail_fact */
+        bool null_mx;                  /* only "." exchanges: the domain takes no mail */
+        unsigned nroot;                /* MX records whose exchange is "." */
+        unsigned nhosts;               /* kept, in hosts[order[0..nhosts)] */
+        unsigned hosts_dropped;        /* real hosts beyond MX_HOSTS_MAX, the worst dropped */
+        uint8_t order[MX_HOSTS_MAX];   /* hosts[] indices, sorted by (pref, name) */
+        struct mx_host hosts[MX_HOSTS_MAX];
+        struct mx_issue issues[MX_ISSUES_MAX];
+        unsigned nissues;
+};
+
+struct mx_scratch {
+        struct mx_result mx;
+};
+
+/* One domain's MX check between steps. */
+struct mx_state {
+        int16_t status; /* the lookup's status; LOOKUP_PENDING until it ended */
+};
+
+extern const struct check_ops mx_check;
+
+/* The i-th kept host in sorted order (i < m->nhosts). */
+static inline const struct mx_host *mx_host_at(const struct mx_result *m, unsigned i)
+{
+        return &m->hosts[m->order[i]];
+}
+
+#endif
