@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -45,8 +46,6 @@ SPF_RESULTS = ["none", "ok", "permerror", "temperror"]
 SPF_ALL = ["null", "pass", "fail", "softfail", "neutral"]
 MAIL = ["hosts", "null_mx", "no_mx", "nxdomain", "error"]
 STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
-FAILED_MX = ("SERVFAIL", "REFUSED", "TIMEOUT", "MALFORMED", "CNAME_LOOP", "FORMERR",
-             "NOTIMP", "NAME_TOO_LONG")
 
 
 def rate(n, total):
@@ -373,6 +372,49 @@ def check_summary(name, summary, objs, checks, sectors):
 
 # ------------------------------------------------------------------ the world and its input
 
+SPF_RECORDS = ["v=spf1 -all", "v=spf1 mx ~all", "v=spf1 ?all", "v=spf1 +all",
+               "v=spf1 ip4:192.0.2.1", "v=spf1 include:gone-%(d)s -all",
+               "v=spf1 %(many)s -all", "v=spf1 redirect=%(d)s.nowhere"]
+
+
+def add_mail_records(world):
+    """SPF (every all, no all, a missing include, over the lookup limit, two records) and MX
+    (hosts, null MX, a null MX beside a host) at some domains' apex, and report
+    authorizations for some external receivers, so that every SPF, MX and reporting
+    aggregate has something to count. dsworld's VERSION 1 worlds have none of these."""
+    rng = random.Random(SEED + 1)
+    extra = collections.defaultdict(list)
+    for t in dsworld.load_truth(world).values():
+        d, zone = t["domain"], t["zone"]
+        if t["category"] == "nodomain":
+            continue
+        r = rng.random()
+        if r < 0.7:
+            many = " ".join("a:h%d.%s" % (i, d) for i in range(11))
+            rec = rng.choice(SPF_RECORDS) % {"d": d, "many": many}
+            extra[zone].append('%s. TXT "%s"' % (d, rec))
+            if "a:h0." in rec:
+                extra[zone] += ["h%d.%s. A 192.0.2.%d" % (i, d, i + 1) for i in range(11)]
+            if r < 0.03:
+                extra[zone].append('%s. TXT "v=spf1 -all"' % d)  # multiple records
+        r = rng.random()
+        if r < 0.5:
+            extra[zone].append("%s. MX 10 mx1.%s." % (d, d))
+        elif r < 0.6:
+            extra[zone].append("%s. MX 0 ." % d)
+        elif r < 0.63:
+            extra[zone] += ["%s. MX 0 ." % d, "%s. MX 10 mx1.%s." % (d, d)]
+        for rec in t["dmarc"]["records"]:
+            for host in re.findall(r"mailto:[^@,;!\s]+@([a-z0-9.-]+)", rec):
+                if host.split(".")[-1] in ("example", "test", "sim") and rng.random() < 0.5 \
+                        and not host.endswith(d):
+                    extra[host.split(".")[-1]].append(
+                        '%s._report._dmarc.%s. TXT "v=DMARC1"' % (d, host))
+    for zone, lines in extra.items():
+        with open(os.path.join(world, "zones", zone + ".zone"), "a") as f:
+            f.write("\n".join(sorted(set(lines))) + "\n")
+
+
 def write_input(world, tmp):
     """A headered CSV: rank, domain, sector; returns (path, excluded names, data rows)."""
     rng = random.Random(SEED)
@@ -459,6 +501,20 @@ def test_checks(binary, tmp, port, input_path, nrows, checks, threads):
     check_scan_section(name, summary, ["dmarcscan", "scan"] + args, input_path, nrows, checks,
                        False)
     check_summary(name, summary, objs, checks, True)
+    counted = {"reports.external_authorized": (summary.get("reports") or {})
+               .get("external_authorized", {}).get("n")}
+    if "spf" in checks:
+        spf = summary.get("spf") or {}
+        for k in ("fail", "softfail", "neutral", "pass", "null"):
+            counted["spf.all." + k] = spf.get("all", {}).get(k, {}).get("n")
+        for k in ("permissive", "too_many_lookups"):
+            counted["spf." + k] = spf.get(k, {}).get("n")
+        counted["spf.result.permerror"] = spf.get("result", {}).get("permerror", {}).get("n")
+    if "mx" in checks:
+        for k in ("hosts", "null_mx", "no_mx"):
+            counted["mx." + k] = (summary.get("mx") or {}).get(k, {}).get("n")
+    C.check("%s: the world gives every aggregate something to count" % name,
+            all(isinstance(v, int) and v > 0 for v in counted.values()), counted)
     st = summary.get("statuses", {})
     C.check("%s: the input covers every status and bucket" % name,
             st.get("ILLEGAL_INPUT") == len(ILLEGAL) and st.get("EXCLUDED") == 10
@@ -526,6 +582,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="dmarcscan-summary-") as tmp:
         world = os.path.join(tmp, "world")
         manifest = dsworld.generate(world, SEED, COUNT)
+        add_mail_records(world)
         input_path, _, nrows = write_input(world, tmp)
         try:
             with dsauth.AuthServer(os.path.join(world, "zones"), os.path.join(tmp, "run"),
