@@ -13,6 +13,20 @@ void jw_rate(struct jw *w, const char *key, uint64_t n, uint64_t total)
         jw_obj_close(w);
 }
 
+void jw_rate_members(struct jw *w, const uint64_t *c, const struct tally_rate *r, size_t nr)
+{
+        for (size_t i = 0; i < nr; i++)
+                jw_rate(w, r[i].name, c[r[i].n], c[r[i].total]);
+}
+
+void jw_rates(struct jw *w, const char *key, const uint64_t *c, const struct tally_rate *r,
+              size_t nr)
+{
+        jw_obj_open(w, key);
+        jw_rate_members(w, c, r, nr);
+        jw_obj_close(w);
+}
+
 void jw_topk(struct jw *w, const char *key, const struct topk *t, const char *name_key,
              uint64_t total)
 {

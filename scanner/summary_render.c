@@ -14,18 +14,37 @@
 /* enum mail_fact's names, as the summary's "mx" keys. */
 static const char *const MAIL_NAMES[5] = {"hosts", "null_mx", "no_mx", "nxdomain", "error"};
 
-static uint64_t sum(const uint64_t *c, unsigned from, unsigned n)
-{
-        uint64_t s = 0;
-        for (unsigned i = 0; i < n; i++)
-                s += c[from + i];
-        return s;
-}
+/* Totals that are sums of counters, kept after the counters for the tables below. */
+enum { SX_PUBLISHERS = SC_COUNT, SX_ENFORCEABLE, SX_COUNT };
 
-/* Publishers: a DMARC record applies, usable or not (posture reject..none, or invalid). */
-static uint64_t publishers(const uint64_t *c)
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct tally_rate EXISTS[] = {{"true", SC_EXISTS_TRUE, SC_OK},
+                                           {"false", SC_EXISTS_FALSE, SC_OK},
+                                           {"null", SC_EXISTS_NULL, SC_OK}};
+static const struct tally_rate POLICY[] = {{"enforcing", SC_ENFORCING, SC_OK},
+                                           {"partial", SC_PARTIAL, SX_ENFORCEABLE},
+                                           {"sp_weaker", SC_SP_WEAKER, SC_DMARC_VALID},
+                                           {"np_weaker", SC_NP_WEAKER, SC_DMARC_VALID}};
+static const struct tally_rate SPF_SHARES[] = {
+    {"permissive", SC_SPF_PERMISSIVE, SC_SPF_RECORD},
+    {"too_many_lookups", SC_SPF_TOO_MANY_LOOKUPS, SC_SPF_RECORD},
+    {"too_many_void_lookups", SC_SPF_TOO_MANY_VOID, SC_SPF_RECORD}};
+static const struct tally_rate REPORTS[] = {
+    {"rua", SC_RUA, SC_DMARC_VALID},
+    {"ruf", SC_RUF, SC_DMARC_VALID},
+    {"external", SC_EXTERNAL, SC_RECEIVERS},
+    {"external_authorized", SC_EXT_AUTHORIZED, SC_EXTERNAL},
+    {"external_not_authorized", SC_EXT_NOT_AUTHORIZED, SC_EXTERNAL}};
+
+/* The group's counters, then the sums: publishers (a DMARC record applies, usable or not:
+ * posture reject..none, or invalid) and enforceable (posture reject or quarantine). */
+static void with_sums(const uint64_t *c, uint64_t x[SX_COUNT])
 {
-        return sum(c, SC_POSTURE, POSTURE_NONE + 1) + c[SC_POSTURE + POSTURE_INVALID];
+        memcpy(x, c, SC_COUNT * sizeof(*x));
+        x[SX_ENFORCEABLE] = c[SC_POSTURE + POSTURE_REJECT] + c[SC_POSTURE + POSTURE_QUARANTINE];
+        x[SX_PUBLISHERS] =
+            x[SX_ENFORCEABLE] + c[SC_POSTURE + POSTURE_NONE] + c[SC_POSTURE + POSTURE_INVALID];
 }
 
 static void statuses(struct jw *w, const uint64_t *c)
@@ -44,16 +63,7 @@ static void totals(struct jw *w, const struct summary *s, const uint64_t *c)
         jw_uint(w, "domains", c[SC_OK] + c[SC_ILLEGAL]);
         jw_uint(w, "scanned", c[SC_OK]);
         if (s->dmarc >= 0)
-                jw_uint(w, "publishers", publishers(c));
-        jw_obj_close(w);
-}
-
-static void exists(struct jw *w, const uint64_t *c)
-{
-        jw_obj_open(w, "exists");
-        jw_rate(w, "true", c[SC_EXISTS_TRUE], c[SC_OK]);
-        jw_rate(w, "false", c[SC_EXISTS_FALSE], c[SC_OK]);
-        jw_rate(w, "null", c[SC_EXISTS_NULL], c[SC_OK]);
+                jw_uint(w, "publishers", c[SX_PUBLISHERS]);
         jw_obj_close(w);
 }
 
@@ -89,75 +99,60 @@ static void funnel(struct jw *w, const struct summary *s, const uint64_t *c)
         jw_obj_close(w);
 }
 
+/* The names of an enumeration's values, as keys. */
+static const char *posture_key(int k)
+{
+        return posture_name((enum posture)k);
+}
+
+static const char *spoofable_key(int k)
+{
+        return spoofable_name((enum spoofable)k);
+}
+
+static const char *spf_result_key(int k)
+{
+        return spf_result_name((enum spf_result)k);
+}
+
+static const char *spf_all_key(int k)
+{
+        const char *name = spf_all_name((enum spf_all)k);
+        return name ? name : "null";
+}
+
+static const char *mail_key(int k)
+{
+        return MAIL_NAMES[k];
+}
+
+/* key: {name(k): {c[from + k], total}} for k in 0..n: one population split by a value. */
+static void split(struct jw *w, const char *key, const uint64_t *c, unsigned from, int n,
+                  const char *(*name)(int), uint64_t total)
+{
+        jw_obj_open(w, key);
+        for (int k = 0; k < n; k++)
+                jw_rate(w, name(k), c[from + (unsigned)k], total);
+        jw_obj_close(w);
+}
+
 static void posture(struct jw *w, const uint64_t *c)
 {
-        uint64_t pub = publishers(c);
-        jw_obj_open(w, "posture");
-        for (int p = POSTURE_REJECT; p <= POSTURE_ERROR; p++)
-                jw_rate(w, posture_name((enum posture)p), c[SC_POSTURE + p], c[SC_OK]);
-        jw_obj_close(w);
+        split(w, "posture", c, SC_POSTURE, POSTURE_ERROR + 1, posture_key, c[SC_OK]);
         jw_obj_open(w, "posture_publishers");
         for (int p = POSTURE_REJECT; p <= POSTURE_INVALID; p++)
                 if (p != POSTURE_MISSING)
-                        jw_rate(w, posture_name((enum posture)p), c[SC_POSTURE + p], pub);
-        jw_obj_close(w);
-}
-
-static void policy(struct jw *w, const uint64_t *c)
-{
-        jw_obj_open(w, "policy");
-        jw_rate(w, "enforcing", c[SC_ENFORCING], c[SC_OK]);
-        jw_rate(w, "partial", c[SC_PARTIAL], sum(c, SC_POSTURE, POSTURE_QUARANTINE + 1));
-        jw_rate(w, "sp_weaker", c[SC_SP_WEAKER], c[SC_DMARC_VALID]);
-        jw_rate(w, "np_weaker", c[SC_NP_WEAKER], c[SC_DMARC_VALID]);
-        jw_obj_close(w);
-}
-
-static void reports(struct jw *w, const uint64_t *c)
-{
-        jw_obj_open(w, "reports");
-        jw_rate(w, "rua", c[SC_RUA], c[SC_DMARC_VALID]);
-        jw_rate(w, "ruf", c[SC_RUF], c[SC_DMARC_VALID]);
-        jw_rate(w, "external", c[SC_EXTERNAL], c[SC_RECEIVERS]);
-        jw_rate(w, "external_authorized", c[SC_EXT_AUTHORIZED], c[SC_EXTERNAL]);
-        jw_rate(w, "external_not_authorized", c[SC_EXT_NOT_AUTHORIZED], c[SC_EXTERNAL]);
-        jw_obj_close(w);
-}
-
-static void spoofable(struct jw *w, const uint64_t *c)
-{
-        jw_obj_open(w, "spoofable");
-        for (int k = SPOOF_YES; k <= SPOOF_UNKNOWN; k++)
-                jw_rate(w, spoofable_name((enum spoofable)k), c[SC_SPOOFABLE + k], c[SC_OK]);
+                        jw_rate(w, posture_key(p), c[SC_POSTURE + p], c[SX_PUBLISHERS]);
         jw_obj_close(w);
 }
 
 static void spf(struct jw *w, const uint64_t *c)
 {
-        uint64_t rec = c[SC_SPF_RECORD];
         jw_obj_open(w, "spf");
-        jw_rate(w, "record", rec, c[SC_OK]);
-        jw_obj_open(w, "result");
-        for (int r = SPF_RESULT_NONE; r <= SPF_RESULT_TEMPERROR; r++)
-                jw_rate(w, spf_result_name((enum spf_result)r), c[SC_SPF_RESULT + r], c[SC_OK]);
-        jw_obj_close(w);
-        jw_obj_open(w, "all");
-        for (int a = SPF_ALL_NONE; a <= SPF_ALL_NEUTRAL; a++) {
-                const char *name = spf_all_name((enum spf_all)a);
-                jw_rate(w, name ? name : "null", c[SC_SPF_ALL + a], rec);
-        }
-        jw_obj_close(w);
-        jw_rate(w, "permissive", c[SC_SPF_PERMISSIVE], rec);
-        jw_rate(w, "too_many_lookups", c[SC_SPF_TOO_MANY_LOOKUPS], rec);
-        jw_rate(w, "too_many_void_lookups", c[SC_SPF_TOO_MANY_VOID], rec);
-        jw_obj_close(w);
-}
-
-static void mx(struct jw *w, const uint64_t *c)
-{
-        jw_obj_open(w, "mx");
-        for (unsigned k = 0; k < 5; k++)
-                jw_rate(w, MAIL_NAMES[k], c[SC_MAIL + k], c[SC_OK]);
+        jw_rate(w, "record", c[SC_SPF_RECORD], c[SC_OK]);
+        split(w, "result", c, SC_SPF_RESULT, SPF_RESULT_TEMPERROR + 1, spf_result_key, c[SC_OK]);
+        split(w, "all", c, SC_SPF_ALL, SPF_ALL_NEUTRAL + 1, spf_all_key, c[SC_SPF_RECORD]);
+        jw_rate_members(w, c, SPF_SHARES, COUNT(SPF_SHARES));
         jw_obj_close(w);
 }
 
@@ -187,22 +182,23 @@ static void dns_status(struct jw *w, const struct summary *s, const uint64_t *c)
 /* One group's members, in the order docs/output.md lists them. */
 static void group(struct jw *w, const struct summary *s, const struct summary_group *g)
 {
-        const uint64_t *c = g->c;
+        uint64_t c[SX_COUNT];
+        with_sums(g->c, c);
         statuses(w, c);
         totals(w, s, c);
-        exists(w, c);
+        jw_rates(w, "exists", c, EXISTS, COUNT(EXISTS));
         funnel(w, s, c);
         if (s->dmarc >= 0) {
                 posture(w, c);
-                policy(w, c);
-                reports(w, c);
+                jw_rates(w, "policy", c, POLICY, COUNT(POLICY));
+                jw_rates(w, "reports", c, REPORTS, COUNT(REPORTS));
                 jw_topk(w, "receivers", &g->orgs, "org", c[SC_RECEIVERS]);
-                spoofable(w, c);
+                split(w, "spoofable", c, SC_SPOOFABLE, SPOOF_UNKNOWN + 1, spoofable_key, c[SC_OK]);
         }
         if (s->spf >= 0)
                 spf(w, c);
         if (s->mx >= 0)
-                mx(w, c);
+                split(w, "mx", c, SC_MAIL, COUNT(MAIL_NAMES), mail_key, c[SC_OK]);
         dns_status(w, s, c);
 }
 
