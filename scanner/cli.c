@@ -103,6 +103,11 @@ void cli_usage_scan(FILE *out)
             "                              default stdout\n"
             "      --metadata FILE         write the run's metadata (configuration, counters,\n"
             "                              per-resolver figures, CPU time) as JSON\n"
+            "      --summary FILE          write a summary of the lines as JSON when the scan\n"
+            "                              ends (also when interrupted: then \"partial\"):\n"
+            "                              statuses, posture, funnel, policy, reporting, SPF\n"
+            "                              and MX rates as {n, total}, top report receivers,\n"
+            "                              by TLD, rank bucket and sector (docs/output.md)\n"
             "      --resume                continue an interrupted scan (killed, crashed, disk\n"
             "                              full, Ctrl-C) from FILE.checkpoint: the finished\n"
             "                              output holds every input line exactly once. Needs\n"
@@ -214,7 +219,8 @@ enum {
         OPT_CHECKPOINT_INTERVAL,
         OPT_SHARD,
         OPT_SEED,
-        OPT_SHARD_FROM_ENV
+        OPT_SHARD_FROM_ENV,
+        OPT_SUMMARY
 };
 
 static const struct option scan_options[] = {
@@ -230,6 +236,7 @@ static const struct option scan_options[] = {
     {"checks", required_argument, NULL, OPT_CHECKS},
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"metadata", required_argument, NULL, OPT_METADATA},
+    {"summary", required_argument, NULL, OPT_SUMMARY},
     {"deadline", required_argument, NULL, OPT_DEADLINE},
     {"rate", required_argument, NULL, OPT_RATE},
     {"resolver-rate", required_argument, NULL, OPT_RESOLVER_RATE},
@@ -267,6 +274,9 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
                 return 0;
         case OPT_METADATA:
                 cfg->metadata = arg;
+                return 0;
+        case OPT_SUMMARY:
+                cfg->summary = arg;
                 return 0;
         case OPT_DEADLINE:
                 return parse_uint("--deadline", arg, 0, 3600000, &cfg->deadline_ms, err, errlen);
@@ -353,6 +363,8 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
 int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, size_t errlen)
 {
         memset(cfg, 0, sizeof(*cfg));
+        cfg->argc = argc;
+        cfg->argv = argv;
         cfg->concurrency = DS_CONCURRENCY_DEFAULT;
         cfg->timeout_ms = DS_TIMEOUT_MS_DEFAULT;
         cfg->retries = DS_RETRIES_DEFAULT;
