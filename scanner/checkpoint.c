@@ -510,12 +510,6 @@ static int file_print(FILE *m, const char *key, const char *path, char *err, siz
         return 0;
 }
 
-static const char *format_name(enum input_format f)
-{
-        static const char *const names[] = {"auto", "list", "rank", "csv"};
-        return (unsigned)f < 4 ? names[f] : "?";
-}
-
 static int put_inputs(FILE *m, const struct scan_config *cfg, char *err, size_t errlen)
 {
         fprintf(m, "inputs %u\n", cfg->ninputs);
@@ -541,7 +535,7 @@ static int put_inputs(FILE *m, const struct scan_config *cfg, char *err, size_t 
 static int put_options(FILE *m, const struct scan_config *cfg, const char *psl, char *err,
                        size_t errlen)
 {
-        put_line(m, "option.format", format_name(cfg->input.format));
+        put_line(m, "option.format", input_format_name(cfg->input.format));
         put_line(m, "option.domain-column", cfg->input.domain_column);
         put_line(m, "option.sector-column", cfg->input.sector_column);
         char checks[128] = "";

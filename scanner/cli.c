@@ -106,6 +106,11 @@ void cli_usage_scan(FILE *out)
             "      --metadata FILE         write the run's metadata (configuration, counters,\n"
             "                              per-resolver figures, CPU time, what each code of\n"
             "                              the output means) as JSON\n"
+            "      --summary FILE          write a summary of the lines as JSON when the scan\n"
+            "                              ends (also when interrupted: then \"partial\"):\n"
+            "                              statuses, posture, funnel, policy, reporting, SPF\n"
+            "                              and MX rates as {n, total}, top report receivers,\n"
+            "                              by TLD, rank bucket and sector (docs/output.md)\n"
             "      --details               also write each error and warning as an English\n"
             "                              sentence (errors_detail, warnings_detail) and the\n"
             "                              DMARC record's tags as written (tags); by default\n"
@@ -223,6 +228,7 @@ enum {
         OPT_SHARD,
         OPT_SEED,
         OPT_SHARD_FROM_ENV,
+        OPT_SUMMARY,
         OPT_DETAILS
 };
 
@@ -239,6 +245,7 @@ static const struct option scan_options[] = {
     {"checks", required_argument, NULL, OPT_CHECKS},
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"metadata", required_argument, NULL, OPT_METADATA},
+    {"summary", required_argument, NULL, OPT_SUMMARY},
     {"details", no_argument, NULL, OPT_DETAILS},
     {"deadline", required_argument, NULL, OPT_DEADLINE},
     {"rate", required_argument, NULL, OPT_RATE},
@@ -277,6 +284,9 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
                 return 0;
         case OPT_METADATA:
                 cfg->metadata = arg;
+                return 0;
+        case OPT_SUMMARY:
+                cfg->summary = arg;
                 return 0;
         case OPT_DETAILS:
                 cfg->details = true;
@@ -366,6 +376,8 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
 int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, size_t errlen)
 {
         memset(cfg, 0, sizeof(*cfg));
+        cfg->argc = argc;
+        cfg->argv = argv;
         cfg->concurrency = DS_CONCURRENCY_DEFAULT;
         cfg->timeout_ms = DS_TIMEOUT_MS_DEFAULT;
         cfg->retries = DS_RETRIES_DEFAULT;

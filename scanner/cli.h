@@ -26,6 +26,9 @@ struct scan_config {
         const char *resolv_conf; /* path used when resolvers is NULL */
         const char *output;      /* NULL or "-": stdout */
         const char *metadata;    /* run metadata JSON; NULL: none */
+        const char *summary;     /* --summary JSON; NULL: none */
+        int argc;                /* the command line from "scan" on, for the summary */
+        char *const *argv;
         unsigned concurrency, timeout_ms, retries, threads, sockets;
         unsigned deadline_ms; /* per-domain budget for retries; 0: none */
         double rate_qps;      /* all queries; 0: unlimited */

@@ -126,23 +126,32 @@ double feed_fraction(struct feed *f)
         return total ? (double)done / (double)total : -1;
 }
 
+bool feed_join(struct feed *f)
+{
+        if (!f->started)
+                return !f->detached;
+        feed_stop(f);
+        /* A reader blocked in read() on an idle pipe or terminal never sees the stop flag.
+         * Give it a moment; then leave it behind, detached, with everything it may still
+         * touch (the process is about to exit): joining would hang, and cancelling a thread
+         * in the middle of a decompressor is worse. */
+        struct timespec ts = {0, 10000000};
+        for (int i = 0; i < 20 && !atomic_load(&f->eof); i++)
+                nanosleep(&ts, NULL);
+        f->started = false;
+        if (!atomic_load(&f->eof)) {
+                pthread_detach(f->thread);
+                f->detached = true;
+                return false;
+        }
+        pthread_join(f->thread, NULL);
+        return true;
+}
+
 void feed_free(struct feed *f)
 {
-        if (f->started) {
-                feed_stop(f);
-                /* A reader blocked in read() on an idle pipe or terminal never sees the stop flag.
-                 * Give it a moment; then leave it behind, detached, with everything it may still
-                 * touch (the process is about to exit): joining would hang, and cancelling a thread
-                 * in the middle of a decompressor is worse. */
-                struct timespec ts = {0, 10000000};
-                for (int i = 0; i < 20 && !atomic_load(&f->eof); i++)
-                        nanosleep(&ts, NULL);
-                if (!atomic_load(&f->eof)) {
-                        pthread_detach(f->thread);
-                        return;
-                }
-                pthread_join(f->thread, NULL);
-        }
+        if (!feed_join(f))
+                return;
         for (unsigned i = 0; f->inputs && i < f->npaths; i++)
                 if (f->inputs[i])
                         input_close(f->inputs[i]);

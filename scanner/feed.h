@@ -32,7 +32,8 @@ struct feed {
         int error; /* set before eof when reading failed */
         char errmsg[512];
         pthread_t thread;
-        bool started;
+        bool started;  /* the thread runs, or ended and was not joined */
+        bool detached; /* left behind on an idle pipe (feed_join) */
 };
 
 /* Open every input now (so a bad path fails before the scan starts) and start the thread.
@@ -50,6 +51,11 @@ void feed_stop(struct feed *f);
 
 /* Fraction of the input consumed, 0..1, or a negative value when unknown. */
 double feed_fraction(struct feed *f);
+
+/* Stop the reader and wait for it to end, a moment at most: true once it ended (then the
+ * inputs' figures, input_rows() and input_sha256(), are final), false when it was left
+ * behind, blocked reading an idle pipe (then the inputs stay untouched until the exit). */
+bool feed_join(struct feed *f);
 
 /* Join the thread and close the inputs (after every item's line is written). A reader still
  * blocked on an idle pipe after a stop is detached and its memory left to the exit. */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <idn2.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,9 @@ struct input {
         long dom_col, sec_col, rank_col; /* 0-based; -1: none */
         struct strset *sectors;          /* interned sector names; created with the first one */
         uint64_t done, total;            /* read by the progress thread: relaxed atomics */
+        uint64_t rows;                   /* data lines returned */
+        bool at_end;                     /* the file was read to its end */
+        struct sha256_ctx sha;           /* of the bytes as stored, as they were read */
         char err[512];
         char line[DS_INPUT_LINE_MAX + 2]; /* +1 for a '\r' before '\n', +1 to see overflow */
         unsigned char raw_buf[BLOCK];
@@ -118,6 +122,8 @@ static ssize_t read_raw(struct input *in, unsigned char *buf, size_t cap)
                 return -e;
         }
         __atomic_fetch_add(&in->done, (uint64_t)n, __ATOMIC_RELAXED);
+        sha256_update(&in->sha, (size_t)n, buf);
+        in->at_end |= n == 0 && cap > 0;
         return n;
 }
 
@@ -598,6 +604,7 @@ int input_next(struct input *in, struct input_item *item)
                 return r;
         }
         item->raw_differs = strcmp(item->raw, item->domain) != 0;
+        in->rows++;
         return 1;
 }
 
@@ -804,6 +811,7 @@ int input_open(struct input **out, const char *path, const struct input_config *
                 return -ENOMEM;
         }
         in->fd = -1;
+        sha256_init(&in->sha);
         in->sec_col = -1;
         in->rank_col = -1;
         int r = open_fd(in, path, err, errlen);
@@ -837,6 +845,30 @@ void input_progress(const struct input *in, uint64_t *done, uint64_t *total)
 enum input_format input_format_of(const struct input *in)
 {
         return in->format;
+}
+
+const char *input_format_name(enum input_format f)
+{
+        static const char *const names[] = {"auto", "list", "rank", "csv"};
+        return (unsigned)f < 4 ? names[f] : "?";
+}
+
+uint64_t input_rows(const struct input *in)
+{
+        return in->rows;
+}
+
+bool input_sha256(const struct input *in, char hex[65])
+{
+        uint8_t d[SHA256_DIGEST_SIZE];
+        struct sha256_ctx copy = in->sha; /* the digest resets its context */
+        hex[0] = 0;
+        if (!in->at_end || in->fail_rc)
+                return false;
+        sha256_digest(&copy, sizeof(d), d);
+        for (size_t i = 0; i < sizeof(d); i++)
+                snprintf(hex + 2 * i, 3, "%02x", d[i]);
+        return true;
 }
 
 void input_close(struct input *in)

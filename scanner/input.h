@@ -57,8 +57,15 @@ const char *input_error(const struct input *in);
  * for progress and ETA. Safe to call from another thread (relaxed atomics). */
 void input_progress(const struct input *in, uint64_t *done, uint64_t *total);
 
-/* Format that was detected (or forced). */
+/* Format that was detected (or forced), and its name: "list", "rank", "csv". */
 enum input_format input_format_of(const struct input *in);
+const char *input_format_name(enum input_format f);
+
+/* What was read, for the summary (reader thread, or once it ended): data lines returned,
+ * and the SHA-256 of the file as stored (compressed or not), in lower-case hex, computed
+ * as the bytes were read -- false (hex "") unless it was read to its end without error. */
+uint64_t input_rows(const struct input *in);
+bool input_sha256(const struct input *in, char hex[65]);
 
 void input_close(struct input *in);
 

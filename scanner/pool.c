@@ -48,6 +48,7 @@ struct worker {
         struct writer_chunk *chunk;
         uint64_t chunk_since_ms;          /* when the chunk's first line was added */
         uint64_t outcomes[OUTCOME_COUNT]; /* read by the loop only after the join */
+        struct summary *sum;              /* owned: what its lines said; NULL: none kept */
 };
 
 struct pool {
@@ -100,6 +101,8 @@ static void classify(struct worker *w, struct lookup *l)
                 jbuf_reset(&w->line);
                 line_write(&w->line, j, &w->scratch, p->opts, &w->clock);
                 w->outcomes[job_outcome(j, &w->scratch)]++;
+                if (w->sum)
+                        summary_add(w->sum, j, &w->scratch);
                 if (w->chunk->len == 0)
                         w->chunk_since_ms = ds_clock_mono_ms(p->clock);
                 writer_append(p->writer, &w->chunk, w->line.p, w->line.len, j->seq);
@@ -199,6 +202,10 @@ static void free_workers(struct pool *p, unsigned n)
                 free(w->back_buf);
                 job_scratch_free(&w->scratch);
                 jbuf_free(&w->line);
+                if (w->sum)
+                        summary_free(w->sum);
+                free(w->sum);
+                w->sum = NULL;
         }
 }
 
@@ -378,4 +385,29 @@ void pool_outcomes(const struct pool *p, uint64_t out[OUTCOME_COUNT])
         for (unsigned i = 0; i < p->n; i++)
                 for (unsigned k = 0; k < OUTCOME_COUNT; k++)
                         out[k] += p->w[i].outcomes[k];
+}
+
+int pool_summarize(struct pool *p, bool sectors)
+{
+        for (unsigned i = 0; i < p->n; i++) {
+                struct worker *w = &p->w[i];
+                if (ds_fails(!w->sum))
+                        continue;
+                struct summary *sum = malloc(sizeof(*sum));
+                if (!sum || summary_init(sum, p->checks, sectors) < 0) {
+                        free(sum);
+                        return -ENOMEM;
+                }
+                w->sum = sum;
+        }
+        return 0;
+}
+
+int pool_summary(const struct pool *p, struct summary *out, bool sectors)
+{
+        int rc = summary_init(out, p->checks, sectors);
+        for (unsigned i = 0; rc == 0 && i < p->n; i++)
+                if (p->w[i].sum)
+                        summary_merge(out, p->w[i].sum);
+        return rc;
 }

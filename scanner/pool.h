@@ -18,6 +18,7 @@
 #include "scanner/line.h"
 #include "output/writer.h"
 #include "scanner/job.h"
+#include "scanner/summary.h"
 
 struct pool;
 
@@ -43,5 +44,14 @@ void pool_free(struct pool *p);
 
 /* Domains per outcome class, summed over workers; only after pool_stop(). */
 void pool_outcomes(const struct pool *p, uint64_t out[OUTCOME_COUNT]);
+
+/* Loop thread, before the first pool_dispatch(): every worker keeps a summary of the lines
+ * it writes (scanner/summary.h; sectors: the input has a sector column). 0 or -ENOMEM
+ * (then the scan is not to start: pool_free() releases what was set up). */
+int pool_summarize(struct pool *p, bool sectors);
+
+/* After pool_stop(): the workers' summaries merged into out (initialized here; the caller
+ * frees it with summary_free). 0 or -ENOMEM. */
+int pool_summary(const struct pool *p, struct summary *out, bool sectors);
 
 #endif

@@ -21,6 +21,26 @@ static void write_resume(struct jw *w, const struct runmeta *m)
         jw_obj_close(w);
 }
 
+void runmeta_write_method(struct jw *w, const struct scan_config *c, const char *psl_source,
+                          const char *psl_date)
+{
+        jw_arr_open(w, "checks");
+        for (unsigned i = 0; i < c->checks.n; i++)
+                jw_cstr(w, NULL, c->checks.ops[i]->name);
+        jw_arr_close(w);
+        jw_cstr(w, "profile", c->profile.ops ? c->profile.ops->name : NULL);
+        jw_cstr(w, "discovery", discovery_mode_name(c->discovery));
+        jw_obj_open(w, "psl");
+        jw_cstr(w, "file", psl_source);
+        jw_cstr(w, "date", psl_date);
+        jw_obj_close(w);
+        jw_obj_open(w, "shard");
+        jw_uint(w, "index", c->shard.index);
+        jw_uint(w, "count", c->shard.count);
+        jw_uint(w, "seed", c->shard.seed);
+        jw_obj_close(w);
+}
+
 static void write_config(struct jw *w, const struct runmeta *m)
 {
         const struct scan_config *c = m->cfg;
@@ -40,22 +60,8 @@ static void write_config(struct jw *w, const struct runmeta *m)
         jw_uint(w, "retries", c->retries);
         jw_uint(w, "threads", c->threads);
         jw_uint(w, "sockets", c->sockets);
-        jw_arr_open(w, "checks");
-        for (unsigned i = 0; i < c->checks.n; i++)
-                jw_cstr(w, NULL, c->checks.ops[i]->name);
-        jw_arr_close(w);
-        jw_cstr(w, "profile", c->profile.ops ? c->profile.ops->name : NULL);
-        jw_cstr(w, "discovery", discovery_mode_name(c->discovery));
+        runmeta_write_method(w, c, m->psl_source, m->psl_date);
         jw_bool(w, "details", c->details);
-        jw_obj_open(w, "psl");
-        jw_cstr(w, "file", m->psl_source);
-        jw_cstr(w, "date", m->psl_date);
-        jw_obj_close(w);
-        jw_obj_open(w, "shard");
-        jw_uint(w, "index", c->shard.index);
-        jw_uint(w, "count", c->shard.count);
-        jw_uint(w, "seed", c->shard.seed);
-        jw_obj_close(w);
         jw_obj_close(w);
 }
 

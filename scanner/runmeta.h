@@ -11,6 +11,7 @@
 #include "dns/engine.h"
 #include "dns/resolvers.h"
 #include "dns/udp.h"
+#include "output/json.h"
 #include "scanner/cli.h"
 
 struct runmeta {
@@ -41,5 +42,11 @@ struct runmeta {
 
 /* Returns 0 or -errno. */
 int runmeta_write(const char *path, const struct runmeta *m);
+
+/* How domains were judged, shared with the summary (scanner/summary_file.c): "checks",
+ * "profile", "discovery", "psl" {file, date} and "shard" {index, count, seed}, into w's
+ * open object. */
+void runmeta_write_method(struct jw *w, const struct scan_config *c, const char *psl_source,
+                          const char *psl_date);
 
 #endif

@@ -28,6 +28,7 @@
 #include "scanner/job.h"
 #include "scanner/limits.h"
 #include "scanner/pool.h"
+#include "scanner/summary_file.h"
 
 struct scan {
         const struct scan_config *cfg;
@@ -411,6 +412,10 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
                 snprintf(err, errlen, "cannot start the classifier threads: %s", strerror(-rc));
                 return rc;
         }
+        if (cfg->summary && pool_summarize(s->pool, cfg->input.sector_column != NULL) < 0) {
+                snprintf(err, errlen, "out of memory for the summary");
+                return -ENOMEM;
+        }
         /* libuv runs check handles newest first: started before the engine's, this one runs
          * after the engine admitted and dispatched for the turn. */
         uv_check_start(&s->kick, on_kick);
@@ -542,6 +547,57 @@ static int write_metadata(struct scan *s)
         int rc = runmeta_write(s->cfg->metadata, &m);
         if (rc < 0)
                 fprintf(stderr, "dmarcscan: cannot write metadata %s: %s\n", s->cfg->metadata,
+                        strerror(-rc));
+        return rc;
+}
+
+/* An input as the reader saw it; in NULL: the reader was left behind (nothing is final). */
+static void describe_input(struct summary_input *d, const char *path, const struct input *in)
+{
+        uint64_t total;
+        *d = (struct summary_input){.path = path, .format = "?"};
+        if (!in)
+                return;
+        d->format = input_format_name(input_format_of(in));
+        input_progress(in, &d->bytes, &total);
+        d->rows = input_rows(in);
+        input_sha256(in, d->sha256);
+}
+
+/* After the writer closed: the workers' summaries merged, with the inputs' figures once the
+ * reader ended. */
+static int write_summary(struct scan *s)
+{
+        const struct scan_config *cfg = s->cfg;
+        struct summary sum;
+        bool reader_done = feed_join(&s->feed) && s->feed.inputs;
+        struct summary_input *in = calloc(cfg->ninputs, sizeof(*in));
+        int rc = in ? pool_summary(s->pool, &sum, cfg->input.sector_column != NULL) : -ENOMEM;
+        if (rc == 0) {
+                for (unsigned i = 0; i < cfg->ninputs; i++)
+                        describe_input(&in[i], cfg->inputs[i],
+                                       reader_done ? s->feed.inputs[i] : NULL);
+                struct summary_scan m = {
+                    .cfg = cfg,
+                    .resolvers = &s->resolvers,
+                    .psl_source = ds_psl_source(s->disc->psl),
+                    .psl_date = ds_psl_date(s->disc->psl),
+                    .inputs = in,
+                    .duplicates = atomic_load(&s->feed.duplicates),
+                    .started_unix = s->t0_unix,
+                    .ended_unix = ds_clock_wall_s(s->clock),
+                    /* lines of only part of the input: stopped, or the input or the
+                     * output failed */
+                    .partial = s->interrupts > 0 || s->feed.error || !reader_done ||
+                               s->writer_failure_seen || s->output_error[0],
+                    .resumed = s->resuming,
+                };
+                rc = summary_write(cfg->summary, &m, &sum);
+                summary_free(&sum);
+        }
+        free(in);
+        if (rc < 0)
+                fprintf(stderr, "dmarcscan: cannot write the summary %s: %s\n", cfg->summary,
                         strerror(-rc));
         return rc;
 }
@@ -823,6 +879,8 @@ out_writer:
         }
         /* After the writer closed: the metadata says how many lines really reached the file. */
         if (cfg->metadata && s->engine && write_metadata(s) < 0)
+                status = 1;
+        if (cfg->summary && s->engine && s->pool && write_summary(s) < 0)
                 status = 1;
         teardown(s);
         close_loop(s);

@@ -6,17 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
+
 uint64_t shard_hash(uint64_t seed, const char *p, size_t n)
 {
-        uint64_t h = 14695981039346656037ULL; /* FNV-1a over the bytes... */
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-        /* ...then the seed and splitmix64's finalizer: FNV's low bits alone are poorly mixed,
-         * and mod N reads exactly those. */
-        h ^= seed + 0x9e3779b97f4a7c15ULL;
-        h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-        return h ^ (h >> 31);
+        return ds_hash(seed, p, n);
 }
 
 bool shard_owns(const struct shard_spec *s, const struct input_item *it)

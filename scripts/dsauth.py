@@ -14,9 +14,13 @@
 #   for big buffers). Needs root for the sysctls; without it they are skipped, with a warning.
 #   reference_lookup(name, port) is an independent stub resolver (dnspython) used to check
 #   worlds: TXT lookup following CNAMEs, also across replies.
+#   AuthServer(..., stats_zones=[...]) (Knot only) counts the queries each of those zones
+#   answers, by query type (Knot's mod-stats), UDP and TCP alike; zone_query_counts(zone)
+#   reads them ({"TXT": n, "A": n, ...}, cumulative since the start) through knotc.
 # Only 127.0.0.1 is ever contacted.
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -156,7 +160,7 @@ log:
     any: info
 database:
     storage: "{run}/db"
-template:
+{stats}template:
   - id: default
     storage: "{zones}"
     file: "%s.zone"
@@ -198,7 +202,7 @@ class AuthServer:
     """A Knot (default) or NSD instance serving zone_dir on 127.0.0.1:self.port."""
 
     def __init__(self, zone_dir, run_dir, zones=None, server="knot", wait_zones=None,
-                 timeout=None):
+                 timeout=None, stats_zones=None):
         self.zone_dir = os.path.abspath(zone_dir)
         self.run_dir = os.path.abspath(run_dir)
         self.zones = list(zones) if zones else discover_zones(self.zone_dir)
@@ -207,6 +211,9 @@ class AuthServer:
             raise ValueError("server must be knot or nsd")
         self.server = server
         self.timeout = timeout
+        self.stats_zones = set(stats_zones or ())
+        if self.stats_zones and server != "knot":
+            raise ValueError("stats_zones needs knot")
         self.port = None
         self.load_seconds = None
 
@@ -246,10 +253,13 @@ class AuthServer:
         return os.path.join(self.run_dir, self.server + ".conf")
 
     def _start_knot(self):
-        zl = "\n".join("  - domain: %s" % z for z in self.zones)
+        zl = "\n".join("  - domain: %s" % z + ("\n    module: mod-stats/qtypes"
+                                               if z in self.stats_zones else "")
+                       for z in self.zones)
+        stats = "mod-stats:\n  - id: qtypes\n    query-type: on\n" if self.stats_zones else ""
         with open(self._conf_path(), "w") as f:
             f.write(KNOT_CONF.format(run=self.run_dir, host=HOST, port=self.port,
-                                     zones=self.zone_dir, zone_list=zl))
+                                     zones=self.zone_dir, zone_list=zl, stats=stats))
         saved = {n: _sysctl_get(n) for n in ("rmem_default", "wmem_default")}
         changed = [n for n in saved if saved[n] < BUF_DEFAULT and _sysctl_set(n, BUF_DEFAULT)]
         try:
@@ -301,6 +311,18 @@ class AuthServer:
                 raise AuthServerError("%s: zone %s not answering after %.0f s:\n%s"
                                       % (name, pending[0], timeout, self.log_text()))
             time.sleep(0.1)
+
+    def zone_query_counts(self, zone):
+        """{qtype: queries} zone has answered since the start (a zone of stats_zones)."""
+        if zone not in self.stats_zones:
+            raise ValueError("%s is not in stats_zones" % zone)
+        r = subprocess.run(["knotc", "-c", self._conf_path(), "zone-stats", zone,
+                            "mod-stats.query-type"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=30)
+        if r.returncode != 0:
+            raise AuthServerError("knotc zone-stats %s failed:\n%s" % (zone, r.stdout))
+        return {m.group(1): int(m.group(2)) for m in
+                re.finditer(r"query-type\[([A-Z0-9]+)\] = (\d+)", r.stdout)}
 
     def log_text(self):
         out = []

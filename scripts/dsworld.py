@@ -6,10 +6,18 @@
 #   domains.txt      one domain per line, shuffled order
 #   ranked.csv       "rank,domain" (no header) in the same order: rank == line number
 #   truth.ndjson     per domain: {"domain","line","rank","zone","category","exists",
-#                    "dmarc":{"status","records"}} -- the exact answer a stub resolver that
-#                    follows CNAMEs (also across zones, by follow-up queries) must produce;
-#                    records are the TXT strings joined without separator, bytes decoded as
-#                    UTF-8 with invalid bytes -> U+FFFD, order-insensitive.
+#                    "dmarc":{"status","records"}, "spf_category", "spf", "mx"} -- dmarc: the
+#                    exact answer a stub resolver that follows CNAMEs (also across zones, by
+#                    follow-up queries) must produce; records are the TXT strings joined
+#                    without separator, bytes decoded as UTF-8 with invalid bytes -> U+FFFD,
+#                    order-insensitive. spf: the spf object dmarcscan's spf check must write
+#                    (scripts/dsspf.py's reference; compare with spf_matches()); mx:
+#                    {"status", "hosts": [{"pref","host"}] sorted, "null_mx"} (mx_matches()).
+#   SPF and MX (VERSION 2 on): the domain's own TXT holds an SPF record or not (a realistic mix:
+#   -all, ~all, ?all, +all, no all, redirect, permerrors), including the mail providers of the
+#   zone PROVIDER_ZONE (include trees shared by many domains, the same in every world, so
+#   worlds served together share it); its MX holds hosts, a null MX or nothing. Drawn from a
+#   second random stream, so a seed's DMARC data is that of VERSION 1.
 #   world.json       manifest {generator, version, seed, count, zones, categories}; written
 #                    last, so its presence means the world is complete.
 # Same (seed, count, VERSION) gives byte-identical output. Each category appears at least
@@ -26,7 +34,9 @@ import os
 import random
 import re
 
-VERSION = 1
+import dsspf
+
+VERSION = 3
 ZONES = (("example", 5), ("test", 3), ("sim", 2))  # name, weight
 HOST = "dmarc-host"  # hosted-DMARC names live under dmarc-host.<zone>
 
@@ -62,6 +72,64 @@ INVALID = ("v=DMARC1; p=bogus", "v=DMARC1 p=reject", "v=DMARC1; rua=mailto:d@%s"
            "v=DMARC1; p=reject; pct=150", "v=DMARC1; p=quarantine; p=reject",
            "v=DMARC1;p", "v=DMARC1; p=none; rua=dmarc@%s", "v=DMARC1; p=reject; adkim=x",
            "v=DMARC1; sp=reject", "v=DMARC1; p=none; fo=9; ri=abc")
+
+
+# Mail providers (zone PROVIDER_ZONE): include trees many domains share, as on the Internet
+# where a handful of providers' includes appear in most records. Fixed text: every world
+# holds the same zone.
+PROVIDER_ZONE = "mailprov"
+PROVIDERS = {
+    # a big mailbox provider: three netblock records under one include (4 lookups)
+    "_spf.bigmail.mailprov": "v=spf1 include:_netblocks.bigmail.mailprov "
+                             "include:_netblocks2.bigmail.mailprov "
+                             "include:_netblocks3.bigmail.mailprov ~all",
+    "_netblocks.bigmail.mailprov": "v=spf1 ip4:198.51.100.0/25 ip4:203.0.113.0/26 ~all",
+    "_netblocks2.bigmail.mailprov": "v=spf1 ip6:2001:db8:100::/48 ~all",
+    "_netblocks3.bigmail.mailprov": "v=spf1 ip4:198.51.100.128/26 ~all",
+    # an office suite: one level, two blocks
+    "spf.protection.office.mailprov": "v=spf1 include:spfa.office.mailprov "
+                                      "include:spfb.office.mailprov -all",
+    "spfa.office.mailprov": "v=spf1 ip4:203.0.113.64/26 -all",
+    "spfb.office.mailprov": "v=spf1 ip6:2001:db8:200::/40 -all",
+    # bulk senders: flat, or one include deep with an a host
+    "sendgrid.mailprov": "v=spf1 ip4:203.0.113.128/25 ~all",
+    "mailgun.mailprov": "v=spf1 include:_spf.mailgun.mailprov ~all",
+    "_spf.mailgun.mailprov": "v=spf1 ip4:198.51.100.192/27 a:out.mailgun.mailprov ~all",
+    "amazonses.mailprov": "v=spf1 ip4:198.51.100.224/28 -all",
+    # a marketing suite with many lookups: two of it and one more are over 10
+    "_spf.marketing.mailprov": "v=spf1 a:m1.marketing.mailprov a:m2.marketing.mailprov "
+                               "a:m3.marketing.mailprov mx:marketing.mailprov "
+                               "include:sendgrid.mailprov ~all",
+    # a provider long gone: the name does not exist (include_missing)
+    # "_spf.oldhost.mailprov" is never written
+    # a provider whose record is broken (include_permerror)
+    "_spf.brokenhost.mailprov": "v=spf1 ip4:198.51.100.300 ~all",
+    # redirect targets: a hosting company's policy, strict and open
+    "_spf.hosting.mailprov": "v=spf1 ip4:203.0.113.240/28 include:_spf.bigmail.mailprov -all",
+    "_spf.openhost.mailprov": "v=spf1 ip4:203.0.113.250 ?all",
+    # a careless small provider: its +all lets anyone pass for every domain including it
+    "_spf.sloppy.mailprov": "v=spf1 ip4:203.0.113.251 +all",
+}
+PROVIDER_HOSTS = (("out.mailgun.mailprov", "A", "198.51.100.200"),
+                  ("m1.marketing.mailprov", "A", "198.51.100.201"),
+                  ("m2.marketing.mailprov", "A", "198.51.100.202"),
+                  ("m3.marketing.mailprov", "A", "198.51.100.203"),
+                  ("marketing.mailprov", "MX", "10 mx.marketing.mailprov."),
+                  ("mx.marketing.mailprov", "A", "198.51.100.204"))
+# (include, weight) for domains that use providers
+PROVIDER_MIX = (("_spf.bigmail.mailprov", 40), ("spf.protection.office.mailprov", 30),
+                ("sendgrid.mailprov", 10), ("mailgun.mailprov", 8), ("amazonses.mailprov", 6),
+                ("_spf.marketing.mailprov", 5), ("_spf.oldhost.mailprov", 0.5),
+                ("_spf.brokenhost.mailprov", 0.5), ("_spf.sloppy.mailprov", 0.5))
+MX_PROVIDERS = (("aspmx.bigmail.mailprov", "alt1.aspmx.bigmail.mailprov"),
+                ("%s.mail.protection.office.mailprov",), ("mx.mailgun.mailprov",))
+# SPF records with syntax errors, and the codes dmarcscan gives them (docs/spf-grammar.md)
+SPF_SYNTAX = {"v=spf1 ipv4:192.0.2.10 -all": ["unknown_mechanism"],
+              "v=spf1 ip4:192.0.2.256 ~all": ["ip4_invalid"],
+              "v=spf1 include:_spf.bigmail.mailprov ~all/0": ["unexpected_argument"]}
+SPF_CATEGORIES = (("none", 30), ("fail", 25), ("softfail", 28), ("neutral", 5), ("pass", 1),
+                  ("no_all", 1), ("redirect", 4), ("multiple", 1), ("syntax", 1.5),
+                  ("too_many", 1), ("void", 0.5), ("ptr_macro", 2))
 
 
 # ---------------------------------------------------------------- zone-file encoding
@@ -282,6 +350,137 @@ def _emit(rng, zones, cat, label, zone, domain, other_zone):
     raise ValueError(cat)
 
 
+def provider_data():
+    """The mail providers' zone as dsspf data (also what generate() writes)."""
+    d = dsspf.DnsData()
+    d.add_zone(PROVIDER_ZONE)
+    for name, text in PROVIDERS.items():
+        d.add(name, "TXT", text.encode())
+    for owner, rtype, rdata in PROVIDER_HOSTS:
+        d.add(owner, rtype, rdata)
+    return d
+
+
+def _write_providers(zones, data):
+    for owner, rrsets in data.zones[PROVIDER_ZONE].items():
+        for rtype, rdatas in rrsets.items():
+            for rd in rdatas:
+                zones.write(PROVIDER_ZONE, owner + ".",
+                            rtype, txt_rdata([rd]) if rtype == "TXT" else rd)
+
+
+def _spf_record(rng, cat, domain, has_mx):
+    """The SPF TXT strings a domain of SPF category cat publishes (bytes), and the names
+    under the domain its terms need: [(relative owner, rtype, rdata)]."""
+    names = []
+    if cat == "none":
+        return ([("google-site-verification=%s" % token(rng)).encode()]
+                if rng.random() < 0.2 else []), names
+    if cat == "multiple":
+        return [b"v=spf1 mx -all", b"v=spf1 include:_spf.bigmail.mailprov ~all"], names
+    if cat == "syntax":
+        return [rng.choice(sorted(SPF_SYNTAX)).encode()], names
+    if cat == "redirect":
+        t = rng.choice(("_spf.hosting.mailprov",) * 7 + ("_spf.openhost.mailprov",) * 2
+                       + ("_spf.oldhost.mailprov",))
+        return [("v=spf1 redirect=" + t).encode()], names
+    if cat == "too_many":
+        return [b"v=spf1 a mx include:_spf.marketing.mailprov include:_spf.bigmail.mailprov "
+                b"include:mailgun.mailprov ~all"], names
+    if cat == "void":
+        names.append(("mail", "A", "192.0.2.25"))
+        return [("v=spf1 a:mail.%s a:old1.%s a:old2.%s a:old3.%s -all"
+                 % ((domain,) * 4)).encode()], names
+    terms = []
+    if has_mx and rng.random() < 0.4:
+        terms.append("mx")
+    if rng.random() < 0.2:
+        terms.append("a")
+    if rng.random() < 0.3:
+        terms.append("ip4:192.0.2.%d" % rng.randrange(1, 255))
+    for inc in dict.fromkeys(weighted(rng, PROVIDER_MIX) for _ in range(rng.choice((0, 1, 1, 2)))):
+        terms.append("include:" + inc)
+    if cat == "ptr_macro":
+        terms.append(rng.choice(("ptr", "exists:%{i}._spf." + domain, "a:%{d}")))
+    if cat == "pass" and rng.random() < 0.5:
+        terms = []
+    qual = {"fail": "-all", "softfail": "~all", "neutral": "?all", "pass": "+all",
+            "no_all": "", "ptr_macro": "-all"}[cat]
+    return [" ".join(["v=spf1"] + terms + ([qual] if qual else [])).encode()], names
+
+
+def weighted(rng, pairs):
+    """One value of [(value, weight)], drawn from rng."""
+    total = sum(w for _, w in pairs)
+    x = rng.random() * total
+    for v, w in pairs:
+        x -= w
+        if x < 0:
+            return v
+    return pairs[-1][0]
+
+
+_SPF_SYNTAX_BYTES = {k.encode(): v for k, v in SPF_SYNTAX.items()}
+_SPF_CUM = _cumulative(SPF_CATEGORIES)
+
+
+def _spf_mx(rng, zones, providers, cat, label, zone, domain):
+    """Write the domain's SPF and MX; return (spf category, spf truth, mx truth)."""
+    if cat == "nodomain":
+        spf = dsspf.evaluate(domain, lambda n, q: ("NXDOMAIN", []))
+        del spf["asked"]
+        return "nxdomain", spf, {"status": "NXDOMAIN", "hosts": [], "null_mx": False}
+    own = dsspf.DnsData()
+    own.add_zone(domain)
+    own.add(domain, "A", "192.0.2.1")  # _emit wrote one (the address does not matter)
+    kind = rng.random()
+    hosts = []
+    if kind < 0.03:
+        zones.write(zone, label, "MX", "0 .")
+        own.add(domain, "MX", "0 .")
+    elif kind < 0.68:
+        if rng.random() < 0.6:
+            mxs = rng.choice(MX_PROVIDERS)
+            mxs = [h % label.replace(".", "-") if "%s" in h else h for h in mxs]
+        else:
+            mxs = ["mx%d.%s" % (i + 1, domain) for i in range(rng.choice((1, 2)))]
+        for i, h in enumerate(mxs):
+            pref = 10 * (i + 1) if len(mxs) > 1 or rng.random() < 0.8 else 0
+            zones.write(zone, label, "MX", "%d %s." % (pref, h))
+            own.add(domain, "MX", "%d %s." % (pref, h))
+            hosts.append({"pref": pref, "host": h})
+    mx = {"status": "NOERROR", "hosts": sorted(hosts, key=lambda h: (h["pref"], h["host"])),
+          "null_mx": kind < 0.03}
+    scat = SPF_CATEGORIES[bisect.bisect(_SPF_CUM, rng.random())][0]
+    txts, names = _spf_record(rng, scat, domain, bool(hosts))
+    for t in txts:
+        zones.write(zone, label, "TXT", txt_rdata([t]))
+        own.add(domain, "TXT", t)
+    for rel, rtype, rdata in names:
+        zones.write(zone, rel + "." + label, rtype, rdata)
+        own.add(rel + "." + domain, rtype, rdata)
+
+    def answer(name, qtype):
+        if name == domain or name.endswith("." + domain):
+            return own.answer(name, qtype)
+        return providers.answer(name, qtype)
+
+    spf = dsspf.evaluate(domain, answer, _SPF_SYNTAX_BYTES.get)
+    del spf["asked"]
+    return scat, spf, mx
+
+
+def spf_matches(result, expected):
+    """True when a line's spf object equals the truth (spf_diffs() says how it differs)."""
+    return not dsspf.spf_diffs(result.get("spf"), expected["spf"])
+
+
+def mx_matches(result, expected):
+    m = result.get("mx")
+    return isinstance(m, dict) and {k: m.get(k) for k in ("status", "hosts", "null_mx")} \
+        == expected["mx"]
+
+
 def names_from_file(path):
     """Registrable two-label names (lower case, first CSV column, no duplicates) of a list."""
     out = {}
@@ -320,11 +519,15 @@ def generate(out_dir, seed, count, names=None):
     rng.shuffle(order)
     zone_names = sorted({n.rsplit(".", 1)[1] for n in names}) if names \
         else [z for z, _ in ZONES]
+    srng = random.Random("spf-mx %d" % seed)  # SPF and MX: a stream of their own
+    providers = provider_data()
     zone_cum = _cumulative(ZONES)
     cat_names = [c for c, _ in CATEGORIES]
     cat_cum = _cumulative(CATEGORIES)
     counts = dict.fromkeys(cat_names, 0)
-    zones = _Zones(zone_dir, seed % 1000000 + 1, zone_names)
+    zones = _Zones(zone_dir, seed % 1000000 + 1, zone_names + [PROVIDER_ZONE])
+    _write_providers(zones, providers)
+    spf_counts = dict.fromkeys([c for c, _ in SPF_CATEGORIES] + ["nxdomain"], 0)
 
     def path(name):
         return os.path.join(out_dir, name)
@@ -348,7 +551,9 @@ def generate(out_dir, seed, count, names=None):
                 domain = label + "." + zone
             other_zone = zone_names[(zi + 1) % len(zone_names)]
             exists, status, recs = _emit(rng, zones, cat, label, zone, domain, other_zone)
+            scat, spf, mx = _spf_mx(srng, zones, providers, cat, label, zone, domain)
             counts[cat] += 1
+            spf_counts[scat] += 1
             line = k + 1
             dom.write(domain + "\n")
             ranked.write("%d,%s\n" % (line, domain))
@@ -356,10 +561,12 @@ def generate(out_dir, seed, count, names=None):
                 "domain": domain, "line": line, "rank": line, "zone": zone,
                 "category": cat, "exists": exists,
                 "dmarc": {"status": status, "records": [as_text(r) for r in recs]},
+                "spf_category": scat, "spf": spf, "mx": mx,
             }) + "\n")
     zones.close()
     manifest = {"generator": "dsworld", "version": VERSION, "seed": seed, "count": count,
-                "zones": zone_names, "categories": counts, "names": _names_digest(names)}
+                "zones": zone_names + [PROVIDER_ZONE], "categories": counts,
+                "spf_categories": spf_counts, "names": _names_digest(names)}
     with open(manifest_path + ".tmp", "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")

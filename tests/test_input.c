@@ -879,6 +879,30 @@ static void t_plain_progress(void **st)
         free(a);
 }
 
+/* The SHA-256 of the file as stored, known once it was read to its end; data rows. */
+static void t_sha256_and_rows(void **st)
+{
+        struct tmp t;
+        struct input_item it;
+        char hex[65];
+        (void)st;
+        struct input *in = open_text(&t, "a.example\n# c\nb.example\n");
+        assert_false(input_sha256(in, hex));
+        assert_string_equal(hex, "");
+        assert_int_equal(input_next(in, &it), 1);
+        assert_int_equal(input_next(in, &it), 1);
+        assert_int_equal(input_rows(in), 2);
+        assert_int_equal(input_next(in, &it), 0);
+        assert_true(input_sha256(in, hex));
+        assert_string_equal(hex,
+                            "9389d3ec19f38f7defd2c9018a20a28df3d060fa66bacb135d74ede7dd47780e");
+        assert_true(input_sha256(in, hex)); /* asking again gives the same */
+        assert_string_equal(hex,
+                            "9389d3ec19f38f7defd2c9018a20a28df3d060fa66bacb135d74ede7dd47780e");
+        done(in, &t);
+        assert_string_equal(input_format_name(INPUT_CSV), "csv");
+}
+
 /* ---- real shared data ---- */
 
 static struct input *open_shared(const char *name, const struct input_config *cfg, char *path,
@@ -1023,7 +1047,7 @@ int main(void)
             cmocka_unit_test(t_compressed_csv),    cmocka_unit_test(t_corrupt_compressed),
             cmocka_unit_test(t_plain_progress),    cmocka_unit_test(t_shared_dotgov),
             cmocka_unit_test(t_shared_gsa),        cmocka_unit_test(t_shared_top),
-            cmocka_unit_test(t_shared_majestic),
+            cmocka_unit_test(t_shared_majestic),   cmocka_unit_test(t_sha256_and_rows),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

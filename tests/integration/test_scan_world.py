@@ -8,7 +8,9 @@
 #
 # Cases: a 3000-domain world covering every category (policies, NXDOMAIN, non-DMARC TXT,
 # multiple/split/hostile/invalid records, CNAME chains in and across zones, dangling CNAME)
-# scanned twice (plain list -> .ndjson; rank CSV -> .ndjson.zst with -c 200); a small list
+# scanned twice with the default checks (plain list -> .ndjson; rank CSV -> .ndjson.zst with
+# -c 200) and once with --checks dmarc,spf, every dmarc, spf and mx object that a scan wrote
+# checked against the world's truth; a small list
 # with illegal lines, comments, blank lines, upper case, a name outside every zone (REFUSED)
 # and one in a zone that failed to load (SERVFAIL); and a resolver that never answers
 # (TIMEOUT).
@@ -113,22 +115,39 @@ def check_world_selftest(world, port, truth):
 
 def test_world(binary, tmp, world, port, truth):
     res = "127.0.0.1:%d" % port
-    # 1: plain list, plain NDJSON, default options
-    out1 = os.path.join(tmp, "out.ndjson")
-    rc, out, err, secs = scan(binary, ["-r", res, "-o", out1,
-                                       os.path.join(world, "domains.txt")])
-    check_run_basics("list run", rc, out, err, secs, COUNT)
-    objs = itlib.read_ndjson(C, "list run", out1)
-    if objs is not None:
-        check_world_output("list run", objs, truth, False)
-    # 2: rank CSV, zstd output, 200 in flight
-    out2 = os.path.join(tmp, "out.ndjson.zst")
-    rc, out, err, secs = scan(binary, ["-r", res, "-o", out2, "-c", "200",
-                                       os.path.join(world, "ranked.csv")])
-    check_run_basics("csv run", rc, out, err, secs, COUNT)
-    objs = itlib.read_ndjson(C, "csv run", out2)
-    if objs is not None:
-        check_world_output("csv run", objs, truth, True)
+    runs = [  # name, output, options, input, with rank
+        ("list run", "out.ndjson", [], "domains.txt", False),  # defaults (dmarc,spf,mx)
+        ("csv run", "out.ndjson.zst", ["-c", "200"], "ranked.csv", True),  # zstd, 200 in flight
+        # the spf check: the world's SPF records (provider includes, redirects, errors)
+        ("spf run", "spf.ndjson", ["--checks", "dmarc,spf"], "domains.txt", False),
+    ]
+    for name, out_name, opts, inp, with_rank in runs:
+        out_path = os.path.join(tmp, out_name)
+        rc, out, err, secs = scan(binary, ["-r", res, "-o", out_path] + opts
+                                  + [os.path.join(world, inp)])
+        check_run_basics(name, rc, out, err, secs, COUNT)
+        objs = itlib.read_ndjson(C, name, out_path)
+        if objs is None:
+            continue
+        check_world_output(name, objs, truth, with_rank)
+        check_world_spf_mx(name, objs, truth)
+
+
+def check_world_spf_mx(name, objs, truth):
+    """The spf and mx objects against the world's truth, when the scan ran those checks."""
+    known = [o for o in objs if o.get("domain") in truth]
+    if any(o.get("spf") is not None for o in known):
+        bad = ["%s [%s]: %s" % (o["domain"], truth[o["domain"]]["spf_category"], "; ".join(
+            dsspf.spf_diffs(o.get("spf"), truth[o["domain"]]["spf"])))
+            for o in known if not dsworld.spf_matches(o, truth[o["domain"]])]
+        C.check("%s: every domain's spf object equals the world's truth" % name, not bad,
+                first_diffs(bad))
+    if any(o.get("mx") is not None for o in known):
+        bad = ["%s: got %s, want %s" % (o["domain"], json.dumps(o.get("mx")),
+                                        json.dumps(truth[o["domain"]]["mx"]))
+               for o in known if not dsworld.mx_matches(o, truth[o["domain"]])]
+        C.check("%s: every domain's mx object equals the world's truth" % name, not bad,
+                first_diffs(bad))
 
 
 def pick(truth, category):
@@ -249,6 +268,7 @@ def main():
 REPO = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 import dsauth  # noqa: E402
+import dsspf  # noqa: E402
 import dsworld  # noqa: E402
 
 if __name__ == "__main__":

@@ -1,0 +1,396 @@
+/* summary.c -- a line's facts into counters: what it says is read once into a list of
+ * counters (marks) and report-receiver organizations, then added to every group the line
+ * belongs to (the whole scan, its TLD, its rank bucket, its sector). */
+#include "scanner/summary.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/check.h"
+#include "common/hash.h"
+#include "scanner/dmarc/check.h"
+#include "scanner/spf/check.h"
+
+#define MARKS_MAX 40
+
+/* What one line counts for. */
+struct marks {
+        unsigned n, norg;
+        uint16_t c[MARKS_MAX];
+        const char *org[DS_RECEIVERS_MAX];
+};
+
+static void mark(struct marks *m, unsigned counter)
+{
+        if (!ds_fails(m->n < MARKS_MAX && counter < SC_COUNT))
+                m->c[m->n++] = (uint16_t)counter;
+}
+
+/* ---- groups ---- */
+
+static int group_init(struct summary_group *g, unsigned top_k)
+{
+        memset(g->c, 0, sizeof(g->c));
+        return topk_init(&g->orgs, top_k);
+}
+
+static void group_add(struct summary_group *g, const struct marks *m)
+{
+        for (unsigned i = 0; i < m->n; i++)
+                g->c[m->c[i]]++;
+        for (unsigned i = 0; i < m->norg; i++)
+                topk_add(&g->orgs, m->org[i], strlen(m->org[i]), 1);
+}
+
+static void group_merge(struct summary_group *dst, const struct summary_group *src)
+{
+        for (unsigned i = 0; i < SC_COUNT; i++)
+                dst->c[i] += src->c[i];
+        topk_merge(&dst->orgs, &src->orgs);
+}
+
+#define TABLE_SLOTS (2 * SUMMARY_GROUPS_MAX)
+
+static int table_init(struct summary_table *t)
+{
+        memset(t, 0, sizeof(*t));
+        t->v = calloc(SUMMARY_GROUPS_MAX, sizeof(*t->v));
+        t->slot = calloc(TABLE_SLOTS, sizeof(*t->slot));
+        return t->v && t->slot ? 0 : -ENOMEM;
+}
+
+static void table_free(struct summary_table *t)
+{
+        for (unsigned i = 0; i < t->n; i++) {
+                topk_free(&t->v[i]->g.orgs);
+                free(t->v[i]->key);
+                free(t->v[i]);
+        }
+        free(t->v);
+        free(t->slot);
+        memset(t, 0, sizeof(*t));
+}
+
+/* The group named key, created when new; NULL when the table is full. */
+static struct summary_group *table_group(struct summary_table *t, const char *key, size_t n)
+{
+        uint64_t h = ds_hash(0, key, n);
+        uint32_t i = (uint32_t)h & (TABLE_SLOTS - 1);
+        for (; t->slot[i]; i = (i + 1) & (TABLE_SLOTS - 1)) {
+                struct summary_keyed *k = t->v[t->slot[i] - 1];
+                if (k->hash == h && strncmp(k->key, key, n) == 0 && k->key[n] == 0)
+                        return &k->g;
+        }
+        if (t->n == SUMMARY_GROUPS_MAX)
+                return NULL;
+        struct summary_keyed *k = ds_xmalloc(sizeof(*k), "a summary group");
+        k->key = ds_xmalloc(n + 1, "a summary group's name");
+        memcpy(k->key, key, n);
+        k->key[n] = 0;
+        k->hash = h;
+        if (group_init(&k->g, SUMMARY_GROUP_TOP_K) < 0)
+                ds_oom("a summary group's receivers", sizeof(struct topk_entry));
+        t->v[t->n++] = k;
+        t->slot[i] = t->n;
+        return &k->g;
+}
+
+static void table_add(struct summary_table *t, const char *key, size_t n, const struct marks *m)
+{
+        struct summary_group *g = table_group(t, key, n);
+        if (g)
+                group_add(g, m);
+        else
+                t->unlisted++;
+}
+
+static void table_merge(struct summary_table *dst, const struct summary_table *src)
+{
+        dst->unlisted += src->unlisted;
+        for (unsigned i = 0; i < src->n; i++) {
+                const struct summary_keyed *k = src->v[i];
+                struct summary_group *g = table_group(dst, k->key, strlen(k->key));
+                if (g)
+                        group_merge(g, &k->g);
+                else
+                        dst->unlisted += k->g.c[SC_OK] + k->g.c[SC_ILLEGAL] + k->g.c[SC_EXCLUDED];
+        }
+}
+
+/* ---- the summary ---- */
+
+static int index_of(const struct check_set *set, const struct check_ops *ops)
+{
+        for (unsigned i = 0; i < set->n; i++)
+                if (set->ops[i] == ops)
+                        return (int)i;
+        return -1;
+}
+
+int summary_init(struct summary *s, const struct check_set *set, bool sectors)
+{
+        memset(s, 0, sizeof(*s));
+        s->dmarc = index_of(set, &dmarc_check);
+        s->spf = index_of(set, &spf_check);
+        s->mx = check_set_find(set, "mx"); /* read through its facts alone */
+        s->sectors = sectors;
+        int rc = group_init(&s->all, SUMMARY_TOP_K);
+        for (unsigned b = 0; rc == 0 && b < SUMMARY_RANK_BUCKETS; b++)
+                rc = group_init(&s->rank[b], SUMMARY_GROUP_TOP_K);
+        if (rc == 0)
+                rc = table_init(&s->tld);
+        if (rc == 0)
+                rc = table_init(&s->sector);
+        if (rc < 0)
+                summary_free(s);
+        return rc;
+}
+
+void summary_free(struct summary *s)
+{
+        topk_free(&s->all.orgs);
+        for (unsigned b = 0; b < SUMMARY_RANK_BUCKETS; b++)
+                topk_free(&s->rank[b].orgs);
+        table_free(&s->tld);
+        table_free(&s->sector);
+}
+
+unsigned summary_rank_bucket(int64_t rank)
+{
+        unsigned b = 0;
+        for (int64_t edge = 1000; b + 1 < SUMMARY_RANK_BUCKETS && rank > edge; edge *= 10)
+                b++;
+        return b;
+}
+
+const char *summary_rank_bucket_name(unsigned bucket)
+{
+        static const char *const names[SUMMARY_RANK_BUCKETS] = {"1-1k", "1k-10k", "10k-100k",
+                                                                "100k-1M", ">1M"};
+        return bucket < SUMMARY_RANK_BUCKETS ? names[bucket] : NULL;
+}
+
+/* Status slots: rcodes 0..15, then these (enum lookup_status). */
+static const int STATUS_AFTER_RCODES[SUMMARY_STATUS_SLOTS - 16] = {
+    LOOKUP_TIMEOUT, LOOKUP_MALFORMED, LOOKUP_CNAME_LOOP, LOOKUP_NAME_TOO_LONG, LOOKUP_PENDING};
+
+static unsigned status_slot(int status)
+{
+        if (status >= 0 && status < 16)
+                return (unsigned)status;
+        for (unsigned i = 0; i + 16 < SUMMARY_STATUS_SLOTS; i++)
+                if (STATUS_AFTER_RCODES[i] == status)
+                        return 16 + i;
+        (void)ds_fails(status >= LOOKUP_NAME_TOO_LONG && status < 16); /* all listed */
+        return SUMMARY_STATUS_SLOTS - 1;
+}
+
+int summary_slot_status(unsigned slot)
+{
+        return slot < 16 ? (int)slot : STATUS_AFTER_RCODES[slot - 16];
+}
+
+/* ---- a line's facts ---- */
+
+static int strength(enum dmarc_policy p)
+{
+        return p == DMARC_POLICY_REJECT ? 2 : p == DMARC_POLICY_QUARANTINE ? 1 : 0;
+}
+
+static void add_org(struct marks *m, const char *org)
+{
+        for (unsigned i = 0; i < m->norg; i++)
+                if (strcmp(m->org[i], org) == 0)
+                        return;
+        if (!ds_fails(m->norg < DS_RECEIVERS_MAX))
+                m->org[m->norg++] = org;
+}
+
+/* The dmarc object's policy fields: null, and rua and ruf empty, without a usable record. */
+static void dmarc_policy_marks(struct marks *m, const struct dmarc_result *d)
+{
+        if (d->v.posture > POSTURE_NONE)
+                return;
+        const struct dmarc_record *r = &d->rec;
+        mark(m, SC_DMARC_VALID);
+        if (strength(r->sp) < strength(r->p))
+                mark(m, SC_SP_WEAKER);
+        if (strength(r->np) < strength(r->p))
+                mark(m, SC_NP_WEAKER);
+        if (r->rua_count)
+                mark(m, SC_RUA);
+        if (r->ruf_count)
+                mark(m, SC_RUF);
+}
+
+/* The dmarc object's "receivers": their organizations, external and authorized. */
+static void receiver_marks(struct marks *m, const struct dmarc_result *d)
+{
+        bool external = false, all_authorized = true, refused = false;
+        if (!d->nrecv)
+                return;
+        mark(m, SC_RECEIVERS);
+        for (unsigned i = 0; i < d->nrecv; i++) {
+                const struct receiver *rc = &d->recv[i];
+                add_org(m, rc->org);
+                if (rc->external != TRI_YES)
+                        continue;
+                external = true;
+                all_authorized &= rc->auth == AUTH_AUTHORIZED;
+                refused |= rc->auth == AUTH_NOT_AUTHORIZED;
+        }
+        if (!external)
+                return;
+        mark(m, SC_EXTERNAL);
+        if (all_authorized)
+                mark(m, SC_EXT_AUTHORIZED);
+        if (refused)
+                mark(m, SC_EXT_NOT_AUTHORIZED);
+}
+
+/* The line's spf "errors" hold code: the record's, then the tree's. */
+static bool spf_error(const struct spf_eval *e, const char *code)
+{
+        for (unsigned i = 0; e->parsed && i < e->rec.error_count; i++)
+                if (strcmp(e->rec.errors[i].code, code) == 0)
+                        return true;
+        for (unsigned i = 0; i < e->nissues; i++)
+                if (e->issues[i].error && strcmp(e->issues[i].code, code) == 0)
+                        return true;
+        return false;
+}
+
+/* The spf object; returns whether it lists records. */
+static bool spf_marks(struct marks *m, const struct spf_eval *e)
+{
+        mark(m, SC_SPF_STATUS + status_slot(e->status));
+        mark(m, SC_SPF_RESULT + (unsigned)e->result);
+        if (e->held_len < 2)
+                return false;
+        mark(m, SC_SPF_RECORD);
+        mark(m, SC_SPF_ALL + (e->all_known ? (unsigned)e->all : SPF_ALL_NONE));
+        if (e->all_known && e->permissive)
+                mark(m, SC_SPF_PERMISSIVE);
+        if (spf_error(e, "too_many_lookups"))
+                mark(m, SC_SPF_TOO_MANY_LOOKUPS);
+        if (spf_error(e, "too_many_void_lookups"))
+                mark(m, SC_SPF_TOO_MANY_VOID);
+        return true;
+}
+
+/* The funnel's DMARC stages, from the top-level posture and enforcing. */
+static void funnel_dmarc(struct marks *m, const struct toplevel *t, bool in)
+{
+        in =
+            in && t->posture >= 0 && t->posture <= POSTURE_INVALID && t->posture != POSTURE_MISSING;
+        if (in)
+                mark(m, SC_F_DMARC);
+        in = in && t->posture <= POSTURE_NONE;
+        if (in)
+                mark(m, SC_F_VALID);
+        in = in && t->enforcing;
+        if (in)
+                mark(m, SC_F_ENFORCING);
+        if (in && t->posture == POSTURE_REJECT)
+                mark(m, SC_F_REJECT);
+}
+
+static void top_marks(struct marks *m, const struct toplevel *t)
+{
+        mark(m, t->exists == TRI_YES  ? SC_EXISTS_TRUE
+                : t->exists == TRI_NO ? SC_EXISTS_FALSE
+                                      : SC_EXISTS_NULL);
+        if (t->posture >= 0) {
+                mark(m, SC_POSTURE + (unsigned)t->posture);
+                if (t->enforcing)
+                        mark(m, SC_ENFORCING);
+                if (t->partial)
+                        mark(m, SC_PARTIAL);
+        }
+        if (t->spoofable >= 0)
+                mark(m, SC_SPOOFABLE + (unsigned)t->spoofable);
+}
+
+static void ok_marks(const struct summary *s, const struct job_scratch *sc, struct marks *m)
+{
+        const struct toplevel *t = &sc->top;
+        bool in = true, spf_record = false;
+        int mail = -1;
+        top_marks(m, t);
+        if (s->dmarc >= 0) {
+                const struct dmarc_result *d =
+                    &((const struct dmarc_scratch *)sc->check[s->dmarc])->dmarc;
+                mark(m, SC_DMARC_STATUS + status_slot(d->status));
+                dmarc_policy_marks(m, d);
+                receiver_marks(m, d);
+        }
+        if (s->spf >= 0)
+                spf_record = spf_marks(m, &((const struct spf_scratch *)sc->check[s->spf])->spf);
+        if (s->mx >= 0) {
+                const struct check_facts *f = &sc->facts[s->mx];
+                mail = f->mail;
+                if (!ds_fails(mail >= 0 && mail < 5))
+                        mark(m, SC_MAIL + (unsigned)mail);
+                mark(m, SC_MX_STATUS + status_slot(f->status));
+        }
+        if (s->spf >= 0 || s->mx >= 0) {
+                in = t->exists == TRI_YES;
+                if (in)
+                        mark(m, SC_F_RESOLVING);
+        }
+        if (s->mx >= 0) {
+                in = in && mail == MAIL_FACT_MX;
+                if (in)
+                        mark(m, SC_F_MX);
+        }
+        if (s->spf >= 0) {
+                in = in && spf_record;
+                if (in)
+                        mark(m, SC_F_SPF);
+        }
+        if (s->dmarc >= 0)
+                funnel_dmarc(m, t, in);
+}
+
+static void tld_of(const char *domain, const char **p, size_t *n)
+{
+        const char *dot = strrchr(domain, '.');
+        *p = dot ? dot + 1 : domain;
+        *n = strlen(*p);
+}
+
+void summary_add(struct summary *s, const struct job *j, const struct job_scratch *sc)
+{
+        struct marks m = {0};
+        const struct input_item *in = &j->in;
+        if (in->status == INPUT_ITEM_OK) {
+                mark(&m, SC_OK);
+                ok_marks(s, sc, &m);
+        } else {
+                mark(&m, in->status == INPUT_ITEM_EXCLUDED ? SC_EXCLUDED : SC_ILLEGAL);
+        }
+        group_add(&s->all, &m);
+        if (in->status != INPUT_ITEM_ILLEGAL) {
+                const char *tld;
+                size_t n;
+                tld_of(in->domain, &tld, &n);
+                table_add(&s->tld, tld, n, &m);
+        }
+        if (in->rank >= 0) { /* the line has a rank */
+                s->ranked = true;
+                group_add(&s->rank[summary_rank_bucket(in->rank)], &m);
+        }
+        if (s->sectors && in->sector)
+                table_add(&s->sector, in->sector, strlen(in->sector), &m);
+}
+
+void summary_merge(struct summary *dst, const struct summary *src)
+{
+        group_merge(&dst->all, &src->all);
+        for (unsigned b = 0; b < SUMMARY_RANK_BUCKETS; b++)
+                group_merge(&dst->rank[b], &src->rank[b]);
+        dst->ranked |= src->ranked;
+        table_merge(&dst->tld, &src->tld);
+        table_merge(&dst->sector, &src->sector);
+}
