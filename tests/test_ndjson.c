@@ -326,20 +326,29 @@ static void t_rank_sector_nxdomain(void **st)
         fx_free(f);
 }
 
-static void t_hostile_records(void **st)
+/* A fixture whose job (example.com, exact discovery) got the TXT records txt[0..n) (any
+ * bytes, lens[i] each) at _dmarc.example.com. */
+static struct fixture *fx_txt(const char *const *txt, const size_t *lens, unsigned n)
 {
-        (void)st;
-        static const char rec[] = "v=DMARC1; p=\"q\" \\ \0 \xff \x1f\x7f \xc3\xa9 end";
         struct fixture *f = fx_new();
         item_ok(&f->j, "example.com");
         assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
         ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
-        lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com", LDNS_RR_CLASS_IN, rec,
-                     sizeof(rec) - 1, 255);
-        lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com", LDNS_RR_CLASS_IN, "x\"\\\0\xff",
-                     5, 255);
+        for (unsigned i = 0; i < n; i++)
+                lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com", LDNS_RR_CLASS_IN,
+                             txt[i], lens[i], 255);
         lp_feed(&f->j, lp, 1);
         assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
+        return f;
+}
+
+static void t_hostile_records(void **st)
+{
+        (void)st;
+        static const char rec[] = "v=DMARC1; p=\"q\" \\ \0 \xff \x1f\x7f \xc3\xa9 end";
+        const char *const txt[] = {rec, "x\"\\\0\xff"};
+        const size_t lens[] = {sizeof(rec) - 1, 5};
+        struct fixture *f = fx_txt(txt, lens, 2);
         assert_int_equal(SD(&f->s)->nrecords, 1);
         static const char *const checks[] = {
             "d['dmarc']['records'] == ['v=DMARC1; p=\"q\" \\\\ \\x00 \\ufffd \\x1f\\x7f "
@@ -360,14 +369,9 @@ static void t_issue_terms(void **st)
         (void)st;
         static const char rec[] = "v=DMARC1; p=reject; fo\"o=b\xff; foo=1; "
                                   "rua=https://x.example/r,mailto:d@example.com; pct=20";
-        struct fixture *f = fx_new();
-        item_ok(&f->j, "example.com");
-        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
-        ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
-        lp_txt_bytes(lp, LDNS_SECTION_ANSWER, "_dmarc.example.com", LDNS_RR_CLASS_IN, rec,
-                     sizeof(rec) - 1, 255);
-        lp_feed(&f->j, lp, 1);
-        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
+        const char *const txt[] = {rec};
+        const size_t lens[] = {sizeof(rec) - 1};
+        struct fixture *f = fx_txt(txt, lens, 1);
         static const char *const checks[] = {
             "'errors_at' not in d['dmarc'] and d['dmarc']['errors'] == []",
             "list(d['dmarc']).index('warnings_at') == list(d['dmarc']).index('warnings') + 1",
