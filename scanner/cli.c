@@ -16,9 +16,11 @@ void cli_usage_main(FILE *out)
         fputs("dmarcscan " DS_VERSION " -- measure the DMARC posture of many domains\n"
               "\n"
               "usage: dmarcscan scan [OPTIONS] [INPUT...]\n"
-              "       dmarcscan --version | --help | help scan\n"
+              "       dmarcscan merge [-o FILE] SUMMARY...\n"
+              "       dmarcscan --version | --help | help scan | help merge\n"
               "\n"
-              "Run `dmarcscan scan --help` for the scan options.\n",
+              "Run `dmarcscan scan --help` for the scan options, `dmarcscan merge --help`\n"
+              "for adding the summaries of a sharded scan.\n",
               out);
 }
 
