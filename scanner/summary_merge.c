@@ -182,6 +182,13 @@ static int merge_top(struct merge *m, const char *field, json_t *dst, const json
 
 /* ---- the aggregate ---- */
 
+/* The size of the receivers' tables under key: the breakdowns' groups count into smaller
+ * tables than the whole scan. */
+static unsigned table_size(const char *key, unsigned outer)
+{
+        return strncmp(key, "by_", 3) == 0 ? SUMMARY_GROUP_TOP_K : outer;
+}
+
 /* dst += src at field: counts add, objects merge by key (a key only src has is taken as
  * it is), heavy-hitters tables of cap entries merge; anything else must be equal. */
 static int add_tree(struct merge *m, const char *field, json_t *dst, const json_t *src,
@@ -205,9 +212,7 @@ static int add_tree(struct merge *m, const char *field, json_t *dst, const json_
                                 return nomem(m);
                         continue;
                 }
-                /* The breakdowns' groups count into smaller tables than the whole scan. */
-                unsigned inner = strncmp(key, "by_", 3) == 0 ? SUMMARY_GROUP_TOP_K : cap;
-                int rc = add_tree(m, path, dv, sv, inner);
+                int rc = add_tree(m, path, dv, sv, table_size(key, cap));
                 if (rc < 0)
                         return rc;
         }
@@ -463,7 +468,7 @@ static int add_member(struct merge *m, json_t *dst, const char *key, const json_
                 return either(m, key, dst, key, src);
         if (!d)
                 return json_object_set_new(dst, key, json_deep_copy(src)) < 0 ? nomem(m) : 0;
-        return add_tree(m, key, d, src, SUMMARY_TOP_K);
+        return add_tree(m, key, d, src, table_size(key, SUMMARY_TOP_K));
 }
 
 static int add_summary(struct merge *m, json_t *dst, const json_t *src)
