@@ -1,7 +1,7 @@
 # dmarcscan.bash -- bash completion for dmarcscan, installed as
 # <datadir>/bash-completion/completions/dmarcscan (loaded on demand by bash-completion), or
 # sourced by hand. Needs nothing from bash-completion itself.
-# Contract: completes the subcommands, the long and short options of `scan`, file names for
+# Contract: completes the subcommands, the long and short options of `scan` and `merge`, file names for
 # the options that take a file (and for inputs), and the values of --format, --discovery,
 # --profile and --checks (a comma-separated list), also in the --option=value form.
 # The option lists below must match `dmarcscan scan --help`: tests/install/test_completion.sh
@@ -84,6 +84,16 @@ _dmarcscan_takes_value()
 	return 1
 }
 
+# _dmarcscan_merge CUR: `merge [-o FILE] SUMMARY...`: its options, else file names.
+_dmarcscan_merge()
+{
+	if [[ $1 == -* ]]; then
+		_dmarcscan_words "--output --help -o -h" "$1"
+	else
+		_dmarcscan_files "$1"
+	fi
+}
+
 _dmarcscan()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=""
@@ -91,12 +101,16 @@ _dmarcscan()
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 
 	if ((COMP_CWORD == 1)); then
-		_dmarcscan_words "scan help version --version --help" "$cur"
+		_dmarcscan_words "scan merge help version --version --help" "$cur"
 		return 0
 	fi
 	case ${COMP_WORDS[1]} in
 	help)
-		((COMP_CWORD == 2)) && _dmarcscan_words scan "$cur"
+		((COMP_CWORD == 2)) && _dmarcscan_words "scan merge" "$cur"
+		return 0
+		;;
+	merge)
+		_dmarcscan_merge "$cur"
 		return 0
 		;;
 	scan) ;;
