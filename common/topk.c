@@ -164,6 +164,16 @@ void topk_add(struct topk *t, const char *s, size_t n, uint64_t count)
         insert(t, s, n, count, 0);
 }
 
+void topk_restore(struct topk *t, const char *s, size_t n, uint64_t count, uint64_t err,
+                  bool inexact)
+{
+        /* A full table would take a counter over: the rendered table had more entries. */
+        if (ds_fails(t->n < t->k))
+                return;
+        insert(t, s, n, count, err);
+        t->lossy |= inexact;
+}
+
 /* A merge candidate: a name of either table with its merged count and bound. */
 struct cand {
         const struct topk_entry *e;

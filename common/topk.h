@@ -48,6 +48,12 @@ void topk_free(struct topk *t);
 /* Count s (n bytes) count times. */
 void topk_add(struct topk *t, const char *s, size_t n, uint64_t count);
 
+/* Load one entry of a table rendered earlier (a summary read back): s counted count times,
+ * overstated by at most err. The table must have room for it (at most k entries, each
+ * once); inexact: the rendered table was not exact (topk_exact() false from then on). */
+void topk_restore(struct topk *t, const char *s, size_t n, uint64_t count, uint64_t err,
+                  bool inexact);
+
 /* Add src to dst (mergeable Space-Saving: a string one table does not list is counted
  * there as that table's least count when it took counters over, 0 when it is exact; the k
  * largest are kept). dst is exact when both were and their strings fit together. */

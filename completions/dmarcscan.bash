@@ -1,7 +1,7 @@
 # dmarcscan.bash -- bash completion for dmarcscan, installed as
 # <datadir>/bash-completion/completions/dmarcscan (loaded on demand by bash-completion), or
 # sourced by hand. Needs nothing from bash-completion itself.
-# Contract: completes the subcommands, the long and short options of `scan`, file names for
+# Contract: completes the subcommands, the long and short options of `scan` and `merge`, file names for
 # the options that take a file (and for inputs), and the values of --format, --discovery,
 # --profile and --checks (a comma-separated list), also in the --option=value form; the
 # codes of `explain` (the command's own list: the first line of each of its paragraphs).
@@ -85,6 +85,16 @@ _dmarcscan_takes_value()
 	return 1
 }
 
+# _dmarcscan_merge CUR: `merge [-o FILE] SUMMARY...`: its options, else file names.
+_dmarcscan_merge()
+{
+	if [[ $1 == -* ]]; then
+		_dmarcscan_words "--output --help -o -h" "$1"
+	else
+		_dmarcscan_files "$1"
+	fi
+}
+
 _dmarcscan()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=""
@@ -92,12 +102,16 @@ _dmarcscan()
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 
 	if ((COMP_CWORD == 1)); then
-		_dmarcscan_words "scan explain help version --version --help" "$cur"
+		_dmarcscan_words "scan merge explain help version --version --help" "$cur"
 		return 0
 	fi
 	case ${COMP_WORDS[1]} in
 	help)
-		((COMP_CWORD == 2)) && _dmarcscan_words "scan explain" "$cur"
+		((COMP_CWORD == 2)) && _dmarcscan_words "scan merge explain" "$cur"
+		return 0
+		;;
+	merge)
+		_dmarcscan_merge "$cur"
 		return 0
 		;;
 	explain)

@@ -14,11 +14,16 @@ static int add_resolver(struct resolver_list *l, const struct sockaddr_storage *
 {
         if (l->n >= DS_RESOLVERS_MAX)
                 return -E2BIG;
-        struct resolver *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-        if (!v)
-                return -ENOMEM;
-        l->v = v;
-        struct resolver *r = &v[l->n++];
+        if (l->n == l->cap) {
+                /* Doubling: growing by one copied 2.5 GB for 1,024 resolvers (quadratic). */
+                size_t cap = l->cap ? l->cap * 2 : 4;
+                struct resolver *v = realloc(l->v, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                l->v = v;
+                l->cap = cap;
+        }
+        struct resolver *r = &l->v[l->n++];
         memset(r, 0, sizeof(*r));
         memcpy(&r->addr, ss, len);
         r->addrlen = len;
@@ -197,7 +202,7 @@ void resolvers_free(struct resolver_list *l)
 {
         free(l->v);
         l->v = NULL;
-        l->n = 0;
+        l->n = l->cap = 0;
 }
 
 int resolver_addr_equal(const struct resolver *r, const struct sockaddr *addr)

@@ -59,8 +59,8 @@ struct resolver {
 };
 
 struct resolver_list {
-        struct resolver *v;
-        size_t n;
+        struct resolver *v; /* owned: n used of cap */
+        size_t n, cap;
         bool held_by_window; /* the last failed pick: no --resolver-rate token was missing,
                               * only congestion window or pacing room */
 };

@@ -16,11 +16,13 @@ void cli_usage_main(FILE *out)
         fputs("dmarcscan " DS_VERSION " -- measure the DMARC posture of many domains\n"
               "\n"
               "usage: dmarcscan scan [OPTIONS] [INPUT...]\n"
+              "       dmarcscan merge [-o FILE] SUMMARY...\n"
               "       dmarcscan explain [CODE...]\n"
-              "       dmarcscan --version | --help | help scan | help explain\n"
+              "       dmarcscan --version | --help | help scan | help merge | help explain\n"
               "\n"
-              "Run `dmarcscan scan --help` for the scan options; `dmarcscan explain CODE`\n"
-              "says what an error, warning or reason code of the output means.\n",
+              "Run `dmarcscan scan --help` for the scan options, `dmarcscan merge --help`\n"
+              "for adding the summaries of a sharded scan; `dmarcscan explain CODE` says what\n"
+              "an error, warning or reason code of the output means.\n",
               out);
 }
 

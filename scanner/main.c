@@ -4,6 +4,7 @@
 
 #include "scanner/cli.h"
 #include "scanner/explain.h"
+#include "scanner/merge_cmd.h"
 #include "scanner/scan.h"
 
 int main(int argc, char **argv)
@@ -24,12 +25,16 @@ int main(int argc, char **argv)
         if (strcmp(cmd, "help") == 0) {
                 if (argc > 2 && strcmp(argv[2], "scan") == 0)
                         cli_usage_scan(stdout);
+                else if (argc > 2 && strcmp(argv[2], "merge") == 0)
+                        merge_usage(stdout);
                 else if (argc > 2 && strcmp(argv[2], "explain") == 0)
                         explain_usage(stdout);
                 else
                         cli_usage_main(stdout);
                 return 0;
         }
+        if (strcmp(cmd, "merge") == 0)
+                return merge_cmd(argc - 1, argv + 1);
         if (strcmp(cmd, "explain") == 0)
                 return explain_main(argc - 1, argv + 1, stdout, stderr);
         if (strcmp(cmd, "scan") != 0) {

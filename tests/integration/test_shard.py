@@ -4,7 +4,9 @@
 # synthetic world, each reading the whole input; the union of their lines must equal the
 # unsharded scan's, line for line (ts and attempts aside), with every input line in exactly
 # one shard; the scheduler variables pick the same shard as --shard; bad values are usage
-# errors that name the problem.
+# errors that name the problem. Each run also writes its --summary: `dmarcscan merge` of the
+# shards' summaries must equal the unsharded scan's summary on every count, and merge must
+# refuse a shard given twice and a shard of another seed.
 #
 # Usage: test_shard.py DMARCSCAN [REPO]. Only 127.0.0.1 is contacted. Prints "N passed, M
 # failed"; exit 1 on failure.
@@ -70,6 +72,107 @@ def usage_error(binary, args, env, want, name):
             "exit %s: %s" % (r.returncode, err))
 
 
+# What may differ between the merged summary and the unsharded one: times, command lines,
+# resolvers' order, the shard description; top-list flags are compared on their own.
+SUMMARY_VOLATILE = ("started", "ended", "argv", "shard")
+
+
+def counts_only(o):
+    """o without SUMMARY_VOLATILE keys, and with each receivers' table replaced by its
+    entries as {org: (n, total, error)} (compared separately, see check_receivers)."""
+    if isinstance(o, dict):
+        if set(o) == {"exact", "top"}:
+            return "receivers"
+        return {k: counts_only(v) for k, v in o.items() if k not in SUMMARY_VOLATILE}
+    if isinstance(o, list):
+        return [counts_only(v) for v in o]
+    return o
+
+
+def tables(o, path=""):
+    """Every receivers' table of o, by its path."""
+    if isinstance(o, dict):
+        if set(o) == {"exact", "top"}:
+            yield path, o
+            return
+        for k, v in o.items():
+            yield from tables(v, path + "." + k)
+
+
+def check_receivers(merged, whole):
+    """Where both tables are exact they must be equal; where the merged one is not, each
+    listed count must bound the true (unsharded, exact) one: n - error <= true <= n."""
+    got, want = dict(tables(merged)), dict(tables(whole))
+    C.check("the same receivers' tables (%d)" % len(want), set(got) == set(want),
+            sorted(set(got) ^ set(want))[:5])
+    exact = bounded = lossy = 0
+    bad = []
+    for path, w in want.items():
+        g = got.get(path)
+        if g is None:
+            continue
+        if g["exact"] and w["exact"]:
+            exact += 1
+            if g != w:
+                bad.append(path)
+        elif w["exact"]:
+            bounded += 1
+            truth = {e["org"]: e["n"] for e in w["top"]}
+            if any(not e["n"] - e["error"] <= truth.get(e["org"], 0) <= e["n"]
+                   for e in g["top"]):
+                bad.append(path)
+        else:
+            lossy += 1  # estimates on both sides: no truth to compare with
+    C.check("receivers: %d exact tables equal, %d overflowed ones bound the true counts "
+            "(%d overflowed in the unsharded scan too)" % (exact, bounded, lossy),
+            not bad and exact > 0, bad[:5])
+
+
+def merge(binary, args):
+    r = subprocess.run([binary, "merge"] + args, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+
+
+def check_merge(binary, tmp, whole, shards, reseeded):
+    """whole, shards (by index), reseeded: summary paths."""
+    out = os.path.join(tmp, "merged.json")
+    rc, _, err = merge(binary, ["-o", out] + [shards[i] for i in sorted(shards)])
+    C.check("merge of the %d shards' summaries exits 0" % len(shards), rc == 0, err)
+    if rc != 0:
+        return
+    with open(out) as f:
+        merged = json.load(f)
+    with open(whole) as f:
+        want = json.load(f)
+    shard = merged["scan"]["shard"]
+    C.check("merged scan.shard: all %d merged, complete" % SHARDS,
+            shard == {"count": SHARDS, "seed": 7, "merged": list(range(SHARDS)),
+                      "complete": True}, shard)
+    C.check("merged scan.argv: one command line per shard",
+            len(merged["scan"]["argv"]) == SHARDS
+            and all("--shard" in a for a in merged["scan"]["argv"]), merged["scan"]["argv"])
+    C.check("merged started/ended: the earliest and the latest",
+            merged["started"] <= merged["ended"])
+    got, exp = counts_only(merged), counts_only(want)
+    diffs = [k for k in sorted(set(got) | set(exp)) if got.get(k) != exp.get(k)]
+    C.check("the merged summary equals the unsharded one on every count", not diffs,
+            "differ: %s" % diffs[:10])
+    check_receivers(merged, want)
+    rc, _, err = merge(binary, [shards[0], shards[1], shards[0]])
+    print("      " + err.strip())
+    C.check("merge refuses a shard given twice, naming it",
+            rc == 1 and "scan.shard.index is 0" in err and shards[0] in err, err)
+    rc, _, err = merge(binary, [shards[1], reseeded])
+    print("      " + err.strip())
+    C.check("merge refuses another seed, naming the file, field and both values",
+            rc == 1 and reseeded in err and "scan.shard.seed is 8, but 7" in err, err)
+    rc, _, err = merge(binary, [shards[1], whole])
+    print("      " + err.strip())
+    C.check("merge refuses the unsharded summary with a shard (count 1 vs 4)",
+            rc == 1 and "scan.shard.count is 1, but 4" in err, err)
+
+
 def check_deploy_files():
     """deploy/: the manifest parses and asks for as many shards as it runs pods; the Slurm
     script is valid bash and uses --shard-from-env."""
@@ -109,11 +212,17 @@ def main():
                                    wait_zones=manifest["zones"]) as knot:
                 base = ["-r", "127.0.0.1:%d" % knot.port, "--seed", "7", src]
                 whole_out = os.path.join(tmp, "whole.ndjson")
-                whole = finish("unsharded", scan_to(binary, base, whole_out), whole_out)
+                summaries = {i: os.path.join(tmp, "shard%d.summary.json" % i)
+                             for i in range(SHARDS)}
+                whole_summary = os.path.join(tmp, "whole.summary.json")
+                reseeded_summary = os.path.join(tmp, "reseeded.summary.json")
+                whole = finish("unsharded", scan_to(
+                    binary, ["--summary", whole_summary] + base, whole_out), whole_out)
                 procs = []
                 for i in range(SHARDS):
                     out = os.path.join(tmp, "shard%d.ndjson.zst" % i)
-                    procs.append((i, out, scan_to(binary, ["--shard", "%d/%d" % (i, SHARDS)]
+                    procs.append((i, out, scan_to(binary, ["--shard", "%d/%d" % (i, SHARDS),
+                                                           "--summary", summaries[i]]
                                                   + base, out)))
                 shards = {i: finish("shard %d/%d" % (i, SHARDS), p, out)
                           for i, out, p in procs}
@@ -128,7 +237,8 @@ def main():
                 reseeded_out = os.path.join(tmp, "reseeded.ndjson")
                 reseeded = finish("shard 0/4 with another seed", scan_to(
                     binary, ["--shard", "0/%d" % SHARDS, "-r", "127.0.0.1:%d" % knot.port,
-                             "--seed", "8", src], reseeded_out), reseeded_out)
+                             "--seed", "8", "--summary", reseeded_summary, src], reseeded_out),
+                    reseeded_out)
         except dsauth.AuthServerError as e:
             C.check("Knot starts and serves the world", False, e)
             return C.summary()
@@ -162,6 +272,7 @@ def main():
             same = set(o["line"] for o in reseeded) & set(o["line"] for o in shards[0])
             C.check("another seed makes another split (%d of %d lines shared)" % (
                 len(same), len(reseeded)), len(same) < len(reseeded) * 0.5)
+        check_merge(binary, tmp, whole_summary, summaries, reseeded_summary)
 
         usage_error(binary, ["--shard", "4/4", src], {}, "--shard", "--shard 4/4")
         usage_error(binary, ["--shard", "1/4", "--shard-from-env", "4", src],
