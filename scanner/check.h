@@ -36,7 +36,7 @@ enum check_step {
 /* What every check shares, read-only, for the whole scan. */
 struct check_env {
         const struct discovery_ctx *disc; /* the PSL and the discovery mode; NULL: exact */
-        bool details; /* --details: render() adds the codes' sentences (*_detail) */
+        bool details; /* --details: render() adds the codes' sentences (*_detail), dmarc's tags */
 };
 
 /* A hook's view of one domain. */
