@@ -73,3 +73,15 @@ void *ds_xrealloc(void *p, size_t bytes, const char *what)
                 ds_oom(what, bytes);
         return q;
 }
+
+void *ds_xgrow(void *p, size_t *cap, size_t need, const char *what)
+{
+        if (need <= *cap)
+                return p;
+        size_t n = *cap ? *cap : 4096;
+        while (n < need)
+                n *= 2;
+        p = ds_xrealloc(p, n, what);
+        *cap = n;
+        return p;
+}

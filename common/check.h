@@ -36,5 +36,8 @@ uint64_t ds_check_failures(void);
 void *ds_xmalloc(size_t bytes, const char *what);
 void *ds_xcalloc(size_t n, size_t size, const char *what);
 void *ds_xrealloc(void *p, size_t bytes, const char *what);
+/* A buffer p of *cap bytes (0 for NULL) grown to hold need bytes: the capacity doubles from
+ * 4 KiB, so a reused buffer stops reallocating. Returns the (possibly moved) buffer. */
+void *ds_xgrow(void *p, size_t *cap, size_t need, const char *what);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/ckalloc.h"
 #include "dns/engine.h"
 #include "dns/wire.h"
 
@@ -53,20 +54,6 @@ static bool key_equal(const void *a, const void *b)
         return x->qtype == y->qtype && x->n == y->n && memcmp(x->name, y->name, x->n) == 0;
 }
 
-static void *hs_malloc(size_t n)
-{
-        return malloc(n);
-}
-
-static void hs_free(void *p, size_t n, bool defer)
-{
-        (void)n;
-        (void)defer;
-        free(p);
-}
-
-static struct ck_malloc allocator = {.malloc = hs_malloc, .free = hs_free};
-
 int anscache_new(struct anscache **out, uint32_t tokens, size_t max_bytes)
 {
         *out = NULL;
@@ -75,7 +62,7 @@ int anscache_new(struct anscache **out, uint32_t tokens, size_t max_bytes)
                 return -ENOMEM;
         c->next = malloc((size_t)(tokens ? tokens : 1) * sizeof(*c->next));
         if (!c->next || !ck_hs_init(&c->hs, CK_HS_MODE_OBJECT | CK_HS_MODE_SPMC, key_hash,
-                                    key_equal, &allocator, 1024, 0xca5eu)) {
+                                    key_equal, &ds_ck_allocator, 1024, 0xca5eu)) {
                 free(c->next);
                 free(c);
                 return -ENOMEM;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ckalloc.h"
+
 /* A stored string and a lookup key have the same shape, so ck_hs compares them alike. */
 struct key {
         size_t n;
@@ -37,20 +39,6 @@ static bool key_equal(const void *a, const void *b)
         return x->n == y->n && memcmp(x->p, y->p, x->n) == 0;
 }
 
-static void *hs_malloc(size_t n)
-{
-        return malloc(n);
-}
-
-static void hs_free(void *p, size_t n, bool defer)
-{
-        (void)n;
-        (void)defer;
-        free(p);
-}
-
-static struct ck_malloc allocator = {.malloc = hs_malloc, .free = hs_free};
-
 int strset_new(struct strset **out, unsigned long capacity_hint)
 {
         *out = NULL;
@@ -58,7 +46,7 @@ int strset_new(struct strset **out, unsigned long capacity_hint)
         if (!s)
                 return -ENOMEM;
         if (!ck_hs_init(&s->hs, CK_HS_MODE_OBJECT | CK_HS_MODE_SPMC, key_hash, key_equal,
-                        &allocator, capacity_hint ? capacity_hint : 64, 0x5eedu)) {
+                        &ds_ck_allocator, capacity_hint ? capacity_hint : 64, 0x5eedu)) {
                 free(s);
                 return -ENOMEM;
         }

@@ -142,17 +142,6 @@ static bool is_dmarc_record(const uint8_t *t, size_t n)
         return i == n || t[i] == ';' || t[i] == ' ' || t[i] == '\t';
 }
 
-static void ensure_text(struct dmarc_result *d, size_t need)
-{
-        if (need <= d->text_cap)
-                return;
-        size_t cap = d->text_cap ? d->text_cap : 4096;
-        while (cap < need)
-                cap *= 2;
-        d->text = ds_xrealloc(d->text, cap, "a reply's TXT records");
-        d->text_cap = cap;
-}
-
 /* Gather the TXT records owned by name; returns how many TXT RRs the name has. */
 static int collect_txt(struct dmarc_result *d, const struct wire_reply *r, const uint8_t *name,
                        size_t name_len)
@@ -169,7 +158,8 @@ static int collect_txt(struct dmarc_result *d, const struct wire_reply *r, const
                         continue;
                 ntxt++;
                 /* The joined text is never longer than the rdata. */
-                ensure_text(d, used + rr.rdlen + 1);
+                d->text =
+                    ds_xgrow(d->text, &d->text_cap, used + rr.rdlen + 1, "a reply's TXT records");
                 int n = wire_txt_join(r, &rr, d->text + used, d->text_cap - used);
                 if (n < 0)
                         return n;
@@ -290,7 +280,7 @@ static void load_held(struct dm *j, struct dmarc_result *d)
         uint32_t pos = j->st->held_base;
         held_get_name(j, &pos, d->target);
         size_t used = 0;
-        ensure_text(d, j->st->held_len - pos + 1);
+        d->text = ds_xgrow(d->text, &d->text_cap, j->st->held_len - pos + 1, "the held records");
         for (unsigned k = 0; k < j->st->held_nrec; k++) {
                 uint16_t n;
                 memcpy(&n, held_buf(j) + pos, sizeof(n));

@@ -139,17 +139,6 @@ static bool has_data(const struct wire_reply *r, const uint8_t *name, size_t len
         return w->count != 0;
 }
 
-static void ensure_text(struct spf_scratch *s, size_t need)
-{
-        if (need <= s->text_cap)
-                return;
-        size_t cap = s->text_cap ? s->text_cap : 4096;
-        while (cap < need)
-                cap *= 2;
-        s->text = ds_xrealloc(s->text, cap, "a reply's TXT records");
-        s->text_cap = cap;
-}
-
 /* The SPF records among the TXT strings at the name into s->txts (joined), the others
  * only counted: however many TXT records a name has, its SPF records are all seen. False
  * when malformed. */
@@ -165,7 +154,8 @@ static bool collect_txts(struct spf_scratch *s, const struct wire_reply *r, cons
                 if (rr.type != WIRE_TYPE_TXT || rr.rclass != WIRE_CLASS_IN ||
                     wire_name_equal(r->pkt, r->len, rr.owner_off, name, len) != 1)
                         continue;
-                ensure_text(s, used + rr.rdlen + 1);
+                s->text =
+                    ds_xgrow(s->text, &s->text_cap, used + rr.rdlen + 1, "a reply's TXT records");
                 int n = wire_txt_join(r, &rr, (uint8_t *)s->text + used, s->text_cap - used);
                 if (n < 0)
                         return false;
