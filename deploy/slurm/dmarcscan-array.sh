@@ -5,7 +5,9 @@
 # subtracts SLURM_ARRAY_TASK_MIN, so --array=1-8 works too). Every domain is in exactly one
 # shard whatever the input's order, so all tasks read the same input file. A requeued task
 # resumes its shard from its checkpoint (--resume). Then: dmarcscan's outputs sit side by
-# side in OUT, one per shard, each with its metadata.
+# side in OUT, one per shard, each with its metadata and summary; when every task is done,
+#   dmarcscan merge -o OUT/summary.json OUT/shard-*.summary.json
+# gives the whole scan's summary (it refuses shards of different scans).
 #SBATCH --job-name=dmarcscan
 #SBATCH --cpus-per-task=2
 #SBATCH --mem=1G
@@ -21,4 +23,5 @@ exec dmarcscan scan --shard-from-env "$shards" --seed "${DMARCSCAN_SEED:-2026120
 	--resolvers "$resolver" --quiet \
 	--output "$out/shard-$SLURM_ARRAY_TASK_ID.ndjson.zst" \
 	--metadata "$out/shard-$SLURM_ARRAY_TASK_ID.meta.json" \
+	--summary "$out/shard-$SLURM_ARRAY_TASK_ID.summary.json" \
 	"$input"

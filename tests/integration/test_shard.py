@@ -13,6 +13,7 @@
 import collections
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -173,9 +174,20 @@ def check_merge(binary, tmp, whole, shards, reseeded):
             rc == 1 and "scan.shard.count is 1, but 4" in err, err)
 
 
-def check_deploy_files():
+def check_deploy_options(binary, name, text):
+    """Every long option a deploy recipe passes is one `dmarcscan scan --help` lists."""
+    help_text = subprocess.run([binary, "scan", "--help"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT).stdout.decode()
+    known = set(re.findall(r"(--[a-z0-9-]+)", help_text))
+    used = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]+)", text))
+    C.check("%s: every option it passes is known (%d)" % (name, len(used)),
+            used and used <= known, sorted(used - known))
+
+
+def check_deploy_files(binary):
     """deploy/: the manifest parses and asks for as many shards as it runs pods; the Slurm
-    script is valid bash and uses --shard-from-env."""
+    script is valid bash and uses --shard-from-env; both pass only known options, and write
+    the summary that `merge` adds."""
     job = os.path.join(REPO, "deploy", "k8s", "indexed-job.yaml")
     try:
         import yaml
@@ -187,6 +199,9 @@ def check_deploy_files():
         C.check("deploy/k8s: an Indexed Job whose --shard-from-env equals its completions",
                 spec.get("completionMode") == "Indexed" and n == [str(spec["completions"])],
                 "completions %s, args %s" % (spec.get("completions"), args))
+        check_deploy_options(binary, "deploy/k8s", " ".join(a.split("=", 1)[0] for a in args))
+        C.check("deploy/k8s: writes each shard's --summary",
+                any(a.startswith("--summary=") for a in args), args)
     except ImportError:
         C.skip("deploy/k8s manifest", "python3-yaml is not installed")
     slurm = os.path.join(REPO, "deploy", "slurm", "dmarcscan-array.sh")
@@ -195,6 +210,9 @@ def check_deploy_files():
         text = f.read()
     C.check("deploy/slurm: valid bash that runs --shard-from-env",
             r.returncode == 0 and "--shard-from-env" in text, r.stderr.decode())
+    command = text[text.index("exec dmarcscan"):]
+    check_deploy_options(binary, "deploy/slurm", command)
+    C.check("deploy/slurm: writes each shard's --summary", "--summary" in command, command)
 
 
 def main():
@@ -282,7 +300,7 @@ def main():
                     "JOB_COMPLETION_INDEX", "--shard-from-env with no scheduler")
         usage_error(binary, ["--shard-from-env", "4", src], {"JOB_COMPLETION_INDEX": "9"},
                     "'9'", "--shard-from-env out of range")
-    check_deploy_files()
+    check_deploy_files(binary)
     print("runtime %.1f s" % (time.monotonic() - t0))
     return C.summary()
 
