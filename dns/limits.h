@@ -6,11 +6,11 @@
 #define DS_LIMITS_H
 
 /* DNS protocol limits (RFC 1035) */
-#define DS_NAME_MAX_TEXT  253 /* presentation form, no trailing dot */
-#define DS_NAME_MAX_WIRE  255
-#define DS_LABEL_MAX      63
-#define DS_EDNS_PAYLOAD   1232 /* DNS flag day 2020 */
-#define DS_QUERY_MAX      (12 + DS_NAME_MAX_WIRE + 4 + 11)
+#define DS_NAME_MAX_TEXT 253 /* presentation form, no trailing dot */
+#define DS_NAME_MAX_WIRE 255
+#define DS_LABEL_MAX     63
+#define DS_EDNS_PAYLOAD  1232 /* DNS flag day 2020 */
+#define DS_QUERY_MAX     (12 + DS_NAME_MAX_WIRE + 4 + 11)
 /* Replies up to this size live inside the job (one per check of each job in flight: with
  * 10,000 domains and three checks, each 100 bytes here is 3 MB); DMARC, MX and most SPF
  * replies fit, a domain's apex TXT with many verification tokens goes to the heap. */

@@ -110,13 +110,12 @@ void job_conclude(struct job *j, struct job_scratch *s)
         }
         for (unsigned i = 0; i < j->set->n; i++) {
                 struct check_arg a = arg_of(j, i, s->check[i]);
-                s->facts[i] = (struct check_facts){
-                    .status = LOOKUP_PENDING,
-                    .exists = -1,
-                    .posture = -1,
-                    .spoofable = -1,
-                    .spf = -1,
-                    .mail = -1};
+                s->facts[i] = (struct check_facts){.status = LOOKUP_PENDING,
+                                                   .exists = -1,
+                                                   .posture = -1,
+                                                   .spoofable = -1,
+                                                   .spf = -1,
+                                                   .mail = -1};
                 j->set->ops[i]->conclude(&a, &s->facts[i]);
         }
         toplevel_combine(s->facts, j->set->n, &s->top);

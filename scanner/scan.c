@@ -23,6 +23,7 @@
 #include "output/sink.h"
 #include "output/writer.h"
 #include "scanner/checkpoint.h"
+#include "scanner/closing.h"
 #include "scanner/exclude.h"
 #include "scanner/feed.h"
 #include "scanner/job.h"
@@ -444,73 +445,28 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
         return 0;
 }
 
-static void print_outcomes(struct scan *s)
-{
-        uint64_t n[OUTCOME_COUNT];
-        pool_outcomes(s->pool, n);
-        fprintf(stderr, "outcomes:");
-        for (unsigned k = 0; k < OUTCOME_COUNT; k++)
-                if (n[k])
-                        fprintf(stderr, " %s %" PRIu64, job_outcome_name(k), n[k]);
-        fputc('\n', stderr);
-}
-
-static void print_resolvers(struct scan *s)
-{
-        fprintf(stderr, "%-28s %10s %10s %8s %8s %8s %8s %8s %7s %7s %6s\n", "resolver", "sent",
-                "answered", "timeout", "SERVFAIL", "REFUSED", "TC->TCP", "dropped", "p50 ms",
-                "p99 ms", "bench");
-        for (size_t i = 0; i < s->resolvers.n; i++) {
-                const struct resolver *r = &s->resolvers.v[i];
-                const struct resolver_stats *st = &r->stats;
-                fprintf(stderr,
-                        "%-28s %10" PRIu64 " %10" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64
-                        " %8" PRIu64 " %8" PRIu64 " %7.2f %7.2f %6" PRIu64 "\n",
-                        r->name, st->sent, st->answered, st->timeouts, st->servfail, st->refused,
-                        st->truncated, st->mismatched, resolver_rtt_ms(r, 0.5),
-                        resolver_rtt_ms(r, 0.99), r->benchings);
-        }
-}
-
 static void print_closing(struct scan *s)
 {
-        const struct engine_counters *c = engine_counters(s->engine);
-        double t = elapsed_s(s);
+        uint64_t outcomes[OUTCOME_COUNT];
+        struct anscache_stats cache;
+        pool_outcomes(s->pool, outcomes);
+        anscache_stats(s->cache, &cache);
         progress_clear(&s->progress);
-        uint64_t dropped = c->drop_unknown_id + c->drop_wrong_source + c->drop_wrong_question +
-                           c->drop_wrong_case + c->drop_malformed;
-        uint64_t drops = engine_rcvbuf_drops(s->engine);
-        if (!s->cfg->quiet) {
-                print_outcomes(s);
-                print_resolvers(s);
-        }
-        if (dropped || drops)
-                fprintf(stderr,
-                        "replies dropped: %" PRIu64 " unknown id (late or forged), %" PRIu64
-                        " wrong source, %" PRIu64 " wrong question, %" PRIu64
-                        " wrong case, %" PRIu64 " malformed; %" PRIu64
-                        " lost to our receive buffer\n",
-                        c->drop_unknown_id, c->drop_wrong_source, c->drop_wrong_question,
-                        c->drop_wrong_case, c->drop_malformed, drops);
-        if (s->resuming)
-                fprintf(stderr,
-                        "dmarcscan: resumed from %s: %" PRIu64 " lines were in %s already, %" PRIu64
-                        " written now\n",
-                        s->ckpt.path, s->resume_lines, s->cfg->output, s->lines_done - s->skipped);
-        struct anscache_stats cs;
-        anscache_stats(s->cache, &cs);
-        if (cs.hits + cs.joined + cs.fetched)
-                fprintf(stderr,
-                        "shared lookups: %" PRIu64 " queries saved (%" PRIu64
-                        " answered from the cache, %" PRIu64 " joined a fetch in flight), %" PRIu64
-                        " fetched\n",
-                        cs.hits + cs.joined, cs.hits, cs.joined, cs.fetched);
-        /* The closing line comes last: scripts read it with tail -1. */
-        fprintf(stderr,
-                "done: %" PRIu64 " domains, %" PRIu64 " queries sent, %" PRIu64
-                " answered, %" PRIu64 " retried, %" PRIu64 " timed out, %.1f s, %.0f queries/s\n",
-                s->lines_done, c->sent, c->answered, c->retried, c->timeouts, t,
-                t > 0 ? (double)c->sent / t : 0.0);
+        struct closing c = {
+            .quiet = s->cfg->quiet,
+            .outcomes = outcomes,
+            .resolvers = &s->resolvers,
+            .counters = engine_counters(s->engine),
+            .rcvbuf_drops = engine_rcvbuf_drops(s->engine),
+            .cache = &cache,
+            .resumed_from = s->resuming ? s->ckpt.path : NULL,
+            .output = s->cfg->output,
+            .resume_lines = s->resume_lines,
+            .written_now = s->lines_done - s->skipped,
+            .lines = s->lines_done,
+            .elapsed_s = elapsed_s(s),
+        };
+        closing_print(stderr, &c);
 }
 
 static int write_metadata(struct scan *s)
