@@ -395,3 +395,18 @@ void jw_double(struct jw *w, const char *key, double v)
         jw_sep(w, key);
         jbuf_raw(w->b, num, n > 0 && (size_t)n < sizeof(num) ? (size_t)n : 0);
 }
+
+void jw_issue(struct jw *w, bool detail, const char *code, const char *message,
+              const char *about_key, const char *about)
+{
+        if (!detail) {
+                jw_cstr(w, NULL, code);
+                return;
+        }
+        jw_obj_open(w, NULL);
+        jw_cstr(w, "code", code);
+        jw_cstr(w, "message", message);
+        if (about_key)
+                jw_cstr(w, about_key, about);
+        jw_obj_close(w);
+}

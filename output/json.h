@@ -54,6 +54,10 @@ void jw_bool(struct jw *w, const char *key, bool v);
 void jw_null(struct jw *w, const char *key);
 /* A tristate: v < 0 gives null, else true or false. */
 void jw_tri(struct jw *w, const char *key, int v);
+/* One entry of an errors/warnings array: the code alone, or with detail the object
+ * {"code", "message"} and, when about_key is not NULL, about_key: about (null when NULL). */
+void jw_issue(struct jw *w, bool detail, const char *code, const char *message,
+              const char *about_key, const char *about);
 /* A number with three decimals ("12.345"), e.g. milliseconds to the microsecond. */
 void jw_fixed3(struct jw *w, const char *key, double v);
 /* A finite number with three significant digits ("3.36e-05"), e.g. a probability; a value

@@ -83,29 +83,11 @@ static void issues(struct jw *w, const char *key, const struct dmarc_result *d, 
         const struct dmarc_issue *list = errors ? d->rec.errors : d->rec.warnings;
         unsigned n = d->parsed ? (errors ? d->rec.error_count : d->rec.warning_count) : 0;
         jw_arr_open(w, key);
-        for (unsigned i = 0; i < n; i++) {
-                if (!detail) {
-                        jw_cstr(w, NULL, list[i].code);
-                        continue;
-                }
-                jw_obj_open(w, NULL);
-                jw_cstr(w, "code", list[i].code);
-                jw_cstr(w, "message", list[i].msg);
-                jw_obj_close(w);
-        }
-        for (unsigned i = 0; i < d->nissues; i++) {
-                const struct disc_issue *is = &d->issues[i];
-                if (is->error != errors)
-                        continue;
-                if (!detail) {
-                        jw_cstr(w, NULL, is->code);
-                        continue;
-                }
-                jw_obj_open(w, NULL);
-                jw_cstr(w, "code", is->code);
-                jw_cstr(w, "message", is->msg);
-                jw_obj_close(w);
-        }
+        for (unsigned i = 0; i < n; i++)
+                jw_issue(w, detail, list[i].code, list[i].msg, NULL, NULL);
+        for (unsigned i = 0; i < d->nissues; i++)
+                if (d->issues[i].error == errors)
+                        jw_issue(w, detail, d->issues[i].code, d->issues[i].msg, NULL, NULL);
         jw_arr_close(w);
 }
 
