@@ -1236,14 +1236,14 @@ static void t_tree_bounded(void **st)
         struct fx *f = fx_new();
         char rec[1024], name[32];
         int used = snprintf(rec, sizeof(rec), "v=spf1");
-        for (unsigned k = 0; k < SPF_NODES_MAX + 8; k++)
+        for (unsigned k = 0; k < 40; k++)
                 used += snprintf(rec + used, sizeof(rec) - (size_t)used, " a:n%u.example", k);
         w_txt(&f->w, "example.com", rec);
         run(f, "example.com");
         asked(f, "example.com TXT", NULL);
         static const char *const wide[] = {
             "s['result'] == 'permerror' and s['errors'] == ['too_many_lookups']",
-            "s['dns_lookups'] == 40 and 'tree_truncated' not in s['warnings']",
+            "s['dns_lookups'] == 40 and s['includes'] == []",
             NULL,
         };
         line(f, wide);

@@ -87,7 +87,6 @@ const char *const spf_tree_codes[] = {
     "ptr_used",
     "macro",
     "include_pass_all",
-    "tree_truncated",
     NULL,
 };
 
@@ -214,15 +213,14 @@ static bool in_ancestry(const struct sc *c, int k, const char *name)
         return false;
 }
 
-/* A new node for target t of node parent's record rec; -1 when the tree is full. */
+/* A new node for target t of node parent's record rec; -1 only on a broken invariant (the
+ * lookup limit bounds the tree: SPF_NODES_MAX). */
 static int add_node(struct sc *c, unsigned parent, const struct spf_record *rec,
                     const struct spf_target *t)
 {
         struct spf_state *st = c->st;
-        if (st->nnodes == SPF_NODES_MAX) {
-                issue(c, "tree_truncated", false, -1);
+        if (ds_fails(st->nnodes < SPF_NODES_MAX))
                 return -1;
-        }
         char self[DS_NAME_MAX_TEXT + 1];
         const char *name = t->name;
         if (t->self) {

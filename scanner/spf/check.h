@@ -24,7 +24,10 @@
 #include "scanner/check.h"
 #include "scanner/spf/record.h"
 
-#define SPF_NODES_MAX      32  /* tree nodes asked per domain (the domain's TXT is node 0) */
+/* Tree nodes per domain, the domain's TXT being node 0: every other node is the target of a
+ * counted lookup term, and a record that takes the count past SPF_LOOKUP_LIMIT ends the
+ * evaluation before its targets become nodes, so a tree never holds more. */
+#define SPF_NODES_MAX      (SPF_LOOKUP_LIMIT + 1)
 #define SPF_TREE_ISSUES    12  /* tree-level errors and warnings kept per domain */
 #define SPF_HELD_INLINE    384 /* the domain's own SPF TXT text kept inside the job */
 #define SPF_NAMES_INLINE   256 /* tree node names kept inside the job */

@@ -58,9 +58,6 @@ static void message(const struct spf_eval *d, const struct spf_tree_issue *is, c
                          "the record at %s ends in +all, so every sender matches the include "
                          "and passes",
                          name);
-        else if (strcmp(code, "tree_truncated") == 0)
-                snprintf(out, cap, "the tree names more than %d names; the rest were not asked",
-                         SPF_NODES_MAX);
         else
                 snprintf(out, cap, "the SPF record at %s has the warning %s", name, code);
 }
@@ -71,40 +68,27 @@ static void record_issues(struct jw *w, const struct spf_eval *d, bool errors, b
                 return;
         const struct spf_issue *list = errors ? d->rec.errors : d->rec.warnings;
         unsigned n = errors ? d->rec.error_count : d->rec.warning_count;
-        for (unsigned i = 0; i < n; i++) {
-                if (!detail) {
-                        jw_cstr(w, NULL, list[i].code);
-                        continue;
-                }
-                jw_obj_open(w, NULL);
-                jw_cstr(w, "code", list[i].code);
-                jw_cstr(w, "message", list[i].msg);
-                jw_cstr(w, "term", list[i].term >= 0 ? list[i].text : NULL);
-                jw_obj_close(w);
-        }
+        for (unsigned i = 0; i < n; i++)
+                jw_issue(w, detail, list[i].code, list[i].msg, "term",
+                         list[i].term >= 0 ? list[i].text : NULL);
 }
 
 static void issues(struct jw *w, const char *key, const struct spf_eval *d, const char *domain,
                    bool errors, bool detail)
 {
         char name[DS_NAME_MAX_TEXT + 1], msg[400];
+        name[0] = msg[0] = 0; /* filled for detail only */
         jw_arr_open(w, key);
         record_issues(w, d, errors, detail);
         for (unsigned i = 0; i < d->nissues; i++) {
                 const struct spf_tree_issue *is = &d->issues[i];
                 if (is->error != errors)
                         continue;
-                if (!detail) {
-                        jw_cstr(w, NULL, is->code);
-                        continue;
+                if (detail) {
+                        name_of(d, domain, is->node, name);
+                        message(d, is, name, msg, sizeof(msg));
                 }
-                name_of(d, domain, is->node, name);
-                message(d, is, name, msg, sizeof(msg));
-                jw_obj_open(w, NULL);
-                jw_cstr(w, "code", is->code);
-                jw_cstr(w, "message", msg);
-                jw_cstr(w, "name", is->node >= 0 ? name : NULL);
-                jw_obj_close(w);
+                jw_issue(w, detail, is->code, msg, "name", is->node >= 0 ? name : NULL);
         }
         jw_arr_close(w);
 }
