@@ -53,6 +53,7 @@ struct engine_config {
         bool tcp;                        /* retry truncated answers over TCP */
         bool case_randomize;             /* 0x20: random letter case, checked on the reply */
         bool adaptive;                   /* per-resolver congestion control (else -c fixed) */
+        unsigned coalesce_us;            /* pause before polling after a small turn (0: never) */
 };
 
 struct engine_counters {
@@ -69,6 +70,7 @@ struct engine_counters {
         unsigned window;       /* sum of the resolvers' congestion windows now */
         uint64_t congestion_resends; /* attempts resent after a congestion loss, not retries */
         uint64_t presumed_lost;      /* attempts failed before their timeout: congestion loss */
+        uint64_t coalesce_pauses;    /* loop turns that paused to gather replies */
 };
 
 struct engine;

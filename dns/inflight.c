@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "common/check.h"
+
 int inflight_init(struct inflight *t, uint32_t nslots, unsigned nsocks)
 {
         memset(t, 0, sizeof(*t));
@@ -14,9 +16,11 @@ int inflight_init(struct inflight *t, uint32_t nslots, unsigned nsocks)
                 return -EINVAL;
         t->slots = calloc(nslots, sizeof(*t->slots));
         t->free_stack = malloc(nslots * sizeof(*t->free_stack));
-        /* calloc: the kernel hands out zero pages lazily, so 8 MiB of index for 32 sockets
-         * costs only the pages of ids actually used. */
-        t->index = calloc((size_t)nsocks << 16, sizeof(*t->index));
+        uint32_t cap = 1024;
+        while (cap < 2 * (uint64_t)nslots)
+                cap <<= 1;
+        t->index_mask = cap - 1;
+        t->index = calloc(cap, sizeof(*t->index));
         if (!t->slots || !t->free_stack || !t->index) {
                 inflight_free(t);
                 return -ENOMEM;
@@ -75,6 +79,37 @@ uint16_t inflight_random16(struct inflight *t)
         return t->rnd[--t->nrnd];
 }
 
+/* The table is at most half full, so a probe always ends at an empty entry. */
+static void index_put(struct inflight *t, uint32_t key, uint32_t slot)
+{
+        uint32_t i = inflight_home(t, key);
+        while (t->index[i].key != 0)
+                i = (i + 1) & t->index_mask;
+        t->index[i].key = key;
+        t->index[i].slot = slot;
+}
+
+/* Backward-shift deletion: entries after the hole that may move into it do, so that no
+ * tombstone ever lengthens a probe. */
+static void index_del(struct inflight *t, uint32_t key)
+{
+        uint32_t m = t->index_mask, i = inflight_home(t, key);
+        while (t->index[i].key != key) {
+                if (ds_fails(t->index[i].key != 0))
+                        return;
+                i = (i + 1) & m;
+        }
+        for (uint32_t j = (i + 1) & m; t->index[j].key != 0; j = (j + 1) & m) {
+                uint32_t h = inflight_home(t, t->index[j].key);
+                /* j's entry may fill the hole at i unless its home lies in (i, j]. */
+                if (((j - h) & m) >= ((j - i) & m)) {
+                        t->index[i] = t->index[j];
+                        i = j;
+                }
+        }
+        t->index[i].key = 0;
+}
+
 static void set_id(struct query *q, uint16_t id)
 {
         q->id = id;
@@ -111,8 +146,8 @@ int inflight_link_list(struct inflight *t, uint32_t slot, uint16_t sock, unsigne
                 if (++tries > INFLIGHT_ID_TRIES)
                         return -EBUSY;
                 id = inflight_random16(t);
-        } while (t->index[(uint32_t)sock << 16 | id] != 0);
-        t->index[(uint32_t)sock << 16 | id] = slot + 1;
+        } while (inflight_find(t, sock, id) != INFLIGHT_NONE);
+        index_put(t, inflight_key(sock, id), slot);
         set_id(q, id);
         q->sock = sock;
         q->tcp = false;
@@ -139,7 +174,7 @@ void inflight_unlink(struct inflight *t, uint32_t slot)
         if (!q->linked)
                 return;
         if (!q->tcp)
-                t->index[(uint32_t)q->sock << 16 | q->id] = 0;
+                index_del(t, inflight_key(q->sock, q->id));
         if (q->prev != INFLIGHT_NONE)
                 t->slots[q->prev].next = q->next;
         else

@@ -42,9 +42,14 @@
 #define DS_BENCH_MIN_FAILS       32   /* failures in 1-2 s before a resolver can be benched */
 #define DS_ADMIT_BURST           256  /* new lookups started per loop turn at most */
 #define DS_TICK_MS               10   /* deadline sweep period */
-#define DS_SOCKBUF_BYTES         (8 * 1024 * 1024)
-#define DS_TCP_CONNS             4  /* TCP connections per resolver at most */
-#define DS_TCP_PIPELINE          64 /* queries waiting on one TCP connection at most */
-#define DS_TCP_IDLE_MS           5000
+#ifndef DS_COALESCE_US                /* -DDS_COALESCE_US=0 builds the reference for bench/README */
+#define DS_COALESCE_US 500            /* the loop's pause after a small turn */
+#endif
+#define DS_COALESCE_RX       64  /* datagrams that make a turn big enough not to pause */
+#define DS_COALESCE_INFLIGHT 256 /* queries in flight below which the loop never pauses */
+#define DS_SOCKBUF_BYTES     (8 * 1024 * 1024)
+#define DS_TCP_CONNS         4  /* TCP connections per resolver at most */
+#define DS_TCP_PIPELINE      64 /* queries waiting on one TCP connection at most */
+#define DS_TCP_IDLE_MS       5000
 
 #endif

@@ -209,6 +209,7 @@ int writer_start(struct writer **out, struct sink *sink, const struct ds_clock *
                 writer_free(w);
                 return -rc;
         }
+        pthread_setname_np(w->thread, "ds-writer");
         *out = w;
         return 0;
 }

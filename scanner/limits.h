@@ -16,5 +16,6 @@
 #define DS_INPUT_RAW_MAX  512  /* raw field echoed in "input" (truncated beyond) */
 #define DS_SECTOR_MAX     256
 #define DS_INPUT_QUEUE    4096 /* parsed lines buffered between reader and loop */
+#define DS_FEED_WAIT_MS   10   /* the reader's nap on a full queue: < the queue's drain time */
 
 #endif

@@ -264,6 +264,8 @@ static int start_threads(struct pool *p, uv_loop_t *loop)
                         join_workers(p, i);
                         return -rc;
                 }
+                /* Named for top -H and perf: which role spends the CPU is the first question. */
+                pthread_setname_np(p->w[i].thread, "ds-classify");
         }
         int rc = uv_async_init(loop, &p->async, on_async);
         if (rc < 0) {

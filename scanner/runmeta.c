@@ -107,6 +107,7 @@ static void write_counters(struct jw *w, const struct runmeta *m)
         jw_uint(w, "window", c->window);
         jw_uint(w, "congestion_resends", c->congestion_resends);
         jw_uint(w, "presumed_lost", c->presumed_lost);
+        jw_uint(w, "coalesce_pauses", c->coalesce_pauses);
         jw_obj_open(w, "rcodes");
         for (int i = 0; i < 16; i++)
                 if (c->rcode[i])

@@ -225,13 +225,55 @@ static void t_ids_unique_per_socket(void **state)
                 n++;
         }
         assert_int_equal(n, linked + 64);
-        for (uint32_t id = 0; id < N; id++) {
-                assert_int_equal(t.index[id], 0);
-                assert_int_equal(t.index[N + id], 0);
-        }
+        for (uint32_t i = 0; i <= t.index_mask; i++)
+                assert_int_equal(t.index[i].key, 0);
         assert_int_equal(t.lists[0].tail, INFLIGHT_NONE);
         assert_int_equal(inflight_used(&t), 0);
         free(seen);
+        inflight_free(&t);
+}
+
+/* Random links and unlinks over a long run against a plain array of what is linked: every
+ * (socket, id) in use is found at its slot and no other is, whatever the deletions moved
+ * (the index is a hash with backward-shift deletion). */
+static void t_index_churn(void **state)
+{
+        (void)state;
+        enum { SLOTS = 3000, SOCKS = 3, OPS = 300000 };
+        struct inflight t;
+        assert_int_equal(inflight_init(&t, SLOTS, SOCKS), 0);
+        uint32_t *ref = calloc((size_t)SOCKS << 16, sizeof(*ref)); /* slot + 1, 0: none */
+        uint32_t *live = malloc(SLOTS * sizeof(*live));
+        assert_non_null(ref);
+        assert_non_null(live);
+        uint32_t nlive = 0, rng = 12345;
+        for (uint32_t op = 0; op < OPS; op++) {
+                rng = rng * 1103515245u + 12345u;
+                bool add = nlive == 0 || (nlive < SLOTS && (rng >> 16) % 100 < 52);
+                if (add) {
+                        uint32_t s = inflight_alloc(&t);
+                        assert_int_not_equal(s, INFLIGHT_NONE);
+                        uint16_t sock = (uint16_t)((rng >> 8) % SOCKS);
+                        assert_int_equal(inflight_link(&t, s, sock, op), 0);
+                        uint32_t k = (uint32_t)sock << 16 | t.slots[s].id;
+                        assert_int_equal(ref[k], 0);
+                        ref[k] = s + 1;
+                        live[nlive++] = s;
+                } else {
+                        uint32_t at = (rng >> 4) % nlive, s = live[at];
+                        ref[(uint32_t)t.slots[s].sock << 16 | t.slots[s].id] = 0;
+                        inflight_unlink(&t, s);
+                        inflight_release(&t, s);
+                        live[at] = live[--nlive];
+                }
+                if (op % 1000 == 0 || op == OPS - 1)
+                        for (uint32_t k = 0; k < (uint32_t)SOCKS << 16; k++)
+                                assert_int_equal(
+                                    inflight_find(&t, (uint16_t)(k >> 16), (uint16_t)k),
+                                    ref[k] ? ref[k] - 1 : INFLIGHT_NONE);
+        }
+        free(ref);
+        free(live);
         inflight_free(&t);
 }
 
@@ -355,6 +397,7 @@ int main(void)
             cmocka_unit_test(t_alloc_until_exhausted),
             cmocka_unit_test(t_link_find_unlink),
             cmocka_unit_test(t_ids_unique_per_socket),
+            cmocka_unit_test(t_index_churn),
             cmocka_unit_test(t_deadline_order_and_expiry),
             cmocka_unit_test(t_random16_distribution),
         };
