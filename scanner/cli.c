@@ -17,12 +17,15 @@ void cli_usage_main(FILE *out)
               "\n"
               "usage: dmarcscan scan [OPTIONS] [INPUT...]\n"
               "       dmarcscan merge [-o FILE] SUMMARY...\n"
+              "       dmarcscan diff [-o FILE] [--table FILE] [--memory SIZE] OLD NEW\n"
               "       dmarcscan explain [CODE...]\n"
-              "       dmarcscan --version | --help | help scan | help merge | help explain\n"
+              "       dmarcscan --version | --help | help scan | help merge | help diff |\n"
+              "                 help explain\n"
               "\n"
               "Run `dmarcscan scan --help` for the scan options, `dmarcscan merge --help`\n"
-              "for adding the summaries of a sharded scan; `dmarcscan explain CODE` says what\n"
-              "an error, warning or reason code of the output means.\n",
+              "for adding the summaries of a sharded scan, `dmarcscan diff --help` for\n"
+              "comparing two scans; `dmarcscan explain CODE` says what an error, warning or\n"
+              "reason code of the output means.\n",
               out);
 }
 
