@@ -222,8 +222,8 @@ static int run(const struct diff_opts *o)
         if (kind_of(o->old, &ka) < 0 || kind_of(o->new, &kb) < 0)
                 return 1;
         if (ka != kb) {
-                fprintf(stderr, "dmarcscan diff: %s is %s, %s is %s: give two of a kind\n",
-                        o->old, ka == KIND_LINES ? "a scan output" : "a summary", o->new,
+                fprintf(stderr, "dmarcscan diff: %s is %s, %s is %s: give two of a kind\n", o->old,
+                        ka == KIND_LINES ? "a scan output" : "a summary", o->new,
                         kb == KIND_LINES ? "a scan output" : "a summary");
                 return 1;
         }

@@ -90,8 +90,7 @@ int extsort_open(struct extsort **out, size_t arena_bytes, const char *tmpdir, e
 static int temp_file(struct extsort *s, FILE **out)
 {
         char path[4096];
-        if (snprintf(path, sizeof path, "%s/dmarcscan-sort-XXXXXX", s->tmpdir) >=
-            (int)sizeof path)
+        if (snprintf(path, sizeof path, "%s/dmarcscan-sort-XXXXXX", s->tmpdir) >= (int)sizeof path)
                 return -ENAMETOOLONG;
         int fd = mkstemp(path);
         if (fd < 0)

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EXTSORT_REC_MAX (64u << 10)
-#define EXTSORT_FANIN   64
+#define EXTSORT_REC_MAX   (64u << 10)
+#define EXTSORT_FANIN     64
 #define EXTSORT_ARENA_MIN (1u << 20)
 
 typedef int (*extsort_cmp)(const void *a, size_t alen, const void *b, size_t blen);

@@ -131,8 +131,7 @@ static int write_line(struct jbuf *b, FILE *out, const char *change, const struc
 }
 
 /* One step of the join: the lesser domain, or both when equal. */
-static int step(struct cursor *o, struct cursor *n, struct diff_tally *t, struct jbuf *b,
-                FILE *out)
+static int step(struct cursor *o, struct cursor *n, struct diff_tally *t, struct jbuf *b, FILE *out)
 {
         int c = !o->have ? 1 : !n->have ? -1 : diff_rec_domain_cmp(&o->rec, &n->rec);
         int rc = 0;

@@ -17,8 +17,8 @@
 
 struct lines {
         int fd;
-        gzFile gz;       /* plain or gzip; NULL for zstd */
-        ZSTD_DCtx *zd;   /* zstd; NULL otherwise */
+        gzFile gz;     /* plain or gzip; NULL for zstd */
+        ZSTD_DCtx *zd; /* zstd; NULL otherwise */
         ZSTD_inBuffer zin;
         size_t zlast; /* last ZSTD_decompressStream result: 0 at a frame boundary */
         unsigned char *raw, *dec;
@@ -32,8 +32,8 @@ struct lines {
 
 static int fail(struct lines *l, int rc, const char *msg, const char *detail)
 {
-        snprintf(l->err, sizeof l->err, "line %llu: %s%s", (unsigned long long)l->count + 1,
-                 msg, detail ? detail : "");
+        snprintf(l->err, sizeof l->err, "line %llu: %s%s", (unsigned long long)l->count + 1, msg,
+                 detail ? detail : "");
         l->fail_rc = rc;
         return rc;
 }
@@ -57,9 +57,9 @@ static int refill_zstd(struct lines *l)
                         if (n < 0)
                                 return (int)n;
                         if (n == 0)
-                                return l->zlast == 0 ? 0
-                                                     : fail(l, -EIO, "zstd data is truncated",
-                                                            NULL);
+                                return l->zlast == 0
+                                           ? 0
+                                           : fail(l, -EIO, "zstd data is truncated", NULL);
                         l->zin = (ZSTD_inBuffer){l->raw, (size_t)n, 0};
                 }
                 ZSTD_outBuffer zo = {l->dec, BLOCK, 0};

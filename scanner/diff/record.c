@@ -11,13 +11,12 @@
 static const char *const STATUS[DST_N] = {NULL, "OK", "EXCLUDED"};
 static const char *const POSTURE[DP_N] = {NULL,      "reject",  "quarantine", "none",
                                           "missing", "invalid", "error"};
-static const char *const SPOOF[DSP_N] = {NULL, "yes", "subdomains_only", "maybe", "no",
-                                         "unknown"};
+static const char *const SPOOF[DSP_N] = {NULL, "yes", "subdomains_only", "maybe", "no", "unknown"};
 static const char *const ALL[DA_N] = {NULL, "fail", "softfail", "neutral", "pass", "null"};
 static const char *const CHANGE[DIFF_CHANGE_KINDS] = {
-    "status",          "posture_up",    "posture_down", "posture_other",
-    "record_added",    "record_removed", "enforcing_gained", "enforcing_lost",
-    "spf_all",         "spoofable",     "receivers"};
+    "status",       "posture_up",     "posture_down",     "posture_other",
+    "record_added", "record_removed", "enforcing_gained", "enforcing_lost",
+    "spf_all",      "spoofable",      "receivers"};
 
 static const char *name_of(const char *const *names, unsigned n, unsigned v)
 {

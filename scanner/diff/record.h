@@ -24,7 +24,16 @@
 
 /* Each enum's 0 is "not known" (a check that did not run, an EXCLUDED line). */
 enum diff_status { DST_OTHER = 0, DST_OK, DST_EXCLUDED, DST_N };
-enum diff_posture { DP_NA = 0, DP_REJECT, DP_QUARANTINE, DP_NONE, DP_MISSING, DP_INVALID, DP_ERROR, DP_N };
+enum diff_posture {
+        DP_NA = 0,
+        DP_REJECT,
+        DP_QUARANTINE,
+        DP_NONE,
+        DP_MISSING,
+        DP_INVALID,
+        DP_ERROR,
+        DP_N
+};
 enum diff_spoof { DSP_NA = 0, DSP_YES, DSP_SUBDOMAINS, DSP_MAYBE, DSP_NO, DSP_UNKNOWN, DSP_N };
 /* DA_NONE: SPF ran and the effective all is null. */
 enum diff_all { DA_NA = 0, DA_FAIL, DA_SOFTFAIL, DA_NEUTRAL, DA_PASS, DA_NONE, DA_N };

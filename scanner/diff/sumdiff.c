@@ -8,10 +8,9 @@
 #include "output/json.h"
 
 /* Members of the top level that are not aggregates of a group. */
-static const char *const NOT_AGGREGATES[] = {"schema",         "tool",     "scan",
-                                             "started",        "ended",    "partial",
-                                             "unlisted",       "by_tld",   "by_rank_bucket",
-                                             "by_sector",      "receivers"};
+static const char *const NOT_AGGREGATES[] = {"schema",         "tool",      "scan",     "started",
+                                             "ended",          "partial",   "unlisted", "by_tld",
+                                             "by_rank_bucket", "by_sector", "receivers"};
 static const char *const BREAKDOWNS[] = {"by_tld", "by_rank_bucket", "by_sector"};
 
 struct sumdiff_out {
@@ -128,8 +127,8 @@ static void walk(struct sumdiff_out *so, const char *group, const char *prefix, 
                  const json_t *n, bool top);
 
 /* One member (by key) of the union of two objects. */
-static void member(struct sumdiff_out *so, const char *group, const char *prefix,
-                   const char *key, const json_t *o, const json_t *n, bool top)
+static void member(struct sumdiff_out *so, const char *group, const char *prefix, const char *key,
+                   const json_t *o, const json_t *n, bool top)
 {
         if ((top && skipped(key)) || strcmp(key, "receivers") == 0)
                 return;
@@ -155,8 +154,7 @@ static void walk(struct sumdiff_out *so, const char *group, const char *prefix, 
         }
 }
 
-static void breakdown(struct sumdiff_out *so, const char *name, const json_t *o,
-                      const json_t *n)
+static void breakdown(struct sumdiff_out *so, const char *name, const json_t *o, const json_t *n)
 {
         const json_t *go = json_object_get(o, name), *gn = json_object_get(n, name);
         const char *key;

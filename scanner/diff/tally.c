@@ -90,8 +90,7 @@ static void print_moves(const uint64_t *m, unsigned k, const char *(*name)(unsig
         qsort(moves, n, sizeof(*moves), move_cmp);
         for (unsigned i = 0; i < n; i++)
                 fprintf(out, "  %" PRIu64 " domain%s moved from %s %s to %s\n", moves[i].n,
-                        moves[i].n == 1 ? "" : "s", what, name(moves[i].from),
-                        name(moves[i].to));
+                        moves[i].n == 1 ? "" : "s", what, name(moves[i].from), name(moves[i].to));
         if (n == 0)
                 fprintf(out, "  no domain changed its %s\n", what);
 }
@@ -113,8 +112,7 @@ void diff_tally_print(const struct diff_tally *t, const struct diff_side_stats *
         print_side("NEW", new, out);
         fprintf(out,
                 "\n%" PRIu64 " domains in both: %" PRIu64 " changed, %" PRIu64
-                " unchanged; %" PRIu64 " only in NEW (added), %" PRIu64
-                " only in OLD (removed)\n",
+                " unchanged; %" PRIu64 " only in NEW (added), %" PRIu64 " only in OLD (removed)\n",
                 t->both, t->changed, t->both - t->changed, t->added, t->removed);
         print_matrix(t, out);
         fprintf(out, "\nmoves (domains in both):\n");
@@ -124,13 +122,13 @@ void diff_tally_print(const struct diff_tally *t, const struct diff_side_stats *
                 "  %" PRIu64 " posture up, %" PRIu64 " down, %" PRIu64
                 " other (between missing and invalid, to or from error)\n"
                 "  %" PRIu64 " started enforcing, %" PRIu64 " stopped\n",
-                kind(t, DIFF_RECORD_ADDED), kind(t, DIFF_RECORD_REMOVED),
-                kind(t, DIFF_POSTURE_UP), kind(t, DIFF_POSTURE_DOWN), kind(t, DIFF_POSTURE_OTHER),
+                kind(t, DIFF_RECORD_ADDED), kind(t, DIFF_RECORD_REMOVED), kind(t, DIFF_POSTURE_UP),
+                kind(t, DIFF_POSTURE_DOWN), kind(t, DIFF_POSTURE_OTHER),
                 kind(t, DIFF_ENFORCING_GAINED), kind(t, DIFF_ENFORCING_LOST));
         print_moves(&t->spf_all[0][0], DA_N, diff_all_name, "SPF all", out);
         print_moves(&t->spoofable[0][0], DSP_N, diff_spoof_name, "spoofable", out);
-        fprintf(out, "  %" PRIu64 " changed their report receivers; %" PRIu64
-                " changed status\n", kind(t, DIFF_RECEIVERS), kind(t, DIFF_STATUS));
+        fprintf(out, "  %" PRIu64 " changed their report receivers; %" PRIu64 " changed status\n",
+                kind(t, DIFF_RECEIVERS), kind(t, DIFF_STATUS));
         fputc('\n', out);
         print_group("added, by posture", t->added_posture, out);
         print_group("removed, by posture", t->removed_posture, out);
