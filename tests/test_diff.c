@@ -343,6 +343,22 @@ static struct extsort *sorted(const char *const *lines, size_t n, struct diff_si
         return s;
 }
 
+/* The join of two sets of lines: its NDJSON text (the caller frees it); the counts in st
+ * and t. */
+static char *join(const char *const *old, size_t nold, const char *const *new, size_t nnew,
+                  struct diff_side_stats st[2], struct diff_tally *t)
+{
+        struct extsort *o = sorted(old, nold, &st[0]), *n = sorted(new, nnew, &st[1]);
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&text, &size);
+        assert_int_equal(diff_join(o, n, &st[0], &st[1], t, out), 0);
+        fclose(out);
+        extsort_close(o);
+        extsort_close(n);
+        return text;
+}
+
 #define L(d, posture) LINE("\"" d "\"", "\"" posture "\"", "false", "\"yes\"", SPF_FAIL, "")
 
 static void test_join(void **state)
@@ -353,20 +369,16 @@ static void test_join(void **state)
                              "{\"domain\":null,\"status\":\"ILLEGAL_INPUT\"}"};
         const char *new[] = {L("d.example", "none"), L("b.example", "missing"),
                              L("a.example", "reject"), L("A.EXAMPLE", "none")};
-        struct diff_side_stats so = {.path = "old"}, sn = {.path = "new"};
-        struct extsort *o = sorted(old, 5, &so), *n = sorted(new, 4, &sn);
+        struct diff_side_stats st[2] = {{.path = "old"}, {.path = "new"}};
+        struct diff_side_stats *so = &st[0], *sn = &st[1];
         struct diff_tally t = {0};
-        char *text = NULL;
-        size_t size = 0;
-        FILE *out = open_memstream(&text, &size);
-        assert_int_equal(diff_join(o, n, &so, &sn, &t, out), 0);
-        fclose(out);
+        char *text = join(old, 5, new, 4, st, &t);
         /* a: its first line in each (none -> reject); b unchanged; c removed; d added */
-        assert_int_equal(so.domains, 3);
-        assert_int_equal(so.duplicates, 1);
-        assert_int_equal(so.no_domain, 1);
-        assert_int_equal(sn.domains, 3);
-        assert_int_equal(sn.duplicates, 1);
+        assert_int_equal(so->domains, 3);
+        assert_int_equal(so->duplicates, 1);
+        assert_int_equal(so->no_domain, 1);
+        assert_int_equal(sn->domains, 3);
+        assert_int_equal(sn->duplicates, 1);
         assert_int_equal(t.both, 2);
         assert_int_equal(t.changed, 1);
         assert_int_equal(t.added, 1);
@@ -391,14 +403,13 @@ static void test_join(void **state)
         free(text);
 
         /* the table says it in sentences */
-        out = open_memstream(&text, &size);
-        diff_tally_print(&t, &so, &sn, out);
+        size_t size = 0;
+        FILE *out = open_memstream(&text, &size);
+        diff_tally_print(&t, so, sn, out);
         fclose(out);
         assert_non_null(strstr(text, "  1 domain moved from posture none to reject\n"));
         assert_non_null(strstr(text, "1 only in NEW (added), 1 only in OLD (removed)"));
         free(text);
-        extsort_close(o);
-        extsort_close(n);
 }
 
 static void test_join_receivers(void **state)
@@ -406,20 +417,13 @@ static void test_join_receivers(void **state)
         (void)state;
         const char *old[] = {LINE(D, "\"none\"", "false", "\"yes\"", SPF_FAIL, RECV_SELF)};
         const char *new[] = {LINE(D, "\"none\"", "false", "\"yes\"", SPF_FAIL, RECV_VEND)};
-        struct diff_side_stats so = {0}, sn = {0};
-        struct extsort *o = sorted(old, 1, &so), *n = sorted(new, 1, &sn);
+        struct diff_side_stats st[2] = {{0}, {0}};
         struct diff_tally t = {0};
-        char *text = NULL;
-        size_t size = 0;
-        FILE *out = open_memstream(&text, &size);
-        assert_int_equal(diff_join(o, n, &so, &sn, &t, out), 0);
-        fclose(out);
+        char *text = join(old, 1, new, 1, st, &t);
         assert_non_null(strstr(text, "\"changes\":[\"receivers\"]"));
         assert_non_null(strstr(text, "\"receivers_added\":[\"vendor.test\"],"
                                      "\"receivers_removed\":[\"d.example\"]}"));
         free(text);
-        extsort_close(o);
-        extsort_close(n);
 }
 
 int main(void)
