@@ -1,14 +1,15 @@
 # dmarcscan.bash -- bash completion for dmarcscan, installed as
 # <datadir>/bash-completion/completions/dmarcscan (loaded on demand by bash-completion), or
 # sourced by hand. Needs nothing from bash-completion itself.
-# Contract: completes the subcommands, the long and short options of `scan` and `merge`, file names for
-# the options that take a file (and for inputs), and the values of --format, --discovery,
+# Contract: completes the subcommands, the long and short options of `scan`, `merge` and
+# `diff`, file names for the options that take a file (and for inputs), and the values of --format, --discovery,
 # --profile and --checks (a comma-separated list), also in the --option=value form; the
 # codes of `explain` (the command's own list: the first line of each of its paragraphs).
 # The option lists below must match `dmarcscan scan --help`: tests/install/test_completion.sh
 # fails when they drift apart.
 
-_dmarcscan_scan_flags="--no-tcp --0x20 --no-adapt --details --resume --quiet --help"
+_dmarcscan_scan_flags="--no-tcp --0x20 --no-adapt --details --resume --no-metadata --quiet
+--help"
 _dmarcscan_scan_valued="--resolvers --concurrency --timeout --retries --sockets --deadline
 --rate --resolver-rate --exclude --format --domain-column --sector-column --checks
 --profile --discovery --psl-file --shard --seed --shard-from-env --output --metadata --summary
@@ -85,6 +86,26 @@ _dmarcscan_takes_value()
 	return 1
 }
 
+# _dmarcscan_diff CUR PREV: `diff [-o FILE] [--table FILE] [--memory SIZE] OLD NEW`.
+_dmarcscan_diff()
+{
+	case $2 in
+	-o | --output | --table)
+		_dmarcscan_files "$1"
+		return
+		;;
+	--memory)
+		_dmarcscan_words "64M 256M 1G" "$1"
+		return
+		;;
+	esac
+	if [[ $1 == -* ]]; then
+		_dmarcscan_words "--output --table --memory --help -o -h" "$1"
+	else
+		_dmarcscan_files "$1"
+	fi
+}
+
 # _dmarcscan_merge CUR: `merge [-o FILE] SUMMARY...`: its options, else file names.
 _dmarcscan_merge()
 {
@@ -102,16 +123,20 @@ _dmarcscan()
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 
 	if ((COMP_CWORD == 1)); then
-		_dmarcscan_words "scan merge explain help version --version --help" "$cur"
+		_dmarcscan_words "scan merge diff explain help version --version --help" "$cur"
 		return 0
 	fi
 	case ${COMP_WORDS[1]} in
 	help)
-		((COMP_CWORD == 2)) && _dmarcscan_words "scan merge explain" "$cur"
+		((COMP_CWORD == 2)) && _dmarcscan_words "scan merge diff explain" "$cur"
 		return 0
 		;;
 	merge)
 		_dmarcscan_merge "$cur"
+		return 0
+		;;
+	diff)
+		_dmarcscan_diff "$cur" "$prev"
 		return 0
 		;;
 	explain)

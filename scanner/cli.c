@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dns/limits.h"
@@ -17,12 +18,15 @@ void cli_usage_main(FILE *out)
               "\n"
               "usage: dmarcscan scan [OPTIONS] [INPUT...]\n"
               "       dmarcscan merge [-o FILE] SUMMARY...\n"
+              "       dmarcscan diff [-o FILE] [--table FILE] [--memory SIZE] OLD NEW\n"
               "       dmarcscan explain [CODE...]\n"
-              "       dmarcscan --version | --help | help scan | help merge | help explain\n"
+              "       dmarcscan --version | --help | help scan | help merge | help diff |\n"
+              "                 help explain\n"
               "\n"
               "Run `dmarcscan scan --help` for the scan options, `dmarcscan merge --help`\n"
-              "for adding the summaries of a sharded scan; `dmarcscan explain CODE` says what\n"
-              "an error, warning or reason code of the output means.\n",
+              "for adding the summaries of a sharded scan, `dmarcscan diff --help` for\n"
+              "comparing two scans; `dmarcscan explain CODE` says what an error, warning or\n"
+              "reason code of the output means.\n",
               out);
 }
 
@@ -107,7 +111,9 @@ void cli_usage_scan(FILE *out)
             "                              default stdout\n"
             "      --metadata FILE         write the run's metadata (configuration, counters,\n"
             "                              per-resolver figures, CPU time, what each code of\n"
-            "                              the output means) as JSON\n"
+            "                              the output means) as JSON. Default: OUTPUT.meta.json\n"
+            "                              beside -o OUTPUT when that is a file; none for stdout\n"
+            "      --no-metadata           write no metadata file\n"
             "      --summary FILE          write a summary of the lines as JSON when the scan\n"
             "                              ends (also when interrupted: then \"partial\"):\n"
             "                              statuses, posture, funnel, policy, reporting, SPF\n"
@@ -231,7 +237,8 @@ enum {
         OPT_SEED,
         OPT_SHARD_FROM_ENV,
         OPT_SUMMARY,
-        OPT_DETAILS
+        OPT_DETAILS,
+        OPT_NO_METADATA
 };
 
 static const struct option scan_options[] = {
@@ -247,6 +254,7 @@ static const struct option scan_options[] = {
     {"checks", required_argument, NULL, OPT_CHECKS},
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"metadata", required_argument, NULL, OPT_METADATA},
+    {"no-metadata", no_argument, NULL, OPT_NO_METADATA},
     {"summary", required_argument, NULL, OPT_SUMMARY},
     {"details", no_argument, NULL, OPT_DETAILS},
     {"deadline", required_argument, NULL, OPT_DEADLINE},
@@ -286,6 +294,9 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
                 return 0;
         case OPT_METADATA:
                 cfg->metadata = arg;
+                return 0;
+        case OPT_NO_METADATA:
+                cfg->no_metadata = true;
                 return 0;
         case OPT_SUMMARY:
                 cfg->summary = arg;
@@ -375,6 +386,23 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
         }
 }
 
+/* OUTPUT.meta.json beside -o OUTPUT, when OUTPUT is a file (not stdout, a device or a
+ * pipe: /dev/null.meta.json would be written into /dev). */
+static int default_metadata(struct scan_config *cfg)
+{
+        struct stat st;
+        if (cfg->metadata || cfg->no_metadata || !cfg->output || strcmp(cfg->output, "-") == 0 ||
+            (stat(cfg->output, &st) == 0 && !S_ISREG(st.st_mode)))
+                return 0;
+        size_t n = strlen(cfg->output) + sizeof(DS_METADATA_SUFFIX);
+        cfg->metadata_default = malloc(n);
+        if (!cfg->metadata_default)
+                return -ENOMEM;
+        snprintf(cfg->metadata_default, n, "%s" DS_METADATA_SUFFIX, cfg->output);
+        cfg->metadata = cfg->metadata_default;
+        return 0;
+}
+
 int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, size_t errlen)
 {
         memset(cfg, 0, sizeof(*cfg));
@@ -440,6 +468,12 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
                     DS_LOOKUPS_PER_SOCKET);
                 return -EINVAL;
         }
+        if (cfg->no_metadata && cfg->metadata) {
+                snprintf(err, errlen, "--metadata and --no-metadata: give one of them");
+                return -EINVAL;
+        }
+        if (default_metadata(cfg) < 0)
+                return -ENOMEM;
         if (cfg->resume && (!cfg->output || strcmp(cfg->output, "-") == 0)) {
                 snprintf(err, errlen,
                          "--resume needs -o FILE: output to stdout cannot be continued");
@@ -470,4 +504,6 @@ void cli_free(struct scan_config *cfg)
 {
         free(cfg->inputs);
         cfg->inputs = NULL;
+        free(cfg->metadata_default);
+        cfg->metadata_default = NULL;
 }

@@ -19,6 +19,9 @@
  * fsync and a small file written that often. */
 #define DS_CHECKPOINT_MS_DEFAULT 5000
 
+/* The metadata file written beside -o FILE unless --metadata or --no-metadata says else. */
+#define DS_METADATA_SUFFIX ".meta.json"
+
 struct scan_config {
         const char **inputs; /* "-" is stdin */
         unsigned ninputs;
@@ -26,6 +29,8 @@ struct scan_config {
         const char *resolv_conf; /* path used when resolvers is NULL */
         const char *output;      /* NULL or "-": stdout */
         const char *metadata;    /* run metadata JSON; NULL: none */
+        char *metadata_default;  /* owned: OUTPUT.meta.json when metadata defaulted to it */
+        bool no_metadata;        /* --no-metadata */
         const char *summary;     /* --summary JSON; NULL: none */
         int argc;                /* the command line from "scan" on, for the summary */
         char *const *argv;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "scanner/cli.h"
+#include "scanner/diff_cmd.h"
 #include "scanner/explain.h"
 #include "scanner/merge_cmd.h"
 #include "scanner/scan.h"
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
                         cli_usage_scan(stdout);
                 else if (argc > 2 && strcmp(argv[2], "merge") == 0)
                         merge_usage(stdout);
+                else if (argc > 2 && strcmp(argv[2], "diff") == 0)
+                        diff_usage(stdout);
                 else if (argc > 2 && strcmp(argv[2], "explain") == 0)
                         explain_usage(stdout);
                 else
@@ -35,6 +38,8 @@ int main(int argc, char **argv)
         }
         if (strcmp(cmd, "merge") == 0)
                 return merge_cmd(argc - 1, argv + 1);
+        if (strcmp(cmd, "diff") == 0)
+                return diff_cmd(argc - 1, argv + 1);
         if (strcmp(cmd, "explain") == 0)
                 return explain_main(argc - 1, argv + 1, stdout, stderr);
         if (strcmp(cmd, "scan") != 0) {

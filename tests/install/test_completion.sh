@@ -66,16 +66,22 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 touch "$tmp/out.ndjson" "$tmp/resolvers.txt" "$tmp/input.csv"
 
-check "subcommands" expect "--help --version explain help merge scan version" dmarcscan ""
+check "subcommands" expect "--help --version diff explain help merge scan version" dmarcscan ""
 check "help scan" expect "scan" dmarcscan help s
 check "help merge" expect "merge" dmarcscan help m
 check "help explain" expect "explain" dmarcscan help e
+check "help diff" expect "diff" dmarcscan help d
 check "explain completes codes" expect "include_loop include_missing include_pass_all include_permerror" \
 	"$bin" explain incl
 check "merge options" expect "--help --output" dmarcscan merge --
 check "merge: -o and the summaries are files" expect "$tmp/out.ndjson" dmarcscan merge -o "$tmp/ou"
 check "merge options = those of merge --help" same_set "merge options" \
 	"$("$bin" merge --help | grep -E '^ +(-[[:alnum:]], )?--' | _first_long | sort -u)" "$(printf '%s\n' --help --output)"
+check "diff options" expect "--help --memory --output --table" dmarcscan diff --
+check "diff: -o, --table and the scans are files" expect "$tmp/out.ndjson" dmarcscan diff --table "$tmp/ou"
+check "diff options = those of diff --help" same_set "diff options" \
+	"$("$bin" diff --help | grep -E '^ +(-[[:alnum:]], )?--' | _first_long | sort -u)" \
+	"$(printf '%s\n' --help --memory --output --table)"
 check "long options by prefix" expect "--resolver-rate --resolvers --resume" dmarcscan scan --res
 check "every long option after --" same_set "offered options" "$(help_options "$bin")" \
 	"$(complete_line dmarcscan scan --)"

@@ -4,7 +4,8 @@
 # subdomains, their lines say EXCLUDED), --rate and --resolver-rate (queries wait for tokens:
 # counted, and every domain still gets its answer), --profile bod-18-01 (the checks it
 # enables, its object, null on an SPF SERVFAIL), lines of codes and --details, `dmarcscan
-# explain`, and usage errors for bad values.
+# explain`, the metadata file written beside -o FILE by default, and usage errors for bad
+# values.
 # Usage: test_options.py DMARCSCAN REPO. Prints "N passed, M failed"; exits 1 on failure.
 # Never asserts a duration: rates are checked through the scanner's own counters.
 import json
@@ -301,6 +302,55 @@ def test_details(binary, tmp):
           and "\nparked_unprotected\n" in p.stdout, p.stdout[:200])
 
 
+def test_metadata_default(binary, tmp):
+    """-o FILE writes FILE.meta.json unless --metadata names another or --no-metadata; stdout
+    and devices get none; --metadata and --no-metadata together are a usage error."""
+    d = os.path.join(tmp, "metadefault")
+    os.mkdir(d)
+    src = os.path.join(d, "in.txt")
+    with open(src, "w") as f:
+        f.write("a.test\nb.test\n")
+
+    def run(args):
+        return subprocess.run([binary, "scan", "-q", "--discovery", "exact", "-r",
+                               "127.0.0.1:%d" % srv.port] + args + [src], cwd=d,
+                              capture_output=True, text=True, timeout=60)
+
+    def files():
+        return sorted(f for f in os.listdir(d) if f != "in.txt")
+
+    with faultserver.FaultServer({"*": {"txt": ["v=DMARC1; p=none"]}}, name="meta") as srv:
+        out = os.path.join(d, "out.ndjson.zst")
+        p = run(["-o", out])
+        meta = {}
+        if os.path.exists(out + ".meta.json"):
+            with open(out + ".meta.json") as f:
+                meta = json.load(f)
+        check("metadata: -o FILE writes FILE.meta.json by default", p.returncode == 0
+              and (meta.get("config") or {}).get("output") == out
+              and (meta.get("counters") or {}).get("lines") == 2,
+              (p.returncode, p.stderr[-300:], files(), json.dumps(meta)[:300]))
+        for f in files():
+            os.unlink(os.path.join(d, f))
+        p = run(["-o", "plain.ndjson", "--no-metadata"])
+        check("metadata: --no-metadata writes none", p.returncode == 0
+              and files() == ["plain.ndjson", "plain.ndjson.checkpoint"], files())
+        p = run(["-o", "x.ndjson", "--metadata", "elsewhere.json"])
+        check("metadata: --metadata FILE instead of the default", p.returncode == 0
+              and "elsewhere.json" in files() and "x.ndjson.meta.json" not in files(), files())
+        for f in files():
+            os.unlink(os.path.join(d, f))
+        p = run([])
+        check("metadata: none for stdout", p.returncode == 0 and p.stdout.count("\n") == 2
+              and files() == [], (files(), p.stderr[-300:]))
+        p = run(["-o", "/dev/null"])
+        check("metadata: none beside a device (-o /dev/null)", p.returncode == 0
+              and not os.path.exists("/dev/null.meta.json"), p.stderr[-300:])
+        p = run(["-o", "y.ndjson", "--metadata", "m.json", "--no-metadata"])
+        check("metadata: --metadata with --no-metadata is a usage error", p.returncode == 2
+              and "--no-metadata" in p.stderr, (p.returncode, p.stderr))
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN")
     with tempfile.TemporaryDirectory(prefix="dmarcscan-opt-") as tmp:
@@ -311,6 +361,7 @@ def main():
         test_duplicates(binary, tmp)
         test_profile(binary, tmp)
         test_details(binary, tmp)
+        test_metadata_default(binary, tmp)
     return C.summary()
 
 

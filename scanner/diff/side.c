@@ -1,0 +1,72 @@
+/* side.c -- reading one scan output into sorted records. */
+#include "scanner/diff/side.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scanner/diff/lines.h"
+#include "scanner/diff/record.h"
+
+/* Every line into the sort; 0 or -errno with s->err set. */
+static int read_all(struct diff_side *s, struct lines *in)
+{
+        unsigned char rec[DIFF_REC_MAX];
+        const char *line;
+        size_t len;
+        int rc;
+        while ((rc = lines_next(in, &line, &len)) > 0) {
+                s->stats.lines++;
+                int n = diff_rec_encode(line, len, s->stats.lines, rec);
+                if (n < 0) {
+                        s->stats.malformed++;
+                        continue;
+                }
+                if (n == 0) {
+                        s->stats.no_domain++;
+                        continue;
+                }
+                rc = extsort_add(s->sort, rec, (size_t)n);
+                if (rc < 0) {
+                        snprintf(s->err, sizeof s->err, "%s: sorting: %s", s->stats.path,
+                                 strerror(-rc));
+                        return rc;
+                }
+        }
+        if (rc < 0)
+                snprintf(s->err, sizeof s->err, "%s: %s", s->stats.path, lines_error(in));
+        return rc;
+}
+
+void *diff_side_read(void *arg)
+{
+        struct diff_side *s = arg;
+        struct lines *in = NULL;
+        s->rc = lines_open(&in, s->stats.path, s->err, sizeof s->err);
+        if (s->rc == 0) {
+                s->rc = extsort_open(&s->sort, s->arena, NULL, diff_rec_cmp);
+                if (s->rc < 0)
+                        snprintf(s->err, sizeof s->err, "sorting: %s", strerror(-s->rc));
+        }
+        if (s->rc == 0)
+                s->rc = read_all(s, in);
+        if (s->rc == 0 && s->stats.lines > 0 && s->stats.malformed == s->stats.lines) {
+                snprintf(s->err, sizeof s->err, "%s: no line is a dmarcscan scan line",
+                         s->stats.path);
+                s->rc = -EINVAL;
+        }
+        if (s->rc == 0) {
+                s->rc = extsort_finish(s->sort);
+                if (s->rc < 0)
+                        snprintf(s->err, sizeof s->err, "%s: sorting: %s", s->stats.path,
+                                 strerror(-s->rc));
+        }
+        if (s->sort)
+                s->stats.runs = extsort_spilled(s->sort);
+        if (s->rc < 0) {
+                extsort_close(s->sort);
+                s->sort = NULL;
+        }
+        lines_close(in);
+        return NULL;
+}
