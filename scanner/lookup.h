@@ -26,14 +26,14 @@ enum lookup_status {
 };
 
 struct lookup {
-        struct job *job;     /* the job it belongs to (set by job_start) */
-        uint8_t index;       /* its check's position in the job's check set */
-        uint8_t handoff;     /* enum job_step, when handed back to the loop */
-        uint8_t cname_hops;  /* CNAME links followed so far in the current lookup */
-        bool finished;       /* the check asks nothing more */
-        bool shared;         /* many domains ask this name: go through the scan's shared
-                                answer cache (dns/anscache.h); lookup_set() clears it */
-        bool cd;             /* ask with CD=1 (checking disabled); lookup_set() clears it */
+        struct job *job;    /* the job it belongs to (set by job_start) */
+        uint8_t index;      /* its check's position in the job's check set */
+        uint8_t handoff;    /* enum job_step, when handed back to the loop */
+        uint8_t cname_hops; /* CNAME links followed so far in the current lookup */
+        bool finished;      /* the check asks nothing more */
+        bool shared;        /* many domains ask this name: go through the scan's shared
+                               answer cache (dns/anscache.h); lookup_set() clears it */
+        bool cd;            /* ask with CD=1 (checking disabled); lookup_set() clears it */
         /* Answers (NOERROR, NXDOMAIN) at names at or below the domain, with and without
          * AD, over all this check's lookups (lookup_note_ad); for the dnssec check. */
         uint16_t ad_yes, ad_no;

@@ -14,11 +14,7 @@
 
 /* A new check adds its line here (and nothing elsewhere). */
 const struct check_ops *const check_registry[] = {
-    &dmarc_check,
-    &spf_check,
-    &mx_check,
-    &dnssec_check,
-    NULL,
+    &dmarc_check, &spf_check, &mx_check, &dnssec_check, NULL,
 };
 
 /* The output contract's further checks (#12): each is null in a line until it exists. */

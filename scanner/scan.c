@@ -153,8 +153,8 @@ static bool ask(struct scan *s, struct lookup *l)
         if (l->shared && s->cache && served_by_cache(s, l, token))
                 return false;
         unsigned flags = (s->dnssec ? WIRE_Q_DO : 0) | (l->cd ? WIRE_Q_CD : 0);
-        int rc = engine_query(s->engine, token, l->qname, l->qname_len, l->qtype, flags,
-                              j->give_up_ms);
+        int rc =
+            engine_query(s->engine, token, l->qname, l->qname_len, l->qtype, flags, j->give_up_ms);
         if (ds_fails(rc == 0)) {
                 if (l->shared && s->cache)
                         anscache_complete(s->cache, l->qname, l->qname_len, l->qtype,
@@ -235,8 +235,8 @@ static void on_lookup_done(void *ctx, const struct engine_result *r)
 {
         struct scan *s = ctx;
         if (s->dnssec && r->token >= s->njobs * s->nlook) {
-                dnssec_probe_take(&s->probe, r->token - s->njobs * s->nlook, (int)r->status,
-                                  r->pkt, r->len);
+                dnssec_probe_take(&s->probe, r->token - s->njobs * s->nlook, (int)r->status, r->pkt,
+                                  r->len);
                 s->env.dnssec_validates = dnssec_probe_validates(&s->probe);
                 return;
         }
@@ -360,8 +360,8 @@ static int alloc_jobs(struct scan *s)
         s->dnssec = check_set_find(&s->cfg->checks, "dnssec") >= 0;
         s->env.dnssec_validates = TRI_UNKNOWN;
         char err[200];
-        if (s->dnssec && ds_fails(dnssec_probe_init(&s->probe, s->cfg->dnssec_probe, err,
-                                                    sizeof(err)) == 0))
+        if (s->dnssec &&
+            ds_fails(dnssec_probe_init(&s->probe, s->cfg->dnssec_probe, err, sizeof(err)) == 0))
                 return -EINVAL; /* the command line was checked */
         s->jobs = calloc(s->njobs, sizeof(*s->jobs));
         s->free_jobs = malloc(s->njobs * sizeof(*s->free_jobs));

@@ -47,8 +47,7 @@ static enum check_step dnssec_on_reply(const struct check_arg *a)
                 return CHECK_DONE;
         }
         st->status = (int16_t)status;
-        if (status != WIRE_RCODE_SERVFAIL ||
-            lookup_set(a->l, a->job->in.domain, WIRE_TYPE_SOA) < 0)
+        if (status != WIRE_RCODE_SERVFAIL || lookup_set(a->l, a->job->in.domain, WIRE_TYPE_SOA) < 0)
                 return CHECK_DONE;
         a->l->cd = true; /* lookup_set() cleared it */
         return CHECK_QUERY;
@@ -59,9 +58,8 @@ static void evidence(const struct check_arg *a, struct dnssec_evidence *ev)
 {
         const struct dnssec_state_data *st = a->state;
         const struct job *j = a->job;
-        *ev = (struct dnssec_evidence){.validates = validates(a),
-                                       .own_status = st->status,
-                                       .cd_status = st->cd_status};
+        *ev = (struct dnssec_evidence){
+            .validates = validates(a), .own_status = st->status, .cd_status = st->cd_status};
         for (unsigned i = 0; i < j->set->n; i++) {
                 ev->ad_yes += j->look[i].ad_yes;
                 ev->ad_no += j->look[i].ad_no;

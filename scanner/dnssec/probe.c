@@ -64,8 +64,8 @@ void dnssec_probe_take(struct dnssec_probe *p, unsigned which, int engine_status
         if (which >= DNSSEC_PROBES || p->status[which] != LOOKUP_PENDING)
                 return;
         if (engine_status != ENGINE_REPLY)
-                p->status[which] = engine_status == ENGINE_TIMEOUT ? LOOKUP_TIMEOUT
-                                                                   : LOOKUP_MALFORMED;
+                p->status[which] =
+                    engine_status == ENGINE_TIMEOUT ? LOOKUP_TIMEOUT : LOOKUP_MALFORMED;
         else if (!pkt || len < WIRE_HEADER_LEN)
                 p->status[which] = LOOKUP_MALFORMED;
         else {
@@ -79,14 +79,13 @@ int8_t dnssec_probe_validates(const struct dnssec_probe *p)
 {
         if (p->pending)
                 return TRI_UNKNOWN;
-        bool signed_ok = p->status[DNSSEC_PROBE_SIGNED] == WIRE_RCODE_NOERROR &&
-                         p->ad[DNSSEC_PROBE_SIGNED];
+        bool signed_ok =
+            p->status[DNSSEC_PROBE_SIGNED] == WIRE_RCODE_NOERROR && p->ad[DNSSEC_PROBE_SIGNED];
         bool bogus_failed = p->status[DNSSEC_PROBE_BOGUS] == WIRE_RCODE_SERVFAIL;
         return signed_ok && bogus_failed ? TRI_YES : TRI_NO;
 }
 
-static void write_one(struct jw *w, const char *key, const struct dnssec_probe *p,
-                      unsigned which)
+static void write_one(struct jw *w, const char *key, const struct dnssec_probe *p, unsigned which)
 {
         jw_obj_open(w, key);
         jw_cstr(w, "name", p->name[which]);

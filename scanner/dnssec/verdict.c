@@ -29,8 +29,7 @@ enum dnssec_state dnssec_summarise(const struct dnssec_evidence *e)
 
 const char *dnssec_state_name(enum dnssec_state s)
 {
-        static const char *const names[DNSSEC_STATES] = {"secure", "insecure", "bogus",
-                                                         "unknown"};
+        static const char *const names[DNSSEC_STATES] = {"secure", "insecure", "bogus", "unknown"};
         if (ds_fails((unsigned)s < DNSSEC_STATES))
                 return "unknown";
         return names[s];
