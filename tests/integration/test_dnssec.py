@@ -100,15 +100,18 @@ def scan(name, binary, resolver, work, probe=PROBE, checks=CHECKS):
         f.write("\n".join(TRUTH) + "\n")
     out = os.path.join(work, name + ".ndjson")
     meta = os.path.join(work, name + ".meta.json")
+    summary = os.path.join(work, name + ".summary.json")
     rc, _, err, _ = itlib.run_scan(binary, ["-r", "127.0.0.1:%d" % resolver, "-q", "--checks",
                                             checks, "--dnssec-probe", probe, "--timeout", "500",
-                                            "--retries", "1", "--metadata", meta, "-o", out,
-                                            inp])
+                                            "--retries", "1", "--metadata", meta, "--summary",
+                                            summary, "-o", out, inp])
     if not C.check("%s: exits 0" % name, rc == 0, err.decode(errors="replace")[-3000:]):
         return None, None
     objs = itlib.read_ndjson(C, name, out)
     with open(meta) as f:
         m = json.load(f)
+    with open(summary) as f:
+        m["summary"] = json.load(f)
     return {o["domain"]: o for o in objs or []}, m
 
 
@@ -172,6 +175,14 @@ def main():
             if lines is not None:
                 check_truth("validating", lines, TRUTH)
                 check_probe("validating", meta, True)
+                want = {v: {"n": sum(1 for o in lines.values() if o.get("dnssec") == v),
+                            "total": len(lines)}
+                        for v in ("secure", "insecure", "bogus", "unknown")}
+                got = meta["summary"].get("dnssec")
+                C.check("validating: the summary's dnssec counts are the lines'", got == want,
+                        "summary %s, lines %s" % (got, want))
+                by_tld = meta["summary"].get("by_tld", {}).get("example", {}).get("dnssec")
+                C.check("validating: by_tld too", by_tld == want, by_tld)
                 other = [d for d, o in lines.items()
                          if o.get("dmarc") is None or o.get("mx") is None]
                 C.check("validating: the other checks still write their objects", not other,
