@@ -238,6 +238,8 @@ static void on_lookup_done(void *ctx, const struct engine_result *r)
                 dnssec_probe_take(&s->probe, r->token - s->njobs * s->nlook, (int)r->status, r->pkt,
                                   r->len);
                 s->env.dnssec_validates = dnssec_probe_validates(&s->probe);
+                if (s->env.dnssec_validates == TRI_NO)
+                        dnssec_probe_warn(stderr, &s->probe);
                 return;
         }
         if (ds_fails(r->token / s->nlook < s->njobs))

@@ -254,17 +254,24 @@ static void t_only_the_domains_names(void **st)
         tj_fx_free(f);
 }
 
-/* Resolvers that do not validate: nothing asked, unknown. */
+/* Resolvers that do not validate: the SOA asked (its status is the outcome), no CD retry
+ * after a SERVFAIL, unknown whatever came back. */
 static void t_not_validating(void **st)
 {
         (void)st;
         static struct check_env env_no = {.dnssec_validates = TRI_NO};
-        struct tj_fx *f = fx_new("dnssec", "example.com", &env_no);
-        assert_int_equal(job_start(&f->j), JOB_STEP_DONE);
-        assert_int_equal(job_step(&f->j.look[0], &f->s), JOB_STEP_DONE);
-        assert_true(job_finished(&f->j.look[0]));
-        assert_string_equal(finish(f), "unknown");
-        tj_fx_free(f);
+        for (int servfail = 0; servfail < 2; servfail++) {
+                struct tj_fx *f = fx_new("dnssec", "example.com", &env_no);
+                assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+                assert_asks_soa(f, "example.com", false);
+                ldns_pkt_rcode rc = servfail ? LDNS_RCODE_SERVFAIL : LDNS_RCODE_NOERROR;
+                assert_int_equal(step(f, "dnssec", reply("example.com", "SOA", rc, !servfail)),
+                                 JOB_STEP_DONE);
+                assert_true(job_finished(&f->j.look[0]));
+                assert_string_equal(finish(f), "unknown");
+                assert_int_equal(f->s.facts[0].status, (int)rc);
+                tj_fx_free(f);
+        }
 }
 
 /* ---- lookup_note_ad ------------------------------------------------------------------- */

@@ -25,8 +25,8 @@ static enum check_step dnssec_start(const struct check_arg *a)
 {
         struct dnssec_state_data *st = a->state;
         st->status = st->cd_status = LOOKUP_PENDING;
-        if (validates(a) != TRI_YES)
-                return CHECK_DONE; /* the line says unknown whatever the answers */
+        /* Asked also when the resolvers do not validate (the line then says unknown): its
+         * status is the domain's outcome when the check runs alone or first. */
         if (lookup_set(a->l, a->job->in.domain, WIRE_TYPE_SOA) < 0) {
                 snprintf(a->job->in.error, sizeof(a->job->in.error),
                          "name too long to ask (over 255 octets)");
@@ -47,7 +47,8 @@ static enum check_step dnssec_on_reply(const struct check_arg *a)
                 return CHECK_DONE;
         }
         st->status = (int16_t)status;
-        if (status != WIRE_RCODE_SERVFAIL || lookup_set(a->l, a->job->in.domain, WIRE_TYPE_SOA) < 0)
+        if (status != WIRE_RCODE_SERVFAIL || validates(a) != TRI_YES ||
+            lookup_set(a->l, a->job->in.domain, WIRE_TYPE_SOA) < 0)
                 return CHECK_DONE;
         a->l->cd = true; /* lookup_set() cleared it */
         return CHECK_QUERY;

@@ -7,7 +7,9 @@
  * (lookup_note_ad(), scanner/job.c), and conclude() reads those counts from the job's
  * lookups -- no other check's state -- into the line's "dnssec": secure, insecure, bogus or
  * unknown (scanner/dnssec/verdict.h). When the scan's probe found that the resolvers do not
- * validate (check_env.dnssec_validates), nothing is asked and the line says unknown. The
+ * validate (check_env.dnssec_validates), the SOA is still asked (its status is the
+ * domain's outcome when this check runs alone or first), never with CD, and the line says
+ * unknown. The
  * scan sets DO on every query while this check runs. docs/verdicts.md says what the value
  * can and cannot tell. No allocation. */
 #ifndef DS_DNSSEC_CHECK_H

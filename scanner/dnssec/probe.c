@@ -85,6 +85,17 @@ int8_t dnssec_probe_validates(const struct dnssec_probe *p)
         return signed_ok && bogus_failed ? TRI_YES : TRI_NO;
 }
 
+void dnssec_probe_warn(FILE *out, const struct dnssec_probe *p)
+{
+        fprintf(out,
+                "dmarcscan: warning: the resolvers do not validate DNSSEC (%s: %s%s, want "
+                "NOERROR with AD; %s: %s, want SERVFAIL): every line says \"dnssec\":"
+                "\"unknown\" (--dnssec-probe)\n",
+                p->name[DNSSEC_PROBE_SIGNED], lookup_status_name(p->status[DNSSEC_PROBE_SIGNED]),
+                p->ad[DNSSEC_PROBE_SIGNED] ? " with AD" : "", p->name[DNSSEC_PROBE_BOGUS],
+                lookup_status_name(p->status[DNSSEC_PROBE_BOGUS]));
+}
+
 static void write_one(struct jw *w, const char *key, const struct dnssec_probe *p, unsigned which)
 {
         jw_obj_open(w, key);

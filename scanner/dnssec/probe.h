@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dns/limits.h"
 #include "output/json.h"
@@ -45,6 +46,9 @@ void dnssec_probe_take(struct dnssec_probe *p, unsigned which, int engine_status
 
 /* enum tristate: unknown while a probe is pending, then yes or no. */
 int8_t dnssec_probe_validates(const struct dnssec_probe *p);
+
+/* The warning for stderr when the resolvers do not validate: what the probes got. */
+void dnssec_probe_warn(FILE *out, const struct dnssec_probe *p);
 
 /* The "dnssec_probe" member of the metadata: the names, what came back, the verdict. */
 void dnssec_probe_write(struct jw *w, const char *key, const struct dnssec_probe *p);
