@@ -27,10 +27,12 @@ enum dnssec_state dnssec_summarise(const struct dnssec_evidence *e)
         return DNSSEC_UNKNOWN;
 }
 
+const char *const dnssec_state_codes[DNSSEC_STATES + 1] = {"secure", "insecure", "bogus", "unknown",
+                                                           NULL};
+
 const char *dnssec_state_name(enum dnssec_state s)
 {
-        static const char *const names[DNSSEC_STATES] = {"secure", "insecure", "bogus", "unknown"};
         if (ds_fails((unsigned)s < DNSSEC_STATES))
                 return "unknown";
-        return names[s];
+        return dnssec_state_codes[s];
 }

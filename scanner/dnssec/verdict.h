@@ -30,4 +30,7 @@ enum dnssec_state dnssec_summarise(const struct dnssec_evidence *e);
 /* "secure", "insecure", "bogus", "unknown". */
 const char *dnssec_state_name(enum dnssec_state s);
 
+/* The same, by enum dnssec_state, NULL-terminated: the values docs/output.md explains. */
+extern const char *const dnssec_state_codes[];
+
 #endif
