@@ -17,12 +17,14 @@
 #                 bogus
 #   gone.example  in the configuration but its file does not load (Knot: SERVFAIL whatever
 #                 CD says): not bogus, nothing answered: unknown
+# The world is first checked with kdig (AD, SERVFAIL, CD), independently of dmarcscan.
 # Scans: through the validating Unbound (probe: sec.example signed, bad.example bogus), the
-# truth; the same domains asked of Knot directly (authoritative, never AD) and of an Unbound
-# that does not validate: the probe says no, every line says unknown (the SOA is still asked,
-# never again with CD);
-# a probe whose "signed" name is not signed (plain.example) makes the validating resolver
-# count as not validating too.
+# truth, the summary's dnssec counts equal to the lines', no warning; --checks dnssec alone
+# (mixed.sec.example then secure: its _dmarc is not asked) with exactly one CD=1 retry per
+# SERVFAIL; the same domains asked of Knot directly (authoritative, never AD) and of an
+# Unbound that does not validate: the probe says no, stderr warns, every line says unknown
+# (the SOA is still asked, never again with CD); a probe whose "signed" name is not signed
+# (plain.example) makes the validating resolver count as not validating too.
 
 import json
 import os
