@@ -652,13 +652,14 @@ int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config 
 }
 
 int engine_query(struct engine *e, uint32_t token, const uint8_t *qname, size_t qname_len,
-                 uint16_t qtype, uint64_t give_up_ms)
+                 uint16_t qtype, unsigned flags, uint64_t give_up_ms)
 {
         uint32_t slot = inflight_alloc(&e->table);
         if (slot == INFLIGHT_NONE)
                 return -EBUSY;
         struct query *q = &e->table.slots[slot];
-        int n = wire_query_encode(q->pkt, sizeof(q->pkt), 0, qname, qname_len, qtype, true);
+        int n = wire_query_encode(q->pkt, sizeof(q->pkt), 0, qname, qname_len, qtype,
+                                  WIRE_Q_RD | (flags & (WIRE_Q_DO | WIRE_Q_CD)));
         if (n < 0) {
                 inflight_release(&e->table, slot);
                 return n;

@@ -81,11 +81,12 @@ struct engine;
 int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config *cfg,
                const struct engine_ops *ops, char *err, size_t errlen);
 
-/* Start a lookup of (qname in wire form, qtype, IN). No retry starts after give_up_ms (loop
+/* Start a lookup of (qname in wire form, qtype, IN), RD set, with the caller's DNSSEC flags
+ * (WIRE_Q_DO, WIRE_Q_CD of dns/wire.h; 0 for none). No retry starts after give_up_ms (loop
  * time, uv_now; 0 = no limit). Returns 0, or -EBUSY when every slot is in use, -EINVAL for
  * a bad name. */
 int engine_query(struct engine *e, uint32_t token, const uint8_t *qname, size_t qname_len,
-                 uint16_t qtype, uint64_t give_up_ms);
+                 uint16_t qtype, unsigned flags, uint64_t give_up_ms);
 
 /* Loop time now (ms), for computing give_up_ms. */
 uint64_t engine_now(const struct engine *e);

@@ -192,6 +192,20 @@ int wire_name_from_text(const char *text, uint8_t *out, size_t cap)
         return (int)o;
 }
 
+int wire_name_under(const uint8_t *name, size_t name_len, const uint8_t *zone, size_t zone_len)
+{
+        if (plain_name_len(name, name_len) < 0 || plain_name_len(zone, zone_len) < 0)
+                return -EINVAL;
+        /* Label by label from the left: a suffix counts only where a label starts. */
+        for (size_t p = 0; name_len - p >= zone_len; p += 1u + name[p]) {
+                if (name_len - p == zone_len)
+                        return label_eq(name + p, zone, zone_len);
+                if (name[p] == 0)
+                        break;
+        }
+        return 0;
+}
+
 static bool plain_char(uint8_t c)
 {
         return c >= '!' && c <= '~' && c != '.' && c != '\\';
@@ -236,11 +250,11 @@ int wire_name_to_text(const uint8_t *name, size_t name_len, char *out, size_t ca
 }
 
 int wire_query_encode(uint8_t *out, size_t cap, uint16_t id, const uint8_t *qname, size_t qname_len,
-                      uint16_t qtype, bool rd)
+                      uint16_t qtype, unsigned flags)
 {
         /* header after the id: flags, QD=1, AN=0, NS=0, AR=1 */
         static const uint8_t hdr[10] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 1};
-        /* OPT: root owner, type 41, class = payload, ttl 0 (no DO), rdlen 0 */
+        /* OPT: root owner, type 41, class = payload, ttl 0 (DO off), rdlen 0 */
         static const uint8_t opt[11] = {
             0, 0, WIRE_TYPE_OPT, DS_EDNS_PAYLOAD >> 8, DS_EDNS_PAYLOAD & 0xff, 0, 0, 0, 0, 0, 0};
         uint8_t *p = out;
@@ -251,14 +265,18 @@ int wire_query_encode(uint8_t *out, size_t cap, uint16_t id, const uint8_t *qnam
                 return -EMSGSIZE;
         p = put16(p, id);
         memcpy(p, hdr, sizeof(hdr));
-        if (rd)
+        if (flags & WIRE_Q_RD)
                 p[0] = 0x01;
+        if (flags & WIRE_Q_CD)
+                p[1] = 0x10;
         p += sizeof(hdr);
         memcpy(p, qname, qname_len);
         p += qname_len;
         p = put16(p, qtype);
         p = put16(p, WIRE_CLASS_IN);
         memcpy(p, opt, sizeof(opt));
+        if (flags & WIRE_Q_DO)
+                p[7] = 0x80; /* the OPT TTL's extended flags: DO is their top bit */
         p += sizeof(opt);
         return (int)(p - out);
 }

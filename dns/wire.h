@@ -47,10 +47,16 @@ int wire_name_from_text(const char *text, uint8_t *out, size_t cap);
  * written as \DDD, as in zone files, so the text is unambiguous. */
 int wire_name_to_text(const uint8_t *name, size_t name_len, char *out, size_t cap);
 
-/* Query: header (id, RD as asked, QDCOUNT 1, ARCOUNT 1), the question (qname in wire form,
- * qtype, class IN) and an EDNS0 OPT RR advertising DS_EDNS_PAYLOAD. Returns its length. */
+/* A query's flags (wire_query_encode): RD in the header; DO (RFC 3225: the resolver may
+ * return DNSSEC records and sets AD on validated answers) in the OPT RR; CD (RFC 4035
+ * 3.2.2: checking disabled, the answer even when validation fails) in the header. */
+enum wire_qflag { WIRE_Q_RD = 1, WIRE_Q_DO = 2, WIRE_Q_CD = 4 };
+
+/* Query: header (id, RD and CD as flags ask, QDCOUNT 1, ARCOUNT 1), the question (qname in
+ * wire form, qtype, class IN) and an EDNS0 OPT RR advertising DS_EDNS_PAYLOAD, with DO when
+ * flags ask. Returns its length. */
 int wire_query_encode(uint8_t *out, size_t cap, uint16_t id, const uint8_t *qname, size_t qname_len,
-                      uint16_t qtype, bool rd);
+                      uint16_t qtype, unsigned flags);
 
 /* Cheap check for the receive path: is pkt a response (QR=1) with QDCOUNT 1 whose question
  * is exactly (qname, qtype, IN)? Name compared case-insensitively (ASCII) unless
@@ -69,6 +75,11 @@ static inline int wire_rcode_of(const uint8_t *pkt)
 static inline bool wire_tc(const uint8_t *pkt)
 {
         return (pkt[2] & 0x02) != 0;
+}
+/* AD (RFC 4035 3.2.3): the resolver validated every record of the answer. */
+static inline bool wire_ad(const uint8_t *pkt)
+{
+        return (pkt[3] & 0x20) != 0;
 }
 
 struct wire_reply {
@@ -113,6 +124,10 @@ int wire_rr_next(struct wire_rr_iter *it, struct wire_rr *rr);
  * ASCII case-insensitively. 1 equal, 0 different, -EBADMSG malformed. */
 int wire_name_equal(const uint8_t *pkt, size_t len, size_t off, const uint8_t *name,
                     size_t name_len);
+
+/* Is the uncompressed wire name at or below zone (also uncompressed)? ASCII
+ * case-insensitive. 1 yes, 0 no, -EINVAL when either is no valid wire name. */
+int wire_name_under(const uint8_t *name, size_t name_len, const uint8_t *zone, size_t zone_len);
 
 /* Expand the possibly compressed name at pkt[off] into uncompressed wire form. */
 int wire_name_expand(const uint8_t *pkt, size_t len, size_t off, uint8_t *out, size_t cap);

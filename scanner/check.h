@@ -36,6 +36,9 @@ enum check_step {
 /* What every check shares, read-only, for the whole scan. */
 struct check_env {
         const struct discovery_ctx *disc; /* the PSL and the discovery mode; NULL: exact */
+        /* The resolvers validate DNSSEC (enum tristate, the scan's probe at its start:
+         * scanner/dnssec/probe.h); set before the first domain is admitted. */
+        int8_t dnssec_validates;
         bool details; /* --details: render() adds the codes' sentences (*_detail), dmarc's tags */
 };
 
@@ -78,6 +81,7 @@ struct check_facts {
         const char *reason; /* static snake_case, with spoofable */
         int8_t spf;         /* enum spf_fact (spf) */
         int8_t mail;        /* enum mail_fact (mx) */
+        int8_t dnssec;      /* enum dnssec_state (dnssec) */
 };
 
 struct check_ops {

@@ -548,6 +548,8 @@ static int put_options(FILE *m, const struct scan_config *cfg, const char *psl, 
         put_line(m, "option.psl", psl);
         put_line(m, "option.no-tcp", cfg->tcp ? "no" : "yes");
         put_line(m, "option.details", cfg->details ? "yes" : "no");
+        if (check_set_find(&cfg->checks, "dnssec") >= 0) /* the probe decides "unknown" */
+                put_line(m, "option.dnssec-probe", cfg->dnssec_probe);
         char shard[64];
         snprintf(shard, sizeof(shard), "%u/%u seed %llu", cfg->shard.index, cfg->shard.count,
                  (unsigned long long)cfg->shard.seed);

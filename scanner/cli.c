@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "dns/limits.h"
+#include "scanner/dnssec/probe.h"
 #include "scanner/limits.h"
 
 void cli_usage_main(FILE *out)
@@ -81,7 +82,14 @@ void cli_usage_scan(FILE *out)
             "      --checks LIST           checks to run, comma-separated (default\n"
             "                              dmarc,spf,mx): dmarc (the DMARC policy), spf (SPF\n"
             "                              and its include tree, docs/spf.md), mx (mail\n"
-            "                              exchangers, null MX)\n"
+            "                              exchangers, null MX), dnssec (whether a validating\n"
+            "                              resolver vouched for the domain's answers: secure,\n"
+            "                              insecure, bogus, unknown; docs/verdicts.md)\n"
+            "      --dnssec-probe SIGNED,BOGUS   with dnssec: a signed and a deliberately\n"
+            "                              broken name asked first to tell whether the\n"
+            "                              resolvers validate (default\n"
+            "                              " DNSSEC_PROBE_DEFAULT "); when they do not,\n"
+            "                              every line says \"dnssec\":\"unknown\"\n"
             "      --profile NAME          read each domain against a standard and add its\n"
             "                              verdict to the line: bod-18-01 (CISA BOD 18-01\n"
             "                              email rules: \"bod1801\": {compliant, unmet},\n"
@@ -238,7 +246,8 @@ enum {
         OPT_SHARD_FROM_ENV,
         OPT_SUMMARY,
         OPT_DETAILS,
-        OPT_NO_METADATA
+        OPT_NO_METADATA,
+        OPT_DNSSEC_PROBE
 };
 
 static const struct option scan_options[] = {
@@ -266,6 +275,7 @@ static const struct option scan_options[] = {
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"discovery", required_argument, NULL, OPT_DISCOVERY},
     {"psl-file", required_argument, NULL, OPT_PSL_FILE},
+    {"dnssec-probe", required_argument, NULL, OPT_DNSSEC_PROBE},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"seed", required_argument, NULL, OPT_SEED},
     {"shard-from-env", required_argument, NULL, OPT_SHARD_FROM_ENV},
@@ -346,6 +356,16 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
         case OPT_PSL_FILE:
                 cfg->psl_file = arg;
                 return 0;
+        case OPT_DNSSEC_PROBE: {
+                struct dnssec_probe p;
+                char why[200];
+                if (dnssec_probe_init(&p, arg, why, sizeof(why)) == 0) {
+                        cfg->dnssec_probe = arg;
+                        return 0;
+                }
+                snprintf(err, errlen, "--dnssec-probe: %s", why);
+                return -EINVAL;
+        }
         case 'c':
                 return parse_uint("--concurrency", arg, 1, DS_CONCURRENCY_MAX, &cfg->concurrency,
                                   err, errlen);
@@ -422,6 +442,7 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
         cfg->resolv_conf = "/etc/resolv.conf";
         cfg->shard.count = 1;
         cfg->checkpoint_ms = DS_CHECKPOINT_MS_DEFAULT;
+        cfg->dnssec_probe = DNSSEC_PROBE_DEFAULT;
 
         optind = 1;
         opterr = 0;
@@ -458,6 +479,8 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
         }
         /* Each domain in flight has up to one lookup per check in flight. */
         uint64_t lookups = (uint64_t)cfg->concurrency * cfg->checks.n;
+        if (check_set_find(&cfg->checks, "dnssec") >= 0)
+                lookups += DNSSEC_PROBES; /* asked before the first domain */
         if (lookups > (uint64_t)cfg->sockets * DS_LOOKUPS_PER_SOCKET) {
                 snprintf(
                     err, errlen,

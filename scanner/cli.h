@@ -45,6 +45,7 @@ struct scan_config {
         struct profile_set profile;    /* --profile (it adds the checks it reads) */
         enum discovery_mode discovery; /* --discovery (default tree) */
         const char *psl_file;          /* --psl-file; NULL: the distribution's list */
+        const char *dnssec_probe;      /* --dnssec-probe SIGNED,BOGUS (scanner/dnssec/probe.h) */
         struct input_config input;
         struct shard_spec shard; /* --shard / --seed; count 1 = the whole input */
         unsigned shard_from_env; /* --shard-from-env N; resolved into shard at parse time */

@@ -13,10 +13,11 @@
 struct code_doc {
         const char *code;  /* as in the line, e.g. "duplicate_tag" */
         const char *where; /* "dmarc record", "dmarc discovery", "spf record", "spf tree",
-                            * "mx", "spoofable reason", "bod1801 unmet" */
-        const char *kind;  /* "error", "warning", "reason" or "unmet" */
+                            * "mx", "spoofable reason", "bod1801 unmet", "dnssec" */
+        const char *kind;  /* "error", "warning", "reason", "unmet" or "value" (the member's
+                            * own value: dnssec) */
         const char *field; /* the line's list holding it: "dmarc.errors", "spf.warnings", ...,
-                            * "spoofable_reason", "bod1801.unmet" */
+                            * "spoofable_reason", "bod1801.unmet", "dnssec" */
         const char *text;  /* the explanation, plain text, one paragraph */
 };
 

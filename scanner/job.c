@@ -89,6 +89,10 @@ enum job_step job_step(struct lookup *l, struct job_scratch *s)
         struct job *j = l->job;
         if (j->in.status != INPUT_ITEM_OK || l->finished)
                 return JOB_STEP_DONE;
+        uint8_t zone[DS_NAME_MAX_WIRE];
+        int zlen = wire_name_from_text(j->in.domain, zone, sizeof(zone));
+        if (zlen > 0) /* before on_reply: l->qname is still the name this reply answers */
+                lookup_note_ad(l, zone, (size_t)zlen);
         struct check_arg a = arg_of(j, l->index, s->check[l->index]);
         if (j->set->ops[l->index]->on_reply(&a) == CHECK_QUERY)
                 return JOB_STEP_QUERY;
@@ -115,7 +119,8 @@ void job_conclude(struct job *j, struct job_scratch *s)
                                                    .posture = -1,
                                                    .spoofable = -1,
                                                    .spf = -1,
-                                                   .mail = -1};
+                                                   .mail = -1,
+                                                   .dnssec = -1};
                 j->set->ops[i]->conclude(&a, &s->facts[i]);
         }
         toplevel_combine(s->facts, j->set->n, &s->top);

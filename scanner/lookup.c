@@ -18,6 +18,7 @@ int lookup_set(struct lookup *l, const char *text, uint16_t qtype)
         l->qtype = qtype;
         l->cname_hops = 0;
         l->shared = false;
+        l->cd = false;
         return 0;
 }
 
@@ -76,6 +77,22 @@ enum lookup_read lookup_read(struct lookup *l, struct wire_reply *r, int *status
         return has_data(r, l->qname, l->qname_len, ctx) ? LOOKUP_READ_DONE : LOOKUP_READ_FOLLOW;
 }
 
+void lookup_note_ad(struct lookup *l, const uint8_t *zone, size_t zone_len)
+{
+        if (l->last_status != ENGINE_REPLY || l->cd || l->reply_len < WIRE_HEADER_LEN)
+                return;
+        const uint8_t *pkt = lookup_reply(l);
+        int rcode = wire_rcode_of(pkt);
+        if (rcode != WIRE_RCODE_NOERROR && rcode != WIRE_RCODE_NXDOMAIN)
+                return;
+        if (wire_name_under(l->qname, l->qname_len, zone, zone_len) != 1)
+                return;
+        if (wire_ad(pkt))
+                l->ad_yes++;
+        else
+                l->ad_no++;
+}
+
 void lookup_reset(struct lookup *l)
 {
         l->cname_hops = 0;
@@ -86,6 +103,8 @@ void lookup_reset(struct lookup *l)
         l->qtype = 0;
         l->finished = false;
         l->shared = false;
+        l->cd = false;
+        l->ad_yes = l->ad_no = 0;
         l->last_status = ENGINE_REPLY;
 }
 

@@ -26,13 +26,17 @@ enum lookup_status {
 };
 
 struct lookup {
-        struct job *job;     /* the job it belongs to (set by job_start) */
-        uint8_t index;       /* its check's position in the job's check set */
-        uint8_t handoff;     /* enum job_step, when handed back to the loop */
-        uint8_t cname_hops;  /* CNAME links followed so far in the current lookup */
-        bool finished;       /* the check asks nothing more */
-        bool shared;         /* many domains ask this name: go through the scan's shared
-                                answer cache (dns/anscache.h); lookup_set() clears it */
+        struct job *job;    /* the job it belongs to (set by job_start) */
+        uint8_t index;      /* its check's position in the job's check set */
+        uint8_t handoff;    /* enum job_step, when handed back to the loop */
+        uint8_t cname_hops; /* CNAME links followed so far in the current lookup */
+        bool finished;      /* the check asks nothing more */
+        bool shared;        /* many domains ask this name: go through the scan's shared
+                               answer cache (dns/anscache.h); lookup_set() clears it */
+        bool cd;            /* ask with CD=1 (checking disabled); lookup_set() clears it */
+        /* Answers (NOERROR, NXDOMAIN) at names at or below the domain, with and without
+         * AD, over all this check's lookups (lookup_note_ad); for the dnssec check. */
+        uint16_t ad_yes, ad_no;
         uint16_t attempts;   /* datagrams sent, all of this check's lookups */
         int16_t last_status; /* enum engine_status of the last lookup */
         uint16_t qtype;
@@ -80,6 +84,10 @@ typedef bool (*lookup_has_data_fn)(const struct wire_reply *r, const uint8_t *na
                                    void *ctx);
 enum lookup_read lookup_read(struct lookup *l, struct wire_reply *r, int *status,
                              lookup_has_data_fn has_data, void *ctx);
+
+/* Count the reply just delivered to l in ad_yes or ad_no when it is an answer (NOERROR or
+ * NXDOMAIN, not asked with CD) to a question at or below zone (the domain, wire form). */
+void lookup_note_ad(struct lookup *l, const uint8_t *zone, size_t zone_len);
 
 /* Fresh state for a new domain; release what the lookup allocated (idempotent). */
 void lookup_reset(struct lookup *l);

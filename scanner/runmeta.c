@@ -257,6 +257,10 @@ int runmeta_write(const char *path, const struct runmeta *m)
         write_config(&w, m);
         write_counters(&w, m);
         write_resolvers(&w, m->resolvers);
+        if (m->dnssec_probe)
+                dnssec_probe_write(&w, "dnssec_probe", m->dnssec_probe);
+        else
+                jw_null(&w, "dnssec_probe");
         if (m->history)
                 write_history(&w, m->history, m->resolvers);
         write_codes(&w, m->cfg);

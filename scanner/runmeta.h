@@ -13,6 +13,7 @@
 #include "dns/udp.h"
 #include "output/json.h"
 #include "scanner/cli.h"
+#include "scanner/dnssec/probe.h"
 
 struct runmeta {
         const struct scan_config *cfg;
@@ -38,6 +39,7 @@ struct runmeta {
         bool resumed;             /* --resume continued an earlier run */
         uint64_t resume_offset;   /* output bytes kept from the earlier runs */
         uint64_t resume_lines;    /* lines those bytes hold */
+        const struct dnssec_probe *dnssec_probe; /* NULL: the dnssec check did not run */
 };
 
 /* Returns 0 or -errno. */

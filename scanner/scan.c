@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "common/check.h"
+#include "common/tristate.h"
 #include "dns/anscache.h"
 #include "dns/engine.h"
 #include "dns/resolvers.h"
@@ -23,6 +24,7 @@
 #include "output/sink.h"
 #include "output/writer.h"
 #include "scanner/checkpoint.h"
+#include "scanner/dnssec/probe.h"
 #include "scanner/closing.h"
 #include "scanner/exclude.h"
 #include "scanner/feed.h"
@@ -48,6 +50,10 @@ struct scan {
         struct anscache *cache; /* owned: shared answers (lookups marked shared) */
         uint32_t njobs, nfree;
         uint32_t nlook; /* lookups per job: one per check */
+        /* The dnssec check runs: DO on every query, and the probe (tokens past the jobs')
+         * before the first domain; env.dnssec_validates holds its verdict. */
+        bool dnssec, probe_sent;
+        struct dnssec_probe probe;
         uint32_t *free_jobs;
         bool input_done, finishing, aborted;
         int interrupts;
@@ -146,7 +152,9 @@ static bool ask(struct scan *s, struct lookup *l)
         uint32_t token = j->idx * s->nlook + l->index;
         if (l->shared && s->cache && served_by_cache(s, l, token))
                 return false;
-        int rc = engine_query(s->engine, token, l->qname, l->qname_len, l->qtype, j->give_up_ms);
+        unsigned flags = (s->dnssec ? WIRE_Q_DO : 0) | (l->cd ? WIRE_Q_CD : 0);
+        int rc =
+            engine_query(s->engine, token, l->qname, l->qname_len, l->qtype, flags, j->give_up_ms);
         if (ds_fails(rc == 0)) {
                 if (l->shared && s->cache)
                         anscache_complete(s->cache, l->qname, l->qname_len, l->qtype,
@@ -184,6 +192,13 @@ static unsigned on_admit(void *ctx, unsigned room)
                 s->input_done = true;
                 maybe_finish(s);
         }
+        if (s->dnssec && s->env.dnssec_validates == TRI_UNKNOWN) {
+                /* No domain before the probe has told whether AD bits mean anything. */
+                if (s->probe_sent || room < DNSSEC_PROBES)
+                        return 0;
+                s->probe_sent = true;
+                return dnssec_probe_send(&s->probe, s->engine, s->njobs * s->nlook);
+        }
         while (started < room && s->nfree && !s->input_done) {
                 struct job *j = &s->jobs[s->free_jobs[s->nfree - 1]];
                 int rc = feed_pop(&s->feed, &j->in, &j->file);
@@ -219,6 +234,14 @@ static unsigned on_admit(void *ctx, unsigned room)
 static void on_lookup_done(void *ctx, const struct engine_result *r)
 {
         struct scan *s = ctx;
+        if (s->dnssec && r->token >= s->njobs * s->nlook) {
+                dnssec_probe_take(&s->probe, r->token - s->njobs * s->nlook, (int)r->status, r->pkt,
+                                  r->len);
+                s->env.dnssec_validates = dnssec_probe_validates(&s->probe);
+                if (s->env.dnssec_validates == TRI_NO)
+                        dnssec_probe_warn(stderr, &s->probe);
+                return;
+        }
         if (ds_fails(r->token / s->nlook < s->njobs))
                 return;
         struct lookup *l = lookup_of(s, r->token);
@@ -336,6 +359,12 @@ static int alloc_jobs(struct scan *s)
         s->nlook = s->cfg->checks.n;
         s->env.disc = s->disc;
         s->env.details = s->cfg->details;
+        s->dnssec = check_set_find(&s->cfg->checks, "dnssec") >= 0;
+        s->env.dnssec_validates = TRI_UNKNOWN;
+        char err[200];
+        if (s->dnssec &&
+            ds_fails(dnssec_probe_init(&s->probe, s->cfg->dnssec_probe, err, sizeof(err)) == 0))
+                return -EINVAL; /* the command line was checked */
         s->jobs = calloc(s->njobs, sizeof(*s->jobs));
         s->free_jobs = malloc(s->njobs * sizeof(*s->free_jobs));
         if (!s->jobs || !s->free_jobs)
@@ -423,7 +452,8 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
         struct engine_config ec = {
             .resolvers = &s->resolvers,
             .sockets = cfg->sockets,
-            .concurrency = s->njobs * s->nlook, /* each check of a job has its lookup */
+            /* each check of a job has its lookup; the DNSSEC probe its own two */
+            .concurrency = s->njobs * s->nlook + (s->dnssec ? DNSSEC_PROBES : 0),
             .timeout_ms = cfg->timeout_ms,
             .retries = cfg->retries,
             .rate_qps = cfg->rate_qps,
@@ -500,6 +530,7 @@ static int write_metadata(struct scan *s)
             .resumed = s->resuming,
             .resume_offset = s->resume_offset,
             .resume_lines = s->resume_lines,
+            .dnssec_probe = s->dnssec ? &s->probe : NULL,
         };
         int rc = runmeta_write(s->cfg->metadata, &m);
         if (rc < 0)

@@ -10,6 +10,7 @@
 #include "common/check.h"
 #include "common/hash.h"
 #include "scanner/dmarc/check.h"
+#include "scanner/dnssec/verdict.h"
 #include "scanner/spf/check.h"
 
 #define MARKS_MAX 40
@@ -118,6 +119,8 @@ static void table_merge(struct summary_table *dst, const struct summary_table *s
         }
 }
 
+_Static_assert(DNSSEC_STATES == SC_COUNT - SC_DNSSEC, "a counter for every dnssec value");
+
 /* ---- the summary ---- */
 
 static int index_of(const struct check_set *set, const struct check_ops *ops)
@@ -133,7 +136,8 @@ int summary_init(struct summary *s, const struct check_set *set, bool sectors)
         memset(s, 0, sizeof(*s));
         s->dmarc = index_of(set, &dmarc_check);
         s->spf = index_of(set, &spf_check);
-        s->mx = check_set_find(set, "mx"); /* read through its facts alone */
+        s->mx = check_set_find(set, "mx");         /* read through its facts alone */
+        s->dnssec = check_set_find(set, "dnssec"); /* the same */
         s->sectors = sectors;
         int rc = group_init(&s->all, SUMMARY_TOP_K);
         for (unsigned b = 0; rc == 0 && b < SUMMARY_RANK_BUCKETS; b++)
@@ -351,6 +355,9 @@ static void ok_marks(const struct summary *s, const struct job_scratch *sc, stru
         }
         if (s->dmarc >= 0)
                 funnel_dmarc(m, t, in);
+        if (s->dnssec >= 0 && !ds_fails(sc->facts[s->dnssec].dnssec >= 0 &&
+                                        sc->facts[s->dnssec].dnssec < DNSSEC_STATES))
+                mark(m, SC_DNSSEC + (unsigned)sc->facts[s->dnssec].dnssec);
 }
 
 static void tld_of(const char *domain, const char **p, size_t *n)

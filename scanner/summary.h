@@ -63,10 +63,11 @@ enum summary_counter {
         SC_SPF_PERMISSIVE = SC_SPF_ALL + 5,
         SC_SPF_TOO_MANY_LOOKUPS,
         SC_SPF_TOO_MANY_VOID,
-        SC_SPF_STATUS,                                  /* + status slot */
-        SC_MAIL = SC_SPF_STATUS + SUMMARY_STATUS_SLOTS, /* + enum mail_fact */
-        SC_MX_STATUS = SC_MAIL + 5,                     /* + status slot */
-        SC_COUNT = SC_MX_STATUS + SUMMARY_STATUS_SLOTS
+        SC_SPF_STATUS,                                   /* + status slot */
+        SC_MAIL = SC_SPF_STATUS + SUMMARY_STATUS_SLOTS,  /* + enum mail_fact */
+        SC_MX_STATUS = SC_MAIL + 5,                      /* + status slot */
+        SC_DNSSEC = SC_MX_STATUS + SUMMARY_STATUS_SLOTS, /* + enum dnssec_state */
+        SC_COUNT = SC_DNSSEC + 4
 };
 
 struct summary_group {
@@ -92,9 +93,9 @@ struct summary_table {
 #define SUMMARY_RANK_BUCKETS 5
 
 struct summary {
-        int dmarc, spf, mx; /* the checks' indices in the set; -1: not run */
-        bool sectors;       /* the input has a sector column: by_sector is written */
-        bool ranked;        /* some line had a rank: by_rank_bucket is written */
+        int dmarc, spf, mx, dnssec; /* the checks' indices in the set; -1: not run */
+        bool sectors;               /* the input has a sector column: by_sector is written */
+        bool ranked;                /* some line had a rank: by_rank_bucket is written */
         struct summary_group all;
         struct summary_group rank[SUMMARY_RANK_BUCKETS];
         struct summary_table tld, sector;

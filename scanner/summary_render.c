@@ -8,6 +8,7 @@
 #include "common/check.h"
 #include "output/tally.h"
 #include "scanner/dmarc/verdict.h"
+#include "scanner/dnssec/verdict.h"
 #include "scanner/lookup.h"
 #include "scanner/spf/record.h"
 
@@ -126,6 +127,11 @@ static const char *mail_key(int k)
         return MAIL_NAMES[k];
 }
 
+static const char *dnssec_key(int k)
+{
+        return dnssec_state_name((enum dnssec_state)k);
+}
+
 /* key: {name(k): {c[from + k], total}} for k in 0..n: one population split by a value. */
 static void split(struct jw *w, const char *key, const uint64_t *c, unsigned from, int n,
                   const char *(*name)(int), uint64_t total)
@@ -199,6 +205,8 @@ static void group(struct jw *w, const struct summary *s, const struct summary_gr
                 spf(w, c);
         if (s->mx >= 0)
                 split(w, "mx", c, SC_MAIL, COUNT(MAIL_NAMES), mail_key, c[SC_OK]);
+        if (s->dnssec >= 0)
+                split(w, "dnssec", c, SC_DNSSEC, DNSSEC_STATES, dnssec_key, c[SC_OK]);
         dns_status(w, s, c);
 }
 

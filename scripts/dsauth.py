@@ -17,6 +17,9 @@
 #   AuthServer(..., stats_zones=[...]) (Knot only) counts the queries each of those zones
 #   answers, by query type (Knot's mod-stats), UDP and TCP alike; zone_query_counts(zone)
 #   reads them ({"TXT": n, "A": n, ...}, cumulative since the start) through knotc.
+#   AuthServer(..., signed_zones=[...]) (Knot only) signs those zones itself (automatic
+#   DNSSEC signing, ECDSA P-256, NSEC) with keys it generates in run_dir; ds_records(zone)
+#   gives their DS records (keymgr), as a parent or a resolver's trust anchor needs them.
 # Only 127.0.0.1 is ever contacted.
 
 import os
@@ -160,7 +163,7 @@ log:
     any: info
 database:
     storage: "{run}/db"
-{stats}template:
+{stats}{policy}template:
   - id: default
     storage: "{zones}"
     file: "%s.zone"
@@ -202,7 +205,7 @@ class AuthServer:
     """A Knot (default) or NSD instance serving zone_dir on 127.0.0.1:self.port."""
 
     def __init__(self, zone_dir, run_dir, zones=None, server="knot", wait_zones=None,
-                 timeout=None, stats_zones=None):
+                 timeout=None, stats_zones=None, signed_zones=None):
         self.zone_dir = os.path.abspath(zone_dir)
         self.run_dir = os.path.abspath(run_dir)
         self.zones = list(zones) if zones else discover_zones(self.zone_dir)
@@ -214,6 +217,9 @@ class AuthServer:
         self.stats_zones = set(stats_zones or ())
         if self.stats_zones and server != "knot":
             raise ValueError("stats_zones needs knot")
+        self.signed_zones = set(signed_zones or ())
+        if self.signed_zones and server != "knot":
+            raise ValueError("signed_zones needs knot")
         self.port = None
         self.load_seconds = None
 
@@ -255,11 +261,17 @@ class AuthServer:
     def _start_knot(self):
         zl = "\n".join("  - domain: %s" % z + ("\n    module: mod-stats/qtypes"
                                                if z in self.stats_zones else "")
+                       + ("\n    dnssec-signing: on\n    dnssec-policy: test"
+                          if z in self.signed_zones else "")
                        for z in self.zones)
         stats = "mod-stats:\n  - id: qtypes\n    query-type: on\n" if self.stats_zones else ""
+        os.makedirs(os.path.join(self.run_dir, "db"), exist_ok=True)  # keys and timers
+        policy = ("policy:\n  - id: test\n    algorithm: ecdsap256sha256\n    nsec3: off\n"
+                  if self.signed_zones else "")
         with open(self._conf_path(), "w") as f:
             f.write(KNOT_CONF.format(run=self.run_dir, host=HOST, port=self.port,
-                                     zones=self.zone_dir, zone_list=zl, stats=stats))
+                                     zones=self.zone_dir, zone_list=zl, stats=stats,
+                                     policy=policy))
         saved = {n: _sysctl_get(n) for n in ("rmem_default", "wmem_default")}
         changed = [n for n in saved if saved[n] < BUF_DEFAULT and _sysctl_set(n, BUF_DEFAULT)]
         try:
@@ -323,6 +335,18 @@ class AuthServer:
             raise AuthServerError("knotc zone-stats %s failed:\n%s" % (zone, r.stdout))
         return {m.group(1): int(m.group(2)) for m in
                 re.finditer(r"query-type\[([A-Z0-9]+)\] = (\d+)", r.stdout)}
+
+    def ds_records(self, zone):
+        """The DS records of a signed zone's KSK, as zone-file lines ('zone. DS ...')."""
+        if zone not in self.signed_zones:
+            raise ValueError("%s is not in signed_zones" % zone)
+        r = subprocess.run(["keymgr", "-c", self._conf_path(), zone, "ds"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=30)
+        lines = [l.strip() for l in r.stdout.splitlines() if " DS " in l]
+        if r.returncode != 0 or not lines:
+            raise AuthServerError("keymgr %s ds failed:\n%s" % (zone, r.stdout))
+        return lines
 
     def log_text(self):
         out = []

@@ -25,6 +25,9 @@
 #   profile="stock": Unbound's defaults, as a resolver nobody tuned (1 thread,
 #     num-queries-per-thread 1024, jostle-timeout 200 ms, stated explicitly; threads, msg_cache
 #     and rrset_cache are ignored); only what local mode needs is configured.
+#   trust_anchors=["zone. DS ...", ...]: validate DNSSEC (module-config "validator iterator")
+#     with those anchors only (no root anchor: every other zone is insecure, answered
+#     without AD); without it Unbound does not validate.
 #   Raises net.core.rmem_max/wmem_max to at least 8 MiB when lower (root only; left raised).
 
 import os
@@ -259,10 +262,11 @@ class LocalResolver:
 
     def __init__(self, run_dir=None, stubs=None, forward=None, port=None, threads=None,
                  msg_cache="256m", rrset_cache="512m", ip6=None, timeout=30.0,
-                 profile="tuned"):
+                 profile="tuned", trust_anchors=None):
         if profile not in PROFILES:
             raise ValueError("unknown profile %r (known: %s)" % (profile, ", ".join(PROFILES)))
         self.profile = profile
+        self.trust_anchors = list(trust_anchors or ())
         self.run_dir = os.path.abspath(run_dir or default_run_dir())
         self.stubs = {}
         for zone, addrs in (stubs or {}).items():
@@ -326,6 +330,10 @@ class LocalResolver:
         tuning = STOCK if self.profile == "stock" else TUNED.format(
             threads=self.threads, slabs=pow2_at_least(self.threads), msg_cache=self.msg_cache,
             rrset_cache=self.rrset_cache)
+        if self.trust_anchors:
+            tuning = tuning.replace('    module-config: "iterator"\n', "")
+            extra.append('    module-config: "validator iterator"')
+            extra.extend('    trust-anchor: "%s"' % a for a in self.trust_anchors)
         return CONF.format(host=HOST, port=port, run=self.run_dir, tuning=tuning,
                            ip6="yes" if ip6 else "no", extra="\n".join(extra),
                            zones="\n".join(zones) + ("\n" if zones else ""))

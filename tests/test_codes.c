@@ -19,6 +19,7 @@
 #include "scanner/dmarc/check.h"
 #include "scanner/dmarc/record.h"
 #include "scanner/dmarc/verdict.h"
+#include "scanner/dnssec/verdict.h"
 #include "scanner/explain.h"
 #include "scanner/mx/check.h"
 #include "scanner/profile/bod1801.h"
@@ -39,6 +40,7 @@ static const struct {
     {dmarc_reason_codes, "spoofable reason"},
     {spoof_reason_codes, "spoofable reason"},
     {bod1801_codes, "bod1801 unmet"},
+    {dnssec_state_codes, "dnssec"},
 };
 #define NLISTS (sizeof(lists) / sizeof(lists[0]))
 
@@ -83,6 +85,8 @@ static void kinds_and_fields(void **st)
                         snprintf(want, sizeof(want), "%s.%ss", obj, d->kind);
                 else if (strcmp(d->kind, "reason") == 0)
                         snprintf(want, sizeof(want), "spoofable_reason");
+                else if (strcmp(d->kind, "value") == 0)
+                        snprintf(want, sizeof(want), "%s", d->where); /* the member itself */
                 else
                         snprintf(want, sizeof(want), "bod1801.unmet");
                 assert_string_equal(d->field, want);

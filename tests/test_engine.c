@@ -493,7 +493,7 @@ static int start_lookup(struct ctx *c, unsigned token)
                 ctx_fail(c, "bad test name %s", text);
                 return n;
         }
-        return engine_query(c->e, token, w, (size_t)n, c->qtype, 0);
+        return engine_query(c->e, token, w, (size_t)n, c->qtype, 0, 0);
 }
 
 static unsigned on_admit(void *ctx, unsigned room)
@@ -1126,10 +1126,10 @@ static void t_query_busy_and_invalid(void **state)
         /* Bad names are refused without using a slot. */
         static const uint8_t no_root[] = {3, 'a', 'b', 'c'};
         static const uint8_t long_label[] = {64, 'x'};
-        assert_int_equal(engine_query(c->e, 99, no_root, sizeof no_root, WIRE_TYPE_TXT, 0),
+        assert_int_equal(engine_query(c->e, 99, no_root, sizeof no_root, WIRE_TYPE_TXT, 0, 0),
                          -EINVAL);
-        assert_int_equal(engine_query(c->e, 99, no_root, 0, WIRE_TYPE_TXT, 0), -EINVAL);
-        assert_int_equal(engine_query(c->e, 99, long_label, sizeof long_label, WIRE_TYPE_TXT, 0),
+        assert_int_equal(engine_query(c->e, 99, no_root, 0, WIRE_TYPE_TXT, 0, 0), -EINVAL);
+        assert_int_equal(engine_query(c->e, 99, long_label, sizeof long_label, WIRE_TYPE_TXT, 0, 0),
                          -EINVAL);
         assert_int_equal(engine_room(c->e), CONC);
         assert_int_equal(engine_inflight(c->e), 0);

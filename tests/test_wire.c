@@ -1088,12 +1088,13 @@ static void t_query_flag(void **s)
 
 /* ---- query encoding -------------------------------------------------------------------- */
 
-static void query_check(const char *text, uint16_t id, uint16_t qtype, bool rd)
+static void query_check(const char *text, uint16_t id, uint16_t qtype, unsigned flags)
 {
+        bool rd = flags & WIRE_Q_RD;
         uint8_t name[DS_NAME_MAX_WIRE], q[DS_QUERY_MAX];
         ldns_pkt *lp = NULL;
         size_t nl = name_of(text, name);
-        int n = wire_query_encode(q, sizeof(q), id, name, nl, qtype, rd);
+        int n = wire_query_encode(q, sizeof(q), id, name, nl, qtype, flags);
 
         assert_int_equal(n, (int)(WIRE_HEADER_LEN + nl + 4 + 11));
         assert_int_equal(ldns_wire2pkt(&lp, q, (size_t)n), LDNS_STATUS_OK);
@@ -1114,9 +1115,14 @@ static void query_check(const char *text, uint16_t id, uint16_t qtype, bool rd)
         assert_true(ldns_pkt_edns(lp));
         assert_int_equal(ldns_pkt_edns_udp_size(lp), DS_EDNS_PAYLOAD);
         assert_int_equal(ldns_pkt_edns_version(lp), 0);
-        assert_false(ldns_pkt_edns_do(lp));
+        assert_int_equal(ldns_pkt_edns_do(lp), (flags & WIRE_Q_DO) != 0);
+        assert_int_equal(ldns_pkt_cd(lp), (flags & WIRE_Q_CD) != 0);
+        assert_false(ldns_pkt_ad(lp));
+        assert_int_equal(ldns_pkt_edns_z(lp) & 0x7fff, 0); /* DO is the only EDNS flag set */
+        assert_int_equal(ldns_pkt_edns_extended_rcode(lp), 0);
         ldns_pkt_free(lp);
-        assert_int_equal(wire_query_encode(q, (size_t)n - 1, id, name, nl, qtype, rd), -EMSGSIZE);
+        assert_int_equal(wire_query_encode(q, (size_t)n - 1, id, name, nl, qtype, flags),
+                         -EMSGSIZE);
 }
 
 static void t_query_encode(void **s)
@@ -1125,14 +1131,18 @@ static void t_query_encode(void **s)
         char longest[DS_NAME_MAX_TEXT + 1];
         (void)s;
 
-        query_check("_dmarc.example.com", 0x0001, WIRE_TYPE_TXT, true);
-        query_check("_DMARC.Example.COM", 0xfffe, WIRE_TYPE_TXT, false);
-        query_check(".", 0x8000, WIRE_TYPE_NS, true);
+        query_check("_dmarc.example.com", 0x0001, WIRE_TYPE_TXT, WIRE_Q_RD);
+        query_check("_DMARC.Example.COM", 0xfffe, WIRE_TYPE_TXT, 0);
+        query_check(".", 0x8000, WIRE_TYPE_NS, WIRE_Q_RD);
+        query_check("example.com", 7, WIRE_TYPE_SOA, WIRE_Q_RD | WIRE_Q_DO);
+        query_check("example.com", 7, WIRE_TYPE_SOA, WIRE_Q_RD | WIRE_Q_CD);
+        query_check("example.com", 7, WIRE_TYPE_SOA, WIRE_Q_RD | WIRE_Q_DO | WIRE_Q_CD);
+        query_check("example.com", 7, WIRE_TYPE_SOA, WIRE_Q_DO);
         memset(longest, 'x', DS_NAME_MAX_TEXT);
         longest[DS_NAME_MAX_TEXT] = '\0';
         for (int i = 63; i < DS_NAME_MAX_TEXT; i += 64)
                 longest[i] = '.';
-        query_check(longest, 42, WIRE_TYPE_TXT, true);
+        query_check(longest, 42, WIRE_TYPE_TXT, WIRE_Q_RD);
         /* qname must be one well-formed uncompressed name filling qname_len */
         size_t nl = name_of("example.com", name);
         assert_int_equal(wire_query_encode(q, sizeof(q), 1, name, nl - 1, 16, true), -EINVAL);
@@ -1140,6 +1150,33 @@ static void t_query_encode(void **s)
         name[0] = 0xc0;
         assert_int_equal(wire_query_encode(q, sizeof(q), 1, name, nl, 16, true), -EINVAL);
         assert_int_equal(wire_query_encode(q, sizeof(q), 1, name, 0, 16, true), -EINVAL);
+}
+
+static int under(const char *name, const char *zone)
+{
+        uint8_t n[DS_NAME_MAX_WIRE], z[DS_NAME_MAX_WIRE];
+        size_t nl = name_of(name, n), zl = name_of(zone, z);
+        return wire_name_under(n, nl, z, zl);
+}
+
+static void t_name_under(void **s)
+{
+        (void)s;
+        assert_int_equal(under("example.com", "example.com"), 1);
+        assert_int_equal(under("_dmarc.EXAMPLE.com", "example.Com"), 1);
+        assert_int_equal(under("a.b.example.com", "example.com"), 1);
+        assert_int_equal(under("anything.test", "."), 1);
+        assert_int_equal(under(".", "."), 1);
+        assert_int_equal(under("notexample.com", "example.com"), 0); /* not at a label */
+        assert_int_equal(under("com", "example.com"), 0);
+        assert_int_equal(under("example.net", "example.com"), 0);
+        assert_int_equal(under(".", "com"), 0);
+        /* a label whose last bytes look like the zone's wire form is still no suffix */
+        uint8_t n[] = {4, 'a', 2, 'e', 'x', 0}, z[] = {2, 'e', 'x', 0};
+        assert_int_equal(wire_name_under(n, sizeof(n), z, sizeof(z)), 0);
+        uint8_t broken[] = {5, 'a', 0};
+        assert_int_equal(wire_name_under(broken, sizeof(broken), z, sizeof(z)), -EINVAL);
+        assert_int_equal(wire_name_under(z, sizeof(z), broken, sizeof(broken)), -EINVAL);
 }
 
 /* ---- names as text ---------------------------------------------------------------------- */
@@ -1493,6 +1530,7 @@ int main(void)
             cmocka_unit_test(t_mx_rdata),
             cmocka_unit_test(t_query_flag),
             cmocka_unit_test(t_query_encode),
+            cmocka_unit_test(t_name_under),
             cmocka_unit_test(t_name_text),
             cmocka_unit_test(t_question_match),
             cmocka_unit_test(t_question_other_label_lengths),
