@@ -61,7 +61,9 @@ static const struct dmarc_result *found(const char *record, int policy_off, int 
                                         enum tristate exists)
 {
         struct dmarc_result *d = &dm_buf;
+        struct dmarc_record rec = d->rec; /* its storage is reused, never freed: static */
         memset(d, 0, sizeof(*d));
+        d->rec = rec;
         dmarc_parse(record, strlen(record), &d->rec);
         d->parsed = true;
         d->policy_off = policy_off;
