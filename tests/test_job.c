@@ -1466,6 +1466,37 @@ static void t_auth_all(void **st)
         assert_false(has_issue(SD(s), "budget_exceeded", true));
 }
 
+/* Past the domain's byte budget: what did not fit is missing, the line says budget_exceeded,
+ * and the receivers that fit are still asked. */
+static void t_budget_exceeded(void **st)
+{
+        char rec[2048];
+        size_t n = (size_t)snprintf(rec, sizeof(rec), "v=DMARC1; p=reject; rua=");
+        for (unsigned i = 0; i < 40; i++)
+                n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%smailto:r@a%u.example",
+                                      i ? "," : "", i);
+        struct held *h = start_with(st, &TREE, "example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        SD(s)->budget.limit = 3000; /* the record's tag values and most of its URIs */
+        answer_txt(j, s, "_dmarc.example.com", rec, NULL);
+        enum job_step step = answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN);
+        unsigned asked = 0;
+        char name[128];
+        while (step == JOB_STEP_QUERY) {
+                snprintf(name, sizeof(name), "example.com._report._dmarc.a%u.example", asked);
+                step = answer_rcode(j, s, name, LDNS_RCODE_NXDOMAIN);
+                asked++;
+        }
+        assert_true(SD(s)->rec.over_budget);
+        assert_true(has_issue(SD(s), "budget_exceeded", true));
+        assert_int_equal(SD(s)->rec.rua_count + SD(s)->rec.uris_dropped, 40);
+        assert_true(SD(s)->rec.uris_dropped > 0 && SD(s)->nrecv < SD(s)->rec.rua_count);
+        assert_int_equal(asked, SD(s)->nrecv);
+        assert_int_equal(SD(s)->v.posture, POSTURE_REJECT); /* the verdict is the record's */
+        SD(s)->budget.limit = 0;
+}
+
 static void t_auth_name_too_long(void **st)
 {
         /* policy domain + "._report._dmarc." + host over 255 octets: not askable, so the
@@ -1586,6 +1617,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(t_held_big, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_auth, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_auth_all, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_budget_exceeded, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_auth_name_too_long, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_exact_mode, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_rfc7489_psl, held_setup, held_teardown),
