@@ -1427,34 +1427,49 @@ static void t_auth(void **st)
         assert_int_equal(tj_outcome(j, s), WIRE_RCODE_NOERROR);
 }
 
-/* 40 external receivers (20 rua, 20 ruf): every one is authorization-checked (8 were). */
-static void t_auth_all(void **st)
+/* A record of p, then "; rua=" and n rua hosts a0.example..., then, when nruf, "; ruf=" and
+ * as many f0.example... (receivers a<i>, then f<i>). */
+static void many_receivers(char *rec, size_t cap, const char *p, unsigned n, unsigned nruf)
 {
-        char rec[2048];
-        size_t n = (size_t)snprintf(rec, sizeof(rec), "v=DMARC1; p=none; rua=");
-        for (unsigned i = 0; i < 20; i++)
-                n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%smailto:r@a%u.example",
-                                      i ? "," : "", i);
-        n += (size_t)snprintf(rec + n, sizeof(rec) - n, "; ruf=");
-        for (unsigned i = 0; i < 20; i++)
-                n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%smailto:r@f%u.example",
-                                      i ? "," : "", i);
-        struct held *h = start_with(st, &TREE, "example.com");
-        struct job *j = &h->j;
-        struct job_scratch *s = &h->s;
+        size_t used = (size_t)snprintf(rec, cap, "v=DMARC1; p=%s", p);
+        for (unsigned i = 0; i < n + nruf; i++)
+                used += (size_t)snprintf(rec + used, cap - used, "%smailto:r@%c%u.example",
+                                         i == 0   ? "; rua="
+                                         : i == n ? "; ruf="
+                                                  : ",",
+                                         i < n ? 'a' : 'f', i < n ? i : i - n);
+}
+
+/* Answer the walk (the domain's record, then "_dmarc.com" NXDOMAIN) and every authorization
+ * lookup that follows, for receivers named as many_receivers() names them: odd ones
+ * authorize when alternate, else none. Returns the authorization lookups asked. */
+static unsigned answer_all(struct job *j, struct job_scratch *s, const char *rec, unsigned n,
+                           bool alternate)
+{
         answer_txt(j, s, "_dmarc.example.com", rec, NULL);
         enum job_step step = answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN);
         unsigned asked = 0;
         char name[128];
         while (step == JOB_STEP_QUERY) {
-                /* odd ones authorize: each answer lands on its own receiver */
                 snprintf(name, sizeof(name), "example.com._report._dmarc.%c%u.example",
-                         asked < 20 ? 'a' : 'f', asked % 20);
-                step = asked % 2 ? answer_txt(j, s, name, "v=DMARC1", NULL)
-                                 : answer_rcode(j, s, name, LDNS_RCODE_NXDOMAIN);
+                         asked < n ? 'a' : 'f', asked < n ? asked : asked - n);
+                step = alternate && asked % 2 ? answer_txt(j, s, name, "v=DMARC1", NULL)
+                                              : answer_rcode(j, s, name, LDNS_RCODE_NXDOMAIN);
                 asked++;
         }
-        assert_int_equal(asked, 40);
+        return asked;
+}
+
+/* 40 external receivers (20 rua, 20 ruf): every one is authorization-checked (8 were). */
+static void t_auth_all(void **st)
+{
+        char rec[2048];
+        many_receivers(rec, sizeof(rec), "none", 20, 20);
+        struct held *h = start_with(st, &TREE, "example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        /* odd ones authorize: each answer lands on its own receiver */
+        assert_int_equal(answer_all(j, s, rec, 20, true), 40);
         assert_int_equal(SD(s)->nrecv, 40);
         for (unsigned i = 0; i < 40; i++) {
                 char host[32];
@@ -1471,23 +1486,12 @@ static void t_auth_all(void **st)
 static void t_budget_exceeded(void **st)
 {
         char rec[2048];
-        size_t n = (size_t)snprintf(rec, sizeof(rec), "v=DMARC1; p=reject; rua=");
-        for (unsigned i = 0; i < 40; i++)
-                n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%smailto:r@a%u.example",
-                                      i ? "," : "", i);
+        many_receivers(rec, sizeof(rec), "reject", 40, 0);
         struct held *h = start_with(st, &TREE, "example.com");
         struct job *j = &h->j;
         struct job_scratch *s = &h->s;
         SD(s)->budget.limit = 3000; /* the record's tag values and most of its URIs */
-        answer_txt(j, s, "_dmarc.example.com", rec, NULL);
-        enum job_step step = answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN);
-        unsigned asked = 0;
-        char name[128];
-        while (step == JOB_STEP_QUERY) {
-                snprintf(name, sizeof(name), "example.com._report._dmarc.a%u.example", asked);
-                step = answer_rcode(j, s, name, LDNS_RCODE_NXDOMAIN);
-                asked++;
-        }
+        unsigned asked = answer_all(j, s, rec, 40, false);
         assert_true(SD(s)->rec.over_budget);
         assert_true(has_issue(SD(s), "budget_exceeded", true));
         assert_int_equal(SD(s)->rec.rua_count + SD(s)->rec.uris_dropped, 40);
