@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/hash.h"
 #include "common/text.h"
 #include "dns/engine.h"
 #include "dns/wire.h"
@@ -404,9 +405,14 @@ static void add_receiver(const struct dm *j, struct dmarc_result *d, const char 
 {
         if (!*host)
                 return;
-        for (unsigned k = 0; k < d->nrecv; k++)
-                if (strcmp(d->recv[k].host, host) == 0) {
-                        d->recv[k].uses |= use;
+        /* Open addressing over receiver indices + 1: a record of thousands of hosts costs
+         * no quadratic search, and prepare() rebuilds the list before every lookup. */
+        uint32_t *slot = d->recv_index.buf;
+        size_t mask = d->recv_index.n - 1;
+        size_t i = (size_t)ds_hash(0, host, strlen(host)) & mask;
+        for (; slot[i]; i = (i + 1) & mask)
+                if (strcmp(d->recv[slot[i] - 1].host, host) == 0) {
+                        d->recv[slot[i] - 1].uses |= use;
                         return;
                 }
         struct receiver *rc = ds_vec_push(&d->recv_mem, sizeof(*rc), &d->budget, "receivers");
@@ -416,6 +422,7 @@ static void add_receiver(const struct dm *j, struct dmarc_result *d, const char 
         }
         d->recv = d->recv_mem.buf;
         unsigned k = d->nrecv++;
+        slot[i] = k + 1;
         ds_require(k < UINT16_MAX); /* auth_cur; a 64 KiB record names fewer hosts */
         rc->host = host;
         rc->org = host_org(j, d->memo, host, policy_org);
@@ -437,6 +444,14 @@ static void receivers(const struct dm *j, struct dmarc_result *d)
 {
         const char *porg = policy_org_of(j, d, d->memo);
         d->recv_mem.n = 0;
+        /* The index: a power of two of slots, at least twice the hosts (never full). */
+        size_t slots = 16;
+        while (slots < 2 * ((size_t)d->rec.rua_count + d->rec.ruf_count))
+                slots *= 2;
+        d->recv_index.buf = ds_xgrow(d->recv_index.buf, &d->recv_index.cap,
+                                     slots * sizeof(uint32_t), "the receivers' index");
+        memset(d->recv_index.buf, 0, slots * sizeof(uint32_t));
+        d->recv_index.n = (unsigned)slots;
         for (unsigned k = 0; k < d->rec.rua_count; k++)
                 add_receiver(j, d, d->rec.rua[k].host, 1, porg);
         for (unsigned k = 0; k < d->rec.ruf_count; k++)
@@ -860,6 +875,7 @@ static void dmarc_scratch_free(void *scratch)
         dmarc_record_free(&s->dmarc.rec);
         ds_vec_free(&s->dmarc.recs_mem);
         ds_vec_free(&s->dmarc.recv_mem);
+        ds_vec_free(&s->dmarc.recv_index);
 }
 
 const struct check_ops dmarc_check = {

@@ -117,6 +117,7 @@ struct dmarc_result {
         struct receiver *recv;   /* nrecv of them, in recv_mem */
         unsigned nrecv;
         struct ds_vec recs_mem, recv_mem;
+        struct ds_vec recv_index; /* receivers by host: a hash table of indices + 1 */
         struct disc_issue issues[DS_DISC_ISSUES_MAX];
         unsigned nissues;
         struct walk_step walk[DISCOVERY_WALK_MAX]; /* the asked _dmarc names, in order */
