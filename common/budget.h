@@ -16,7 +16,8 @@
 
 /* The default per-domain budget: what one domain's parsed records, URIs, issues and report
  * receivers may hold at once. A 64 KiB DMARC record (the largest a TXT can carry) of report
- * URIs needs under 300 KiB; a record of tens of thousands of junk tag-specs can exceed it,
+ * URIs (4,367 hosts) takes about 400 KiB with its receivers; a record of tens of thousands of
+ * junk tag-specs can exceed it,
  * and is then reported as budget_exceeded (docs/output.md). */
 #define DS_DOMAIN_BUDGET (1u << 20)
 

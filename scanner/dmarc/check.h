@@ -4,7 +4,7 @@
  * within and across replies; then, only when the record that applies is a parent's and the
  * domain's existence is unknown, <domain> A (its NXDOMAIN selects np); then
  * <policy-domain>._report._dmarc.<host> TXT for every external report receiver (as many as
- * the record names: a 64 KiB record of distinct mailto: hosts can name some 5,000; the
+ * the record names: a 64 KiB record of distinct mailto: hosts can name about 4,400; the
  * per-domain budget, DS_DOMAIN_BUDGET, bounds them). docs/verdicts.md has the rules.
  *
  * What a domain keeps between steps (struct dmarc_state, in the job) is small and inline:
