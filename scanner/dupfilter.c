@@ -1,4 +1,4 @@
-/* dupfilter.c -- Bloom filter of input names (see dupfilter.h). */
+/* dupfilter.c -- scalable blocked Bloom filter of input names (see dupfilter.h). */
 #include "scanner/dupfilter.h"
 
 #include <errno.h>
@@ -10,54 +10,96 @@
 
 #define BLOCK_BITS  512 /* one 64-byte cache line */
 #define BLOCK_WORDS (BLOCK_BITS / 64)
-#define BLOCKS      (DUPFILTER_BITS / BLOCK_BITS)
+
+struct stage {
+        uint64_t *bits; /* owned mapping of nbits / 8 bytes: untouched pages cost nothing */
+        uint64_t nbits, count, capacity;
+};
 
 struct dupfilter {
-        uint64_t
-            *bits; /* owned mapping of DUPFILTER_BITS / 8 bytes: untouched pages cost nothing */
+        struct stage st[DUPFILTER_STAGES];
+        unsigned n;
         uint64_t count;
 };
 
-int dupfilter_new(struct dupfilter **out)
+static uint64_t pow2_at_least(uint64_t v)
+{
+        uint64_t p = DUPFILTER_MIN_BITS;
+        while (p < v)
+                p *= 2;
+        return p;
+}
+
+static int stage_add(struct dupfilter *d, uint64_t nbits)
+{
+        if (d->n == DUPFILTER_STAGES)
+                return -ENOSPC;
+        /* Anonymous memory is zero and lazily backed; huge pages (where the kernel grants
+         * them) turn thousands of page faults and as many TLB misses into a few. */
+        void *m = mmap(NULL, nbits / 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+                return -ENOMEM;
+        (void)madvise(m, nbits / 8, MADV_HUGEPAGE);
+        d->st[d->n++] =
+            (struct stage){.bits = m, .nbits = nbits, .capacity = nbits / DUPFILTER_BITS_PER_NAME};
+        return 0;
+}
+
+int dupfilter_new(struct dupfilter **out, uint64_t expected)
 {
         *out = NULL;
         struct dupfilter *d = calloc(1, sizeof(*d));
         if (!d)
                 return -ENOMEM;
-        /* Anonymous memory is zero and lazily backed; huge pages (where the kernel grants
-         * them) turn 8,192 page faults and as many TLB misses into 16. */
-        void *m = mmap(NULL, DUPFILTER_BITS / 8, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED) {
+        uint64_t names = expected ? expected : DUPFILTER_DEFAULT_NAMES;
+        uint64_t want = names > DUPFILTER_FIRST_MAX / DUPFILTER_BITS_PER_NAME
+                            ? DUPFILTER_FIRST_MAX
+                            : names * DUPFILTER_BITS_PER_NAME;
+        if (stage_add(d, pow2_at_least(want)) < 0) {
                 free(d);
                 return -ENOMEM;
         }
-        (void)madvise(m, DUPFILTER_BITS / 8, MADV_HUGEPAGE);
-        d->bits = m;
         *out = d;
         return 0;
 }
 
-bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n)
+/* A blocked Bloom filter (Putze, Sanders and Singler, 2007): one hash picks a 512-bit block,
+ * one cache line; the other gives the k bit positions inside it, 9 bits each. One cache
+ * miss per name and stage where the classic filter took k. */
+static bool stage_has(const struct stage *s, uint64_t h1, uint64_t h2, bool set)
 {
-        /* A blocked Bloom filter (Putze, Sanders and Singler, 2007): one hash picks a 512-bit
-         * block, one cache line; the other gives the k bit positions inside it, 9 bits each.
-         * One cache miss per name where the classic filter took k. */
-        uint64_t h1 = shard_hash(0x6475706c31ULL, name, n);
-        uint64_t h2 = shard_hash(0x6475706c32ULL, name, n);
-        uint64_t *block = d->bits + (h1 & (BLOCKS - 1)) * BLOCK_WORDS;
+        uint64_t *block = s->bits + (h1 & (s->nbits / BLOCK_BITS - 1)) * BLOCK_WORDS;
         bool all = true;
         for (unsigned i = 0; i < DUPFILTER_HASHES; i++) {
                 unsigned bit = (unsigned)(h2 >> (9 * i)) & (BLOCK_BITS - 1);
                 uint64_t mask = 1ull << (bit & 63);
                 if (!(block[bit >> 6] & mask)) {
                         all = false;
+                        if (!set)
+                                return false;
                         block[bit >> 6] |= mask;
                 }
         }
-        if (!all)
-                d->count++;
         return all;
+}
+
+bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n)
+{
+        uint64_t h1 = shard_hash(0x6475706c31ULL, name, n);
+        uint64_t h2 = shard_hash(0x6475706c32ULL, name, n);
+        for (unsigned i = 0; i + 1 < d->n; i++)
+                if (stage_has(&d->st[i], h1, h2, false))
+                        return true;
+        struct stage *last = &d->st[d->n - 1];
+        if (stage_has(last, h1, h2, true))
+                return true;
+        d->count++;
+        /* Full: the next names go to a stage twice as large. When none can be added (out of
+         * memory, or every stage used) the last one fills further: its rate rises, and the
+         * metadata says so. */
+        if (++last->count >= last->capacity)
+                (void)stage_add(d, last->nbits * 2);
+        return false;
 }
 
 uint64_t dupfilter_count(const struct dupfilter *d)
@@ -65,11 +107,12 @@ uint64_t dupfilter_count(const struct dupfilter *d)
         return d->count;
 }
 
-double dupfilter_fp_rate(const struct dupfilter *d)
+/* The chance that a new name looks seen in one stage. */
+static double stage_fp(const struct stage *s)
 {
         /* Names per block are Poisson with mean lambda; a block holding i names answers a new
          * one wrongly with the classic filter's rate for i names in 512 bits. */
-        double lambda = (double)d->count / BLOCKS;
+        double lambda = (double)s->count / (double)(s->nbits / BLOCK_BITS);
         double rate = 0, p = exp(-lambda); /* P(i = 0) */
         unsigned last = (unsigned)(lambda + 12 * sqrt(lambda) + 12);
         for (unsigned i = 0; i <= last; i++) {
@@ -80,10 +123,27 @@ double dupfilter_fp_rate(const struct dupfilter *d)
         return rate;
 }
 
+double dupfilter_fp_rate(const struct dupfilter *d)
+{
+        double none = 1.0; /* no stage answers wrongly */
+        for (unsigned i = 0; i < d->n; i++)
+                none *= 1.0 - stage_fp(&d->st[i]);
+        return 1.0 - none;
+}
+
+uint64_t dupfilter_bytes(const struct dupfilter *d)
+{
+        uint64_t b = 0;
+        for (unsigned i = 0; i < d->n; i++)
+                b += d->st[i].nbits / 8;
+        return b;
+}
+
 void dupfilter_free(struct dupfilter *d)
 {
         if (!d)
                 return;
-        munmap(d->bits, DUPFILTER_BITS / 8);
+        for (unsigned i = 0; i < d->n; i++)
+                munmap(d->st[i].bits, d->st[i].nbits / 8);
         free(d);
 }

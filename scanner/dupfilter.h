@@ -1,12 +1,15 @@
-/* dupfilter.h -- "have we seen this domain before in the input?" in fixed memory: a blocked
- * Bloom filter of DUPFILTER_BITS bits in 512-bit blocks (one cache line), DUPFILTER_HASHES
- * bits per name inside its block.
- * Contract: constant memory whatever the input's length (allocated once; pages are touched
- * as bits are set). A name seen before is always reported (no false negative); a new name is
- * reported as seen with probability dupfilter_fp_rate() of the names so far (below 1e-9 at a
- * million names, 0.007% at 10 million, 1.6% at 30 million; past that the count says little,
- * and the run's metadata states the rate beside it: shard a larger input).
- * One thread (the reader). */
+/* dupfilter.h -- "have we seen this domain before in the input?" in memory proportional to the
+ * input: a scalable blocked Bloom filter. Each stage is a blocked Bloom filter of 512-bit
+ * blocks (one cache line), DUPFILTER_HASHES bits per name inside its block, sized for a number
+ * of names at DUPFILTER_BITS_PER_NAME bits each (rounded up to a power of two); new names go
+ * into the last stage, and when it holds the names it was sized for a stage twice as large
+ * is added (Almeida et al., 2007), so a wrong guess of the input's size costs memory, never
+ * accuracy. At most DUPFILTER_STAGES stages.
+ * Contract: a name seen before is always reported (no false negative); a new name is
+ * reported as seen with probability dupfilter_fp_rate() (about 1e-7 while the names fit the
+ * first stage, the run's metadata states it beside the count). Memory: about 8 to 16 bytes per
+ * name expected (1 MiB at least, 32 MiB for the first stage at most), allocated per stage
+ * and touched as bits are set. One thread (the reader). */
 #ifndef DS_DUPFILTER_H
 #define DS_DUPFILTER_H
 
@@ -14,17 +17,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DUPFILTER_BITS   (1ull << 28) /* 32 MiB */
-#define DUPFILTER_HASHES 7
+#define DUPFILTER_HASHES        7
+#define DUPFILTER_BITS_PER_NAME 64
+#define DUPFILTER_MIN_BITS      (1ull << 23) /* 1 MiB */
+#define DUPFILTER_FIRST_MAX     (1ull << 28) /* 32 MiB */
+#define DUPFILTER_STAGES        24
+/* Names the first stage is sized for when the input's size is unknown (a pipe). */
+#define DUPFILTER_DEFAULT_NAMES (1u << 20)
 
 struct dupfilter;
 
-int dupfilter_new(struct dupfilter **out);
+/* expected: the names the input is expected to hold (0: unknown). 0 or -ENOMEM. */
+int dupfilter_new(struct dupfilter **out, uint64_t expected);
 /* Adds the name; true when it was (probably) there already. */
 bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n);
 /* Names added so far, and the false-positive rate a new name would see now. */
 uint64_t dupfilter_count(const struct dupfilter *d);
 double dupfilter_fp_rate(const struct dupfilter *d);
+/* Bytes of filter allocated (not all touched). */
+uint64_t dupfilter_bytes(const struct dupfilter *d);
 void dupfilter_free(struct dupfilter *d);
 
 #endif

@@ -57,6 +57,35 @@ out:
         return NULL;
 }
 
+/* Bytes per input line assumed when sizing the duplicate filter (a top list's lines, rank
+ * and newline included, average 14 to 22), and how much a compressed list expands. A wrong
+ * guess costs filter memory only: the filter grows a stage when it fills (dupfilter.h). */
+#define LINE_BYTES_GUESS  16
+#define COMPRESSION_GUESS 4
+
+static bool ends_with(const char *s, const char *tail)
+{
+        size_t n = strlen(s), t = strlen(tail);
+        return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* The names this shard is expected to read: 0 when an input's size is unknown (a pipe). */
+static uint64_t expected_names(const struct feed *f)
+{
+        uint64_t bytes = 0;
+        for (unsigned i = 0; i < f->npaths; i++) {
+                uint64_t done, total;
+                input_progress(f->inputs[i], &done, &total);
+                if (total == 0)
+                        return 0;
+                const char *p = f->paths[i];
+                bool packed = p && (ends_with(p, ".gz") || ends_with(p, ".zst"));
+                bytes += total * (packed ? COMPRESSION_GUESS : 1);
+        }
+        uint64_t names = bytes / LINE_BYTES_GUESS / (f->shard.count ? f->shard.count : 1);
+        return names ? names : 1;
+}
+
 int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
                const struct input_config *cfg, const struct shard_spec *shard, char *err,
                size_t errlen)
@@ -76,7 +105,7 @@ int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
         }
         for (unsigned i = 0; rc == 0 && i < npaths; i++)
                 rc = input_open(&f->inputs[i], paths[i], &f->cfg, err, errlen);
-        if (rc == 0 && dupfilter_new(&f->seen) < 0)
+        if (rc == 0 && dupfilter_new(&f->seen, expected_names(f)) < 0)
                 f->seen = NULL; /* duplicates go uncounted; the scan itself does not need it */
         if (rc == 0) {
                 rc = -pthread_create(&f->thread, NULL, feed_main, f);

@@ -17,9 +17,9 @@
 
 /* What one line counts for. */
 struct marks {
-        unsigned n, norg;
+        unsigned n, nrecv;
         uint16_t c[MARKS_MAX];
-        const char *org[DS_RECEIVERS_MAX];
+        const struct receiver *recv; /* the line's receivers: their distinct orgs count */
 };
 
 static void mark(struct marks *m, unsigned counter)
@@ -36,12 +36,23 @@ static int group_init(struct summary_group *g, unsigned top_k)
         return topk_init(&g->orgs, top_k);
 }
 
+/* Whether receiver i is the first of the line's with its organization (as many receivers
+ * as the record names: no fixed list). */
+static bool first_org(const struct marks *m, unsigned i)
+{
+        for (unsigned k = 0; k < i; k++)
+                if (strcmp(m->recv[k].org, m->recv[i].org) == 0)
+                        return false;
+        return true;
+}
+
 static void group_add(struct summary_group *g, const struct marks *m)
 {
         for (unsigned i = 0; i < m->n; i++)
                 g->c[m->c[i]]++;
-        for (unsigned i = 0; i < m->norg; i++)
-                topk_add(&g->orgs, m->org[i], strlen(m->org[i]), 1);
+        for (unsigned i = 0; i < m->nrecv; i++)
+                if (first_org(m, i))
+                        topk_add(&g->orgs, m->recv[i].org, strlen(m->recv[i].org), 1);
 }
 
 static void group_merge(struct summary_group *dst, const struct summary_group *src)
@@ -202,15 +213,6 @@ static int strength(enum dmarc_policy p)
         return p == DMARC_POLICY_REJECT ? 2 : p == DMARC_POLICY_QUARANTINE ? 1 : 0;
 }
 
-static void add_org(struct marks *m, const char *org)
-{
-        for (unsigned i = 0; i < m->norg; i++)
-                if (strcmp(m->org[i], org) == 0)
-                        return;
-        if (!ds_fails(m->norg < DS_RECEIVERS_MAX))
-                m->org[m->norg++] = org;
-}
-
 /* The dmarc object's policy fields: null, and rua and ruf empty, without a usable record. */
 static void dmarc_policy_marks(struct marks *m, const struct dmarc_result *d)
 {
@@ -235,9 +237,10 @@ static void receiver_marks(struct marks *m, const struct dmarc_result *d)
         if (!d->nrecv)
                 return;
         mark(m, SC_RECEIVERS);
+        m->recv = d->recv;
+        m->nrecv = d->nrecv;
         for (unsigned i = 0; i < d->nrecv; i++) {
                 const struct receiver *rc = &d->recv[i];
-                add_org(m, rc->org);
                 if (rc->external != TRI_YES)
                         continue;
                 external = true;

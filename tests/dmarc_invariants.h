@@ -39,7 +39,11 @@ static inline void dmarc_check_issues(const struct dmarc_issue *is, unsigned n, 
 /* Properties every result must have, whatever the input (len: of the parsed text). */
 static inline void dmarc_check_invariants(const struct dmarc_record *r, size_t len)
 {
-        assert_true(r->error_count <= DMARC_ISSUES_MAX && r->warning_count <= DMARC_ISSUES_MAX);
+        assert_int_equal(r->over_budget, r->uris_dropped || r->errors_dropped ||
+                                             r->warnings_dropped || r->over_budget);
+        if (!r->over_budget)
+                assert_true(r->uris_dropped == 0 && r->errors_dropped == 0 &&
+                            r->warnings_dropped == 0);
         assert_int_equal(r->valid, r->error_count == 0 && r->errors_dropped == 0);
         dmarc_check_issues(r->errors, r->error_count, len);
         dmarc_check_issues(r->warnings, r->warning_count, len);
@@ -50,7 +54,6 @@ static inline void dmarc_check_invariants(const struct dmarc_record *r, size_t l
         assert_true(r->fo != 0 && (r->fo & ~0xFu) == 0);
         assert_false((r->fo & DMARC_FO_0) && (r->fo & DMARC_FO_1));
         check_text(r->fo_text, DMARC_FO_TEXT, false);
-        assert_true(r->rua_count <= DMARC_URIS_MAX && r->ruf_count <= DMARC_URIS_MAX);
         for (unsigned i = 0; i < r->rua_count + r->ruf_count; i++) {
                 const struct dmarc_uri *u =
                     i < r->rua_count ? &r->rua[i] : &r->ruf[i - r->rua_count];
@@ -62,14 +65,54 @@ static inline void dmarc_check_invariants(const struct dmarc_record *r, size_t l
                 const struct dmarc_tag_seen *s = &r->tags[t];
                 if (!s->present)
                         continue;
-                assert_true(s->len <= DMARC_RAW_MAX && s->value[s->len] == '\0');
+                assert_true(s->len <= len && s->value[s->len] == '\0');
+                assert_true(!s->truncated || (r->over_budget && s->len == 0));
                 assert_true(s->position < r->tag_count);
         }
         if (r->policy_fallback)
-                assert_true(r->valid && r->rua_count > 0 && r->p == DMARC_POLICY_NONE &&
-                            r->sp == DMARC_POLICY_NONE && r->np == DMARC_POLICY_NONE);
+                assert_true(r->valid && (r->rua_count > 0 || r->over_budget) &&
+                            r->p == DMARC_POLICY_NONE && r->sp == DMARC_POLICY_NONE &&
+                            r->np == DMARC_POLICY_NONE);
         if (r->valid && !r->tags[DMARC_TAG_P].present)
                 assert_true(r->policy_fallback);
+}
+
+/* Two results of one input are the same result (whatever storage each one's came from). */
+static inline void dmarc_check_same(const struct dmarc_record *a, const struct dmarc_record *b)
+{
+        /* The scalar fields, up to the first pointer. */
+        assert_true(a->valid == b->valid && a->policy_fallback == b->policy_fallback &&
+                    a->tag_count == b->tag_count && a->p == b->p && a->sp == b->sp &&
+                    a->np == b->np && a->pct == b->pct && a->testing == b->testing &&
+                    a->adkim == b->adkim && a->aspf == b->aspf && a->fo == b->fo &&
+                    a->psd == b->psd && a->ri == b->ri && a->over_budget == b->over_budget);
+        assert_true(strcmp(a->fo_text, b->fo_text) == 0);
+        for (int t = 0; t < DMARC_TAG_COUNT; t++) {
+                const struct dmarc_tag_seen *x = &a->tags[t], *y = &b->tags[t];
+                assert_true(x->present == y->present);
+                if (!x->present)
+                        continue;
+                assert_true(x->truncated == y->truncated && x->position == y->position &&
+                            x->len == y->len && memcmp(x->value, y->value, x->len + 1) == 0);
+        }
+        assert_true(a->rua_count == b->rua_count && a->ruf_count == b->ruf_count &&
+                    a->uris_dropped == b->uris_dropped);
+        for (unsigned i = 0; i < a->rua_count + a->ruf_count; i++) {
+                const struct dmarc_uri *x = &a->rua[i], *y = &b->rua[i];
+                assert_true(strcmp(x->uri, y->uri) == 0 && strcmp(x->host, y->host) == 0 &&
+                            x->size_limit == y->size_limit);
+        }
+        assert_true(a->error_count == b->error_count && a->warning_count == b->warning_count &&
+                    a->errors_dropped == b->errors_dropped &&
+                    a->warnings_dropped == b->warnings_dropped);
+        for (unsigned i = 0; i < a->error_count + a->warning_count; i++) {
+                const struct dmarc_issue *x =
+                    i < a->error_count ? &a->errors[i] : &a->warnings[i - a->error_count];
+                const struct dmarc_issue *y =
+                    i < b->error_count ? &b->errors[i] : &b->warnings[i - b->error_count];
+                assert_true(x->code == y->code && strcmp(x->msg, y->msg) == 0 &&
+                            x->term_off == y->term_off && x->term_len == y->term_len);
+        }
 }
 
 #endif

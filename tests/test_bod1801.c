@@ -32,7 +32,7 @@
 #define SUB     4  /* org_off: the organizational domain starts 4 bytes in ("www.") */
 #define UNK_ORG -1 /* org_off: the walk could not tell */
 
-static struct dmarc_result dm_buf; /* ~30 KB: not on the stack */
+static struct dmarc_result dm_buf; /* reused: its record's storage too */
 
 /* The verdict of the record in d->rec, applied at the domain itself or from a parent. */
 static void decide(struct dmarc_result *d, bool own, enum tristate exists)
@@ -61,7 +61,9 @@ static const struct dmarc_result *found(const char *record, int policy_off, int 
                                         enum tristate exists)
 {
         struct dmarc_result *d = &dm_buf;
+        struct dmarc_record rec = d->rec; /* its storage is reused, never freed: static */
         memset(d, 0, sizeof(*d));
+        d->rec = rec;
         dmarc_parse(record, strlen(record), &d->rec);
         d->parsed = true;
         d->policy_off = policy_off;
@@ -84,7 +86,9 @@ static const struct dmarc_result *parents(const char *record, enum tristate exis
 static const struct dmarc_result *no_record(bool dns_error)
 {
         struct dmarc_result *d = &dm_buf;
+        struct dmarc_record rec = d->rec; /* its storage is reused, never freed: static */
         memset(d, 0, sizeof(*d));
+        d->rec = rec;
         d->org_off = d->policy_off = -1;
         struct verdict_in in = {.dns_error = dns_error};
         verdict_compute(&in, &d->v);

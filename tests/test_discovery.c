@@ -607,7 +607,7 @@ static void t_walk_org_failed(void **st)
 static void t_well_formed(void **st)
 {
         (void)st;
-        struct dmarc_record *r = malloc(sizeof(*r));
+        struct dmarc_record *r = calloc(1, sizeof(*r));
         assert_non_null(r);
         static const struct {
                 const char *rec;
@@ -627,6 +627,7 @@ static void t_well_formed(void **st)
                 if (discovery_well_formed(r) != cases[i].wf)
                         fail_msg("%s: well-formed %d", cases[i].rec, !cases[i].wf);
         }
+        dmarc_record_free(r);
         free(r);
 }
 

@@ -1,6 +1,6 @@
-/* test_dupfilter.c -- the fixed-memory duplicate filter: every repeat is caught, new names
- * are almost never mistaken for repeats at realistic sizes, and the stated false-positive
- * rate follows the formula it claims. */
+/* test_dupfilter.c -- the duplicate filter, sized from the input and growing: every repeat is
+ * caught, new names are almost never mistaken for repeats at realistic sizes, and the stated
+ * false-positive rate follows the formula it claims. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +18,8 @@ static void test_repeats_caught_new_names_not(void **state)
         (void)state;
         struct dupfilter *d;
         char name[40];
-        assert_int_equal(dupfilter_new(&d), 0);
+        assert_int_equal(dupfilter_new(&d, 500000), 0);
+        assert_int_equal(dupfilter_bytes(d), 4 << 20); /* 64 bits a name, a power of two */
         for (int i = 0; i < 500000; i++) {
                 int n = snprintf(name, sizeof(name), "n%d.example.org", i);
                 assert_false(dupfilter_seen(d, name, (size_t)n));
@@ -34,8 +35,8 @@ static void test_repeats_caught_new_names_not(void **state)
                 int n = snprintf(name, sizeof(name), "other%d.example.net", i);
                 false_pos += dupfilter_seen(d, name, (size_t)n);
         }
-        /* expected ~1e-12 per name at this fill */
-        assert_int_equal(false_pos, 0);
+        /* expected ~5e-7 per name at this fill: 0.26 of 500,000 */
+        assert_true(false_pos <= 2);
         assert_false(dupfilter_seen(d, "example.org", 10)); /* a prefix is another name */
         dupfilter_free(d);
 }
@@ -44,7 +45,8 @@ static void test_fp_rate_formula(void **state)
 {
         (void)state;
         struct dupfilter *d;
-        assert_int_equal(dupfilter_new(&d), 0);
+        assert_int_equal(dupfilter_new(&d, 0), 0); /* unknown size: sized for 2^20 names */
+        assert_int_equal(dupfilter_bytes(d), 8 << 20);
         assert_true(dupfilter_fp_rate(d) == 0.0);
         char name[40];
         for (int i = 0; i < 1000000; i++) {
@@ -54,17 +56,42 @@ static void test_fp_rate_formula(void **state)
         /* A blocked filter: names per 512-bit block are Poisson(1e6 / blocks); a block of i
          * names is a classic filter of 512 bits (summed here with lgamma, independently of
          * the code's recurrence). */
-        double blocks = DUPFILTER_BITS / 512.0, lambda = 1e6 / blocks, want = 0;
+        double bits = 8.0 * (8 << 20), blocks = bits / 512.0, lambda = 1e6 / blocks, want = 0;
         for (int i = 0; i < 60; i++) {
                 double p = exp(i * log(lambda) - lambda - lgamma(i + 1.0));
                 want += p * pow(1 - pow(1 - 1 / 512.0, DUPFILTER_HASHES * i), DUPFILTER_HASHES);
         }
         assert_true(fabs(dupfilter_fp_rate(d) - want) < want * 1e-6 + 1e-15);
-        assert_true(dupfilter_fp_rate(d) < 1e-9);
+        assert_true(dupfilter_fp_rate(d) < 1e-6);
         /* and worse than the classic filter of the same size, which it trades for speed */
-        assert_true(
-            dupfilter_fp_rate(d) >
-            pow(1 - exp(-(double)DUPFILTER_HASHES * 1e6 / DUPFILTER_BITS), DUPFILTER_HASHES));
+        assert_true(dupfilter_fp_rate(d) >
+                    pow(1 - exp(-(double)DUPFILTER_HASHES * 1e6 / bits), DUPFILTER_HASHES));
+        dupfilter_free(d);
+}
+
+/* An input far larger than guessed: stages are added, no repeat is missed in any of them,
+ * and the rate stays that of a filter sized for the names. */
+static void test_grows(void **state)
+{
+        (void)state;
+        struct dupfilter *d;
+        char name[40];
+        assert_int_equal(dupfilter_new(&d, 1000), 0);
+        assert_int_equal(dupfilter_bytes(d), 1 << 20); /* the smallest stage: 131,072 names */
+        unsigned false_pos = 0;
+        for (int i = 0; i < 2000000; i++) {
+                int n = snprintf(name, sizeof(name), "g%d.example", i);
+                false_pos += dupfilter_seen(d, name, (size_t)n);
+        }
+        assert_int_equal(dupfilter_count(d) + false_pos, 2000000);
+        assert_true(false_pos <= 10);
+        /* 1 + 2 + 4 + 8 + 16 MiB stages hold 4,063,232 names: 2,000,000 need five */
+        assert_int_equal(dupfilter_bytes(d), 31 << 20);
+        for (int i = 0; i < 2000000; i += 3) {
+                int n = snprintf(name, sizeof(name), "g%d.example", i);
+                assert_true(dupfilter_seen(d, name, (size_t)n));
+        }
+        assert_true(dupfilter_fp_rate(d) < 1e-5);
         dupfilter_free(d);
 }
 
@@ -73,6 +100,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_repeats_caught_new_names_not),
             cmocka_unit_test(test_fp_rate_formula),
+            cmocka_unit_test(test_grows),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,8 +54,8 @@ static void start_ok(struct job *j, const char *domain)
 static void assert_record(const struct job_scratch *s, unsigned i, const void *want, size_t n)
 {
         assert_true(i < SD(s)->nrecords);
-        assert_int_equal(SD(s)->rec_len[i], n);
-        assert_memory_equal(SD(s)->text + SD(s)->rec_off[i], want, n);
+        assert_int_equal(SD(s)->recs[i].len, n);
+        assert_memory_equal(SD(s)->text + SD(s)->recs[i].off, want, n);
 }
 
 static void assert_record_str(const struct job_scratch *s, unsigned i, const char *want)
@@ -920,14 +920,15 @@ static void t_big_then_small(void **st)
 
 /* ---- records limit, scratch reuse, attempts ------------------------------------------- */
 
-static void t_records_max(void **st)
+/* Every DMARC record of a reply is kept (32 were, once); only the budget refuses more. */
+static void t_records_all(void **st)
 {
         (void)st;
         struct job j = {0};
         struct job_scratch s;
         char rec[64];
         tj_scratch(&s);
-        for (unsigned total = DS_RECORDS_MAX; total <= DS_RECORDS_MAX + 3; total += 3) {
+        for (unsigned total = 32; total <= 40; total += 8) {
                 start_ok(&j, "example.com");
                 ldns_pkt *lp = lp_reply("_dmarc.example.com", LDNS_RCODE_NOERROR);
                 for (unsigned i = 0; i < total; i++) {
@@ -937,10 +938,11 @@ static void t_records_max(void **st)
                 lp_txt(lp, "_dmarc.example.com", "not dmarc");
                 lp_feed(&j, lp, 1);
                 assert_int_equal(job_step(&j.look[0], &s), JOB_STEP_DONE);
-                assert_int_equal(SD(&s)->nrecords, DS_RECORDS_MAX);
-                assert_int_equal(SD(&s)->nrecords_dropped, total - DS_RECORDS_MAX);
+                assert_int_equal(SD(&s)->nrecords, total);
+                assert_int_equal(SD(&s)->nrecords_dropped, 0);
                 assert_int_equal(SD(&s)->nother_txt, 1);
-                for (unsigned i = 0; i < DS_RECORDS_MAX; i++) {
+                assert_false(SD(&s)->over_budget);
+                for (unsigned i = 0; i < total; i++) {
                         snprintf(rec, sizeof(rec), "v=DMARC1; p=none; pct=%u", i);
                         assert_record_str(&s, i, rec);
                 }
@@ -1425,34 +1427,78 @@ static void t_auth(void **st)
         assert_int_equal(tj_outcome(j, s), WIRE_RCODE_NOERROR);
 }
 
-static void t_auth_cap(void **st)
+/* A record of p, then "; rua=" and n rua hosts a0.example..., then, when nruf, "; ruf=" and
+ * as many f0.example... (receivers a<i>, then f<i>). */
+static void many_receivers(char *rec, size_t cap, const char *p, unsigned n, unsigned nruf)
 {
-        char rec[1024];
-        size_t n = (size_t)snprintf(rec, sizeof(rec), "v=DMARC1; p=none; rua=");
-        for (unsigned i = 0; i < 8; i++)
-                n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%smailto:r@a%u.example",
-                                      i ? "," : "", i);
-        n += (size_t)snprintf(rec + n, sizeof(rec) - n, "; ruf=");
-        for (unsigned i = 0; i < 8; i++)
-                n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%smailto:r@f%u.example",
-                                      i ? "," : "", i);
-        struct held *h = start_with(st, &TREE, "example.com");
-        struct job *j = &h->j;
-        struct job_scratch *s = &h->s;
+        size_t used = (size_t)snprintf(rec, cap, "v=DMARC1; p=%s", p);
+        for (unsigned i = 0; i < n + nruf; i++)
+                used += (size_t)snprintf(rec + used, cap - used, "%smailto:r@%c%u.example",
+                                         i == 0   ? "; rua="
+                                         : i == n ? "; ruf="
+                                                  : ",",
+                                         i < n ? 'a' : 'f', i < n ? i : i - n);
+}
+
+/* Answer the walk (the domain's record, then "_dmarc.com" NXDOMAIN) and every authorization
+ * lookup that follows, for receivers named as many_receivers() names them: odd ones
+ * authorize when alternate, else none. Returns the authorization lookups asked. */
+static unsigned answer_all(struct job *j, struct job_scratch *s, const char *rec, unsigned n,
+                           bool alternate)
+{
         answer_txt(j, s, "_dmarc.example.com", rec, NULL);
         enum job_step step = answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN);
         unsigned asked = 0;
         char name[128];
         while (step == JOB_STEP_QUERY) {
-                snprintf(name, sizeof(name), "example.com._report._dmarc.a%u.example", asked);
-                step = answer_rcode(j, s, name, LDNS_RCODE_NXDOMAIN);
+                snprintf(name, sizeof(name), "example.com._report._dmarc.%c%u.example",
+                         asked < n ? 'a' : 'f', asked < n ? asked : asked - n);
+                step = alternate && asked % 2 ? answer_txt(j, s, name, "v=DMARC1", NULL)
+                                              : answer_rcode(j, s, name, LDNS_RCODE_NXDOMAIN);
                 asked++;
         }
-        assert_int_equal(asked, DS_AUTH_LOOKUPS_MAX);
-        assert_int_equal(SD(s)->nrecv, 16);
-        for (unsigned i = 8; i < 16; i++)
-                assert_int_equal(SD(s)->recv[i].auth, AUTH_NOT_CHECKED);
-        assert_true(has_issue(SD(s), "receivers_not_checked", false));
+        return asked;
+}
+
+/* 40 external receivers (20 rua, 20 ruf): every one is authorization-checked (8 were). */
+static void t_auth_all(void **st)
+{
+        char rec[2048];
+        many_receivers(rec, sizeof(rec), "none", 20, 20);
+        struct held *h = start_with(st, &TREE, "example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        /* odd ones authorize: each answer lands on its own receiver */
+        assert_int_equal(answer_all(j, s, rec, 20, true), 40);
+        assert_int_equal(SD(s)->nrecv, 40);
+        for (unsigned i = 0; i < 40; i++) {
+                char host[32];
+                snprintf(host, sizeof(host), "%c%u.example", i < 20 ? 'a' : 'f', i % 20);
+                assert_string_equal(SD(s)->recv[i].host, host);
+                assert_int_equal(SD(s)->recv[i].auth,
+                                 i % 2 ? AUTH_AUTHORIZED : AUTH_NOT_AUTHORIZED);
+        }
+        assert_false(has_issue(SD(s), "budget_exceeded", true));
+}
+
+/* Past the domain's byte budget: what did not fit is missing, the line says budget_exceeded,
+ * and the receivers that fit are still asked. */
+static void t_budget_exceeded(void **st)
+{
+        char rec[2048];
+        many_receivers(rec, sizeof(rec), "reject", 40, 0);
+        struct held *h = start_with(st, &TREE, "example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        SD(s)->budget.limit = 3000; /* the record's tag values and most of its URIs */
+        unsigned asked = answer_all(j, s, rec, 40, false);
+        assert_true(SD(s)->rec.over_budget);
+        assert_true(has_issue(SD(s), "budget_exceeded", true));
+        assert_int_equal(SD(s)->rec.rua_count + SD(s)->rec.uris_dropped, 40);
+        assert_true(SD(s)->rec.uris_dropped > 0 && SD(s)->nrecv < SD(s)->rec.rua_count);
+        assert_int_equal(asked, SD(s)->nrecv);
+        assert_int_equal(SD(s)->v.posture, POSTURE_REJECT); /* the verdict is the record's */
+        SD(s)->budget.limit = 0;
 }
 
 static void t_auth_name_too_long(void **st)
@@ -1502,7 +1548,7 @@ static void t_exact_mode(void **st)
         assert_int_equal(SD(s)->v.posture, POSTURE_REJECT);
         assert_int_equal(SD(s)->recv[0].external, TRI_YES);
         assert_int_equal(SD(s)->recv[0].auth, AUTH_NOT_CHECKED);
-        assert_false(has_issue(SD(s), "receivers_not_checked", false));
+        assert_false(has_issue(SD(s), "budget_exceeded", true));
         h = start_with(st, &EXACT, "a.example.com");
         assert_int_equal(answer_rcode(j, s, "_dmarc.a.example.com", LDNS_RCODE_NXDOMAIN),
                          JOB_STEP_DONE);
@@ -1564,7 +1610,7 @@ int main(void)
             cmocka_unit_test(t_cname_nxdomain),
             cmocka_unit_test(t_big_reply),
             cmocka_unit_test_setup_teardown(t_big_then_small, held_setup, held_teardown),
-            cmocka_unit_test(t_records_max),
+            cmocka_unit_test(t_records_all),
             cmocka_unit_test(t_scratch_reuse),
             cmocka_unit_test(t_status_names),
             cmocka_unit_test_setup_teardown(t_tree_parent_sp, held_setup, held_teardown),
@@ -1574,7 +1620,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(t_tree_cnames, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_held_big, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_auth, held_setup, held_teardown),
-            cmocka_unit_test_setup_teardown(t_auth_cap, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_auth_all, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_budget_exceeded, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_auth_name_too_long, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_exact_mode, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_rfc7489_psl, held_setup, held_teardown),

@@ -339,8 +339,8 @@ static void t_cname_loop(void **st)
         tj_fx_free(f);
 }
 
-/* More hosts than are kept: the best MX_HOSTS_MAX by preference, the rest counted. The
- * reply (about 3 KB) is kept outside the job's inline buffer. */
+/* Many hosts: every one is kept and sorted (64 were, once). The reply (about 3 KB) is kept
+ * outside the job's inline buffer. */
 static void t_many_hosts(void **st)
 {
         (void)st;
@@ -355,18 +355,18 @@ static void t_many_hosts(void **st)
         }
         finish(f, lp);
         assert_non_null(mxl(f)->reply_big);
-        assert_int_equal(R(f)->nhosts, MX_HOSTS_MAX);
-        assert_int_equal(R(f)->hosts_dropped, N - MX_HOSTS_MAX);
+        assert_int_equal(R(f)->nhosts, N);
+        assert_int_equal(R(f)->hosts_dropped, 0);
         char name[32];
-        for (unsigned i = 0; i < MX_HOSTS_MAX; i++) {
+        for (unsigned i = 0; i < N; i++) {
                 snprintf(name, sizeof(name), "h%03u.example.net", i + 1);
                 assert_host(f, i, i + 1, name);
         }
-        tj_at(f, "{\"pref\":64,\"host\":\"h064.example.net\"}],\"null_mx\":false,"
-                 "\"hosts_dropped\":36,");
+        tj_at(f, "{\"pref\":100,\"host\":\"h100.example.net\"}],\"null_mx\":false,"
+                 "\"errors\":[],");
         tj_fx_free(f);
 
-        /* equal preferences: sorted by name, the last names dropped */
+        /* equal preferences: sorted by name */
         f = fx_new("mx", "example.com");
         lp = mx_reply("example.com", LDNS_RCODE_NOERROR, NULL);
         for (unsigned i = 0; i < N; i++) {
@@ -375,11 +375,34 @@ static void t_many_hosts(void **st)
                 lp_add(lp, LDNS_SECTION_ANSWER, rr);
         }
         finish(f, lp);
-        assert_int_equal(R(f)->nhosts, MX_HOSTS_MAX);
-        for (unsigned i = 0; i < MX_HOSTS_MAX; i++) {
+        assert_int_equal(R(f)->nhosts, N);
+        for (unsigned i = 0; i < N; i++) {
                 snprintf(name, sizeof(name), "h%03u.example.net", i);
                 assert_host(f, i, 10, name);
         }
+        tj_fx_free(f);
+}
+
+/* Past the domain's byte budget: the hosts that fit are listed, the rest counted, and the
+ * line says so; the facts still count every host. */
+static void t_budget(void **st)
+{
+        (void)st;
+        struct tj_fx *f = fx_new("mx", "example.com");
+        struct mx_result *m = &((struct mx_scratch *)f->s.check[mx_index(f)])->mx;
+        m->budget.limit = 200; /* a few names and their entries */
+        ldns_pkt *lp = mx_reply("example.com", LDNS_RCODE_NOERROR, NULL);
+        char rr[128];
+        for (unsigned i = 0; i < 20; i++) {
+                snprintf(rr, sizeof(rr), "example.com. 300 IN MX %u h%03u.example.net.", i, i);
+                lp_add(lp, LDNS_SECTION_ANSWER, rr);
+        }
+        finish(f, lp);
+        assert_true(R(f)->nhosts > 0 && R(f)->nhosts < 20);
+        assert_int_equal(R(f)->nhosts + R(f)->hosts_dropped, 20);
+        assert_int_equal(F(f)->mail, MAIL_FACT_MX);
+        tj_at(f, "\"errors\":[\"budget_exceeded\"]");
+        m->budget.limit = 0;
         tj_fx_free(f);
 }
 
@@ -530,15 +553,25 @@ static void t_conclude_elsewhere(void **st)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_sorted),         cmocka_unit_test(t_null_mx),
-            cmocka_unit_test(t_null_mx_mixed),  cmocka_unit_test(t_null_mx_loose),
-            cmocka_unit_test(t_nodata),         cmocka_unit_test(t_nxdomain),
-            cmocka_unit_test(t_servfail),       cmocka_unit_test(t_timeout),
-            cmocka_unit_test(t_cname_in_reply), cmocka_unit_test(t_cname_follow),
-            cmocka_unit_test(t_cname_dangling), cmocka_unit_test(t_cname_loop),
-            cmocka_unit_test(t_many_hosts),     cmocka_unit_test(t_hostile_names),
-            cmocka_unit_test(t_codes),          cmocka_unit_test(t_malformed_rdata),
-            cmocka_unit_test(t_with_dmarc),     cmocka_unit_test(t_conclude_elsewhere),
+            cmocka_unit_test(t_sorted),
+            cmocka_unit_test(t_null_mx),
+            cmocka_unit_test(t_null_mx_mixed),
+            cmocka_unit_test(t_null_mx_loose),
+            cmocka_unit_test(t_nodata),
+            cmocka_unit_test(t_nxdomain),
+            cmocka_unit_test(t_servfail),
+            cmocka_unit_test(t_timeout),
+            cmocka_unit_test(t_cname_in_reply),
+            cmocka_unit_test(t_cname_follow),
+            cmocka_unit_test(t_cname_dangling),
+            cmocka_unit_test(t_cname_loop),
+            cmocka_unit_test(t_many_hosts),
+            cmocka_unit_test(t_budget),
+            cmocka_unit_test(t_hostile_names),
+            cmocka_unit_test(t_codes),
+            cmocka_unit_test(t_malformed_rdata),
+            cmocka_unit_test(t_with_dmarc),
+            cmocka_unit_test(t_conclude_elsewhere),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,6 +70,9 @@ struct spec {
         int mail, mx_status;
 };
 
+/* The receivers a result points to: one result is summarized at a time. */
+static struct receiver recv_buf[3];
+
 static void set_dmarc(struct dmarc_result *d, const struct spec *sp)
 {
         d->status = sp->dmarc_status;
@@ -80,8 +83,9 @@ static void set_dmarc(struct dmarc_result *d, const struct spec *sp)
         d->rec.rua_count = sp->rua;
         d->rec.ruf_count = sp->ruf;
         d->nrecv = sp->nrecv;
+        d->recv = recv_buf;
         for (unsigned i = 0; i < sp->nrecv; i++) {
-                snprintf(d->recv[i].org, sizeof(d->recv[i].org), "%s", sp->org[i]);
+                d->recv[i].org = sp->org[i];
                 d->recv[i].external = sp->external[i];
                 d->recv[i].auth = sp->auth[i];
         }

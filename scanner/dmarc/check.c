@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/hash.h"
 #include "common/text.h"
 #include "dns/engine.h"
 #include "dns/wire.h"
@@ -41,11 +42,6 @@ struct dm {
 static enum discovery_mode job_mode(const struct dm *j)
 {
         return j->disc ? j->disc->mode : DISCOVERY_EXACT;
-}
-
-static uint8_t sat8(unsigned v)
-{
-        return v > 255 ? 255 : (uint8_t)v;
 }
 
 static uint16_t sat16(unsigned v)
@@ -111,12 +107,13 @@ static void hold_current(struct dm *j, const struct dmarc_result *d, unsigned i,
         j->st->held_index = -1;
         held_put_name(j, target);
         for (unsigned k = 0; k < d->nrecords; k++) {
-                uint16_t n = (uint16_t)d->rec_len[k];
+                uint16_t n = (uint16_t)d->recs[k].len;
                 held_put(j, &n, sizeof(n));
-                held_put(j, d->text + d->rec_off[k], n);
+                held_put(j, d->text + d->recs[k].off, n);
         }
         j->st->held_index = (int8_t)i;
-        j->st->held_nrec = (uint8_t)d->nrecords;
+        ds_require(d->nrecords <= UINT16_MAX);
+        j->st->held_nrec = (uint16_t)d->nrecords;
         j->st->held_dropped = sat16(d->nrecords_dropped);
         j->st->held_other = sat16(d->nother_txt);
         j->st->held_hops = j->l->cname_hops;
@@ -140,6 +137,30 @@ static bool is_dmarc_record(const uint8_t *t, size_t n)
                 return false;
         i += 6;
         return i == n || t[i] == ';' || t[i] == ' ' || t[i] == '\t';
+}
+
+/* No records, and a fresh budget: a new lookup's, or the held ones', are next. */
+static void recs_clear(struct dmarc_result *d)
+{
+        d->nrecords = d->nrecords_dropped = d->nother_txt = 0;
+        d->recs_mem.n = 0;
+        ds_budget_reset(&d->budget);
+        d->over_budget = false;
+}
+
+/* Note one record, text[off..off+len); counted as dropped when the budget refuses it. */
+static void recs_add(struct dmarc_result *d, size_t off, size_t len)
+{
+        struct rec_span *r = ds_vec_push(&d->recs_mem, sizeof(*r), &d->budget, "a reply's records");
+        if (!r) {
+                d->nrecords_dropped++;
+                d->over_budget = true;
+                return;
+        }
+        r->off = (uint32_t)off;
+        r->len = (uint32_t)len;
+        d->recs = d->recs_mem.buf;
+        d->nrecords++;
 }
 
 /* Gather the TXT records owned by name; returns how many TXT RRs the name has. */
@@ -167,12 +188,7 @@ static int collect_txt(struct dmarc_result *d, const struct wire_reply *r, const
                         d->nother_txt++;
                         continue;
                 }
-                if (d->nrecords == DS_RECORDS_MAX) {
-                        d->nrecords_dropped++;
-                        continue;
-                }
-                d->rec_off[d->nrecords] = (uint32_t)used;
-                d->rec_len[d->nrecords++] = (uint32_t)n;
+                recs_add(d, used, (size_t)n);
                 used += (size_t)n;
         }
         return ntxt;
@@ -196,7 +212,7 @@ static bool collect_at(const struct wire_reply *r, const uint8_t *name, size_t n
  * READ_FOLLOW: a CNAME left the reply without an answer; j->l->qname is now its target. */
 static enum read_result read_reply(struct dm *j, struct dmarc_result *d, int *status)
 {
-        d->nrecords = d->nrecords_dropped = d->nother_txt = 0;
+        recs_clear(d);
         struct wire_reply r;
         struct collect_ctx c = {.d = d, .ntxt = 0};
         bool txt = j->l->qtype == WIRE_TYPE_TXT;
@@ -212,6 +228,14 @@ static enum read_result read_reply(struct dm *j, struct dmarc_result *d, int *st
         return READ_DONE;
 }
 
+/* Parse record k into d->rec within what is left of the domain's budget. */
+static void parse_rec(struct dmarc_result *d, unsigned k)
+{
+        size_t left = ds_budget_left(&d->budget);
+        d->rec.mem.budget.limit = left ? left : 1;
+        dmarc_parse((const char *)d->text + d->recs[k].off, d->recs[k].len, &d->rec);
+}
+
 /* What one name's records mean for the walk (RFC 9989 4.10 steps 2 and 6). */
 static enum walk_kind classify(struct dmarc_result *d, enum dmarc_psd *psd)
 {
@@ -221,7 +245,7 @@ static enum walk_kind classify(struct dmarc_result *d, enum dmarc_psd *psd)
                 return WALK_NONE;
         if (n > 1)
                 return WALK_MULTIPLE;
-        dmarc_parse((const char *)d->text + d->rec_off[0], d->rec_len[0], &d->rec);
+        parse_rec(d, 0);
         if (!discovery_well_formed(&d->rec))
                 return WALK_BROKEN;
         *psd = d->rec.psd;
@@ -231,8 +255,8 @@ static enum walk_kind classify(struct dmarc_result *d, enum dmarc_psd *psd)
 /* ---- the verdict ---------------------------------------------------------------------- */
 
 const char *const dmarc_discovery_codes[] = {
-    "dns_error",          "multiple_records", "record_discarded",      "non_dmarc_txt",
-    "org_domain_unknown", "exists_unknown",   "receivers_not_checked", NULL,
+    "dns_error",          "multiple_records", "record_discarded", "non_dmarc_txt",
+    "org_domain_unknown", "exists_unknown",   "budget_exceeded",  NULL,
 };
 
 static void add_issue(struct dmarc_result *d, const char *code, bool error, const char *fmt, ...)
@@ -240,7 +264,8 @@ static void add_issue(struct dmarc_result *d, const char *code, bool error, cons
 
 static void add_issue(struct dmarc_result *d, const char *code, bool error, const char *fmt, ...)
 {
-        if (d->nissues == DS_DISC_ISSUES_MAX || ds_fails(ds_listed(dmarc_discovery_codes, code)))
+        if (ds_fails(d->nissues < DS_DISC_ISSUES_MAX) ||
+            ds_fails(ds_listed(dmarc_discovery_codes, code)))
                 return;
         struct disc_issue *is = &d->issues[d->nissues++];
         is->code = code;
@@ -280,6 +305,7 @@ static void load_held(struct dm *j, struct dmarc_result *d)
         uint32_t pos = j->st->held_base;
         held_get_name(j, &pos, d->target);
         size_t used = 0;
+        recs_clear(d);
         d->text = ds_xgrow(d->text, &d->text_cap, j->st->held_len - pos + 1, "the held records");
         for (unsigned k = 0; k < j->st->held_nrec; k++) {
                 uint16_t n;
@@ -287,12 +313,11 @@ static void load_held(struct dm *j, struct dmarc_result *d)
                 pos += sizeof(n);
                 memcpy(d->text + used, held_buf(j) + pos, n);
                 pos += n;
-                d->rec_off[k] = (uint32_t)used;
-                d->rec_len[k] = n;
+                recs_add(d, used, n);
                 used += n;
         }
-        d->nrecords = j->st->held_nrec;
-        d->nrecords_dropped = j->st->held_dropped;
+        d->nrecords_dropped += j->st->held_dropped;
+        d->over_budget = d->over_budget || j->st->held_dropped;
         d->nother_txt = j->st->held_other;
         d->cname_hops = j->st->held_hops;
 }
@@ -350,30 +375,66 @@ static const char *policy_org_of(const struct dm *j, const struct dmarc_result *
         return off >= 0 ? pd + off : pd;
 }
 
+/* Receiver k's authorization result in the job (a zero slot when never asked). */
+static struct auth_slot auth_get(const struct dmarc_state *st, unsigned k)
+{
+        if (k < DS_AUTH_INLINE)
+                return st->auth[k];
+        k -= DS_AUTH_INLINE;
+        if ((k + 1) * sizeof(struct auth_slot) > st->auth_cap)
+                return (struct auth_slot){0};
+        return st->auth_big[k];
+}
+
+/* Where receiver k's result goes; beyond the inline ones the heap buffer grows (a record
+ * naming more than DS_AUTH_INLINE external receivers is rare). */
+static struct auth_slot *auth_at(struct dmarc_state *st, unsigned k)
+{
+        if (k < DS_AUTH_INLINE)
+                return &st->auth[k];
+        k -= DS_AUTH_INLINE;
+        size_t old = st->auth_cap;
+        st->auth_big = ds_xgrow(st->auth_big, &st->auth_cap, (k + 1) * sizeof(struct auth_slot),
+                                "a job's authorization results");
+        memset((char *)st->auth_big + old, 0, st->auth_cap - old);
+        return &st->auth_big[k];
+}
+
 static void add_receiver(const struct dm *j, struct dmarc_result *d, const char *host, uint8_t use,
                          const char *policy_org)
 {
         if (!*host)
                 return;
-        for (unsigned k = 0; k < d->nrecv; k++)
-                if (strcmp(d->recv[k].host, host) == 0) {
-                        d->recv[k].uses |= use;
+        /* Open addressing over receiver indices + 1: a record of thousands of hosts costs
+         * no quadratic search, and prepare() rebuilds the list before every lookup. */
+        uint32_t *slot = d->recv_index.buf;
+        size_t mask = d->recv_index.n - 1;
+        size_t i = (size_t)ds_hash(0, host, strlen(host)) & mask;
+        for (; slot[i]; i = (i + 1) & mask)
+                if (strcmp(d->recv[slot[i] - 1].host, host) == 0) {
+                        d->recv[slot[i] - 1].uses |= use;
                         return;
                 }
-        if (d->nrecv == DS_RECEIVERS_MAX)
+        struct receiver *rc = ds_vec_push(&d->recv_mem, sizeof(*rc), &d->budget, "receivers");
+        if (!rc) {
+                d->over_budget = true;
                 return;
+        }
+        d->recv = d->recv_mem.buf;
         unsigned k = d->nrecv++;
-        struct receiver *rc = &d->recv[k];
-        snprintf(rc->host, sizeof(rc->host), "%s", host);
-        snprintf(rc->org, sizeof(rc->org), "%s", host_org(j, d->memo, host, policy_org));
+        slot[i] = k + 1;
+        ds_require(k < UINT16_MAX); /* auth_cur; a 64 KiB record names fewer hosts */
+        rc->host = host;
+        rc->org = host_org(j, d->memo, host, policy_org);
         rc->uses = use;
         rc->external = policy_org ? (strcmp(rc->org, policy_org) != 0) : TRI_UNKNOWN;
         rc->auth_status = LOOKUP_PENDING;
+        struct auth_slot a = auth_get(j->st, k);
         if (rc->external == TRI_NO) {
                 rc->auth = AUTH_NOT_NEEDED;
-        } else if (rc->external == TRI_YES && j->st->auth[k].result) {
-                rc->auth = j->st->auth[k].result;
-                rc->auth_status = j->st->auth[k].status;
+        } else if (rc->external == TRI_YES && a.result) {
+                rc->auth = a.result;
+                rc->auth_status = a.status;
         } else {
                 rc->auth = AUTH_NOT_CHECKED;
         }
@@ -382,6 +443,15 @@ static void add_receiver(const struct dm *j, struct dmarc_result *d, const char 
 static void receivers(const struct dm *j, struct dmarc_result *d)
 {
         const char *porg = policy_org_of(j, d, d->memo);
+        d->recv_mem.n = 0;
+        /* The index: a power of two of slots, at least twice the hosts (never full). */
+        size_t slots = 16;
+        while (slots < 2 * ((size_t)d->rec.rua_count + d->rec.ruf_count))
+                slots *= 2;
+        d->recv_index.buf = ds_xgrow(d->recv_index.buf, &d->recv_index.cap,
+                                     slots * sizeof(uint32_t), "the receivers' index");
+        memset(d->recv_index.buf, 0, slots * sizeof(uint32_t));
+        d->recv_index.n = (unsigned)slots;
         for (unsigned k = 0; k < d->rec.rua_count; k++)
                 add_receiver(j, d, d->rec.rua[k].host, 1, porg);
         for (unsigned k = 0; k < d->rec.ruf_count; k++)
@@ -424,13 +494,11 @@ static void other_issues(struct dm *j, struct dmarc_result *d)
                 add_issue(d, "exists_unknown", d->v.exists_decides,
                           "%s asking whether %s exists, which chooses between sp and np",
                           lookup_status_name(j->st->exists_status), j->domain);
-        unsigned skipped = 0;
-        for (unsigned k = 0; k < d->nrecv; k++)
-                skipped += d->recv[k].external == TRI_YES && d->recv[k].auth == AUTH_NOT_CHECKED;
-        if (skipped && job_mode(j) != DISCOVERY_EXACT)
-                add_issue(d, "receivers_not_checked", false,
-                          "%u external report receiver%s not checked (at most %d lookups)", skipped,
-                          skipped == 1 ? "" : "s", DS_AUTH_LOOKUPS_MAX);
+        if (d->over_budget || (d->parsed && d->rec.over_budget))
+                add_issue(d, "budget_exceeded", true,
+                          "the domain's data outgrew its %zu KiB budget: records, URIs, issues or "
+                          "receivers are missing from this line",
+                          (d->budget.limit ? d->budget.limit : DS_DOMAIN_BUDGET) >> 10);
 }
 
 /* A walk lookup failed before any record could be chosen: posture error. */
@@ -478,6 +546,7 @@ static void prepare(struct dm *j, struct dmarc_scratch *s)
         struct dmarc_result *d = &s->dmarc;
         d->attempts = j->l->attempts;
         d->exists = j->st->exists;
+        recs_clear(d);
         d->nissues = d->nrecv = 0;
         d->parsed = d->applied = false;
         d->error_name[0] = 0;
@@ -492,8 +561,10 @@ static void prepare(struct dm *j, struct dmarc_scratch *s)
         d->org_off = o.org_off;
         report(j, d, &o);
         if (d->nrecords == 1 && d->nrecords_dropped == 0) {
-                dmarc_parse((const char *)d->text + d->rec_off[0], d->rec_len[0], &d->rec);
+                parse_rec(d, 0);
                 d->parsed = true;
+                /* What the parse holds counts against what the receivers may take. */
+                (void)ds_budget_take(&d->budget, d->rec.mem.budget.used);
         }
         d->applied = o.applied >= 0 && d->parsed;
         d->policy_off = d->applied ? j->st->plan[o.applied] : -1;
@@ -534,20 +605,18 @@ static enum check_step next_auth(struct dm *j, struct dmarc_scratch *s)
         const char *pd = j->domain + d->policy_off;
         bool changed = false;
         for (unsigned k = j->st->auth_cur; k < d->nrecv; k++) {
-                if (d->recv[k].external != TRI_YES || j->st->auth[k].result)
+                if (d->recv[k].external != TRI_YES || auth_get(j->st, k).result)
                         continue;
-                if (j->st->nauth >= DS_AUTH_LOOKUPS_MAX)
-                        break;
                 char name[2 * DS_NAME_MAX_TEXT + sizeof(REPORT_INFIX)];
                 snprintf(name, sizeof(name), "%s%s%s", pd, REPORT_INFIX, d->recv[k].host);
                 if (lookup_set(j->l, name, WIRE_TYPE_TXT) < 0) {
                         /* Over 255 octets: no such name can hold the authorization. */
-                        j->st->auth[k].status = LOOKUP_NAME_TOO_LONG;
-                        j->st->auth[k].result = AUTH_NOT_AUTHORIZED;
+                        *auth_at(j->st, k) = (struct auth_slot){.status = LOOKUP_NAME_TOO_LONG,
+                                                                .result = AUTH_NOT_AUTHORIZED};
                         changed = true;
                         continue;
                 }
-                j->st->auth_cur = (uint8_t)k;
+                j->st->auth_cur = (uint16_t)k;
                 return CHECK_QUERY;
         }
         if (changed)
@@ -563,7 +632,7 @@ static enum auth_result auth_verdict(struct dmarc_result *d, int status)
         if (status != WIRE_RCODE_NOERROR)
                 return AUTH_ERROR;
         for (unsigned k = 0; k < d->nrecords; k++) {
-                dmarc_parse((const char *)d->text + d->rec_off[k], d->rec_len[k], &d->rec);
+                parse_rec(d, k);
                 bool v_ok = true;
                 for (unsigned e = 0; e < d->rec.error_count; e++)
                         v_ok = v_ok && strncmp(d->rec.errors[e].code, "v_", 2) != 0;
@@ -576,10 +645,10 @@ static enum auth_result auth_verdict(struct dmarc_result *d, int status)
 static enum check_step after_auth(struct dm *j, struct dmarc_scratch *s, int status)
 {
         unsigned k = j->st->auth_cur;
-        j->st->auth[k].status = (int16_t)status;
-        j->st->auth[k].result = (uint8_t)auth_verdict(&s->dmarc, status);
+        *auth_at(j->st, k) = (struct auth_slot){.status = (int16_t)status,
+                                                .result = (uint8_t)auth_verdict(&s->dmarc, status)};
         j->st->nauth++;
-        j->st->auth_cur = (uint8_t)(k + 1);
+        j->st->auth_cur = (uint16_t)(k + 1);
         return next_auth(j, s);
 }
 
@@ -643,7 +712,7 @@ static enum check_step after_walk(struct dm *j, struct dmarc_scratch *s, int sta
         lookup_target(j->l, target, sizeof(target));
         ws->status = (int16_t)status;
         ws->hops = j->l->cname_hops;
-        ws->records = sat8(d->nrecords + d->nrecords_dropped);
+        ws->records = sat16(d->nrecords + d->nrecords_dropped);
         ws->other = sat16(d->nother_txt);
         ws->kind = WALK_NONE;
         if (i == 0) {
@@ -711,7 +780,7 @@ static void result_reset(struct dmarc_result *d, const struct dm *j)
         d->status = LOOKUP_PENDING;
         d->attempts = j->l->attempts;
         d->cname_hops = j->l->cname_hops;
-        d->nrecords = d->nrecords_dropped = d->nother_txt = 0;
+        recs_clear(d);
         d->target[0] = 0;
         d->error_name[0] = 0;
         d->nissues = d->nrecv = d->nwalk = 0;
@@ -786,6 +855,9 @@ static void dmarc_clear(void *state)
         struct dmarc_state *st = state;
         free(st->held_big);
         st->held_big = NULL;
+        free(st->auth_big);
+        st->auth_big = NULL;
+        st->auth_cap = 0;
 }
 
 static void dmarc_scratch_init(void *scratch)
@@ -800,6 +872,10 @@ static void dmarc_scratch_free(void *scratch)
         free(s->dmarc.text);
         s->dmarc.text = NULL;
         s->dmarc.text_cap = 0;
+        dmarc_record_free(&s->dmarc.rec);
+        ds_vec_free(&s->dmarc.recs_mem);
+        ds_vec_free(&s->dmarc.recv_mem);
+        ds_vec_free(&s->dmarc.recv_index);
 }
 
 const struct check_ops dmarc_check = {

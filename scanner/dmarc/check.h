@@ -3,14 +3,18 @@
  * TXT for each name of the discovery plan (scanner/dmarc/discovery.h), CNAMEs followed
  * within and across replies; then, only when the record that applies is a parent's and the
  * domain's existence is unknown, <domain> A (its NXDOMAIN selects np); then
- * <policy-domain>._report._dmarc.<host> TXT for each external report receiver, at most
- * DS_AUTH_LOOKUPS_MAX. docs/verdicts.md has the rules.
+ * <policy-domain>._report._dmarc.<host> TXT for every external report receiver (as many as
+ * the record names: a 64 KiB record of distinct mailto: hosts can name about 4,400; the
+ * per-domain budget, DS_DOMAIN_BUDGET, bounds them). docs/verdicts.md has the rules.
  *
  * What a domain keeps between steps (struct dmarc_state, in the job) is small and inline:
  * per asked name a few numbers, and the one set of records that the verdict will report
- * (DS_HELD_INLINE bytes inline, a heap buffer only for longer ones). Parsed records live in
- * the scratch (struct dmarc_scratch, large, one per classifier thread), rebuilt from the
- * held text when needed. */
+ * (DS_HELD_INLINE bytes inline, a heap buffer only for longer ones), and the authorization
+ * results (DS_AUTH_INLINE inline, a heap buffer for more). Parsed records, receivers and
+ * record offsets live in the scratch (struct dmarc_scratch, one per classifier thread, its
+ * storage growing to the largest domain seen and reused), rebuilt from the held text when
+ * needed; what one domain puts there is bounded by its byte budget (common/budget.h), past
+ * which the line says budget_exceeded. */
 #ifndef DS_DMARC_CHECK_H
 #define DS_DMARC_CHECK_H
 
@@ -25,11 +29,12 @@
 #include "scanner/dmarc/verdict.h"
 #include "scanner/lookup.h"
 
-#define DS_RECORDS_MAX      32 /* DMARC candidate records kept per lookup; more are counted */
-#define DS_AUTH_LOOKUPS_MAX 8  /* report-authorization lookups per domain at most */
-#define DS_RECEIVERS_MAX    (2 * DMARC_URIS_MAX) /* distinct rua/ruf hosts */
-#define DS_HELD_INLINE      512                  /* held record text kept inside the job */
-#define DS_DISC_ISSUES_MAX  12 /* discovery-level errors and warnings per domain */
+#define DS_HELD_INLINE 512 /* held record text kept inside the job */
+#define DS_AUTH_INLINE 8   /* authorization results kept inside the job; more on the heap */
+/* Discovery-level errors and warnings a domain can have at once: one per walk step, then
+ * non_dmarc_txt, org_domain_unknown, exists_unknown, dns_error and budget_exceeded (an
+ * exact count, checked: not a cap). */
+#define DS_DISC_ISSUES_MAX (DISCOVERY_WALK_MAX + 5)
 
 enum dmarc_phase { PHASE_WALK = 0, PHASE_EXISTS, PHASE_AUTH, PHASE_DONE };
 
@@ -40,21 +45,23 @@ enum auth_result {
         AUTH_AUTHORIZED,     /* a TXT record starting with v=DMARC1 */
         AUTH_NOT_AUTHORIZED, /* NXDOMAIN, NODATA or no such TXT */
         AUTH_ERROR,          /* SERVFAIL, REFUSED, TIMEOUT, ... */
-        AUTH_NOT_CHECKED,    /* over DS_AUTH_LOOKUPS_MAX, --discovery exact, or org unknown */
+        AUTH_NOT_CHECKED,    /* --discovery exact, org unknown, or over the budget */
 };
 
 /* One asked _dmarc name. */
 struct walk_step {
-        int16_t status;  /* lookup status */
-        uint8_t records; /* DMARC candidates, kept and dropped (saturates at 255) */
-        uint8_t kind;    /* enum walk_kind */
-        uint8_t hops;    /* CNAME links followed */
-        uint16_t other;  /* TXT records that are not DMARC (saturates) */
+        int16_t status;   /* lookup status */
+        uint16_t records; /* DMARC candidates (a 64 KiB reply holds fewer than 65,535) */
+        uint8_t kind;     /* enum walk_kind */
+        uint8_t hops;     /* CNAME links followed */
+        uint16_t other;   /* TXT records that are not DMARC (saturates) */
 };
 
+/* One distinct rua/ruf host. host is in the parsed record's storage (result.rec), org in it
+ * or in the domain: both valid until the record is parsed again. */
 struct receiver {
-        char host[DS_NAME_MAX_TEXT + 1];
-        char org[DS_NAME_MAX_TEXT + 1];
+        const char *host;
+        const char *org;
         uint8_t uses;        /* 1: rua, 2: ruf */
         int8_t external;     /* enum tristate */
         uint8_t auth;        /* enum auth_result */
@@ -77,6 +84,11 @@ struct psl_memo_entry {
         int16_t off;                     /* discovery_psl_org()'s answer */
 };
 
+/* One DMARC record of a reply: bytes of result.text. */
+struct rec_span {
+        uint32_t off, len;
+};
+
 struct dmarc_result {
         struct psl_memo_entry *memo; /* the scratch's */
         int status;                  /* the decisive lookup's status */
@@ -85,10 +97,13 @@ struct dmarc_result {
         char location[DS_NAME_MAX_TEXT + 8];    /* the reported _dmarc name (or the domain's) */
         char target[DS_NAME_MAX_TEXT + 1];      /* its final owner after CNAMEs, "" when none */
         char error_name[DS_NAME_MAX_TEXT + 32]; /* the failed name when posture is error */
-        unsigned nrecords, nrecords_dropped, nother_txt;
-        uint32_t rec_off[DS_RECORDS_MAX], rec_len[DS_RECORDS_MAX]; /* into text */
-        uint8_t *text;                                             /* joined TXT strings */
+        unsigned nrecords, nrecords_dropped, nother_txt; /* dropped: refused by the budget */
+        struct rec_span *recs;                           /* nrecords of them, in recs_mem */
+        uint8_t *text;                                   /* joined TXT strings */
         size_t text_cap;
+        /* This domain's growable data at once (recs, the parsed record, receivers). */
+        struct ds_budget budget;
+        bool over_budget; /* something of this domain was refused: budget_exceeded */
 
         /* Verdict (valid once the check finished for an OK item). */
         struct verdict v;
@@ -98,9 +113,11 @@ struct dmarc_result {
         int8_t exists;           /* enum tristate */
         int org_off;             /* the domain's organizational domain, offset in it; -1 unknown */
         int policy_off;          /* the applied record's domain, offset in it; -1 none */
-        struct dmarc_record rec; /* ~22 KB: never on a thread stack */
-        struct receiver recv[DS_RECEIVERS_MAX];
+        struct dmarc_record rec; /* its storage reused from domain to domain */
+        struct receiver *recv;   /* nrecv of them, in recv_mem */
         unsigned nrecv;
+        struct ds_vec recs_mem, recv_mem;
+        struct ds_vec recv_index; /* receivers by host: a hash table of indices + 1 */
         struct disc_issue issues[DS_DISC_ISSUES_MAX];
         unsigned nissues;
         struct walk_step walk[DISCOVERY_WALK_MAX]; /* the asked _dmarc names, in order */
@@ -116,6 +133,11 @@ struct dmarc_scratch {
         struct psl_memo_entry psl_memo[DS_PSL_MEMO];
 };
 
+struct auth_slot {
+        int16_t status;
+        uint8_t result; /* enum auth_result; 0: not asked */
+};
+
 /* One domain's DMARC check between steps. */
 struct dmarc_state {
         uint8_t phase; /* enum dmarc_phase */
@@ -128,15 +150,17 @@ struct dmarc_state {
         bool org_failed;       /* a failure after the domain's own record cut the walk */
         int8_t fail_index;     /* walk index of the failed lookup that makes posture error */
         int16_t fail_status;
-        uint8_t auth_cur, nauth;
-        struct {
-                int16_t status;
-                uint8_t result; /* enum auth_result; 0: not asked */
-        } auth[DS_RECEIVERS_MAX];
+        uint16_t auth_cur, nauth;
+        /* Per receiver (its index in result.recv): DS_AUTH_INLINE inline, the rest in
+         * auth_big (owned, auth_cap bytes), grown only when a record names more. */
+        struct auth_slot auth[DS_AUTH_INLINE];
+        struct auth_slot *auth_big;
+        size_t auth_cap;
         /* The held records: [len][the domain's own CNAME target] [len][held target]
          * [u16 len, text]... (see check.c). */
         int8_t held_index; /* walk index whose records are held; -1 none */
-        uint8_t held_nrec, held_hops;
+        uint16_t held_nrec;
+        uint8_t held_hops;
         uint16_t held_other, held_dropped;
         uint32_t held_base, held_len, held_cap;
         uint8_t *held_big; /* owned: when the held text outgrows held_inl */

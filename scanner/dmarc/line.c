@@ -99,7 +99,7 @@ static void issue_terms(struct jw *w, const char *key, const struct dmarc_result
 {
         const struct dmarc_issue *list = errors ? d->rec.errors : d->rec.warnings;
         unsigned n = d->parsed ? (errors ? d->rec.error_count : d->rec.warning_count) : 0;
-        const char *text = d->parsed ? (const char *)d->text + d->rec_off[0] : NULL;
+        const char *text = d->parsed ? (const char *)d->text + d->recs[0].off : NULL;
         char term[TERM_TEXT];
         unsigned with = 0;
         for (unsigned i = 0; i < n; i++)
@@ -162,7 +162,7 @@ void dmarc_line_write(struct jw *w, const struct dmarc_result *d, const char *do
         jw_cstr(w, "status", lookup_status_name(d->status));
         jw_arr_open(w, "records");
         for (unsigned i = 0; i < d->nrecords; i++)
-                jw_str(w, NULL, (const char *)d->text + d->rec_off[i], d->rec_len[i]);
+                jw_str(w, NULL, (const char *)d->text + d->recs[i].off, d->recs[i].len);
         jw_arr_close(w);
         jw_cstr(w, "location", d->how != HOW_NONE ? d->location : NULL);
         jw_cstr(w, "discovery", discovery_how_name(d->how));

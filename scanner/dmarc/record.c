@@ -1,9 +1,12 @@
 /* record.c -- DMARC record grammar (RFC 7489, RFC 9989). See record.h for the contract and
  * docs/dmarc-grammar.md for every issue code and the reading of the RFCs behind it.
- * The record is walked in place: tag-specs are byte ranges of the input, never copies,
- * so the only writes are into *out. */
+ * The record is walked in place: tag-specs are byte ranges of the input; what the result
+ * keeps (tag values, URIs, hosts, issues) is appended to the record's own storage
+ * (out->mem), charged to its byte budget, and the result's pointers are set into it once the
+ * parse is over (a vector may move while it grows). */
 #include "scanner/dmarc/record.h"
 
+#include "common/check.h"
 #include "common/text.h"
 
 #include <errno.h>
@@ -21,11 +24,13 @@ struct span {
 
 struct ctx {
         struct dmarc_record *r;
-        const char *base;                 /* the text: issue terms are offsets into it */
-        struct span val[DMARC_TAG_COUNT]; /* value of each tag's first occurrence */
+        const char *base;                  /* the text: issue terms are offsets into it */
+        struct span val[DMARC_TAG_COUNT];  /* value of each tag's first occurrence */
+        uint32_t val_off[DMARC_TAG_COUNT]; /* its copy in mem.bytes */
         bool dup_reported[DMARC_TAG_COUNT];
         bool size_warned; /* uri_size_obsolete is said once per record */
         bool p_bad, sp_bad, np_bad;
+        unsigned rua_usable; /* usable rua URIs, kept or refused by the budget */
 };
 
 static const char *const tag_names[DMARC_TAG_COUNT] = {
@@ -53,7 +58,6 @@ const char *const dmarc_issue_codes[] = {
     "uri_invalid",
     "uri_unsupported_scheme",
     "uri_size_obsolete",
-    "uri_too_many",
     "no_rua",
     "pct_invalid",
     "pct_obsolete",
@@ -118,22 +122,21 @@ static const char *snip(char *dst, size_t cap, struct span s)
 
 /* ---- issues ---- */
 
-/* Returns the issue added, or NULL when the list is full (counted as dropped). */
+/* Returns the issue added, or NULL when the budget refused it (counted as dropped). */
 static struct dmarc_issue *add_issue(struct dmarc_record *r, bool error, const char *code,
                                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static struct dmarc_issue *add_issue(struct dmarc_record *r, bool error, const char *code,
                                      const char *fmt, ...)
 {
-        struct dmarc_issue *list = error ? r->errors : r->warnings;
-        unsigned *count = error ? &r->error_count : &r->warning_count;
         if (error)
                 r->valid = false;
-        if (*count >= DMARC_ISSUES_MAX) {
+        struct dmarc_issue *is = ds_vec_push(error ? &r->mem.errors : &r->mem.warnings, sizeof(*is),
+                                             &r->mem.budget, "a record's issues");
+        if (!is) {
                 (*(error ? &r->errors_dropped : &r->warnings_dropped))++;
                 return NULL;
         }
-        struct dmarc_issue *is = &list[(*count)++];
         is->code = code;
         va_list ap;
         va_start(ap, fmt);
@@ -231,15 +234,26 @@ static int check_version(struct ctx *c, struct span rec)
         return -1;
 }
 
-static void keep_raw(struct dmarc_tag_seen *seen, struct span value, unsigned position)
+/* Copies s and a NUL into the record's bytes: the offset, or -1 when the budget refuses. */
+static long keep_bytes(struct dmarc_record *r, struct span s)
 {
-        size_t n = value.n > DMARC_RAW_MAX ? DMARC_RAW_MAX : value.n;
+        long off = ds_vec_append(&r->mem.bytes, s.p, s.n, &r->mem.budget, "a record's text");
+        if (off >= 0 && ds_vec_append(&r->mem.bytes, "", 1, &r->mem.budget, "a record's text") < 0)
+                off = -1;
+        if (off < 0)
+                r->over_budget = true;
+        return off;
+}
+
+static void keep_raw(struct ctx *c, int tag, struct span value, unsigned position)
+{
+        struct dmarc_tag_seen *seen = &c->r->tags[tag];
+        long off = keep_bytes(c->r, value);
         seen->present = true;
-        seen->truncated = n < value.n;
-        seen->position = (uint16_t)(position > UINT16_MAX ? UINT16_MAX : position);
-        seen->len = (uint16_t)n;
-        memcpy(seen->value, value.p, n);
-        seen->value[n] = '\0';
+        seen->truncated = off < 0;
+        seen->position = position;
+        seen->len = off < 0 ? 0 : (uint32_t)value.n;
+        c->val_off[tag] = off < 0 ? UINT32_MAX : (uint32_t)off;
 }
 
 static void note_tagspec(struct ctx *c, struct span frag, unsigned position)
@@ -272,7 +286,7 @@ static void note_tagspec(struct ctx *c, struct span frag, unsigned position)
                 c->dup_reported[tag] = true;
                 return;
         }
-        keep_raw(&c->r->tags[tag], t.value, position);
+        keep_raw(c, tag, t.value, position);
         c->val[tag] = t.value;
 }
 
@@ -570,8 +584,10 @@ static int split_size(struct ctx *c, enum dmarc_tag tag, struct span *item, uint
         return 0;
 }
 
-/* Validates one list item into *u. Returns 0 to keep it, -1 when dropped (said why). */
-static int parse_uri(struct ctx *c, enum dmarc_tag tag, struct span item, struct dmarc_uri *u)
+/* Validates one list item into *u and host. Returns 0 to keep it, -1 when dropped (said
+ * why); *kept is the URI as written, without the "!size" suffix. */
+static int parse_uri(struct ctx *c, enum dmarc_tag tag, struct span item, struct dmarc_uri *u,
+                     char *host, struct span *kept)
 {
         char buf[SNIP_MAX];
         const char *name = tag_names[tag];
@@ -594,37 +610,45 @@ static int parse_uri(struct ctx *c, enum dmarc_tag tag, struct span item, struct
                 return -1;
         }
         if (item.n > DMARC_URI_MAX ||
-            parse_mailto((struct span){item.p + sl + 1, item.n - sl - 1}, u->host) != 0) {
+            parse_mailto((struct span){item.p + sl + 1, item.n - sl - 1}, host) != 0) {
                 WARN_AT(c, whole, "uri_invalid",
                         "%s URI \"%s\" is not a valid mailto: address; dropped", name,
                         snip(buf, sizeof buf, item));
                 return -1;
         }
-        memcpy(u->uri, item.p, item.n);
-        u->uri[item.n] = '\0';
+        *kept = item;
         return 0;
 }
 
-static void parse_uri_list(struct ctx *c, enum dmarc_tag tag, struct dmarc_uri *dst,
-                           unsigned *count)
+/* Keeps every usable URI of the list (after those already in mem.uris), all of them: a
+ * dataset of report receivers needs each one. Only the budget can refuse one. */
+static void parse_uri_list(struct ctx *c, enum dmarc_tag tag, unsigned *count)
 {
-        if (!c->r->tags[tag].present)
+        struct dmarc_record *r = c->r;
+        if (!r->tags[tag].present)
                 return;
-        struct span rest = c->val[tag], item;
-        bool full_warned = false;
+        struct span rest = c->val[tag], item, kept;
+        char host[DS_NAME_MAX_TEXT + 1];
         while (take(&rest, ',', &item)) {
-                struct dmarc_uri u;
-                memset(&u, 0, sizeof u);
-                if (parse_uri(c, tag, trim(item), &u) != 0)
+                struct dmarc_uri u = {0};
+                if (parse_uri(c, tag, trim(item), &u, host, &kept) != 0)
                         continue;
-                if (*count < DMARC_URIS_MAX) {
-                        dst[(*count)++] = u;
-                } else if (!full_warned) {
-                        WARN(c, "uri_too_many",
-                             "%s lists more than %d usable URIs; the rest are dropped",
-                             tag_names[tag], DMARC_URIS_MAX);
-                        full_warned = true;
+                c->rua_usable += tag == DMARC_TAG_RUA;
+                long uri_off = keep_bytes(r, kept);
+                long host_off = uri_off < 0 ? -1 : keep_bytes(r, (struct span){host, strlen(host)});
+                struct dmarc_uri *dst = host_off < 0
+                                            ? NULL
+                                            : ds_vec_push(&r->mem.uris, sizeof(*dst),
+                                                          &r->mem.budget, "a record's URIs");
+                if (!dst) {
+                        r->over_budget = true;
+                        r->uris_dropped++;
+                        continue;
                 }
+                u.uri_off = (uint32_t)uri_off;
+                u.host_off = (uint32_t)host_off;
+                *dst = u;
+                (*count)++;
         }
 }
 
@@ -717,7 +741,7 @@ static void policy_issue(struct ctx *c, bool fallback, const char *code, const c
 {
         if (fallback)
                 WARN(c, code, "%s; rua has a usable URI, so the record acts as p=none", what);
-        else if (c->r->rua_count > 0)
+        else if (c->rua_usable > 0)
                 ERR(c, code, "%s; another error makes the record unusable, so no p=none fallback",
                     what);
         else
@@ -735,7 +759,7 @@ static void resolve_policy(struct ctx *c)
         if (!p_missing && !c->p_bad && !c->sp_bad && !c->np_bad)
                 return;
         /* A record an error already makes unusable cannot act as anything: no fallback. */
-        bool fallback = r->valid && r->rua_count > 0;
+        bool fallback = r->valid && c->rua_usable > 0;
         if (p_missing)
                 policy_issue(c, fallback, "p_missing", "there is no p tag");
         static const enum dmarc_tag tags[] = {DMARC_TAG_P, DMARC_TAG_SP, DMARC_TAG_NP};
@@ -771,7 +795,7 @@ static void posture_warnings(struct ctx *c)
         if (r->testing)
                 WARN(c, "testing",
                      "t=y: the owner is testing; receivers apply one policy level lower");
-        if (r->rua_count == 0)
+        if (c->rua_usable == 0)
                 WARN(c, "no_rua", "no usable rua URI: nobody receives aggregate reports");
 }
 
@@ -784,28 +808,79 @@ static void set_defaults(struct dmarc_record *r)
         r->ri = 86400;
 }
 
+/* The parse is over, nothing moves any more: point the result into the storage. */
+static void set_pointers(const struct ctx *c)
+{
+        struct dmarc_record *r = c->r;
+        const char *bytes = r->mem.bytes.buf;
+        struct dmarc_uri *uris = r->mem.uris.buf;
+        for (unsigned t = 0; t < DMARC_TAG_COUNT; t++)
+                if (r->tags[t].present)
+                        r->tags[t].value = r->tags[t].truncated ? "" : bytes + c->val_off[t];
+        for (unsigned i = 0; i < r->mem.uris.n; i++) {
+                uris[i].uri = bytes + uris[i].uri_off;
+                uris[i].host = bytes + uris[i].host_off;
+        }
+        ds_require(r->rua_count + r->ruf_count == r->mem.uris.n);
+        r->rua = uris;
+        r->ruf = uris ? uris + r->rua_count : NULL;
+        r->errors = r->mem.errors.buf;
+        r->error_count = r->mem.errors.n;
+        r->warnings = r->mem.warnings.buf;
+        r->warning_count = r->mem.warnings.n;
+        r->over_budget = r->over_budget || r->errors_dropped || r->warnings_dropped;
+}
+
+/* Every result field to its zero, the storage emptied but kept. */
+static void reset(struct dmarc_record *r)
+{
+        struct dmarc_mem mem = r->mem;
+        memset(r, 0, offsetof(struct dmarc_record, mem));
+        r->mem = mem;
+        r->mem.uris.n = r->mem.errors.n = r->mem.warnings.n = r->mem.bytes.n = 0;
+        ds_budget_reset(&r->mem.budget);
+}
+
+void dmarc_record_free(struct dmarc_record *r)
+{
+        ds_vec_free(&r->mem.uris);
+        ds_vec_free(&r->mem.errors);
+        ds_vec_free(&r->mem.warnings);
+        ds_vec_free(&r->mem.bytes);
+        r->rua = r->ruf = NULL;
+        r->errors = r->warnings = NULL;
+        r->rua_count = r->ruf_count = r->error_count = r->warning_count = 0;
+}
+
+static int parse(struct ctx *c, struct span rec)
+{
+        if (check_version(c, rec) != 0)
+                return 1;
+        collect_tags(c, rec);
+        parse_policies(c);
+        parse_flags(c);
+        parse_fo(c);
+        parse_uri_list(c, DMARC_TAG_RUA, &c->r->rua_count);
+        parse_uri_list(c, DMARC_TAG_RUF, &c->r->ruf_count);
+        parse_pct(c);
+        parse_rf(c);
+        parse_ri(c);
+        resolve_policy(c);
+        posture_warnings(c);
+        return c->r->valid ? 0 : 1;
+}
+
 int dmarc_parse(const char *text, size_t len, struct dmarc_record *out)
 {
         if (out == NULL || (text == NULL && len > 0))
                 return -EINVAL;
-        memset(out, 0, sizeof *out);
+        reset(out);
         set_defaults(out);
         struct span rec = {text != NULL ? text : "", len};
         struct ctx c = {.r = out, .base = rec.p};
-        if (check_version(&c, rec) != 0)
-                return 1;
-        collect_tags(&c, rec);
-        parse_policies(&c);
-        parse_flags(&c);
-        parse_fo(&c);
-        parse_uri_list(&c, DMARC_TAG_RUA, out->rua, &out->rua_count);
-        parse_uri_list(&c, DMARC_TAG_RUF, out->ruf, &out->ruf_count);
-        parse_pct(&c);
-        parse_rf(&c);
-        parse_ri(&c);
-        resolve_policy(&c);
-        posture_warnings(&c);
-        return out->valid ? 0 : 1;
+        int rc = parse(&c, rec);
+        set_pointers(&c);
+        return rc;
 }
 
 /* ---- names ---- */

@@ -1,12 +1,18 @@
 /* record.h -- DMARC policy record grammar (RFC 7489, RFC 9989): one TXT record in (its
  * character-strings already joined), tags, effective values, a verdict and issues out.
- * Contract: a pure function. No DNS, no heap, no global state written: thread-safe, any
- * number of parses may run at once on distinct outputs. Reads exactly text[0..len): NUL,
- * control and high bytes are ordinary bytes (they make values invalid, never crash or stop
- * the scan). Every field of *out is written on every call (the struct is zeroed first), so
- * a caller may reuse one struct. Sentences are plain printable ASCII: bytes of the record
- * that are not are shown as \xHH. docs/dmarc-grammar.md lists every issue code, its meaning
- * and its RFC section; the codes are stable and never reworded.
+ * Contract: no DNS, no global state written: thread-safe, any number of parses may run at
+ * once on distinct outputs. Reads exactly text[0..len): NUL, control and high bytes are
+ * ordinary bytes (they make values invalid, never crash or stop the scan). Every result
+ * field of *out is written on every call; what a record holds in any number (URIs, issues,
+ * tag values) lives in out->mem, growable storage the record owns and reuses from one parse
+ * to the next (a reused record stops allocating). Zero a record before its first parse and
+ * release it with dmarc_record_free(). Nothing is dropped below the byte budget
+ * (out->mem.budget, DS_DOMAIN_BUDGET unless set): past it a URI or an issue is counted in
+ * *_dropped and over_budget is set, and the verdict is still that of the whole record. The
+ * result does not point into text: it may be freed after the parse. Sentences are plain
+ * printable ASCII: bytes of the record that are not are shown as \xHH.
+ * docs/dmarc-grammar.md lists every issue code, its meaning and its RFC section; the codes
+ * are stable and never reworded.
  *
  * Verdict: `valid` says whether a receiver would apply DMARC with this record (RFC 9989
  * 4.10.1, RFC 7489 6.6.3). `errors` hold why it would not (then valid is false),
@@ -22,14 +28,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/budget.h"
 #include "dns/limits.h"
 
-#define DMARC_ISSUES_MAX 16  /* errors kept, and warnings kept; the rest are counted */
-#define DMARC_MSG_MAX    160 /* one sentence, NUL included */
-#define DMARC_URIS_MAX   8   /* rua URIs kept, and ruf URIs kept */
-#define DMARC_URI_MAX    320 /* a longer URI is reported as uri_invalid */
-#define DMARC_RAW_MAX    512 /* raw tag value kept; longer ones are truncated */
-#define DMARC_FO_TEXT    8   /* "0:1:d:s" and NUL */
+#define DMARC_MSG_MAX 160 /* one sentence, NUL included */
+/* RFC 5321 4.5.3.1: a 64-octet local part, '@', a 255-octet domain; with "mailto:" this is
+ * the longest usable address. A longer URI is reported as uri_invalid. */
+#define DMARC_URI_MAX 320
+#define DMARC_FO_TEXT 8 /* "0:1:d:s" and NUL */
 
 enum dmarc_policy { DMARC_POLICY_NONE = 0, DMARC_POLICY_QUARANTINE, DMARC_POLICY_REJECT };
 enum dmarc_align { DMARC_ALIGN_RELAXED = 0, DMARC_ALIGN_STRICT };
@@ -63,17 +69,19 @@ enum dmarc_tag {
 /* One explicit tag as written (first occurrence when duplicated). */
 struct dmarc_tag_seen {
         bool present;
-        bool truncated;                /* the value was longer than DMARC_RAW_MAX */
-        uint16_t position;             /* 0-based index among the record's non-empty tag-specs */
-        uint16_t len;                  /* bytes in value (may contain NUL bytes: use len) */
-        char value[DMARC_RAW_MAX + 1]; /* surrounding SP/HTAB removed, NUL-terminated */
+        bool truncated;    /* the value was not kept: over the budget (then len is 0) */
+        uint32_t position; /* 0-based index among the record's non-empty tag-specs */
+        uint32_t len;      /* bytes in value (may contain NUL bytes: use len) */
+        const char *value; /* in out->mem: surrounding SP/HTAB removed, NUL-terminated */
 };
 
-/* One kept reporting URI: a syntactically valid mailto: URI. */
+/* One kept reporting URI: a syntactically valid mailto: URI. Both strings are in the
+ * record's storage (out->mem), valid until its next parse. */
 struct dmarc_uri {
-        char uri[DMARC_URI_MAX + 1];     /* as written, without the "!size" suffix */
-        char host[DS_NAME_MAX_TEXT + 1]; /* the mailbox's domain: lower case, no trailing dot */
-        uint64_t size_limit;             /* bytes of the obsolete "!10m" suffix; 0: none */
+        const char *uri;            /* as written, without the "!size" suffix */
+        const char *host;           /* the mailbox's domain: lower case, no trailing dot */
+        uint64_t size_limit;        /* bytes of the obsolete "!10m" suffix; 0: none */
+        uint32_t uri_off, host_off; /* the same, as offsets into mem.bytes (while parsing) */
 };
 
 struct dmarc_issue {
@@ -104,22 +112,35 @@ struct dmarc_record {
         enum dmarc_psd psd;           /* default u */
         uint32_t ri;                  /* seconds, default 86400 (obsolete tag) */
 
-        struct dmarc_uri rua[DMARC_URIS_MAX];
+        const struct dmarc_uri *rua; /* every usable rua URI, in order (in mem) */
         unsigned rua_count;
-        struct dmarc_uri ruf[DMARC_URIS_MAX];
+        const struct dmarc_uri *ruf;
         unsigned ruf_count;
+        unsigned uris_dropped; /* usable URIs refused by the budget (then over_budget) */
 
-        struct dmarc_issue errors[DMARC_ISSUES_MAX];
+        const struct dmarc_issue *errors; /* in mem */
         unsigned error_count;
-        unsigned errors_dropped; /* errors beyond DMARC_ISSUES_MAX, not kept */
-        struct dmarc_issue warnings[DMARC_ISSUES_MAX];
+        unsigned errors_dropped; /* errors refused by the budget, not kept */
+        const struct dmarc_issue *warnings;
         unsigned warning_count;
         unsigned warnings_dropped;
+        bool over_budget; /* something was refused by the budget: lists are incomplete */
+
+        /* Owned storage, kept between parses (reset, not freed): URIs, issues, and the bytes
+         * of tag values, URIs and hosts. Not results: read the fields above. */
+        struct dmarc_mem {
+                struct ds_vec uris, errors, warnings, bytes;
+                struct ds_budget budget; /* budget.limit may be set by the owner */
+        } mem;
 };
 
-/* Parses one DMARC record. text may be NULL only when len is 0. Returns 0 when the record
- * is usable (out->valid), 1 when it is not (out->errors say why), -EINVAL when out is NULL
- * or text is NULL with len > 0 (then *out, if any, is untouched). */
+/* Releases what r->mem holds; r may be parsed again afterwards. */
+void dmarc_record_free(struct dmarc_record *r);
+
+/* Parses one DMARC record into out (zeroed before its first parse, or parsed before). text
+ * may be NULL only when len is 0. Returns 0 when the record is usable (out->valid), 1 when
+ * it is not (out->errors say why), -EINVAL when out is NULL or text is NULL with len > 0
+ * (then *out, if any, is untouched). */
 int dmarc_parse(const char *text, size_t len, struct dmarc_record *out);
 
 /* "none", "quarantine", "reject"; "?" for a value outside the enum. */

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/check.h"
@@ -56,8 +57,8 @@ static bool mx_rdata_ok(const struct wire_reply *r, const uint8_t *name, size_t 
 /* ---- the result ----------------------------------------------------------------------- */
 
 const char *const mx_issue_codes[] = {
-    "null_mx_mixed",  "mx_is_ip", "null_mx_preference", "null_mx_multiple", "duplicate_host",
-    "cname_dangling", NULL,
+    "null_mx_mixed",  "mx_is_ip",       "null_mx_preference", "null_mx_multiple",
+    "duplicate_host", "cname_dangling", "budget_exceeded",    NULL,
 };
 
 static void issue(struct mx_result *m, const char *code, bool error)
@@ -100,36 +101,39 @@ static bool looks_like_ip(const char *text)
         return inet_pton(AF_INET, buf, addr) == 1 || inet_pton(AF_INET6, buf, addr) == 1;
 }
 
-static int host_cmp(uint16_t pref, const char *name, const struct mx_host *h)
+static int host_cmp(const void *a, const void *b)
 {
-        if (pref != h->pref)
-                return pref < h->pref ? -1 : 1;
-        return strcmp(name, h->name);
+        const struct mx_host *x = a, *y = b;
+        if (x->pref != y->pref)
+                return x->pref < y->pref ? -1 : 1;
+        return strcmp(x->name, y->name);
 }
 
-/* Insert (pref, name) in sorted order; when MX_HOSTS_MAX are kept, the worst is dropped. */
+/* Keep (pref, name): every host of the reply, unless the budget refuses it (counted). */
 static void host_add(struct mx_result *m, uint16_t pref, const char *name)
 {
-        unsigned n = m->nhosts, slot = n;
-        if (n == MX_HOSTS_MAX) {
+        long off = ds_vec_append(&m->names, name, strlen(name) + 1, &m->budget, "MX host names");
+        struct mx_host *h =
+            off < 0 ? NULL : ds_vec_push(&m->hosts_mem, sizeof(*h), &m->budget, "MX hosts");
+        if (!h) {
                 m->hosts_dropped++;
-                if (host_cmp(pref, name, mx_host_at(m, n - 1)) >= 0)
-                        return;
-                slot = m->order[--n];
+                return;
         }
-        unsigned lo = 0, hi = n;
-        while (lo < hi) { /* the first kept host that sorts after it */
-                unsigned mid = (lo + hi) / 2;
-                if (host_cmp(pref, name, mx_host_at(m, mid)) < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
-        }
-        memmove(m->order + lo + 1, m->order + lo, n - lo);
-        m->order[lo] = (uint8_t)slot;
-        m->hosts[slot].pref = pref;
-        snprintf(m->hosts[slot].name, sizeof(m->hosts[slot].name), "%s", name);
-        m->nhosts = n + 1;
+        h->pref = pref;
+        h->name_off = (uint32_t)off;
+        m->nhosts++;
+}
+
+/* Every host read: point the names into their storage (it no longer moves) and sort by
+ * (preference, name). */
+static void hosts_sort(struct mx_result *m)
+{
+        struct mx_host *h = m->hosts_mem.buf;
+        for (unsigned i = 0; i < m->nhosts; i++)
+                h[i].name = (const char *)m->names.buf + h[i].name_off;
+        if (m->nhosts)
+                qsort(h, m->nhosts, sizeof(*h), host_cmp);
+        m->hosts = h;
 }
 
 /* One MX RR: "." counts as a null MX, anything else is a host. */
@@ -153,6 +157,7 @@ static void take_mx(struct mx_result *m, const struct wire_reply *r, const struc
         host_add(m, pref, text);
 }
 
+/* A name listed twice, at any preferences. */
 static void find_duplicates(struct mx_result *m)
 {
         for (unsigned i = 0; i < m->nhosts; i++)
@@ -177,7 +182,10 @@ static void collect(struct mx_result *m, const struct lookup *l)
         wire_rr_iter_init(&it, &r);
         while (next_mx(&it, l->qname, l->qname_len, &rr) == 1)
                 take_mx(m, &r, &rr, &root_pref_nonzero);
+        hosts_sort(m);
         find_duplicates(m);
+        if (m->hosts_dropped)
+                issue(m, "budget_exceeded", true);
         unsigned real = m->nhosts + m->hosts_dropped;
         m->null_mx = m->nroot && !real;
         if (m->nroot && real)
@@ -219,6 +227,9 @@ static void result_build(struct mx_result *m, const struct mx_state *st, const s
                 name_text(l->qname, l->qname_len, m->target, sizeof(m->target));
         m->null_mx = false;
         m->nroot = m->nhosts = m->hosts_dropped = m->nissues = 0;
+        m->hosts_mem.n = m->names.n = 0;
+        m->hosts = NULL;
+        ds_budget_reset(&m->budget);
         if (m->status == WIRE_RCODE_NOERROR)
                 collect(m, l);
         classify(m);
@@ -271,10 +282,18 @@ static void mx_render(const struct check_arg *a, struct jw *w)
         mx_line_write(w, &s->mx);
 }
 
+static void mx_scratch_free(void *scratch)
+{
+        struct mx_scratch *s = scratch;
+        ds_vec_free(&s->mx.hosts_mem);
+        ds_vec_free(&s->mx.names);
+}
+
 const struct check_ops mx_check = {
     .name = "mx",
     .state_size = sizeof(struct mx_state),
     .scratch_size = sizeof(struct mx_scratch),
+    .scratch_free = mx_scratch_free,
     .start = mx_start,
     .on_reply = mx_on_reply,
     .conclude = mx_conclude,

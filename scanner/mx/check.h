@@ -10,7 +10,10 @@
  * (scanner/scan.c clears a job only when all its lookups are back, and the classifier that
  * finishes the last check writes the line before handing its lookup back), so conclude()
  * rebuilds the result from a->l into the scratch (struct mx_result, one per classifier
- * thread). No allocation. */
+ * thread): every host of the reply, in storage that grows to the largest reply seen and is
+ * reused (no allocation in the steady state), bounded by the per-domain byte budget
+ * (common/budget.h; past it a host is counted in hosts_dropped and the line says
+ * budget_exceeded). */
 #ifndef DS_MX_CHECK_H
 #define DS_MX_CHECK_H
 
@@ -18,17 +21,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/budget.h"
 #include "dns/limits.h"
 #include "scanner/check.h"
 
-#define MX_HOSTS_MAX 64 /* MX hosts kept per domain (the best by preference); more are counted */
 /* A host name as text: every octet may become \DDD (wire_name_to_text), plus the NUL. */
 #define MX_HOST_TEXT_MAX (4 * DS_NAME_MAX_WIRE + 4)
-#define MX_ISSUES_MAX    8 /* distinct error and warning codes per domain */
+#define MX_ISSUES_MAX    8 /* distinct error and warning codes per domain (7 exist) */
 
 struct mx_host {
         uint16_t pref;
-        char name[MX_HOST_TEXT_MAX]; /* lower-case text, no trailing dot */
+        uint32_t name_off; /* in the result's names */
+        const char *name;  /* lower-case text, no trailing dot (set once all are read) */
 };
 
 struct mx_issue {
@@ -41,15 +45,16 @@ struct mx_result {
         int status; /* the MX lookup's status */
         unsigned attempts;
         unsigned cname_hops;
-        char target[MX_HOST_TEXT_MAX]; /* final owner after CNAMEs, "" when none */
-        int8_t exists;                 /* enum tristate */
-        int8_t mail;                   /* enum mail_fact */
-        bool null_mx;                  /* only "." exchanges: the domain takes no mail */
-        unsigned nroot;                /* MX records whose exchange is "." */
-        unsigned nhosts;               /* kept, in hosts[order[0..nhosts)] */
-        unsigned hosts_dropped;        /* real hosts beyond MX_HOSTS_MAX, the worst dropped */
-        uint8_t order[MX_HOSTS_MAX];   /* hosts[] indices, sorted by (pref, name) */
-        struct mx_host hosts[MX_HOSTS_MAX];
+        char target[MX_HOST_TEXT_MAX];  /* final owner after CNAMEs, "" when none */
+        int8_t exists;                  /* enum tristate */
+        int8_t mail;                    /* enum mail_fact */
+        bool null_mx;                   /* only "." exchanges: the domain takes no mail */
+        unsigned nroot;                 /* MX records whose exchange is "." */
+        unsigned nhosts;                /* kept: hosts[0..nhosts), sorted by (pref, name) */
+        unsigned hosts_dropped;         /* real hosts refused by the budget */
+        const struct mx_host *hosts;    /* in hosts_mem */
+        struct ds_vec hosts_mem, names; /* owned, reused from domain to domain */
+        struct ds_budget budget;
         struct mx_issue issues[MX_ISSUES_MAX];
         unsigned nissues;
 };
@@ -71,7 +76,7 @@ extern const struct check_ops mx_check;
 /* The i-th kept host in sorted order (i < m->nhosts). */
 static inline const struct mx_host *mx_host_at(const struct mx_result *m, unsigned i)
 {
-        return &m->hosts[m->order[i]];
+        return &m->hosts[i];
 }
 
 #endif
