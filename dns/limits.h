@@ -12,7 +12,7 @@
 #define DS_EDNS_PAYLOAD  1232 /* DNS flag day 2020 */
 #define DS_QUERY_MAX     (12 + DS_NAME_MAX_WIRE + 4 + 11)
 /* Replies up to this size live inside the job (one per check of each job in flight: with
- * 10,000 domains and three checks, each 100 bytes here is 3 MB); DMARC, MX and most SPF
+ * 5,000 domains and three checks, each 100 bytes here is 1.5 MB); DMARC, MX and most SPF
  * replies fit, a domain's apex TXT with many verification tokens goes to the heap. */
 #define DS_REPLY_INLINE   512
 #define DS_CNAME_HOPS_MAX 8     /* CNAME links followed per lookup, in and across replies */
@@ -20,10 +20,14 @@
 #define DS_PTR_HOPS_MAX   64    /* compression pointers followed for one name */
 
 /* Engine */
-#define DS_SOCKETS_DEFAULT       32
-#define DS_SOCKETS_MAX           256
-#define DS_LOOKUPS_PER_SOCKET    16384 /* a quarter of the 16-bit id space */
-#define DS_CONCURRENCY_DEFAULT   10000
+#define DS_SOCKETS_DEFAULT    32
+#define DS_SOCKETS_MAX        256
+#define DS_LOOKUPS_PER_SOCKET 16384 /* a quarter of the 16-bit id space */
+/* Domains in flight by default. Each runs its checks' lookups at once (dmarc, spf, mx: up to
+ * 15,000 lookups, beyond massdns's 10,000 and any resolver's queue), and each holds ~5 KB of
+ * state that is touched on every reply: 10,000 cost 26 MB more and more cache misses per
+ * reply for no rate gained (bench/README.md, issue 10). */
+#define DS_CONCURRENCY_DEFAULT   5000
 #define DS_CONCURRENCY_MAX       1000000
 #define DS_TIMEOUT_MS_DEFAULT    2000
 #define DS_RETRIES_DEFAULT       3
