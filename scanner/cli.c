@@ -17,12 +17,15 @@ void cli_usage_main(FILE *out)
               "\n"
               "usage: dmarcscan scan [OPTIONS] [INPUT...]\n"
               "       dmarcscan merge [-o FILE] SUMMARY...\n"
+              "       dmarcscan report [-o FILE] [--format text|markdown|html] INPUT...\n"
               "       dmarcscan explain [CODE...]\n"
-              "       dmarcscan --version | --help | help scan | help merge | help explain\n"
+              "       dmarcscan --version | --help | help scan | help merge | help report\n"
+              "       dmarcscan help explain\n"
               "\n"
               "Run `dmarcscan scan --help` for the scan options, `dmarcscan merge --help`\n"
-              "for adding the summaries of a sharded scan; `dmarcscan explain CODE` says what\n"
-              "an error, warning or reason code of the output means.\n",
+              "for adding the summaries of a sharded scan, `dmarcscan report --help` for\n"
+              "tables and an HTML page of a summary or of the output; `dmarcscan explain CODE`\n"
+              "says what an error, warning or reason code of the output means.\n",
               out);
 }
 

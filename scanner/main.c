@@ -5,6 +5,7 @@
 #include "scanner/cli.h"
 #include "scanner/explain.h"
 #include "scanner/merge_cmd.h"
+#include "scanner/report_cmd.h"
 #include "scanner/scan.h"
 
 int main(int argc, char **argv)
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
                         cli_usage_scan(stdout);
                 else if (argc > 2 && strcmp(argv[2], "merge") == 0)
                         merge_usage(stdout);
+                else if (argc > 2 && strcmp(argv[2], "report") == 0)
+                        report_usage(stdout);
                 else if (argc > 2 && strcmp(argv[2], "explain") == 0)
                         explain_usage(stdout);
                 else
@@ -35,6 +38,8 @@ int main(int argc, char **argv)
         }
         if (strcmp(cmd, "merge") == 0)
                 return merge_cmd(argc - 1, argv + 1);
+        if (strcmp(cmd, "report") == 0)
+                return report_cmd(argc - 1, argv + 1);
         if (strcmp(cmd, "explain") == 0)
                 return explain_main(argc - 1, argv + 1, stdout, stderr);
         if (strcmp(cmd, "scan") != 0) {
