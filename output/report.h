@@ -74,6 +74,9 @@ extern const char *const REPORT_POSTURE_NAMES[REPORT_POSTURES];
 int report_build(const json_t *s, struct report *r);
 void report_free(struct report *r);
 
+/* v as "1,234,567". */
+void report_count(char *out, size_t cap, uint64_t v);
+
 /* The share n/total as "45.2%", and its interval as "43.1-47.3" ("-" when total is 0). */
 void report_pct(char *out, size_t cap, uint64_t n, uint64_t total);
 void report_ci(char *out, size_t cap, uint64_t n, uint64_t total);

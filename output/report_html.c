@@ -17,6 +17,7 @@
 #define BAR_W     470
 #define ROW_H     24
 #define LABEL_MAX 26 /* code points of a label drawn */
+#define CELL_MAX  72 /* ... of a table cell shown; the whole in its title */
 
 static const char CSS[] =
     ":root{--bg:#fff;--fg:#1d2125;--muted:#5f6b76;--grid:#d9dee3;--card:#f4f6f8;--bar:#3467a8;"
@@ -133,15 +134,16 @@ static void funnel_chart(struct jbuf *b, const struct report *r)
                 pct_text(of_prev, sizeof(of_prev), s->n, s->of);
                 put(b, "<g><title>");
                 esc(b, s->name);
-                outf(b, ": %llu (%s of scanned, %s of the stage before)</title>",
-                     (unsigned long long)s->n, of_all, of_prev);
+                char n[48];
+                report_count(n, sizeof(n), s->n);
+                outf(b, ": %s (%s of scanned, %s of the stage before)</title>", n, of_all, of_prev);
                 outf(b, "<text x=\"%d\" y=\"%u\" text-anchor=\"end\">", LABEL_W, y + 14);
                 label(b, s->name);
                 put(b, "</text>");
                 outf(b, "<rect class=\"bar\" x=\"%d\" y=\"%u\" width=\"%.1f\" height=\"%d\"/>",
                      BAR_X, y + 2, w, ROW_H - 6);
-                outf(b, "<text x=\"%d\" y=\"%u\">%llu \xc2\xb7 %s</text>", BAR_X + BAR_W + 10,
-                     y + 14, (unsigned long long)s->n, of_all);
+                outf(b, "<text x=\"%d\" y=\"%u\">%s \xc2\xb7 %s</text>", BAR_X + BAR_W + 10, y + 14,
+                     n, of_all);
                 if (i)
                         outf(b,
                              "<text class=\"m\" x=\"%d\" y=\"%u\" text-anchor=\"end\">%s of "
@@ -202,13 +204,13 @@ static void breakdown_chart(struct jbuf *b, const struct report_breakdown *bd)
                 double lo = 0, hi = 0,
                        e = g->scanned ? (double)g->enforcing / (double)g->scanned : 0;
                 wilson95(g->enforcing, g->scanned, &lo, &hi);
-                char ep[32], ci[32];
+                char ep[32], ci[32], n[48];
+                report_count(n, sizeof(n), g->scanned);
                 pct_text(ep, sizeof(ep), g->enforcing, g->scanned);
                 report_ci(ci, sizeof(ci), g->enforcing, g->scanned);
                 put(b, "<g><title>");
                 esc(b, g->name);
-                outf(b, ": %llu scanned, enforcing %s (95%% CI %s)</title>",
-                     (unsigned long long)g->scanned, ep, ci);
+                outf(b, ": %s scanned, enforcing %s (95%% CI %s)</title>", n, ep, ci);
                 outf(b, "<text x=\"%d\" y=\"%u\" text-anchor=\"end\">", LABEL_W, y + 14);
                 label(b, g->name);
                 put(b, "</text>");
@@ -218,8 +220,8 @@ static void breakdown_chart(struct jbuf *b, const struct report_breakdown *bd)
                 outf(b, "<path class=\"ci\" d=\"M%.1f %uv8M%.1f %uH%.1fM%.1f %uv8\"/>", x0, ym - 4,
                      x0, ym, x1, x1, ym - 4);
                 outf(b, "<circle class=\"dot\" cx=\"%.1f\" cy=\"%u\" r=\"2.6\"/>", xm, ym);
-                outf(b, "<text x=\"%d\" y=\"%u\">%s <tspan class=\"m\">(%s) n=%llu</tspan></text>",
-                     BAR_X + BAR_W + 10, y + 14, ep, ci, (unsigned long long)g->scanned);
+                outf(b, "<text x=\"%d\" y=\"%u\">%s <tspan class=\"m\">(%s) n=%s</tspan></text>",
+                     BAR_X + BAR_W + 10, y + 14, ep, ci, n);
                 put(b, "</g>");
         }
         put(b, "</svg>");
@@ -240,8 +242,18 @@ static void table(struct jbuf *b, const struct report_table *t)
         for (unsigned r = 0; r < t->nrows; r++) {
                 put(b, "<tr>");
                 for (unsigned k = 0; k < t->ncols; k++) {
+                        const char *c = t->cell[r * t->ncols + k];
+                        size_t n = strlen(c), keep = esc_prefix(c, n, CELL_MAX);
+                        if (keep < n) {
+                                put(b, "<td title=\"");
+                                esc(b, c);
+                                put(b, "\">");
+                                esc_html(b, c, esc_prefix(c, n, CELL_MAX - 1));
+                                put(b, "\xe2\x80\xa6</td>");
+                                continue;
+                        }
                         put(b, t->align[k] == RA_RIGHT ? "<td class=\"r\">" : "<td>");
-                        esc(b, t->cell[r * t->ncols + k]);
+                        esc(b, c);
                         put(b, "</td>");
                 }
                 put(b, "</tr>");
@@ -295,7 +307,7 @@ static void cards(struct jbuf *b, const struct report *r)
         static const char *const stages[][2] = {{"with DMARC", "publish a DMARC record"},
                                                 {"enforcing", "enforce (quarantine or reject)"},
                                                 {"p=reject", "reject"}};
-        char v[32], ci[32];
+        char v[48], ci[32];
         put(b, "<section class=\"cards\">");
         outf(b,
              "<div class=\"card\"><div class=\"v\">%llu</div><div class=\"k\">domains "
@@ -305,7 +317,7 @@ static void cards(struct jbuf *b, const struct report *r)
                 if (rate_of(r, stages[i][0], v, sizeof(v), ci, sizeof(ci)))
                         outf(b,
                              "<div class=\"card\"><div class=\"v\">%s</div><div class=\"k\">%s"
-                             " \xc2\xb7 95%% CI %s</div></div>",
+                             "<br>95%% CI %s</div></div>",
                              v, stages[i][1], ci);
         put(b, "</section>");
 }
@@ -320,8 +332,9 @@ void report_html(struct jbuf *b, const struct report *r)
                "<title>dmarcscan report</title><style>");
         put(b, CSS);
         put(b, "</style></head><body><main><header>");
-        outf(b, "<h1>DMARC posture of %llu domains</h1><p class=\"sub\">dmarcscan ",
-             (unsigned long long)r->scanned);
+        char n[48];
+        report_count(n, sizeof(n), r->scanned);
+        outf(b, "<h1>DMARC posture of %s domains</h1><p class=\"sub\">dmarcscan ", n);
         esc(b, r->version ? r->version : "");
         if (r->started && r->ended) {
                 put(b, " \xc2\xb7 scanned ");

@@ -66,18 +66,24 @@ static char *dupf(const char *fmt, ...)
         return s;
 }
 
-/* 1234567 as "1,234,567". */
-static char *num(uint64_t v)
+void report_count(char *out, size_t cap, uint64_t v)
 {
-        char d[32], out[48];
+        char d[32], b[48];
         int n = snprintf(d, sizeof(d), "%" PRIu64, v), o = 0;
         for (int i = 0; i < n; i++) {
                 if (i && (n - i) % 3 == 0)
-                        out[o++] = ',';
-                out[o++] = d[i];
+                        b[o++] = ',';
+                b[o++] = d[i];
         }
-        out[o] = 0;
-        return dupf("%s", out);
+        b[o] = 0;
+        snprintf(out, cap, "%s", b);
+}
+
+static char *num(uint64_t v)
+{
+        char b[48];
+        report_count(b, sizeof(b), v);
+        return dupf("%s", b);
 }
 
 void report_pct(char *out, size_t cap, uint64_t n, uint64_t total)

@@ -35,10 +35,10 @@ COUNT = 1500
 HOSTILE = ["<script>alert(1)</script>", '"><svg onload=alert(1)>', "</svg><b>x</b>",
            "a|b`c*d_e[f](g)", "ctl\x01\x1b[31mred\x7f", "\u202eevil", "x" * 300]
 # The elements and attributes the report writes: anything else was injected.
-ELEMENTS = {"html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2", "p",
+ELEMENTS = {"html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2", "p", "br",
             "section", "div", "span", "i", "svg", "g", "line", "text", "tspan", "rect", "path",
             "circle", "table", "thead", "tbody", "tr", "th", "td"}
-ATTRIBUTES = {"lang", "charset", "http-equiv", "content", "name", "class", "id", "viewbox",
+ATTRIBUTES = {"lang", "charset", "title", "http-equiv", "content", "name", "class", "id", "viewbox",
               "role", "aria-label", "x", "y", "x1", "y1", "x2", "y2", "width", "height",
               "text-anchor", "d", "cx", "cy", "r", "xmlns"}
 
