@@ -67,13 +67,11 @@ static int bad(char *err, size_t errlen, const char *field)
         return -EINVAL;
 }
 
-/* true, false, null as enum tristate; -1 for anything else. */
-static int tri(const json_t *v)
+/* true, false, null as enum tristate into *out; -EINVAL for anything else. */
+static int tri(const json_t *v, int *out)
 {
-        return json_is_true(v)    ? TRI_YES
-               : json_is_false(v) ? TRI_NO
-               : json_is_null(v)  ? TRI_UNKNOWN
-                                  : -1;
+        *out = json_is_true(v) ? TRI_YES : json_is_false(v) ? TRI_NO : TRI_UNKNOWN;
+        return json_is_boolean(v) || json_is_null(v) ? 0 : -EINVAL;
 }
 
 /* An optional enumeration: null (or absent) as -1. */
@@ -103,8 +101,8 @@ static bool nonempty(const json_t *o, const char *key)
 
 static int top_facts(const json_t *l, struct summary_facts *f, char *err, size_t errlen)
 {
-        int exists = tri(json_object_get(l, "exists")), posture, spoofable;
-        if (exists < 0)
+        int exists, posture, spoofable;
+        if (tri(json_object_get(l, "exists"), &exists) < 0)
                 return bad(err, errlen, "exists");
         if (opt_value(l, "posture", posture_n, POSTURE_ERROR + 1, &posture) < 0)
                 return bad(err, errlen, "posture");
@@ -128,9 +126,8 @@ static int receivers(const json_t *d, struct summary_facts *f, char *err, size_t
         f->dmarc.nrecv = (unsigned)json_array_size(list);
         json_array_foreach(list, i, r)
         {
-                int ext = tri(json_object_get(r, "external"));
-                int auth = value_of(str(r, "authorization"), auth_n, AUTH_NOT_CHECKED + 1);
-                if (!str(r, "org") || ext < 0 || auth < 0)
+                int ext, auth = value_of(str(r, "authorization"), auth_n, AUTH_NOT_CHECKED + 1);
+                if (!str(r, "org") || tri(json_object_get(r, "external"), &ext) < 0 || auth < 0)
                         return bad(err, errlen, "dmarc.receivers[]");
                 f->dmarc.recv[i] = (struct summary_receiver){
                     .org = str(r, "org"), .external = (int8_t)ext, .auth = (uint8_t)auth};

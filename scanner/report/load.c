@@ -92,7 +92,7 @@ static int read_lines(struct reading *r, const char *path, char *err, size_t err
                 rc = 0;
                 if (len == 0)
                         continue;
-                json_t *line = json_loadb(text, len, 0, &e);
+                json_t *line = json_loadb(text, len, JSON_ALLOW_NUL, &e);
                 if (!line) {
                         snprintf(why, sizeof(why), "not JSON: %s", e.text);
                         rc = -EINVAL;
