@@ -103,6 +103,17 @@ void esc_term(struct jbuf *b, const char *s, size_t n)
         escape(b, s, n, F_TERM);
 }
 
+void esc_cut(struct jbuf *b, esc_fn esc, const char *s, size_t max, const char *more)
+{
+        size_t n = strlen(s), keep = esc_prefix(s, n, max), mw = esc_width(more, strlen(more));
+        if (keep == n) {
+                esc(b, s, n);
+                return;
+        }
+        esc(b, s, esc_prefix(s, n, max > mw ? max - mw : 0));
+        jbuf_raw(b, more, strlen(more));
+}
+
 size_t esc_width(const char *s, size_t n)
 {
         size_t w = 0;

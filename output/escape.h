@@ -22,6 +22,11 @@ void esc_html(struct jbuf *b, const char *s, size_t n);
 void esc_md(struct jbuf *b, const char *s, size_t n);
 void esc_term(struct jbuf *b, const char *s, size_t n);
 
+/* esc(b, s) of at most max code points of s: when s is longer, max - width(more) of them
+ * and then more (an ellipsis), so that the whole takes at most max columns. */
+typedef void (*esc_fn)(struct jbuf *b, const char *s, size_t n);
+void esc_cut(struct jbuf *b, esc_fn esc, const char *s, size_t max, const char *more);
+
 /* Columns the (escaped) text s takes on a terminal: one per code point. */
 size_t esc_width(const char *s, size_t n);
 

@@ -58,7 +58,8 @@ struct report {
         const json_t *sum;
         const char *version, *started, *ended;
         bool partial, from_lines, dmarc;
-        uint64_t scanned;
+        uint64_t scanned, publishers,
+            enforcing; /* with dmarc: totals.publishers, policy.enforcing */
         struct report_stage funnel[12];
         unsigned nfunnel;
         uint64_t posture[REPORT_POSTURES]; /* of scanned */

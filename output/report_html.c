@@ -80,15 +80,12 @@ static void esc(struct jbuf *b, const char *s)
         esc_html(b, s, strlen(s));
 }
 
+#define ELLIPSIS "\xe2\x80\xa6"
+
 /* A label cut to LABEL_MAX code points. */
 static void label(struct jbuf *b, const char *s)
 {
-        size_t n = strlen(s), keep = esc_prefix(s, n, LABEL_MAX);
-        if (keep < n)
-                keep = esc_prefix(s, n, LABEL_MAX - 1);
-        esc_html(b, s, keep);
-        if (keep < n)
-                put(b, "\xe2\x80\xa6");
+        esc_cut(b, esc_html, s, LABEL_MAX, ELLIPSIS);
 }
 
 static void svg_open(struct jbuf *b, const char *title, unsigned h)
@@ -243,13 +240,12 @@ static void table(struct jbuf *b, const struct report_table *t)
                 put(b, "<tr>");
                 for (unsigned k = 0; k < t->ncols; k++) {
                         const char *c = t->cell[r * t->ncols + k];
-                        size_t n = strlen(c), keep = esc_prefix(c, n, CELL_MAX);
-                        if (keep < n) {
+                        if (esc_width(c, strlen(c)) > CELL_MAX) {
                                 put(b, "<td title=\"");
                                 esc(b, c);
                                 put(b, "\">");
-                                esc_html(b, c, esc_prefix(c, n, CELL_MAX - 1));
-                                put(b, "\xe2\x80\xa6</td>");
+                                esc_cut(b, esc_html, c, CELL_MAX, ELLIPSIS);
+                                put(b, "</td>");
                                 continue;
                         }
                         put(b, t->align[k] == RA_RIGHT ? "<td class=\"r\">" : "<td>");
@@ -290,35 +286,33 @@ static void section(struct jbuf *b, const struct report *r, const struct report_
         put(b, "</section>");
 }
 
-static const char *rate_of(const struct report *r, const char *stage, char *out, size_t cap,
-                           char *ci, size_t cicap)
+static void card(struct jbuf *b, const char *value, const char *what, const char *ci)
 {
-        for (unsigned i = 0; i < r->nfunnel; i++)
-                if (strcmp(r->funnel[i].name, stage) == 0) {
-                        report_pct(out, cap, r->funnel[i].n, r->scanned);
-                        report_ci(ci, cicap, r->funnel[i].n, r->scanned);
-                        return out;
-                }
-        return NULL;
+        outf(b, "<div class=\"card\"><div class=\"v\">%s</div><div class=\"k\">%s", value, what);
+        if (ci)
+                outf(b, "<br>95%% CI %s", ci);
+        put(b, "</div></div>");
 }
 
+/* The key figures: shares of the scanned domains (not the funnel's stages, which also
+ * require the stages before them). */
 static void cards(struct jbuf *b, const struct report *r)
 {
-        static const char *const stages[][2] = {{"with DMARC", "publish a DMARC record"},
-                                                {"enforcing", "enforce (quarantine or reject)"},
-                                                {"p=reject", "reject"}};
+        const struct {
+                const char *what;
+                uint64_t n;
+        } keys[] = {{"publish a DMARC record", r->publishers},
+                    {"enforce (quarantine or reject, in full or in part)", r->enforcing},
+                    {"reject", r->posture[0]}};
         char v[48], ci[32];
         put(b, "<section class=\"cards\">");
-        outf(b,
-             "<div class=\"card\"><div class=\"v\">%llu</div><div class=\"k\">domains "
-             "scanned</div></div>",
-             (unsigned long long)r->scanned);
-        for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
-                if (rate_of(r, stages[i][0], v, sizeof(v), ci, sizeof(ci)))
-                        outf(b,
-                             "<div class=\"card\"><div class=\"v\">%s</div><div class=\"k\">%s"
-                             "<br>95%% CI %s</div></div>",
-                             v, stages[i][1], ci);
+        report_count(v, sizeof(v), r->scanned);
+        card(b, v, "domains scanned", NULL);
+        for (size_t i = 0; r->dmarc && i < sizeof(keys) / sizeof(keys[0]); i++) {
+                report_pct(v, sizeof(v), keys[i].n, r->scanned);
+                report_ci(ci, sizeof(ci), keys[i].n, r->scanned);
+                card(b, v, keys[i].what, ci);
+        }
         put(b, "</section>");
 }
 

@@ -14,13 +14,8 @@ static void put(struct jbuf *b, const char *s)
 
 static void cell(struct jbuf *b, const char *s)
 {
-        size_t n = strlen(s), keep = esc_prefix(s, n, CELL_MAX);
-        if (keep < n)
-                keep = esc_prefix(s, n, CELL_MAX - 3);
         put(b, " ");
-        esc_md(b, s, keep);
-        if (keep < n)
-                put(b, "...");
+        esc_cut(b, esc_md, s, CELL_MAX, "...");
         put(b, " |");
 }
 

@@ -321,25 +321,29 @@ static void rates(struct report *r, const json_t *s)
 {
         struct report_table *t =
             table(r, "rates", "Policy, reporting, SPF and MX", RATE_HEAD, NULL, 5);
+        t->note = "Of: enforcing, spoofable, SPF record and result, and MX, of the scanned; "
+                  "partial, of reject and quarantine; sp, np, rua, ruf, of valid records; "
+                  "external, of the domains with receivers, and authorized, of those with an "
+                  "external one; SPF all, permissive and limits, of the SPF records.";
         static const struct {
                 const char *path, *label;
         } rows[] = {
-            {"policy.enforcing", "enforcing (of scanned)"},
-            {"policy.partial", "partial: pct<100 or t=y (of reject/quarantine)"},
-            {"policy.sp_weaker", "sp weaker than p (of valid records)"},
-            {"policy.np_weaker", "np weaker than p (of valid records)"},
-            {"reports.rua", "rua: aggregate reports (of valid records)"},
-            {"reports.ruf", "ruf: failure reports (of valid records)"},
-            {"reports.external", "an external receiver (of those with receivers)"},
-            {"reports.external_authorized", "external receivers all authorized"},
-            {"reports.external_not_authorized", "an external receiver not authorized"},
+            {"policy.enforcing", "enforcing"},
+            {"policy.partial", "partial: pct<100 or t=y"},
+            {"policy.sp_weaker", "sp weaker than p"},
+            {"policy.np_weaker", "np weaker than p"},
+            {"reports.rua", "rua: aggregate reports"},
+            {"reports.ruf", "ruf: failure reports"},
+            {"reports.external", "an external receiver"},
+            {"reports.external_authorized", "external: all authorized"},
+            {"reports.external_not_authorized", "external: one not authorized"},
             {"spoofable.yes", "spoofable: yes"},
             {"spoofable.subdomains_only", "spoofable: subdomains only"},
             {"spoofable.maybe", "spoofable: maybe"},
             {"spoofable.no", "spoofable: no"},
             {"spoofable.unknown", "spoofable: unknown"},
-            {"spf.record", "SPF record (of scanned)"},
-            {"spf.all.fail", "SPF -all (of SPF records)"},
+            {"spf.record", "SPF record"},
+            {"spf.all.fail", "SPF -all"},
             {"spf.all.softfail", "SPF ~all"},
             {"spf.all.neutral", "SPF ?all"},
             {"spf.all.pass", "SPF +all"},
@@ -347,9 +351,9 @@ static void rates(struct report *r, const json_t *s)
             {"spf.permissive", "SPF permissive"},
             {"spf.too_many_lookups", "SPF over 10 lookups"},
             {"spf.too_many_void_lookups", "SPF over 2 void lookups"},
-            {"spf.result.permerror", "SPF permerror (of scanned)"},
-            {"spf.result.temperror", "SPF temperror (of scanned)"},
-            {"mx.hosts", "MX hosts (of scanned)"},
+            {"spf.result.permerror", "SPF permerror"},
+            {"spf.result.temperror", "SPF temperror"},
+            {"mx.hosts", "MX hosts"},
             {"mx.null_mx", "null MX"},
             {"mx.no_mx", "no MX"},
             {"mx.nxdomain", "domain does not exist"},
@@ -505,6 +509,8 @@ int report_build(const json_t *s, struct report *r)
         r->from_lines = json_object_get(s, "source") != NULL;
         r->dmarc = json_object_get(s, "posture") != NULL;
         r->scanned = count(at(s, "statuses.OK"));
+        r->publishers = count(at(s, "totals.publishers"));
+        r->enforcing = count(at(s, "policy.enforcing.n"));
         overview(r, s);
         funnel(r, s);
         if (r->dmarc) {

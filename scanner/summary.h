@@ -155,6 +155,13 @@ void summary_count(struct summary *s, const struct summary_facts *f);
  * sc). scanner/summary_job.c. */
 void summary_add(struct summary *s, const struct job *j, const struct job_scratch *sc);
 
+/* The names of the values the summary splits by (its keys), by value: enum posture, enum
+ * spoofable, enum spf_result, enum spf_all ("null" for SPF_ALL_NONE). */
+const char *summary_posture_key(int k);
+const char *summary_spoofable_key(int k);
+const char *summary_spf_result_key(int k);
+const char *summary_spf_all_key(int k);
+
 /* The lookup status named name ("NOERROR", "TIMEOUT", ...): 0 with *status, or -EINVAL. */
 int summary_status_of(const char *name, int *status);
 

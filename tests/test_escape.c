@@ -11,8 +11,6 @@
 
 #include "output/escape.h"
 
-typedef void (*esc_fn)(struct jbuf *, const char *, size_t);
-
 static void expect(esc_fn f, const char *in, size_t n, const char *want)
 {
         struct jbuf b;

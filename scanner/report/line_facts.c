@@ -26,16 +26,6 @@ static int value_of(const char *s, name_fn name, int n)
         return -1;
 }
 
-static const char *posture_n(int k)
-{
-        return posture_name((enum posture)k);
-}
-
-static const char *spoofable_n(int k)
-{
-        return spoofable_name((enum spoofable)k);
-}
-
 static const char *policy_n(int k)
 {
         return dmarc_policy_name((enum dmarc_policy)k);
@@ -44,16 +34,6 @@ static const char *policy_n(int k)
 static const char *auth_n(int k)
 {
         return auth_result_name((enum auth_result)k);
-}
-
-static const char *spf_result_n(int k)
-{
-        return spf_result_name((enum spf_result)k);
-}
-
-static const char *spf_all_n(int k)
-{
-        return spf_all_name((enum spf_all)k);
 }
 
 static const char *str(const json_t *o, const char *key)
@@ -104,9 +84,9 @@ static int top_facts(const json_t *l, struct summary_facts *f, char *err, size_t
         int exists, posture, spoofable;
         if (tri(json_object_get(l, "exists"), &exists) < 0)
                 return bad(err, errlen, "exists");
-        if (opt_value(l, "posture", posture_n, POSTURE_ERROR + 1, &posture) < 0)
+        if (opt_value(l, "posture", summary_posture_key, POSTURE_ERROR + 1, &posture) < 0)
                 return bad(err, errlen, "posture");
-        if (opt_value(l, "spoofable", spoofable_n, SPOOF_UNKNOWN + 1, &spoofable) < 0)
+        if (opt_value(l, "spoofable", summary_spoofable_key, SPOOF_UNKNOWN + 1, &spoofable) < 0)
                 return bad(err, errlen, "spoofable");
         f->top = (struct toplevel){.known = true,
                                    .exists = (int8_t)exists,
@@ -158,13 +138,14 @@ static int dmarc_facts(const json_t *d, struct summary_facts *f, char *err, size
 
 static int spf_facts(const json_t *o, struct summary_facts *f, char *err, size_t errlen)
 {
-        int result = value_of(str(o, "result"), spf_result_n, SPF_RESULT_TEMPERROR + 1), all;
+        int result = value_of(str(o, "result"), summary_spf_result_key, SPF_RESULT_TEMPERROR + 1),
+            all;
         if (!json_is_object(o) ||
             summary_status_of(str(o, "status") ? str(o, "status") : "", &f->spf.status) < 0)
                 return bad(err, errlen, "spf.status");
         if (result < 0)
                 return bad(err, errlen, "spf.result");
-        if (opt_value(o, "all", spf_all_n, SPF_ALL_NEUTRAL + 1, &all) < 0)
+        if (opt_value(o, "all", summary_spf_all_key, SPF_ALL_NEUTRAL + 1, &all) < 0)
                 return bad(err, errlen, "spf.all");
         f->spf.result = (uint8_t)result;
         f->spf.records = nonempty(o, "records");

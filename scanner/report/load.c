@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "output/json.h"
+#include "output/meta.h"
 #include "scanner/report/line_facts.h"
 #include "scanner/report/lines.h"
 #include "scanner/summary.h"
@@ -118,11 +119,7 @@ static json_t *reading_json(struct reading *r, const char *const *paths, size_t 
         struct jw w;
         jbuf_init(&b);
         jw_begin(&w, &b);
-        jw_int(&w, "schema", 1);
-        jw_obj_open(&w, "tool");
-        jw_cstr(&w, "name", "dmarcscan");
-        jw_cstr(&w, "version", DS_VERSION);
-        jw_obj_close(&w);
+        meta_header(&w, 1);
         jw_obj_open(&w, "source");
         jw_arr_open(&w, "lines_files");
         for (size_t i = 0; i < n; i++)
