@@ -126,11 +126,16 @@ int report_cmd(int argc, char **argv)
                 } else if (c == 'f' && format_of(optarg, &fmt) == 0) {
                         continue;
                 } else {
-                        fprintf(stderr, "dmarcscan report: %s %s (see dmarcscan report --help)\n",
-                                argv[optind - 1],
-                                c == 'f'   ? "must be text, markdown, html or json"
-                                : c == ':' ? "needs a value"
-                                           : "is not an option");
+                        if (c == 'f')
+                                fprintf(stderr,
+                                        "dmarcscan report: --format %s: must be text, "
+                                        "markdown, html or json\n",
+                                        optarg);
+                        else
+                                fprintf(stderr,
+                                        "dmarcscan report: %s %s (see dmarcscan report --help)\n",
+                                        argv[optind - 1],
+                                        c == ':' ? "needs a value" : "is not an option");
                         return 2;
                 }
         }
