@@ -18,6 +18,7 @@
 #
 # Usage: test_report.py DMARCSCAN [REPO]. Only 127.0.0.1 is contacted. Prints "N passed,
 # M failed"; exit 1 on failure.
+import html
 import html.parser
 import json
 import os
@@ -278,8 +279,6 @@ def check_html(binary, summ, tmp, name, charts):
     C.check("%s: no title or chart label cut off at 1200 px (measured in chromium)" % name,
             cut == [], cut if m else err[-800:])
 
-
-import html  # noqa: E402
 
 
 def hand_made_summary(tmp, real):
