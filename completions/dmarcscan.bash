@@ -1,8 +1,9 @@
 # dmarcscan.bash -- bash completion for dmarcscan, installed as
 # <datadir>/bash-completion/completions/dmarcscan (loaded on demand by bash-completion), or
 # sourced by hand. Needs nothing from bash-completion itself.
-# Contract: completes the subcommands, the long and short options of `scan`, `merge` and
-# `diff`, file names for the options that take a file (and for inputs), and the values of --format, --discovery,
+# Contract: completes the subcommands, the long and short options of `scan`, `merge`,
+# `diff` and `report`, file names for the options that take a file (and for inputs), and
+# the values of --format, --discovery,
 # --profile and --checks (a comma-separated list), also in the --option=value form; the
 # codes of `explain` (the command's own list: the first line of each of its paragraphs).
 # The option lists below must match `dmarcscan scan --help`: tests/install/test_completion.sh
@@ -116,6 +117,23 @@ _dmarcscan_merge()
 	fi
 }
 
+# _dmarcscan_report PREV CUR: `report [-o FILE] [--format F] INPUT...`: its options, the
+# formats after --format, else file names.
+_dmarcscan_report()
+{
+	case $1 in
+	-f | --format)
+		_dmarcscan_words "text markdown html json" "$2"
+		return 0
+		;;
+	esac
+	if [[ $2 == -* ]]; then
+		_dmarcscan_words "--output --format --help -o -f -h" "$2"
+	else
+		_dmarcscan_files "$2"
+	fi
+}
+
 _dmarcscan()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=""
@@ -123,12 +141,12 @@ _dmarcscan()
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 
 	if ((COMP_CWORD == 1)); then
-		_dmarcscan_words "scan merge diff explain help version --version --help" "$cur"
+		_dmarcscan_words "scan merge diff report explain help version --version --help" "$cur"
 		return 0
 	fi
 	case ${COMP_WORDS[1]} in
 	help)
-		((COMP_CWORD == 2)) && _dmarcscan_words "scan merge diff explain" "$cur"
+		((COMP_CWORD == 2)) && _dmarcscan_words "scan merge diff report explain" "$cur"
 		return 0
 		;;
 	merge)
@@ -137,6 +155,10 @@ _dmarcscan()
 		;;
 	diff)
 		_dmarcscan_diff "$cur" "$prev"
+		return 0
+		;;
+	report)
+		_dmarcscan_report "$prev" "$cur"
 		return 0
 		;;
 	explain)

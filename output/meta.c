@@ -5,6 +5,15 @@
 #include <stdio.h>
 #include <time.h>
 
+void meta_header(struct jw *w, int schema)
+{
+        jw_int(w, "schema", schema);
+        jw_obj_open(w, "tool");
+        jw_cstr(w, "name", "dmarcscan");
+        jw_cstr(w, "version", DS_VERSION);
+        jw_obj_close(w);
+}
+
 void meta_time(struct jw *w, const char *key, double unix_s)
 {
         char buf[40];

@@ -7,6 +7,10 @@
 
 #include "output/json.h"
 
+/* The members every file dmarcscan writes opens with: "schema": schema, "tool": {"name":
+ * "dmarcscan", "version"}. */
+void meta_header(struct jw *w, int schema);
+
 /* An RFC 3339 UTC time with milliseconds from Unix seconds. */
 void meta_time(struct jw *w, const char *key, double unix_s);
 

@@ -20,14 +20,16 @@ void cli_usage_main(FILE *out)
               "usage: dmarcscan scan [OPTIONS] [INPUT...]\n"
               "       dmarcscan merge [-o FILE] SUMMARY...\n"
               "       dmarcscan diff [-o FILE] [--table FILE] [--memory SIZE] OLD NEW\n"
+              "       dmarcscan report [-o FILE] [--format text|markdown|html] INPUT...\n"
               "       dmarcscan explain [CODE...]\n"
               "       dmarcscan --version | --help | help scan | help merge | help diff |\n"
-              "                 help explain\n"
+              "                 help report | help explain\n"
               "\n"
               "Run `dmarcscan scan --help` for the scan options, `dmarcscan merge --help`\n"
               "for adding the summaries of a sharded scan, `dmarcscan diff --help` for\n"
-              "comparing two scans; `dmarcscan explain CODE` says what an error, warning or\n"
-              "reason code of the output means.\n",
+              "comparing two scans, `dmarcscan report --help` for tables and an HTML page of\n"
+              "a summary or of the output; `dmarcscan explain CODE` says what an error,\n"
+              "warning or reason code of the output means.\n",
               out);
 }
 

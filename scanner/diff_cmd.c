@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "scanner/diff/join.h"
-#include "scanner/diff/lines.h"
+#include "scanner/lines.h"
 #include "scanner/diff/side.h"
 #include "scanner/diff/sumdiff.h"
 

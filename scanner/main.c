@@ -6,6 +6,7 @@
 #include "scanner/diff_cmd.h"
 #include "scanner/explain.h"
 #include "scanner/merge_cmd.h"
+#include "scanner/report_cmd.h"
 #include "scanner/scan.h"
 
 int main(int argc, char **argv)
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
                         merge_usage(stdout);
                 else if (argc > 2 && strcmp(argv[2], "diff") == 0)
                         diff_usage(stdout);
+                else if (argc > 2 && strcmp(argv[2], "report") == 0)
+                        report_usage(stdout);
                 else if (argc > 2 && strcmp(argv[2], "explain") == 0)
                         explain_usage(stdout);
                 else
@@ -40,6 +43,8 @@ int main(int argc, char **argv)
                 return merge_cmd(argc - 1, argv + 1);
         if (strcmp(cmd, "diff") == 0)
                 return diff_cmd(argc - 1, argv + 1);
+        if (strcmp(cmd, "report") == 0)
+                return report_cmd(argc - 1, argv + 1);
         if (strcmp(cmd, "explain") == 0)
                 return explain_main(argc - 1, argv + 1, stdout, stderr);
         if (strcmp(cmd, "scan") != 0) {

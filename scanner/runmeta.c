@@ -241,11 +241,7 @@ int runmeta_write(const char *path, const struct runmeta *m)
         struct jw w;
         jbuf_init(&b);
         jw_begin(&w, &b);
-        jw_int(&w, "schema", 1);
-        jw_obj_open(&w, "tool");
-        jw_cstr(&w, "name", "dmarcscan");
-        jw_cstr(&w, "version", DS_VERSION);
-        jw_obj_close(&w);
+        meta_header(&w, 1);
         meta_time(&w, "started", m->started_unix);
         jw_uint(&w, "wall_ms", (uint64_t)(m->wall_s * 1000));
         jw_bool(&w, "interrupted", m->interrupted);

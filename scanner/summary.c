@@ -1,6 +1,6 @@
-/* summary.c -- a line's facts into counters: what it says is read once into a list of
- * counters (marks) and report-receiver organizations, then added to every group the line
- * belongs to (the whole scan, its TLD, its rank bucket, its sector). */
+/* summary.c -- a line's facts into counters: what it says (struct summary_facts) is read
+ * once into a list of counters (marks) and report-receiver organizations, then added to
+ * every group the line belongs to (the whole scan, its TLD, its rank bucket, its sector). */
 #include "scanner/summary.h"
 
 #include <errno.h>
@@ -11,15 +11,16 @@
 #include "common/hash.h"
 #include "scanner/dmarc/check.h"
 #include "scanner/dnssec/verdict.h"
+#include "scanner/lookup.h"
 #include "scanner/spf/check.h"
 
 #define MARKS_MAX 40
 
 /* What one line counts for. */
 struct marks {
-        unsigned n, nrecv;
+        unsigned n, norg;
         uint16_t c[MARKS_MAX];
-        const struct receiver *recv; /* the line's receivers: their distinct orgs count */
+        const char **org; /* the summary's obuf: room for every receiver of the line */
 };
 
 static void mark(struct marks *m, unsigned counter)
@@ -36,23 +37,12 @@ static int group_init(struct summary_group *g, unsigned top_k)
         return topk_init(&g->orgs, top_k);
 }
 
-/* Whether receiver i is the first of the line's with its organization (as many receivers
- * as the record names: no fixed list). */
-static bool first_org(const struct marks *m, unsigned i)
-{
-        for (unsigned k = 0; k < i; k++)
-                if (strcmp(m->recv[k].org, m->recv[i].org) == 0)
-                        return false;
-        return true;
-}
-
 static void group_add(struct summary_group *g, const struct marks *m)
 {
         for (unsigned i = 0; i < m->n; i++)
                 g->c[m->c[i]]++;
-        for (unsigned i = 0; i < m->nrecv; i++)
-                if (first_org(m, i))
-                        topk_add(&g->orgs, m->recv[i].org, strlen(m->recv[i].org), 1);
+        for (unsigned i = 0; i < m->norg; i++)
+                topk_add(&g->orgs, m->org[i], strlen(m->org[i]), 1);
 }
 
 static void group_merge(struct summary_group *dst, const struct summary_group *src)
@@ -142,13 +132,8 @@ static int index_of(const struct check_set *set, const struct check_ops *ops)
         return -1;
 }
 
-int summary_init(struct summary *s, const struct check_set *set, bool sectors)
+static int init(struct summary *s, bool sectors)
 {
-        memset(s, 0, sizeof(*s));
-        s->dmarc = index_of(set, &dmarc_check);
-        s->spf = index_of(set, &spf_check);
-        s->mx = check_set_find(set, "mx");         /* read through its facts alone */
-        s->dnssec = check_set_find(set, "dnssec"); /* the same */
         s->sectors = sectors;
         int rc = group_init(&s->all, SUMMARY_TOP_K);
         for (unsigned b = 0; rc == 0 && b < SUMMARY_RANK_BUCKETS; b++)
@@ -162,8 +147,33 @@ int summary_init(struct summary *s, const struct check_set *set, bool sectors)
         return rc;
 }
 
+int summary_init(struct summary *s, const struct check_set *set, bool sectors)
+{
+        memset(s, 0, sizeof(*s));
+        s->dmarc = index_of(set, &dmarc_check);
+        s->spf = index_of(set, &spf_check);
+        s->mx = check_set_find(set, "mx");         /* read through its facts alone */
+        s->dnssec = check_set_find(set, "dnssec"); /* the same */
+        return init(s, sectors);
+}
+
+int summary_init_checks(struct summary *s, bool dmarc, bool spf, bool mx, bool dnssec, bool sectors)
+{
+        memset(s, 0, sizeof(*s));
+        s->dmarc = dmarc ? 0 : -1;
+        s->spf = spf ? 0 : -1;
+        s->mx = mx ? 0 : -1;
+        s->dnssec = dnssec ? 0 : -1;
+        return init(s, sectors);
+}
+
 void summary_free(struct summary *s)
 {
+        free(s->rbuf);
+        free(s->obuf);
+        s->rbuf = NULL;
+        s->obuf = NULL;
+        s->rcap = s->ocap = 0;
         topk_free(&s->all.orgs);
         for (unsigned b = 0; b < SUMMARY_RANK_BUCKETS; b++)
                 topk_free(&s->rank[b].orgs);
@@ -206,41 +216,57 @@ int summary_slot_status(unsigned slot)
         return slot < 16 ? (int)slot : STATUS_AFTER_RCODES[slot - 16];
 }
 
+int summary_status_of(const char *name, int *status)
+{
+        for (unsigned k = 0; k < SUMMARY_STATUS_SLOTS; k++)
+                if (strcmp(lookup_status_name(summary_slot_status(k)), name) == 0) {
+                        *status = summary_slot_status(k);
+                        return 0;
+                }
+        return -EINVAL;
+}
+
 /* ---- a line's facts ---- */
 
-static int strength(enum dmarc_policy p)
+static int strength(unsigned p)
 {
         return p == DMARC_POLICY_REJECT ? 2 : p == DMARC_POLICY_QUARANTINE ? 1 : 0;
 }
 
-/* The dmarc object's policy fields: null, and rua and ruf empty, without a usable record. */
-static void dmarc_policy_marks(struct marks *m, const struct dmarc_result *d)
+static void add_org(struct marks *m, const char *org)
 {
-        if (d->v.posture > POSTURE_NONE)
+        for (unsigned i = 0; i < m->norg; i++)
+                if (strcmp(m->org[i], org) == 0)
+                        return;
+        m->org[m->norg++] = org;
+}
+
+/* The dmarc object's policy fields: null, and rua and ruf empty, without a usable record. */
+static void dmarc_policy_marks(struct marks *m, const struct summary_facts *f)
+{
+        if (!f->dmarc.valid)
                 return;
-        const struct dmarc_record *r = &d->rec;
         mark(m, SC_DMARC_VALID);
-        if (strength(r->sp) < strength(r->p))
+        if (strength(f->dmarc.sp) < strength(f->dmarc.p))
                 mark(m, SC_SP_WEAKER);
-        if (strength(r->np) < strength(r->p))
+        if (strength(f->dmarc.np) < strength(f->dmarc.p))
                 mark(m, SC_NP_WEAKER);
-        if (r->rua_count)
+        if (f->dmarc.rua)
                 mark(m, SC_RUA);
-        if (r->ruf_count)
+        if (f->dmarc.ruf)
                 mark(m, SC_RUF);
 }
 
 /* The dmarc object's "receivers": their organizations, external and authorized. */
-static void receiver_marks(struct marks *m, const struct dmarc_result *d)
+static void receiver_marks(struct marks *m, const struct summary_facts *f)
 {
         bool external = false, all_authorized = true, refused = false;
-        if (!d->nrecv)
+        if (!f->dmarc.nrecv)
                 return;
         mark(m, SC_RECEIVERS);
-        m->recv = d->recv;
-        m->nrecv = d->nrecv;
-        for (unsigned i = 0; i < d->nrecv; i++) {
-                const struct receiver *rc = &d->recv[i];
+        for (unsigned i = 0; i < f->dmarc.nrecv; i++) {
+                const struct summary_receiver *rc = &f->dmarc.recv[i];
+                add_org(m, rc->org);
                 if (rc->external != TRI_YES)
                         continue;
                 external = true;
@@ -256,32 +282,22 @@ static void receiver_marks(struct marks *m, const struct dmarc_result *d)
                 mark(m, SC_EXT_NOT_AUTHORIZED);
 }
 
-/* The line's spf "errors" hold code: the record's, then the tree's. */
-static bool spf_error(const struct spf_eval *e, const char *code)
-{
-        for (unsigned i = 0; e->parsed && i < e->rec.error_count; i++)
-                if (strcmp(e->rec.errors[i].code, code) == 0)
-                        return true;
-        for (unsigned i = 0; i < e->nissues; i++)
-                if (e->issues[i].error && strcmp(e->issues[i].code, code) == 0)
-                        return true;
-        return false;
-}
-
 /* The spf object; returns whether it lists records. */
-static bool spf_marks(struct marks *m, const struct spf_eval *e)
+static bool spf_marks(struct marks *m, const struct summary_facts *f)
 {
-        mark(m, SC_SPF_STATUS + status_slot(e->status));
-        mark(m, SC_SPF_RESULT + (unsigned)e->result);
-        if (e->held_len < 2)
+        mark(m, SC_SPF_STATUS + status_slot(f->spf.status));
+        if (!ds_fails(f->spf.result <= SPF_RESULT_TEMPERROR))
+                mark(m, SC_SPF_RESULT + f->spf.result);
+        if (!f->spf.records)
                 return false;
         mark(m, SC_SPF_RECORD);
-        mark(m, SC_SPF_ALL + (e->all_known ? (unsigned)e->all : SPF_ALL_NONE));
-        if (e->all_known && e->permissive)
+        if (!ds_fails(f->spf.all <= SPF_ALL_NEUTRAL))
+                mark(m, SC_SPF_ALL + f->spf.all);
+        if (f->spf.permissive)
                 mark(m, SC_SPF_PERMISSIVE);
-        if (spf_error(e, "too_many_lookups"))
+        if (f->spf.too_many_lookups)
                 mark(m, SC_SPF_TOO_MANY_LOOKUPS);
-        if (spf_error(e, "too_many_void_lookups"))
+        if (f->spf.too_many_void)
                 mark(m, SC_SPF_TOO_MANY_VOID);
         return true;
 }
@@ -308,38 +324,34 @@ static void top_marks(struct marks *m, const struct toplevel *t)
         mark(m, t->exists == TRI_YES  ? SC_EXISTS_TRUE
                 : t->exists == TRI_NO ? SC_EXISTS_FALSE
                                       : SC_EXISTS_NULL);
-        if (t->posture >= 0) {
+        if (t->posture >= 0 && !ds_fails(t->posture <= POSTURE_ERROR)) {
                 mark(m, SC_POSTURE + (unsigned)t->posture);
                 if (t->enforcing)
                         mark(m, SC_ENFORCING);
                 if (t->partial)
                         mark(m, SC_PARTIAL);
         }
-        if (t->spoofable >= 0)
+        if (t->spoofable >= 0 && !ds_fails(t->spoofable <= SPOOF_UNKNOWN))
                 mark(m, SC_SPOOFABLE + (unsigned)t->spoofable);
 }
 
-static void ok_marks(const struct summary *s, const struct job_scratch *sc, struct marks *m)
+static void ok_marks(const struct summary *s, const struct summary_facts *f, struct marks *m)
 {
-        const struct toplevel *t = &sc->top;
+        const struct toplevel *t = &f->top;
         bool in = true, spf_record = false;
-        int mail = -1;
+        int mail = s->mx >= 0 ? f->mx.mail : -1;
         top_marks(m, t);
         if (s->dmarc >= 0) {
-                const struct dmarc_result *d =
-                    &((const struct dmarc_scratch *)sc->check[s->dmarc])->dmarc;
-                mark(m, SC_DMARC_STATUS + status_slot(d->status));
-                dmarc_policy_marks(m, d);
-                receiver_marks(m, d);
+                mark(m, SC_DMARC_STATUS + status_slot(f->dmarc.status));
+                dmarc_policy_marks(m, f);
+                receiver_marks(m, f);
         }
         if (s->spf >= 0)
-                spf_record = spf_marks(m, &((const struct spf_scratch *)sc->check[s->spf])->spf);
+                spf_record = spf_marks(m, f);
         if (s->mx >= 0) {
-                const struct check_facts *f = &sc->facts[s->mx];
-                mail = f->mail;
                 if (!ds_fails(mail >= 0 && mail < 5))
                         mark(m, SC_MAIL + (unsigned)mail);
-                mark(m, SC_MX_STATUS + status_slot(f->status));
+                mark(m, SC_MX_STATUS + status_slot(f->mx.status));
         }
         if (s->spf >= 0 || s->mx >= 0) {
                 in = t->exists == TRI_YES;
@@ -358,9 +370,8 @@ static void ok_marks(const struct summary *s, const struct job_scratch *sc, stru
         }
         if (s->dmarc >= 0)
                 funnel_dmarc(m, t, in);
-        if (s->dnssec >= 0 && !ds_fails(sc->facts[s->dnssec].dnssec >= 0 &&
-                                        sc->facts[s->dnssec].dnssec < DNSSEC_STATES))
-                mark(m, SC_DNSSEC + (unsigned)sc->facts[s->dnssec].dnssec);
+        if (s->dnssec >= 0 && !ds_fails(f->dnssec >= 0 && f->dnssec < DNSSEC_STATES))
+                mark(m, SC_DNSSEC + (unsigned)f->dnssec);
 }
 
 static void tld_of(const char *domain, const char **p, size_t *n)
@@ -370,29 +381,32 @@ static void tld_of(const char *domain, const char **p, size_t *n)
         *n = strlen(*p);
 }
 
-void summary_add(struct summary *s, const struct job *j, const struct job_scratch *sc)
+void summary_count(struct summary *s, const struct summary_facts *f)
 {
         struct marks m = {0};
-        const struct input_item *in = &j->in;
-        if (in->status == INPUT_ITEM_OK) {
+        if (f->status == INPUT_ITEM_OK && s->dmarc >= 0 && f->dmarc.nrecv)
+                s->obuf = ds_xgrow(s->obuf, &s->ocap, f->dmarc.nrecv * sizeof(*s->obuf),
+                                   "a line's receiver organizations");
+        m.org = s->obuf;
+        if (f->status == INPUT_ITEM_OK) {
                 mark(&m, SC_OK);
-                ok_marks(s, sc, &m);
+                ok_marks(s, f, &m);
         } else {
-                mark(&m, in->status == INPUT_ITEM_EXCLUDED ? SC_EXCLUDED : SC_ILLEGAL);
+                mark(&m, f->status == INPUT_ITEM_EXCLUDED ? SC_EXCLUDED : SC_ILLEGAL);
         }
         group_add(&s->all, &m);
-        if (in->status != INPUT_ITEM_ILLEGAL) {
+        if (f->status != INPUT_ITEM_ILLEGAL && !ds_fails(f->domain != NULL)) {
                 const char *tld;
                 size_t n;
-                tld_of(in->domain, &tld, &n);
+                tld_of(f->domain, &tld, &n);
                 table_add(&s->tld, tld, n, &m);
         }
-        if (in->rank >= 0) { /* the line has a rank */
+        if (f->rank >= 0) { /* the line has a rank */
                 s->ranked = true;
-                group_add(&s->rank[summary_rank_bucket(in->rank)], &m);
+                group_add(&s->rank[summary_rank_bucket(f->rank)], &m);
         }
-        if (s->sectors && in->sector)
-                table_add(&s->sector, in->sector, strlen(in->sector), &m);
+        if (s->sectors && f->sector)
+                table_add(&s->sector, f->sector, strlen(f->sector), &m);
 }
 
 void summary_merge(struct summary *dst, const struct summary *src)

@@ -2,17 +2,19 @@
  * per-status counts, the adoption funnel, the posture split, policy and reporting rates,
  * SPF and MX aggregates, DNS statuses and the top report receivers, for the whole scan and
  * broken down by TLD, rank bucket and sector (docs/output.md, "Summary").
- * Contract: one struct summary per classifier thread, fed by summary_add() right after the
- * thread wrote a line, from the job and scratch the line was written from, so the summary
- * counts exactly what the lines say; no locks. At the end the loop thread merges the
- * threads' summaries into one (summary_merge: member-by-member addition, so the result does
- * not depend on which thread wrote which line, except for heavy-hitter estimates once a
- * table overflowed) and renders it (summary_render; the file: scanner/summary_file.h).
- * Memory does not grow with the number of domains: fixed counters per group, one group per
- * TLD and one per sector up to SUMMARY_GROUPS_MAX each (lines past that are counted as
- * unlisted), heavy-hitter tables of fixed size (common/topk.h). A group is allocated once,
- * when first seen (ds_oom if that fails mid-scan). Aggregates of checks that did not run
- * are neither counted nor rendered. */
+ * Contract: what a line says is first read into a struct summary_facts, by one of two
+ * producers: the scan's (summary_add(), scanner/summary_job.c: from the job and scratch the
+ * line was just written from, in the classifier thread that wrote it) and `dmarcscan
+ * report`'s (scanner/report/line_facts.h: from the line parsed back). summary_count() turns
+ * the facts into counters, one code for both, so a report of the lines equals the scan's
+ * summary. One struct summary per classifier thread; no locks. At the end the loop thread merges
+ * the threads' summaries into one (summary_merge: member-by-member addition, so the result does not
+ * depend on which thread wrote which line, except for heavy-hitter estimates once a table
+ * overflowed) and renders it (summary_render; the file: scanner/summary_file.h). Memory does not
+ * grow with the number of domains: fixed counters per group, one group per TLD and one per sector
+ * up to SUMMARY_GROUPS_MAX each (lines past that are counted as unlisted), heavy-hitter tables of
+ * fixed size (common/topk.h). A group is allocated once, when first seen (ds_oom if that fails
+ * mid-scan). Aggregates of checks that did not run are neither counted nor rendered. */
 #ifndef DS_SUMMARY_H
 #define DS_SUMMARY_H
 
@@ -21,7 +23,9 @@
 
 #include "common/topk.h"
 #include "output/json.h"
+#include "scanner/dmarc/check.h"
 #include "scanner/job.h"
+#include "scanner/toplevel.h"
 
 #define SUMMARY_TOP_K        4096 /* report-receiver organizations counted, whole scan */
 #define SUMMARY_GROUP_TOP_K  32   /* ... per TLD, rank bucket and sector */
@@ -92,22 +96,83 @@ struct summary_table {
 /* Rank buckets: 1-1k, 1k-10k, 10k-100k, 100k-1M, >1M (upper bounds inclusive). */
 #define SUMMARY_RANK_BUCKETS 5
 
+struct summary_receiver;
+
 struct summary {
-        int dmarc, spf, mx, dnssec; /* the checks' indices in the set; -1: not run */
-        bool sectors;               /* the input has a sector column: by_sector is written */
-        bool ranked;                /* some line had a rank: by_rank_bucket is written */
+        int dmarc, spf, mx, dnssec;    /* the checks' indices in the scan's set (0 when read
+                                          from lines); -1: not run */
+        struct summary_receiver *rbuf; /* owned: summary_add()'s copy of a line's receivers */
+        size_t rcap;                   /* bytes */
+        const char **obuf;             /* owned: a line's distinct receiver organizations */
+        size_t ocap;                   /* bytes */
+        bool sectors;                  /* the input has a sector column: by_sector is written */
+        bool ranked;                   /* some line had a rank: by_rank_bucket is written */
         struct summary_group all;
         struct summary_group rank[SUMMARY_RANK_BUCKETS];
         struct summary_table tld, sector;
 };
 
+/* What one line says, as far as the summary counts it. Strings are borrowed for the
+ * duration of summary_count(). The check members are read only when that check ran. */
+struct summary_receiver {
+        const char *org;
+        int8_t external; /* enum tristate */
+        uint8_t auth;    /* enum auth_result */
+};
+
+struct summary_facts {
+        uint8_t status;     /* enum input_status */
+        const char *domain; /* OK and EXCLUDED lines */
+        int64_t rank;       /* -1: the line has none */
+        const char *sector; /* NULL: none */
+        /* OK lines: the top-level verdicts */
+        struct toplevel top;
+        struct {
+                int status;
+                bool valid;                          /* a usable record applies */
+                uint8_t p, sp, np;                   /* enum dmarc_policy, when valid */
+                bool rua, ruf;                       /* ... non-empty */
+                unsigned nrecv;                      /* as many as the record names */
+                const struct summary_receiver *recv; /* borrowed, like the strings */
+        } dmarc;
+        struct {
+                int status;
+                uint8_t result;  /* enum spf_result */
+                bool records;    /* "records" is not empty */
+                uint8_t all;     /* enum spf_all, SPF_ALL_NONE when null */
+                bool permissive; /* true (not false or null) */
+                bool too_many_lookups, too_many_void;
+        } spf;
+        struct {
+                int status;
+                int8_t mail; /* enum mail_fact */
+        } mx;
+        int8_t dnssec; /* enum dnssec_state */
+};
+
 /* For the lines of set's checks; sectors: --sector-column was given. 0 or -ENOMEM (then
- * nothing is left to free). */
+ * nothing is left to free). summary_init_checks: the checks by whether they ran. */
 int summary_init(struct summary *s, const struct check_set *set, bool sectors);
+int summary_init_checks(struct summary *s, bool dmarc, bool spf, bool mx, bool dnssec,
+                        bool sectors);
 void summary_free(struct summary *s);
 
-/* Count the line just written for j (line_write concluded it into sc). */
+/* Count one line's facts. */
+void summary_count(struct summary *s, const struct summary_facts *f);
+
+/* The scan's producer: count the line just written for j (line_write concluded it into
+ * sc). scanner/summary_job.c. */
 void summary_add(struct summary *s, const struct job *j, const struct job_scratch *sc);
+
+/* The names of the values the summary splits by (its keys), by value: enum posture, enum
+ * spoofable, enum spf_result, enum spf_all ("null" for SPF_ALL_NONE). */
+const char *summary_posture_key(int k);
+const char *summary_spoofable_key(int k);
+const char *summary_spf_result_key(int k);
+const char *summary_spf_all_key(int k);
+
+/* The lookup status named name ("NOERROR", "TIMEOUT", ...): 0 with *status, or -EINVAL. */
+int summary_status_of(const char *name, int *status);
 
 /* Add src (of the same checks) to dst. */
 void summary_merge(struct summary *dst, const struct summary *src);

@@ -52,11 +52,7 @@ int summary_write(const char *path, const struct summary_scan *m, const struct s
         struct jw w;
         jbuf_init(&b);
         jw_begin(&w, &b);
-        jw_int(&w, "schema", SUMMARY_SCHEMA);
-        jw_obj_open(&w, "tool");
-        jw_cstr(&w, "name", "dmarcscan");
-        jw_cstr(&w, "version", DS_VERSION);
-        jw_obj_close(&w);
+        meta_header(&w, SUMMARY_SCHEMA);
         scan(&w, m, s);
         meta_time(&w, "started", m->started_unix);
         meta_time(&w, "ended", m->ended_unix);

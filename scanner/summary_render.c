@@ -100,23 +100,22 @@ static void funnel(struct jw *w, const struct summary *s, const uint64_t *c)
         jw_obj_close(w);
 }
 
-/* The names of an enumeration's values, as keys. */
-static const char *posture_key(int k)
+const char *summary_posture_key(int k)
 {
         return posture_name((enum posture)k);
 }
 
-static const char *spoofable_key(int k)
+const char *summary_spoofable_key(int k)
 {
         return spoofable_name((enum spoofable)k);
 }
 
-static const char *spf_result_key(int k)
+const char *summary_spf_result_key(int k)
 {
         return spf_result_name((enum spf_result)k);
 }
 
-static const char *spf_all_key(int k)
+const char *summary_spf_all_key(int k)
 {
         const char *name = spf_all_name((enum spf_all)k);
         return name ? name : "null";
@@ -144,11 +143,11 @@ static void split(struct jw *w, const char *key, const uint64_t *c, unsigned fro
 
 static void posture(struct jw *w, const uint64_t *c)
 {
-        split(w, "posture", c, SC_POSTURE, POSTURE_ERROR + 1, posture_key, c[SC_OK]);
+        split(w, "posture", c, SC_POSTURE, POSTURE_ERROR + 1, summary_posture_key, c[SC_OK]);
         jw_obj_open(w, "posture_publishers");
         for (int p = POSTURE_REJECT; p <= POSTURE_INVALID; p++)
                 if (p != POSTURE_MISSING)
-                        jw_rate(w, posture_key(p), c[SC_POSTURE + p], c[SX_PUBLISHERS]);
+                        jw_rate(w, summary_posture_key(p), c[SC_POSTURE + p], c[SX_PUBLISHERS]);
         jw_obj_close(w);
 }
 
@@ -156,8 +155,9 @@ static void spf(struct jw *w, const uint64_t *c)
 {
         jw_obj_open(w, "spf");
         jw_rate(w, "record", c[SC_SPF_RECORD], c[SC_OK]);
-        split(w, "result", c, SC_SPF_RESULT, SPF_RESULT_TEMPERROR + 1, spf_result_key, c[SC_OK]);
-        split(w, "all", c, SC_SPF_ALL, SPF_ALL_NEUTRAL + 1, spf_all_key, c[SC_SPF_RECORD]);
+        split(w, "result", c, SC_SPF_RESULT, SPF_RESULT_TEMPERROR + 1, summary_spf_result_key,
+              c[SC_OK]);
+        split(w, "all", c, SC_SPF_ALL, SPF_ALL_NEUTRAL + 1, summary_spf_all_key, c[SC_SPF_RECORD]);
         jw_rate_members(w, c, SPF_SHARES, COUNT(SPF_SHARES));
         jw_obj_close(w);
 }
@@ -199,7 +199,8 @@ static void group(struct jw *w, const struct summary *s, const struct summary_gr
                 jw_rates(w, "policy", c, POLICY, COUNT(POLICY));
                 jw_rates(w, "reports", c, REPORTS, COUNT(REPORTS));
                 jw_topk(w, "receivers", &g->orgs, "org", c[SC_RECEIVERS]);
-                split(w, "spoofable", c, SC_SPOOFABLE, SPOOF_UNKNOWN + 1, spoofable_key, c[SC_OK]);
+                split(w, "spoofable", c, SC_SPOOFABLE, SPOOF_UNKNOWN + 1, summary_spoofable_key,
+                      c[SC_OK]);
         }
         if (s->spf >= 0)
                 spf(w, c);

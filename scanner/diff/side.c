@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scanner/diff/lines.h"
+#include "scanner/lines.h"
 #include "scanner/diff/record.h"
 
 /* Every line into the sort; 0 or -errno with s->err set. */

@@ -66,7 +66,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 touch "$tmp/out.ndjson" "$tmp/resolvers.txt" "$tmp/input.csv"
 
-check "subcommands" expect "--help --version diff explain help merge scan version" dmarcscan ""
+check "subcommands" expect "--help --version diff explain help merge report scan version" dmarcscan ""
 check "help scan" expect "scan" dmarcscan help s
 check "help merge" expect "merge" dmarcscan help m
 check "help explain" expect "explain" dmarcscan help e
@@ -82,6 +82,13 @@ check "diff: -o, --table and the scans are files" expect "$tmp/out.ndjson" dmarc
 check "diff options = those of diff --help" same_set "diff options" \
 	"$("$bin" diff --help | grep -E '^ +(-[[:alnum:]], )?--' | _first_long | sort -u)" \
 	"$(printf '%s\n' --help --memory --output --table)"
+check "help report" expect "report" dmarcscan help r
+check "report options" expect "--format --help --output" dmarcscan report --
+check "report --format: the formats" expect "html json markdown text" dmarcscan report --format ""
+check "report: the inputs are files" expect "$tmp/out.ndjson" dmarcscan report "$tmp/ou"
+check "report options = those of report --help" same_set "report options" \
+	"$("$bin" report --help | grep -E '^ +(-[[:alnum:]], )?--' | _first_long | sort -u)" \
+	"$(printf '%s\n' --format --help --output)"
 check "long options by prefix" expect "--resolver-rate --resolvers --resume" dmarcscan scan --res
 check "every long option after --" same_set "offered options" "$(help_options "$bin")" \
 	"$(complete_line dmarcscan scan --)"

@@ -54,6 +54,12 @@ check "EXIT STATUS lists the codes of --help" \
 check "--help states the same exit codes" bash -c \
 	'"$1" scan --help | tr "\n" " " | grep -q "0 done, 1 failure.*2 usage error, *130 interrupted"' _ "$bin"
 
+# `dmarcscan report`'s options are in its paragraph (not option entries: those are scan's).
+report_par=$(awk '/^\.BI "dmarcscan report/,/^\.TP|^\.SH/' "$page" | sed -e 's/\\-/-/g')
+for opt in $("$bin" report --help | grep -oE -- '^ +(-[[:alnum:]], )?--[[:alnum:]-]+' | grep -oE -- '--[[:alnum:]-]+' | grep -v -- --help); do
+	check "report $opt: in the report paragraph" grep -q -- "$opt" <<<"$report_par"
+done
+
 if [[ -n $gz ]]; then
 	check "the installed page is the gzipped source" cmp -s <(gzip -dc "$gz") "$page"
 fi

@@ -9,7 +9,9 @@
 # are exact, else checked for what Space-Saving promises. The scan section is checked
 # against the input (SHA-256, bytes, rows, format) and the command line. Runs with several
 # classifier threads check that their summaries merge exactly. A scan stopped by
-# SIGINT writes a summary marked partial whose counts equal the lines it wrote.
+# SIGINT writes a summary marked partial whose counts equal the lines it wrote. `dmarcscan
+# report --format json` of each run's lines (the scan's aggregator, fed from the parsed
+# lines) must equal the same counting.
 #
 # Usage: test_summary.py DMARCSCAN [REPO]. Only 127.0.0.1 is contacted. Prints "N passed,
 # M failed"; exit 1 on failure.
@@ -501,6 +503,7 @@ def test_checks(binary, tmp, port, input_path, nrows, checks, threads):
     check_scan_section(name, summary, ["dmarcscan", "scan"] + args, input_path, nrows, checks,
                        False)
     check_summary(name, summary, objs, checks, True)
+    check_report_of_lines(binary, name, out, objs, checks)
     counted = {"reports.external_authorized": (summary.get("reports") or {})
                .get("external_authorized", {}).get("n")}
     if "spf" in checks:
@@ -521,6 +524,21 @@ def test_checks(binary, tmp, port, input_path, nrows, checks, threads):
             and all(v["statuses"]["OK"] > 0
                     for v in (summary.get("by_rank_bucket") or {"": {"statuses": {"OK": 0}}})
                     .values()), json.dumps(st))
+
+
+def check_report_of_lines(binary, name, out, objs, checks):
+    """`dmarcscan report --format json OUT` counts the lines with the scan's aggregator: it
+    must equal the counting of the lines here as the summary does."""
+    r = subprocess.run([binary, "report", "--format", "json", out], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if not C.check("%s: report --format json of the lines exits 0" % name, r.returncode == 0,
+                   r.stderr.decode(errors="replace")):
+        return
+    got = json.loads(r.stdout)
+    C.check("%s: the report names the lines it counted" % name,
+            (got.get("source") or {}).get("lines") == len(objs), got.get("source"))
+    check_summary(name + ", report of the lines", {k: v for k, v in got.items() if k != "source"},
+                  objs, checks, True)
 
 
 def test_interrupt(binary, tmp, port, input_path):
@@ -558,7 +576,9 @@ def test_interrupt(binary, tmp, port, input_path):
             sum(summary.get("statuses", {}).values()) == len(objs),
             "%s for %d lines" % (summary.get("statuses"), len(objs)))
     # the default checks, whichever they are
-    check_summary(name, summary, objs, (summary.get("scan") or {}).get("checks") or [], True)
+    checks = (summary.get("scan") or {}).get("checks") or []
+    check_summary(name, summary, objs, checks, True)
+    check_report_of_lines(binary, name, out, objs, checks)
 
 
 def nrows_of(path):

@@ -1,6 +1,6 @@
 /* lines.c -- line reader over plain, gzip (zlib's gzread, which passes plain bytes through)
  * and zstd (streaming decompression) files. */
-#include "scanner/diff/lines.h"
+#include "scanner/lines.h"
 
 #include <errno.h>
 #include <fcntl.h>
