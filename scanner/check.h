@@ -23,7 +23,7 @@
 struct job;
 struct discovery_ctx;
 
-#define DS_CHECKS_MAX      4    /* checks enabled at once */
+#define DS_CHECKS_MAX      8    /* checks enabled at once: every one (--checks all) */
 #define DS_CHECK_STATE_MAX 4096 /* all enabled checks' per-domain states, in the job */
 
 /* What a hook asks for next. */
@@ -37,6 +37,7 @@ enum check_step {
 struct check_env {
         const struct discovery_ctx *disc; /* the PSL and the discovery mode; NULL: exact */
         bool details; /* --details: render() adds the codes' sentences (*_detail), dmarc's tags */
+        const char *dkim_selectors; /* --dkim-selectors: comma-separated, checked; NULL none */
 };
 
 /* A hook's view of one domain. */
@@ -46,6 +47,10 @@ struct check_arg {
         void *state;                 /* its per-domain state (state_size bytes, in the job) */
         void *scratch;               /* its per-thread scratch (NULL in start()) */
         const struct check_env *env; /* NULL in unit tests: exact discovery, no PSL */
+        /* render() only: every concluded check's facts, in the set's order (a check whose
+         * object states another's verdict reads them here, never the other's state). */
+        const struct check_facts *facts;
+        unsigned nfacts;
 };
 
 /* What the SPF check says of the domain's sending policy (its "all" after redirects). */
@@ -78,6 +83,10 @@ struct check_facts {
         const char *reason; /* static snake_case, with spoofable */
         int8_t spf;         /* enum spf_fact (spf) */
         int8_t mail;        /* enum mail_fact (mx) */
+        /* dmarc: the sp of the applied record (enum posture: reject, quarantine or none)
+         * when it is the domain's own record and the domain is its organizational domain;
+         * -1 otherwise (bimi's DMARC prerequisite reads it). */
+        int8_t org_sp;
 };
 
 struct check_ops {

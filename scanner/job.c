@@ -115,7 +115,8 @@ void job_conclude(struct job *j, struct job_scratch *s)
                                                    .posture = -1,
                                                    .spoofable = -1,
                                                    .spf = -1,
-                                                   .mail = -1};
+                                                   .mail = -1,
+                                                   .org_sp = -1};
                 j->set->ops[i]->conclude(&a, &s->facts[i]);
         }
         toplevel_combine(s->facts, j->set->n, &s->top);

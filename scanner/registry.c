@@ -2,6 +2,7 @@
 #include "scanner/check.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,27 +11,35 @@
 #include "scanner/dmarc/check.h"
 #include "scanner/mx/check.h"
 #include "scanner/spf/check.h"
+#include "scanner/tlsrpt/check.h"
 
 /* A new check adds its line here (and nothing elsewhere). */
 const struct check_ops *const check_registry[] = {
-    &dmarc_check,
-    &spf_check,
-    &mx_check,
-    NULL,
+    &dmarc_check, &spf_check, &mx_check, &tlsrpt_check, NULL,
 };
 
 /* The output contract's further checks (#12): each is null in a line until it exists. */
-const char *const check_planned[] = {"mta_sts", "tls_rpt", "bimi", "dkim", "dnssec", NULL};
+const char *const check_planned[] = {"mta_sts", "bimi", "dkim", "dnssec", NULL};
 
 /* The output contract's check objects, in the line's order: every line has them, whether
  * their checks exist yet or not. */
 static const char *const contract_order[] = {"dmarc", "spf",  "mx",     "mta_sts", "tls_rpt",
                                              "bimi",  "dkim", "dnssec", NULL};
 
+/* A check's name is its object's key ("tls_rpt"); --checks may spell it with a hyphen, as
+ * the protocols are named ("tls-rpt"). */
+static bool same_name(const char *key, const char *given)
+{
+        for (; *key && *given; key++, given++)
+                if (*key != *given && !(*key == '_' && *given == '-'))
+                        return false;
+        return *key == *given;
+}
+
 static const struct check_ops *find(const struct check_ops *const *table, const char *name)
 {
         for (; *table; table++)
-                if (strcmp((*table)->name, name) == 0)
+                if (same_name((*table)->name, name))
                         return *table;
         return NULL;
 }
@@ -87,10 +96,17 @@ static void layout(struct check_set *set, const struct check_ops *const *table)
                         add_object(set, *p, -1);
 }
 
-/* The check named name in table, added to set (once). The message in err has no prefix. */
+/* The check named name in table ("all": every one), added to set (once). The message in err
+ * has no prefix. */
 static int add_named(struct check_set *set, const char *name, const struct check_ops *const *table,
                      char *err, size_t errlen)
 {
+        if (strcmp(name, "all") == 0) {
+                for (const struct check_ops *const *t = table; *t; t++)
+                        if (add(set, *t, err, errlen) < 0)
+                                return -EINVAL;
+                return 0;
+        }
         const struct check_ops *ops = find(table, name);
         if (ops)
                 return add(set, ops, err, errlen);

@@ -25,6 +25,7 @@
 #include "scanner/spf/check.h"
 #include "scanner/spf/record.h"
 #include "scanner/spoof.h"
+#include "scanner/tlsrpt/record.h"
 
 /* The code lists of the modules, each with the place its codes are explained. */
 static const struct {
@@ -36,6 +37,7 @@ static const struct {
     {spf_issue_codes, "spf record"},
     {spf_tree_codes, "spf tree"},
     {mx_issue_codes, "mx"},
+    {tlsrpt_issue_codes, "tls_rpt"},
     {dmarc_reason_codes, "spoofable reason"},
     {spoof_reason_codes, "spoofable reason"},
     {bod1801_codes, "bod1801 unmet"},

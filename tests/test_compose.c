@@ -232,8 +232,18 @@ static void t_parse(void **st)
         /* the scan's own table */
         assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)), 0);
         assert_int_equal(check_set_parse(&set, "probe", check_registry, err, sizeof(err)), -EINVAL);
-        assert_int_equal(check_set_parse(&set, "bimi", check_registry, err, sizeof(err)), -EINVAL);
-        assert_string_equal(err, "--checks: 'bimi' is not implemented yet (dmarc, spf, mx is)");
+        assert_int_equal(check_set_parse(&set, "dnssec", check_registry, err, sizeof(err)),
+                         -EINVAL);
+        const char *want = "--checks: 'dnssec' is not implemented yet (dmarc, spf, mx, ";
+        assert_memory_equal(err, want, strlen(want));
+        /* "all": every registered check, in the registry's order; a hyphen for '_' */
+        assert_int_equal(check_set_parse(&set, "tls-rpt,all", check_registry, err, sizeof(err)), 0);
+        unsigned nreg = 0;
+        while (check_registry[nreg])
+                nreg++;
+        assert_int_equal(set.n, nreg);
+        assert_string_equal(set.ops[0]->name, "tls_rpt");
+        assert_string_equal(set.ops[1]->name, "dmarc");
         /* the line's objects: the contract's order whatever --checks says; spf and mx null
          * unless enabled, the further checks null until they exist */
         assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)), 0);

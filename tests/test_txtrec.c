@@ -1,0 +1,220 @@
+/* test_txtrec.c -- unit tests of the checks of one versioned TXT record and of DKIM keys:
+ * the tag-list splitter and URI kinds (scanner/txtrec/), the grammars of TLS-RPT (RFC 8460
+ * 3), MTA-STS (RFC 8461 3.1), BIMI (the BIMI draft) and DKIM key records (RFC 6376 3.6.1)
+ * on the RFCs' examples, malformed records, duplicates and hostile bytes; and each check
+ * driven through scanner/job.c with replies built by ldns, down to its object in the line. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "dns/engine.h"
+#include "dns/wire.h"
+#include "scanner/check.h"
+#include "scanner/job.h"
+#include "scanner/line.h"
+#include "scanner/tlsrpt/record.h"
+#include "scanner/txtrec/tags.h"
+#include "scanner/txtrec/txtrec.h"
+#include "scanner/txtrec/uri.h"
+#include "job_packets.h"
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+static bool has(const struct txtrec *t, const char *code)
+{
+        for (unsigned i = 0; i < t->nissues; i++)
+                if (strcmp(t->issues[i].code, code) == 0)
+                        return true;
+        return false;
+}
+
+static struct txtrec fresh(const char *const *codes, const char *version)
+{
+        return (struct txtrec){.codes = codes, .version = version};
+}
+
+/* A job running checks for domain whose check named name asks qname: its reply is rcode
+ * with the TXT texts (NULL-terminated); the line is written. */
+static struct tj_fx *run(const char *checks, const char *name, const char *domain,
+                         const char *qname, ldns_pkt_rcode rcode, const char *const *txts)
+{
+        struct tj_fx *f = tj_fx_new(checks, check_registry, domain);
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        int i = check_set_find(&f->set, name);
+        assert_true(i >= 0);
+        struct lookup *l = &f->j.look[i];
+        uint8_t want[DS_NAME_MAX_WIRE];
+        int n = wire_name_from_text(qname, want, sizeof(want));
+        assert_int_equal(l->qname_len, n);
+        assert_memory_equal(l->qname, want, (size_t)n);
+        ldns_pkt *lp = lp_reply(qname, rcode);
+        for (; txts && *txts; txts++)
+                lp_txt(lp, qname, *txts);
+        lp_feed_lookup(l, lp, 1);
+        assert_int_equal(job_step(l, &f->s), JOB_STEP_DONE);
+        assert_true(job_finished(l));
+        line_write(&f->b, &f->j, &f->s, &f->o, &f->clock);
+        return f;
+}
+
+/* ---- tags and URIs ------------------------------------------------------------------- */
+
+static void t_tags(void **st)
+{
+        (void)st;
+        struct tag_list tl;
+        const char *s = " v=STSv1 ;id = 20160831085700Z;; x=1 ; ";
+        tags_split(s, strlen(s), &tl);
+        assert_int_equal(tl.n, 3);
+        assert_false(tl.no_equals || tl.empty_name || tl.dup);
+        assert_int_equal(tl.tags[1].name_len, 2);
+        assert_memory_equal(tl.tags[1].value, "20160831085700Z", 15);
+        assert_non_null(tags_find(&tl, "x"));
+        assert_null(tags_find(&tl, "X"));
+        s = "a=1; b; =c; a=2";
+        tags_split(s, strlen(s), &tl);
+        assert_true(tl.no_equals && tl.empty_name);
+        assert_non_null(tl.dup);
+        assert_int_equal(tl.dup_len, 1);
+        /* Hostile bytes: NULs and high octets stay inside their spans. */
+        static const char hostile[] = "v=1;\0\xff=\x01;k=\xc3\x28";
+        tags_split(hostile, sizeof(hostile) - 1, &tl);
+        assert_int_equal(tl.n, 3);
+        assert_false(tags_name_ok(tl.tags[1].name, tl.tags[1].name_len));
+        assert_false(tags_value_ok(tl.tags[2].value, tl.tags[2].value_len));
+        assert_true(tags_name_ok("a-b.c_d", 7));
+        assert_false(tags_name_ok("-a", 2));
+        char many[200] = "";
+        for (int k = 0; k < 30; k++)
+                strcat(many, "t=1;");
+        tags_split(many, strlen(many), &tl);
+        assert_true(tl.too_many);
+        assert_int_equal(tl.n, TAGS_MAX);
+}
+
+static void t_uri(void **st)
+{
+        (void)st;
+        static const struct {
+                const char *u;
+                enum uri_kind k;
+        } cases[] = {
+            {"mailto:tlsrpt@example.com", URI_MAILTO},
+            {"MAILTO:a@b.example?subject=x", URI_MAILTO},
+            {"https://reporting.example.com/v1/tlsrpt", URI_HTTPS},
+            {"https://r.example.net:8443", URI_HTTPS},
+            {"http://r.example.net/", URI_OTHER},
+            {"ftp:x", URI_OTHER},
+            {"mailto:nobody", URI_INVALID},
+            {"mailto:@example.com", URI_INVALID},
+            {"mailto:a@b@example.com", URI_INVALID},
+            {"mailto:a@localhost", URI_INVALID},
+            {"https:///path", URI_INVALID},
+            {"https://ex ample.com", URI_INVALID},
+            {"reports@example.com", URI_INVALID},
+            {"https://\xff.example", URI_INVALID},
+            {"", URI_INVALID},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                if (uri_kind(cases[i].u, strlen(cases[i].u)) != cases[i].k)
+                        fail_msg("%s: %d", cases[i].u, uri_kind(cases[i].u, strlen(cases[i].u)));
+        assert_true(uri_path_ends("https://x.example/logo.SVG?v=2", 30, ".svg"));
+        assert_false(uri_path_ends("https://x.example/logo.png", 26, ".svg"));
+}
+
+/* ---- TLS-RPT ------------------------------------------------------------------------- */
+
+static struct txtrec tlsrpt_of(const char *s, struct tlsrpt_record *rec)
+{
+        struct txtrec t = fresh(tlsrpt_issue_codes, TLSRPT_VERSION);
+        tlsrpt_parse(s, strlen(s), rec, &t);
+        return t;
+}
+
+static void t_tlsrpt_grammar(void **st)
+{
+        (void)st;
+        struct tlsrpt_record rec;
+        /* RFC 8460 3.1's examples. */
+        struct txtrec t = tlsrpt_of("v=TLSRPTv1;rua=mailto:reports@example.com", &rec);
+        assert_int_equal(t.nissues, 0);
+        assert_int_equal(rec.nrua, 1);
+        assert_memory_equal(rec.rua[0].p, "mailto:reports@example.com", rec.rua[0].n);
+        t = tlsrpt_of("v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt", &rec);
+        assert_int_equal(t.nissues, 0);
+        t = tlsrpt_of("v=TLSRPTv1; rua=mailto:a@example.com , https://r.example.net/x;", &rec);
+        assert_int_equal(t.nissues, 0);
+        assert_int_equal(rec.nrua, 2);
+        assert_int_equal(rec.rua[1].n, strlen("https://r.example.net/x"));
+        t = tlsrpt_of("v=TLSRPTv1; ext_1=ok", &rec);
+        assert_true(has(&t, "rua_missing"));
+        t = tlsrpt_of("v=TLSRPTv1; rua=http://r.example.net/", &rec);
+        assert_true(has(&t, "rua_scheme"));
+        t = tlsrpt_of("v=TLSRPTv1; rua=reports@example.com,", &rec);
+        assert_true(has(&t, "rua_invalid") && has(&t, "rua_empty"));
+        t = tlsrpt_of("v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com", &rec);
+        assert_true(has(&t, "duplicate_tag"));
+        assert_int_equal(rec.nrua, 1);
+        t = tlsrpt_of("v=TLSRPTv1; v=TLSRPTv1; rua=mailto:a@example.com", &rec);
+        assert_true(has(&t, "duplicate_tag"));
+        t = tlsrpt_of("v=TLSRPTv1; rua=mailto:a@example.com; x=a b; junk", &rec);
+        assert_true(has(&t, "extension_invalid") && has(&t, "syntax"));
+        static const char hostile[] = "v=TLSRPTv1; rua=mailto:a\0@example.com";
+        t = fresh(tlsrpt_issue_codes, TLSRPT_VERSION);
+        tlsrpt_parse(hostile, sizeof(hostile) - 1, &rec, &t);
+        assert_true(has(&t, "rua_invalid"));
+}
+
+static void t_tlsrpt_check(void **st)
+{
+        (void)st;
+        static const char *const one[] = {"v=spf1 -all", "v=TLSRPTv1; rua=mailto:t@example.com",
+                                          NULL};
+        struct tj_fx *f = run("tls-rpt", "tls_rpt", "example.com", "_smtp._tls.example.com",
+                              LDNS_RCODE_NOERROR, one);
+        tj_at(f, "\"tls_rpt\":{\"status\":\"NOERROR\",\"records\":[\"v=TLSRPTv1; "
+                 "rua=mailto:t@example.com\"],\"valid\":true,\"rua\":[\"mailto:t@example.com\"],"
+                 "\"errors\":[],\"warnings\":[],\"attempts\":1}");
+        tj_at(f, "\"dmarc\":null,\"spf\":null,\"mx\":null,\"mta_sts\":null,\"tls_rpt\":{");
+        tj_fx_free(f);
+        static const char *const two[] = {"v=TLSRPTv1; rua=mailto:t@example.com",
+                                          "v=TLSRPTv1; rua=mailto:u@example.com", NULL};
+        f = run("tls_rpt", "tls_rpt", "example.com", "_smtp._tls.example.com", LDNS_RCODE_NOERROR,
+                two);
+        tj_at(f, "\"valid\":false,\"rua\":[],\"errors\":[\"multiple_records\"]");
+        tj_fx_free(f);
+        static const char *const miscased[] = {"V=tlsrptV1; rua=mailto:t@example.com", NULL};
+        f = run("tls-rpt", "tls_rpt", "example.com", "_smtp._tls.example.com", LDNS_RCODE_NOERROR,
+                miscased);
+        tj_at(f,
+              "\"valid\":false,\"rua\":[\"mailto:t@example.com\"],\"errors\":[\"version_case\"]");
+        tj_fx_free(f);
+        static const char *const other[] = {"v=TLSRPTv10; rua=mailto:t@example.com", NULL};
+        f = run("tls-rpt", "tls_rpt", "example.com", "_smtp._tls.example.com", LDNS_RCODE_NOERROR,
+                other);
+        tj_at(f, "\"tls_rpt\":{\"status\":\"NOERROR\",\"records\":[],\"valid\":null,\"rua\":[]");
+        tj_fx_free(f);
+        f = run("tls-rpt", "tls_rpt", "example.com", "_smtp._tls.example.com", LDNS_RCODE_NXDOMAIN,
+                NULL);
+        tj_at(f, "\"tls_rpt\":{\"status\":\"NXDOMAIN\",\"records\":[],\"valid\":null,\"rua\":[]");
+        tj_fx_free(f);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(t_tags),
+            cmocka_unit_test(t_uri),
+            cmocka_unit_test(t_tlsrpt_grammar),
+            cmocka_unit_test(t_tlsrpt_check),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
