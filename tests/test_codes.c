@@ -24,6 +24,7 @@
 #include "scanner/profile/bod1801.h"
 #include "scanner/spf/check.h"
 #include "scanner/spf/record.h"
+#include "scanner/mtasts/record.h"
 #include "scanner/spoof.h"
 #include "scanner/tlsrpt/record.h"
 
@@ -38,6 +39,7 @@ static const struct {
     {spf_tree_codes, "spf tree"},
     {mx_issue_codes, "mx"},
     {tlsrpt_issue_codes, "tls_rpt"},
+    {mtasts_issue_codes, "mta_sts"},
     {dmarc_reason_codes, "spoofable reason"},
     {spoof_reason_codes, "spoofable reason"},
     {bod1801_codes, "bod1801 unmet"},

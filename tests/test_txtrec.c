@@ -20,6 +20,7 @@
 #include "scanner/check.h"
 #include "scanner/job.h"
 #include "scanner/line.h"
+#include "scanner/mtasts/record.h"
 #include "scanner/tlsrpt/record.h"
 #include "scanner/txtrec/tags.h"
 #include "scanner/txtrec/txtrec.h"
@@ -208,13 +209,78 @@ static void t_tlsrpt_check(void **st)
         tj_fx_free(f);
 }
 
+/* ---- MTA-STS ------------------------------------------------------------------------- */
+
+static struct txtrec mtasts_of(const char *s, struct mtasts_record *rec)
+{
+        struct txtrec t = fresh(mtasts_issue_codes, MTASTS_VERSION);
+        mtasts_parse(s, strlen(s), rec, &t);
+        return t;
+}
+
+static void t_mtasts_grammar(void **st)
+{
+        (void)st;
+        struct mtasts_record rec;
+        /* RFC 8461 3.1's example. */
+        struct txtrec t = mtasts_of("v=STSv1; id=20160831085700Z;", &rec);
+        assert_int_equal(t.nissues, 0);
+        assert_int_equal(rec.id_len, 15);
+        assert_memory_equal(rec.id, "20160831085700Z", 15);
+        t = mtasts_of("v=STSv1;id=abcdefghijklmnopqrstuvwxyz012345", &rec); /* 32 */
+        assert_int_equal(t.nissues, 0);
+        t = mtasts_of("v=STSv1;id=abcdefghijklmnopqrstuvwxyz0123456", &rec); /* 33 */
+        assert_true(has(&t, "id_invalid"));
+        assert_null(rec.id);
+        t = mtasts_of("v=STSv1; id=2024-01", &rec);
+        assert_true(has(&t, "id_invalid"));
+        t = mtasts_of("v=STSv1; id=", &rec);
+        assert_true(has(&t, "id_invalid"));
+        t = mtasts_of("v=STSv1", &rec);
+        assert_true(has(&t, "id_missing"));
+        t = mtasts_of("v=STSv1; id=1; id=2", &rec);
+        assert_true(has(&t, "duplicate_tag"));
+        assert_memory_equal(rec.id, "1", 1);
+        t = mtasts_of("v=STSv1; id=1; ext=a=b", &rec);
+        assert_true(has(&t, "extension_invalid"));
+        t = mtasts_of("v=STSv1; id=1; x.y-z=ok", &rec);
+        assert_int_equal(t.nissues, 0);
+        static const char hostile[] = "v=STSv1; id=ab\xff";
+        t = mtasts_of(hostile, &rec);
+        assert_true(has(&t, "id_invalid"));
+        static const char nul[] = "v=STSv1; id=a\0b";
+        t = fresh(mtasts_issue_codes, MTASTS_VERSION);
+        mtasts_parse(nul, sizeof(nul) - 1, &rec, &t);
+        assert_true(has(&t, "id_invalid"));
+}
+
+static void t_mtasts_check(void **st)
+{
+        (void)st;
+        static const char *const one[] = {"v=STSv1; id=20160831085700Z;", "unrelated", NULL};
+        struct tj_fx *f = run("mta-sts", "mta_sts", "example.com", "_mta-sts.example.com",
+                              LDNS_RCODE_NOERROR, one);
+        tj_at(f, "\"mta_sts\":{\"status\":\"NOERROR\",\"records\":[\"v=STSv1; "
+                 "id=20160831085700Z;\"],\"valid\":true,\"id\":\"20160831085700Z\","
+                 "\"policy\":null,\"errors\":[],\"warnings\":[],\"attempts\":1}");
+        tj_fx_free(f);
+        static const char *const two[] = {"v=STSv1; id=1", "v=STSv1; id=2", NULL};
+        f = run("mta-sts", "mta_sts", "example.com", "_mta-sts.example.com", LDNS_RCODE_NOERROR,
+                two);
+        tj_at(f, "\"valid\":false,\"id\":null,\"policy\":null,\"errors\":[\"multiple_records\"]");
+        tj_fx_free(f);
+        f = run("mta-sts", "mta_sts", "example.com", "_mta-sts.example.com", LDNS_RCODE_SERVFAIL,
+                NULL);
+        tj_at(f, "\"mta_sts\":{\"status\":\"SERVFAIL\",\"records\":[],\"valid\":null,\"id\":null");
+        tj_fx_free(f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_tags),
-            cmocka_unit_test(t_uri),
-            cmocka_unit_test(t_tlsrpt_grammar),
-            cmocka_unit_test(t_tlsrpt_check),
+            cmocka_unit_test(t_tags),           cmocka_unit_test(t_uri),
+            cmocka_unit_test(t_tlsrpt_grammar), cmocka_unit_test(t_tlsrpt_check),
+            cmocka_unit_test(t_mtasts_grammar), cmocka_unit_test(t_mtasts_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
