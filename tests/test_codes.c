@@ -15,6 +15,7 @@
 
 #include "common/text.h"
 #include "output/json.h"
+#include "scanner/bimi/record.h"
 #include "scanner/codes.h"
 #include "scanner/dmarc/check.h"
 #include "scanner/dmarc/record.h"
@@ -40,6 +41,7 @@ static const struct {
     {mx_issue_codes, "mx"},
     {tlsrpt_issue_codes, "tls_rpt"},
     {mtasts_issue_codes, "mta_sts"},
+    {bimi_issue_codes, "bimi"},
     {dmarc_reason_codes, "spoofable reason"},
     {spoof_reason_codes, "spoofable reason"},
     {bod1801_codes, "bod1801 unmet"},

@@ -17,7 +17,9 @@
 
 #include "dns/engine.h"
 #include "dns/wire.h"
+#include "scanner/bimi/record.h"
 #include "scanner/check.h"
+#include "scanner/dmarc/verdict.h"
 #include "scanner/job.h"
 #include "scanner/line.h"
 #include "scanner/mtasts/record.h"
@@ -42,13 +44,11 @@ static struct txtrec fresh(const char *const *codes, const char *version)
         return (struct txtrec){.codes = codes, .version = version};
 }
 
-/* A job running checks for domain whose check named name asks qname: its reply is rcode
- * with the TXT texts (NULL-terminated); the line is written. */
-static struct tj_fx *run(const char *checks, const char *name, const char *domain,
-                         const char *qname, ldns_pkt_rcode rcode, const char *const *txts)
+/* Feed the lookup of the check named name (asking qname) a reply: rcode with the TXT texts
+ * (NULL-terminated). True when that finished the job (its line is written then). */
+static bool feed(struct tj_fx *f, const char *name, const char *qname, ldns_pkt_rcode rcode,
+                 const char *const *txts)
 {
-        struct tj_fx *f = tj_fx_new(checks, check_registry, domain);
-        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
         int i = check_set_find(&f->set, name);
         assert_true(i >= 0);
         struct lookup *l = &f->j.look[i];
@@ -61,8 +61,25 @@ static struct tj_fx *run(const char *checks, const char *name, const char *domai
                 lp_txt(lp, qname, *txts);
         lp_feed_lookup(l, lp, 1);
         assert_int_equal(job_step(l, &f->s), JOB_STEP_DONE);
-        assert_true(job_finished(l));
+        if (!job_finished(l))
+                return false;
         line_write(&f->b, &f->j, &f->s, &f->o, &f->clock);
+        return true;
+}
+
+static struct tj_fx *start(const char *checks, const char *domain)
+{
+        struct tj_fx *f = tj_fx_new(checks, check_registry, domain);
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        return f;
+}
+
+/* A job running one check for domain, its one lookup (qname) answered. */
+static struct tj_fx *run(const char *checks, const char *name, const char *domain,
+                         const char *qname, ldns_pkt_rcode rcode, const char *const *txts)
+{
+        struct tj_fx *f = start(checks, domain);
+        assert_true(feed(f, name, qname, rcode, txts));
         return f;
 }
 
@@ -275,12 +292,107 @@ static void t_mtasts_check(void **st)
         tj_fx_free(f);
 }
 
+/* ---- BIMI ---------------------------------------------------------------------------- */
+
+static struct txtrec bimi_of(const char *s, struct bimi_record *rec)
+{
+        struct txtrec t = fresh(bimi_issue_codes, BIMI_VERSION);
+        bimi_parse(s, strlen(s), rec, &t);
+        return t;
+}
+
+static void t_bimi_grammar(void **st)
+{
+        (void)st;
+        struct bimi_record rec;
+        /* The draft's example. */
+        struct txtrec t = bimi_of("v=BIMI1; l=https://image.example/bimi/logo.svg; "
+                                  "a=https://image.example/bimi/evidence.pem",
+                                  &rec);
+        assert_int_equal(t.nissues, 0);
+        assert_true(rec.l.present && rec.a.present);
+        assert_memory_equal(rec.l.p, "https://image.example/bimi/logo.svg", rec.l.n);
+        t = bimi_of("v=BIMI1; l=https://x.example/logo.svg", &rec);
+        assert_int_equal(t.nissues, 0);
+        assert_false(rec.a.present);
+        /* A declination. */
+        t = bimi_of("v=BIMI1; l=; a=;", &rec);
+        assert_true(has(&t, "declined"));
+        assert_int_equal(t.nissues, 1);
+        assert_true(rec.l.present && rec.l.n == 0);
+        t = bimi_of("v=BIMI1; a=https://x.example/vmc.pem", &rec);
+        assert_true(has(&t, "l_missing"));
+        t = bimi_of("v=BIMI1; l=http://x.example/logo.svg; a=self", &rec);
+        assert_true(has(&t, "l_not_https") && has(&t, "a_self"));
+        t = bimi_of("v=BIMI1; l=https://x.example/logo.png; a=https://x.example/vmc", &rec);
+        assert_true(has(&t, "l_not_svg") && has(&t, "a_not_pem"));
+        t = bimi_of("v=BIMI1; l=https://a.example/1.svg,https://a.example/2.svg", &rec);
+        assert_true(has(&t, "l_multiple"));
+        t = bimi_of("v=BIMI1; l=https://x.example/l.svg; a=ftp://x.example/vmc.pem; s=1", &rec);
+        assert_true(has(&t, "a_not_https") && has(&t, "unknown_tag"));
+        t = bimi_of("v=BIMI1; l=https://x.example/l.svg; avp=brand", &rec);
+        assert_int_equal(t.nissues, 0);
+        t = bimi_of("v=BIMI1; l=https://x.example/l.svg; l=https://y.example/l.svg", &rec);
+        assert_true(has(&t, "duplicate_tag"));
+        static const char hostile[] = "v=BIMI1; l=https://x.example/\0l.svg; a=\x80";
+        t = fresh(bimi_issue_codes, BIMI_VERSION);
+        bimi_parse(hostile, sizeof(hostile) - 1, &rec, &t);
+        assert_true(has(&t, "l_not_https") && has(&t, "a_not_https"));
+}
+
+static void t_bimi_dmarc_ok(void **st)
+{
+        (void)st;
+        assert_int_equal(bimi_dmarc_ok(POSTURE_REJECT, true, false, -1), 1);
+        assert_int_equal(bimi_dmarc_ok(POSTURE_QUARANTINE, true, false, POSTURE_REJECT), 1);
+        assert_int_equal(bimi_dmarc_ok(POSTURE_REJECT, true, false, POSTURE_NONE), 0);
+        assert_int_equal(bimi_dmarc_ok(POSTURE_REJECT, true, true, -1), 0);       /* pct 50 */
+        assert_int_equal(bimi_dmarc_ok(POSTURE_QUARANTINE, false, false, -1), 0); /* pct=0 */
+        assert_int_equal(bimi_dmarc_ok(POSTURE_NONE, false, false, -1), 0);
+        assert_int_equal(bimi_dmarc_ok(POSTURE_MISSING, false, false, -1), 0);
+        assert_int_equal(bimi_dmarc_ok(POSTURE_ERROR, false, false, -1), -1);
+        assert_int_equal(bimi_dmarc_ok(-1, false, false, -1), -1);
+}
+
+/* dmarc and bimi side by side: dmarc_ok from the dmarc check's facts, in either order. */
+static void t_bimi_check(void **st)
+{
+        (void)st;
+        static const char *const logo[] = {"v=BIMI1; l=https://example.com/logo.svg;", NULL};
+        static const char *const reject[] = {"v=DMARC1; p=reject", NULL};
+        static const char *const partial[] = {"v=DMARC1; p=reject; pct=50", NULL};
+        struct tj_fx *f = start("dmarc,bimi", "example.com");
+        assert_false(feed(f, "bimi", "default._bimi.example.com", LDNS_RCODE_NOERROR, logo));
+        assert_true(feed(f, "dmarc", "_dmarc.example.com", LDNS_RCODE_NOERROR, reject));
+        tj_at(f, "\"bimi\":{\"status\":\"NOERROR\",\"records\":[\"v=BIMI1; "
+                 "l=https://example.com/logo.svg;\"],\"valid\":true,\"l\":\"https://"
+                 "example.com/logo.svg\",\"a\":null,\"dmarc_ok\":true,\"errors\":[]");
+        tj_fx_free(f);
+        f = start("bimi,dmarc", "example.com");
+        assert_false(feed(f, "dmarc", "_dmarc.example.com", LDNS_RCODE_NOERROR, partial));
+        assert_true(feed(f, "bimi", "default._bimi.example.com", LDNS_RCODE_NXDOMAIN, NULL));
+        tj_at(f, "\"bimi\":{\"status\":\"NXDOMAIN\",\"records\":[],\"valid\":null,"
+                 "\"l\":null,\"a\":null,\"dmarc_ok\":false,");
+        tj_fx_free(f);
+        f = start("dmarc,bimi", "example.com");
+        assert_false(feed(f, "dmarc", "_dmarc.example.com", LDNS_RCODE_SERVFAIL, NULL));
+        assert_true(feed(f, "bimi", "default._bimi.example.com", LDNS_RCODE_NOERROR, logo));
+        tj_at(f, "\"dmarc_ok\":null");
+        tj_fx_free(f);
+        f = run("bimi", "bimi", "example.com", "default._bimi.example.com", LDNS_RCODE_NOERROR,
+                logo);
+        tj_at(f, "\"dmarc_ok\":null");
+        tj_fx_free(f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_tags),           cmocka_unit_test(t_uri),
             cmocka_unit_test(t_tlsrpt_grammar), cmocka_unit_test(t_tlsrpt_check),
             cmocka_unit_test(t_mtasts_grammar), cmocka_unit_test(t_mtasts_check),
+            cmocka_unit_test(t_bimi_grammar),   cmocka_unit_test(t_bimi_dmarc_ok),
+            cmocka_unit_test(t_bimi_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
