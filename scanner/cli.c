@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dns/limits.h"
+#include "scanner/dkim/selectors.h"
 #include "scanner/limits.h"
 
 void cli_usage_main(FILE *out)
@@ -77,7 +78,13 @@ void cli_usage_scan(FILE *out)
             "      --checks LIST           checks to run, comma-separated (default\n"
             "                              dmarc,spf,mx): dmarc (the DMARC policy), spf (SPF\n"
             "                              and its include tree, docs/spf.md), mx (mail\n"
-            "                              exchangers, null MX)\n"
+            "                              exchangers, null MX), mta-sts (_mta-sts record),\n"
+            "                              tls-rpt (_smtp._tls record), bimi (default._bimi\n"
+            "                              record and its DMARC prerequisite), dkim\n"
+            "                              (_domainkey exists, docs/dkim.md); all: every one\n"
+            "      --dkim-selectors LIST   DKIM selectors whose key records the dkim check\n"
+            "                              reads (key type, key length, revoked), comma-\n"
+            "                              separated, at most 8; enables the dkim check\n"
             "      --profile NAME          read each domain against a standard and add its\n"
             "                              verdict to the line: bod-18-01 (CISA BOD 18-01\n"
             "                              email rules: \"bod1801\": {compliant, unmet},\n"
@@ -213,6 +220,7 @@ enum {
         OPT_DOMAIN_COL,
         OPT_SECTOR_COL,
         OPT_CHECKS,
+        OPT_DKIM_SELECTORS,
         OPT_PROFILE,
         OPT_SOCKETS,
         OPT_METADATA,
@@ -245,6 +253,7 @@ static const struct option scan_options[] = {
     {"domain-column", required_argument, NULL, OPT_DOMAIN_COL},
     {"sector-column", required_argument, NULL, OPT_SECTOR_COL},
     {"checks", required_argument, NULL, OPT_CHECKS},
+    {"dkim-selectors", required_argument, NULL, OPT_DKIM_SELECTORS},
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"metadata", required_argument, NULL, OPT_METADATA},
     {"summary", required_argument, NULL, OPT_SUMMARY},
@@ -355,6 +364,9 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
                 return 0;
         case OPT_CHECKS:
                 return check_set_parse(&cfg->checks, arg, check_registry, err, errlen);
+        case OPT_DKIM_SELECTORS:
+                cfg->dkim_selectors = arg;
+                return dkim_selectors_check(arg, err, errlen);
         case OPT_PROFILE:
                 later->profile = arg;
                 return 0;
@@ -414,6 +426,10 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
                 if (rc < 0)
                         return rc;
         }
+        /* Selectors to read are a request for the dkim check. */
+        if (cfg->dkim_selectors &&
+            check_set_add(&cfg->checks, "dkim", check_registry, err, errlen) < 0)
+                return -EINVAL;
         if (later.profile && profile_select(&cfg->profile, later.profile, profile_registry,
                                             check_registry, &cfg->checks, err, errlen) < 0)
                 return -EINVAL;

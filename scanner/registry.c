@@ -9,6 +9,7 @@
 #include "common/check.h"
 #include "common/text.h"
 #include "scanner/bimi/check.h"
+#include "scanner/dkim/check.h"
 #include "scanner/dmarc/check.h"
 #include "scanner/mtasts/check.h"
 #include "scanner/mx/check.h"
@@ -17,11 +18,12 @@
 
 /* A new check adds its line here (and nothing elsewhere). */
 const struct check_ops *const check_registry[] = {
-    &dmarc_check, &spf_check, &mx_check, &mtasts_check, &tlsrpt_check, &bimi_check, NULL,
+    &dmarc_check,  &spf_check,  &mx_check,   &mtasts_check,
+    &tlsrpt_check, &bimi_check, &dkim_check, NULL,
 };
 
 /* The output contract's further checks (#12): each is null in a line until it exists. */
-const char *const check_planned[] = {"dkim", "dnssec", NULL};
+const char *const check_planned[] = {"dnssec", NULL};
 
 /* The output contract's check objects, in the line's order: every line has them, whether
  * their checks exist yet or not. */

@@ -336,6 +336,7 @@ static int alloc_jobs(struct scan *s)
         s->nlook = s->cfg->checks.n;
         s->env.disc = s->disc;
         s->env.details = s->cfg->details;
+        s->env.dkim_selectors = s->cfg->dkim_selectors;
         s->jobs = calloc(s->njobs, sizeof(*s->jobs));
         s->free_jobs = malloc(s->njobs * sizeof(*s->free_jobs));
         if (!s->jobs || !s->free_jobs)

@@ -17,6 +17,7 @@
 #include "output/json.h"
 #include "scanner/bimi/record.h"
 #include "scanner/codes.h"
+#include "scanner/dkim/record.h"
 #include "scanner/dmarc/check.h"
 #include "scanner/dmarc/record.h"
 #include "scanner/dmarc/verdict.h"
@@ -42,6 +43,7 @@ static const struct {
     {tlsrpt_issue_codes, "tls_rpt"},
     {mtasts_issue_codes, "mta_sts"},
     {bimi_issue_codes, "bimi"},
+    {dkim_key_codes, "dkim"},
     {dmarc_reason_codes, "spoofable reason"},
     {spoof_reason_codes, "spoofable reason"},
     {bod1801_codes, "bod1801 unmet"},
@@ -84,6 +86,7 @@ static void kinds_and_fields(void **st)
                 char want[64];
                 const char *obj = strncmp(d->where, "dmarc", 5) == 0 ? "dmarc"
                                   : strncmp(d->where, "spf", 3) == 0 ? "spf"
+                                  : strcmp(d->where, "dkim") == 0    ? "dkim.selectors[]"
                                                                      : d->where;
                 if (strcmp(d->kind, "error") == 0 || strcmp(d->kind, "warning") == 0)
                         snprintf(want, sizeof(want), "%s.%ss", obj, d->kind);

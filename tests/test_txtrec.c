@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,9 @@
 #include "dns/wire.h"
 #include "scanner/bimi/record.h"
 #include "scanner/check.h"
+#include "scanner/dkim/key.h"
+#include "scanner/dkim/record.h"
+#include "scanner/dkim/selectors.h"
 #include "scanner/dmarc/verdict.h"
 #include "scanner/job.h"
 #include "scanner/line.h"
@@ -385,6 +389,188 @@ static void t_bimi_check(void **st)
         tj_fx_free(f);
 }
 
+/* ---- DKIM ---------------------------------------------------------------------------- */
+
+/* RFC 6376 A.3's key (1024 bits), and keys made with openssl: RSA 2048 and 512 bits
+ * (SubjectPublicKeyInfo), RSA 2048 as a bare RSAPublicKey; RFC 8463 A.2's Ed25519 key. */
+#define KEY_RFC6376                                                                                \
+        "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3/DkMoGeLnQg1fWn7/"            \
+        "zYtIxN2SnFCjx"                                                                            \
+        "OCKG9v3b4jYfcTNh5ijSsq631uBItLa7od+v/RtdC2UzJ1lWT947qR+Rcac2gbto/"                        \
+        "NMqJ0fzfVjH4OuKhitdY9tf6m"                                                                \
+        "cwGjaNBcWToIMmPSPDdQPNUYckcQ2QIDAQAB"
+#define KEY_2048                                                                                   \
+        "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA3KRVEooCWtE6rhDf49roOyChF9zKmiFPj5+"          \
+        "ziFx97MJBmY"                                                                              \
+        "tTD8D41pnqIxYW/"                                                                          \
+        "je8Bzgj8GwxNTBALCEeh7Hc75Tw9U9FxQCivCDGe7Uj50f9RgiBqiJ+kPv5+7K8tThRUF4d5g14"              \
+        "QQi7aSymtazlEfLiN/dpXeO8VZzVzMVlBZPsqXstEnXgCTqJGehem+D0/"                                \
+        "L5NLG2Ulc9N4UCGZfWkB4Dd2exw4H0xzy"                                                        \
+        "E5WBaXPaX+WEK9ccMm3NZMsnvPxSevtAz1KRvaHnfcwTOQHc+yBe4qJsJzyKbfWWT840dU6iOjkQI3sAHS+"      \
+        "vbfpLVn"                                                                                  \
+        "rajn7W9YE1RmIbvWtah2kv77lwIDAQAB"
+#define KEY_512                                                                                    \
+        "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAPDXYfMX4CSk7ExMGeTYfPhUjkQXXbA1YFDTZuZjTBR60GOPZjExlUbt" \
+        "rV"                                                                                       \
+        "wkW1boLJh4Bu4yL2KKQB/OQbSJTvMCAwEAAQ=="
+#define KEY_PKCS1_2048                                                                             \
+        "MIIBCgKCAQEAuwMKFGuye5MS8GBCuqNvBpkvBYqGChiAKyN+msPdDvnTzJZ25Gm51bwEmi/"                  \
+        "WZCYl4CcXjUSbs0mnvQ"                                                                      \
+        "zDEGCUqVyQllKxQTcUa6QBNHy7fCUz4wfojb/t2HZYMvNb/"                                          \
+        "Tpqngq6cC6JEtkGRivBb1KkkPC5xBFl0I5ijl2A4lcw"                                              \
+        "Oa3d1xAm99cQ/ODWZJPvLQdgZFfmTmXJm0fShtQWOUt6mP0mJMSlcKuuPTJ//"                            \
+        "GtrgCipgvwk+PCOxzAVSWlcLzrRze"                                                            \
+        "S/"                                                                                       \
+        "3DFLdKD12EhklpbBCNfr0Ig+msrknyp54iC3PYmIzgDyDlWp4Zm5q9HPzcbZY1zWk9aD0B7MIlcwBmJnJQIDAQAB"
+#define KEY_ED25519 "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+
+static struct dkim_key dkim_of(const char *s)
+{
+        static uint8_t buf[DKIM_KEY_BYTES_MAX];
+        struct dkim_key k = {0};
+        dkim_parse(s, strlen(s), &k, buf, sizeof(buf));
+        return k;
+}
+
+static bool dkim_has(const struct dkim_key *k, const char *code, bool error)
+{
+        for (unsigned i = 0; dkim_key_codes[i]; i++)
+                if (strcmp(dkim_key_codes[i], code) == 0)
+                        return ((error ? k->errors : k->warnings) >> i) & 1u;
+        fail_msg("%s is not a DKIM code", code);
+        return false;
+}
+
+static void t_dkim_key(void **st)
+{
+        (void)st;
+        uint8_t out[16];
+        assert_int_equal(dkim_base64("TWFu", 4, out, sizeof(out)), 3);
+        assert_memory_equal(out, "Man", 3);
+        assert_int_equal(dkim_base64(" TW\r\n Fu\tYQ== ", 14, out, sizeof(out)), 4);
+        assert_int_equal(dkim_base64("TWFuYQ", 6, out, sizeof(out)), 4); /* unpadded */
+        assert_int_equal(dkim_base64("TWF", 3, out, sizeof(out)), 2);
+        assert_int_equal(dkim_base64("T", 1, out, sizeof(out)), -1);
+        assert_int_equal(dkim_base64("TW=u", 4, out, sizeof(out)), -1);
+        assert_int_equal(dkim_base64("TWFu!", 5, out, sizeof(out)), -1);
+        assert_int_equal(dkim_base64("TWFuTWFu", 8, out, 5), -1); /* does not fit */
+        /* DER: truncated, lying lengths, another algorithm. */
+        static const uint8_t trunc[] = {0x30, 0x82, 0x01};
+        assert_int_equal(dkim_rsa_bits(trunc, sizeof(trunc)), -1);
+        static const uint8_t lying[] = {0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01};
+        assert_int_equal(dkim_rsa_bits(lying, sizeof(lying)), -1);
+        static const uint8_t small[] = {0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x03};
+        assert_int_equal(dkim_rsa_bits(small, sizeof(small)), 3); /* n = 5: 3 bits */
+        static const uint8_t zero[] = {0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x03};
+        assert_int_equal(dkim_rsa_bits(zero, sizeof(zero)), -1);
+        assert_int_equal(dkim_rsa_bits(NULL, 0), -1);
+}
+
+static void t_dkim_grammar(void **st)
+{
+        (void)st;
+        struct dkim_key k = dkim_of("v=DKIM1; k=rsa; p=" KEY_RFC6376);
+        assert_int_equal(k.k, DKIM_K_RSA);
+        assert_int_equal(k.bits, 1024);
+        assert_int_equal(k.errors, 0);
+        assert_true(dkim_has(&k, "key_short", false));
+        k = dkim_of("p=" KEY_2048);
+        assert_int_equal(k.bits, 2048);
+        assert_int_equal(k.errors | k.warnings, 0);
+        k = dkim_of("v=DKIM1; p=" KEY_PKCS1_2048);
+        assert_int_equal(k.bits, 2048);
+        k = dkim_of("k=rsa; p=" KEY_512);
+        assert_int_equal(k.bits, 512);
+        assert_true(dkim_has(&k, "key_too_short", true));
+        k = dkim_of("v=DKIM1; k=ed25519; p=" KEY_ED25519);
+        assert_int_equal(k.k, DKIM_K_ED25519);
+        assert_int_equal(k.bits, 256);
+        assert_int_equal(k.errors | k.warnings, 0);
+        k = dkim_of("v=DKIM1; k=ed25519; p=" KEY_512);
+        assert_true(dkim_has(&k, "key_invalid", true));
+        assert_int_equal(k.bits, 0);
+        k = dkim_of("v=DKIM1; k=rsa; p=");
+        assert_true(k.revoked && dkim_has(&k, "revoked", false));
+        assert_int_equal(k.errors, 0);
+        k = dkim_of("v=DKIM1; k=rsa");
+        assert_true(dkim_has(&k, "p_missing", true));
+        k = dkim_of("v=DKIM1; k=dsa; p=" KEY_2048);
+        assert_true(dkim_has(&k, "k_unknown", true));
+        assert_int_equal(k.bits, 0);
+        k = dkim_of("k=rsa; v=DKIM1; p=" KEY_2048);
+        assert_true(dkim_has(&k, "v_invalid", true));
+        k = dkim_of("v=DKIM2; p=" KEY_2048);
+        assert_true(dkim_has(&k, "v_invalid", true));
+        k = dkim_of("p=" KEY_2048 "; p=" KEY_512);
+        assert_true(dkim_has(&k, "duplicate_tag", true));
+        k = dkim_of("h=sha1; t=y:s; p=" KEY_2048);
+        assert_true(dkim_has(&k, "h_sha1_only", false) && dkim_has(&k, "testing", false));
+        k = dkim_of("h=sha1:sha256; t=s; p=" KEY_2048);
+        assert_int_equal(k.warnings, 0);
+        k = dkim_of("p=MIIB!!!");
+        assert_true(dkim_has(&k, "p_invalid", true));
+        k = dkim_of("p=TWFu"); /* base64, not DER */
+        assert_true(dkim_has(&k, "key_invalid", true));
+        static uint8_t buf[DKIM_KEY_BYTES_MAX];
+        static const char hostile[] = "p=\0\xff; k=\x80";
+        k = (struct dkim_key){0};
+        dkim_parse(hostile, sizeof(hostile) - 1, &k, buf, sizeof(buf));
+        assert_true(dkim_has(&k, "k_unknown", true));
+        char err[160];
+        assert_int_equal(dkim_selectors_check("s1,google,k1.x_y-z", err, sizeof(err)), 0);
+        assert_int_equal(dkim_selectors_count("s1,google,k1.x_y-z"), 3);
+        char sel[DKIM_SELECTOR_MAX + 1];
+        dkim_selector_at("s1,google,k1.x_y-z", 2, sel);
+        assert_string_equal(sel, "k1.x_y-z");
+        assert_int_equal(dkim_selectors_check("s1,,s2", err, sizeof(err)), -EINVAL);
+        assert_int_equal(dkim_selectors_check("a..b", err, sizeof(err)), -EINVAL);
+        assert_int_equal(dkim_selectors_check("s 1", err, sizeof(err)), -EINVAL);
+        assert_int_equal(dkim_selectors_check("a,b,c,d,e,f,g,h,i", err, sizeof(err)), -EINVAL);
+}
+
+static struct check_env dkim_env = {.dkim_selectors = "s1,gone,rev"};
+
+static void t_dkim_check(void **st)
+{
+        (void)st;
+        struct tj_fx *f = tj_fx_new("dkim", check_registry, "example.com");
+        f->j.env = &dkim_env;
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        struct lookup *l = &f->j.look[0];
+        ldns_pkt *lp = lp_reply("_domainkey.example.com", LDNS_RCODE_NOERROR);
+        lp_feed_lookup(l, lp, 1);
+        assert_int_equal(job_step(l, &f->s), JOB_STEP_QUERY);
+        lp = lp_reply("s1._domainkey.example.com", LDNS_RCODE_NOERROR);
+        lp_txt(lp, "s1._domainkey.example.com", "v=DKIM1; k=rsa; p=" KEY_2048);
+        lp_feed_lookup(l, lp, 2);
+        assert_int_equal(job_step(l, &f->s), JOB_STEP_QUERY);
+        lp = lp_reply("gone._domainkey.example.com", LDNS_RCODE_NXDOMAIN);
+        lp_feed_lookup(l, lp, 3);
+        assert_int_equal(job_step(l, &f->s), JOB_STEP_QUERY);
+        static const char *const revoked[] = {"v=DKIM1; p=", NULL};
+        assert_true(feed(f, "dkim", "rev._domainkey.example.com", LDNS_RCODE_NOERROR, revoked));
+        tj_at(f, "\"dkim\":{\"domainkey\":\"exists\",\"status\":\"NOERROR\",\"selectors\":["
+                 "{\"selector\":\"s1\",\"status\":\"NOERROR\",\"k\":\"rsa\",\"bits\":2048,"
+                 "\"revoked\":false,\"errors\":[],\"warnings\":[]},"
+                 "{\"selector\":\"gone\",\"status\":\"NXDOMAIN\",\"k\":null,\"bits\":null,"
+                 "\"revoked\":null,\"errors\":[],\"warnings\":[]},"
+                 "{\"selector\":\"rev\",\"status\":\"NOERROR\",\"k\":\"rsa\",\"bits\":null,"
+                 "\"revoked\":true,\"errors\":[],\"warnings\":[\"revoked\"]}],\"attempts\":7}");
+        tj_fx_free(f);
+        /* NXDOMAIN at _domainkey: the selectors are not asked. */
+        f = tj_fx_new("dkim", check_registry, "example.com");
+        f->j.env = &dkim_env;
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        assert_true(feed(f, "dkim", "_domainkey.example.com", LDNS_RCODE_NXDOMAIN, NULL));
+        tj_at(f, "\"dkim\":{\"domainkey\":\"absent\",\"status\":\"NXDOMAIN\",\"selectors\":["
+                 "{\"selector\":\"s1\",\"status\":\"NXDOMAIN\",\"k\":null,");
+        tj_fx_free(f);
+        /* No selectors; a failure. */
+        f = run("dkim", "dkim", "example.com", "_domainkey.example.com", LDNS_RCODE_SERVFAIL, NULL);
+        tj_at(f, "\"dkim\":{\"domainkey\":null,\"status\":\"SERVFAIL\",\"selectors\":[],");
+        tj_fx_free(f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -392,7 +578,8 @@ int main(void)
             cmocka_unit_test(t_tlsrpt_grammar), cmocka_unit_test(t_tlsrpt_check),
             cmocka_unit_test(t_mtasts_grammar), cmocka_unit_test(t_mtasts_check),
             cmocka_unit_test(t_bimi_grammar),   cmocka_unit_test(t_bimi_dmarc_ok),
-            cmocka_unit_test(t_bimi_check),
+            cmocka_unit_test(t_bimi_check),     cmocka_unit_test(t_dkim_key),
+            cmocka_unit_test(t_dkim_grammar),   cmocka_unit_test(t_dkim_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

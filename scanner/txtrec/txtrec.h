@@ -49,7 +49,8 @@ enum check_step txtrec_ask(struct lookup *l, int16_t *status, const char *prefix
  * lookup's final status (MALFORMED for a reply that cannot be read). */
 enum check_step txtrec_answer(struct lookup *l, int16_t *status);
 
-/* The records of version in the reply kept in l, for the lookup's status. */
+/* The records of version ("": every TXT record) in the reply kept in l, for the lookup's
+ * status. */
 void txtrec_read(struct txtrec *t, int status, const struct lookup *l, const char *version,
                  const char *const *codes);
 
