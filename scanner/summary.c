@@ -9,8 +9,13 @@
 
 #include "common/check.h"
 #include "common/hash.h"
+#include "dns/wire.h"
+#include "scanner/bimi/check.h"
+#include "scanner/dkim/check.h"
 #include "scanner/dmarc/check.h"
+#include "scanner/mtasts/check.h"
 #include "scanner/spf/check.h"
+#include "scanner/tlsrpt/check.h"
 
 #define MARKS_MAX 40
 
@@ -134,6 +139,10 @@ int summary_init(struct summary *s, const struct check_set *set, bool sectors)
         s->dmarc = index_of(set, &dmarc_check);
         s->spf = index_of(set, &spf_check);
         s->mx = check_set_find(set, "mx"); /* read through its facts alone */
+        s->mta_sts = index_of(set, &mtasts_check);
+        s->tls_rpt = index_of(set, &tlsrpt_check);
+        s->bimi = index_of(set, &bimi_check);
+        s->dkim = index_of(set, &dkim_check);
         s->sectors = sectors;
         int rc = group_init(&s->all, SUMMARY_TOP_K);
         for (unsigned b = 0; rc == 0 && b < SUMMARY_RANK_BUCKETS; b++)
@@ -312,6 +321,41 @@ static void top_marks(struct marks *m, const struct toplevel *t)
                 mark(m, SC_SPOOFABLE + (unsigned)t->spoofable);
 }
 
+/* A TXT-record check's object: a record published (records non-empty), and valid. */
+static void record_marks(struct marks *m, const struct txtrec *t, unsigned record)
+{
+        if (t->nrecords + t->ndropped)
+                mark(m, record);
+        if (txtrec_valid(t) == 1)
+                mark(m, record + 1);
+}
+
+/* The adoption of MTA-STS, TLS-RPT, BIMI and DKIM, from the objects of the line. */
+static void adoption_marks(const struct summary *s, const struct job *j,
+                           const struct job_scratch *sc, struct marks *m)
+{
+        if (s->mta_sts >= 0)
+                record_marks(m, &((const struct mtasts_scratch *)sc->check[s->mta_sts])->t,
+                             SC_MTA_STS_RECORD);
+        if (s->tls_rpt >= 0)
+                record_marks(m, &((const struct tlsrpt_scratch *)sc->check[s->tls_rpt])->t,
+                             SC_TLS_RPT_RECORD);
+        if (s->bimi >= 0) {
+                record_marks(m, &((const struct bimi_scratch *)sc->check[s->bimi])->t,
+                             SC_BIMI_RECORD);
+                const struct check_facts *f = s->dmarc >= 0 ? &sc->facts[s->dmarc] : NULL;
+                if (f && bimi_dmarc_ok(f->posture, f->enforcing, f->partial, f->org_sp) == 1)
+                        mark(m, SC_BIMI_DMARC_OK);
+        }
+        if (s->dkim >= 0) {
+                const struct dkim_state *d = job_state(j, (unsigned)s->dkim);
+                if (d->status == WIRE_RCODE_NOERROR)
+                        mark(m, SC_DKIM_EXISTS);
+                else if (d->status == WIRE_RCODE_NXDOMAIN)
+                        mark(m, SC_DKIM_ABSENT);
+        }
+}
+
 static void ok_marks(const struct summary *s, const struct job_scratch *sc, struct marks *m)
 {
         const struct toplevel *t = &sc->top;
@@ -367,6 +411,7 @@ void summary_add(struct summary *s, const struct job *j, const struct job_scratc
         if (in->status == INPUT_ITEM_OK) {
                 mark(&m, SC_OK);
                 ok_marks(s, sc, &m);
+                adoption_marks(s, j, sc, &m);
         } else {
                 mark(&m, in->status == INPUT_ITEM_EXCLUDED ? SC_EXCLUDED : SC_ILLEGAL);
         }

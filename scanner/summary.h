@@ -63,10 +63,19 @@ enum summary_counter {
         SC_SPF_PERMISSIVE = SC_SPF_ALL + 5,
         SC_SPF_TOO_MANY_LOOKUPS,
         SC_SPF_TOO_MANY_VOID,
-        SC_SPF_STATUS,                                  /* + status slot */
-        SC_MAIL = SC_SPF_STATUS + SUMMARY_STATUS_SLOTS, /* + enum mail_fact */
-        SC_MX_STATUS = SC_MAIL + 5,                     /* + status slot */
-        SC_COUNT = SC_MX_STATUS + SUMMARY_STATUS_SLOTS
+        SC_SPF_STATUS,                                           /* + status slot */
+        SC_MAIL = SC_SPF_STATUS + SUMMARY_STATUS_SLOTS,          /* + enum mail_fact */
+        SC_MX_STATUS = SC_MAIL + 5,                              /* + status slot */
+        SC_MTA_STS_RECORD = SC_MX_STATUS + SUMMARY_STATUS_SLOTS, /* adoption (#12) */
+        SC_MTA_STS_VALID,
+        SC_TLS_RPT_RECORD,
+        SC_TLS_RPT_VALID,
+        SC_BIMI_RECORD,
+        SC_BIMI_VALID,
+        SC_BIMI_DMARC_OK,
+        SC_DKIM_EXISTS, /* _domainkey.<domain> NOERROR */
+        SC_DKIM_ABSENT, /* ... NXDOMAIN */
+        SC_COUNT
 };
 
 struct summary_group {
@@ -93,8 +102,9 @@ struct summary_table {
 
 struct summary {
         int dmarc, spf, mx; /* the checks' indices in the set; -1: not run */
-        bool sectors;       /* the input has a sector column: by_sector is written */
-        bool ranked;        /* some line had a rank: by_rank_bucket is written */
+        int mta_sts, tls_rpt, bimi, dkim;
+        bool sectors; /* the input has a sector column: by_sector is written */
+        bool ranked;  /* some line had a rank: by_rank_bucket is written */
         struct summary_group all;
         struct summary_group rank[SUMMARY_RANK_BUCKETS];
         struct summary_table tld, sector;

@@ -139,12 +139,19 @@ static bool has_error(const struct txtrec *t)
         return false;
 }
 
-void txtrec_write_valid(struct jw *w, const struct txtrec *t)
+int txtrec_valid(const struct txtrec *t)
 {
         if (t->nrecords + t->ndropped == 0)
+                return -1;
+        return !has_error(t);
+}
+
+void txtrec_write_valid(struct jw *w, const struct txtrec *t)
+{
+        if (txtrec_valid(t) < 0)
                 jw_null(w, "valid");
         else
-                jw_bool(w, "valid", !has_error(t));
+                jw_bool(w, "valid", txtrec_valid(t));
 }
 
 void txtrec_write_head(struct jw *w, const char *key, const struct txtrec *t)

@@ -69,6 +69,9 @@ void txtrec_issue(struct txtrec *t, const char *code, bool error);
  * that as no record). */
 bool txtrec_single(struct txtrec *t);
 
+/* The object's "valid": -1 (null: no record to judge), 0 or 1. */
+int txtrec_valid(const struct txtrec *t);
+
 /* "valid": null when there is no single record to judge, else whether no error was found. */
 void txtrec_write_valid(struct jw *w, const struct txtrec *t);
 

@@ -12,7 +12,7 @@
 # bits, revoked), every kind of record present in the world; bimi.dmarc_ok agrees with the
 # same line's DMARC verdict (posture, enforcing, partial, and sp at the domain's own
 # record: every domain of the world is its own organizational domain); the metadata names
-# every check. --checks tls-rpt alone: the other objects null, tls_rpt as before. The
+# every check; the --summary's adoption rates count what the lines say. --checks tls-rpt alone: the other objects null, tls_rpt as before. The
 # default checks: the four objects null.
 
 import collections
@@ -92,6 +92,31 @@ def check_all(name, objs, truth):
             dict(ok_counts))
 
 
+def check_summary(name, objs, path):
+    """The summary's adoption rates count exactly what the lines say."""
+    with open(path) as f:
+        adoption = json.load(f).get("adoption")
+    n = len(objs)
+
+    def count(pred):
+        return {"n": sum(1 for o in objs if pred(o)), "total": n}
+
+    want = {
+        "mta_sts": count(lambda o: o["mta_sts"]["records"]),
+        "mta_sts_valid": count(lambda o: o["mta_sts"]["valid"] is True),
+        "tls_rpt": count(lambda o: o["tls_rpt"]["records"]),
+        "tls_rpt_valid": count(lambda o: o["tls_rpt"]["valid"] is True),
+        "bimi": count(lambda o: o["bimi"]["records"]),
+        "bimi_valid": count(lambda o: o["bimi"]["valid"] is True),
+        "bimi_dmarc_ok": count(lambda o: o["bimi"]["dmarc_ok"] is True),
+        "dkim_domainkey": count(lambda o: o["dkim"]["domainkey"] == "exists"),
+        "dkim_domainkey_absent": count(lambda o: o["dkim"]["domainkey"] == "absent"),
+    }
+    print("      adoption: %s" % json.dumps(adoption))
+    C.check("%s: summary adoption counts what the lines say" % name, adoption == want,
+            "got %s\nwant %s" % (adoption, want))
+
+
 def check_only(name, objs, truth, present):
     bad = []
     for o in objs:
@@ -126,10 +151,13 @@ def main():
             with dsauth.AuthServer(os.path.join(world, "zones"), os.path.join(tmp, "run")) as srv:
                 print("knot on 127.0.0.1:%d" % srv.port)
                 sels = ",".join(dsworld.DKIM_SELECTORS)
+                summary = os.path.join(tmp, "all.summary.json")
                 objs, meta = scan(binary, srv.port, domains, tmp, "all",
-                                  ["--checks", "all", "--dkim-selectors", sels])
+                                  ["--checks", "all", "--dkim-selectors", sels,
+                                   "--summary", summary])
                 if objs is not None:
                     check_all("all", objs, truth)
+                    check_summary("all", objs, summary)
                     checks = meta.get("config", {}).get("checks")
                     C.check("all: the metadata lists every check", checks == [
                         "dmarc", "spf", "mx", "mta_sts", "tls_rpt", "bimi", "dkim"], checks)
