@@ -19,11 +19,9 @@ static void bimi_conclude(const struct check_arg *a, struct check_facts *f)
 {
         struct bimi_scratch *s = a->scratch;
         const struct bimi_state *st = a->state;
-        txtrec_read(&s->t, st->status, a->l, BIMI_VERSION, bimi_issue_codes);
-        s->parsed = txtrec_single(&s->t);
+        s->parsed = txtrec_conclude(&s->t, st->status, a->l, BIMI_VERSION, bimi_issue_codes, f);
         if (s->parsed)
                 bimi_parse(txtrec_text(&s->t, 0), s->t.len[0], &s->rec, &s->t);
-        f->status = s->t.status;
 }
 
 static void span(struct jw *w, const char *key, bool parsed, const struct bimi_span *v)

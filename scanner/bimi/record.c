@@ -52,21 +52,13 @@ static void authority(const struct bimi_span *a, struct txtrec *t)
 
 void bimi_parse(const char *text, size_t n, struct bimi_record *rec, struct txtrec *t)
 {
+        /* Receivers ignore tags they do not know (avp, the avatar preference of later
+         * drafts, is one they may know). */
+        static const char *const known[] = {"v", "l", "a", "avp", NULL};
         struct tag_list tl;
         memset(rec, 0, sizeof(*rec));
-        tags_split(text, n, &tl);
-        if (tl.no_equals || tl.empty_name || tl.too_many)
-                txtrec_issue(t, "syntax", true);
-        if (tl.dup)
-                txtrec_issue(t, "duplicate_tag", true);
-        /* The version is tags[0]: the record was chosen by its first octets. Receivers
-         * ignore tags they do not know (avp, the avatar preference, is one they may). */
-        for (unsigned i = 1; i < tl.n; i++) {
-                const struct tag *g = &tl.tags[i];
-                bool known = g->name_len == 1 && strchr("vla", g->name[0]);
-                if (!known && !(g->name_len == 3 && memcmp(g->name, "avp", 3) == 0))
-                        txtrec_issue(t, "unknown_tag", false);
-        }
+        txtrec_tags(t, text, n, &tl);
+        txtrec_extensions(t, &tl, known, false, "unknown_tag");
         rec->l = span_of(&tl, "l");
         rec->a = span_of(&tl, "a");
         location(&rec->l, t);

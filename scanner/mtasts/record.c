@@ -24,22 +24,11 @@ static bool id_ok(const char *p, size_t n)
 
 void mtasts_parse(const char *text, size_t n, struct mtasts_record *rec, struct txtrec *t)
 {
+        static const char *const known[] = {"v", "id", NULL};
         struct tag_list tl;
         memset(rec, 0, sizeof(*rec));
-        tags_split(text, n, &tl);
-        if (tl.no_equals || tl.empty_name || tl.too_many)
-                txtrec_issue(t, "syntax", true);
-        if (tl.dup)
-                txtrec_issue(t, "duplicate_tag", true);
-        /* The version is tags[0]: the record was chosen by its first octets. */
-        for (unsigned i = 1; i < tl.n; i++) {
-                const struct tag *g = &tl.tags[i];
-                bool known = (g->name_len == 1 && g->name[0] == 'v') ||
-                             (g->name_len == 2 && memcmp(g->name, "id", 2) == 0);
-                if (!known &&
-                    (!tags_name_ok(g->name, g->name_len) || !tags_value_ok(g->value, g->value_len)))
-                        txtrec_issue(t, "extension_invalid", true);
-        }
+        txtrec_tags(t, text, n, &tl);
+        txtrec_extensions(t, &tl, known, true, "extension_invalid");
         const struct tag *id = tags_find(&tl, "id");
         if (!id) {
                 txtrec_issue(t, "id_missing", true);

@@ -19,11 +19,9 @@ static void tlsrpt_conclude(const struct check_arg *a, struct check_facts *f)
 {
         struct tlsrpt_scratch *s = a->scratch;
         const struct tlsrpt_state *st = a->state;
-        txtrec_read(&s->t, st->status, a->l, TLSRPT_VERSION, tlsrpt_issue_codes);
-        s->parsed = txtrec_single(&s->t);
+        s->parsed = txtrec_conclude(&s->t, st->status, a->l, TLSRPT_VERSION, tlsrpt_issue_codes, f);
         if (s->parsed)
                 tlsrpt_parse(txtrec_text(&s->t, 0), s->t.len[0], &s->rec, &s->t);
-        f->status = s->t.status;
 }
 
 static void tlsrpt_render(const struct check_arg *a, struct jw *w)

@@ -51,24 +51,11 @@ static void rua(struct tlsrpt_record *rec, struct txtrec *t, const char *p, size
 
 void tlsrpt_parse(const char *text, size_t n, struct tlsrpt_record *rec, struct txtrec *t)
 {
+        static const char *const known[] = {"v", "rua", NULL};
         struct tag_list tl;
         memset(rec, 0, sizeof(*rec));
-        tags_split(text, n, &tl);
-        if (tl.no_equals || tl.empty_name || tl.too_many)
-                txtrec_issue(t, "syntax", true);
-        if (tl.dup)
-                txtrec_issue(t, "duplicate_tag", true);
-        /* The version is tags[0]: the record was chosen by its first octets. */
-        for (unsigned i = 1; i < tl.n; i++) {
-                const struct tag *g = &tl.tags[i];
-                if (g->name_len == 1 && g->name[0] == 'v')
-                        txtrec_issue(t, "duplicate_tag", true);
-                else if (g->name_len == 3 && memcmp(g->name, "rua", 3) == 0)
-                        continue; /* the first one is read below */
-                else if (!tags_name_ok(g->name, g->name_len) ||
-                         !tags_value_ok(g->value, g->value_len))
-                        txtrec_issue(t, "extension_invalid", true);
-        }
+        txtrec_tags(t, text, n, &tl);
+        txtrec_extensions(t, &tl, known, true, "extension_invalid");
         const struct tag *r = tags_find(&tl, "rua");
         if (r)
                 rua(rec, t, r->value, r->value_len);

@@ -9,6 +9,7 @@
 #include "common/text.h"
 #include "dns/limits.h"
 #include "dns/wire.h"
+#include "scanner/txtrec/tags.h"
 
 enum check_step txtrec_ask(struct lookup *l, int16_t *status, const char *prefix,
                            const char *domain)
@@ -181,6 +182,47 @@ void txtrec_write_tail(struct jw *w, const struct txtrec *t)
         codes(w, "warnings", t, false);
         jw_uint(w, "attempts", t->attempts);
         jw_obj_close(w);
+}
+
+void txtrec_tags(struct txtrec *t, const char *text, size_t n, struct tag_list *tl)
+{
+        tags_split(text, n, tl);
+        if (tl->no_equals || tl->empty_name || tl->too_many)
+                txtrec_issue(t, "syntax", true);
+        if (tl->dup)
+                txtrec_issue(t, "duplicate_tag", true);
+}
+
+static bool known_name(const struct tag *g, const char *const *known)
+{
+        for (; *known; known++)
+                if (g->name_len == strlen(*known) && memcmp(g->name, *known, g->name_len) == 0)
+                        return true;
+        return false;
+}
+
+void txtrec_extensions(struct txtrec *t, const struct tag_list *tl, const char *const *known,
+                       bool strict, const char *code)
+{
+        /* The version is tags[0]: the record was chosen by its first octets. */
+        for (unsigned i = 1; i < tl->n; i++) {
+                const struct tag *g = &tl->tags[i];
+                if (known_name(g, known))
+                        continue;
+                if (!strict)
+                        txtrec_issue(t, code, false);
+                else if (!tags_name_ok(g->name, g->name_len) ||
+                         !tags_value_ok(g->value, g->value_len))
+                        txtrec_issue(t, code, true);
+        }
+}
+
+bool txtrec_conclude(struct txtrec *t, int status, const struct lookup *l, const char *version,
+                     const char *const *codes, struct check_facts *f)
+{
+        txtrec_read(t, status, l, version, codes);
+        f->status = t->status;
+        return txtrec_single(t);
 }
 
 void txtrec_free(struct txtrec *t)

@@ -80,6 +80,24 @@ void txtrec_write_valid(struct jw *w, const struct txtrec *t);
 void txtrec_write_head(struct jw *w, const char *key, const struct txtrec *t);
 void txtrec_write_tail(struct jw *w, const struct txtrec *t);
 
+struct tag_list;
+
+/* Split a record's text into tags, noting the grammars' shared errors: "syntax" (a field
+ * that is not tag=value, too many fields) and "duplicate_tag". */
+void txtrec_tags(struct txtrec *t, const char *text, size_t n, struct tag_list *tl);
+
+/* The tags after the version that are not in known (NULL-terminated): with strict, each
+ * must follow the extension grammar of RFC 8460 and RFC 8461 (else code, an error); without,
+ * each is noted as code, a warning (tags receivers ignore). */
+void txtrec_extensions(struct txtrec *t, const struct tag_list *tl, const char *const *known,
+                       bool strict, const char *code);
+
+/* What conclude() does first for these checks: the records of version in the reply kept
+ * in l (for the state's status) into t, and f's status. Returns whether there is a single
+ * record (record 0) for the grammar to parse. */
+bool txtrec_conclude(struct txtrec *t, int status, const struct lookup *l, const char *version,
+                     const char *const *codes, struct check_facts *f);
+
 /* Release the text buffer (scratch_free). */
 void txtrec_free(struct txtrec *t);
 
