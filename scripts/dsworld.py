@@ -18,7 +18,9 @@
 #   zone PROVIDER_ZONE (include trees shared by many domains, the same in every world, so
 #   worlds served together share it); its MX holds hosts, a null MX or nothing. Drawn from a
 #   second random stream, so a seed's DMARC data is that of VERSION 1.
-#   MTA-STS, TLS-RPT, BIMI and DKIM (VERSION 4 on): records at _mta-sts, _smtp._tls,
+#   MTA-STS, TLS-RPT, BIMI and DKIM (VERSION 4 on, with generate(..., mail_txt=True): off
+#   by default, so that the worlds of the other tests and benchmarks stay as small and as
+#   quick to make and load as before): records at _mta-sts, _smtp._tls,
 #   default._bimi and under _domainkey (keys at the selectors DKIM_SELECTORS and others, RSA
 #   keys of several lengths, Ed25519, revoked and broken keys, a selector CNAME), drawn from a
 #   third random stream; their truth is the "mta_sts", "tls_rpt", "bimi" and "dkim" objects'
@@ -680,7 +682,7 @@ def _names_digest(names):
     return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16] if names else None
 
 
-def generate(out_dir, seed, count, names=None):
+def generate(out_dir, seed, count, names=None, mail_txt=False):
     """Write the world into out_dir (see module contract); return the manifest dict."""
     if names:
         names = list(names[:count])
@@ -732,7 +734,7 @@ def generate(out_dir, seed, count, names=None):
             other_zone = zone_names[(zi + 1) % len(zone_names)]
             exists, status, recs = _emit(rng, zones, cat, label, zone, domain, other_zone)
             scat, spf, mx = _spf_mx(srng, zones, providers, cat, label, zone, domain)
-            mail = _mail_txt(mrng, zones, cat, label, zone, domain)
+            mail = _mail_txt(mrng, zones, cat, label, zone, domain) if mail_txt else {}
             counts[cat] += 1
             spf_counts[scat] += 1
             line = k + 1
@@ -747,7 +749,8 @@ def generate(out_dir, seed, count, names=None):
     zones.close()
     manifest = {"generator": "dsworld", "version": VERSION, "seed": seed, "count": count,
                 "zones": zone_names + [PROVIDER_ZONE], "categories": counts,
-                "spf_categories": spf_counts, "names": _names_digest(names)}
+                "spf_categories": spf_counts, "names": _names_digest(names),
+                "mail_txt": mail_txt}
     with open(manifest_path + ".tmp", "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
@@ -764,13 +767,14 @@ def read_manifest(out_dir):
         return None
 
 
-def is_current(out_dir, seed, count, names=None):
+def is_current(out_dir, seed, count, names=None, mail_txt=False):
     m = read_manifest(out_dir)
     if names:
         names = names[:count]
         count = len(names)
     return bool(m) and m.get("version") == VERSION and m.get("seed") == seed \
-        and m.get("count") == count and m.get("names") == _names_digest(names)
+        and m.get("count") == count and m.get("names") == _names_digest(names) \
+        and m.get("mail_txt", False) == mail_txt
 
 
 def load_truth(out_dir):

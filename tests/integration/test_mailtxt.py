@@ -144,7 +144,7 @@ def main():
     binary = os.path.abspath(binary)
     with tempfile.TemporaryDirectory(prefix="dmarcscan-mailtxt-") as tmp:
         world = os.path.join(tmp, "world")
-        dsworld.generate(world, SEED, COUNT)
+        dsworld.generate(world, SEED, COUNT, mail_txt=True)
         truth = dsworld.load_truth(world)
         domains = os.path.join(world, "domains.txt")
         try:
