@@ -13,12 +13,12 @@ _dmarcscan_scan_flags="--no-tcp --0x20 --no-adapt --details --resume --no-metada
 --help"
 _dmarcscan_scan_valued="--resolvers --concurrency --timeout --retries --sockets --deadline
 --rate --resolver-rate --exclude --format --domain-column --sector-column --checks
---profile --discovery --psl-file --dnssec-probe --shard --seed --shard-from-env --output --metadata --summary
+--dkim-selectors --profile --discovery --psl-file --dnssec-probe --shard --seed --shard-from-env --output --metadata --summary
 --checkpoint-interval --threads"
 _dmarcscan_scan_files="--exclude --psl-file --output --metadata --summary"
 _dmarcscan_formats="auto list rank csv"
 _dmarcscan_discovery="tree rfc7489 exact"
-_dmarcscan_checks="dmarc spf mx dnssec"
+_dmarcscan_checks="dmarc spf mx dnssec mta-sts tls-rpt bimi dkim all"
 _dmarcscan_profiles="bod-18-01"
 
 # _dmarcscan_words WORDLIST CUR: add the words of WORDLIST that start with CUR to COMPREPLY.

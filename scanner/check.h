@@ -23,7 +23,7 @@
 struct job;
 struct discovery_ctx;
 
-#define DS_CHECKS_MAX      4    /* checks enabled at once */
+#define DS_CHECKS_MAX      8    /* checks enabled at once: every one (--checks all) */
 #define DS_CHECK_STATE_MAX 4096 /* all enabled checks' per-domain states, in the job */
 
 /* What a hook asks for next. */
@@ -40,6 +40,7 @@ struct check_env {
          * scanner/dnssec/probe.h); set before the first domain is admitted. */
         int8_t dnssec_validates;
         bool details; /* --details: render() adds the codes' sentences (*_detail), dmarc's tags */
+        const char *dkim_selectors; /* --dkim-selectors: comma-separated, checked; NULL none */
 };
 
 /* A hook's view of one domain. */
@@ -49,6 +50,10 @@ struct check_arg {
         void *state;                 /* its per-domain state (state_size bytes, in the job) */
         void *scratch;               /* its per-thread scratch (NULL in start()) */
         const struct check_env *env; /* NULL in unit tests: exact discovery, no PSL */
+        /* render() only: every concluded check's facts, in the set's order (a check whose
+         * object states another's verdict reads them here, never the other's state). */
+        const struct check_facts *facts;
+        unsigned nfacts;
 };
 
 /* What the SPF check says of the domain's sending policy (its "all" after redirects). */
@@ -82,6 +87,10 @@ struct check_facts {
         int8_t spf;         /* enum spf_fact (spf) */
         int8_t mail;        /* enum mail_fact (mx) */
         int8_t dnssec;      /* enum dnssec_state (dnssec) */
+        /* dmarc: the sp of the applied record (enum posture: reject, quarantine or none)
+         * when it is the domain's own record and the domain is its organizational domain;
+         * -1 otherwise (bimi's DMARC prerequisite reads it). */
+        int8_t org_sp;
 };
 
 struct check_ops {
@@ -121,10 +130,6 @@ struct check_set {
 
 /* NULL-terminated: every check dmarcscan knows (scanner/registry.c). */
 extern const struct check_ops *const check_registry[];
-
-/* NULL-terminated: the output contract's objects whose checks do not exist yet (each is
- * null in the line; a registered check of that name writes its own). */
-extern const char *const check_planned[];
 
 /* Parse a comma-separated list of names against table (NULL-terminated) into set, in the
  * order given. Returns 0, or -EINVAL with a message in err. */

@@ -544,6 +544,8 @@ static int put_options(FILE *m, const struct scan_config *cfg, const char *psl, 
                                            i ? "," : "", cfg->checks.ops[i]->name);
         put_line(m, "option.checks", checks);
         put_line(m, "option.profile", cfg->profile.ops ? cfg->profile.ops->name : NULL);
+        if (cfg->dkim_selectors) /* only when given: earlier checkpoints stay resumable */
+                put_line(m, "option.dkim-selectors", cfg->dkim_selectors);
         put_line(m, "option.discovery", discovery_mode_name(cfg->discovery));
         put_line(m, "option.psl", psl);
         put_line(m, "option.no-tcp", cfg->tcp ? "no" : "yes");

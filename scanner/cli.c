@@ -11,6 +11,7 @@
 
 #include "dns/limits.h"
 #include "scanner/dnssec/probe.h"
+#include "scanner/dkim/selectors.h"
 #include "scanner/limits.h"
 
 void cli_usage_main(FILE *out)
@@ -87,12 +88,19 @@ void cli_usage_scan(FILE *out)
             "                              and its include tree, docs/spf.md), mx (mail\n"
             "                              exchangers, null MX), dnssec (whether a validating\n"
             "                              resolver vouched for the domain's answers: secure,\n"
-            "                              insecure, bogus, unknown; docs/verdicts.md)\n"
+            "                              insecure, bogus, unknown; docs/verdicts.md),\n"
+            "                              mta-sts (_mta-sts record), tls-rpt (_smtp._tls\n"
+            "                              record), bimi (default._bimi record and its DMARC\n"
+            "                              prerequisite), dkim (_domainkey exists,\n"
+            "                              docs/dkim.md); all: every one\n"
             "      --dnssec-probe SIGNED,BOGUS   with dnssec: a signed and a deliberately\n"
             "                              broken name asked first to tell whether the\n"
             "                              resolvers validate (default\n"
             "                              " DNSSEC_PROBE_DEFAULT "); when they do not,\n"
             "                              every line says \"dnssec\":\"unknown\"\n"
+            "      --dkim-selectors LIST   DKIM selectors whose key records the dkim check\n"
+            "                              reads (key type, key length, revoked), comma-\n"
+            "                              separated, at most 8; enables the dkim check\n"
             "      --profile NAME          read each domain against a standard and add its\n"
             "                              verdict to the line: bod-18-01 (CISA BOD 18-01\n"
             "                              email rules: \"bod1801\": {compliant, unmet},\n"
@@ -140,8 +148,9 @@ void cli_usage_scan(FILE *out)
             "                              output holds every input line exactly once. Needs\n"
             "                              the same inputs and the options that shape lines\n"
             "                              (--format, --*-column, --checks, --profile,\n"
-            "                              --discovery, --psl-file, --exclude, --no-tcp,\n"
-            "                              --details); -c, -r, timeouts and rates may change.\n"
+            "                              --dkim-selectors, --discovery, --psl-file,\n"
+            "                              --exclude, --no-tcp, --details); -c, -r, timeouts\n"
+            "                              and rates may change.\n"
             "                              Without a checkpoint it starts from the beginning\n"
             "      --checkpoint-interval S seconds between checkpoints (default %g; decimals\n"
             "                              allowed). FILE.checkpoint is kept whenever -o FILE\n"
@@ -230,6 +239,7 @@ enum {
         OPT_DOMAIN_COL,
         OPT_SECTOR_COL,
         OPT_CHECKS,
+        OPT_DKIM_SELECTORS,
         OPT_PROFILE,
         OPT_SOCKETS,
         OPT_METADATA,
@@ -264,6 +274,7 @@ static const struct option scan_options[] = {
     {"domain-column", required_argument, NULL, OPT_DOMAIN_COL},
     {"sector-column", required_argument, NULL, OPT_SECTOR_COL},
     {"checks", required_argument, NULL, OPT_CHECKS},
+    {"dkim-selectors", required_argument, NULL, OPT_DKIM_SELECTORS},
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"metadata", required_argument, NULL, OPT_METADATA},
     {"no-metadata", no_argument, NULL, OPT_NO_METADATA},
@@ -389,6 +400,9 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
                 return 0;
         case OPT_CHECKS:
                 return check_set_parse(&cfg->checks, arg, check_registry, err, errlen);
+        case OPT_DKIM_SELECTORS:
+                cfg->dkim_selectors = arg;
+                return dkim_selectors_check(arg, err, errlen);
         case OPT_PROFILE:
                 later->profile = arg;
                 return 0;
@@ -466,6 +480,10 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
                 if (rc < 0)
                         return rc;
         }
+        /* Selectors to read are a request for the dkim check. */
+        if (cfg->dkim_selectors &&
+            check_set_add(&cfg->checks, "dkim", check_registry, err, errlen) < 0)
+                return -EINVAL;
         if (later.profile && profile_select(&cfg->profile, later.profile, profile_registry,
                                             check_registry, &cfg->checks, err, errlen) < 0)
                 return -EINVAL;

@@ -42,6 +42,7 @@ struct scan_config {
         bool tcp, case_randomize, adaptive;
         const char *exclude; /* file of domain suffixes never queried */
         struct check_set checks;
+        const char *dkim_selectors;    /* --dkim-selectors (checked); NULL: none */
         struct profile_set profile;    /* --profile (it adds the checks it reads) */
         enum discovery_mode discovery; /* --discovery (default tree) */
         const char *psl_file;          /* --psl-file; NULL: the distribution's list */

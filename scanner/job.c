@@ -120,7 +120,8 @@ void job_conclude(struct job *j, struct job_scratch *s)
                                                    .spoofable = -1,
                                                    .spf = -1,
                                                    .mail = -1,
-                                                   .dnssec = -1};
+                                                   .dnssec = -1,
+                                                   .org_sp = -1};
                 j->set->ops[i]->conclude(&a, &s->facts[i]);
         }
         toplevel_combine(s->facts, j->set->n, &s->top);

@@ -17,7 +17,9 @@ static void check_objects(struct jw *w, struct job *j, struct job_scratch *s)
                                       .l = &j->look[i],
                                       .state = job_state(j, (unsigned)i),
                                       .scratch = s->check[i],
-                                      .env = j->env};
+                                      .env = j->env,
+                                      .facts = s->facts,
+                                      .nfacts = set->n};
                 set->ops[i]->render(&a, w);
         }
 }

@@ -2,15 +2,20 @@
 #include "scanner/check.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/check.h"
 #include "common/text.h"
+#include "scanner/bimi/check.h"
+#include "scanner/dkim/check.h"
 #include "scanner/dmarc/check.h"
 #include "scanner/dnssec/check.h"
+#include "scanner/mtasts/check.h"
 #include "scanner/mx/check.h"
 #include "scanner/spf/check.h"
+#include "scanner/tlsrpt/check.h"
 
 /* A new check adds its line here (and nothing elsewhere): one a line, so that checks added
  * side by side merge cleanly. */
@@ -20,22 +25,33 @@ const struct check_ops *const check_registry[] = {
     &spf_check,
     &mx_check,
     &dnssec_check,
+    &mtasts_check,
+    &tlsrpt_check,
+    &bimi_check,
+    &dkim_check,
     NULL,
 };
 /* clang-format on */
-
-/* The output contract's further checks (#12): each is null in a line until it exists. */
-const char *const check_planned[] = {"mta_sts", "tls_rpt", "bimi", "dkim", NULL};
 
 /* The output contract's check objects, in the line's order: every line has them, whether
  * their checks exist yet or not. */
 static const char *const contract_order[] = {"dmarc", "spf",  "mx",     "mta_sts", "tls_rpt",
                                              "bimi",  "dkim", "dnssec", NULL};
 
+/* A check's name is its object's key ("tls_rpt"); --checks may spell it with a hyphen, as
+ * the protocols are named ("tls-rpt"). */
+static bool same_name(const char *key, const char *given)
+{
+        for (; *key && *given; key++, given++)
+                if (*key != *given && !(*key == '_' && *given == '-'))
+                        return false;
+        return *key == *given;
+}
+
 static const struct check_ops *find(const struct check_ops *const *table, const char *name)
 {
         for (; *table; table++)
-                if (strcmp((*table)->name, name) == 0)
+                if (same_name((*table)->name, name))
                         return *table;
         return NULL;
 }
@@ -78,7 +94,7 @@ static void add_object(struct check_set *set, const char *name, int check)
 }
 
 /* The line's check objects: the contract's, in its order (null unless enabled); then the
- * table's other checks; then the planned ones still missing. */
+ * table's other checks. */
 static void layout(struct check_set *set, const struct check_ops *const *table)
 {
         set->nobj = 0;
@@ -87,24 +103,25 @@ static void layout(struct check_set *set, const struct check_ops *const *table)
         for (const struct check_ops *const *t = table; *t; t++)
                 if (!ds_listed(contract_order, (*t)->name))
                         add_object(set, (*t)->name, check_set_find(set, (*t)->name));
-        for (const char *const *p = check_planned; *p; p++)
-                if (!find(table, *p) && !ds_listed(contract_order, *p))
-                        add_object(set, *p, -1);
 }
 
-/* The check named name in table, added to set (once). The message in err has no prefix. */
+/* The check named name in table ("all": every one), added to set (once). The message in err
+ * has no prefix. */
 static int add_named(struct check_set *set, const char *name, const struct check_ops *const *table,
                      char *err, size_t errlen)
 {
+        if (strcmp(name, "all") == 0) {
+                for (const struct check_ops *const *t = table; *t; t++)
+                        if (add(set, *t, err, errlen) < 0)
+                                return -EINVAL;
+                return 0;
+        }
         const struct check_ops *ops = find(table, name);
         if (ops)
                 return add(set, ops, err, errlen);
         char names[128];
         known(table, names, sizeof(names));
-        if (ds_listed(check_planned, name))
-                snprintf(err, errlen, "'%s' is not implemented yet (%s is)", name, names);
-        else
-                snprintf(err, errlen, "unknown check '%s' (known: %s)", name, names);
+        snprintf(err, errlen, "unknown check '%s' (known: %s)", name, names);
         return -EINVAL;
 }
 

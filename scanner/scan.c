@@ -365,6 +365,7 @@ static int alloc_jobs(struct scan *s)
         if (s->dnssec &&
             ds_fails(dnssec_probe_init(&s->probe, s->cfg->dnssec_probe, err, sizeof(err)) == 0))
                 return -EINVAL; /* the command line was checked */
+        s->env.dkim_selectors = s->cfg->dkim_selectors;
         s->jobs = calloc(s->njobs, sizeof(*s->jobs));
         s->free_jobs = malloc(s->njobs * sizeof(*s->free_jobs));
         if (!s->jobs || !s->free_jobs)

@@ -9,10 +9,15 @@
 
 #include "common/check.h"
 #include "common/hash.h"
+#include "dns/wire.h"
+#include "scanner/bimi/check.h"
+#include "scanner/dkim/check.h"
 #include "scanner/dmarc/check.h"
 #include "scanner/dnssec/verdict.h"
 #include "scanner/lookup.h"
+#include "scanner/mtasts/check.h"
 #include "scanner/spf/check.h"
+#include "scanner/tlsrpt/check.h"
 
 #define MARKS_MAX 40
 
@@ -120,7 +125,7 @@ static void table_merge(struct summary_table *dst, const struct summary_table *s
         }
 }
 
-_Static_assert(DNSSEC_STATES == SC_COUNT - SC_DNSSEC, "a counter for every dnssec value");
+_Static_assert(DNSSEC_STATES == SC_MTA_STS_RECORD - SC_DNSSEC, "a counter for every dnssec value");
 
 /* ---- the summary ---- */
 
@@ -154,16 +159,18 @@ int summary_init(struct summary *s, const struct check_set *set, bool sectors)
         s->spf = index_of(set, &spf_check);
         s->mx = check_set_find(set, "mx");         /* read through its facts alone */
         s->dnssec = check_set_find(set, "dnssec"); /* the same */
+        s->mta_sts = index_of(set, &mtasts_check);
+        s->tls_rpt = index_of(set, &tlsrpt_check);
+        s->bimi = index_of(set, &bimi_check);
+        s->dkim = index_of(set, &dkim_check);
         return init(s, sectors);
 }
 
-int summary_init_checks(struct summary *s, bool dmarc, bool spf, bool mx, bool dnssec, bool sectors)
+int summary_init_lines(struct summary *s, bool sectors)
 {
         memset(s, 0, sizeof(*s));
-        s->dmarc = dmarc ? 0 : -1;
-        s->spf = spf ? 0 : -1;
-        s->mx = mx ? 0 : -1;
-        s->dnssec = dnssec ? 0 : -1;
+        s->dmarc = s->spf = s->mx = s->dnssec = -1;
+        s->mta_sts = s->tls_rpt = s->bimi = s->dkim = -1;
         return init(s, sectors);
 }
 
@@ -335,6 +342,33 @@ static void top_marks(struct marks *m, const struct toplevel *t)
                 mark(m, SC_SPOOFABLE + (unsigned)t->spoofable);
 }
 
+/* A TXT-record check's object: a record published (records non-empty), and valid. */
+static void record_marks(struct marks *m, bool record, bool valid, unsigned counter)
+{
+        if (record)
+                mark(m, counter);
+        if (valid)
+                mark(m, counter + 1);
+}
+
+/* The adoption of MTA-STS, TLS-RPT, BIMI and DKIM, from the objects of the line. */
+static void adoption_marks(const struct summary *s, const struct summary_facts *f, struct marks *m)
+{
+        if (s->mta_sts >= 0)
+                record_marks(m, f->mta_sts.record, f->mta_sts.valid, SC_MTA_STS_RECORD);
+        if (s->tls_rpt >= 0)
+                record_marks(m, f->tls_rpt.record, f->tls_rpt.valid, SC_TLS_RPT_RECORD);
+        if (s->bimi >= 0) {
+                record_marks(m, f->bimi.record, f->bimi.valid, SC_BIMI_RECORD);
+                if (f->bimi_dmarc_ok)
+                        mark(m, SC_BIMI_DMARC_OK);
+        }
+        if (s->dkim >= 0 && f->dkim_status == WIRE_RCODE_NOERROR)
+                mark(m, SC_DKIM_EXISTS);
+        else if (s->dkim >= 0 && f->dkim_status == WIRE_RCODE_NXDOMAIN)
+                mark(m, SC_DKIM_ABSENT);
+}
+
 static void ok_marks(const struct summary *s, const struct summary_facts *f, struct marks *m)
 {
         const struct toplevel *t = &f->top;
@@ -391,6 +425,7 @@ void summary_count(struct summary *s, const struct summary_facts *f)
         if (f->status == INPUT_ITEM_OK) {
                 mark(&m, SC_OK);
                 ok_marks(s, f, &m);
+                adoption_marks(s, f, &m);
         } else {
                 mark(&m, f->status == INPUT_ITEM_EXCLUDED ? SC_EXCLUDED : SC_ILLEGAL);
         }

@@ -71,7 +71,16 @@ enum summary_counter {
         SC_MAIL = SC_SPF_STATUS + SUMMARY_STATUS_SLOTS,  /* + enum mail_fact */
         SC_MX_STATUS = SC_MAIL + 5,                      /* + status slot */
         SC_DNSSEC = SC_MX_STATUS + SUMMARY_STATUS_SLOTS, /* + enum dnssec_state */
-        SC_COUNT = SC_DNSSEC + 4
+        SC_MTA_STS_RECORD = SC_DNSSEC + 4,               /* adoption (#12) */
+        SC_MTA_STS_VALID,
+        SC_TLS_RPT_RECORD,
+        SC_TLS_RPT_VALID,
+        SC_BIMI_RECORD,
+        SC_BIMI_VALID,
+        SC_BIMI_DMARC_OK,
+        SC_DKIM_EXISTS, /* _domainkey.<domain> NOERROR */
+        SC_DKIM_ABSENT, /* ... NXDOMAIN */
+        SC_COUNT
 };
 
 struct summary_group {
@@ -99,14 +108,15 @@ struct summary_table {
 struct summary_receiver;
 
 struct summary {
-        int dmarc, spf, mx, dnssec;    /* the checks' indices in the scan's set (0 when read
-                                          from lines); -1: not run */
-        struct summary_receiver *rbuf; /* owned: summary_add()'s copy of a line's receivers */
-        size_t rcap;                   /* bytes */
-        const char **obuf;             /* owned: a line's distinct receiver organizations */
-        size_t ocap;                   /* bytes */
-        bool sectors;                  /* the input has a sector column: by_sector is written */
-        bool ranked;                   /* some line had a rank: by_rank_bucket is written */
+        int dmarc, spf, mx, dnssec;       /* the checks' indices in the scan's set (0 when read
+                                             from lines); -1: not run */
+        int mta_sts, tls_rpt, bimi, dkim; /* the same */
+        struct summary_receiver *rbuf;    /* owned: summary_add()'s copy of a line's receivers */
+        size_t rcap;                      /* bytes */
+        const char **obuf;                /* owned: a line's distinct receiver organizations */
+        size_t ocap;                      /* bytes */
+        bool sectors;                     /* the input has a sector column: by_sector is written */
+        bool ranked;                      /* some line had a rank: by_rank_bucket is written */
         struct summary_group all;
         struct summary_group rank[SUMMARY_RANK_BUCKETS];
         struct summary_table tld, sector;
@@ -148,13 +158,18 @@ struct summary_facts {
                 int8_t mail; /* enum mail_fact */
         } mx;
         int8_t dnssec; /* enum dnssec_state */
+        struct {
+                bool record, valid; /* records non-empty; valid true */
+        } mta_sts, tls_rpt, bimi;
+        bool bimi_dmarc_ok; /* the bimi object's dmarc_ok is true */
+        int dkim_status;    /* _domainkey.<domain>: NOERROR exists, NXDOMAIN absent */
 };
 
 /* For the lines of set's checks; sectors: --sector-column was given. 0 or -ENOMEM (then
- * nothing is left to free). summary_init_checks: the checks by whether they ran. */
+ * nothing is left to free). summary_init_lines: for lines read back, no check counted until
+ * the reader sets the index (0) of each that ran. */
 int summary_init(struct summary *s, const struct check_set *set, bool sectors);
-int summary_init_checks(struct summary *s, bool dmarc, bool spf, bool mx, bool dnssec,
-                        bool sectors);
+int summary_init_lines(struct summary *s, bool sectors);
 void summary_free(struct summary *s);
 
 /* Count one line's facts. */

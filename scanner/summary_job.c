@@ -5,8 +5,12 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "scanner/bimi/check.h"
+#include "scanner/dkim/check.h"
 #include "scanner/dmarc/check.h"
+#include "scanner/mtasts/check.h"
 #include "scanner/spf/check.h"
+#include "scanner/tlsrpt/check.h"
 
 static void dmarc_facts(struct summary *s, struct summary_facts *f, const struct dmarc_result *d)
 {
@@ -52,9 +56,37 @@ static void spf_facts(struct summary_facts *f, const struct spf_eval *e)
         f->spf.too_many_void = spf_error(e, "too_many_void_lookups");
 }
 
+static void record_facts(bool *record, bool *valid, const struct txtrec *t)
+{
+        *record = t->nrecords + t->ndropped > 0;
+        *valid = txtrec_valid(t) == 1;
+}
+
+/* The MTA-STS, TLS-RPT, BIMI and DKIM objects' adoption facts. */
+static void adoption_facts(const struct summary *s, struct summary_facts *f, const struct job *j,
+                           const struct job_scratch *sc)
+{
+        if (s->mta_sts >= 0)
+                record_facts(&f->mta_sts.record, &f->mta_sts.valid,
+                             &((const struct mtasts_scratch *)sc->check[s->mta_sts])->t);
+        if (s->tls_rpt >= 0)
+                record_facts(&f->tls_rpt.record, &f->tls_rpt.valid,
+                             &((const struct tlsrpt_scratch *)sc->check[s->tls_rpt])->t);
+        if (s->bimi >= 0) {
+                record_facts(&f->bimi.record, &f->bimi.valid,
+                             &((const struct bimi_scratch *)sc->check[s->bimi])->t);
+                const struct check_facts *d = s->dmarc >= 0 ? &sc->facts[s->dmarc] : NULL;
+                f->bimi_dmarc_ok =
+                    d && bimi_dmarc_ok(d->posture, d->enforcing, d->partial, d->org_sp) == 1;
+        }
+        if (s->dkim >= 0)
+                f->dkim_status =
+                    ((const struct dkim_state *)job_state(j, (unsigned)s->dkim))->status;
+}
+
 void summary_add(struct summary *s, const struct job *j, const struct job_scratch *sc)
 {
-        struct summary_facts f;
+        struct summary_facts f = {0};
         const struct input_item *in = &j->in;
         f.status = (uint8_t)in->status;
         f.domain = in->domain;
@@ -72,5 +104,7 @@ void summary_add(struct summary *s, const struct job *j, const struct job_scratc
         f.dnssec = in->status == INPUT_ITEM_OK && s->dnssec >= 0
                        ? (int8_t)sc->facts[s->dnssec].dnssec
                        : -1;
+        if (in->status == INPUT_ITEM_OK)
+                adoption_facts(s, &f, j, sc);
         summary_count(s, &f);
 }

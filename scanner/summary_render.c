@@ -185,6 +185,33 @@ static void dns_status(struct jw *w, const struct summary *s, const uint64_t *c)
         jw_obj_close(w);
 }
 
+/* MTA-STS, TLS-RPT, BIMI and DKIM adoption: a record, and a valid one; only the checks that
+ * ran. */
+static void adoption(struct jw *w, const struct summary *s, const uint64_t *c)
+{
+        static const struct tally_rate MTA_STS[] = {{"mta_sts", SC_MTA_STS_RECORD, SC_OK},
+                                                    {"mta_sts_valid", SC_MTA_STS_VALID, SC_OK}};
+        static const struct tally_rate TLS_RPT[] = {{"tls_rpt", SC_TLS_RPT_RECORD, SC_OK},
+                                                    {"tls_rpt_valid", SC_TLS_RPT_VALID, SC_OK}};
+        static const struct tally_rate BIMI[] = {{"bimi", SC_BIMI_RECORD, SC_OK},
+                                                 {"bimi_valid", SC_BIMI_VALID, SC_OK},
+                                                 {"bimi_dmarc_ok", SC_BIMI_DMARC_OK, SC_OK}};
+        static const struct tally_rate DKIM[] = {{"dkim_domainkey", SC_DKIM_EXISTS, SC_OK},
+                                                 {"dkim_domainkey_absent", SC_DKIM_ABSENT, SC_OK}};
+        if (s->mta_sts < 0 && s->tls_rpt < 0 && s->bimi < 0 && s->dkim < 0)
+                return;
+        jw_obj_open(w, "adoption");
+        if (s->mta_sts >= 0)
+                jw_rate_members(w, c, MTA_STS, COUNT(MTA_STS));
+        if (s->tls_rpt >= 0)
+                jw_rate_members(w, c, TLS_RPT, COUNT(TLS_RPT));
+        if (s->bimi >= 0)
+                jw_rate_members(w, c, BIMI, s->dmarc >= 0 ? 3 : 2);
+        if (s->dkim >= 0)
+                jw_rate_members(w, c, DKIM, COUNT(DKIM));
+        jw_obj_close(w);
+}
+
 /* One group's members, in the order docs/output.md lists them. */
 static void group(struct jw *w, const struct summary *s, const struct summary_group *g)
 {
@@ -208,6 +235,7 @@ static void group(struct jw *w, const struct summary *s, const struct summary_gr
                 split(w, "mx", c, SC_MAIL, COUNT(MAIL_NAMES), mail_key, c[SC_OK]);
         if (s->dnssec >= 0)
                 split(w, "dnssec", c, SC_DNSSEC, DNSSEC_STATES, dnssec_key, c[SC_OK]);
+        adoption(w, s, c);
         dns_status(w, s, c);
 }
 

@@ -18,6 +18,14 @@
 #   zone PROVIDER_ZONE (include trees shared by many domains, the same in every world, so
 #   worlds served together share it); its MX holds hosts, a null MX or nothing. Drawn from a
 #   second random stream, so a seed's DMARC data is that of VERSION 1.
+#   MTA-STS, TLS-RPT, BIMI and DKIM (VERSION 4 on, with generate(..., mail_txt=True): off
+#   by default, so that the worlds of the other tests and benchmarks stay as small and as
+#   quick to make and load as before): records at _mta-sts, _smtp._tls,
+#   default._bimi and under _domainkey (keys at the selectors DKIM_SELECTORS and others, RSA
+#   keys of several lengths, Ed25519, revoked and broken keys, a selector CNAME), drawn from a
+#   third random stream; their truth is the "mta_sts", "tls_rpt", "bimi" and "dkim" objects'
+#   fields the scanner must write for them (mail_txt_diffs() compares; dkim with
+#   --dkim-selectors DKIM_SELECTORS).
 #   world.json       manifest {generator, version, seed, count, zones, categories}; written
 #                    last, so its presence means the world is complete.
 # Same (seed, count, VERSION) gives byte-identical output. Each category appears at least
@@ -36,7 +44,7 @@ import re
 
 import dsspf
 
-VERSION = 3
+VERSION = 4
 ZONES = (("example", 5), ("test", 3), ("sim", 2))  # name, weight
 HOST = "dmarc-host"  # hosted-DMARC names live under dmarc-host.<zone>
 
@@ -470,6 +478,179 @@ def _spf_mx(rng, zones, providers, cat, label, zone, domain):
     return scat, spf, mx
 
 
+# ---------------------------------------------------------------- MTA-STS, TLS-RPT, BIMI, DKIM
+
+DKIM_SELECTORS = ("s1", "s2", "google")  # what the tests pass to --dkim-selectors
+
+
+def _der(tag, content):
+    n = len(content)
+    if n < 128:
+        head = bytes([n])
+    else:
+        k = (n.bit_length() + 7) // 8
+        head = bytes([0x80 | k]) + n.to_bytes(k, "big")
+    return bytes([tag]) + head + content
+
+
+def rsa_spki(rng, bits):
+    """A SubjectPublicKeyInfo with a random odd modulus of exactly bits bits (not a real
+    key: only its length is read)."""
+    n = rng.getrandbits(bits) | (1 << (bits - 1)) | 1
+    rsapub = _der(0x30, _der(0x02, b"\0" + n.to_bytes(bits // 8, "big")) + _der(0x02, b"\1\0\1"))
+    alg = _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010101")) + b"\5\0")
+    return _der(0x30, alg + _der(0x03, b"\0" + rsapub))
+
+
+def _b64(b):
+    import base64
+    return base64.b64encode(b).decode()
+
+
+def _absent():
+    return {"status": "NXDOMAIN", "records": [], "valid": None}
+
+
+def _one_txt(zones, zone, owner, texts):
+    for t in texts:
+        zones.write(zone, owner, "TXT", txt_rdata([t.encode()]))
+
+
+def _mta_sts(rng, zones, zone, label):
+    kind = weighted(rng, (("none", 65), ("ok", 28), ("bad_id", 3), ("two", 2), ("no_id", 2)))
+    if kind == "none":
+        return dict(_absent(), id=None)
+    ident = "".join(rng.choice("0123456789abcdefXYZ") for _ in range(rng.randint(1, 32)))
+    rec = {"ok": "v=STSv1; id=%s;" % ident, "bad_id": "v=STSv1; id=%s-01" % ident,
+           "two": "v=STSv1; id=%s" % ident, "no_id": "v=STSv1;"}[kind]
+    recs = [rec, "v=STSv1; id=2"] if kind == "two" else [rec]
+    other = ["google-site-verification=%s" % ident] if rng.random() < 0.2 else []
+    _one_txt(zones, zone, "_mta-sts." + label, recs + other)
+    return {"status": "NOERROR", "records": recs, "valid": kind == "ok",
+            "id": ident if kind == "ok" else None}
+
+
+def _tls_rpt(rng, zones, zone, label, domain):
+    kind = weighted(rng, (("none", 65), ("ok", 28), ("http", 3), ("two", 2), ("no_rua", 2)))
+    if kind == "none":
+        return dict(_absent(), rua=[])
+    uris = [weighted(rng, (("mailto:tlsrpt@%s" % domain, 6), ("https://tlsrpt.%s/v1" % domain, 2),
+                           ("mailto:tls@reports.vendor-b.test", 2)))]
+    if rng.random() < 0.2:
+        uris.append("https://r.report-collector.example/tls")
+    if kind == "http":
+        uris = ["http://tlsrpt.%s/v1" % domain]
+    rec = "v=TLSRPTv1; rua=" + ",".join(uris) if kind != "no_rua" else "v=TLSRPTv1;"
+    recs = [rec, "v=TLSRPTv1; rua=mailto:x@%s" % domain] if kind == "two" else [rec]
+    _one_txt(zones, zone, "_smtp._tls." + label, recs)
+    return {"status": "NOERROR", "records": recs, "valid": kind == "ok",
+            "rua": [] if kind in ("two", "no_rua") else uris}
+
+
+def _bimi(rng, zones, zone, label, domain):
+    kind = weighted(rng, (("none", 85), ("ok", 8), ("l_only", 3), ("declined", 2), ("http", 1),
+                          ("two", 1)))
+    if kind == "none":
+        return dict(_absent(), l=None, a=None)
+    logo, vmc = "https://%s/bimi/logo.svg" % domain, "https://%s/bimi/vmc.pem" % domain
+    l, a = {"ok": (logo, vmc), "l_only": (logo, None), "declined": ("", ""),
+            "http": ("http://%s/logo.svg" % domain, None), "two": (logo, None)}[kind]
+    rec = "v=BIMI1; l=%s" % l + ("; a=%s" % a if a is not None else "") + ";"
+    recs = [rec, "v=BIMI1; l=%s" % logo] if kind == "two" else [rec]
+    _one_txt(zones, zone, "default._bimi." + label, recs)
+    single = kind != "two"
+    return {"status": "NOERROR", "records": recs, "valid": kind in ("ok", "l_only", "declined"),
+            "l": l if single else None, "a": a if single else None}
+
+
+def _dkim_key(rng):
+    """(record text, truth of a selector holding it)."""
+    kind = weighted(rng, (("rsa2048", 50), ("rsa1024", 20), ("rsa3072", 10), ("ed25519", 10),
+                          ("revoked", 5), ("broken", 5)))
+    if kind.startswith("rsa"):
+        bits = int(kind[3:])
+        return ("v=DKIM1; k=rsa; p=" + _b64(rsa_spki(rng, bits)),
+                {"k": "rsa", "bits": bits, "revoked": False})
+    if kind == "ed25519":
+        return ("v=DKIM1; k=ed25519; p=" + _b64(bytes(rng.getrandbits(8) for _ in range(32))),
+                {"k": "ed25519", "bits": 256, "revoked": False})
+    if kind == "revoked":
+        return "v=DKIM1; k=rsa; p=", {"k": "rsa", "bits": None, "revoked": True}
+    return "v=DKIM1; p=!not-base64!", {"k": "rsa", "bits": None, "revoked": False}
+
+
+def _dkim(rng, zones, zone, label):
+    nx = {"status": "NXDOMAIN", "k": None, "bits": None, "revoked": None}
+    kind = weighted(rng, (("none", 45), ("keys", 50), ("other", 5)))
+    if kind == "none":
+        return {"domainkey": "absent", "status": "NXDOMAIN",
+                "selectors": [dict(nx, selector=s) for s in DKIM_SELECTORS]}
+    sels = {}
+    if kind == "other":
+        text, _ = _dkim_key(rng)
+        _one_txt(zones, zone, "x1._domainkey." + label, [text])
+    else:
+        text, truth = _dkim_key(rng)
+        _one_txt(zones, zone, "s1._domainkey." + label, [text])
+        sels["s1"] = truth
+        if rng.random() < 0.3:
+            text, truth = _dkim_key(rng)
+            _one_txt(zones, zone, "s2._domainkey." + label, [text])
+            sels["s2"] = truth
+        if rng.random() < 0.15:  # a provider-style alias, resolved within the zone
+            zones.write(zone, "google._domainkey." + label, "CNAME",
+                        "s1._domainkey.%s.%s." % (label, zone))
+            sels["google"] = sels["s1"]
+    out = []
+    for s in DKIM_SELECTORS:
+        out.append(dict(sels[s], selector=s, status="NOERROR") if s in sels
+                   else dict(nx, selector=s))
+    return {"domainkey": "exists", "status": "NOERROR", "selectors": out}
+
+
+def _mail_txt(rng, zones, cat, label, zone, domain):
+    """Write the domain's MTA-STS, TLS-RPT, BIMI and DKIM names; return their truth."""
+    if cat == "nodomain":  # nothing may exist under an absent domain
+        return {"mta_sts": dict(_absent(), id=None), "tls_rpt": dict(_absent(), rua=[]),
+                "bimi": dict(_absent(), l=None, a=None),
+                "dkim": {"domainkey": "absent", "status": "NXDOMAIN",
+                         "selectors": [{"selector": s, "status": "NXDOMAIN", "k": None,
+                                        "bits": None, "revoked": None}
+                                       for s in DKIM_SELECTORS]}}
+    return {"mta_sts": _mta_sts(rng, zones, zone, label),
+            "tls_rpt": _tls_rpt(rng, zones, zone, label, domain),
+            "bimi": _bimi(rng, zones, zone, label, domain),
+            "dkim": _dkim(rng, zones, zone, label)}
+
+
+def mail_txt_diffs(result, expected):
+    """How a line's mta_sts, tls_rpt, bimi and dkim objects differ from the truth (the
+    fields the truth names; dkim selectors by their fields), as strings; [] when equal."""
+    out = []
+    for key in ("mta_sts", "tls_rpt", "bimi"):
+        got, want = result.get(key), expected[key]
+        if not isinstance(got, dict):
+            out.append("%s: %r" % (key, got))
+            continue
+        for f, v in want.items():
+            g = got.get(f)
+            if f == "records" and isinstance(g, list):  # an RRset has no order
+                g, v = sorted(g), sorted(v)
+            if g != v:
+                out.append("%s.%s: %r, want %r" % (key, f, g, v))
+    got, want = result.get("dkim"), expected["dkim"]
+    if not isinstance(got, dict):
+        return out + ["dkim: %r" % (got,)]
+    for f in ("domainkey", "status"):
+        if got.get(f) != want[f]:
+            out.append("dkim.%s: %r, want %r" % (f, got.get(f), want[f]))
+    sels = [{k: s.get(k) for k in ("selector", "status", "k", "bits", "revoked")}
+            for s in got.get("selectors") or []]
+    if sels != want["selectors"]:
+        out.append("dkim.selectors: %r, want %r" % (sels, want["selectors"]))
+    return out
+
+
 def spf_matches(result, expected):
     """True when a line's spf object equals the truth (spf_diffs() says how it differs)."""
     return not dsspf.spf_diffs(result.get("spf"), expected["spf"])
@@ -501,7 +682,7 @@ def _names_digest(names):
     return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16] if names else None
 
 
-def generate(out_dir, seed, count, names=None):
+def generate(out_dir, seed, count, names=None, mail_txt=False):
     """Write the world into out_dir (see module contract); return the manifest dict."""
     if names:
         names = list(names[:count])
@@ -520,6 +701,7 @@ def generate(out_dir, seed, count, names=None):
     zone_names = sorted({n.rsplit(".", 1)[1] for n in names}) if names \
         else [z for z, _ in ZONES]
     srng = random.Random("spf-mx %d" % seed)  # SPF and MX: a stream of their own
+    mrng = random.Random("mail-txt %d" % seed)  # MTA-STS, TLS-RPT, BIMI, DKIM: another
     providers = provider_data()
     zone_cum = _cumulative(ZONES)
     cat_names = [c for c, _ in CATEGORIES]
@@ -552,6 +734,7 @@ def generate(out_dir, seed, count, names=None):
             other_zone = zone_names[(zi + 1) % len(zone_names)]
             exists, status, recs = _emit(rng, zones, cat, label, zone, domain, other_zone)
             scat, spf, mx = _spf_mx(srng, zones, providers, cat, label, zone, domain)
+            mail = _mail_txt(mrng, zones, cat, label, zone, domain) if mail_txt else {}
             counts[cat] += 1
             spf_counts[scat] += 1
             line = k + 1
@@ -561,12 +744,13 @@ def generate(out_dir, seed, count, names=None):
                 "domain": domain, "line": line, "rank": line, "zone": zone,
                 "category": cat, "exists": exists,
                 "dmarc": {"status": status, "records": [as_text(r) for r in recs]},
-                "spf_category": scat, "spf": spf, "mx": mx,
+                "spf_category": scat, "spf": spf, "mx": mx, **mail,
             }) + "\n")
     zones.close()
     manifest = {"generator": "dsworld", "version": VERSION, "seed": seed, "count": count,
                 "zones": zone_names + [PROVIDER_ZONE], "categories": counts,
-                "spf_categories": spf_counts, "names": _names_digest(names)}
+                "spf_categories": spf_counts, "names": _names_digest(names),
+                "mail_txt": mail_txt}
     with open(manifest_path + ".tmp", "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
@@ -583,13 +767,14 @@ def read_manifest(out_dir):
         return None
 
 
-def is_current(out_dir, seed, count, names=None):
+def is_current(out_dir, seed, count, names=None, mail_txt=False):
     m = read_manifest(out_dir)
     if names:
         names = names[:count]
         count = len(names)
     return bool(m) and m.get("version") == VERSION and m.get("seed") == seed \
-        and m.get("count") == count and m.get("names") == _names_digest(names)
+        and m.get("count") == count and m.get("names") == _names_digest(names) \
+        and m.get("mail_txt", False) == mail_txt
 
 
 def load_truth(out_dir):

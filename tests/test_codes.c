@@ -15,7 +15,9 @@
 
 #include "common/text.h"
 #include "output/json.h"
+#include "scanner/bimi/record.h"
 #include "scanner/codes.h"
+#include "scanner/dkim/record.h"
 #include "scanner/dmarc/check.h"
 #include "scanner/dmarc/record.h"
 #include "scanner/dmarc/verdict.h"
@@ -25,7 +27,9 @@
 #include "scanner/profile/bod1801.h"
 #include "scanner/spf/check.h"
 #include "scanner/spf/record.h"
+#include "scanner/mtasts/record.h"
 #include "scanner/spoof.h"
+#include "scanner/tlsrpt/record.h"
 
 /* The code lists of the modules, each with the place its codes are explained. */
 static const struct {
@@ -37,6 +41,10 @@ static const struct {
     {spf_issue_codes, "spf record"},
     {spf_tree_codes, "spf tree"},
     {mx_issue_codes, "mx"},
+    {tlsrpt_issue_codes, "tls_rpt"},
+    {mtasts_issue_codes, "mta_sts"},
+    {bimi_issue_codes, "bimi"},
+    {dkim_key_codes, "dkim"},
     {dmarc_reason_codes, "spoofable reason"},
     {spoof_reason_codes, "spoofable reason"},
     {bod1801_codes, "bod1801 unmet"},
@@ -80,6 +88,7 @@ static void kinds_and_fields(void **st)
                 char want[64];
                 const char *obj = strncmp(d->where, "dmarc", 5) == 0 ? "dmarc"
                                   : strncmp(d->where, "spf", 3) == 0 ? "spf"
+                                  : strcmp(d->where, "dkim") == 0    ? "dkim.selectors[]"
                                                                      : d->where;
                 if (strcmp(d->kind, "error") == 0 || strcmp(d->kind, "warning") == 0)
                         snprintf(want, sizeof(want), "%s.%ss", obj, d->kind);

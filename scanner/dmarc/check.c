@@ -842,6 +842,10 @@ static void dmarc_conclude(const struct check_arg *a, struct check_facts *f)
         f->partial = d->v.partial;
         f->spoofable = (int8_t)d->v.spoofable;
         f->reason = d->v.reason;
+        if (d->applied && d->rec.valid && d->policy_off == 0 && d->org_off == 0)
+                f->org_sp = (int8_t)(d->rec.sp == DMARC_POLICY_REJECT       ? POSTURE_REJECT
+                                     : d->rec.sp == DMARC_POLICY_QUARANTINE ? POSTURE_QUARANTINE
+                                                                            : POSTURE_NONE);
 }
 
 static void dmarc_render(const struct check_arg *a, struct jw *w)

@@ -12,6 +12,7 @@
 #include "dns/wire.h"
 #include "scanner/dmarc/check.h"
 #include "scanner/dmarc/verdict.h"
+#include "scanner/lookup.h"
 #include "scanner/dnssec/verdict.h"
 #include "scanner/input.h"
 #include "scanner/spf/record.h"
@@ -187,13 +188,63 @@ bool line_is_ok(const json_t *line)
         return st && strcmp(st, "OK") == 0;
 }
 
-void line_checks(const json_t *line, bool *dmarc, bool *spf, bool *mx, bool *dnssec)
+void line_checks(const json_t *line, struct line_checks *c)
 {
         bool ok = line_is_ok(line);
-        *dnssec = ok && json_is_string(json_object_get(line, "dnssec"));
-        *dmarc = ok && json_is_object(json_object_get(line, "dmarc"));
-        *spf = ok && json_is_object(json_object_get(line, "spf"));
-        *mx = ok && json_is_object(json_object_get(line, "mx"));
+        c->dnssec = ok && json_is_string(json_object_get(line, "dnssec"));
+        c->dmarc = ok && json_is_object(json_object_get(line, "dmarc"));
+        c->spf = ok && json_is_object(json_object_get(line, "spf"));
+        c->mx = ok && json_is_object(json_object_get(line, "mx"));
+        c->mta_sts = ok && json_is_object(json_object_get(line, "mta_sts"));
+        c->tls_rpt = ok && json_is_object(json_object_get(line, "tls_rpt"));
+        c->bimi = ok && json_is_object(json_object_get(line, "bimi"));
+        c->dkim = ok && json_is_object(json_object_get(line, "dkim"));
+}
+
+void line_checks_apply(const struct line_checks *c, struct summary *s)
+{
+        s->dmarc = c->dmarc ? 0 : -1;
+        s->spf = c->spf ? 0 : -1;
+        s->mx = c->mx ? 0 : -1;
+        s->dnssec = c->dnssec ? 0 : -1;
+        s->mta_sts = c->mta_sts ? 0 : -1;
+        s->tls_rpt = c->tls_rpt ? 0 : -1;
+        s->bimi = c->bimi ? 0 : -1;
+        s->dkim = c->dkim ? 0 : -1;
+}
+
+/* A TXT-record check's object: records non-empty, and valid true. */
+static void record_facts(const json_t *o, bool *record, bool *valid)
+{
+        *record = nonempty(o, "records");
+        *valid = json_is_true(json_object_get(o, "valid"));
+}
+
+/* The adoption facts of the mta_sts, tls_rpt, bimi and dkim objects (docs/output.md). */
+static int adoption_facts(const json_t *line, const struct summary *s, struct summary_facts *f,
+                          char *err, size_t errlen)
+{
+        if (s->mta_sts >= 0)
+                record_facts(json_object_get(line, "mta_sts"), &f->mta_sts.record,
+                             &f->mta_sts.valid);
+        if (s->tls_rpt >= 0)
+                record_facts(json_object_get(line, "tls_rpt"), &f->tls_rpt.record,
+                             &f->tls_rpt.valid);
+        if (s->bimi >= 0) {
+                const json_t *b = json_object_get(line, "bimi");
+                record_facts(b, &f->bimi.record, &f->bimi.valid);
+                f->bimi_dmarc_ok = json_is_true(json_object_get(b, "dmarc_ok"));
+        }
+        if (s->dkim >= 0) {
+                const char *k = str(json_object_get(line, "dkim"), "domainkey");
+                f->dkim_status = !k                         ? LOOKUP_PENDING
+                                 : strcmp(k, "exists") == 0 ? WIRE_RCODE_NOERROR
+                                 : strcmp(k, "absent") == 0 ? WIRE_RCODE_NXDOMAIN
+                                                            : -1;
+                if (f->dkim_status == -1)
+                        return bad(err, errlen, "dkim.domainkey");
+        }
+        return 0;
 }
 
 static int status_of(const json_t *line, uint8_t *status)
@@ -247,5 +298,7 @@ int line_facts(const json_t *line, struct summary *s, struct summary_facts *f, c
                 rc = mx_facts(json_object_get(line, "mx"), f, err, errlen);
         if (rc == 0 && s->dnssec >= 0)
                 rc = dnssec_fact(line, f, err, errlen);
+        if (rc == 0)
+                rc = adoption_facts(line, s, f, err, errlen);
         return rc;
 }

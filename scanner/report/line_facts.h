@@ -15,10 +15,16 @@
 
 #include "scanner/summary.h"
 
-/* Which checks the line's objects say ran: for an OK line, those whose object is not null;
- * false for a line that is not OK (its objects are all null). */
+/* Which checks the line's objects say ran: for an OK line, those whose object (dnssec: value)
+ * is not null; none for a line that is not OK (its objects are all null). */
+struct line_checks {
+        bool dmarc, spf, mx, dnssec, mta_sts, tls_rpt, bimi, dkim;
+};
+
 bool line_is_ok(const json_t *line);
-void line_checks(const json_t *line, bool *dmarc, bool *spf, bool *mx, bool *dnssec);
+void line_checks(const json_t *line, struct line_checks *c);
+/* The summary counts the checks of c (index 0), and no other. */
+void line_checks_apply(const struct line_checks *c, struct summary *s);
 
 int line_facts(const json_t *line, struct summary *s, struct summary_facts *f, char *err,
                size_t errlen);

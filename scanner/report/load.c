@@ -44,18 +44,16 @@ static json_t *try_summary(const char *path, bool *is_lines, char *err, size_t e
  * (the counters of the other statuses do not depend on them). */
 struct reading {
         struct summary s;
-        bool checks_known, dmarc, spf, mx, dnssec, any_sector;
+        struct line_checks checks;
+        bool checks_known, any_sector;
         unsigned long long lines;
 };
 
 static int first_ok(struct reading *r, const json_t *line)
 {
-        line_checks(line, &r->dmarc, &r->spf, &r->mx, &r->dnssec);
+        line_checks(line, &r->checks);
         r->checks_known = true;
-        r->s.dmarc = r->dmarc ? 0 : -1;
-        r->s.spf = r->spf ? 0 : -1;
-        r->s.mx = r->mx ? 0 : -1;
-        r->s.dnssec = r->dnssec ? 0 : -1;
+        line_checks_apply(&r->checks, &r->s);
         return 0;
 }
 
@@ -63,11 +61,11 @@ static int count_line(struct reading *r, const json_t *line, char *err, size_t e
 {
         struct summary_facts f;
         if (line_is_ok(line)) {
-                bool d, s, m, n;
+                struct line_checks c;
                 if (!r->checks_known)
                         first_ok(r, line);
-                line_checks(line, &d, &s, &m, &n);
-                if (d != r->dmarc || s != r->spf || m != r->mx || n != r->dnssec) {
+                line_checks(line, &c);
+                if (memcmp(&c, &r->checks, sizeof(c)) != 0) {
                         snprintf(err, errlen,
                                  "other checks than the lines before: the lines of "
                                  "different scans");
@@ -109,8 +107,8 @@ static int read_lines(struct reading *r, const char *path, char *err, size_t err
         if (rc < 0 && !why[0])
                 snprintf(why, sizeof(why), "%s", lines_error(l));
         if (rc < 0)
-                snprintf(err, errlen, "%s: line %llu: %s", path,
-                         (unsigned long long)lines_count(l), why);
+                snprintf(err, errlen, "%s: line %llu: %s", path, (unsigned long long)lines_count(l),
+                         why);
         lines_close(l);
         return rc < 0 ? rc : 0;
 }
@@ -130,14 +128,16 @@ static json_t *reading_json(struct reading *r, const char *const *paths, size_t 
         jw_arr_close(&w);
         jw_uint(&w, "lines", r->lines);
         jw_arr_open(&w, "checks");
-        if (r->dmarc)
-                jw_cstr(&w, NULL, "dmarc");
-        if (r->spf)
-                jw_cstr(&w, NULL, "spf");
-        if (r->mx)
-                jw_cstr(&w, NULL, "mx");
-        if (r->dnssec)
-                jw_cstr(&w, NULL, "dnssec");
+        const struct line_checks *c = &r->checks;
+        const struct {
+                bool ran;
+                const char *name;
+        } names[] = {{c->dmarc, "dmarc"},   {c->spf, "spf"},         {c->mx, "mx"},
+                     {c->dnssec, "dnssec"}, {c->mta_sts, "mta_sts"}, {c->tls_rpt, "tls_rpt"},
+                     {c->bimi, "bimi"},     {c->dkim, "dkim"}};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (names[i].ran)
+                        jw_cstr(&w, NULL, names[i].name);
         jw_arr_close(&w);
         jw_obj_close(&w);
         jw_bool(&w, "partial", false);
@@ -152,7 +152,7 @@ static json_t *reading_json(struct reading *r, const char *const *paths, size_t 
 static int load_lines(const char *const *paths, size_t n, json_t **out, char *err, size_t errlen)
 {
         struct reading r = {0};
-        int rc = summary_init_checks(&r.s, false, false, false, false, true);
+        int rc = summary_init_lines(&r.s, true);
         for (size_t i = 0; rc == 0 && i < n; i++)
                 rc = read_lines(&r, paths[i], err, errlen);
         if (rc == 0 && !(*out = reading_json(&r, paths, n))) {

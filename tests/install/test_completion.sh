@@ -97,7 +97,8 @@ check "--format=c (split at =)" expect "csv" dmarcscan scan --format = c
 check "--format= (split at =)" expect "auto csv list rank" dmarcscan scan --format =
 check "--discovery values" expect "rfc7489" dmarcscan scan -q --discovery r
 check "--profile values" expect "bod-18-01" dmarcscan scan --profile b
-check "--checks: the list's next element" expect "dmarc,dnssec dmarc,mx dmarc,spf" dmarcscan scan --checks dmarc,
+check "--checks: the list's next element" expect "dmarc,mta-sts dmarc,mx" dmarcscan scan --checks dmarc,m
+check "--checks: dnssec" expect "dmarc,dnssec" dmarcscan scan --checks dmarc,dn
 check "--checks: no repeat" expect "" dmarcscan scan --checks dmarc,dm
 check "-o completes files" expect "$tmp/out.ndjson" dmarcscan scan -o "$tmp/ou"
 check "--metadata completes files" expect "$tmp/out.ndjson" dmarcscan scan --metadata "$tmp/o"

@@ -1,0 +1,104 @@
+/* txtrec.h -- the part that the checks of one versioned TXT record at a fixed name share
+ * (tls-rpt at _smtp._tls, mta-sts at _mta-sts, bimi at default._bimi): the lookup, the
+ * records of the version picked from the reply, the issue codes, and the object's common
+ * members. Each check keeps its own grammar and its own object.
+ * Contract: txtrec_start() sets the lookup of "<prefix>.<domain>" TXT; txtrec_reply()
+ * digests its reply (CNAMEs followed, as every check does); txtrec_read() rebuilds the
+ * records from the reply kept in the lookup (scanner/mx/check.h says why that is safe) into
+ * a per-thread struct txtrec, whose text buffer grows once and is reused. "Records" are the
+ * TXT records whose text starts with the version ("v=TLSRPTv1", compared without case so
+ * that a miscased version is reported, not ignored); the others are only counted. */
+#ifndef DS_TXTREC_TXTREC_H
+#define DS_TXTREC_TXTREC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output/json.h"
+#include "scanner/check.h"
+#include "scanner/lookup.h"
+
+#define TXTREC_RECORDS_MAX 8 /* records of the version kept per name; more are counted */
+#define TXTREC_ISSUES_MAX  12
+
+struct txtrec_issue {
+        const char *code; /* static snake_case, from the check's code list */
+        bool error;       /* in "errors" (else "warnings") */
+};
+
+struct txtrec {
+        int status; /* the lookup's status */
+        unsigned attempts, cname_hops;
+        unsigned nrecords, ndropped, nother;
+        uint32_t off[TXTREC_RECORDS_MAX], len[TXTREC_RECORDS_MAX]; /* into text */
+        char *text;                                                /* owned: joined strings */
+        size_t cap;
+        struct txtrec_issue issues[TXTREC_ISSUES_MAX];
+        unsigned nissues;
+        const char *const *codes; /* the check's code list, NULL-terminated */
+        const char *version;      /* as the grammar writes it */
+};
+
+/* start(): the lookup of "<prefix>.<domain>" TXT is set (*status LOOKUP_PENDING), or the
+ * name is too long to ask (*status LOOKUP_NAME_TOO_LONG, CHECK_DONE). */
+enum check_step txtrec_ask(struct lookup *l, int16_t *status, const char *prefix,
+                           const char *domain);
+
+/* on_reply(): a CNAME's target is to be asked next (CHECK_QUERY), or *status is the
+ * lookup's final status (MALFORMED for a reply that cannot be read). */
+enum check_step txtrec_answer(struct lookup *l, int16_t *status);
+
+/* The records of version ("": every TXT record) in the reply kept in l, for the lookup's
+ * status. */
+void txtrec_read(struct txtrec *t, int status, const struct lookup *l, const char *version,
+                 const char *const *codes);
+
+/* Record i's text. */
+static inline const char *txtrec_text(const struct txtrec *t, unsigned i)
+{
+        return t->text + t->off[i];
+}
+
+/* Note a code once (it must be one of t->codes). */
+void txtrec_issue(struct txtrec *t, const char *code, bool error);
+
+/* The one record the grammar reads: true with exactly one record ("version_case", an
+ * error, when its version is not written as the grammar writes it); false with none, or with
+ * several (then "multiple_records", an error: RFC 8460 3, RFC 8461 3.1 and the BIMI draft all treat
+ * that as no record). */
+bool txtrec_single(struct txtrec *t);
+
+/* The object's "valid": -1 (null: no record to judge), 0 or 1. */
+int txtrec_valid(const struct txtrec *t);
+
+/* "valid": null when there is no single record to judge, else whether no error was found. */
+void txtrec_write_valid(struct jw *w, const struct txtrec *t);
+
+/* "status" and "records" (opening the object key), and at the end "errors", "warnings",
+ * "attempts" (closing it). */
+void txtrec_write_head(struct jw *w, const char *key, const struct txtrec *t);
+void txtrec_write_tail(struct jw *w, const struct txtrec *t);
+
+struct tag_list;
+
+/* Split a record's text into tags, noting the grammars' shared errors: "syntax" (a field
+ * that is not tag=value, too many fields) and "duplicate_tag". */
+void txtrec_tags(struct txtrec *t, const char *text, size_t n, struct tag_list *tl);
+
+/* The tags after the version that are not in known (NULL-terminated): with strict, each
+ * must follow the extension grammar of RFC 8460 and RFC 8461 (else code, an error); without,
+ * each is noted as code, a warning (tags receivers ignore). */
+void txtrec_extensions(struct txtrec *t, const struct tag_list *tl, const char *const *known,
+                       bool strict, const char *code);
+
+/* What conclude() does first for these checks: the records of version in the reply kept
+ * in l (for the state's status) into t, and f's status. Returns whether there is a single
+ * record (record 0) for the grammar to parse. */
+bool txtrec_conclude(struct txtrec *t, int status, const struct lookup *l, const char *version,
+                     const char *const *codes, struct check_facts *f);
+
+/* Release the text buffer (scratch_free). */
+void txtrec_free(struct txtrec *t);
+
+#endif
