@@ -14,8 +14,9 @@
 #     postmaster@domain, HELO).check() with dnspython's default resolver set to
 #     127.0.0.1:port alone (/etc/resolv.conf is never read).
 #   ours(line) -> the result a sender matching nothing gets by dmarcscan's spf object:
-#     none, permerror, temperror, pass when an included +all passes everyone
-#     (include_pass_all), or the effective all (fail, softfail, neutral, pass; neutral
+#     none, permerror, temperror, pass when an included +all or a mechanism passes
+#     everyone (include_pass_all, pass_all_mechanism), neutral when a mechanism makes
+#     everyone neutral (neutral_all_mechanism), or the effective all (fail, softfail, neutral, pass; neutral
 #     without all; "unknown" when the all is not known).
 # Only 127.0.0.1 is ever contacted.
 
@@ -186,8 +187,12 @@ def ours(line):
         return "missing"
     if s.get("result") != "ok":
         return s.get("result")
-    if s.get("permissive") and "include_pass_all" in (s.get("warnings") or []):
-        return "pass"  # an included +all passes everyone, whatever the own all says
+    warnings = s.get("warnings") or []
+    if s.get("permissive") and ("include_pass_all" in warnings
+                                or "pass_all_mechanism" in warnings):
+        return "pass"  # an included +all or a mechanism passes everyone, whatever the all
+    if s.get("permissive") and "neutral_all_mechanism" in warnings:
+        return "neutral"  # a ? mechanism matches everyone first
     if s.get("all") is not None:
         return s["all"]
     return "neutral" if s.get("permissive") else "unknown"
