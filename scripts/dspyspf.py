@@ -71,6 +71,8 @@ EXTRA = [
     ("existsany", "v=spf1 exists:always.%s -all" % X,
      [("always", "A", "127.0.0.2")], "exists: of a name that always exists"),
     ("a0", "v=spf1 a:always.%s/0 -all" % X, [], "a/0"),
+    ("ip4neutral", "v=spf1 ?ip4:0.0.0.0/0 -all", [], "?ip4:0.0.0.0/0: anyone neutral"),
+    ("ip6any", "v=spf1 ip6:::/0 -all", [], "ip6:::/0 (the client is IPv4)"),
     # syntax the two read differently (docs/spf-grammar.md, "pyspf")
     ("dupunknown", "v=spf1 foo=1 foo=2 -all", [], "an unknown modifier twice"),
     ("macromod", "v=spf1 moo=%{d}.%% -all", [], "macros in an unknown modifier"),
