@@ -14,8 +14,9 @@
 #     postmaster@domain, HELO).check() with dnspython's default resolver set to
 #     127.0.0.1:port alone (/etc/resolv.conf is never read).
 #   ours(line) -> the result a sender matching nothing gets by dmarcscan's spf object:
-#     none, permerror, temperror, pass when an included +all passes everyone
-#     (include_pass_all), or the effective all (fail, softfail, neutral, pass; neutral
+#     none, permerror, temperror, pass when an included +all or a mechanism passes
+#     everyone (include_pass_all, pass_all_mechanism), neutral when a mechanism makes
+#     everyone neutral (neutral_all_mechanism), or the effective all (fail, softfail, neutral, pass; neutral
 #     without all; "unknown" when the all is not known).
 # Only 127.0.0.1 is ever contacted.
 
@@ -70,6 +71,8 @@ EXTRA = [
     ("existsany", "v=spf1 exists:always.%s -all" % X,
      [("always", "A", "127.0.0.2")], "exists: of a name that always exists"),
     ("a0", "v=spf1 a:always.%s/0 -all" % X, [], "a/0"),
+    ("ip4neutral", "v=spf1 ?ip4:0.0.0.0/0 -all", [], "?ip4:0.0.0.0/0: anyone neutral"),
+    ("ip6any", "v=spf1 ip6:::/0 -all", [], "ip6:::/0 (the client is IPv4)"),
     # syntax the two read differently (docs/spf-grammar.md, "pyspf")
     ("dupunknown", "v=spf1 foo=1 foo=2 -all", [], "an unknown modifier twice"),
     ("macromod", "v=spf1 moo=%{d}.%% -all", [], "macros in an unknown modifier"),
@@ -186,8 +189,12 @@ def ours(line):
         return "missing"
     if s.get("result") != "ok":
         return s.get("result")
-    if s.get("permissive") and "include_pass_all" in (s.get("warnings") or []):
-        return "pass"  # an included +all passes everyone, whatever the own all says
+    warnings = s.get("warnings") or []
+    if s.get("permissive") and ("include_pass_all" in warnings
+                                or "pass_all_mechanism" in warnings):
+        return "pass"  # an included +all or a mechanism passes everyone, whatever the all
+    if s.get("permissive") and "neutral_all_mechanism" in warnings:
+        return "neutral"  # a ? mechanism matches everyone first
     if s.get("all") is not None:
         return s["all"]
     return "neutral" if s.get("permissive") else "unknown"

@@ -19,6 +19,9 @@
 #     order, lookups counted when a record is read, void lookups, the MX-names limit, loops
 #     caught where they are met (never asked), the effective all along redirects, an
 #     included +all reached through +includes and redirects (permissive, include_pass_all),
+#     a mechanism matching every client (ip4/ip6 /0, a:<name>/0 and exists:<name> with an A
+#     record: pass_all_mechanism through +includes and redirects, neutral_all_mechanism with
+#     "?" on the main path),
 #     the first error ends the evaluation. Its record reader knows the subset of RFC 7208 the generators write
 #     (qualifiers, all, include, a, mx, ptr, ip4, ip6, exists, redirect, exp, unknown
 #     modifiers, macros in domain-specs, cidr suffixes); a record it cannot read must be
@@ -149,7 +152,7 @@ def read_record(text):
         raise SpfSyntax("non-ASCII")
     terms = [t for t in s[6:].split(" ") if t]
     r = {"all": None, "redirect": None, "mechs": [], "warnings": [], "lookups": 0,
-         "macros": 0}
+         "macros": 0, "everyone": set()}
     seen_all = after_all = False
     for t in terms:
         m = RE_MOD.match(t)
@@ -181,16 +184,21 @@ def read_record(text):
             r["all"] = QUAL[qual]
             continue
         name = None
+        cidrs = arg if sep == "/" else None  # what follows the name's first "/"
         if sep == ":":
             name = arg
             if kind in ("a", "mx"):
-                name = name.split("/", 1)[0]
+                name, _, cidrs = name.partition("/")
             if MACRO.search(name):
                 name = ("macro", name)
             else:
                 name = name.lower().rstrip(".")
         if kind in ("ip4", "ip6"):
             _check_ip(kind, sep, arg)
+            if arg.partition("/")[2] == "0" and qual in "+?":  # every client of the family
+                r["everyone"].add(qual)
+                r["warnings"].append({"+": "pass_all_mechanism",
+                                      "?": "neutral_all_mechanism"}[qual])
             continue
         if kind == "ptr" and "ptr_used" not in r["warnings"]:
             r["warnings"].append("ptr_used")
@@ -199,7 +207,11 @@ def read_record(text):
             if isinstance(name, tuple):
                 r["macros"] += 1
             elif kind != "ptr":
-                r["mechs"].append((kind, name, qual))  # name None: the record's domain
+                # wide: with an A record at the name it matches every (IPv4) client
+                wide = kind == "exists" or (kind == "a" and bool(cidrs)
+                                            and not cidrs.startswith("/")
+                                            and cidrs.split("/")[0] == "0")
+                r["mechs"].append((kind, name, qual, wide))  # name None: the record's domain
     if r["redirect"] is not None:
         if seen_all:
             r["warnings"].append("redirect_ignored")
@@ -210,7 +222,7 @@ def read_record(text):
                 r["macros"] += 1
                 r["redirect_unknown"] = True
             else:
-                r["mechs"].append(("redirect", r["redirect"], "+"))
+                r["mechs"].append(("redirect", r["redirect"], "+", False))
     if r["macros"]:
         r["warnings"].append("macro")
     if not seen_all and r["redirect"] is None:
@@ -238,6 +250,7 @@ class _Eval:
         self.all_known = False
         self.permissive = None
         self.pass_all = False
+        self.everyone = set()  # "+": a mechanism passes every client; "?": neutral for all
         self.result = "none"
 
     def stop(self, result, code, name):
@@ -275,9 +288,11 @@ class _Eval:
         if rec["all"] == "pass" and rec["redirect"] is None and all(through):
             self.pass_all = True
             self.tree_warnings.append(("include_pass_all", owner))
+        for qual in rec["everyone"]:  # the domain's own record names its term itself
+            self.opens(qual, main, through, None if owner == self.domain else owner)
         if self.lookups > LOOKUP_LIMIT:
             self.stop("permerror", "too_many_lookups", None)
-        for kind, name, qual in rec["mechs"]:
+        for kind, name, qual, wide in rec["mechs"]:
             name = name if name is not None else owner
             depth = len(path)
             if kind in ("include", "redirect") and name in path:
@@ -288,7 +303,21 @@ class _Eval:
                 self.tree_node(kind, name, owner, depth, path,
                                main and kind == "redirect", step)
             else:
-                self.name_node(kind, name)
+                self.name_node(kind, name, qual, wide, main, through)
+
+    def opens(self, qual, main, through, name):
+        """A mechanism matching every client, with qual, in a record main (on the main path)
+        or reached through +includes and redirects: pass for anyone, or neutral on the main
+        path only (a neutral include does not match)."""
+        if qual == "+" and (main or all(through)):
+            code = "pass_all_mechanism"
+        elif qual == "?" and main:
+            code = "neutral_all_mechanism"
+        else:
+            return
+        self.everyone.add(qual)
+        if name is not None:
+            self.tree_warnings.append((code, name))
 
     def tree_node(self, kind, name, parent, depth, path, main, through):
         status, txts = self.ask(name, "TXT")
@@ -307,7 +336,7 @@ class _Eval:
             self.stop("permerror", kind + "_permerror", name)
         self.record(rec, name, path + [name], main, through)
 
-    def name_node(self, kind, name):
+    def name_node(self, kind, name, qual, wide, main, through):
         qtype = "MX" if kind == "mx" else "A"
         status, rdatas = self.ask(name, qtype)
         if status in FAILED:
@@ -318,6 +347,8 @@ class _Eval:
                 self.stop("permerror", "too_many_void_lookups", name)
         if kind == "mx" and len(rdatas) > MX_LIMIT:
             self.stop("permerror", "too_many_mx", name)
+        if wide and status == "NOERROR" and rdatas:
+            self.opens(qual, main, through, name)
 
     def run(self):
         out = {"status": None, "records": [], "other_txt": 0, "redirect": None,
@@ -363,8 +394,8 @@ class _Eval:
             "valid": None if self.result == "temperror" else ok,
             "result": self.result,
             "all": self.all if ok and self.all_known else None,
-            "permissive": (self.permissive or self.pass_all) if ok and self.all_known
-            else None,
+            "permissive": (self.permissive or self.pass_all or bool(self.everyone))
+            if ok and self.all_known else None,
             "dns_lookups": self.lookups, "void_lookups": self.voids,
             "includes": self.includes,
             "tree_errors": self.tree_errors,

@@ -111,7 +111,17 @@ static const struct tcase cases[] = {
 	{"ip4 empty address", "v=spf1 ip4: -all", 0, PERM, SKIP, SKIP, SKIP, "missing_argument", ""},
 	{"ip6 without address", "v=spf1 ip6 -all", 0, PERM, SKIP, SKIP, SKIP, "missing_argument", ""},
 	/* --- ip4 / ip6 and CIDR (RFC 7208 5.6, 12) --- */
-	{"ip4 /0", "v=spf1 ip4:0.0.0.0/0 -all", 0, OK, AF, ONO, 0, "", ""},
+	{"ip4 /0", "v=spf1 ip4:0.0.0.0/0 -all", 0, OK, AF, ONO, 0, "", "pass_all_mechanism"},
+	{"ip4 any address /0", "v=spf1 +ip4:192.0.2.1/0 -all", 0, OK, AF, ONO, 0, "", "pass_all_mechanism"},
+	{"ip6 ::/0", "v=spf1 ip6:::/0 ~all", 0, OK, AS, ONO, 0, "", "pass_all_mechanism"},
+	{"ip4 and ip6 /0: one each", "v=spf1 ip4:0.0.0.0/0 ip6:2001:db8::/0 -all", 0, OK, AF, ONO, 0, "", "pass_all_mechanism pass_all_mechanism"},
+	{"?ip4 /0", "v=spf1 ?ip4:0.0.0.0/0 -all", 0, OK, AF, ONO, 0, "", "neutral_all_mechanism"},
+	{"-ip4 /0 opens nothing", "v=spf1 -ip4:0.0.0.0/0 -all", 0, OK, AF, ONO, 0, "", ""},
+	{"~ip6 /0 opens nothing", "v=spf1 ~ip6:::/0 -all", 0, OK, AF, ONO, 0, "", ""},
+	{"ip4 /1 is not everyone", "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", 0, OK, AF, ONO, 0, "", ""},
+	{"ip4 /0 after all", "v=spf1 -all ip4:0.0.0.0/0", 0, OK, AF, ONO, 0, "", "mechanisms_after_all"},
+	{"ip4 /0 with a redirect", "v=spf1 ip4:0.0.0.0/0 redirect=_spf.example", 0, OK, AN, ORED, 1, "", "pass_all_mechanism"},
+	{"a/0 is for the check", "v=spf1 a/0 exists:x.example -all", 0, OK, AF, ONO, 2, "", ""},
 	{"ip4 /32", "v=spf1 ip4:192.0.2.1/32 -all", 0, OK, AF, ONO, 0, "", ""},
 	{"ip4 /33", "v=spf1 ip4:1.2.3.4/33", 0, PERM, SKIP, SKIP, SKIP, "cidr_invalid", "no_all"},
 	{"ip4 /032", "v=spf1 ip4:1.2.3.4/032 -all", 0, PERM, SKIP, SKIP, SKIP, "cidr_invalid", ""},
@@ -543,6 +553,43 @@ static void t_lookup_counts(void **st)
         assert_int_equal(r.targets[10].kind, SPF_REDIRECT);
 }
 
+/* A mechanism that matches every client of a family: the record's flags, and the warning
+ * naming its term. a/0 and exists depend on answers: the check judges them. */
+static void t_everyone(void **st)
+{
+        (void)st;
+        static const struct {
+                const char *rec;
+                bool pass, neutral;
+                const char *term; /* the first warning's term; NULL: no warning */
+        } wide[] = {
+            {"v=spf1 ip4:0.0.0.0/0 -all", true, false, "ip4:0.0.0.0/0"},
+            {"v=spf1 mx +ip6:::/0 -all", true, false, "+ip6:::/0"},
+            {"v=spf1 ?ip4:10.0.0.0/0 -all", false, true, "?ip4:10.0.0.0/0"},
+            {"v=spf1 ?ip6:::/0 ip4:0.0.0.0/0 -all", true, true, "?ip6:::/0"},
+            {"v=spf1 -ip4:0.0.0.0/0 ~ip6:::/0 -all", false, false, NULL},
+            {"v=spf1 ip4:0.0.0.0/1 ip6:::/1 ip4:0.0.0.0 -all", false, false, NULL},
+            {"v=spf1 -all +ip4:0.0.0.0/0", false, false, NULL},
+            {"v=spf1 a/0 a:x.example/0 exists:x.example -all", false, false, NULL},
+        };
+        for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
+                struct spf_record r = parsed(wide[i].rec);
+                assert_int_equal(r.everyone_pass, wide[i].pass);
+                assert_int_equal(r.everyone_neutral, wide[i].neutral);
+                const struct spf_issue *w = NULL;
+                for (unsigned k = 0; k < r.warning_count && !w; k++)
+                        if (strstr(r.warnings[k].code, "_all_mechanism"))
+                                w = &r.warnings[k];
+                if (!wide[i].term) {
+                        assert_null(w);
+                        continue;
+                }
+                assert_non_null(w);
+                assert_string_equal(w->text, wide[i].term);
+                assert_non_null(strstr(w->msg, wide[i].term));
+        }
+}
+
 static void t_select(void **st)
 {
         (void)st;
@@ -705,7 +752,7 @@ static void t_names(void **st)
         for (const char *const *c = spf_issue_codes; *c; c++, n++)
                 for (const char *s = *c; *s; s++)
                         assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz0123456789_", *s));
-        assert_int_equal(n, 20);
+        assert_int_equal(n, 22);
 }
 
 /* Random mutations of valid records: byte flips, insertions of grammar fragments and
@@ -872,7 +919,7 @@ int main(void)
             cmocka_unit_test(t_select),    cmocka_unit_test(t_caps),
             cmocka_unit_test(t_sentences), cmocka_unit_test(t_args_and_reuse),
             cmocka_unit_test(t_names),     cmocka_unit_test(t_fuzz),
-            cmocka_unit_test(t_corpus),
+            cmocka_unit_test(t_corpus),    cmocka_unit_test(t_everyone),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

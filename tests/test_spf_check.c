@@ -633,6 +633,107 @@ static void t_include_pass_all(void **st)
         }
 }
 
+/* A mechanism matching every client opens the policy whatever the all says: ip4/ip6 /0 from
+ * the record, a:<name>/0 and exists:<name> from their answers; "+" through redirects and
+ * +includes passes anyone, "?" on the main path makes anyone neutral. */
+static void t_everyone(void **st)
+{
+        (void)st;
+        /* Every case's world: the names below; n.example.net has no A (NODATA), nx NXDOMAIN. */
+        static const struct {
+                const char *domain_rec;
+                const char *expect; /* permissive, warnings and warnings_at */
+                enum spf_fact fact;
+        } cases[] = {
+            {"v=spf1 ip4:0.0.0.0/0 -all",
+             "s['permissive'] is True and s['warnings'] == ['pass_all_mechanism'] and "
+             "s['warnings_at'] == ['ip4:0.0.0.0/0']",
+             SPF_FACT_PASS_ALL},
+            {"v=spf1 +ip6:::/0 -all", "s['warnings_at'] == ['+ip6:::/0'] and s['permissive']",
+             SPF_FACT_PASS_ALL},
+            {"v=spf1 ?ip4:0.0.0.0/0 -all",
+             "s['permissive'] is True and s['warnings'] == ['neutral_all_mechanism']",
+             SPF_FACT_NEUTRAL},
+            {"v=spf1 -ip4:0.0.0.0/0 ~ip6:::/0 -all",
+             "s['permissive'] is False and s['warnings'] == []", SPF_FACT_FAIL},
+            {"v=spf1 include:open4.example.net -all",
+             "s['permissive'] is True and s['warnings'] == ['pass_all_mechanism'] and "
+             "s['warnings_at'] == ['open4.example.net']",
+             SPF_FACT_PASS_ALL},
+            {"v=spf1 -include:open4.example.net -all",
+             "s['permissive'] is False and s['warnings'] == []", SPF_FACT_FAIL},
+            {"v=spf1 include:neutral4.example.net -all",
+             "s['permissive'] is False and s['warnings'] == []", SPF_FACT_FAIL},
+            {"v=spf1 redirect=neutral4.example.net",
+             "s['all'] == 'fail' and s['permissive'] is True and "
+             "s['warnings'] == ['neutral_all_mechanism'] and "
+             "s['warnings_at'] == ['neutral4.example.net']",
+             SPF_FACT_NEUTRAL},
+            {"v=spf1 a:y.example.net/0 -all",
+             "s['permissive'] is True and s['warnings'] == ['pass_all_mechanism'] and "
+             "s['warnings_at'] == ['y.example.net']",
+             SPF_FACT_PASS_ALL},
+            {"v=spf1 a:y.example.net/24 a:y.example.net//0 -all",
+             "s['permissive'] is False and s['warnings'] == []", SPF_FACT_FAIL},
+            {"v=spf1 a:n.example.net/0 -all",
+             "s['permissive'] is False and s['warnings'] == [] and s['void_lookups'] == 1",
+             SPF_FACT_FAIL},
+            {"v=spf1 a/0 -all", "s['warnings_at'] == ['example.com'] and s['permissive']",
+             SPF_FACT_PASS_ALL},
+            {"v=spf1 exists:y.example.net -all",
+             "s['permissive'] is True and s['warnings_at'] == ['y.example.net']",
+             SPF_FACT_PASS_ALL},
+            {"v=spf1 ?exists:y.example.net -all",
+             "s['permissive'] is True and s['warnings'] == ['neutral_all_mechanism']",
+             SPF_FACT_NEUTRAL},
+            {"v=spf1 -exists:y.example.net ~all",
+             "s['permissive'] is False and s['warnings'] == []", SPF_FACT_FAIL},
+            {"v=spf1 exists:nx.example.net -all",
+             "s['permissive'] is False and s['warnings'] == []", SPF_FACT_FAIL},
+            {"v=spf1 include:ex.example.net -all",
+             "s['permissive'] is True and s['warnings_at'] == ['y.example.net']",
+             SPF_FACT_PASS_ALL},
+            {"v=spf1 ~include:ex.example.net -all",
+             "s['permissive'] is False and s['warnings'] == []", SPF_FACT_FAIL},
+            {"v=spf1 mx:y.example.net/0 -all", "s['permissive'] is False and s['warnings'] == []",
+             SPF_FACT_FAIL},
+            /* an error ends it: nothing is judged */
+            {"v=spf1 ip4:0.0.0.0/0 include:nx.example.net -all",
+             "s['result'] == 'permerror' and s['permissive'] is None", SPF_FACT_PERMERROR},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct fx *f = fx_new();
+                w_txt(&f->w, "example.com", cases[i].domain_rec);
+                w_a(&f->w, "example.com");
+                w_a(&f->w, "y.example.net");
+                w_rr(&f->w, "y.example.net", "MX", "y.example.net. 300 IN MX 0 y.example.net.");
+                w_rcode(&f->w, "n.example.net", "A", LDNS_RCODE_NOERROR);
+                w_rcode(&f->w, "nx.example.net", "A", LDNS_RCODE_NXDOMAIN);
+                w_rcode(&f->w, "nx.example.net", "TXT", LDNS_RCODE_NXDOMAIN);
+                w_txt(&f->w, "open4.example.net", "v=spf1 +ip4:0.0.0.0/0 -all");
+                w_txt(&f->w, "neutral4.example.net", "v=spf1 ?ip4:0.0.0.0/0 -all");
+                w_txt(&f->w, "ex.example.net", "v=spf1 exists:y.example.net ~all");
+                run(f, "example.com");
+                const char *const checks[] = {cases[i].expect, NULL};
+                line(f, checks);
+                assert_int_equal(facts(f)->spf, cases[i].fact);
+                fx_free(f);
+        }
+        /* the sentences name the term and the name */
+        struct fx *f = fx_new();
+        w_txt(&f->w, "example.com", "v=spf1 a:y.example.net/0 exists:y.example.net -all");
+        w_a(&f->w, "y.example.net");
+        run(f, "example.com");
+        static const char *const details[] = {
+            "s['warnings'] == ['pass_all_mechanism', 'pass_all_mechanism']",
+            "'a:y.example.net/0 matches every IPv4 client' in s['warnings_detail'][0]['message']",
+            "'exists:y.example.net matches every client' in s['warnings_detail'][1]['message']",
+            NULL,
+        };
+        line_details(f, details);
+        fx_free(f);
+}
+
 static void t_redirect_chain(void **st)
 {
         (void)st;
@@ -1428,19 +1529,33 @@ static int teardown(void **st)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_appendix_simple),    cmocka_unit_test(t_appendix_multiple_domains),
-            cmocka_unit_test(t_appendix_macros),    cmocka_unit_test(t_include_three_deep),
-            cmocka_unit_test(t_include_diamond),    cmocka_unit_test(t_redirect),
-            cmocka_unit_test(t_redirect_chain),     cmocka_unit_test(t_include_pass_all),
-            cmocka_unit_test(t_include_loop),       cmocka_unit_test(t_include_missing),
-            cmocka_unit_test(t_include_permerror),  cmocka_unit_test(t_multiple_records),
-            cmocka_unit_test(t_lookup_limit),       cmocka_unit_test(t_void_limit),
-            cmocka_unit_test(t_mx_limit),           cmocka_unit_test(t_ptr_carried),
-            cmocka_unit_test(t_domain_failure),     cmocka_unit_test(t_tree_failure),
-            cmocka_unit_test(t_domain_nxdomain),    cmocka_unit_test(t_domain_cname),
-            cmocka_unit_test(t_hostile_bytes),      cmocka_unit_test(t_many_txt),
-            cmocka_unit_test(t_tree_bounded),       cmocka_unit_test(t_large),
-            cmocka_unit_test(t_conclude_elsewhere), cmocka_unit_test(t_facts),
+            cmocka_unit_test(t_appendix_simple),
+            cmocka_unit_test(t_appendix_multiple_domains),
+            cmocka_unit_test(t_appendix_macros),
+            cmocka_unit_test(t_include_three_deep),
+            cmocka_unit_test(t_include_diamond),
+            cmocka_unit_test(t_redirect),
+            cmocka_unit_test(t_redirect_chain),
+            cmocka_unit_test(t_include_pass_all),
+            cmocka_unit_test(t_everyone),
+            cmocka_unit_test(t_include_loop),
+            cmocka_unit_test(t_include_missing),
+            cmocka_unit_test(t_include_permerror),
+            cmocka_unit_test(t_multiple_records),
+            cmocka_unit_test(t_lookup_limit),
+            cmocka_unit_test(t_void_limit),
+            cmocka_unit_test(t_mx_limit),
+            cmocka_unit_test(t_ptr_carried),
+            cmocka_unit_test(t_domain_failure),
+            cmocka_unit_test(t_tree_failure),
+            cmocka_unit_test(t_domain_nxdomain),
+            cmocka_unit_test(t_domain_cname),
+            cmocka_unit_test(t_hostile_bytes),
+            cmocka_unit_test(t_many_txt),
+            cmocka_unit_test(t_tree_bounded),
+            cmocka_unit_test(t_large),
+            cmocka_unit_test(t_conclude_elsewhere),
+            cmocka_unit_test(t_facts),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -87,6 +87,8 @@ const char *const spf_tree_codes[] = {
     "ptr_used",
     "macro",
     "include_pass_all",
+    "pass_all_mechanism",
+    "neutral_all_mechanism",
     NULL,
 };
 
@@ -232,6 +234,7 @@ static int add_node(struct sc *c, unsigned parent, const struct spf_record *rec,
         char *at = buf_put(st->names_inl, SPF_NAMES_INLINE, &st->names_big, &len, &cap, name, n);
         st->names_len = (uint16_t)len;
         st->names_cap = (uint16_t)cap;
+        const struct spf_term *term = t->term < rec->term_count ? &rec->terms[t->term] : NULL;
         unsigned k = st->nnodes++;
         st->nodes[k] = (struct spf_node){
             .name_off = (uint16_t)(at - names_of(st)),
@@ -240,8 +243,9 @@ static int add_node(struct sc *c, unsigned parent, const struct spf_record *rec,
             .parent = (int8_t)parent,
             .depth = (uint8_t)(st->nodes[parent].depth + 1),
             .status = LOOKUP_PENDING,
-            .qualifier =
-                (uint8_t)(t->term < rec->term_count ? rec->terms[t->term].qualifier : SPF_Q_PASS)};
+            .qualifier = (uint8_t)(term ? term->qualifier : SPF_Q_PASS),
+            .wide = t->kind == SPF_EXISTS ||
+                    (t->kind == SPF_A && term && term->has_cidr4 && term->cidr4 == 0)};
         return (int)k;
 }
 
@@ -268,6 +272,24 @@ static bool passes_through(const struct sc *c, unsigned k)
                 via_include |= n->kind == SPF_INCLUDE;
         }
         return via_include;
+}
+
+/* A term of node k's record matches every client (of a family) with qualifier q: with "+"
+ * anyone passes when redirects and +includes alone lead to k; with "?" anyone is neutral
+ * when redirects alone do (a neutral include does not match). about: the node the warning
+ * names; -1 when the domain's own record already says it (record.c). */
+static void everyone(struct sc *c, unsigned k, enum spf_qualifier q, int about)
+{
+        struct spf_state *st = c->st;
+        if (q == SPF_Q_PASS && (main_path(c, k) || passes_through(c, k))) {
+                st->everyone_pass = true;
+                if (about >= 0)
+                        issue(c, "pass_all_mechanism", false, about);
+        } else if (q == SPF_Q_NEUTRAL && main_path(c, k)) {
+                st->everyone_neutral = true;
+                if (about >= 0)
+                        issue(c, "neutral_all_mechanism", false, about);
+        }
 }
 
 /* Warnings of an included record worth carrying to the domain's line. */
@@ -299,6 +321,10 @@ static void evaluate(struct sc *c, const struct spf_record *rec, unsigned k)
                 st->include_pass_all = true;
                 issue(c, "include_pass_all", false, (int)k);
         }
+        if (rec->everyone_pass)
+                everyone(c, k, SPF_Q_PASS, k != 0 ? (int)k : -1);
+        if (rec->everyone_neutral)
+                everyone(c, k, SPF_Q_NEUTRAL, k != 0 ? (int)k : -1);
         if (st->dns_lookups > SPF_LOOKUP_LIMIT) {
                 stop(c, SPF_RESULT_PERMERROR, "too_many_lookups", -1);
                 return;
@@ -415,7 +441,8 @@ static void after_tree_node(struct sc *c, unsigned k, int status, int count)
         evaluate(c, rec, k);
 }
 
-/* An a, mx or exists name: only whether it is void, and how many MX names it has. */
+/* An a, mx or exists name: whether it is void, how many MX names it has, and whether a
+ * wide term (a:<name>/0, exists) matches every client: the name has an A record. */
 static void after_name(struct sc *c, unsigned k, int status, int count)
 {
         struct spf_state *st = c->st;
@@ -431,8 +458,13 @@ static void after_name(struct sc *c, unsigned k, int status, int count)
                         return;
                 }
         }
-        if (st->nodes[k].kind == SPF_MX && count > SPF_MX_NAMES_LIMIT)
+        if (st->nodes[k].kind == SPF_MX && count > SPF_MX_NAMES_LIMIT) {
                 stop(c, SPF_RESULT_PERMERROR, "too_many_mx", (int)k);
+                return;
+        }
+        if (st->nodes[k].wide && status == WIRE_RCODE_NOERROR && count > 0)
+                everyone(c, (unsigned)st->nodes[k].parent,
+                         (enum spf_qualifier)st->nodes[k].qualifier, (int)k);
 }
 
 /* ---- the result in the scratch -------------------------------------------------------- */
@@ -445,7 +477,9 @@ static void result_fill(const struct sc *c, struct spf_eval *d)
         d->all = (enum spf_all)st->all;
         d->all_known = st->all_known && st->result == SPF_RESULT_OK;
         d->include_pass_all = st->include_pass_all && st->result == SPF_RESULT_OK;
-        d->permissive = st->permissive || d->include_pass_all;
+        d->everyone_pass = st->everyone_pass && st->result == SPF_RESULT_OK;
+        d->permissive = st->permissive || d->include_pass_all || d->everyone_pass ||
+                        (st->everyone_neutral && st->result == SPF_RESULT_OK);
         d->records = st->records;
         d->other_txt = st->other_txt;
         d->dns_lookups = st->dns_lookups;
@@ -532,7 +566,7 @@ static enum spf_fact fact_of(const struct spf_eval *d)
         }
         if (!d->all_known)
                 return SPF_FACT_NEUTRAL; /* a redirect by macro: no all is known to apply */
-        if (d->all == SPF_ALL_PASS || d->include_pass_all)
+        if (d->all == SPF_ALL_PASS || d->include_pass_all || d->everyone_pass)
                 return SPF_FACT_PASS_ALL;
         return d->permissive ? SPF_FACT_NEUTRAL : SPF_FACT_FAIL;
 }

@@ -46,7 +46,9 @@ struct spf_node {
         uint8_t result;    /* include/redirect: enum spf_result of its record */
         uint8_t answers;   /* a/mx/exists: RRs of the asked type (saturates at 255) */
         uint8_t order;     /* position in evaluation order (pre-order), 0 first */
-        uint8_t qualifier; /* include: enum spf_qualifier of the term that named it */
+        uint8_t qualifier; /* enum spf_qualifier of the term that named it */
+        bool wide;         /* a:<name>/0 or exists:<name>: with an answer it matches every
+                              (IPv4) client */
 };
 
 /* Every tree-level code spf_check writes (struct spf_tree_issue), NULL-terminated: for docs
@@ -68,9 +70,11 @@ struct spf_eval {
         enum spf_all all;       /* effective: the domain's record's, or along redirects */
         bool all_known;         /* all is known (the main path was evaluated) */
         bool permissive;        /* the effective policy passes or is neutral for anyone:
-                                   +all, ?all, or no all, or include_pass_all (only when
-                                   all_known) */
+                                   +all, ?all, or no all, include_pass_all, or a mechanism
+                                   matching everyone (only when all_known) */
         bool include_pass_all;  /* a +include's record ends in +all: anyone passes */
+        bool everyone_pass;     /* a "+" mechanism matching every client of a family is
+                                   reached by redirects and +includes: anyone passes */
         unsigned records;       /* SPF records at the domain */
         unsigned other_txt;     /* other TXT records at the domain */
         unsigned dns_lookups;   /* DNS-querying terms met, the whole tree */
@@ -110,6 +114,7 @@ struct spf_state {
         uint8_t result;               /* enum spf_result so far */
         uint8_t all;                  /* enum spf_all, effective */
         bool all_known, permissive, include_pass_all;
+        bool everyone_pass, everyone_neutral; /* pass_all_ and neutral_all_mechanism */
         uint8_t records;
         uint16_t other_txt;
         uint16_t dns_lookups, void_lookups;

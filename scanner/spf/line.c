@@ -23,6 +23,25 @@ static const char *qtype_name(enum spf_kind k)
         return k == SPF_MX ? "MX" : k == SPF_A || k == SPF_EXISTS ? "A" : "TXT";
 }
 
+/* pass_all_mechanism, neutral_all_mechanism: a wide a or exists term that found an
+ * address, or a record reached through redirects and +includes that has an ip4/ip6 /0. */
+static void everyone_message(const struct spf_node *n, const char *verb, const char *name,
+                             char *out, size_t cap)
+{
+        if (n->kind == SPF_A)
+                snprintf(out, cap,
+                         "a:%s/0 matches every IPv4 client, as %s has an address: anyone %s", name,
+                         name, verb);
+        else if (n->kind == SPF_EXISTS)
+                snprintf(out, cap, "exists:%s matches every client, as %s exists: anyone %s", name,
+                         name, verb);
+        else
+                snprintf(out, cap,
+                         "the record at %s has an ip4 or ip6 /0 that matches every client of "
+                         "its family: anyone %s",
+                         name, verb);
+}
+
 /* One English sentence for a tree-level issue. */
 static void message(const struct spf_eval *d, const struct spf_tree_issue *is, const char *name,
                     char *out, size_t cap)
@@ -58,6 +77,9 @@ static void message(const struct spf_eval *d, const struct spf_tree_issue *is, c
                          "the record at %s ends in +all, so every sender matches the include "
                          "and passes",
                          name);
+        else if (strcmp(code, "pass_all_mechanism") == 0 ||
+                 strcmp(code, "neutral_all_mechanism") == 0)
+                everyone_message(n, code[0] == 'p' ? "passes" : "is neutral", name, out, cap);
         else
                 snprintf(out, cap, "the SPF record at %s has the warning %s", name, code);
 }

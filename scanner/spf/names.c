@@ -30,6 +30,8 @@ const char *const spf_issue_codes[] = {
     "no_all",
     "unknown_modifier",
     "too_many_terms",
+    "pass_all_mechanism",
+    "neutral_all_mechanism",
     NULL,
 };
 

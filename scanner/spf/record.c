@@ -628,6 +628,30 @@ static void account(struct ctx *c, struct parsed *p, unsigned index)
         add_target(c, p, index);
 }
 
+/* An evaluated ip4:<any>/0 or ip6:<any>/0 matches every client of that family: with "+"
+ * anyone passes the record (RFC 7208 4.6.2), with "?" anyone is neutral. "-" and "~" close
+ * nothing more than an all would. */
+static void weigh_everyone(struct ctx *c, const struct parsed *p)
+{
+        char buf[SNIP_MAX];
+        struct spf_record *r = c->r;
+        bool wide =
+            (p->t.kind == SPF_IP4 && p->t.cidr4 == 0) || (p->t.kind == SPF_IP6 && p->t.cidr6 == 0);
+        if (!wide)
+                return;
+        if (p->t.qualifier == SPF_Q_PASS) {
+                r->everyone_pass = true;
+                WARN_TERM(c, p, "pass_all_mechanism",
+                          "\"%s\" matches every %s client, so anyone passes, as with +all",
+                          term_text(c, p, buf), p->t.kind == SPF_IP4 ? "IPv4" : "IPv6");
+        } else if (p->t.qualifier == SPF_Q_NEUTRAL) {
+                r->everyone_neutral = true;
+                WARN_TERM(c, p, "neutral_all_mechanism",
+                          "\"%s\" matches every %s client, so anyone is neutral, as with ?all",
+                          term_text(c, p, buf), p->t.kind == SPF_IP4 ? "IPv4" : "IPv6");
+        }
+}
+
 /* Warnings that depend on the term's place, and the record-wide facts it sets. */
 static void place_term(struct ctx *c, struct parsed *p)
 {
@@ -652,6 +676,8 @@ static void place_term(struct ctx *c, struct parsed *p)
                           term_text(c, p, buf));
                 c->warned_ptr = true;
         }
+        if (p->t.evaluated && p->ok)
+                weigh_everyone(c, p);
         if (p->t.kind == SPF_EXP)
                 r->has_exp = true;
         if (p->t.kind == SPF_REDIRECT && !r->has_redirect) {

@@ -123,6 +123,10 @@ struct spf_record {
         char redirect[SPF_SPEC_MAX + 1]; /* as written; lower case without a trailing dot
                                             when it has no macro */
         bool has_exp;
+        /* An evaluated ip4 or ip6 mechanism with the prefix /0 matches every client of its
+         * family: with "+" they all pass (pass_all_mechanism), with "?" they are all neutral
+         * (neutral_all_mechanism). The terms before it are not weighed. */
+        bool everyone_pass, everyone_neutral;
         unsigned lookup_terms; /* evaluated DNS-querying terms: include, a, mx, ptr, exists,
                                   redirect (RFC 7208 4.6.4) */
         unsigned macro_terms;  /* evaluated terms whose domain-spec holds a macro */

@@ -16,6 +16,8 @@
 # loops; missing includes (NXDOMAIN, no TXT, TXT that is not SPF); redirect chains and
 # redirect by macro; 10 and 11 lookups; 2 and 3 void lookups; more than 10 MX names; macros;
 # an included +all (include_pass_all: permissive), through a redirect, and as -include;
+# policies opened by a mechanism (ip4/ip6 /0, ?ip4 /0, a/0 and exists with and without an
+# address, through includes and redirects, mx/0 not judged; spoofable under p=reject);
 # ptr; +all, ?all, no all; several records; syntax errors; SERVFAIL on the domain's own TXT
 # only (its _dmarc name answers) and at an include; REFUSED at an include; a non-existent
 # apex; a null MX. Three scans with --checks dmarc,spf: plain output, --0x20, and zstd
@@ -93,6 +95,9 @@ PROVIDERS = {
     # +all at the end of an include: everyone passes (include_pass_all), also via redirect
     "_spf.passall.zprov": ["v=spf1 ip4:198.51.100.8 +all"],
     "_spf.passvia.zprov": ["v=spf1 redirect=_spf.passall.zprov"],
+    # a /0 that passes (or is neutral for) every IPv4 client, whatever the all says
+    "_spf.open4.zprov": ["v=spf1 +ip4:0.0.0.0/0 -all"],
+    "_spf.neutral4.zprov": ["v=spf1 ?ip4:0.0.0.0/0 -all"],
 }
 # aliases: include targets that are CNAMEs (in the zone, across zones, dangling, chained)
 PROVIDER_ALIASES = (("alias.zprov", "_spf.mailco.zprov."), ("xalias.zprov", "_spf.zalias."),
@@ -217,6 +222,25 @@ def explicit_cases(w):
     d("incpassminus.zspf", "include_pass_all", "v=spf1 -include:_spf.passall.zprov ~all")
     d("incpassdeep.zspf", "include_pass_all", "v=spf1 ~include:_spf.redir.zprov "
       "include:_spf.passvia.zprov -all")
+    # a mechanism matching every client opens the policy without +all (pass_all_mechanism)
+    d("open4.zspf", "open_mechanism", "v=spf1 +ip4:0.0.0.0/0 -all")
+    d("open6.zspf", "open_mechanism", "v=spf1 ip4:192.0.2.1 ip6:::/0 ~all")
+    d("neutral4.zspf", "open_mechanism", "v=spf1 ?ip4:0.0.0.0/0 -all")
+    d("closed4.zspf", "open_mechanism", "v=spf1 -ip4:0.0.0.0/0 ~ip6:::/0 -all")
+    d("incopen4.zspf", "open_mechanism", "v=spf1 include:_spf.mailco.zprov "
+      "include:_spf.open4.zprov -all")
+    d("incopen4minus.zspf", "open_mechanism", "v=spf1 ~include:_spf.open4.zprov -all")
+    d("incneutral4.zspf", "open_mechanism", "v=spf1 include:_spf.neutral4.zprov -all")
+    d("redneutral4.zspf", "open_mechanism", "v=spf1 redirect=_spf.neutral4.zprov")
+    d("aopen.zspf", "open_mechanism", "v=spf1 a:out.mailco.zprov/0 -all")
+    d("aselfopen.zspf", "open_mechanism", "v=spf1 a/0 -all", a=True)
+    d("anoaddr.zspf", "open_mechanism", "v=spf1 a:mail.mxy.zprov/0 a:gone.anoaddr.zspf/0 -all")
+    d("existsopen.zspf", "open_mechanism", "v=spf1 exists:out.mailco.zprov -all")
+    d("existsnot.zspf", "open_mechanism", "v=spf1 exists:gone.existsnot.zspf -all")
+    d("mxopen.zspf", "open_mechanism", "v=spf1 mx:mail.mxy.zprov/0 -all")
+    for name in ("open4.zspf", "closed4.zspf", "existsopen.zspf"):  # DMARC would protect them
+        w.dmarc[name] = "v=DMARC1; p=reject"
+        w.txt("_dmarc." + name, w.dmarc[name])
     d("qall.zspf", "neutral_all", "v=spf1 ip4:192.0.2.1 ?all")
     d("noall.zspf", "no_all", "v=spf1 ip4:192.0.2.1")
     d("afterall.zspf", "after_all", "v=spf1 -all a mx ptr", a=True)
@@ -427,6 +451,42 @@ def check_spf(name, w, truth, lines):
             [(pa[d].get("permissive"), "include_pass_all" in (pa[d].get("warnings") or []))
              for d in sorted(pa)] == [(True, True), (False, False), (True, True)],
             json.dumps({d: (v.get("permissive"), v.get("warnings")) for d, v in pa.items()}))
+    # (permissive, the mechanism warnings, warnings_at) of the open-by-a-mechanism cases
+    pm = "pass_all_mechanism"
+    opened = {
+        "open4.zspf": (True, [pm], ["+ip4:0.0.0.0/0"]),
+        "open6.zspf": (True, [pm], ["ip6:::/0"]),
+        "neutral4.zspf": (True, ["neutral_all_mechanism"], ["?ip4:0.0.0.0/0"]),
+        "closed4.zspf": (False, [], None),
+        "incopen4.zspf": (True, [pm], ["_spf.open4.zprov"]),
+        "incopen4minus.zspf": (False, [], None),
+        "incneutral4.zspf": (False, [], None),
+        "redneutral4.zspf": (True, ["neutral_all_mechanism"], ["_spf.neutral4.zprov"]),
+        "aopen.zspf": (True, [pm], ["out.mailco.zprov"]),
+        "aselfopen.zspf": (True, [pm], ["aselfopen.zspf"]),
+        "anoaddr.zspf": (False, [], None),
+        "existsopen.zspf": (True, [pm], ["out.mailco.zprov"]),
+        "existsnot.zspf": (False, [], None),
+        "mxopen.zspf": (False, [], None),  # the exchanges' addresses are not asked
+    }
+    got = {}
+    for d in opened:
+        o = (lines.get(d) or {}).get("spf") or {}
+        ws = o.get("warnings") or []
+        got[d] = (o.get("permissive"), [x for x in ws if x.endswith("_all_mechanism")],
+                  o.get("warnings_at"))
+    C.check("%s: a mechanism matching every client opens the policy (ip4/ip6 /0, a/0 and "
+            "exists with an address, through +include and redirect); -, ~, -include, a "
+            "neutral include, void names and mx/0 do not" % name, got == opened,
+            "\n".join("%s: got %s, want %s" % (d, got[d], opened[d]) for d in opened
+                      if got[d] != opened[d]))
+    spoof = {d: ((lines.get(d) or {}).get("spoofable"),
+                 (lines.get(d) or {}).get("spoofable_reason"))
+             for d in ("open4.zspf", "closed4.zspf", "existsopen.zspf")}
+    C.check("%s: under p=reject, SPF opened by a mechanism is spoofable (spf_pass_all)" % name,
+            spoof == {"open4.zspf": ("yes", "spf_pass_all"),
+                      "closed4.zspf": ("no", "dmarc_reject"),
+                      "existsopen.zspf": ("yes", "spf_pass_all")}, spoof)
     deep = max((i["depth"] for i in (lines.get("deep6.zspf") or {}).get("spf", {})
                 .get("includes", [])), default=0)
     C.check("%s: an include tree six levels deep is walked" % name, deep == 6, deep)
