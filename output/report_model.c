@@ -319,12 +319,14 @@ static void breakdown(struct report *r, const json_t *s, const char *id, const c
 
 static void rates(struct report *r, const json_t *s)
 {
-        struct report_table *t =
-            table(r, "rates", "Policy, reporting, SPF and MX", RATE_HEAD, NULL, 5);
-        t->note = "Of: enforcing, spoofable, SPF record and result, and MX, of the scanned; "
-                  "partial, of reject and quarantine; sp, np, rua, ruf, of valid records; "
-                  "external, of the domains with receivers, and authorized, of those with an "
-                  "external one; SPF all, permissive and limits, of the SPF records.";
+        struct report_table *t = table(
+            r, "rates", "Policy, reporting, SPF, MX and the further checks", RATE_HEAD, NULL, 5);
+        t->note =
+            "Of: enforcing, spoofable, SPF record and result, and MX, of the scanned; "
+            "partial, of reject and quarantine; sp, np, rua, ruf, of valid records; "
+            "external, of the domains with receivers, and authorized, of those with an "
+            "external one; SPF all, permissive and limits, of the SPF records; DNSSEC and the "
+            "MTA-STS, TLS-RPT, BIMI and DKIM rows (when those checks ran), of the scanned.";
         static const struct {
                 const char *path, *label;
         } rows[] = {
@@ -358,6 +360,19 @@ static void rates(struct report *r, const json_t *s)
             {"mx.no_mx", "no MX"},
             {"mx.nxdomain", "domain does not exist"},
             {"mx.error", "MX lookup failed"},
+            {"dnssec.secure", "DNSSEC: secure"},
+            {"dnssec.insecure", "DNSSEC: insecure"},
+            {"dnssec.bogus", "DNSSEC: bogus"},
+            {"dnssec.unknown", "DNSSEC: unknown"},
+            {"adoption.mta_sts", "MTA-STS record"},
+            {"adoption.mta_sts_valid", "MTA-STS record valid"},
+            {"adoption.tls_rpt", "TLS-RPT record"},
+            {"adoption.tls_rpt_valid", "TLS-RPT record valid"},
+            {"adoption.bimi", "BIMI record"},
+            {"adoption.bimi_valid", "BIMI record valid"},
+            {"adoption.bimi_dmarc_ok", "BIMI: DMARC prerequisite met"},
+            {"adoption.dkim_domainkey", "DKIM: _domainkey exists"},
+            {"adoption.dkim_domainkey_absent", "DKIM: _domainkey absent"},
         };
         (void)r;
         for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)

@@ -160,7 +160,7 @@ def main():
                     check_summary("all", objs, summary)
                     checks = meta.get("config", {}).get("checks")
                     C.check("all: the metadata lists every check", checks == [
-                        "dmarc", "spf", "mx", "mta_sts", "tls_rpt", "bimi", "dkim"], checks)
+                        "dmarc", "spf", "mx", "dnssec", "mta_sts", "tls_rpt", "bimi", "dkim"], checks)
                 objs, _ = scan(binary, srv.port, domains, tmp, "tlsrpt", ["--checks", "tls-rpt"])
                 if objs is not None:
                     check_only("tls-rpt alone", objs, truth, ["tls_rpt"])
