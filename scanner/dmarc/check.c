@@ -894,10 +894,3 @@ const struct check_ops dmarc_check = {
     .render = dmarc_render,
     .clear = dmarc_clear,
 };
-
-const char *auth_result_name(enum auth_result r)
-{
-        static const char *const names[] = {"not_needed", "authorized", "not_authorized", "error",
-                                            "not_checked"};
-        return (unsigned)r <= AUTH_NOT_CHECKED ? names[r] : "?";
-}

@@ -883,44 +883,7 @@ int dmarc_parse(const char *text, size_t len, struct dmarc_record *out)
         return rc;
 }
 
-/* ---- names ---- */
-
-const char *dmarc_policy_name(enum dmarc_policy p)
-{
-        switch (p) {
-        case DMARC_POLICY_NONE:
-                return "none";
-        case DMARC_POLICY_QUARANTINE:
-                return "quarantine";
-        case DMARC_POLICY_REJECT:
-                return "reject";
-        }
-        return "?";
-}
-
-const char *dmarc_align_name(enum dmarc_align a)
-{
-        switch (a) {
-        case DMARC_ALIGN_RELAXED:
-                return "r";
-        case DMARC_ALIGN_STRICT:
-                return "s";
-        }
-        return "?";
-}
-
-const char *dmarc_psd_name(enum dmarc_psd psd)
-{
-        switch (psd) {
-        case DMARC_PSD_U:
-                return "u";
-        case DMARC_PSD_Y:
-                return "y";
-        case DMARC_PSD_N:
-                return "n";
-        }
-        return "?";
-}
+/* ---- names (the enumerations' words: scanner/dmarc/names.c) ---- */
 
 const char *dmarc_tag_name(enum dmarc_tag tag)
 {
