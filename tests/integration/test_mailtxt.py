@@ -18,6 +18,7 @@
 import collections
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -117,6 +118,24 @@ def check_summary(name, objs, path):
             "got %s\nwant %s" % (adoption, want))
 
 
+def check_report_of_lines(name, binary, lines, path):
+    """`dmarcscan report` counts the lines with the scan's aggregator: its summary of the
+    lines has the scan's adoption, dnssec and posture members (the lines' producer of the
+    facts reads these objects back)."""
+    with open(path) as f:
+        want = json.load(f)
+    r = subprocess.run([binary, "report", "--format", "json", lines], capture_output=True)
+    if not C.check("%s: report of the lines exits 0" % name, r.returncode == 0,
+                   r.stderr.decode(errors="replace")[-2000:]):
+        return
+    got = json.loads(r.stdout)
+    for key in ("adoption", "dnssec", "posture", "by_tld"):
+        C.check("%s: report of the lines: %s equals the scan's summary" % (name, key),
+                got.get(key) == want.get(key) and want.get(key) is not None,
+                "got %s\nwant %s" % (json.dumps(got.get(key))[:600],
+                                      json.dumps(want.get(key))[:600]))
+
+
 def check_only(name, objs, truth, present):
     bad = []
     for o in objs:
@@ -158,6 +177,8 @@ def main():
                 if objs is not None:
                     check_all("all", objs, truth)
                     check_summary("all", objs, summary)
+                    check_report_of_lines("all", binary, os.path.join(tmp, "all.ndjson"),
+                                          summary)
                     checks = meta.get("config", {}).get("checks")
                     C.check("all: the metadata lists every check", checks == [
                         "dmarc", "spf", "mx", "dnssec", "mta_sts", "tls_rpt", "bimi", "dkim"], checks)
