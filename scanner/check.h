@@ -110,6 +110,10 @@ struct check_ops {
         void (*render)(const struct check_arg *a, struct jw *w);
         /* Release what state allocated (idempotent); may be NULL. */
         void (*clear)(void *state);
+        /* It reads the AD bits of every check's answers (lookup_note_ad): the job counts
+         * them only when a check of the set asks, since that costs a name comparison per
+         * reply. */
+        bool reads_ad;
 };
 
 #define DS_LINE_OBJECTS_MAX 16 /* check objects in a line: every known check and planned one */
@@ -119,10 +123,10 @@ struct check_set {
         unsigned n;
         const struct check_ops *ops[DS_CHECKS_MAX];
         uint16_t state_off[DS_CHECKS_MAX]; /* in the job's state area */
+        bool reads_ad;                     /* a check's ops->reads_ad */
         /* The line's check objects in order (fixed when parsed, so that writing a line
-         * compares no names): the output contract's (dmarc, spf, mx) in its order, then the
-         * table's other checks, then planned ones outside both; each the ops index, or -1
-         * (not enabled or not implemented: null). */
+         * compares no names): the output contract's in its order, then the table's other
+         * checks; each the ops index, or -1 (not enabled: null). */
         unsigned nobj;
         int8_t obj_check[DS_LINE_OBJECTS_MAX];
         const char *obj_name[DS_LINE_OBJECTS_MAX];

@@ -89,10 +89,12 @@ enum job_step job_step(struct lookup *l, struct job_scratch *s)
         struct job *j = l->job;
         if (j->in.status != INPUT_ITEM_OK || l->finished)
                 return JOB_STEP_DONE;
-        uint8_t zone[DS_NAME_MAX_WIRE];
-        int zlen = wire_name_from_text(j->in.domain, zone, sizeof(zone));
-        if (zlen > 0) /* before on_reply: l->qname is still the name this reply answers */
-                lookup_note_ad(l, zone, (size_t)zlen);
+        if (j->set->reads_ad) {
+                uint8_t zone[DS_NAME_MAX_WIRE];
+                int zlen = wire_name_from_text(j->in.domain, zone, sizeof(zone));
+                if (zlen > 0) /* before on_reply: l->qname is still the name this reply answers */
+                        lookup_note_ad(l, zone, (size_t)zlen);
+        }
         struct check_arg a = arg_of(j, l->index, s->check[l->index]);
         if (j->set->ops[l->index]->on_reply(&a) == CHECK_QUERY)
                 return JOB_STEP_QUERY;

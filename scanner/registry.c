@@ -82,6 +82,7 @@ static int add(struct check_set *set, const struct check_ops *ops, char *err, si
         }
         set->state_off[set->n] = (uint16_t)off;
         set->ops[set->n++] = ops;
+        set->reads_ad |= ops->reads_ad;
         return 0;
 }
 

@@ -238,12 +238,14 @@ static void t_parse(void **st)
         while (check_registry[nreg])
                 nreg++;
         assert_int_equal(set.n, nreg);
+        assert_true(set.reads_ad); /* dnssec is among them: the job counts AD bits */
         assert_string_equal(set.ops[0]->name, "tls_rpt");
         assert_string_equal(set.ops[1]->name, "dmarc");
         /* the line's objects: the contract's order whatever --checks says; the others null
          * unless enabled */
         assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)), 0);
         assert_int_equal(set.nobj, nreg);
+        assert_false(set.reads_ad); /* no check reads AD bits: no name compared per reply */
         assert_string_equal(set.obj_name[0], "dmarc");
         assert_int_equal(set.obj_check[0], 0);
         assert_string_equal(set.obj_name[1], "spf");

@@ -91,4 +91,5 @@ const struct check_ops dnssec_check = {
     .on_reply = dnssec_on_reply,
     .conclude = dnssec_conclude,
     .render = dnssec_render,
+    .reads_ad = true,
 };
