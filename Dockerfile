@@ -7,7 +7,7 @@ RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
        build-essential cmake pkg-config dpkg-dev file python3-minimal \
        libuv1-dev libldns-dev libzstd-dev libjemalloc-dev libpsl-dev libck-dev \
-       libcmocka-dev libidn2-dev zlib1g-dev nettle-dev libjansson-dev \
+       libcmocka-dev libidn2-dev zlib1g-dev nettle-dev libjansson-dev libcurl4-openssl-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -10,12 +10,12 @@
 # fails when they drift apart.
 
 _dmarcscan_scan_flags="--no-tcp --0x20 --no-adapt --details --resume --no-metadata --quiet
---help"
+--mta-sts-policy --help"
 _dmarcscan_scan_valued="--resolvers --concurrency --timeout --retries --sockets --deadline
 --rate --resolver-rate --exclude --format --domain-column --sector-column --checks
---dkim-selectors --profile --discovery --psl-file --dnssec-probe --shard --seed --shard-from-env --output --metadata --summary
+--dkim-selectors --mta-sts-fetches --mta-sts-timeout --mta-sts-port --ca-file --profile --discovery --psl-file --dnssec-probe --shard --seed --shard-from-env --output --metadata --summary
 --checkpoint-interval --threads"
-_dmarcscan_scan_files="--exclude --psl-file --output --metadata --summary"
+_dmarcscan_scan_files="--exclude --psl-file --output --metadata --summary --ca-file"
 _dmarcscan_formats="auto list rank csv"
 _dmarcscan_discovery="tree rfc7489 exact"
 _dmarcscan_checks="dmarc spf mx dnssec mta-sts tls-rpt bimi dkim all"

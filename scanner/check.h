@@ -41,6 +41,7 @@ struct check_env {
         int8_t dnssec_validates;
         bool details; /* --details: render() adds the codes' sentences (*_detail), dmarc's tags */
         const char *dkim_selectors; /* --dkim-selectors: comma-separated, checked; NULL none */
+        bool mta_sts_policy;        /* --mta-sts-policy: the mta-sts check fetches policies */
 };
 
 /* A hook's view of one domain. */

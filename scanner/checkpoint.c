@@ -546,6 +546,8 @@ static int put_options(FILE *m, const struct scan_config *cfg, const char *psl, 
         put_line(m, "option.profile", cfg->profile.ops ? cfg->profile.ops->name : NULL);
         if (cfg->dkim_selectors) /* only when given: earlier checkpoints stay resumable */
                 put_line(m, "option.dkim-selectors", cfg->dkim_selectors);
+        if (cfg->mta_sts_policy) /* the same: only when given */
+                put_line(m, "option.mta-sts-policy", "yes");
         put_line(m, "option.discovery", discovery_mode_name(cfg->discovery));
         put_line(m, "option.psl", psl);
         put_line(m, "option.no-tcp", cfg->tcp ? "no" : "yes");

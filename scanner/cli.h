@@ -19,6 +19,12 @@
  * fsync and a small file written that often. */
 #define DS_CHECKPOINT_MS_DEFAULT 5000
 
+/* MTA-STS policy fetches (--mta-sts-policy): HTTPS transfers at once, and the time one
+ * may take. Few domains publish MTA-STS, and a slow policy server holds its domain's job
+ * only: 64 keeps the loop's sockets modest; 10 s is what a patient sender waits. */
+#define DS_MTA_STS_FETCHES_DEFAULT    64
+#define DS_MTA_STS_TIMEOUT_MS_DEFAULT 10000
+
 /* The metadata file written beside -o FILE unless --metadata or --no-metadata says else. */
 #define DS_METADATA_SUFFIX ".meta.json"
 
@@ -43,6 +49,11 @@ struct scan_config {
         const char *exclude; /* file of domain suffixes never queried */
         struct check_set checks;
         const char *dkim_selectors;    /* --dkim-selectors (checked); NULL: none */
+        bool mta_sts_policy;           /* --mta-sts-policy */
+        unsigned mta_sts_fetches;      /* --mta-sts-fetches: HTTPS transfers at once */
+        unsigned mta_sts_timeout_ms;   /* --mta-sts-timeout */
+        unsigned mta_sts_port;         /* --mta-sts-port */
+        const char *ca_file;           /* --ca-file (readable); NULL: the system's store */
         struct profile_set profile;    /* --profile (it adds the checks it reads) */
         enum discovery_mode discovery; /* --discovery (default tree) */
         const char *psl_file;          /* --psl-file; NULL: the distribution's list */

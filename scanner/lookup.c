@@ -7,6 +7,7 @@
 
 #include "common/check.h"
 #include "dns/engine.h"
+#include "dns/https.h"
 #include "dns/wire.h"
 
 int lookup_set(struct lookup *l, const char *text, uint16_t qtype)
@@ -19,6 +20,22 @@ int lookup_set(struct lookup *l, const char *text, uint16_t qtype)
         l->cname_hops = 0;
         l->shared = false;
         l->cd = false;
+        l->https = false;
+        return 0;
+}
+
+int lookup_set_https(struct lookup *l, const char *host, const uint8_t *addr, size_t addr_len,
+                     const char *path)
+{
+        if (addr_len != 4 && addr_len != 16)
+                return -EINVAL;
+        int rc = lookup_set(l, host, 0);
+        if (rc < 0)
+                return rc;
+        l->https = true;
+        l->path = path;
+        l->addr_len = (uint8_t)addr_len;
+        memcpy(l->addr, addr, addr_len);
         return 0;
 }
 
@@ -29,14 +46,9 @@ void lookup_target(const struct lookup *l, char *out, size_t cap)
                 out[0] = 0;
 }
 
-void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, size_t len,
-                      unsigned attempts)
+/* Copy the reply or body in, over the previous one. */
+static void keep(struct lookup *l, const uint8_t *pkt, size_t len)
 {
-        l->last_status = (int16_t)engine_status;
-        l->attempts = (uint16_t)(l->attempts + attempts);
-        l->reply_len = 0;
-        if (engine_status != ENGINE_REPLY)
-                return;
         uint8_t *dst = l->reply;
         /* A check reads reply_big whenever it is set: drop the previous lookup's. */
         free(l->reply_big);
@@ -47,6 +59,26 @@ void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, s
         }
         memcpy(dst, pkt, len);
         l->reply_len = (uint32_t)len;
+}
+
+void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, size_t len,
+                      unsigned attempts)
+{
+        l->last_status = (int16_t)engine_status;
+        l->attempts = (uint16_t)(l->attempts + attempts);
+        l->reply_len = 0;
+        if (engine_status == ENGINE_REPLY)
+                keep(l, pkt, len);
+}
+
+void lookup_set_fetched(struct lookup *l, const struct https_result *r)
+{
+        l->last_status = (int16_t)r->status;
+        l->http_code = (uint16_t)r->http_code;
+        l->text_plain = r->text_plain;
+        l->reply_len = 0;
+        if (r->status == HTTPS_OK)
+                keep(l, r->body, r->len);
 }
 
 enum lookup_read lookup_read(struct lookup *l, struct wire_reply *r, int *status,
@@ -79,7 +111,7 @@ enum lookup_read lookup_read(struct lookup *l, struct wire_reply *r, int *status
 
 void lookup_note_ad(struct lookup *l, const uint8_t *zone, size_t zone_len)
 {
-        if (l->last_status != ENGINE_REPLY || l->cd || l->reply_len < WIRE_HEADER_LEN)
+        if (l->https || l->last_status != ENGINE_REPLY || l->cd || l->reply_len < WIRE_HEADER_LEN)
                 return;
         const uint8_t *pkt = lookup_reply(l);
         int rcode = wire_rcode_of(pkt);
@@ -104,6 +136,7 @@ void lookup_reset(struct lookup *l)
         l->finished = false;
         l->shared = false;
         l->cd = false;
+        l->https = false;
         l->ad_yes = l->ad_no = 0;
         l->last_status = ENGINE_REPLY;
 }

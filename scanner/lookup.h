@@ -34,6 +34,16 @@ struct lookup {
         bool shared;        /* many domains ask this name: go through the scan's shared
                                answer cache (dns/anscache.h); lookup_set() clears it */
         bool cd;            /* ask with CD=1 (checking disabled); lookup_set() clears it */
+        /* The next lookup is no DNS question but an HTTPS GET of https://<qname><path> from
+         * addr (lookup_set_https); lookup_set() clears it. Its outcome: last_status is then
+         * an enum https_status (dns/https.h), http_code the answer's status (0: none),
+         * text_plain its Content-Type, the reply the body. */
+        bool https;
+        bool text_plain;
+        uint8_t addr_len; /* 4 or 16 */
+        uint16_t http_code;
+        const char *path; /* static */
+        uint8_t addr[16];
         /* Answers (NOERROR, NXDOMAIN) at names at or below the domain, with and without
          * AD, over all this check's lookups (lookup_note_ad); for the dnssec check. */
         uint16_t ad_yes, ad_no;
@@ -51,6 +61,11 @@ struct lookup {
  * or -errno when text is no valid name (over 255 octets). */
 int lookup_set(struct lookup *l, const char *text, uint16_t qtype);
 
+/* Make an HTTPS GET of https://<host><path> from addr (addr_len 4 or 16 bytes, network
+ * order) the next lookup; path is static. Returns 0, or -EINVAL. */
+int lookup_set_https(struct lookup *l, const char *host, const uint8_t *addr, size_t addr_len,
+                     const char *path);
+
 /* The current lookup's final owner name after CNAMEs, "" when none was followed. */
 void lookup_target(const struct lookup *l, char *out, size_t cap);
 
@@ -63,6 +78,11 @@ static inline const uint8_t *lookup_reply(const struct lookup *l)
 {
         return l->reply_big ? l->reply_big : l->reply;
 }
+
+struct https_result;
+
+/* Keep the outcome of the HTTPS GET in flight (loop thread); copies the body. */
+void lookup_set_fetched(struct lookup *l, const struct https_result *r);
 
 struct wire_reply;
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dns/https.h"
 #include "scanner/cli.h"
 #include "scanner/diff_cmd.h"
 #include "scanner/explain.h"
@@ -64,7 +65,15 @@ int main(int argc, char **argv)
                 cli_free(&cfg);
                 return 2;
         }
+        /* libcurl's global state, before any thread exists (its rule) */
+        if (cfg.mta_sts_policy && https_global_init() < 0) {
+                fprintf(stderr, "dmarcscan scan: cannot initialize libcurl\n");
+                cli_free(&cfg);
+                return 1;
+        }
         int status = scan_run(&cfg);
+        if (cfg.mta_sts_policy)
+                https_global_cleanup();
         cli_free(&cfg);
         return status;
 }

@@ -82,6 +82,27 @@ static void write_cache(struct jw *w, const struct anscache_stats *c)
         jw_obj_close(w);
 }
 
+/* The policy fetches (--mta-sts-policy): how many, how they ended, the queue's peak. */
+static void write_https(struct jw *w, const struct runmeta *m)
+{
+        if (!m->https) {
+                jw_null(w, "https");
+                return;
+        }
+        jw_obj_open(w, "https");
+        jw_uint(w, "concurrency", m->cfg->mta_sts_fetches);
+        jw_uint(w, "timeout_ms", m->cfg->mta_sts_timeout_ms);
+        jw_uint(w, "port", m->cfg->mta_sts_port);
+        jw_cstr(w, "ca_file", m->cfg->ca_file);
+        jw_uint(w, "started", m->https->started);
+        jw_uint(w, "queued_max", m->https->queued_max);
+        jw_obj_open(w, "ended");
+        for (int i = 0; i < HTTPS_STATUS_COUNT; i++)
+                jw_uint(w, https_status_name(i), m->https->ended[i]);
+        jw_obj_close(w);
+        jw_obj_close(w);
+}
+
 static void write_counters(struct jw *w, const struct runmeta *m)
 {
         const struct engine_counters *c = m->counters;
@@ -253,6 +274,7 @@ int runmeta_write(const char *path, const struct runmeta *m)
         write_config(&w, m);
         write_counters(&w, m);
         write_resolvers(&w, m->resolvers);
+        write_https(&w, m);
         if (m->dnssec_probe)
                 dnssec_probe_write(&w, "dnssec_probe", m->dnssec_probe);
         else

@@ -9,6 +9,7 @@
 
 #include "dns/anscache.h"
 #include "dns/engine.h"
+#include "dns/https.h"
 #include "dns/resolvers.h"
 #include "dns/udp.h"
 #include "output/json.h"
@@ -40,6 +41,7 @@ struct runmeta {
         uint64_t resume_offset;   /* output bytes kept from the earlier runs */
         uint64_t resume_lines;    /* lines those bytes hold */
         const struct dnssec_probe *dnssec_probe; /* NULL: the dnssec check did not run */
+        const struct https_stats *https;         /* NULL: no --mta-sts-policy */
 };
 
 /* Returns 0 or -errno. */

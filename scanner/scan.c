@@ -1,12 +1,14 @@
 /* scan.c -- the scan's single state struct and the loop-thread callbacks that tie it up. */
 #include "scanner/scan.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <uv.h>
@@ -15,6 +17,7 @@
 #include "common/tristate.h"
 #include "dns/anscache.h"
 #include "dns/engine.h"
+#include "dns/https.h"
 #include "dns/resolvers.h"
 #include "dns/wire.h"
 #include "output/limits.h"
@@ -30,6 +33,7 @@
 #include "scanner/feed.h"
 #include "scanner/job.h"
 #include "scanner/limits.h"
+#include "scanner/mtasts/policy.h"
 #include "scanner/pool.h"
 #include "scanner/summary_file.h"
 
@@ -48,6 +52,7 @@ struct scan {
         struct check_env env;       /* the same, as the checks see it */
         struct job *jobs;
         struct anscache *cache; /* owned: shared answers (lookups marked shared) */
+        struct https *https;    /* owned: policy fetches (--mta-sts-policy), else NULL */
         uint32_t njobs, nfree;
         uint32_t nlook; /* lookups per job: one per check */
         /* The dnssec check runs: DO on every query, and the probe (tokens past the jobs')
@@ -92,6 +97,7 @@ static void finish(struct scan *s)
         uv_close((uv_handle_t *)&s->kick, NULL);
         if (s->engine)
                 engine_close(s->engine);
+        https_close(s->https);
         pool_stop(s->pool);
 }
 
@@ -146,10 +152,43 @@ static bool served_by_cache(struct scan *s, struct lookup *l, uint32_t token)
  * holds none, and the check built the name, so a refusal is a broken invariant: the lookup
  * then ends unasked as a timeout, so the check goes on and the domain still gets its
  * line. */
+/* Loop thread: an HTTPS GET ended. */
+static void on_fetched(void *ctx, const struct https_result *r)
+{
+        struct scan *s = ctx;
+        if (ds_fails(r->token / s->nlook < s->njobs))
+                return;
+        struct lookup *l = lookup_of(s, r->token);
+        lookup_set_fetched(l, r);
+        pool_dispatch(s->pool, l);
+}
+
+/* Start the HTTPS GET l asks for; a refusal (no transport, a name it cannot carry) ends it
+ * at once as an error, so the check goes on. */
+static void ask_https(struct scan *s, struct lookup *l, uint32_t token)
+{
+        char host[DS_NAME_MAX_TEXT + 2], addr[INET6_ADDRSTRLEN];
+        int af = l->addr_len == 4 ? AF_INET : AF_INET6;
+        int n = wire_name_to_text(l->qname, l->qname_len, host, sizeof(host));
+        if (n > 1 && host[n - 1] == '.')
+                host[n - 1] = 0;
+        bool ok = n > 1 && inet_ntop(af, l->addr, addr, sizeof(addr)) != NULL;
+        if (!ds_fails(s->https != NULL) && ok &&
+            https_get(s->https, token, host, addr, l->path) == 0)
+                return;
+        struct https_result r = {.token = token, .status = HTTPS_ERROR};
+        lookup_set_fetched(l, &r);
+        pool_dispatch(s->pool, l);
+}
+
 static bool ask(struct scan *s, struct lookup *l)
 {
         struct job *j = l->job;
         uint32_t token = j->idx * s->nlook + l->index;
+        if (l->https) {
+                ask_https(s, l, token);
+                return false;
+        }
         if (l->shared && s->cache && served_by_cache(s, l, token))
                 return false;
         unsigned flags = (s->dnssec ? WIRE_Q_DO : 0) | (l->cd ? WIRE_Q_CD : 0);
@@ -366,6 +405,7 @@ static int alloc_jobs(struct scan *s)
             ds_fails(dnssec_probe_init(&s->probe, s->cfg->dnssec_probe, err, sizeof(err)) == 0))
                 return -EINVAL; /* the command line was checked */
         s->env.dkim_selectors = s->cfg->dkim_selectors;
+        s->env.mta_sts_policy = s->cfg->mta_sts_policy;
         s->jobs = calloc(s->njobs, sizeof(*s->jobs));
         s->free_jobs = malloc(s->njobs * sizeof(*s->free_jobs));
         if (!s->jobs || !s->free_jobs)
@@ -471,6 +511,21 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
         rc = engine_new(&s->engine, &s->loop, &ec, &ops, err, errlen);
         if (rc < 0)
                 return rc;
+        if (cfg->mta_sts_policy) {
+                struct https_config hc = {
+                    .concurrency = cfg->mta_sts_fetches,
+                    .timeout_ms = cfg->mta_sts_timeout_ms,
+                    .port = cfg->mta_sts_port,
+                    .body_max = MTASTS_BODY_MAX,
+                    .ca_file = cfg->ca_file,
+                    .user_agent = "dmarcscan/" DS_VERSION,
+                };
+                rc = https_new(&s->https, &s->loop, &hc, on_fetched, s);
+                if (rc < 0) {
+                        snprintf(err, errlen, "cannot start the HTTPS fetches: %s", strerror(-rc));
+                        return rc;
+                }
+        }
         uv_timer_start(&s->progress_timer, on_progress, 1000, 1000);
         uv_signal_start(&s->sig_int, on_signal, SIGINT);
         uv_signal_start(&s->sig_term, on_signal, SIGTERM);
@@ -532,6 +587,7 @@ static int write_metadata(struct scan *s)
             .resume_offset = s->resume_offset,
             .resume_lines = s->resume_lines,
             .dnssec_probe = s->dnssec ? &s->probe : NULL,
+            .https = s->https ? https_stats(s->https) : NULL,
         };
         int rc = runmeta_write(s->cfg->metadata, &m);
         if (rc < 0)
@@ -602,6 +658,7 @@ static void teardown(struct scan *s)
         free(s->jobs);
         free(s->free_jobs);
         anscache_free(s->cache);
+        https_free(s->https);
         exclude_free(s->exclude);
         discovery_ctx_close(s->disc);
         resolvers_free(&s->resolvers);

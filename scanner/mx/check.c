@@ -217,9 +217,9 @@ static void classify(struct mx_result *m)
         }
 }
 
-static void result_build(struct mx_result *m, const struct mx_state *st, const struct lookup *l)
+void mx_read(struct mx_result *m, int status, const struct lookup *l)
 {
-        m->status = st->status;
+        m->status = status;
         m->attempts = l->attempts;
         m->cname_hops = l->cname_hops;
         m->target[0] = 0;
@@ -250,19 +250,24 @@ static enum check_step mx_start(const struct check_arg *a)
         return CHECK_QUERY;
 }
 
-static enum check_step mx_on_reply(const struct check_arg *a)
+enum check_step mx_answer(struct lookup *l, int16_t *status)
 {
-        struct mx_state *st = a->state;
         struct wire_reply r;
-        int status;
-        if (lookup_read(a->l, &r, &status, has_mx, NULL) == LOOKUP_READ_FOLLOW)
+        int st;
+        if (lookup_read(l, &r, &st, has_mx, NULL) == LOOKUP_READ_FOLLOW)
                 return CHECK_QUERY;
         /* wire_reply_parse() does not look inside MX rdata: a bad one spoils the reply, as a
          * bad TXT or CNAME rdata does. */
-        if (status == WIRE_RCODE_NOERROR && !mx_rdata_ok(&r, a->l->qname, a->l->qname_len))
-                status = LOOKUP_MALFORMED;
-        st->status = (int16_t)status;
+        if (st == WIRE_RCODE_NOERROR && !mx_rdata_ok(&r, l->qname, l->qname_len))
+                st = LOOKUP_MALFORMED;
+        *status = (int16_t)st;
         return CHECK_DONE;
+}
+
+static enum check_step mx_on_reply(const struct check_arg *a)
+{
+        struct mx_state *st = a->state;
+        return mx_answer(a->l, &st->status);
 }
 
 /* The reply is still in a->l (check.h above): the result is rebuilt from it every time,
@@ -270,7 +275,8 @@ static enum check_step mx_on_reply(const struct check_arg *a)
 static void mx_conclude(const struct check_arg *a, struct check_facts *f)
 {
         struct mx_scratch *s = a->scratch;
-        result_build(&s->mx, a->state, a->l);
+        const struct mx_state *st = a->state;
+        mx_read(&s->mx, st->status, a->l);
         f->status = s->mx.status;
         f->exists = s->mx.exists;
         f->mail = s->mx.mail;
@@ -282,11 +288,16 @@ static void mx_render(const struct check_arg *a, struct jw *w)
         mx_line_write(w, &s->mx);
 }
 
+void mx_result_free(struct mx_result *m)
+{
+        ds_vec_free(&m->hosts_mem);
+        ds_vec_free(&m->names);
+}
+
 static void mx_scratch_free(void *scratch)
 {
         struct mx_scratch *s = scratch;
-        ds_vec_free(&s->mx.hosts_mem);
-        ds_vec_free(&s->mx.names);
+        mx_result_free(&s->mx);
 }
 
 const struct check_ops mx_check = {

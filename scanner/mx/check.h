@@ -73,6 +73,14 @@ struct mx_state {
 
 extern const struct check_ops mx_check;
 
+/* The MX lookup's step, for any check that asks a domain's MX hosts (mta-sts matches them
+ * against its policy): on_reply's digest of l's reply -- a CNAME's target to ask next
+ * (CHECK_QUERY), or the final status in *status (CHECK_DONE) -- and conclude's rebuild of
+ * the hosts from the reply kept in l into m (storage reused; mx_result_free releases it). */
+enum check_step mx_answer(struct lookup *l, int16_t *status);
+void mx_read(struct mx_result *m, int status, const struct lookup *l);
+void mx_result_free(struct mx_result *m);
+
 /* The i-th kept host in sorted order (i < m->nhosts). */
 static inline const struct mx_host *mx_host_at(const struct mx_result *m, unsigned i)
 {

@@ -87,19 +87,29 @@ static void take(struct txtrec *t, const struct wire_reply *r, const struct wire
         }
 }
 
-void txtrec_read(struct txtrec *t, int status, const struct lookup *l, const char *version,
-                 const char *const *codes)
+struct txtrec_src txtrec_src_of(const struct lookup *l)
+{
+        return (struct txtrec_src){.pkt = lookup_reply(l),
+                                   .len = l->reply_len,
+                                   .owner = l->qname,
+                                   .owner_len = l->qname_len,
+                                   .attempts = l->attempts,
+                                   .cname_hops = l->cname_hops};
+}
+
+void txtrec_read_src(struct txtrec *t, int status, const struct txtrec_src *src,
+                     const char *version, const char *const *codes)
 {
         t->status = status;
-        t->attempts = l->attempts;
-        t->cname_hops = l->cname_hops;
+        t->attempts = src->attempts;
+        t->cname_hops = src->cname_hops;
         t->nrecords = t->ndropped = t->nother = t->nissues = 0;
         t->codes = codes;
         t->version = version;
         if (status != WIRE_RCODE_NOERROR)
                 return;
         struct wire_reply r;
-        if (ds_fails(wire_reply_parse(&r, lookup_reply(l), l->reply_len) == 0)) {
+        if (ds_fails(wire_reply_parse(&r, src->pkt, src->len) == 0)) {
                 t->status = LOOKUP_MALFORMED; /* txtrec_reply() parsed this very reply */
                 return;
         }
@@ -107,8 +117,15 @@ void txtrec_read(struct txtrec *t, int status, const struct lookup *l, const cha
         struct wire_rr rr;
         size_t used = 0;
         wire_rr_iter_init(&it, &r);
-        while (next_txt(&it, l->qname, l->qname_len, &rr) == 1)
+        while (next_txt(&it, src->owner, src->owner_len, &rr) == 1)
                 take(t, &r, &rr, &used, version);
+}
+
+void txtrec_read(struct txtrec *t, int status, const struct lookup *l, const char *version,
+                 const char *const *codes)
+{
+        struct txtrec_src src = txtrec_src_of(l);
+        txtrec_read_src(t, status, &src, version, codes);
 }
 
 void txtrec_issue(struct txtrec *t, const char *code, bool error)

@@ -54,6 +54,19 @@ enum check_step txtrec_answer(struct lookup *l, int16_t *status);
 void txtrec_read(struct txtrec *t, int status, const struct lookup *l, const char *version,
                  const char *const *codes);
 
+/* Where a reply is read from: the lookup that holds it (txtrec_src_of), or a copy a check
+ * kept because it asked more after this lookup (mta-sts). */
+struct txtrec_src {
+        const uint8_t *pkt;
+        size_t len;
+        const uint8_t *owner; /* the final owner name sought, wire form */
+        size_t owner_len;
+        unsigned attempts, cname_hops;
+};
+struct txtrec_src txtrec_src_of(const struct lookup *l);
+void txtrec_read_src(struct txtrec *t, int status, const struct txtrec_src *src,
+                     const char *version, const char *const *codes);
+
 /* Record i's text. */
 static inline const char *txtrec_text(const struct txtrec *t, unsigned i)
 {
