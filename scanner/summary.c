@@ -351,11 +351,23 @@ static void record_marks(struct marks *m, bool record, bool valid, unsigned coun
                 mark(m, counter + 1);
 }
 
+/* The MTA-STS policy's steps: asked, valid, enforcing, matching the MX hosts. */
+static void policy_marks(struct marks *m, const struct summary_facts *f)
+{
+        const bool steps[] = {f->mta_sts_policy.asked, f->mta_sts_policy.valid,
+                              f->mta_sts_policy.enforce, f->mta_sts_policy.mx_match};
+        for (unsigned i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+                if (steps[i])
+                        mark(m, SC_MTA_STS_POLICY_ASKED + i);
+}
+
 /* The adoption of MTA-STS, TLS-RPT, BIMI and DKIM, from the objects of the line. */
 static void adoption_marks(const struct summary *s, const struct summary_facts *f, struct marks *m)
 {
-        if (s->mta_sts >= 0)
+        if (s->mta_sts >= 0) {
                 record_marks(m, f->mta_sts.record, f->mta_sts.valid, SC_MTA_STS_RECORD);
+                policy_marks(m, f);
+        }
         if (s->tls_rpt >= 0)
                 record_marks(m, f->tls_rpt.record, f->tls_rpt.valid, SC_TLS_RPT_RECORD);
         if (s->bimi >= 0) {

@@ -73,6 +73,10 @@ enum summary_counter {
         SC_DNSSEC = SC_MX_STATUS + SUMMARY_STATUS_SLOTS, /* + enum dnssec_state */
         SC_MTA_STS_RECORD = SC_DNSSEC + 4,               /* adoption (#12) */
         SC_MTA_STS_VALID,
+        SC_MTA_STS_POLICY_ASKED, /* its policy was asked for (--mta-sts-policy) */
+        SC_MTA_STS_POLICY,       /* ... fetched and valid */
+        SC_MTA_STS_ENFORCE,      /* ... and in mode enforce */
+        SC_MTA_STS_MX_MATCH,     /* ... every MX host matches its patterns */
         SC_TLS_RPT_RECORD,
         SC_TLS_RPT_VALID,
         SC_BIMI_RECORD,
@@ -161,6 +165,12 @@ struct summary_facts {
         struct {
                 bool record, valid; /* records non-empty; valid true */
         } mta_sts, tls_rpt, bimi;
+        struct {
+                bool asked;    /* "policy" is not null */
+                bool valid;    /* its "valid" is true (fetched, no error) */
+                bool enforce;  /* ... and its "mode" is enforce */
+                bool mx_match; /* its "mx_match" is true */
+        } mta_sts_policy;
         bool bimi_dmarc_ok; /* the bimi object's dmarc_ok is true */
         int dkim_status;    /* _domainkey.<domain>: NOERROR exists, NXDOMAIN absent */
 };

@@ -5,10 +5,13 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/tristate.h"
+#include "dns/https.h"
 #include "scanner/bimi/check.h"
 #include "scanner/dkim/check.h"
 #include "scanner/dmarc/check.h"
 #include "scanner/mtasts/check.h"
+#include "scanner/mtasts/line.h"
 #include "scanner/spf/check.h"
 #include "scanner/tlsrpt/check.h"
 
@@ -62,13 +65,25 @@ static void record_facts(bool *record, bool *valid, const struct txtrec *t)
         *valid = txtrec_valid(t) == 1;
 }
 
+/* What the line's mta_sts.policy says (scanner/mtasts/line.c writes it from the same). */
+static void policy_facts(struct summary_facts *f, const struct mtasts_state *st,
+                         const struct mtasts_scratch *m)
+{
+        f->mta_sts_policy.asked = st->fetch != MTASTS_FETCH_NOT_ASKED;
+        f->mta_sts_policy.valid = st->fetch == HTTPS_OK && mtasts_policy_valid(&m->pol);
+        f->mta_sts_policy.enforce = f->mta_sts_policy.valid && m->pol.mode == MTASTS_MODE_ENFORCE;
+        f->mta_sts_policy.mx_match = mtasts_mx_match(st, m) == TRI_YES;
+}
+
 /* The MTA-STS, TLS-RPT, BIMI and DKIM objects' adoption facts. */
 static void adoption_facts(const struct summary *s, struct summary_facts *f, const struct job *j,
                            const struct job_scratch *sc)
 {
-        if (s->mta_sts >= 0)
-                record_facts(&f->mta_sts.record, &f->mta_sts.valid,
-                             &((const struct mtasts_scratch *)sc->check[s->mta_sts])->t);
+        if (s->mta_sts >= 0) {
+                const struct mtasts_scratch *m = sc->check[s->mta_sts];
+                record_facts(&f->mta_sts.record, &f->mta_sts.valid, &m->t);
+                policy_facts(f, job_state(j, (unsigned)s->mta_sts), m);
+        }
         if (s->tls_rpt >= 0)
                 record_facts(&f->tls_rpt.record, &f->tls_rpt.valid,
                              &((const struct tlsrpt_scratch *)sc->check[s->tls_rpt])->t);

@@ -189,8 +189,12 @@ static void dns_status(struct jw *w, const struct summary *s, const uint64_t *c)
  * ran. */
 static void adoption(struct jw *w, const struct summary *s, const uint64_t *c)
 {
-        static const struct tally_rate MTA_STS[] = {{"mta_sts", SC_MTA_STS_RECORD, SC_OK},
-                                                    {"mta_sts_valid", SC_MTA_STS_VALID, SC_OK}};
+        static const struct tally_rate MTA_STS[] = {
+            {"mta_sts", SC_MTA_STS_RECORD, SC_OK},
+            {"mta_sts_valid", SC_MTA_STS_VALID, SC_OK},
+            {"mta_sts_policy", SC_MTA_STS_POLICY, SC_OK},
+            {"mta_sts_enforce", SC_MTA_STS_ENFORCE, SC_OK},
+            {"mta_sts_mx_match", SC_MTA_STS_MX_MATCH, SC_OK}};
         static const struct tally_rate TLS_RPT[] = {{"tls_rpt", SC_TLS_RPT_RECORD, SC_OK},
                                                     {"tls_rpt_valid", SC_TLS_RPT_VALID, SC_OK}};
         static const struct tally_rate BIMI[] = {{"bimi", SC_BIMI_RECORD, SC_OK},
@@ -201,8 +205,9 @@ static void adoption(struct jw *w, const struct summary *s, const uint64_t *c)
         if (s->mta_sts < 0 && s->tls_rpt < 0 && s->bimi < 0 && s->dkim < 0)
                 return;
         jw_obj_open(w, "adoption");
+        /* the policy's rows when any line of the scan asked for one (--mta-sts-policy) */
         if (s->mta_sts >= 0)
-                jw_rate_members(w, c, MTA_STS, COUNT(MTA_STS));
+                jw_rate_members(w, c, MTA_STS, s->all.c[SC_MTA_STS_POLICY_ASKED] ? 5 : 2);
         if (s->tls_rpt >= 0)
                 jw_rate_members(w, c, TLS_RPT, COUNT(TLS_RPT));
         if (s->bimi >= 0)

@@ -27,6 +27,8 @@
 #include "scanner/profile/bod1801.h"
 #include "scanner/spf/check.h"
 #include "scanner/spf/record.h"
+#include "scanner/mtasts/line.h"
+#include "scanner/mtasts/policy.h"
 #include "scanner/mtasts/record.h"
 #include "scanner/spoof.h"
 #include "scanner/tlsrpt/record.h"
@@ -43,6 +45,8 @@ static const struct {
     {mx_issue_codes, "mx"},
     {tlsrpt_issue_codes, "tls_rpt"},
     {mtasts_issue_codes, "mta_sts"},
+    {mtasts_policy_codes, "mta_sts policy"},
+    {mtasts_fetch_codes, "mta_sts fetch"},
     {bimi_issue_codes, "bimi"},
     {dkim_key_codes, "dkim"},
     {dmarc_reason_codes, "spoofable reason"},
@@ -86,14 +90,17 @@ static void kinds_and_fields(void **st)
         (void)st;
         for (const struct code_doc *d = code_docs; d->code; d++) {
                 char want[64];
-                const char *obj = strncmp(d->where, "dmarc", 5) == 0 ? "dmarc"
-                                  : strncmp(d->where, "spf", 3) == 0 ? "spf"
-                                  : strcmp(d->where, "dkim") == 0    ? "dkim.selectors[]"
-                                                                     : d->where;
+                const char *obj = strncmp(d->where, "dmarc", 5) == 0        ? "dmarc"
+                                  : strncmp(d->where, "spf", 3) == 0        ? "spf"
+                                  : strcmp(d->where, "dkim") == 0           ? "dkim.selectors[]"
+                                  : strcmp(d->where, "mta_sts policy") == 0 ? "mta_sts.policy"
+                                                                            : d->where;
                 if (strcmp(d->kind, "error") == 0 || strcmp(d->kind, "warning") == 0)
                         snprintf(want, sizeof(want), "%s.%ss", obj, d->kind);
                 else if (strcmp(d->kind, "reason") == 0)
                         snprintf(want, sizeof(want), "spoofable_reason");
+                else if (strcmp(d->kind, "value") == 0 && strcmp(d->where, "mta_sts fetch") == 0)
+                        snprintf(want, sizeof(want), "mta_sts.policy.fetch");
                 else if (strcmp(d->kind, "value") == 0)
                         snprintf(want, sizeof(want), "%s", d->where); /* the member itself */
                 else

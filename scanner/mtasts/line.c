@@ -8,6 +8,12 @@
 #include "dns/https.h"
 #include "dns/wire.h"
 
+const char *const mtasts_fetch_codes[] = {
+    "ok",        "http_status", "redirect", "timeout",    "connect",
+    "tls",       "too_large",   "error",    "no_address", "dns_error",
+    NULL,
+};
+
 const char *mtasts_fetch_name(int fetch)
 {
         if (fetch >= 0 && fetch < HTTPS_STATUS_COUNT)

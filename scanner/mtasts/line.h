@@ -10,6 +10,9 @@
 void mtasts_line_policy(struct jw *w, const struct mtasts_state *st,
                         const struct mtasts_scratch *s);
 
+/* Every value of "fetch", NULL-terminated: for docs and coverage tests. */
+extern const char *const mtasts_fetch_codes[];
+
 /* "ok", "timeout", ..., "no_address", "dns_error" for a fetch outcome; NULL for none. */
 const char *mtasts_fetch_name(int fetch);
 

@@ -220,13 +220,25 @@ static void record_facts(const json_t *o, bool *record, bool *valid)
         *valid = json_is_true(json_object_get(o, "valid"));
 }
 
+/* The mta_sts object's policy (null when not asked for). */
+static void policy_facts(const json_t *p, struct summary_facts *f)
+{
+        const char *mode = str(p, "mode");
+        f->mta_sts_policy.asked = json_is_object(p);
+        f->mta_sts_policy.valid = json_is_true(json_object_get(p, "valid"));
+        f->mta_sts_policy.enforce = f->mta_sts_policy.valid && mode && strcmp(mode, "enforce") == 0;
+        f->mta_sts_policy.mx_match = json_is_true(json_object_get(p, "mx_match"));
+}
+
 /* The adoption facts of the mta_sts, tls_rpt, bimi and dkim objects (docs/output.md). */
 static int adoption_facts(const json_t *line, const struct summary *s, struct summary_facts *f,
                           char *err, size_t errlen)
 {
-        if (s->mta_sts >= 0)
-                record_facts(json_object_get(line, "mta_sts"), &f->mta_sts.record,
-                             &f->mta_sts.valid);
+        if (s->mta_sts >= 0) {
+                const json_t *m = json_object_get(line, "mta_sts");
+                record_facts(m, &f->mta_sts.record, &f->mta_sts.valid);
+                policy_facts(json_object_get(m, "policy"), f);
+        }
         if (s->tls_rpt >= 0)
                 record_facts(json_object_get(line, "tls_rpt"), &f->tls_rpt.record,
                              &f->tls_rpt.valid);

@@ -1,10 +1,12 @@
 /* fuzz_txtrec.c -- fuzz target: the grammars of the TXT-record checks (scanner/tlsrpt,
  * scanner/mtasts, scanner/bimi record.c) and the DKIM key record (scanner/dkim: record.c,
- * key.c's base64 and DER). The first byte picks the grammar, the rest is the record.
+ * key.c's base64 and DER), and the MTA-STS policy file (scanner/mtasts/policy.c). The
+ * first byte picks the grammar, the rest is the record (or the policy body).
  * Properties: no crash and no sanitizer report on any bytes (an exact-size copy, so ASan
  * sees any overread); every code noted is one of the grammar's; every span the result
  * holds lies inside the record; a second parse gives the same result (pure); DKIM: a key
- * length only with a usable key, never with a revoked one. */
+ * length only with a usable key, never with a revoked one; policy: every pattern valid
+ * (so it matches itself), mode and max_age in range. */
 #include "fuzz.h"
 
 #include <stdbool.h>
@@ -13,6 +15,7 @@
 #include "common/text.h"
 #include "scanner/bimi/record.h"
 #include "scanner/dkim/record.h"
+#include "scanner/mtasts/policy.h"
 #include "scanner/mtasts/record.h"
 #include "scanner/tlsrpt/record.h"
 
@@ -22,6 +25,7 @@ static struct {
         struct mtasts_record sts, sts2;
         struct bimi_record bimi, bimi2;
         uint8_t key[DKIM_KEY_BYTES_MAX];
+        struct mtasts_policy pol, pol2; /* their pattern vectors grow and are reused */
 } st;
 
 static bool inside(const char *p, size_t n, const char *text, size_t size)
@@ -97,6 +101,29 @@ static void dkim(const char *text, size_t size)
         fuzz_check(k.k != DKIM_K_ED25519 || k.bits == 0 || k.bits == 256);
 }
 
+static void policy(const char *text, size_t size)
+{
+        mtasts_policy_parse(&st.pol, text, size);
+        mtasts_policy_parse(&st.pol2, text, size);
+        fuzz_check(st.pol.nissues == st.pol2.nissues && st.pol.mx.n == st.pol2.mx.n);
+        fuzz_check(st.pol.mode == st.pol2.mode && st.pol.max_age == st.pol2.max_age);
+        for (unsigned i = 0; i < st.pol.nissues; i++)
+                fuzz_check(ds_listed(mtasts_policy_codes, st.pol.issues[i].code));
+        fuzz_check(st.pol.max_age >= -1 && st.pol.max_age <= MTASTS_MAX_AGE_MAX);
+        fuzz_check(st.pol.mode >= MTASTS_MODE_NONE_SET && st.pol.mode <= MTASTS_MODE_NONE);
+        for (unsigned i = 0; i < st.pol.mx.n; i++) {
+                struct mtasts_span s = mtasts_policy_mx(&st.pol, i);
+                fuzz_check(s.len > 0 && inside(text + s.off, s.len, text, size));
+                if (text[s.off] != '*') { /* an exact pattern matches its own name */
+                        char host[300];
+                        fuzz_check(s.len < sizeof(host));
+                        memcpy(host, text + s.off, s.len);
+                        host[s.len] = 0;
+                        fuzz_check(mtasts_policy_match(&st.pol, host));
+                }
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         if (size < 1)
@@ -104,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *text = malloc(size - 1 ? size - 1 : 1);
         fuzz_check(text != NULL);
         memcpy(text, data + 1, size - 1);
-        switch (data[0] % 4) {
+        switch (data[0] % 5) {
         case 0:
                 tlsrpt(text, size - 1);
                 break;
@@ -114,8 +141,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 2:
                 bimi(text, size - 1);
                 break;
-        default:
+        case 3:
                 dkim(text, size - 1);
+                break;
+        default:
+                policy(text, size - 1);
                 break;
         }
         free(text);

@@ -234,6 +234,33 @@ def check_requests(name, log):
     C.check("%s: only the well-known path" % name, paths == {PATH}, paths)
 
 
+def check_summary(name, binary, lines, summary, ndjson):
+    """The summary's policy rows count what the lines say, and `dmarcscan report` of the
+    lines (the lines' producer of the facts) gives the same adoption."""
+    with open(summary) as f:
+        adoption = json.load(f).get("adoption") or {}
+    objs = list(lines.values())
+    pols = [(o.get("mta_sts") or {}).get("policy") for o in objs]
+
+    def count(pred):
+        return {"n": sum(1 for p in pols if p and pred(p)), "total": len(objs)}
+
+    want = {"mta_sts_policy": count(lambda p: p.get("valid") is True),
+            "mta_sts_enforce": count(lambda p: p.get("valid") is True and
+                                     p.get("mode") == "enforce"),
+            "mta_sts_mx_match": count(lambda p: p.get("mx_match") is True)}
+    got = {k: adoption.get(k) for k in want}
+    C.check("%s: summary adoption counts the policies the lines state" % name,
+            got == want and want["mta_sts_policy"]["n"] == 6 and
+            want["mta_sts_enforce"]["n"] == 4 and want["mta_sts_mx_match"]["n"] == 3,
+            "got %s\nwant %s" % (got, want))
+    r = subprocess.run([binary, "report", "--format", "json", ndjson], capture_output=True)
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    C.check("%s: report of the lines: adoption equals the summary's" % name,
+            rep.get("adoption") == adoption, "got %s\nwant %s" % (rep.get("adoption"),
+                                                                  adoption))
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN", "")
     if not binary or not os.access(binary, os.X_OK):
@@ -259,10 +286,13 @@ def main():
                 print("knot on 127.0.0.1:%d" % srv.port)
                 fetch = ["--mta-sts-policy", "--ca-file", ca, "--mta-sts-port", str(hport),
                          "--mta-sts-timeout", "1500", "--mta-sts-fetches", "3"]
+                summary = os.path.join(tmp, "policy.summary.json")
                 lines, meta = scan(binary, srv.port, domains, tmp, "policy",
-                                   ["--checks", "mta-sts"] + fetch)
+                                   ["--checks", "mta-sts", "--summary", summary] + fetch)
                 if lines is not None:
                     check_policies("policy", lines)
+                    check_summary("policy", binary, lines, summary,
+                                  os.path.join(tmp, "policy.ndjson"))
                     check_requests("policy", list(Handler.log))
                     h = meta.get("https") or {}
                     C.check("policy: the metadata counts the fetches",
@@ -280,9 +310,14 @@ def main():
                             fetched and all(f in ("tls", "connect", "no_address")
                                             for f in fetched) and "tls" in fetched, fetched)
                 Handler.log.clear()
+                summary = os.path.join(tmp, "no-policy.summary.json")
                 lines, _ = scan(binary, srv.port, domains, tmp, "no-policy",
-                                ["--checks", "mta-sts"])
+                                ["--checks", "mta-sts", "--summary", summary])
                 if lines is not None:
+                    with open(summary) as f:
+                        rows = sorted(json.load(f).get("adoption") or {})
+                    C.check("without --mta-sts-policy: no policy rows in the summary",
+                            rows == ["mta_sts", "mta_sts_valid"], rows)
                     pols = [(o.get("mta_sts") or {}).get("policy", "absent")
                             for o in lines.values()]
                     C.check("without --mta-sts-policy: policy null, nothing fetched",
