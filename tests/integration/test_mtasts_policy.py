@@ -53,7 +53,8 @@ SERVED = {
     "slow": (200, GOOD, "text/plain", {}, 4),
     "badcert": (200, GOOD, "text/plain", {}, 0),
 }
-IN_CERT = [d for d in SERVED if d != "badcert"]
+MANY = ["m%03d" % i for i in range(300)]  # the queue case: 300 policies, 4 fetches at once
+IN_CERT = [d for d in SERVED if d != "badcert"] + MANY
 
 ZONE_BODY = """
 _mta-sts.good TXT "v=STSv1; id=20261202"
@@ -139,7 +140,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").split(":")[0]
         Handler.log.append((host, self.path))
         label = host[len("mta-sts."):-len("." + ZONE)] if host.startswith("mta-sts.") else ""
-        status, body, ctype, extra, delay = SERVED.get(label, (404, "", "text/plain", {}, 0))
+        many = (200, "version: STSv1\nmode: testing\nmx: *.%s.%s\nmax_age: 86400\n" % (
+            label, ZONE), "text/plain", {}, 0)
+        status, body, ctype, extra, delay = SERVED.get(
+            label, many if label in MANY else (404, "", "text/plain", {}, 0))
         if delay:
             time.sleep(delay)
         data = body.encode()
@@ -261,6 +265,24 @@ def check_summary(name, binary, lines, summary, ndjson):
                                                                   adoption))
 
 
+def check_many(name, lines, meta, log):
+    """Many policies through few slots: every one fetched once, in bounded concurrency."""
+    bad = []
+    for label in MANY:
+        pol = ((lines.get("%s.%s" % (label, ZONE)) or {}).get("mta_sts") or {}).get("policy")
+        if not pol or pol.get("fetch") != "ok" or pol.get("mx_match") is not True:
+            bad.append("%s: %r" % (label, pol))
+    C.check("%s: all %d policies fetched, each matching its MX host" % (name, len(MANY)),
+            not bad, itlib.first_diffs(bad))
+    asked = sorted(h for h, _ in log)
+    C.check("%s: each policy host asked exactly once" % name,
+            asked == sorted("mta-sts.%s.%s" % (d, ZONE) for d in MANY), len(asked))
+    h = meta.get("https") or {}
+    C.check("%s: at most 4 at once, the rest waited (metadata)" % name,
+            h.get("started") == len(MANY) and h.get("ended", {}).get("ok") == len(MANY) and
+            h.get("concurrency") == 4 and 0 < h.get("queued_max", 0) < len(MANY), h)
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN", "")
     if not binary or not os.access(binary, os.X_OK):
@@ -277,6 +299,13 @@ def main():
         with open(domains, "w") as f:
             for label in list(EXPECT) + NOT_FETCHED:
                 f.write("%s.%s\n" % (label, ZONE))
+        with open(os.path.join(zdir, ZONE + ".zone"), "a") as f:
+            for label in MANY:
+                f.write("_mta-sts.%s TXT \"v=STSv1; id=1\"\nmta-sts.%s A 127.0.0.1\n"
+                        "%s MX 10 mx.%s.sts.test.\n" % (label, label, label, label))
+        many = os.path.join(tmp, "many.txt")
+        with open(many, "w") as f:
+            f.write("".join("%s.%s\n" % (label, ZONE) for label in MANY))
         ca, crt, key = make_ca(tmp)
         https = start_https(crt, key)
         hport = https.server_address[1]
@@ -323,6 +352,12 @@ def main():
                     C.check("without --mta-sts-policy: policy null, nothing fetched",
                             all(p is None for p in pols) and not Handler.log,
                             (pols[:5], Handler.log[:5]))
+                Handler.log.clear()
+                lines, meta = scan(binary, srv.port, many, tmp, "many",
+                                   ["--checks", "mta-sts", "--mta-sts-policy", "--ca-file", ca,
+                                    "--mta-sts-port", str(hport), "--mta-sts-fetches", "4"])
+                if lines is not None:
+                    check_many("many", lines, meta, list(Handler.log))
                 # With the other checks: the mx check's object and the policy's match agree.
                 Handler.log.clear()
                 lines, _ = scan(binary, srv.port, domains, tmp, "all",
