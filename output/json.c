@@ -6,6 +6,7 @@
 #include "output/json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,26 +182,52 @@ static char *put_escape(char *d, unsigned char c, unsigned char cls)
         return d;
 }
 
-/* Writes s as a quoted JSON string at d, which has room for n * ESC_GROWTH + 2 bytes. */
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Some byte of v is 0. */
+static inline uint64_t zero_byte(uint64_t v)
+{
+        return (v - ONES) & ~v & HIGHS;
+}
+
+/* Every byte of v is one esc_class leaves as it is: 0x20-0x7e but '"' and '\\' (no high bit,
+ * none below 0x20, none 0x7f). Lines are mostly such text: 8 bytes a test instead of 8
+ * table lookups. */
+static inline bool plain8(uint64_t v)
+{
+        uint64_t bad = (v & HIGHS) | ((v - 0x20 * ONES) & ~v & HIGHS) |
+                       zero_byte(v ^ (0x7f * ONES)) | zero_byte(v ^ ('"' * ONES)) |
+                       zero_byte(v ^ ('\\' * ONES));
+        return bad == 0;
+}
+
+/* Writes s as a quoted JSON string at d, which has room for n * ESC_GROWTH + 2 bytes. Most
+ * strings are short keys and values of plain ASCII: bytes are checked and copied in one
+ * pass, eight at a time while they are plain, with no call per run. */
 static char *put_str(char *d, const unsigned char *s, size_t n)
 {
         *d++ = '"';
         size_t i = 0;
         while (i < n) {
-                size_t run = i;
-                while (run < n && esc_class[s[run]] == 0)
-                        run++;
-                if (run > i) {
-                        d = put(d, (const char *)s + i, run - i);
-                        i = run;
-                        if (i == n)
-                                break;
+                uint64_t v;
+                if (i + 8 <= n) {
+                        memcpy(&v, s + i, 8);
+                        if (plain8(v)) {
+                                memcpy(d, &v, 8);
+                                d += 8;
+                                i += 8;
+                                continue;
+                        }
                 }
-                unsigned char cls = esc_class[s[i]];
-                if (cls == MB) {
+                unsigned char c = s[i], cls = esc_class[c];
+                if (cls == 0) {
+                        *d++ = (char)c;
+                        i++;
+                } else if (cls == MB) {
                         i += put_multibyte(&d, s + i, n - i);
                 } else {
-                        d = put_escape(d, s[i], cls);
+                        d = put_escape(d, c, cls);
                         i++;
                 }
         }

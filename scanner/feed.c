@@ -132,7 +132,7 @@ int feed_pop(struct feed *f, struct input_item *item, uint16_t *file)
                 if (h == atomic_load_explicit(&f->tail, memory_order_acquire))
                         return -1;
         }
-        *item = f->slots[h % DS_INPUT_QUEUE];
+        input_item_copy(item, &f->slots[h % DS_INPUT_QUEUE]);
         *file = f->slot_file[h % DS_INPUT_QUEUE];
         atomic_store_explicit(&f->head, h + 1, memory_order_release);
         return 1;

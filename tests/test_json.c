@@ -398,11 +398,27 @@ static uint32_t random_scalar(uint64_t *r)
         }
 }
 
-/* Three flavours: arbitrary bytes, valid UTF-8, and valid UTF-8 with a damaged byte. */
+/* Printable ASCII with now and then a byte that needs an escape, at any offset of the
+ * escaper's 8-byte blocks: control bytes, DEL, '"', '\\', a high byte. */
+static size_t random_mostly_plain(uint64_t *r, unsigned char *d, size_t want)
+{
+        static const unsigned char odd[] = {0, 0x1f, 0x7f, '"', '\\', 0x80, 0xff, '\n', 0x20, 0x7e};
+        for (size_t n = 0; n < want; n++) {
+                uint64_t y = rng_next(r);
+                d[n] = y % 12 == 0 ? odd[(y >> 8) % sizeof odd]
+                                   : (unsigned char)(0x20 + (y >> 16) % 95);
+        }
+        return want;
+}
+
+/* Four flavours: arbitrary bytes, valid UTF-8, valid UTF-8 with a damaged byte, and
+ * mostly printable ASCII. */
 static size_t random_string(uint64_t *r, unsigned char *d, size_t max)
 {
         uint64_t x = rng_next(r);
         size_t want = (size_t)(x >> 8) % max, n = 0;
+        if (x % 4 == 3)
+                return random_mostly_plain(r, d, want);
         if (x % 3 == 0) {
                 for (; n < want; n++)
                         d[n] = (unsigned char)rng_next(r);
