@@ -50,7 +50,7 @@ SERVED = {
     "notfound": (404, "no policy here\n", "text/plain", {}, 0),
     "moved": (301, "", "text/plain", {"Location": "https://example.net/"}, 0),
     "big": (200, "version: STSv1\n" + "x-pad: " + "y" * 100000 + "\n", "text/plain", {}, 0),
-    "slow": (200, GOOD, "text/plain", {}, 4),
+    "slow": (200, GOOD, "text/plain", {}, 8),
     "badcert": (200, GOOD, "text/plain", {}, 0),
 }
 MANY = ["m%03d" % i for i in range(300)]  # the queue case: 300 policies, 4 fetches at once
@@ -314,7 +314,7 @@ def main():
             with dsauth.AuthServer(zdir, os.path.join(tmp, "run")) as srv:
                 print("knot on 127.0.0.1:%d" % srv.port)
                 fetch = ["--mta-sts-policy", "--ca-file", ca, "--mta-sts-port", str(hport),
-                         "--mta-sts-timeout", "1500", "--mta-sts-fetches", "3"]
+                         "--mta-sts-timeout", "3000", "--mta-sts-fetches", "3"]
                 summary = os.path.join(tmp, "policy.summary.json")
                 lines, meta = scan(binary, srv.port, domains, tmp, "policy",
                                    ["--checks", "mta-sts", "--summary", summary] + fetch)
@@ -336,8 +336,7 @@ def main():
                     fetched = [o["mta_sts"]["policy"]["fetch"] for o in lines.values()
                                if (o.get("mta_sts") or {}).get("policy")]
                     C.check("system store: the test CA's certificates are refused",
-                            fetched and all(f in ("tls", "connect", "no_address")
-                                            for f in fetched) and "tls" in fetched, fetched)
+                            fetched and "ok" not in fetched and "tls" in fetched, fetched)
                 Handler.log.clear()
                 summary = os.path.join(tmp, "no-policy.summary.json")
                 lines, _ = scan(binary, srv.port, domains, tmp, "no-policy",
