@@ -5,8 +5,8 @@
 #include "scanner/spf/record.h"
 
 #include "common/text.h"
+#include "scanner/spf/lex.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,18 +14,12 @@
 
 #define SNIP_MAX 48 /* quoted excerpt of the record inside a sentence, NUL included */
 
-/* A byte range of the input; never NUL-terminated. */
-struct span {
-        const char *p;
-        size_t n;
-};
-
 /* What one term parsed to, before it is kept (or only counted). */
 struct parsed {
         struct spf_term t;
-        struct span spec; /* domain-spec or modifier value, without cidr */
-        bool ok;          /* no error in this term */
-        bool name_ok;     /* spec names a queryable domain (no macro, valid labels) */
+        struct spf_span spec; /* domain-spec or modifier value, without cidr */
+        bool ok;              /* no error in this term */
+        bool name_ok;         /* spec names a queryable domain (no macro, valid labels) */
         char name[DS_NAME_MAX_TEXT + 1];
 };
 
@@ -41,20 +35,10 @@ struct ctx {
 
 /* ---- bytes ---- */
 
-static bool is_alnum(unsigned char c)
-{
-        return ds_ascii_alpha(c) || ds_ascii_digit(c);
-}
-
 /* Case-insensitive comparison with a lower-case literal. */
-static bool span_ieq(struct span s, const char *lit)
+static bool span_ieq(struct spf_span s, const char *lit)
 {
         return ds_ascii_ieq(s.p, s.n, lit);
-}
-
-static struct span tail(struct span s, size_t from)
-{
-        return (struct span){s.p + from, s.n - from};
 }
 
 /* ---- issues ---- */
@@ -103,119 +87,10 @@ static const char *term_text(const struct ctx *c, const struct parsed *p, char *
         return ds_snip(buf, SNIP_MAX, c->base + p->t.offset, p->t.len);
 }
 
-/* ---- macro-strings and domain-specs (RFC 7208 7.1, 12) ---- */
-
-/* One macro-expand at s.p[0] == '%': "%%", "%_", "%-" or "%{" letter *DIGIT ["r"]
- * *delimiter "}". Returns its length, 0 when malformed. c, r and t are refused: RFC 7208
- * 7.1 allows them only in the explanation text fetched for exp=, never in a term. */
-static size_t macro_len(struct span s)
-{
-        if (s.n < 2)
-                return 0;
-        if (s.p[1] == '%' || s.p[1] == '_' || s.p[1] == '-')
-                return 2;
-        if (s.p[1] != '{' || s.n < 4)
-                return 0;
-        unsigned char letter = ds_ascii_lower((unsigned char)s.p[2]);
-        if (letter == 0 || strchr("slodiphv", letter) == NULL)
-                return 0;
-        size_t i = 3;
-        size_t digits = i;
-        while (i < s.n && ds_ascii_digit((unsigned char)s.p[i]))
-                i++;
-        /* RFC 7208 7.3: a digit transformer must be nonzero. */
-        if (i > digits) {
-                bool zero = true;
-                for (size_t k = digits; k < i; k++)
-                        zero = zero && s.p[k] == '0';
-                if (zero)
-                        return 0;
-        }
-        if (i < s.n && ds_ascii_lower((unsigned char)s.p[i]) == 'r')
-                i++;
-        while (i < s.n && s.p[i] != 0 && strchr(".-+,/_=", s.p[i]) != NULL)
-                i++;
-        return (i < s.n && s.p[i] == '}') ? i + 1 : 0;
-}
-
-/* Whether s is a macro-string (its bytes are already known visible ASCII). *has_macro
- * says whether it holds a macro-expand; *last_macro whether it ends with one. */
-static bool is_macro_string(struct span s, bool *has_macro, bool *last_macro)
-{
-        *has_macro = *last_macro = false;
-        for (size_t i = 0; i < s.n;) {
-                if (s.p[i] != '%') {
-                        *last_macro = false;
-                        i++;
-                        continue;
-                }
-                size_t m = macro_len(tail(s, i));
-                if (m == 0)
-                        return false;
-                *has_macro = *last_macro = true;
-                i += m;
-        }
-        return true;
-}
-
-/* RFC 7208 12 toplabel: alphanumerics and '-', starting and ending alphanumeric, with a
- * letter or a '-' (so an all-numeric label, the end of an address, is not one). */
-static bool is_toplabel(struct span l)
-{
-        if (l.n == 0 || !is_alnum((unsigned char)l.p[0]) || !is_alnum((unsigned char)l.p[l.n - 1]))
-                return false;
-        bool letter_or_dash = false;
-        for (size_t i = 0; i < l.n; i++) {
-                unsigned char ch = (unsigned char)l.p[i];
-                if (!is_alnum(ch) && ch != '-')
-                        return false;
-                letter_or_dash = letter_or_dash || ds_ascii_alpha(ch) || ch == '-';
-        }
-        return letter_or_dash;
-}
-
-/* domain-end without a final macro: "." toplabel [ "." ]. */
-static bool has_domain_end(struct span s)
-{
-        if (s.n > 0 && s.p[s.n - 1] == '.')
-                s.n--;
-        size_t i = s.n;
-        while (i > 0 && (is_alnum((unsigned char)s.p[i - 1]) || s.p[i - 1] == '-'))
-                i--;
-        return i > 0 && s.p[i - 1] == '.' && is_toplabel(tail(s, i));
-}
-
-/* RFC 7208 4.8 and 7.3: the target name of a domain-spec without macros: lower case, no
- * trailing dot, leftmost labels dropped until it fits 253 octets. Returns false when it is
- * not a DNS name (an empty label, a label over 63 octets). */
-static bool target_name(struct span s, char *name)
-{
-        if (s.n > 0 && s.p[s.n - 1] == '.')
-                s.n--;
-        while (s.n > DS_NAME_MAX_TEXT) {
-                const char *dot = memchr(s.p, '.', s.n);
-                if (dot == NULL)
-                        return false;
-                s = tail(s, (size_t)(dot - s.p) + 1);
-        }
-        size_t label = 0;
-        for (size_t i = 0; i <= s.n; i++) {
-                if (i == s.n || s.p[i] == '.') {
-                        if (label == 0 || label > DS_LABEL_MAX)
-                                return false;
-                        label = 0;
-                } else {
-                        label++;
-                }
-                if (i < s.n)
-                        name[i] = (char)ds_ascii_lower((unsigned char)s.p[i]);
-        }
-        name[s.n] = '\0';
-        return true;
-}
+/* ---- domain-specs (RFC 7208 7.1, 12; scanner/spf/lex.c reads their bytes) ---- */
 
 /* A domain-spec (RFC 7208 12): macro-string domain-end. Records macro and name. */
-static void parse_domain_spec(struct ctx *c, struct parsed *p, struct span spec)
+static void parse_domain_spec(struct ctx *c, struct parsed *p, struct spf_span spec)
 {
         char buf[SNIP_MAX];
         bool last_macro = false;
@@ -228,14 +103,14 @@ static void parse_domain_spec(struct ctx *c, struct parsed *p, struct span spec)
                     term_text(c, p, buf));
                 return;
         }
-        if (!is_macro_string(spec, &p->t.macro, &last_macro)) {
+        if (!spf_macro_string(spec, &p->t.macro, &last_macro)) {
                 ERR(c, p, "macro_invalid",
                     "\"%s\" has a '%%' that does not start a valid macro (%%{slodiphv...}, %%%%, "
                     "%%_, %%-)",
                     term_text(c, p, buf));
                 return;
         }
-        if (!last_macro && !has_domain_end(spec)) {
+        if (!last_macro && !spf_domain_end(spec)) {
                 ERR(c, p, "domain_spec_invalid",
                     "\"%s\" does not end in a domain name (a dot and a top label that is not "
                     "all digits) or a macro",
@@ -243,98 +118,28 @@ static void parse_domain_spec(struct ctx *c, struct parsed *p, struct span spec)
                 return;
         }
         if (!p->t.macro)
-                p->name_ok = target_name(spec, p->name);
+                p->name_ok = spf_target_name(spec, p->name);
 }
 
-/* ---- addresses and prefix lengths ---- */
-
-/* RFC 7208 12 ip4-network: four dot-separated 0-255 without leading zeros. */
-static bool parse_ip4(struct span s, uint8_t *addr)
-{
-        size_t i = 0;
-        for (int part = 0; part < 4; part++) {
-                if (part > 0) {
-                        if (i >= s.n || s.p[i] != '.')
-                                return false;
-                        i++;
-                }
-                size_t start = i;
-                unsigned v = 0;
-                while (i < s.n && ds_ascii_digit((unsigned char)s.p[i]) && i - start < 3)
-                        v = v * 10 + (unsigned)(s.p[i++] - '0');
-                size_t n = i - start;
-                if (n == 0 || v > 255 || (n > 1 && s.p[start] == '0'))
-                        return false;
-                addr[part] = (uint8_t)v;
-        }
-        return i == s.n;
-}
-
-/* RFC 4291 2.2 text forms, through inet_pton on a bounded copy. */
-static bool parse_ip6(struct span s, uint8_t *addr)
-{
-        char buf[INET6_ADDRSTRLEN];
-        if (s.n == 0 || s.n >= sizeof buf)
-                return false;
-        for (size_t i = 0; i < s.n; i++) {
-                unsigned char ch = (unsigned char)s.p[i];
-                if (!ds_ascii_digit(ch) &&
-                    !(ds_ascii_lower(ch) >= 'a' && ds_ascii_lower(ch) <= 'f') && ch != ':' &&
-                    ch != '.')
-                        return false;
-        }
-        memcpy(buf, s.p, s.n);
-        buf[s.n] = '\0';
-        return inet_pton(AF_INET6, buf, addr) == 1;
-}
-
-/* A prefix length: "0" or 1-3 digits without a leading zero, at most max. */
-static bool parse_prefix(struct span d, unsigned max, uint8_t *out)
-{
-        if (d.n == 0 || d.n > 3 || (d.n > 1 && d.p[0] == '0'))
-                return false;
-        unsigned v = 0;
-        for (size_t i = 0; i < d.n; i++)
-                v = v * 10 + (unsigned)(d.p[i] - '0');
-        if (v > max)
-                return false;
-        *out = (uint8_t)v;
-        return true;
-}
-
-enum cidr_split { CIDR_NONE = 0, CIDR_ONE, CIDR_TWO };
-
-/* Splits a trailing "/digits" (CIDR_ONE) or "//digits" (CIDR_TWO) off *s. */
-static enum cidr_split split_cidr(struct span *s, struct span *digits)
-{
-        size_t i = s->n;
-        while (i > 0 && ds_ascii_digit((unsigned char)s->p[i - 1]))
-                i--;
-        if (i == s->n || i == 0 || s->p[i - 1] != '/')
-                return CIDR_NONE;
-        *digits = tail(*s, i);
-        bool two = i >= 2 && s->p[i - 2] == '/';
-        s->n = i - (two ? 2 : 1);
-        return two ? CIDR_TWO : CIDR_ONE;
-}
+/* ---- addresses and prefix lengths (scanner/spf/lex.c reads them) ---- */
 
 /* RFC 7208 5.6 dual-cidr-length: [ "/" ip4 ] [ "//" ip6 ], in that order, off the end of
  * *rest. Returns false (error said) when a length is malformed or out of range. */
-static bool parse_dual_cidr(struct ctx *c, struct parsed *p, struct span *rest)
+static bool parse_dual_cidr(struct ctx *c, struct parsed *p, struct spf_span *rest)
 {
         char buf[SNIP_MAX];
-        struct span d;
-        enum cidr_split k = split_cidr(rest, &d);
-        if (k == CIDR_TWO) {
-                if (!parse_prefix(d, 128, &p->t.cidr6))
+        struct spf_span d;
+        enum spf_cidr_split k = spf_split_cidr(rest, &d);
+        if (k == SPF_CIDR_TWO) {
+                if (!spf_prefix(d, 128, &p->t.cidr6))
                         goto bad;
                 p->t.has_cidr6 = true;
-                k = split_cidr(rest, &d);
-                if (k == CIDR_TWO)
+                k = spf_split_cidr(rest, &d);
+                if (k == SPF_CIDR_TWO)
                         goto bad; /* "//n//m" */
         }
-        if (k == CIDR_ONE) {
-                if (!parse_prefix(d, 32, &p->t.cidr4))
+        if (k == SPF_CIDR_ONE) {
+                if (!spf_prefix(d, 32, &p->t.cidr4))
                         goto bad;
                 p->t.has_cidr4 = true;
         }
@@ -348,7 +153,7 @@ bad:
 }
 
 /* "ip4:" / "ip6:" network [ "/" length ]. */
-static void parse_ip(struct ctx *c, struct parsed *p, struct span rest, bool v6)
+static void parse_ip(struct ctx *c, struct parsed *p, struct spf_span rest, bool v6)
 {
         char buf[SNIP_MAX];
         const char *name = v6 ? "ip6" : "ip4";
@@ -357,19 +162,19 @@ static void parse_ip(struct ctx *c, struct parsed *p, struct span rest, bool v6)
                     name);
                 return;
         }
-        struct span net = tail(rest, 1), d;
-        enum cidr_split k = split_cidr(&net, &d);
+        struct spf_span net = spf_tail(rest, 1), d;
+        enum spf_cidr_split k = spf_split_cidr(&net, &d);
         unsigned max = v6 ? 128 : 32;
         uint8_t *len = v6 ? &p->t.cidr6 : &p->t.cidr4;
-        if (k == CIDR_TWO || (k == CIDR_ONE && !parse_prefix(d, max, len))) {
+        if (k == SPF_CIDR_TWO || (k == SPF_CIDR_ONE && !spf_prefix(d, max, len))) {
                 ERR(c, p, "cidr_invalid",
                     "\"%s\" has a malformed or out-of-range prefix length (0-%u after one '/')",
                     term_text(c, p, buf), max);
                 return;
         }
-        if (k == CIDR_ONE)
+        if (k == SPF_CIDR_ONE)
                 *(v6 ? &p->t.has_cidr6 : &p->t.has_cidr4) = true;
-        if (!(v6 ? parse_ip6(net, p->t.addr) : parse_ip4(net, p->t.addr)))
+        if (!(v6 ? spf_ip6(net, p->t.addr) : spf_ip4(net, p->t.addr)))
                 ERR(c, p, v6 ? "ip6_invalid" : "ip4_invalid", "\"%s\" is not a valid %s network",
                     term_text(c, p, buf), v6 ? "IPv6" : "dotted-quad IPv4");
 }
@@ -391,7 +196,7 @@ static bool is_lookup(enum spf_kind k)
 }
 
 /* include, exists: ":" domain-spec required. */
-static void parse_required_spec(struct ctx *c, struct parsed *p, struct span rest)
+static void parse_required_spec(struct ctx *c, struct parsed *p, struct spf_span rest)
 {
         char buf[SNIP_MAX];
         if (rest.n == 0 || rest.p[0] != ':') {
@@ -399,11 +204,11 @@ static void parse_required_spec(struct ctx *c, struct parsed *p, struct span res
                     spf_kind_name(p->t.kind));
                 return;
         }
-        parse_domain_spec(c, p, tail(rest, 1));
+        parse_domain_spec(c, p, spf_tail(rest, 1));
 }
 
 /* a, mx: [ ":" domain-spec ] [ dual-cidr-length ]; ptr: [ ":" domain-spec ]. */
-static void parse_optional_spec(struct ctx *c, struct parsed *p, struct span rest, bool cidr)
+static void parse_optional_spec(struct ctx *c, struct parsed *p, struct spf_span rest, bool cidr)
 {
         char buf[SNIP_MAX];
         if (cidr && !parse_dual_cidr(c, p, &rest))
@@ -411,7 +216,7 @@ static void parse_optional_spec(struct ctx *c, struct parsed *p, struct span res
         if (rest.n == 0)
                 return;
         if (rest.p[0] == ':') {
-                parse_domain_spec(c, p, tail(rest, 1));
+                parse_domain_spec(c, p, spf_tail(rest, 1));
                 return;
         }
         if (cidr)
@@ -424,19 +229,19 @@ static void parse_optional_spec(struct ctx *c, struct parsed *p, struct span res
                     term_text(c, p, buf));
 }
 
-static void parse_mechanism(struct ctx *c, struct parsed *p, struct span term)
+static void parse_mechanism(struct ctx *c, struct parsed *p, struct spf_span term)
 {
         char buf[SNIP_MAX];
         static const char quals[] = "+-~?";
         const char *q = term.n > 0 && term.p[0] != 0 ? strchr(quals, term.p[0]) : NULL;
         if (q != NULL) {
                 p->t.qualifier = (enum spf_qualifier)(q - quals);
-                term = tail(term, 1);
+                term = spf_tail(term, 1);
         }
         size_t n = 0;
         while (n < term.n && term.p[n] != ':' && term.p[n] != '/')
                 n++;
-        struct span name = {term.p, n}, rest = tail(term, n);
+        struct spf_span name = {term.p, n}, rest = spf_tail(term, n);
         size_t i = 0;
         while (i < sizeof mechanisms / sizeof mechanisms[0] && !span_ieq(name, mechanisms[i].name))
                 i++;
@@ -482,21 +287,21 @@ static void parse_mechanism(struct ctx *c, struct parsed *p, struct span term)
 
 /* RFC 7208 12 modifier: name "=" ...; name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ).
  * Returns the length of the name when term is a modifier, 0 when it is a directive. */
-static size_t modifier_name_len(struct span term)
+static size_t modifier_name_len(struct spf_span term)
 {
         if (term.n == 0 || !ds_ascii_alpha((unsigned char)term.p[0]))
                 return 0;
         size_t i = 1;
-        while (i < term.n && (is_alnum((unsigned char)term.p[i]) || term.p[i] == '-' ||
+        while (i < term.n && (spf_is_alnum((unsigned char)term.p[i]) || term.p[i] == '-' ||
                               term.p[i] == '_' || term.p[i] == '.'))
                 i++;
         return (i < term.n && term.p[i] == '=') ? i : 0;
 }
 
-static void parse_modifier(struct ctx *c, struct parsed *p, struct span term, size_t name_len)
+static void parse_modifier(struct ctx *c, struct parsed *p, struct spf_span term, size_t name_len)
 {
         char buf[SNIP_MAX];
-        struct span name = {term.p, name_len}, value = tail(term, name_len + 1);
+        struct spf_span name = {term.p, name_len}, value = spf_tail(term, name_len + 1);
         bool redirect = span_ieq(name, "redirect"), exp = span_ieq(name, "exp");
         if (!redirect && !exp) {
                 bool has_macro, last_macro;
@@ -504,7 +309,7 @@ static void parse_modifier(struct ctx *c, struct parsed *p, struct span term, si
                 p->t.has_spec = value.n > 0;
                 p->t.spec_offset = (uint32_t)(value.p - c->base);
                 p->t.spec_len = (uint32_t)value.n;
-                if (!is_macro_string(value, &has_macro, &last_macro)) {
+                if (!spf_macro_string(value, &has_macro, &last_macro)) {
                         ERR(c, p, "macro_invalid",
                             "\"%s\" has a '%%' that does not start a valid macro",
                             term_text(c, p, buf));
@@ -530,7 +335,7 @@ static void parse_modifier(struct ctx *c, struct parsed *p, struct span term, si
 }
 
 /* RFC 7208 12 macro-literal and SP: a term holds only visible ASCII. */
-static bool visible(struct span term, size_t *bad)
+static bool visible(struct spf_span term, size_t *bad)
 {
         for (size_t i = 0; i < term.n; i++) {
                 unsigned char ch = (unsigned char)term.p[i];
@@ -542,7 +347,7 @@ static bool visible(struct span term, size_t *bad)
         return true;
 }
 
-static void parse_term(struct ctx *c, struct parsed *p, struct span term)
+static void parse_term(struct ctx *c, struct parsed *p, struct spf_span term)
 {
         char buf[SNIP_MAX];
         size_t bad = 0, name_len;
@@ -766,22 +571,22 @@ static void record_warnings(struct ctx *c, size_t len)
 }
 
 /* Splits off the next term; terms are separated by one or more SP (RFC 7208 12). */
-static bool next_term(struct span *rest, struct span *term)
+static bool next_term(struct spf_span *rest, struct spf_span *term)
 {
         while (rest->n > 0 && rest->p[0] == ' ')
-                *rest = tail(*rest, 1);
+                *rest = spf_tail(*rest, 1);
         if (rest->n == 0)
                 return false;
         const char *sp = memchr(rest->p, ' ', rest->n);
         size_t n = sp ? (size_t)(sp - rest->p) : rest->n;
-        *term = (struct span){rest->p, n};
-        *rest = tail(*rest, n);
+        *term = (struct spf_span){rest->p, n};
+        *rest = spf_tail(*rest, n);
         return true;
 }
 
 bool spf_is_record(const char *text, size_t len)
 {
-        if (text == NULL || len < 6 || !span_ieq((struct span){text, 6}, "v=spf1"))
+        if (text == NULL || len < 6 || !span_ieq((struct spf_span){text, 6}, "v=spf1"))
                 return false;
         return len == 6 || text[6] == ' ';
 }
@@ -799,7 +604,7 @@ int spf_parse(const char *text, size_t len, struct spf_record *out)
         out->result = SPF_RESULT_OK;
         out->valid = true;
         struct ctx c = {.r = out, .base = text};
-        struct span rest = {text + 6, len - 6}, term;
+        struct spf_span rest = {text + 6, len - 6}, term;
         struct parsed p;
         for (c.index = 0; next_term(&rest, &term); c.index++) {
                 parse_term(&c, &p, term);
