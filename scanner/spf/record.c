@@ -1,7 +1,10 @@
 /* record.c -- SPF record grammar (RFC 7208 section 12). See record.h for the contract and
  * docs/spf-grammar.md for every issue code and the reading of the RFC behind it.
- * The record is walked in place: terms are byte ranges of the input, never copies, so
- * the only writes are into *out. */
+ * The record is walked in place: terms are byte ranges of the input; what the result keeps
+ * (terms, targets and their names, issues, the redirect) is appended to the record's own
+ * storage (out->mem), charged to its byte budget, and the result's pointers are set into it
+ * once the parse is over (a vector may move while it grows). Nothing is cleared but what a
+ * parse uses: a reused record costs no allocation and no large memset. */
 #include "scanner/spf/record.h"
 
 #include "common/text.h"
@@ -14,13 +17,13 @@
 
 #define SNIP_MAX 48 /* quoted excerpt of the record inside a sentence, NUL included */
 
-/* What one term parsed to, before it is kept (or only counted). */
+/* What one term parsed to, before it is kept. */
 struct parsed {
         struct spf_term t;
         struct spf_span spec; /* domain-spec or modifier value, without cidr */
         bool ok;              /* no error in this term */
         bool name_ok;         /* spec names a queryable domain (no macro, valid labels) */
-        char name[DS_NAME_MAX_TEXT + 1];
+        char name[DS_NAME_MAX_TEXT + 1]; /* set (and read) only when name_ok */
 };
 
 struct ctx {
@@ -31,6 +34,8 @@ struct ctx {
         bool warned_after_all, warned_ptr;
         struct parsed redirect; /* the first redirect term, evaluated after the mechanisms */
         unsigned redirect_index;
+        long redirect_off;     /* its domain-spec in mem.bytes; -1: none kept */
+        bool redirect_refused; /* ... because the budget refused it */
 };
 
 /* ---- bytes ---- */
@@ -50,17 +55,16 @@ static void add_issue(struct ctx *c, bool error, const struct spf_term *t, const
                       const char *fmt, ...)
 {
         struct spf_record *r = c->r;
-        struct spf_issue *list = error ? r->errors : r->warnings;
-        unsigned *count = error ? &r->error_count : &r->warning_count;
         if (error) {
                 r->valid = false;
                 r->result = SPF_RESULT_PERMERROR;
         }
-        if (*count >= SPF_ISSUES_MAX) {
+        struct spf_issue *is = ds_vec_push(error ? &r->mem.errors : &r->mem.warnings, sizeof(*is),
+                                           &r->mem.budget, "a record's issues");
+        if (!is) {
                 (*(error ? &r->errors_dropped : &r->warnings_dropped))++;
                 return;
         }
-        struct spf_issue *is = &list[(*count)++];
         is->code = code;
         is->term = t ? (int)c->index : -1;
         is->offset = t ? t->offset : 0;
@@ -351,10 +355,10 @@ static void parse_term(struct ctx *c, struct parsed *p, struct spf_span term)
 {
         char buf[SNIP_MAX];
         size_t bad = 0, name_len;
-        memset(p, 0, sizeof *p);
+        p->t = (struct spf_term){.offset = (uint32_t)(term.p - c->base), .len = (uint32_t)term.n};
+        p->spec = (struct spf_span){NULL, 0};
         p->ok = true;
-        p->t.offset = (uint32_t)(term.p - c->base);
-        p->t.len = (uint32_t)term.n;
+        p->name_ok = false;
         if (!visible(term, &bad)) {
                 p->t.kind = SPF_INVALID;
                 ERR(c, p, "invalid_character",
@@ -375,11 +379,17 @@ static void parse_term(struct ctx *c, struct parsed *p, struct spf_span term)
 static void add_target(struct ctx *c, const struct parsed *p, unsigned index)
 {
         struct spf_record *r = c->r;
-        if (r->target_count >= SPF_TARGETS_MAX) {
+        long name_off = 0;
+        if (p->t.has_spec)
+                name_off = ds_vec_append_str(&r->mem.bytes, p->name, strlen(p->name),
+                                             &r->mem.budget, "a record's names");
+        struct spf_target *t = name_off < 0 ? NULL
+                                            : ds_vec_push(&r->mem.targets, sizeof(*t),
+                                                          &r->mem.budget, "a record's targets");
+        if (!t) {
                 r->targets_dropped++;
                 return;
         }
-        struct spf_target *t = &r->targets[r->target_count++];
         t->kind = p->t.kind;
         t->term = index;
         t->self = !p->t.has_spec;
@@ -398,8 +408,7 @@ static void add_target(struct ctx *c, const struct parsed *p, unsigned index)
                 t->qtypes = SPF_QT_A;
                 break;
         }
-        if (p->t.has_spec)
-                memcpy(t->name, p->name, strlen(p->name) + 1);
+        t->name_off = (uint32_t)name_off;
 }
 
 /* Counts an evaluated term; lists it as a target when its name is known. */
@@ -495,28 +504,27 @@ static void place_term(struct ctx *c, struct parsed *p)
 static void keep_term(struct ctx *c, const struct parsed *p)
 {
         struct spf_record *r = c->r;
-        if (r->term_count < SPF_TERMS_MAX)
-                r->terms[r->term_count++] = p->t;
+        struct spf_term *t =
+            ds_vec_push(&r->mem.terms, sizeof(*t), &r->mem.budget, "a record's terms");
+        if (t)
+                *t = p->t;
         else
                 r->terms_dropped++;
 }
 
-static void keep_redirect(struct spf_record *r, const struct parsed *p)
+/* The redirect's domain-spec, whole, into the record's bytes (the normalized name when it
+ * has one), unless the budget refuses it. */
+static void keep_redirect(struct ctx *c, const struct parsed *p)
 {
-        size_t n = p->spec.n;
+        struct spf_record *r = c->r;
         r->redirect_macro = p->t.macro;
-        if (n == 0)
+        if (p->spec.n == 0)
                 return; /* "redirect=": said as missing_argument */
-        if (!p->t.macro && p->name_ok) {
-                memcpy(r->redirect, p->name, strlen(p->name) + 1);
-                return;
-        }
-        if (n > SPF_SPEC_MAX) {
-                n = SPF_SPEC_MAX;
-                r->redirect_truncated = true;
-        }
-        memcpy(r->redirect, p->spec.p, n);
-        r->redirect[n] = '\0';
+        bool named = !p->t.macro && p->name_ok;
+        c->redirect_off =
+            ds_vec_append_str(&r->mem.bytes, named ? p->name : p->spec.p,
+                              named ? strlen(p->name) : p->spec.n, &r->mem.budget, "a redirect");
+        c->redirect_refused = c->redirect_off < 0;
 }
 
 /* The redirect, evaluated last and only without all (RFC 7208 5.1, 6.1). */
@@ -527,7 +535,7 @@ static void finish_redirect(struct ctx *c)
         struct parsed *p = &c->redirect;
         if (!r->has_redirect)
                 return;
-        keep_redirect(r, p);
+        keep_redirect(c, p);
         c->index = c->redirect_index;
         if (c->seen_all) {
                 WARN_TERM(c, p, "redirect_ignored",
@@ -537,8 +545,8 @@ static void finish_redirect(struct ctx *c)
         }
         r->redirect_applies = true;
         p->t.evaluated = true;
-        if (c->index < r->term_count)
-                r->terms[c->index].evaluated = true;
+        if (c->index < r->mem.terms.n)
+                ((struct spf_term *)r->mem.terms.buf)[c->index].evaluated = true;
         account(c, p, c->index);
 }
 
@@ -558,11 +566,6 @@ static void record_warnings(struct ctx *c, size_t len)
                      "%u evaluated term(s) use macros: their names depend on each message and "
                      "are not looked up here",
                      r->macro_terms);
-        if (r->terms_dropped > 0 || r->targets_dropped > 0)
-                WARN(c, "too_many_terms",
-                     "%u terms and %u lookup targets are beyond what dmarcscan keeps (%d, %d); "
-                     "they were checked and counted",
-                     r->terms_dropped, r->targets_dropped, SPF_TERMS_MAX, SPF_TARGETS_MAX);
         if (c->seen_all)
                 r->open = (r->all == SPF_ALL_PASS || r->all == SPF_ALL_NEUTRAL) ? SPF_OPEN_YES
                                                                                 : SPF_OPEN_NO;
@@ -591,29 +594,81 @@ bool spf_is_record(const char *text, size_t len)
         return len == 6 || text[6] == ' ';
 }
 
+/* Every result field to its zero, the storage emptied but kept. */
+static void reset(struct spf_record *r)
+{
+        struct spf_mem mem = r->mem;
+        memset(r, 0, offsetof(struct spf_record, mem));
+        r->mem = mem;
+        r->mem.terms.n = r->mem.targets.n = r->mem.errors.n = r->mem.warnings.n = 0;
+        r->mem.bytes.n = 0;
+        ds_budget_reset(&r->mem.budget);
+}
+
+/* The parse is over, nothing moves any more: point the result into the storage. */
+static void set_pointers(const struct ctx *c)
+{
+        struct spf_record *r = c->r;
+        const char *bytes = r->mem.bytes.buf;
+        struct spf_target *targets = r->mem.targets.buf;
+        for (unsigned i = 0; i < r->mem.targets.n; i++)
+                targets[i].name = targets[i].self ? "" : bytes + targets[i].name_off;
+        r->redirect = c->redirect_refused    ? NULL
+                      : c->redirect_off >= 0 ? bytes + c->redirect_off
+                                             : "";
+        r->terms = r->mem.terms.buf;
+        r->term_count = r->mem.terms.n;
+        r->targets = targets;
+        r->target_count = r->mem.targets.n;
+        r->errors = r->mem.errors.buf;
+        r->error_count = r->mem.errors.n;
+        r->warnings = r->mem.warnings.buf;
+        r->warning_count = r->mem.warnings.n;
+        r->over_budget = r->terms_dropped || r->targets_dropped || r->errors_dropped ||
+                         r->warnings_dropped || r->redirect == NULL;
+}
+
+void spf_record_free(struct spf_record *r)
+{
+        ds_vec_free(&r->mem.terms);
+        ds_vec_free(&r->mem.targets);
+        ds_vec_free(&r->mem.errors);
+        ds_vec_free(&r->mem.warnings);
+        ds_vec_free(&r->mem.bytes);
+        reset(r);
+        r->redirect = "";
+}
+
+static void parse(struct ctx *c, const char *text, size_t len)
+{
+        struct spf_record *r = c->r;
+        r->records = 1;
+        if (!spf_is_record(text, len)) {
+                r->records = 0;
+                return;
+        }
+        r->result = SPF_RESULT_OK;
+        r->valid = true;
+        struct spf_span rest = {text + 6, len - 6}, term;
+        struct parsed p;
+        for (c->index = 0; next_term(&rest, &term); c->index++) {
+                parse_term(c, &p, term);
+                place_term(c, &p);
+                account(c, &p, c->index);
+                keep_term(c, &p);
+        }
+        finish_redirect(c);
+        record_warnings(c, len);
+}
+
 int spf_parse(const char *text, size_t len, struct spf_record *out)
 {
         if (out == NULL || (text == NULL && len > 0) || len > DS_TXT_MAX)
                 return -EINVAL;
-        memset(out, 0, sizeof *out);
-        out->records = 1;
-        if (!spf_is_record(text, len)) {
-                out->records = 0;
-                return 1;
-        }
-        out->result = SPF_RESULT_OK;
-        out->valid = true;
-        struct ctx c = {.r = out, .base = text};
-        struct spf_span rest = {text + 6, len - 6}, term;
-        struct parsed p;
-        for (c.index = 0; next_term(&rest, &term); c.index++) {
-                parse_term(&c, &p, term);
-                place_term(&c, &p);
-                account(&c, &p, c.index);
-                keep_term(&c, &p);
-        }
-        finish_redirect(&c);
-        record_warnings(&c, len);
+        reset(out);
+        struct ctx c = {.r = out, .base = text, .redirect_off = -1};
+        parse(&c, text, len);
+        set_pointers(&c);
         return out->valid ? 0 : 1;
 }
 
@@ -636,13 +691,14 @@ int spf_select(const struct spf_txt *txts, size_t n, struct spf_record *out)
                 out->selected = chosen;
                 return rc;
         }
-        memset(out, 0, sizeof *out);
+        reset(out);
+        struct ctx c = {.r = out, .redirect_off = -1};
         out->records = records;
-        if (records == 0)
-                return 1;
-        struct ctx c = {.r = out};
-        add_issue(&c, true, NULL, "multiple_records",
-                  "%u TXT records at the name begin with v=spf1; receivers return permerror",
-                  records);
+        if (records > 0)
+                add_issue(&c, true, NULL, "multiple_records",
+                          "%u TXT records at the name begin with v=spf1; receivers return "
+                          "permerror",
+                          records);
+        set_pointers(&c);
         return 1;
 }
