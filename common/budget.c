@@ -28,14 +28,30 @@ void *ds_vec_push(struct ds_vec *v, size_t elem, struct ds_budget *b, const char
         return p;
 }
 
+/* n bytes of src, and a NUL when nul, at the end of v, charged to b. */
+static long append(struct ds_vec *v, const void *src, size_t n, bool nul, struct ds_budget *b,
+                   const char *what)
+{
+        size_t total = n + (nul ? 1 : 0);
+        if (!ds_budget_take(b, total))
+                return -1;
+        size_t off = v->n;
+        v->buf = ds_xgrow(v->buf, &v->cap, off + total, what);
+        memcpy((char *)v->buf + off, src, n);
+        if (nul)
+                ((char *)v->buf)[off + n] = '\0';
+        v->n += (unsigned)total;
+        return (long)off;
+}
+
 long ds_vec_append(struct ds_vec *v, const void *src, size_t n, struct ds_budget *b,
                    const char *what)
 {
-        if (!ds_budget_take(b, n))
-                return -1;
-        size_t off = v->n;
-        v->buf = ds_xgrow(v->buf, &v->cap, off + n, what);
-        memcpy((char *)v->buf + off, src, n);
-        v->n += (unsigned)n;
-        return (long)off;
+        return append(v, src, n, false, b, what);
+}
+
+long ds_vec_append_str(struct ds_vec *v, const char *src, size_t n, struct ds_budget *b,
+                       const char *what)
+{
+        return append(v, src, n, true, b, what);
 }

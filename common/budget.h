@@ -59,6 +59,11 @@ void *ds_vec_push(struct ds_vec *v, size_t elem, struct ds_budget *b, const char
 long ds_vec_append(struct ds_vec *v, const void *src, size_t n, struct ds_budget *b,
                    const char *what);
 
+/* Appends n bytes (copied from src) and a NUL to a byte vector, charged to b as n + 1: the
+ * offset of the string in v->buf, or -1 (nothing appended) when b refuses them. */
+long ds_vec_append_str(struct ds_vec *v, const char *src, size_t n, struct ds_budget *b,
+                       const char *what);
+
 static inline void ds_vec_free(struct ds_vec *v)
 {
         free(v->buf);

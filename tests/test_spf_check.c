@@ -43,7 +43,7 @@ struct ans {
         char type[8];
         int rcode; /* LDNS rcode, or TMO */
         unsigned nrr;
-        struct wrr rr[48];
+        struct wrr rr[64];
 };
 
 #define ASKED_MAX 64
@@ -1306,13 +1306,13 @@ static void t_many_txt(void **st)
         (void)st;
         struct fx *f = fx_new();
         char text[64];
-        for (unsigned k = 0; k < SPF_TXTS_MAX + 8; k++) {
+        for (unsigned k = 0; k < 40; k++) {
                 snprintf(text, sizeof(text), "site-verification=%u", k);
                 w_txt(&f->w, "example.com", text);
         }
         w_txt(&f->w, "example.com", "v=spf1 include:i.example -all");
         w_txt(&f->w, "i.example", "v=spf1 a -all");
-        for (unsigned k = 0; k < SPF_TXTS_MAX + 8; k++) {
+        for (unsigned k = 0; k < 40; k++) {
                 snprintf(text, sizeof(text), "other=%u", k);
                 w_txt(&f->w, "i.example", text);
         }
@@ -1326,6 +1326,128 @@ static void t_many_txt(void **st)
             NULL,
         };
         line(f, checks);
+        fx_free(f);
+}
+
+/* 50 SPF records at the domain: every one is in the line, in the order of the answer, and
+ * receivers return permerror. */
+static void t_many_records(void **st)
+{
+        (void)st;
+        struct fx *f = fx_new();
+        char text[64];
+        for (unsigned k = 0; k < 60; k++) {
+                snprintf(text, sizeof(text), k % 6 == 5 ? "other=%u" : "v=spf1 a:n%u.example -all",
+                         k);
+                w_txt(&f->w, "example.com", text);
+        }
+        run(f, "example.com");
+        asked(f, "example.com TXT", NULL);
+        static const char *const checks[] = {
+            "s['records'] == ['v=spf1 a:n%d.example -all' % k for k in range(60) if k % 6 != 5]",
+            "s['other_txt'] == 10",
+            "s['result'] == 'permerror' and s['errors'] == ['multiple_records']",
+            NULL,
+        };
+        line(f, checks);
+        static const char *const details[] = {
+            "'50 TXT records' in s['errors_detail'][0]['message']",
+            NULL,
+        };
+        line_details(f, details);
+        assert_int_equal(SPF(&f->s)->records, 50);
+        fx_free(f);
+}
+
+/* Every tree warning is kept: ten +includes whose records pass everyone (ip4:0.0.0.0/0 and
+ * +all) give twenty (12 were kept, once). */
+static void t_many_tree_issues(void **st)
+{
+        (void)st;
+        struct fx *f = fx_new();
+        char rec[512], name[32], want[1024];
+        int used = snprintf(rec, sizeof(rec), "v=spf1");
+        int wn = snprintf(want, sizeof(want), "s['warnings_at'] == [");
+        for (unsigned k = 0; k < 10; k++) {
+                snprintf(name, sizeof(name), "i%u.example", k);
+                used += snprintf(rec + used, sizeof(rec) - (size_t)used, " include:%s", name);
+                w_txt(&f->w, name, "v=spf1 ip4:0.0.0.0/0 +all");
+                wn += snprintf(want + wn, sizeof(want) - (size_t)wn, "'%s', '%s', ", name, name);
+        }
+        snprintf(rec + used, sizeof(rec) - (size_t)used, " -all");
+        snprintf(want + wn - 2, sizeof(want) - (size_t)wn + 2, "]");
+        w_txt(&f->w, "example.com", rec);
+        run(f, "example.com");
+        const char *const checks[] = {
+            "s['result'] == 'ok' and s['dns_lookups'] == 10 and s['permissive'] is True",
+            "s['warnings'] == ['include_pass_all', 'pass_all_mechanism'] * 10",
+            want,
+            NULL,
+        };
+        line(f, checks);
+        fx_free(f);
+}
+
+/* Past the domain's byte budget (set small here): what did not fit is missing, the line says
+ * budget_exceeded, the result is still evaluated; within the budget, the same domain has
+ * everything. Both the domain's own record and a target's record count. */
+static void t_budget_exceeded(void **st)
+{
+        (void)st;
+        struct fx *f = fx_new();
+        struct spf_scratch *ss = f->s.check[0];
+        char rec[8192];
+        int used = snprintf(rec, sizeof(rec), "v=spf1");
+        for (unsigned k = 0; k < 100; k++)
+                used += snprintf(rec + used, sizeof(rec) - (size_t)used, " ip4:192.0.2.%u", k);
+        snprintf(rec + used, sizeof(rec) - (size_t)used, " -all");
+        w_txt(&f->w, "example.com", "v=spf1 include:i.example -all");
+        w_txt(&f->w, "i.example", rec);
+        static const char *const over[] = {
+            "s['result'] == 'ok' and s['all'] == 'fail' and s['dns_lookups'] == 1",
+            "s['errors'] == ['budget_exceeded'] and 'errors_at' not in s",
+            "[i['result'] for i in s['includes']] == ['ok']",
+            NULL,
+        };
+        static const char *const over_details[] = {
+            "'4 KiB budget' in s['errors_detail'][0]['message']",
+            NULL,
+        };
+        static const char *const within[] = {
+            "s['result'] == 'ok' and s['errors'] == []",
+            NULL,
+        };
+        ss->budget.limit = 4096; /* the domain's record fits, the target's 101 terms do not */
+        run(f, "example.com");
+        line(f, over);
+        line_details(f, over_details);
+        ss->budget.limit = 0;
+        run(f, "example.com");
+        line(f, within);
+
+        /* the domain's own record: 60 unknown modifiers' warnings do not fit */
+        w_free(&f->w);
+        used = snprintf(rec, sizeof(rec), "v=spf1");
+        for (unsigned k = 0; k < 60; k++)
+                used += snprintf(rec + used, sizeof(rec) - (size_t)used, " m%u=v", k);
+        snprintf(rec + used, sizeof(rec) - (size_t)used, " -all");
+        w_txt(&f->w, "example.com", rec);
+        ss->budget.limit = 4096;
+        run(f, "example.com");
+        static const char *const own[] = {
+            "s['result'] == 'ok' and s['all'] == 'fail' and s['errors'] == ['budget_exceeded']",
+            "0 < s['warnings'].count('unknown_modifier') < 60",
+            NULL,
+        };
+        line(f, own);
+        assert_true(SPF(&f->s)->rec.over_budget && SPF(&f->s)->rec.warnings_dropped > 0);
+        ss->budget.limit = 0;
+        run(f, "example.com");
+        static const char *const own_within[] = {
+            "s['errors'] == [] and s['warnings'].count('unknown_modifier') == 60",
+            NULL,
+        };
+        line(f, own_within);
         fx_free(f);
 }
 
@@ -1529,33 +1651,21 @@ static int teardown(void **st)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_appendix_simple),
-            cmocka_unit_test(t_appendix_multiple_domains),
-            cmocka_unit_test(t_appendix_macros),
-            cmocka_unit_test(t_include_three_deep),
-            cmocka_unit_test(t_include_diamond),
-            cmocka_unit_test(t_redirect),
-            cmocka_unit_test(t_redirect_chain),
-            cmocka_unit_test(t_include_pass_all),
-            cmocka_unit_test(t_everyone),
-            cmocka_unit_test(t_include_loop),
-            cmocka_unit_test(t_include_missing),
-            cmocka_unit_test(t_include_permerror),
-            cmocka_unit_test(t_multiple_records),
-            cmocka_unit_test(t_lookup_limit),
-            cmocka_unit_test(t_void_limit),
-            cmocka_unit_test(t_mx_limit),
-            cmocka_unit_test(t_ptr_carried),
-            cmocka_unit_test(t_domain_failure),
-            cmocka_unit_test(t_tree_failure),
-            cmocka_unit_test(t_domain_nxdomain),
-            cmocka_unit_test(t_domain_cname),
-            cmocka_unit_test(t_hostile_bytes),
-            cmocka_unit_test(t_many_txt),
-            cmocka_unit_test(t_tree_bounded),
-            cmocka_unit_test(t_large),
-            cmocka_unit_test(t_conclude_elsewhere),
-            cmocka_unit_test(t_facts),
+            cmocka_unit_test(t_appendix_simple),    cmocka_unit_test(t_appendix_multiple_domains),
+            cmocka_unit_test(t_appendix_macros),    cmocka_unit_test(t_include_three_deep),
+            cmocka_unit_test(t_include_diamond),    cmocka_unit_test(t_redirect),
+            cmocka_unit_test(t_redirect_chain),     cmocka_unit_test(t_include_pass_all),
+            cmocka_unit_test(t_everyone),           cmocka_unit_test(t_include_loop),
+            cmocka_unit_test(t_include_missing),    cmocka_unit_test(t_include_permerror),
+            cmocka_unit_test(t_multiple_records),   cmocka_unit_test(t_lookup_limit),
+            cmocka_unit_test(t_void_limit),         cmocka_unit_test(t_mx_limit),
+            cmocka_unit_test(t_ptr_carried),        cmocka_unit_test(t_domain_failure),
+            cmocka_unit_test(t_tree_failure),       cmocka_unit_test(t_domain_nxdomain),
+            cmocka_unit_test(t_domain_cname),       cmocka_unit_test(t_hostile_bytes),
+            cmocka_unit_test(t_many_txt),           cmocka_unit_test(t_many_records),
+            cmocka_unit_test(t_many_tree_issues),   cmocka_unit_test(t_budget_exceeded),
+            cmocka_unit_test(t_tree_bounded),       cmocka_unit_test(t_large),
+            cmocka_unit_test(t_conclude_elsewhere), cmocka_unit_test(t_facts),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

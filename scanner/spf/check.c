@@ -89,20 +89,33 @@ const char *const spf_tree_codes[] = {
     "include_pass_all",
     "pass_all_mechanism",
     "neutral_all_mechanism",
+    "budget_exceeded",
     NULL,
 };
 
+/* code's index in spf_tree_codes, or -1 when it is not listed. */
+static int tree_code(const char *code)
+{
+        for (int i = 0; spf_tree_codes[i]; i++)
+                if (strcmp(spf_tree_codes[i], code) == 0)
+                        return i;
+        return -1;
+}
+
+/* Each code once per node: SPF_TREE_ISSUES holds them all (check.h). */
 static void issue(struct sc *c, const char *code, bool error, int node)
 {
         struct spf_state *st = c->st;
-        if (ds_fails(ds_listed(spf_tree_codes, code)))
+        int k = tree_code(code);
+        if (ds_fails(k >= 0))
                 return;
         for (unsigned i = 0; i < st->nissues; i++)
-                if (st->issues[i].code == code && st->issues[i].node == node)
+                if (st->issues[i].code == k && st->issues[i].node == node)
                         return;
-        if (st->nissues < SPF_TREE_ISSUES)
-                st->issues[st->nissues++] =
-                    (struct spf_tree_issue){.code = code, .error = error, .node = (int8_t)node};
+        if (ds_fails(st->nissues < SPF_TREE_ISSUES))
+                return;
+        st->issues[st->nissues++] =
+            (struct spf_tree_note){.code = (uint8_t)k, .error = error, .node = (int8_t)node};
 }
 
 /* An error that fixes the result: a receiver stops evaluating here. */
@@ -140,16 +153,21 @@ static bool has_data(const struct wire_reply *r, const uint8_t *name, size_t len
         return w->count != 0;
 }
 
-/* The SPF records among the TXT strings at the name into s->txts (joined), the others
- * only counted: however many TXT records a name has, its SPF records are all seen. False
- * when malformed. */
+/* Room for n TXT strings in s->txts. */
+static void txts_room(struct spf_scratch *s, size_t n)
+{
+        s->txts = ds_xgrow(s->txts, &s->txts_cap, n * sizeof(*s->txts), "a reply's SPF records");
+}
+
+/* The SPF records among the TXT strings at the name into s->txts (joined), every one, the
+ * others only counted. False when malformed. */
 static bool collect_txts(struct spf_scratch *s, const struct wire_reply *r, const uint8_t *name,
                          size_t len)
 {
         struct wire_rr_iter it;
         struct wire_rr rr;
         size_t used = 0;
-        s->ntxt = s->ntxt_dropped = s->ntxt_other = 0;
+        s->ntxt = s->ntxt_other = 0;
         wire_rr_iter_init(&it, r);
         while (wire_rr_next(&it, &rr) == 1 && rr.section == WIRE_SEC_ANSWER) {
                 if (rr.type != WIRE_TYPE_TXT || rr.rclass != WIRE_CLASS_IN ||
@@ -160,14 +178,13 @@ static bool collect_txts(struct spf_scratch *s, const struct wire_reply *r, cons
                 int n = wire_txt_join(r, &rr, (uint8_t *)s->text + used, s->text_cap - used);
                 if (n < 0)
                         return false;
-                if (!spf_is_record(s->text + used, (size_t)n))
+                if (!spf_is_record(s->text + used, (size_t)n)) {
                         s->ntxt_other++;
-                else if (s->ntxt == SPF_TXTS_MAX)
-                        s->ntxt_dropped++;
-                else {
-                        s->txts[s->ntxt++] = (struct spf_txt){.text = NULL, .len = (size_t)n};
-                        used += (size_t)n;
+                        continue;
                 }
+                txts_room(s, s->ntxt + 1u);
+                s->txts[s->ntxt++] = (struct spf_txt){.text = NULL, .len = (size_t)n};
+                used += (size_t)n;
         }
         /* The buffer may have moved while it grew: point the strings into it last. */
         for (unsigned i = 0, off = 0; i < s->ntxt; off += (unsigned)s->txts[i++].len)
@@ -185,14 +202,14 @@ static enum read read_reply(struct sc *c, int *status, int *count)
         struct want w = {.qtype = c->l->qtype, .count = 0};
         if (lookup_read(c->l, &r, status, has_data, &w) == LOOKUP_READ_FOLLOW)
                 return READ_FOLLOW;
-        c->s->ntxt = c->s->ntxt_dropped = c->s->ntxt_other = 0;
+        c->s->ntxt = c->s->ntxt_other = 0;
         *count = 0;
         if (*status != WIRE_RCODE_NOERROR)
                 return READ_DONE;
         if (c->l->qtype == WIRE_TYPE_TXT) {
                 if (!collect_txts(c->s, &r, c->l->qname, c->l->qname_len))
                         *status = LOOKUP_MALFORMED;
-                *count = (int)(c->s->ntxt + c->s->ntxt_dropped + c->s->ntxt_other);
+                *count = (int)(c->s->ntxt + c->s->ntxt_other);
                 return READ_DONE;
         }
         *count = count_rrs(&r, c->l->qname, c->l->qname_len, c->l->qtype);
@@ -329,7 +346,7 @@ static void evaluate(struct sc *c, const struct spf_record *rec, unsigned k)
                 stop(c, SPF_RESULT_PERMERROR, "too_many_lookups", -1);
                 return;
         }
-        int added[SPF_TARGETS_MAX];
+        int added[SPF_NODES_MAX];
         unsigned n = 0;
         for (unsigned i = 0; i < rec->target_count; i++) {
                 int node = add_node(c, k, rec, &rec->targets[i]);
@@ -378,6 +395,24 @@ static enum check_step advance(struct sc *c)
 
 /* ---- one reply per kind --------------------------------------------------------------- */
 
+/* RFC 7208 4.5 selection and parse of s->txts into rec, within the domain's budget: what its
+ * own record holds (own_bytes; own: this is that record) and rec at once. Past it the line
+ * says budget_exceeded. */
+static void select_record(struct sc *c, struct spf_record *rec, bool own)
+{
+        struct ds_budget *b = &c->s->budget;
+        ds_budget_reset(b);
+        if (!own)
+                (void)ds_budget_take(b, c->st->own_bytes);
+        size_t left = ds_budget_left(b);
+        rec->mem.budget.limit = left ? left : 1; /* 0 would be the default */
+        spf_select(c->s->txts, c->s->ntxt, rec);
+        if (own)
+                c->st->own_bytes = (uint32_t)rec->mem.budget.used;
+        if (rec->over_budget)
+                issue(c, "budget_exceeded", true, -1);
+}
+
 static void hold_spf_txts(struct sc *c)
 {
         struct spf_state *st = c->st;
@@ -408,7 +443,7 @@ static void after_domain(struct sc *c, int status)
         }
         hold_spf_txts(c);
         struct spf_record *rec = &c->s->spf.rec;
-        spf_select(c->s->txts, c->s->ntxt, rec);
+        select_record(c, rec, true);
         st->result = (uint8_t)rec->result;
         if (rec->result == SPF_RESULT_OK)
                 evaluate(c, rec, 0);
@@ -424,7 +459,7 @@ static void after_tree_node(struct sc *c, unsigned k, int status, int count)
                 return;
         }
         struct spf_record *rec = &c->s->tmp;
-        spf_select(c->s->txts, c->s->ntxt, rec);
+        select_record(c, rec, false);
         st->nodes[k].result = (uint8_t)rec->result;
         if (status == WIRE_RCODE_NXDOMAIN || count == 0)
                 st->void_lookups = sat16(st->void_lookups + 1u);
@@ -488,24 +523,30 @@ static void result_fill(const struct sc *c, struct spf_eval *d)
         d->nnodes = st->nnodes;
         memcpy(d->nodes, st->nodes, st->nnodes * sizeof(st->nodes[0]));
         d->nissues = st->nissues;
-        memcpy(d->issues, st->issues, st->nissues * sizeof(st->issues[0]));
+        for (unsigned i = 0; i < st->nissues; i++)
+                d->issues[i] = (struct spf_tree_issue){.code = spf_tree_codes[st->issues[i].code],
+                                                       .error = st->issues[i].error,
+                                                       .node = st->issues[i].node};
         d->held_text = held_of(st);
         d->held_len = st->held_len;
         d->names = names_of(st);
+        d->budget = c->s->budget.limit ? c->s->budget.limit : DS_DOMAIN_BUDGET;
 }
 
 /* The domain's record parsed again from the held text (the scratch served others since). */
-static void reparse(struct spf_scratch *s, const struct spf_state *st)
+static void reparse(struct sc *c)
 {
-        const char *p = held_of(st);
-        unsigned n = 0;
-        for (uint32_t off = 0; off + 2 <= st->held_len && n < SPF_TXTS_MAX; n++) {
+        struct spf_scratch *s = c->s;
+        const char *p = held_of(c->st);
+        txts_room(s, c->st->records);
+        s->ntxt = 0;
+        for (uint32_t off = 0; off + 2 <= c->st->held_len && s->ntxt < c->st->records;) {
                 uint16_t len;
                 memcpy(&len, p + off, sizeof(len));
-                s->txts[n] = (struct spf_txt){.text = p + off + 2, .len = len};
+                s->txts[s->ntxt++] = (struct spf_txt){.text = p + off + 2, .len = len};
                 off += 2u + len;
         }
-        spf_select(s->txts, n, &s->spf.rec);
+        select_record(c, &s->spf.rec, true);
 }
 
 /* ---- the check's hooks ---------------------------------------------------------------- */
@@ -576,7 +617,7 @@ static void spf_conclude(const struct check_arg *a, struct check_facts *f)
         struct sc c = sc_of(a);
         struct spf_eval *d = &c.s->spf;
         if (d->for_state != a->state || d->for_gen != a->job->gen)
-                reparse(c.s, c.st);
+                reparse(&c);
         d->parsed = c.st->records > 0;
         result_fill(&c, d);
         d->for_state = a->state;
@@ -605,9 +646,13 @@ static void spf_clear(void *state)
 static void spf_scratch_free(void *scratch)
 {
         struct spf_scratch *s = scratch;
+        spf_record_free(&s->spf.rec);
+        spf_record_free(&s->tmp);
+        free(s->txts);
         free(s->text);
+        s->txts = NULL;
         s->text = NULL;
-        s->text_cap = 0;
+        s->txts_cap = s->text_cap = 0;
 }
 
 const struct check_ops spf_check = {

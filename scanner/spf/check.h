@@ -12,8 +12,13 @@
  *
  * What a domain keeps between steps (struct spf_state, in the job) is small and inline: the
  * domain's own records' text and the tree's nodes with their names (a heap buffer only for
- * what outgrows them). The parsed record lives in the scratch (one per classifier thread),
- * rebuilt from the held text when needed. */
+ * what outgrows them). The parsed records live in the scratch (one per classifier thread),
+ * rebuilt from the held text when needed, their storage growing to the largest record seen
+ * and reused. Nothing is capped: every SPF record of a reply and every term, target and
+ * issue of a record is kept; what the parses of one domain's records hold at once (its own
+ * record's and the target record being evaluated) is bounded by its byte budget
+ * (common/budget.h, DS_DOMAIN_BUDGET), past which the line says budget_exceeded. The TXT
+ * strings of a reply are bounded by the reply itself (64 KiB). */
 #ifndef DS_SPF_CHECK_H
 #define DS_SPF_CHECK_H
 
@@ -27,8 +32,13 @@
 /* Tree nodes per domain, the domain's TXT being node 0: every other node is the target of a
  * counted lookup term, and a record that takes the count past SPF_LOOKUP_LIMIT ends the
  * evaluation before its targets become nodes, so a tree never holds more. */
-#define SPF_NODES_MAX      (SPF_LOOKUP_LIMIT + 1)
-#define SPF_TREE_ISSUES    12  /* tree-level errors and warnings kept per domain */
+#define SPF_NODES_MAX (SPF_LOOKUP_LIMIT + 1)
+/* Tree-level issues a domain can have at once (an exact count, checked: not a cap): each node
+ * but the domain's own may carry each of its SPF_NODE_WARNINGS warning codes once (ptr_used,
+ * macro, include_pass_all, pass_all_mechanism, neutral_all_mechanism), the evaluation stops
+ * at its first error, and budget_exceeded. */
+#define SPF_NODE_WARNINGS  5
+#define SPF_TREE_ISSUES    ((SPF_NODES_MAX - 1) * SPF_NODE_WARNINGS + 2)
 #define SPF_HELD_INLINE    384 /* the domain's own SPF TXT text kept inside the job */
 #define SPF_NAMES_INLINE   256 /* tree node names kept inside the job */
 #define SPF_MX_NAMES_LIMIT 10  /* MX records an mx mechanism may yield (RFC 7208 4.6.4) */
@@ -62,6 +72,13 @@ struct spf_tree_issue {
         int8_t node;      /* the node it is about; -1 the tree */
 };
 
+/* The same as the job holds it between steps: the code by its index in spf_tree_codes. */
+struct spf_tree_note {
+        uint8_t code;
+        bool error;
+        int8_t node;
+};
+
 /* The check's result, in the classifier's scratch after conclude (and for profiles that
  * read it, scanner/profile/). */
 struct spf_eval {
@@ -89,22 +106,25 @@ struct spf_eval {
         const char *held_text; /* the domain's SPF TXT strings: [u16 n][n bytes]... */
         uint32_t held_len;
         const char *names; /* node names */
+        size_t budget;     /* the domain's byte budget (for budget_exceeded's sentence) */
         /* Whose result this is (the state and the job's generation, job.h). */
         const void *for_state;
         uint32_t for_gen;
 };
 
-#define SPF_TXTS_MAX 32 /* SPF records read at one name; more are counted */
-
 struct spf_scratch {
         struct spf_eval spf;
         struct spf_record tmp; /* a target's record while it is evaluated */
-        /* The SPF records among the TXT strings of the reply being read (joined text in one
-         * growing buffer); the other TXT strings are only counted. */
-        struct spf_txt txts[SPF_TXTS_MAX];
-        unsigned ntxt, ntxt_dropped, ntxt_other;
+        /* The SPF records among the TXT strings of the reply being read, every one (joined
+         * text in one growing buffer); the other TXT strings are only counted. */
+        struct spf_txt *txts; /* owned: txts_cap bytes */
+        size_t txts_cap;
+        unsigned ntxt, ntxt_other;
         char *text; /* owned */
         size_t text_cap;
+        /* The byte budget of one step of one domain: what the domain's own record holds, and
+         * the record parsed in the step (budget.limit may be set by the owner). */
+        struct ds_budget budget;
 };
 
 /* One domain's SPF check between steps. */
@@ -115,11 +135,12 @@ struct spf_state {
         uint8_t all;                  /* enum spf_all, effective */
         bool all_known, permissive, include_pass_all;
         bool everyone_pass, everyone_neutral; /* pass_all_ and neutral_all_mechanism */
-        uint8_t records;
+        uint16_t records;                     /* a 64 KiB reply holds fewer than 65,535 */
         uint16_t other_txt;
         uint16_t dns_lookups, void_lookups;
+        uint32_t own_bytes; /* what the parse of the domain's own record holds (its budget) */
         uint8_t nissues;
-        struct spf_tree_issue issues[SPF_TREE_ISSUES];
+        struct spf_tree_note issues[SPF_TREE_ISSUES];
         struct spf_node nodes[SPF_NODES_MAX];
         /* Node names: inline, then in names_big once they outgrow it. */
         uint16_t names_len, names_cap;

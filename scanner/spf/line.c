@@ -77,6 +77,11 @@ static void message(const struct spf_eval *d, const struct spf_tree_issue *is, c
                          "the record at %s ends in +all, so every sender matches the include "
                          "and passes",
                          name);
+        else if (strcmp(code, "budget_exceeded") == 0)
+                snprintf(out, cap,
+                         "the parsed SPF records outgrew the domain's %zu KiB budget: terms, "
+                         "lookup targets or issues of a record are missing",
+                         d->budget >> 10);
         else if (strcmp(code, "pass_all_mechanism") == 0 ||
                  strcmp(code, "neutral_all_mechanism") == 0)
                 everyone_message(n, code[0] == 'p' ? "passes" : "is neutral", name, out, cap);

@@ -29,7 +29,6 @@ const char *const spf_issue_codes[] = {
     "macro",
     "no_all",
     "unknown_modifier",
-    "too_many_terms",
     "pass_all_mechanism",
     "neutral_all_mechanism",
     NULL,

@@ -1,12 +1,15 @@
 /* record.c -- SPF record grammar (RFC 7208 section 12). See record.h for the contract and
  * docs/spf-grammar.md for every issue code and the reading of the RFC behind it.
- * The record is walked in place: terms are byte ranges of the input, never copies, so
- * the only writes are into *out. */
+ * The record is walked in place: terms are byte ranges of the input; what the result keeps
+ * (terms, targets and their names, issues, the redirect) is appended to the record's own
+ * storage (out->mem), charged to its byte budget, and the result's pointers are set into it
+ * once the parse is over (a vector may move while it grows). Nothing is cleared but what a
+ * parse uses: a reused record costs no allocation and no large memset. */
 #include "scanner/spf/record.h"
 
 #include "common/text.h"
+#include "scanner/spf/lex.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,19 +17,13 @@
 
 #define SNIP_MAX 48 /* quoted excerpt of the record inside a sentence, NUL included */
 
-/* A byte range of the input; never NUL-terminated. */
-struct span {
-        const char *p;
-        size_t n;
-};
-
-/* What one term parsed to, before it is kept (or only counted). */
+/* What one term parsed to, before it is kept. */
 struct parsed {
         struct spf_term t;
-        struct span spec; /* domain-spec or modifier value, without cidr */
-        bool ok;          /* no error in this term */
-        bool name_ok;     /* spec names a queryable domain (no macro, valid labels) */
-        char name[DS_NAME_MAX_TEXT + 1];
+        struct spf_span spec; /* domain-spec or modifier value, without cidr */
+        bool ok;              /* no error in this term */
+        bool name_ok;         /* spec names a queryable domain (no macro, valid labels) */
+        char name[DS_NAME_MAX_TEXT + 1]; /* set (and read) only when name_ok */
 };
 
 struct ctx {
@@ -37,24 +34,16 @@ struct ctx {
         bool warned_after_all, warned_ptr;
         struct parsed redirect; /* the first redirect term, evaluated after the mechanisms */
         unsigned redirect_index;
+        long redirect_off;     /* its domain-spec in mem.bytes; -1: none kept */
+        bool redirect_refused; /* ... because the budget refused it */
 };
 
 /* ---- bytes ---- */
 
-static bool is_alnum(unsigned char c)
-{
-        return ds_ascii_alpha(c) || ds_ascii_digit(c);
-}
-
 /* Case-insensitive comparison with a lower-case literal. */
-static bool span_ieq(struct span s, const char *lit)
+static bool span_ieq(struct spf_span s, const char *lit)
 {
         return ds_ascii_ieq(s.p, s.n, lit);
-}
-
-static struct span tail(struct span s, size_t from)
-{
-        return (struct span){s.p + from, s.n - from};
 }
 
 /* ---- issues ---- */
@@ -66,17 +55,16 @@ static void add_issue(struct ctx *c, bool error, const struct spf_term *t, const
                       const char *fmt, ...)
 {
         struct spf_record *r = c->r;
-        struct spf_issue *list = error ? r->errors : r->warnings;
-        unsigned *count = error ? &r->error_count : &r->warning_count;
         if (error) {
                 r->valid = false;
                 r->result = SPF_RESULT_PERMERROR;
         }
-        if (*count >= SPF_ISSUES_MAX) {
+        struct spf_issue *is = ds_vec_push(error ? &r->mem.errors : &r->mem.warnings, sizeof(*is),
+                                           &r->mem.budget, "a record's issues");
+        if (!is) {
                 (*(error ? &r->errors_dropped : &r->warnings_dropped))++;
                 return;
         }
-        struct spf_issue *is = &list[(*count)++];
         is->code = code;
         is->term = t ? (int)c->index : -1;
         is->offset = t ? t->offset : 0;
@@ -103,119 +91,10 @@ static const char *term_text(const struct ctx *c, const struct parsed *p, char *
         return ds_snip(buf, SNIP_MAX, c->base + p->t.offset, p->t.len);
 }
 
-/* ---- macro-strings and domain-specs (RFC 7208 7.1, 12) ---- */
-
-/* One macro-expand at s.p[0] == '%': "%%", "%_", "%-" or "%{" letter *DIGIT ["r"]
- * *delimiter "}". Returns its length, 0 when malformed. c, r and t are refused: RFC 7208
- * 7.1 allows them only in the explanation text fetched for exp=, never in a term. */
-static size_t macro_len(struct span s)
-{
-        if (s.n < 2)
-                return 0;
-        if (s.p[1] == '%' || s.p[1] == '_' || s.p[1] == '-')
-                return 2;
-        if (s.p[1] != '{' || s.n < 4)
-                return 0;
-        unsigned char letter = ds_ascii_lower((unsigned char)s.p[2]);
-        if (letter == 0 || strchr("slodiphv", letter) == NULL)
-                return 0;
-        size_t i = 3;
-        size_t digits = i;
-        while (i < s.n && ds_ascii_digit((unsigned char)s.p[i]))
-                i++;
-        /* RFC 7208 7.3: a digit transformer must be nonzero. */
-        if (i > digits) {
-                bool zero = true;
-                for (size_t k = digits; k < i; k++)
-                        zero = zero && s.p[k] == '0';
-                if (zero)
-                        return 0;
-        }
-        if (i < s.n && ds_ascii_lower((unsigned char)s.p[i]) == 'r')
-                i++;
-        while (i < s.n && s.p[i] != 0 && strchr(".-+,/_=", s.p[i]) != NULL)
-                i++;
-        return (i < s.n && s.p[i] == '}') ? i + 1 : 0;
-}
-
-/* Whether s is a macro-string (its bytes are already known visible ASCII). *has_macro
- * says whether it holds a macro-expand; *last_macro whether it ends with one. */
-static bool is_macro_string(struct span s, bool *has_macro, bool *last_macro)
-{
-        *has_macro = *last_macro = false;
-        for (size_t i = 0; i < s.n;) {
-                if (s.p[i] != '%') {
-                        *last_macro = false;
-                        i++;
-                        continue;
-                }
-                size_t m = macro_len(tail(s, i));
-                if (m == 0)
-                        return false;
-                *has_macro = *last_macro = true;
-                i += m;
-        }
-        return true;
-}
-
-/* RFC 7208 12 toplabel: alphanumerics and '-', starting and ending alphanumeric, with a
- * letter or a '-' (so an all-numeric label, the end of an address, is not one). */
-static bool is_toplabel(struct span l)
-{
-        if (l.n == 0 || !is_alnum((unsigned char)l.p[0]) || !is_alnum((unsigned char)l.p[l.n - 1]))
-                return false;
-        bool letter_or_dash = false;
-        for (size_t i = 0; i < l.n; i++) {
-                unsigned char ch = (unsigned char)l.p[i];
-                if (!is_alnum(ch) && ch != '-')
-                        return false;
-                letter_or_dash = letter_or_dash || ds_ascii_alpha(ch) || ch == '-';
-        }
-        return letter_or_dash;
-}
-
-/* domain-end without a final macro: "." toplabel [ "." ]. */
-static bool has_domain_end(struct span s)
-{
-        if (s.n > 0 && s.p[s.n - 1] == '.')
-                s.n--;
-        size_t i = s.n;
-        while (i > 0 && (is_alnum((unsigned char)s.p[i - 1]) || s.p[i - 1] == '-'))
-                i--;
-        return i > 0 && s.p[i - 1] == '.' && is_toplabel(tail(s, i));
-}
-
-/* RFC 7208 4.8 and 7.3: the target name of a domain-spec without macros: lower case, no
- * trailing dot, leftmost labels dropped until it fits 253 octets. Returns false when it is
- * not a DNS name (an empty label, a label over 63 octets). */
-static bool target_name(struct span s, char *name)
-{
-        if (s.n > 0 && s.p[s.n - 1] == '.')
-                s.n--;
-        while (s.n > DS_NAME_MAX_TEXT) {
-                const char *dot = memchr(s.p, '.', s.n);
-                if (dot == NULL)
-                        return false;
-                s = tail(s, (size_t)(dot - s.p) + 1);
-        }
-        size_t label = 0;
-        for (size_t i = 0; i <= s.n; i++) {
-                if (i == s.n || s.p[i] == '.') {
-                        if (label == 0 || label > DS_LABEL_MAX)
-                                return false;
-                        label = 0;
-                } else {
-                        label++;
-                }
-                if (i < s.n)
-                        name[i] = (char)ds_ascii_lower((unsigned char)s.p[i]);
-        }
-        name[s.n] = '\0';
-        return true;
-}
+/* ---- domain-specs (RFC 7208 7.1, 12; scanner/spf/lex.c reads their bytes) ---- */
 
 /* A domain-spec (RFC 7208 12): macro-string domain-end. Records macro and name. */
-static void parse_domain_spec(struct ctx *c, struct parsed *p, struct span spec)
+static void parse_domain_spec(struct ctx *c, struct parsed *p, struct spf_span spec)
 {
         char buf[SNIP_MAX];
         bool last_macro = false;
@@ -228,14 +107,14 @@ static void parse_domain_spec(struct ctx *c, struct parsed *p, struct span spec)
                     term_text(c, p, buf));
                 return;
         }
-        if (!is_macro_string(spec, &p->t.macro, &last_macro)) {
+        if (!spf_macro_string(spec, &p->t.macro, &last_macro)) {
                 ERR(c, p, "macro_invalid",
                     "\"%s\" has a '%%' that does not start a valid macro (%%{slodiphv...}, %%%%, "
                     "%%_, %%-)",
                     term_text(c, p, buf));
                 return;
         }
-        if (!last_macro && !has_domain_end(spec)) {
+        if (!last_macro && !spf_domain_end(spec)) {
                 ERR(c, p, "domain_spec_invalid",
                     "\"%s\" does not end in a domain name (a dot and a top label that is not "
                     "all digits) or a macro",
@@ -243,98 +122,28 @@ static void parse_domain_spec(struct ctx *c, struct parsed *p, struct span spec)
                 return;
         }
         if (!p->t.macro)
-                p->name_ok = target_name(spec, p->name);
+                p->name_ok = spf_target_name(spec, p->name);
 }
 
-/* ---- addresses and prefix lengths ---- */
-
-/* RFC 7208 12 ip4-network: four dot-separated 0-255 without leading zeros. */
-static bool parse_ip4(struct span s, uint8_t *addr)
-{
-        size_t i = 0;
-        for (int part = 0; part < 4; part++) {
-                if (part > 0) {
-                        if (i >= s.n || s.p[i] != '.')
-                                return false;
-                        i++;
-                }
-                size_t start = i;
-                unsigned v = 0;
-                while (i < s.n && ds_ascii_digit((unsigned char)s.p[i]) && i - start < 3)
-                        v = v * 10 + (unsigned)(s.p[i++] - '0');
-                size_t n = i - start;
-                if (n == 0 || v > 255 || (n > 1 && s.p[start] == '0'))
-                        return false;
-                addr[part] = (uint8_t)v;
-        }
-        return i == s.n;
-}
-
-/* RFC 4291 2.2 text forms, through inet_pton on a bounded copy. */
-static bool parse_ip6(struct span s, uint8_t *addr)
-{
-        char buf[INET6_ADDRSTRLEN];
-        if (s.n == 0 || s.n >= sizeof buf)
-                return false;
-        for (size_t i = 0; i < s.n; i++) {
-                unsigned char ch = (unsigned char)s.p[i];
-                if (!ds_ascii_digit(ch) &&
-                    !(ds_ascii_lower(ch) >= 'a' && ds_ascii_lower(ch) <= 'f') && ch != ':' &&
-                    ch != '.')
-                        return false;
-        }
-        memcpy(buf, s.p, s.n);
-        buf[s.n] = '\0';
-        return inet_pton(AF_INET6, buf, addr) == 1;
-}
-
-/* A prefix length: "0" or 1-3 digits without a leading zero, at most max. */
-static bool parse_prefix(struct span d, unsigned max, uint8_t *out)
-{
-        if (d.n == 0 || d.n > 3 || (d.n > 1 && d.p[0] == '0'))
-                return false;
-        unsigned v = 0;
-        for (size_t i = 0; i < d.n; i++)
-                v = v * 10 + (unsigned)(d.p[i] - '0');
-        if (v > max)
-                return false;
-        *out = (uint8_t)v;
-        return true;
-}
-
-enum cidr_split { CIDR_NONE = 0, CIDR_ONE, CIDR_TWO };
-
-/* Splits a trailing "/digits" (CIDR_ONE) or "//digits" (CIDR_TWO) off *s. */
-static enum cidr_split split_cidr(struct span *s, struct span *digits)
-{
-        size_t i = s->n;
-        while (i > 0 && ds_ascii_digit((unsigned char)s->p[i - 1]))
-                i--;
-        if (i == s->n || i == 0 || s->p[i - 1] != '/')
-                return CIDR_NONE;
-        *digits = tail(*s, i);
-        bool two = i >= 2 && s->p[i - 2] == '/';
-        s->n = i - (two ? 2 : 1);
-        return two ? CIDR_TWO : CIDR_ONE;
-}
+/* ---- addresses and prefix lengths (scanner/spf/lex.c reads them) ---- */
 
 /* RFC 7208 5.6 dual-cidr-length: [ "/" ip4 ] [ "//" ip6 ], in that order, off the end of
  * *rest. Returns false (error said) when a length is malformed or out of range. */
-static bool parse_dual_cidr(struct ctx *c, struct parsed *p, struct span *rest)
+static bool parse_dual_cidr(struct ctx *c, struct parsed *p, struct spf_span *rest)
 {
         char buf[SNIP_MAX];
-        struct span d;
-        enum cidr_split k = split_cidr(rest, &d);
-        if (k == CIDR_TWO) {
-                if (!parse_prefix(d, 128, &p->t.cidr6))
+        struct spf_span d;
+        enum spf_cidr_split k = spf_split_cidr(rest, &d);
+        if (k == SPF_CIDR_TWO) {
+                if (!spf_prefix(d, 128, &p->t.cidr6))
                         goto bad;
                 p->t.has_cidr6 = true;
-                k = split_cidr(rest, &d);
-                if (k == CIDR_TWO)
+                k = spf_split_cidr(rest, &d);
+                if (k == SPF_CIDR_TWO)
                         goto bad; /* "//n//m" */
         }
-        if (k == CIDR_ONE) {
-                if (!parse_prefix(d, 32, &p->t.cidr4))
+        if (k == SPF_CIDR_ONE) {
+                if (!spf_prefix(d, 32, &p->t.cidr4))
                         goto bad;
                 p->t.has_cidr4 = true;
         }
@@ -348,7 +157,7 @@ bad:
 }
 
 /* "ip4:" / "ip6:" network [ "/" length ]. */
-static void parse_ip(struct ctx *c, struct parsed *p, struct span rest, bool v6)
+static void parse_ip(struct ctx *c, struct parsed *p, struct spf_span rest, bool v6)
 {
         char buf[SNIP_MAX];
         const char *name = v6 ? "ip6" : "ip4";
@@ -357,19 +166,19 @@ static void parse_ip(struct ctx *c, struct parsed *p, struct span rest, bool v6)
                     name);
                 return;
         }
-        struct span net = tail(rest, 1), d;
-        enum cidr_split k = split_cidr(&net, &d);
+        struct spf_span net = spf_tail(rest, 1), d;
+        enum spf_cidr_split k = spf_split_cidr(&net, &d);
         unsigned max = v6 ? 128 : 32;
         uint8_t *len = v6 ? &p->t.cidr6 : &p->t.cidr4;
-        if (k == CIDR_TWO || (k == CIDR_ONE && !parse_prefix(d, max, len))) {
+        if (k == SPF_CIDR_TWO || (k == SPF_CIDR_ONE && !spf_prefix(d, max, len))) {
                 ERR(c, p, "cidr_invalid",
                     "\"%s\" has a malformed or out-of-range prefix length (0-%u after one '/')",
                     term_text(c, p, buf), max);
                 return;
         }
-        if (k == CIDR_ONE)
+        if (k == SPF_CIDR_ONE)
                 *(v6 ? &p->t.has_cidr6 : &p->t.has_cidr4) = true;
-        if (!(v6 ? parse_ip6(net, p->t.addr) : parse_ip4(net, p->t.addr)))
+        if (!(v6 ? spf_ip6(net, p->t.addr) : spf_ip4(net, p->t.addr)))
                 ERR(c, p, v6 ? "ip6_invalid" : "ip4_invalid", "\"%s\" is not a valid %s network",
                     term_text(c, p, buf), v6 ? "IPv6" : "dotted-quad IPv4");
 }
@@ -391,7 +200,7 @@ static bool is_lookup(enum spf_kind k)
 }
 
 /* include, exists: ":" domain-spec required. */
-static void parse_required_spec(struct ctx *c, struct parsed *p, struct span rest)
+static void parse_required_spec(struct ctx *c, struct parsed *p, struct spf_span rest)
 {
         char buf[SNIP_MAX];
         if (rest.n == 0 || rest.p[0] != ':') {
@@ -399,11 +208,11 @@ static void parse_required_spec(struct ctx *c, struct parsed *p, struct span res
                     spf_kind_name(p->t.kind));
                 return;
         }
-        parse_domain_spec(c, p, tail(rest, 1));
+        parse_domain_spec(c, p, spf_tail(rest, 1));
 }
 
 /* a, mx: [ ":" domain-spec ] [ dual-cidr-length ]; ptr: [ ":" domain-spec ]. */
-static void parse_optional_spec(struct ctx *c, struct parsed *p, struct span rest, bool cidr)
+static void parse_optional_spec(struct ctx *c, struct parsed *p, struct spf_span rest, bool cidr)
 {
         char buf[SNIP_MAX];
         if (cidr && !parse_dual_cidr(c, p, &rest))
@@ -411,7 +220,7 @@ static void parse_optional_spec(struct ctx *c, struct parsed *p, struct span res
         if (rest.n == 0)
                 return;
         if (rest.p[0] == ':') {
-                parse_domain_spec(c, p, tail(rest, 1));
+                parse_domain_spec(c, p, spf_tail(rest, 1));
                 return;
         }
         if (cidr)
@@ -424,19 +233,19 @@ static void parse_optional_spec(struct ctx *c, struct parsed *p, struct span res
                     term_text(c, p, buf));
 }
 
-static void parse_mechanism(struct ctx *c, struct parsed *p, struct span term)
+static void parse_mechanism(struct ctx *c, struct parsed *p, struct spf_span term)
 {
         char buf[SNIP_MAX];
         static const char quals[] = "+-~?";
         const char *q = term.n > 0 && term.p[0] != 0 ? strchr(quals, term.p[0]) : NULL;
         if (q != NULL) {
                 p->t.qualifier = (enum spf_qualifier)(q - quals);
-                term = tail(term, 1);
+                term = spf_tail(term, 1);
         }
         size_t n = 0;
         while (n < term.n && term.p[n] != ':' && term.p[n] != '/')
                 n++;
-        struct span name = {term.p, n}, rest = tail(term, n);
+        struct spf_span name = {term.p, n}, rest = spf_tail(term, n);
         size_t i = 0;
         while (i < sizeof mechanisms / sizeof mechanisms[0] && !span_ieq(name, mechanisms[i].name))
                 i++;
@@ -482,21 +291,21 @@ static void parse_mechanism(struct ctx *c, struct parsed *p, struct span term)
 
 /* RFC 7208 12 modifier: name "=" ...; name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ).
  * Returns the length of the name when term is a modifier, 0 when it is a directive. */
-static size_t modifier_name_len(struct span term)
+static size_t modifier_name_len(struct spf_span term)
 {
         if (term.n == 0 || !ds_ascii_alpha((unsigned char)term.p[0]))
                 return 0;
         size_t i = 1;
-        while (i < term.n && (is_alnum((unsigned char)term.p[i]) || term.p[i] == '-' ||
+        while (i < term.n && (spf_is_alnum((unsigned char)term.p[i]) || term.p[i] == '-' ||
                               term.p[i] == '_' || term.p[i] == '.'))
                 i++;
         return (i < term.n && term.p[i] == '=') ? i : 0;
 }
 
-static void parse_modifier(struct ctx *c, struct parsed *p, struct span term, size_t name_len)
+static void parse_modifier(struct ctx *c, struct parsed *p, struct spf_span term, size_t name_len)
 {
         char buf[SNIP_MAX];
-        struct span name = {term.p, name_len}, value = tail(term, name_len + 1);
+        struct spf_span name = {term.p, name_len}, value = spf_tail(term, name_len + 1);
         bool redirect = span_ieq(name, "redirect"), exp = span_ieq(name, "exp");
         if (!redirect && !exp) {
                 bool has_macro, last_macro;
@@ -504,7 +313,7 @@ static void parse_modifier(struct ctx *c, struct parsed *p, struct span term, si
                 p->t.has_spec = value.n > 0;
                 p->t.spec_offset = (uint32_t)(value.p - c->base);
                 p->t.spec_len = (uint32_t)value.n;
-                if (!is_macro_string(value, &has_macro, &last_macro)) {
+                if (!spf_macro_string(value, &has_macro, &last_macro)) {
                         ERR(c, p, "macro_invalid",
                             "\"%s\" has a '%%' that does not start a valid macro",
                             term_text(c, p, buf));
@@ -530,7 +339,7 @@ static void parse_modifier(struct ctx *c, struct parsed *p, struct span term, si
 }
 
 /* RFC 7208 12 macro-literal and SP: a term holds only visible ASCII. */
-static bool visible(struct span term, size_t *bad)
+static bool visible(struct spf_span term, size_t *bad)
 {
         for (size_t i = 0; i < term.n; i++) {
                 unsigned char ch = (unsigned char)term.p[i];
@@ -542,14 +351,14 @@ static bool visible(struct span term, size_t *bad)
         return true;
 }
 
-static void parse_term(struct ctx *c, struct parsed *p, struct span term)
+static void parse_term(struct ctx *c, struct parsed *p, struct spf_span term)
 {
         char buf[SNIP_MAX];
         size_t bad = 0, name_len;
-        memset(p, 0, sizeof *p);
+        p->t = (struct spf_term){.offset = (uint32_t)(term.p - c->base), .len = (uint32_t)term.n};
+        p->spec = (struct spf_span){NULL, 0};
         p->ok = true;
-        p->t.offset = (uint32_t)(term.p - c->base);
-        p->t.len = (uint32_t)term.n;
+        p->name_ok = false;
         if (!visible(term, &bad)) {
                 p->t.kind = SPF_INVALID;
                 ERR(c, p, "invalid_character",
@@ -570,11 +379,17 @@ static void parse_term(struct ctx *c, struct parsed *p, struct span term)
 static void add_target(struct ctx *c, const struct parsed *p, unsigned index)
 {
         struct spf_record *r = c->r;
-        if (r->target_count >= SPF_TARGETS_MAX) {
+        long name_off = 0;
+        if (p->t.has_spec)
+                name_off = ds_vec_append_str(&r->mem.bytes, p->name, strlen(p->name),
+                                             &r->mem.budget, "a record's names");
+        struct spf_target *t = name_off < 0 ? NULL
+                                            : ds_vec_push(&r->mem.targets, sizeof(*t),
+                                                          &r->mem.budget, "a record's targets");
+        if (!t) {
                 r->targets_dropped++;
                 return;
         }
-        struct spf_target *t = &r->targets[r->target_count++];
         t->kind = p->t.kind;
         t->term = index;
         t->self = !p->t.has_spec;
@@ -593,8 +408,7 @@ static void add_target(struct ctx *c, const struct parsed *p, unsigned index)
                 t->qtypes = SPF_QT_A;
                 break;
         }
-        if (p->t.has_spec)
-                memcpy(t->name, p->name, strlen(p->name) + 1);
+        t->name_off = (uint32_t)name_off;
 }
 
 /* Counts an evaluated term; lists it as a target when its name is known. */
@@ -690,28 +504,27 @@ static void place_term(struct ctx *c, struct parsed *p)
 static void keep_term(struct ctx *c, const struct parsed *p)
 {
         struct spf_record *r = c->r;
-        if (r->term_count < SPF_TERMS_MAX)
-                r->terms[r->term_count++] = p->t;
+        struct spf_term *t =
+            ds_vec_push(&r->mem.terms, sizeof(*t), &r->mem.budget, "a record's terms");
+        if (t)
+                *t = p->t;
         else
                 r->terms_dropped++;
 }
 
-static void keep_redirect(struct spf_record *r, const struct parsed *p)
+/* The redirect's domain-spec, whole, into the record's bytes (the normalized name when it
+ * has one), unless the budget refuses it. */
+static void keep_redirect(struct ctx *c, const struct parsed *p)
 {
-        size_t n = p->spec.n;
+        struct spf_record *r = c->r;
         r->redirect_macro = p->t.macro;
-        if (n == 0)
+        if (p->spec.n == 0)
                 return; /* "redirect=": said as missing_argument */
-        if (!p->t.macro && p->name_ok) {
-                memcpy(r->redirect, p->name, strlen(p->name) + 1);
-                return;
-        }
-        if (n > SPF_SPEC_MAX) {
-                n = SPF_SPEC_MAX;
-                r->redirect_truncated = true;
-        }
-        memcpy(r->redirect, p->spec.p, n);
-        r->redirect[n] = '\0';
+        bool named = !p->t.macro && p->name_ok;
+        c->redirect_off =
+            ds_vec_append_str(&r->mem.bytes, named ? p->name : p->spec.p,
+                              named ? strlen(p->name) : p->spec.n, &r->mem.budget, "a redirect");
+        c->redirect_refused = c->redirect_off < 0;
 }
 
 /* The redirect, evaluated last and only without all (RFC 7208 5.1, 6.1). */
@@ -722,7 +535,7 @@ static void finish_redirect(struct ctx *c)
         struct parsed *p = &c->redirect;
         if (!r->has_redirect)
                 return;
-        keep_redirect(r, p);
+        keep_redirect(c, p);
         c->index = c->redirect_index;
         if (c->seen_all) {
                 WARN_TERM(c, p, "redirect_ignored",
@@ -732,8 +545,8 @@ static void finish_redirect(struct ctx *c)
         }
         r->redirect_applies = true;
         p->t.evaluated = true;
-        if (c->index < r->term_count)
-                r->terms[c->index].evaluated = true;
+        if (c->index < r->mem.terms.n)
+                ((struct spf_term *)r->mem.terms.buf)[c->index].evaluated = true;
         account(c, p, c->index);
 }
 
@@ -753,11 +566,6 @@ static void record_warnings(struct ctx *c, size_t len)
                      "%u evaluated term(s) use macros: their names depend on each message and "
                      "are not looked up here",
                      r->macro_terms);
-        if (r->terms_dropped > 0 || r->targets_dropped > 0)
-                WARN(c, "too_many_terms",
-                     "%u terms and %u lookup targets are beyond what dmarcscan keeps (%d, %d); "
-                     "they were checked and counted",
-                     r->terms_dropped, r->targets_dropped, SPF_TERMS_MAX, SPF_TARGETS_MAX);
         if (c->seen_all)
                 r->open = (r->all == SPF_ALL_PASS || r->all == SPF_ALL_NEUTRAL) ? SPF_OPEN_YES
                                                                                 : SPF_OPEN_NO;
@@ -766,49 +574,101 @@ static void record_warnings(struct ctx *c, size_t len)
 }
 
 /* Splits off the next term; terms are separated by one or more SP (RFC 7208 12). */
-static bool next_term(struct span *rest, struct span *term)
+static bool next_term(struct spf_span *rest, struct spf_span *term)
 {
         while (rest->n > 0 && rest->p[0] == ' ')
-                *rest = tail(*rest, 1);
+                *rest = spf_tail(*rest, 1);
         if (rest->n == 0)
                 return false;
         const char *sp = memchr(rest->p, ' ', rest->n);
         size_t n = sp ? (size_t)(sp - rest->p) : rest->n;
-        *term = (struct span){rest->p, n};
-        *rest = tail(*rest, n);
+        *term = (struct spf_span){rest->p, n};
+        *rest = spf_tail(*rest, n);
         return true;
 }
 
 bool spf_is_record(const char *text, size_t len)
 {
-        if (text == NULL || len < 6 || !span_ieq((struct span){text, 6}, "v=spf1"))
+        if (text == NULL || len < 6 || !span_ieq((struct spf_span){text, 6}, "v=spf1"))
                 return false;
         return len == 6 || text[6] == ' ';
+}
+
+/* Every result field to its zero, the storage emptied but kept. */
+static void reset(struct spf_record *r)
+{
+        struct spf_mem mem = r->mem;
+        memset(r, 0, offsetof(struct spf_record, mem));
+        r->mem = mem;
+        r->mem.terms.n = r->mem.targets.n = r->mem.errors.n = r->mem.warnings.n = 0;
+        r->mem.bytes.n = 0;
+        ds_budget_reset(&r->mem.budget);
+}
+
+/* The parse is over, nothing moves any more: point the result into the storage. */
+static void set_pointers(const struct ctx *c)
+{
+        struct spf_record *r = c->r;
+        const char *bytes = r->mem.bytes.buf;
+        struct spf_target *targets = r->mem.targets.buf;
+        for (unsigned i = 0; i < r->mem.targets.n; i++)
+                targets[i].name = targets[i].self ? "" : bytes + targets[i].name_off;
+        r->redirect = c->redirect_refused    ? NULL
+                      : c->redirect_off >= 0 ? bytes + c->redirect_off
+                                             : "";
+        r->terms = r->mem.terms.buf;
+        r->term_count = r->mem.terms.n;
+        r->targets = targets;
+        r->target_count = r->mem.targets.n;
+        r->errors = r->mem.errors.buf;
+        r->error_count = r->mem.errors.n;
+        r->warnings = r->mem.warnings.buf;
+        r->warning_count = r->mem.warnings.n;
+        r->over_budget = r->terms_dropped || r->targets_dropped || r->errors_dropped ||
+                         r->warnings_dropped || r->redirect == NULL;
+}
+
+void spf_record_free(struct spf_record *r)
+{
+        ds_vec_free(&r->mem.terms);
+        ds_vec_free(&r->mem.targets);
+        ds_vec_free(&r->mem.errors);
+        ds_vec_free(&r->mem.warnings);
+        ds_vec_free(&r->mem.bytes);
+        reset(r);
+        r->redirect = "";
+}
+
+static void parse(struct ctx *c, const char *text, size_t len)
+{
+        struct spf_record *r = c->r;
+        r->records = 1;
+        if (!spf_is_record(text, len)) {
+                r->records = 0;
+                return;
+        }
+        r->result = SPF_RESULT_OK;
+        r->valid = true;
+        struct spf_span rest = {text + 6, len - 6}, term;
+        struct parsed p;
+        for (c->index = 0; next_term(&rest, &term); c->index++) {
+                parse_term(c, &p, term);
+                place_term(c, &p);
+                account(c, &p, c->index);
+                keep_term(c, &p);
+        }
+        finish_redirect(c);
+        record_warnings(c, len);
 }
 
 int spf_parse(const char *text, size_t len, struct spf_record *out)
 {
         if (out == NULL || (text == NULL && len > 0) || len > DS_TXT_MAX)
                 return -EINVAL;
-        memset(out, 0, sizeof *out);
-        out->records = 1;
-        if (!spf_is_record(text, len)) {
-                out->records = 0;
-                return 1;
-        }
-        out->result = SPF_RESULT_OK;
-        out->valid = true;
-        struct ctx c = {.r = out, .base = text};
-        struct span rest = {text + 6, len - 6}, term;
-        struct parsed p;
-        for (c.index = 0; next_term(&rest, &term); c.index++) {
-                parse_term(&c, &p, term);
-                place_term(&c, &p);
-                account(&c, &p, c.index);
-                keep_term(&c, &p);
-        }
-        finish_redirect(&c);
-        record_warnings(&c, len);
+        reset(out);
+        struct ctx c = {.r = out, .base = text, .redirect_off = -1};
+        parse(&c, text, len);
+        set_pointers(&c);
         return out->valid ? 0 : 1;
 }
 
@@ -831,13 +691,14 @@ int spf_select(const struct spf_txt *txts, size_t n, struct spf_record *out)
                 out->selected = chosen;
                 return rc;
         }
-        memset(out, 0, sizeof *out);
+        reset(out);
+        struct ctx c = {.r = out, .redirect_off = -1};
         out->records = records;
-        if (records == 0)
-                return 1;
-        struct ctx c = {.r = out};
-        add_issue(&c, true, NULL, "multiple_records",
-                  "%u TXT records at the name begin with v=spf1; receivers return permerror",
-                  records);
+        if (records > 0)
+                add_issue(&c, true, NULL, "multiple_records",
+                          "%u TXT records at the name begin with v=spf1; receivers return "
+                          "permerror",
+                          records);
+        set_pointers(&c);
         return 1;
 }

@@ -2,13 +2,19 @@
  * already joined), its terms, what a receiver would evaluate and query next, a result and
  * issues out. No DNS: the include/redirect tree, void lookups and the lookup limits across
  * records are counted by the caller, from the targets listed here.
- * Contract: pure functions. No heap, no global state written: thread-safe, any number of
- * parses may run at once on distinct outputs. Reads exactly text[0..len): NUL, control and
- * high bytes are ordinary bytes (they make a term invalid, never crash or stop the scan).
- * Every field of *out is written on every call (the struct is zeroed first), so a caller
- * may reuse one struct. Sentences are plain printable ASCII: bytes of the record that are
- * not are shown as \xHH. docs/spf-grammar.md lists every issue code, its meaning and its
- * RFC section; the codes are stable and never reworded.
+ * Contract: no DNS, no global state written: thread-safe, any number of parses may run at
+ * once on distinct outputs. Reads exactly text[0..len): NUL, control and high bytes are
+ * ordinary bytes (they make a term invalid, never crash or stop the scan). Every result
+ * field of *out is written on every call; what a record holds in any number (terms,
+ * targets, issues, the redirect's domain-spec) lives in out->mem, growable storage the
+ * record owns and reuses from one parse to the next (a reused record stops allocating).
+ * Zero a record before its first parse and release it with spf_record_free(). Nothing is
+ * dropped below the byte budget (out->mem.budget, DS_DOMAIN_BUDGET unless set): past it a
+ * term, target or issue is counted in *_dropped and over_budget is set, and the result, the
+ * counts and the flags are still those of the whole record. Sentences are plain printable
+ * ASCII: bytes of the record that are not are shown as \xHH. docs/spf-grammar.md lists
+ * every issue code, its meaning and its RFC section; the codes are stable and never
+ * reworded.
  *
  * Verdict: `result` is ok when a receiver would evaluate the record, permerror when the
  * record has a syntax error (RFC 7208 4.6, 12) or breaks a rule that makes it permerror
@@ -23,13 +29,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/budget.h"
 #include "dns/limits.h"
 
-#define SPF_TERMS_MAX    64  /* terms kept; the rest are parsed, checked, counted, not kept */
-#define SPF_TARGETS_MAX  32  /* lookup targets kept; the rest are counted */
-#define SPF_ISSUES_MAX   16  /* errors kept, and warnings kept; the rest are counted */
 #define SPF_MSG_MAX      160 /* one sentence, NUL included */
-#define SPF_SPEC_MAX     320 /* the redirect domain-spec kept; longer ones are truncated */
 #define SPF_TERM_TEXT    64  /* an issue's term as text, NUL included; longer ones end in "..." */
 #define SPF_LONG_RECORD  450 /* bytes; longer records may not fit one UDP answer (RFC 7208 3.4) */
 #define SPF_LOOKUP_LIMIT 10  /* DNS-querying terms per evaluation (RFC 7208 4.6.4) */
@@ -96,7 +99,9 @@ struct spf_target {
         unsigned qtypes;    /* SPF_QT_* */
         unsigned term;      /* index of the term in the record (>= term_count: not kept) */
         bool self;          /* no domain-spec: the domain being checked; name "" */
-        char name[DS_NAME_MAX_TEXT + 1]; /* lower case, no trailing dot (RFC 7208 4.8) */
+        const char *name;   /* in out->mem (or static ""): lower case, no trailing dot, at
+                               most DS_NAME_MAX_TEXT bytes (RFC 7208 4.8) */
+        uint32_t name_off;  /* the same, as an offset into mem.bytes (while parsing) */
 };
 
 struct spf_issue {
@@ -119,9 +124,9 @@ struct spf_record {
         bool has_redirect;     /* a redirect modifier is written (even when ignored) */
         bool redirect_applies; /* ... and there is no all (RFC 7208 5.1, 6.1) */
         bool redirect_macro;
-        bool redirect_truncated;         /* longer than SPF_SPEC_MAX */
-        char redirect[SPF_SPEC_MAX + 1]; /* as written; lower case without a trailing dot
-                                            when it has no macro */
+        const char *redirect; /* in out->mem: the domain-spec, whole, as written; lower case
+                                 without a trailing dot when it has no macro. "" without a
+                                 redirect, NULL when the budget refused it */
         bool has_exp;
         /* An evaluated ip4 or ip6 mechanism with the prefix /0 matches every client of its
          * family: with "+" they all pass (pass_all_mechanism), with "?" they are all neutral
@@ -131,20 +136,32 @@ struct spf_record {
                                   redirect (RFC 7208 4.6.4) */
         unsigned macro_terms;  /* evaluated terms whose domain-spec holds a macro */
 
-        struct spf_term terms[SPF_TERMS_MAX];
-        unsigned term_count;    /* kept */
-        unsigned terms_dropped; /* beyond SPF_TERMS_MAX: checked and counted, not kept */
-        struct spf_target targets[SPF_TARGETS_MAX];
+        /* Every term, target and issue, in order, in out->mem (valid until the next parse);
+         * *_dropped count those the budget refused: checked and counted, not kept. */
+        const struct spf_term *terms;
+        unsigned term_count;
+        unsigned terms_dropped;
+        const struct spf_target *targets;
         unsigned target_count;
         unsigned targets_dropped;
-
-        struct spf_issue errors[SPF_ISSUES_MAX];
+        const struct spf_issue *errors;
         unsigned error_count;
-        unsigned errors_dropped; /* errors beyond SPF_ISSUES_MAX, not kept */
-        struct spf_issue warnings[SPF_ISSUES_MAX];
+        unsigned errors_dropped;
+        const struct spf_issue *warnings;
         unsigned warning_count;
         unsigned warnings_dropped;
+        bool over_budget; /* something was refused by the budget: lists are incomplete */
+
+        /* Owned storage, kept between parses (reset, not freed): terms, targets, issues, and
+         * the bytes of target names and the redirect. Not results: read the fields above. */
+        struct spf_mem {
+                struct ds_vec terms, targets, errors, warnings, bytes;
+                struct ds_budget budget; /* budget.limit may be set by the owner */
+        } mem;
 };
+
+/* Releases what r->mem holds; r may be parsed again afterwards. */
+void spf_record_free(struct spf_record *r);
 
 /* One TXT string as published at a name (character-strings joined with no separator). */
 struct spf_txt {
@@ -156,15 +173,18 @@ struct spf_txt {
  * text may be NULL only when len is 0. */
 bool spf_is_record(const char *text, size_t len);
 
-/* Parses one SPF record. Returns 0 when result is ok, 1 otherwise (errors say why; a text
- * that is not an SPF record gives result none and no issue), -EINVAL when out is NULL, text
- * is NULL with len > 0, or len > DS_TXT_MAX (then *out, if any, is untouched). */
+/* Parses one SPF record into out (zeroed before its first parse, or parsed before); terms
+ * and issues keep offsets into text, which the caller still owns. Returns 0 when result is
+ * ok, 1 otherwise (errors say why; a text that is not an SPF record gives result none and no
+ * issue), -EINVAL when out is NULL, text is NULL with len > 0, or len > DS_TXT_MAX (then
+ * *out, if any, is untouched). */
 int spf_parse(const char *text, size_t len, struct spf_record *out);
 
 /* RFC 7208 4.5 record selection among the n TXT strings at one name, then the parse of the
  * chosen one: no SPF record gives result none, more than one permerror (multiple_records,
- * nothing parsed), exactly one its spf_parse() (with `records` and `selected` set). Returns
- * as spf_parse(); -EINVAL also when txts is NULL with n > 0 or an entry is invalid. */
+ * nothing parsed), exactly one its spf_parse() (with `records` and `selected` set); out as
+ * for spf_parse(). Returns as spf_parse(); -EINVAL also when txts is NULL with n > 0 or an
+ * entry is invalid. */
 int spf_select(const struct spf_txt *txts, size_t n, struct spf_record *out);
 
 /* "ok", "none", "permerror", "temperror"; "?" outside the enum. */

@@ -20,7 +20,8 @@
 # address, through includes and redirects, mx/0 not judged; spoofable under p=reject);
 # ptr; +all, ?all, no all; several records; syntax errors; SERVFAIL on the domain's own TXT
 # only (its _dmarc name answers) and at an include; REFUSED at an include; a non-existent
-# apex; a null MX. Three scans with --checks dmarc,spf: plain output, --0x20, and zstd
+# apex; a null MX; records over the old caps, each kept whole (30 warnings, 20 errors, 40
+# records at one name, a 612-byte redirect, 20 tree warnings). Three scans with --checks dmarc,spf: plain output, --0x20, and zstd
 # output; a fourth with the default checks (dmarc,spf,mx) checks every mx object too
 # (status, hosts, null_mx), the null MX and the non-existent apex.
 
@@ -99,6 +100,8 @@ PROVIDERS = {
     "_spf.open4.zprov": ["v=spf1 +ip4:0.0.0.0/0 -all"],
     "_spf.neutral4.zprov": ["v=spf1 ?ip4:0.0.0.0/0 -all"],
 }
+# ten includes that each pass everyone: twenty tree warnings for the domain naming them all
+PROVIDERS.update({"_spf.o%d.zprov" % k: ["v=spf1 ip4:0.0.0.0/0 +all"] for k in range(10)})
 # aliases: include targets that are CNAMEs (in the zone, across zones, dangling, chained)
 PROVIDER_ALIASES = (("alias.zprov", "_spf.mailco.zprov."), ("xalias.zprov", "_spf.zalias."),
                     ("dangling.zprov", "gone.zprov."), ("chain1.zprov", "chain2.zprov."),
@@ -126,6 +129,15 @@ REDIRECT_MIX = ("_spf.mailco.zprov", "_spf.strict.zprov", "_spf.open.zprov",
                 "_spf.noall.zprov", "_spf.neutral.zprov", "_spf.redir2.zprov")
 
 # Records with syntax errors: their codes (docs/spf-grammar.md), not read by dsspf.
+# no caps (the line once kept 16 record errors and warnings, 12 tree issues, 32 records, a
+# redirect of 320 bytes): records over them, each kept whole by the spf check
+HUGE_RECORD = "v=spf1 " + " ".join(
+    "ip4:198.51.%d.%d" % (k // 200, k % 200) if k % 6 else "m%d=v" % k for k in range(180)) \
+    + " -all"
+MANY_ERRORS = "v=spf1 " + " ".join("bad%d" % k for k in range(20)) + " -all"
+LONG_REDIRECT = "v=spf1 ip4:192.0.2.1 redirect=%{d}." + "".join(
+    "l%02d." % k for k in range(150)) + "example"
+
 SYNTAX = {
     "v=spf1 ipv4:192.0.2.1 -all": ["unknown_mechanism"],
     "v=spf1 ip4:192.0.2.300 -all": ["ip4_invalid"],
@@ -281,6 +293,12 @@ def explicit_cases(w):
     w.data.add("mail.cnamea.zspf", "A", "192.0.2.99")
     d("cnamea.zspf", "cname", "v=spf1 a:hostalias.zspf mx:hostalias.zspf ~all")
     d("bigincl.zspf", "tcp", "v=spf1 include:_spf.zbig -all")
+    d("hugerec.zspf", "no_caps", HUGE_RECORD)
+    d("manyerrors.zspf", "no_caps", MANY_ERRORS)
+    d("manyrecs.zspf", "no_caps", ["v=spf1 ip4:192.0.2.%d -all" % k for k in range(40)])
+    d("longredirect.zspf", "no_caps", LONG_REDIRECT)
+    d("manywarn.zspf", "no_caps", "v=spf1 " + " ".join(
+        "include:_spf.o%d.zprov" % k for k in range(10)) + " -all")
     d("long.zspf", "long_record", "v=spf1 " + " ".join(
         "ip4:198.51.%d.%d" % (k // 200, k % 200) for k in range(30)) + " -all")
     w.domains.append(("gone.zspf", "nonexistent_apex"))
@@ -366,6 +384,7 @@ def random_domain(w, rng, i):
 
 def truth_of(w):
     errors_of = {r.encode(): c for r, c in SYNTAX.items()}
+    errors_of[MANY_ERRORS.encode()] = ["unknown_mechanism"] * 20
     return {d: dsspf.evaluate(d, w.data.answer, errors_of.get) for d, _ in w.domains}
 
 
