@@ -13,6 +13,18 @@ bool ds_ascii_ieq(const char *p, size_t n, const char *lit)
         return true;
 }
 
+size_t ds_concat(char *dst, size_t cap, const char *const *parts, size_t n)
+{
+        size_t used = 0;
+        for (size_t i = 0; i < n && used + 1 < cap; i++) {
+                size_t len = strnlen(parts[i], cap - 1 - used);
+                memcpy(dst + used, parts[i], len);
+                used += len;
+        }
+        dst[used] = 0;
+        return used;
+}
+
 const char *ds_snip(char *dst, size_t cap, const char *p, size_t n)
 {
         static const char hex[] = "0123456789abcdef";

@@ -58,6 +58,11 @@ bool ds_ascii_ieq(const char *p, size_t n, const char *lit);
 /* s equals one of the strings of list (NULL-terminated). */
 bool ds_listed(const char *const *list, const char *s);
 
+/* dst = the n strings of parts one after the other, NUL-terminated, cut to cap - 1 bytes
+ * (cap >= 1): snprintf("%s%s%s") without parsing a format, for names built per domain.
+ * Returns the length written. */
+size_t ds_concat(char *dst, size_t cap, const char *const *parts, size_t n);
+
 /* Writes p[0..n) for a sentence into dst (cap bytes, NUL included, cap >= 8): printable
  * ASCII as is, other bytes and '"' and '\' as \xHH, shortened with "..." to fit.
  * Returns dst. */

@@ -25,10 +25,8 @@ static const char REPORT_INFIX[] = "._report._dmarc.";
 /* "_dmarc." + name into out (sizeof(DMARC_PREFIX) + DS_NAME_MAX_TEXT bytes). */
 static void dmarc_name(char *out, const char *name)
 {
-        size_t n = strnlen(name, DS_NAME_MAX_TEXT);
-        memcpy(out, DMARC_PREFIX, sizeof(DMARC_PREFIX) - 1);
-        memcpy(out + sizeof(DMARC_PREFIX) - 1, name, n);
-        out[sizeof(DMARC_PREFIX) - 1 + n] = 0;
+        ds_concat(out, sizeof(DMARC_PREFIX) + DS_NAME_MAX_TEXT,
+                  (const char *[]){DMARC_PREFIX, name}, 2);
 }
 
 /* One domain's DMARC check as the functions below see it. */
@@ -37,6 +35,7 @@ struct dm {
         struct lookup *l;
         const char *domain;
         const struct discovery_ctx *disc; /* NULL: exact discovery, no PSL */
+        bool details;                     /* --details: the sentences are written */
 };
 
 static enum discovery_mode job_mode(const struct dm *j)
@@ -270,9 +269,11 @@ static void add_issue(struct dmarc_result *d, const char *code, bool error, cons
         struct disc_issue *is = &d->issues[d->nissues++];
         is->code = code;
         is->error = error;
+        is->msg[0] = 0;
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(is->msg, sizeof(is->msg), fmt, ap);
+        if (d->sentences)
+                vsnprintf(is->msg, sizeof(is->msg), fmt, ap);
         va_end(ap);
 }
 
@@ -507,7 +508,7 @@ static void prepare_failure(struct dm *j, struct dmarc_result *d)
         unsigned i = (unsigned)j->st->fail_index;
         d->status = j->st->fail_status;
         dmarc_name(d->location, j->domain + j->st->plan[i]);
-        snprintf(d->error_name, sizeof(d->error_name), "%s", d->location);
+        ds_concat(d->error_name, sizeof(d->error_name), (const char *[]){d->location}, 1);
         lookup_target(j->l, d->target, sizeof(d->target));
         d->cname_hops = j->l->cname_hops;
         d->nrecords = d->nrecords_dropped = 0;
@@ -544,6 +545,7 @@ static void verdict_of(const struct dm *j, struct dmarc_result *d, const struct 
 static void prepare(struct dm *j, struct dmarc_scratch *s)
 {
         struct dmarc_result *d = &s->dmarc;
+        d->sentences = j->details;
         d->attempts = j->l->attempts;
         d->exists = j->st->exists;
         recs_clear(d);
@@ -608,7 +610,8 @@ static enum check_step next_auth(struct dm *j, struct dmarc_scratch *s)
                 if (d->recv[k].external != TRI_YES || auth_get(j->st, k).result)
                         continue;
                 char name[2 * DS_NAME_MAX_TEXT + sizeof(REPORT_INFIX)];
-                snprintf(name, sizeof(name), "%s%s%s", pd, REPORT_INFIX, d->recv[k].host);
+                ds_concat(name, sizeof(name), (const char *[]){pd, REPORT_INFIX, d->recv[k].host},
+                          3);
                 if (lookup_set(j->l, name, WIRE_TYPE_TXT) < 0) {
                         /* Over 255 octets: no such name can hold the authorization. */
                         *auth_at(j->st, k) = (struct auth_slot){.status = LOOKUP_NAME_TOO_LONG,
@@ -747,7 +750,8 @@ static struct dm dm_of(const struct check_arg *a)
         return (struct dm){.st = a->state,
                            .l = a->l,
                            .domain = a->job->in.domain,
-                           .disc = a->env ? a->env->disc : NULL};
+                           .disc = a->env ? a->env->disc : NULL,
+                           .details = a->env && a->env->details};
 }
 
 static enum check_step dmarc_start(const struct check_arg *a)
@@ -826,9 +830,9 @@ static void dmarc_conclude(const struct check_arg *a, struct check_facts *f)
 {
         struct dmarc_scratch *s = a->scratch;
         struct dmarc_result *d = &s->dmarc;
-        if (d->for_state != a->state || d->for_gen != a->job->gen) {
-                /* Another domain used this thread's scratch since: rebuild from the state. */
-                struct dm c = dm_of(a);
+        struct dm c = dm_of(a);
+        if (d->for_state != a->state || d->for_gen != a->job->gen || d->sentences != c.details) {
+                /* Another domain used this scratch since, or --details changed: rebuild. */
                 result_reset(d, &c);
                 d->nwalk = c.st->nwalk;
                 prepare(&c, s);

@@ -90,6 +90,9 @@ struct rec_span {
 };
 
 struct dmarc_result {
+        /* The issues' sentences are written (--details): formatting them for every domain
+         * cost more than the rest of the discovery; without, msg is "". */
+        bool sentences;
         struct psl_memo_entry *memo; /* the scratch's */
         int status;                  /* the decisive lookup's status */
         unsigned attempts;

@@ -139,7 +139,8 @@ static void walk(struct jw *w, const struct dmarc_result *d, const char *domain)
         char name[DS_NAME_MAX_TEXT + 8];
         jw_arr_open(w, "walk");
         for (unsigned i = 0; i < d->nwalk; i++) {
-                snprintf(name, sizeof(name), "_dmarc.%s", domain + d->walk_off[i]);
+                ds_concat(name, sizeof(name), (const char *[]){"_dmarc.", domain + d->walk_off[i]},
+                          2);
                 jw_obj_open(w, NULL);
                 jw_cstr(w, "name", name);
                 jw_cstr(w, "status", lookup_status_name(d->walk[i].status));

@@ -65,7 +65,7 @@ static void node_name(const struct sc *c, unsigned k, char *out)
 {
         const struct spf_node *n = &c->st->nodes[k];
         if (k == 0) {
-                snprintf(out, DS_NAME_MAX_TEXT + 1, "%s", c->domain);
+                ds_concat(out, DS_NAME_MAX_TEXT + 1, &c->domain, 1);
                 return;
         }
         memcpy(out, names_of(c->st) + n->name_off, n->name_len);

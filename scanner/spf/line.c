@@ -4,13 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "dns/wire.h"
 #include "scanner/lookup.h"
 
 static void name_of(const struct spf_eval *d, const char *domain, int k, char *out)
 {
         if (k <= 0 || (unsigned)k >= d->nnodes) {
-                snprintf(out, DS_NAME_MAX_TEXT + 1, "%s", k == 0 ? domain : "");
+                ds_concat(out, DS_NAME_MAX_TEXT + 1, (const char *[]){k == 0 ? domain : ""}, 1);
                 return;
         }
         const struct spf_node *n = &d->nodes[k];
