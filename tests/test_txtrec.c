@@ -20,6 +20,7 @@
 #include "dns/wire.h"
 #include "scanner/bimi/record.h"
 #include "scanner/check.h"
+#include "scanner/dkim/check.h"
 #include "scanner/dkim/key.h"
 #include "scanner/dkim/record.h"
 #include "scanner/dkim/selectors.h"
@@ -802,6 +803,29 @@ static void t_dkim_check(void **st)
         /* No selectors; a failure. */
         f = run("dkim", "dkim", "example.com", "_domainkey.example.com", LDNS_RCODE_SERVFAIL, NULL);
         tj_at(f, "\"dkim\":{\"domainkey\":null,\"status\":\"SERVFAIL\",\"selectors\":[],");
+        tj_fx_free(f);
+        /* A selector's record the budget refuses: budget_exceeded, not record_missing. */
+        f = tj_fx_new("dkim", check_registry, "example.com");
+        f->j.env = &dkim_env;
+        struct dkim_scratch *s = f->s.check[0];
+        s->t.budget.limit = 64;
+        assert_int_equal(job_start(&f->j), JOB_STEP_QUERY);
+        l = &f->j.look[0];
+        lp_feed_lookup(l, lp_reply("_domainkey.example.com", LDNS_RCODE_NOERROR), 1);
+        assert_int_equal(job_step(l, &f->s), JOB_STEP_QUERY);
+        lp = lp_reply("s1._domainkey.example.com", LDNS_RCODE_NOERROR);
+        lp_txt(lp, "s1._domainkey.example.com", "v=DKIM1; k=rsa; p=" KEY_2048);
+        lp_feed_lookup(l, lp, 2);
+        assert_int_equal(job_step(l, &f->s), JOB_STEP_QUERY);
+        lp_feed_lookup(l, lp_reply("gone._domainkey.example.com", LDNS_RCODE_NXDOMAIN), 3);
+        assert_int_equal(job_step(l, &f->s), JOB_STEP_QUERY);
+        assert_true(feed(f, "dkim", "rev._domainkey.example.com", LDNS_RCODE_NOERROR, revoked));
+        tj_at(f, "{\"selector\":\"s1\",\"status\":\"NOERROR\",\"k\":null,\"bits\":null,"
+                 "\"revoked\":null,\"errors\":[\"budget_exceeded\"],\"warnings\":[]}");
+        /* rev's record fits, its second tag (p) does not: the key cannot be read. */
+        tj_at(f, "{\"selector\":\"rev\",\"status\":\"NOERROR\",\"k\":\"rsa\",\"bits\":null,"
+                 "\"revoked\":false,\"errors\":[\"p_missing\",\"budget_exceeded\"]");
+        s->t.budget.limit = 0;
         tj_fx_free(f);
 }
 
