@@ -92,9 +92,12 @@ static void test_jscan_malformed(void **state)
 
 /* ---- records ---- */
 
+/* The encoder's storage, reused from line to line as a reading thread's is. */
+static struct diff_enc enc;
+
 static int encode(const char *line, uint64_t seq, unsigned char *buf, struct diff_rec *r)
 {
-        int n = diff_rec_encode(line, strlen(line), seq, buf);
+        int n = diff_rec_encode(&enc, line, strlen(line), seq, buf);
         if (n > 0)
                 assert_int_equal(diff_rec_decode(buf, (size_t)n, r), 0);
         return n;
@@ -227,6 +230,62 @@ static void test_changes(void **state)
         assert_int_equal(changes(none, excluded), DIFF_STATUS);
 }
 
+/* A line of d.example whose receivers are n hosts, each under its own organization
+ * "o<i>.<suffix>" (the last one's organization is last instead, when not NULL). */
+static char *many_receivers(unsigned n, const char *suffix, const char *last)
+{
+        size_t cap = 256 + (size_t)n * 80, len = 0;
+        char *recv = malloc(cap), *line = malloc(cap + 512);
+        assert_non_null(recv);
+        assert_non_null(line);
+        recv[0] = 0;
+        for (unsigned i = 0; i < n; i++) {
+                char org[64];
+                snprintf(org, sizeof org, "o%05u.%s", i, suffix);
+                len +=
+                    (size_t)snprintf(recv + len, cap - len, "%s{\"host\":\"r.%s\",\"org\":\"%s\"}",
+                                     i ? "," : "", org, i + 1 == n && last ? last : org);
+        }
+        snprintf(line, cap + 512, LINE(D, "\"none\"", "false", "\"yes\"", SPF_FAIL, "%s"), recv);
+        free(recv);
+        return line;
+}
+
+/* Every receiver is kept (64 were): 1,000 organizations listed, in order. Past the room of
+ * a record (a line no scan writes: 5,000 organizations of 14 bytes) the rest are counted
+ * in receivers_dropped, and a change among them is still a change. */
+static void test_record_many_receivers(void **state)
+{
+        (void)state;
+        static unsigned char a[DIFF_REC_MAX], b[DIFF_REC_MAX];
+        struct diff_rec ra, rb;
+        char *line = many_receivers(1000, "example", NULL);
+        assert_true(encode(line, 1, a, &ra) > 0);
+        assert_int_equal(ra.nreceivers, 1000);
+        assert_int_equal(ra.receivers_dropped, 0);
+        assert_int_equal(ra.receivers_len, 1000 * 15);
+        for (unsigned i = 0; i < 1000; i++) {
+                char org[32];
+                snprintf(org, sizeof org, "o%05u.example", i);
+                assert_int_equal(ra.receivers[i * 15], 14);
+                assert_memory_equal(ra.receivers + i * 15 + 1, org, 14);
+        }
+        free(line);
+        line = many_receivers(5000, "example", NULL);
+        assert_true(encode(line, 1, a, &ra) > 0);
+        assert_true(ra.nreceivers > 4000 && ra.receivers_dropped > 0);
+        assert_int_equal(ra.nreceivers + ra.receivers_dropped, 5000);
+        assert_memory_equal(ra.receivers + 1, "o00000.example", 14);
+        char *other = many_receivers(5000, "example", "zzzzzz.example");
+        assert_true(encode(other, 2, b, &rb) > 0);
+        assert_int_equal(rb.nreceivers, ra.nreceivers);
+        assert_memory_equal(ra.receivers, rb.receivers, ra.receivers_len); /* listed: same */
+        assert_int_equal(diff_changes(&ra, &rb), DIFF_RECEIVERS);
+        assert_int_equal(diff_changes(&ra, &ra), 0);
+        free(line);
+        free(other);
+}
+
 /* ---- extsort ---- */
 
 static int int_cmp(const void *a, size_t al, const void *b, size_t bl)
@@ -330,7 +389,7 @@ static struct extsort *sorted(const char *const *lines, size_t n, struct diff_si
         assert_int_equal(extsort_open(&s, EXTSORT_ARENA_MIN, NULL, diff_rec_cmp), 0);
         unsigned char buf[DIFF_REC_MAX];
         for (size_t i = 0; i < n; i++) {
-                int len = diff_rec_encode(lines[i], strlen(lines[i]), i + 1, buf);
+                int len = diff_rec_encode(&enc, lines[i], strlen(lines[i]), i + 1, buf);
                 st->lines++;
                 if (len == 0) {
                         st->no_domain++;
@@ -429,11 +488,14 @@ static void test_join_receivers(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_jscan_strings), cmocka_unit_test(test_jscan_malformed),
-            cmocka_unit_test(test_record_fields), cmocka_unit_test(test_record_order),
-            cmocka_unit_test(test_changes),       cmocka_unit_test(test_extsort_memory),
-            cmocka_unit_test(test_extsort_runs),  cmocka_unit_test(test_extsort_empty),
-            cmocka_unit_test(test_join),          cmocka_unit_test(test_join_receivers),
+            cmocka_unit_test(test_jscan_strings),  cmocka_unit_test(test_jscan_malformed),
+            cmocka_unit_test(test_record_fields),  cmocka_unit_test(test_record_order),
+            cmocka_unit_test(test_changes),        cmocka_unit_test(test_record_many_receivers),
+            cmocka_unit_test(test_extsort_memory), cmocka_unit_test(test_extsort_runs),
+            cmocka_unit_test(test_extsort_empty),  cmocka_unit_test(test_join),
+            cmocka_unit_test(test_join_receivers),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        int rc = cmocka_run_group_tests(tests, NULL, NULL);
+        diff_enc_free(&enc);
+        return rc;
 }

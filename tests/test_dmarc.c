@@ -360,16 +360,42 @@ static void t_uris(void **st)
         for (unsigned i = 0; i < r.warning_count; i++)
                 assert_string_not_equal(r.warnings[i].code, "uri_too_many");
 
-        /* Length limit: 320 bytes kept, 321 dropped; 63-octet labels kept, 64 dropped. */
-        char uri[400], rec2[500];
-        for (size_t want = DMARC_URI_MAX; want <= DMARC_URI_MAX + 1; want++) {
-                size_t local = want - strlen("mailto:@example.com");
+        /* No length limit: URIs of 320, 321 and 2,000 bytes (a long local part, a long
+         * header field) are kept whole, in order; 63-octet labels kept, 64 dropped. */
+        static char uri[2100], rec2[4500];
+        static const size_t lengths[] = {320, 321, 2000};
+        for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+                size_t local = lengths[k] - strlen("mailto:@example.com");
                 snprintf(uri, sizeof uri, "mailto:%0*d@example.com", (int)local, 0);
-                assert_int_equal(strlen(uri), want);
-                snprintf(rec2, sizeof rec2, "v=DMARC1; p=none; rua=%s", uri);
+                assert_int_equal(strlen(uri), lengths[k]);
+                snprintf(rec2, sizeof rec2,
+                         "v=DMARC1; p=none; rua=mailto:a@x.example,%s,"
+                         "mailto:b@y.example",
+                         uri);
                 assert_int_equal(parse_exact(rec2, strlen(rec2), &r), 0);
-                assert_int_equal(r.rua_count, want == DMARC_URI_MAX ? 1 : 0);
+                assert_int_equal(r.rua_count, 3);
+                assert_string_equal(r.rua[0].uri, "mailto:a@x.example");
+                assert_string_equal(r.rua[1].uri, uri);
+                assert_string_equal(r.rua[1].host, "example.com");
+                assert_string_equal(r.rua[2].uri, "mailto:b@y.example");
+                assert_int_equal(r.warning_count, 0);
+                dmarc_check_invariants(&r, strlen(rec2));
         }
+        size_t n = (size_t)snprintf(uri, sizeof uri, "mailto:a@example.com?subject=");
+        memset(uri + n, 'x', 2000 - n);
+        uri[2000] = 0;
+        snprintf(rec2, sizeof rec2, "v=DMARC1; p=none; ruf=%s", uri);
+        assert_int_equal(parse_exact(rec2, strlen(rec2), &r), 0);
+        assert_int_equal(r.ruf_count, 1);
+        assert_string_equal(r.ruf[0].uri, uri);
+        /* Past the budget the long URI is counted, not cut: the line says budget_exceeded. */
+        r.mem.budget.limit = 1024;
+        assert_int_equal(parse_exact(rec2, strlen(rec2), &r), 0);
+        assert_int_equal(r.ruf_count, 0);
+        assert_int_equal(r.uris_dropped, 1);
+        assert_true(r.over_budget);
+        dmarc_check_invariants(&r, strlen(rec2));
+        r.mem.budget.limit = 0;
         for (int label = 63; label <= 64; label++) {
                 snprintf(rec2, sizeof rec2, "v=DMARC1; p=none; rua=mailto:a@%0*d.example", label,
                          0);

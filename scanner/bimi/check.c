@@ -21,7 +21,7 @@ static void bimi_conclude(const struct check_arg *a, struct check_facts *f)
         const struct bimi_state *st = a->state;
         s->parsed = txtrec_conclude(&s->t, st->status, a->l, BIMI_VERSION, bimi_issue_codes, f);
         if (s->parsed)
-                bimi_parse(txtrec_text(&s->t, 0), s->t.len[0], &s->rec, &s->t);
+                bimi_parse(txtrec_text(&s->t, 0), txtrec_len(&s->t, 0), &s->rec, &s->t);
 }
 
 static void span(struct jw *w, const char *key, bool parsed, const struct bimi_span *v)

@@ -9,9 +9,9 @@
 #include "scanner/txtrec/uri.h"
 
 const char *const bimi_issue_codes[] = {
-    "multiple_records", "version_case", "syntax",      "duplicate_tag", "l_missing", "l_multiple",
-    "l_not_https",      "l_not_svg",    "a_not_https", "a_not_pem",     "a_self",    "declined",
-    "unknown_tag",      NULL,
+    "multiple_records", "version_case", "syntax",      "duplicate_tag",   "l_missing",
+    "l_multiple",       "l_not_https",  "l_not_svg",   "a_not_https",     "a_not_pem",
+    "a_self",           "declined",     "unknown_tag", "budget_exceeded", NULL,
 };
 
 static struct bimi_span span_of(const struct tag_list *tl, const char *name)
@@ -55,12 +55,11 @@ void bimi_parse(const char *text, size_t n, struct bimi_record *rec, struct txtr
         /* Receivers ignore tags they do not know (avp, the avatar preference of later
          * drafts, is one they may know). */
         static const char *const known[] = {"v", "l", "a", "avp", NULL};
-        struct tag_list tl;
         memset(rec, 0, sizeof(*rec));
-        txtrec_tags(t, text, n, &tl);
-        txtrec_extensions(t, &tl, known, false, "unknown_tag");
-        rec->l = span_of(&tl, "l");
-        rec->a = span_of(&tl, "a");
+        const struct tag_list *tl = txtrec_tags(t, text, n);
+        txtrec_extensions(t, tl, known, false, "unknown_tag");
+        rec->l = span_of(tl, "l");
+        rec->a = span_of(tl, "a");
         location(&rec->l, t);
         authority(&rec->a, t);
         if (rec->l.present && rec->l.n == 0 && (!rec->a.present || rec->a.n == 0))

@@ -2,8 +2,8 @@
  * identification: "v=BIMI1; l=<https URI of an SVG>; a=<https URI of a VMC/CMC>"), an
  * empty l and a being a declination to publish.
  * Contract: bimi_parse() reads one record's text (any octets) into its l and a and the
- * codes of struct txtrec (txtrec_issue()); values are spans into the text. Pure: no DNS,
- * no allocation. docs/bimi.md has every code. */
+ * codes of struct txtrec (txtrec_issue()); values are spans into the text. No DNS; the tags
+ * are split into t's reused storage (txtrec_tags()). docs/bimi.md has every code. */
 #ifndef DS_BIMI_RECORD_H
 #define DS_BIMI_RECORD_H
 

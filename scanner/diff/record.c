@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/hash.h"
 #include "scanner/diff/jscan.h"
 
 static const char *const STATUS[DST_N] = {NULL, "OK", "EXCLUDED"};
@@ -57,15 +58,18 @@ static uint8_t lookup(const char *const *names, unsigned n, const char *v, size_
         return 0;
 }
 
-/* The facts of one line, as read. */
+/* One receiver's organization: its bytes in the encoder's names. */
+struct diff_org {
+        uint32_t off, len;
+};
+
+/* The facts of one line, as read (the receivers' organizations in e). */
 struct facts {
         char domain[DIFF_DOMAIN_MAX];
         size_t domain_len;
         bool has_domain, has_status;
         uint8_t status, posture, enforcing, spoofable, spf_all;
-        size_t norgs, dropped;
-        char orgs[DIFF_RECEIVERS_MAX][256];
-        uint8_t org_len[DIFF_RECEIVERS_MAX];
+        struct diff_enc *e;
 };
 
 /* A string or null member into names' index (0 for null or an unknown value). */
@@ -124,16 +128,16 @@ static void receiver(struct jscan *js, struct facts *f)
                 else
                         js_skip(js);
         }
-        const char *v = has_org ? org : host;
-        size_t n = has_org ? olen : hlen;
         if (!has_org && !has_host)
                 return;
-        if (f->norgs == DIFF_RECEIVERS_MAX || n > 255) {
-                f->dropped++;
-                return;
-        }
-        memcpy(f->orgs[f->norgs], v, n);
-        f->org_len[f->norgs++] = (uint8_t)n;
+        struct diff_enc *e = f->e;
+        size_t n = has_org ? olen : hlen;
+        e->names = ds_xgrow(e->names, &e->names_cap, e->names_len + n, "a line's receivers");
+        memcpy(e->names + e->names_len, has_org ? org : host, n);
+        e->orgs = ds_xgrow(e->orgs, &e->orgs_cap, (e->norgs + 1) * sizeof(*e->orgs),
+                           "a line's receivers");
+        e->orgs[e->norgs++] = (struct diff_org){.off = (uint32_t)e->names_len, .len = (uint32_t)n};
+        e->names_len += n;
 }
 
 static void dmarc_of(struct jscan *js, struct facts *f)
@@ -197,39 +201,51 @@ static bool read_facts(const char *line, size_t len, struct facts *f)
 
 static int org_cmp(const void *a, const void *b, void *arg)
 {
-        const struct facts *f = arg;
-        size_t i = *(const uint8_t *)a, j = *(const uint8_t *)b;
-        size_t n = f->org_len[i] < f->org_len[j] ? f->org_len[i] : f->org_len[j];
-        int c = memcmp(f->orgs[i], f->orgs[j], n);
-        return c ? c : (f->org_len[i] > f->org_len[j]) - (f->org_len[i] < f->org_len[j]);
+        const char *names = arg;
+        const struct diff_org *x = a, *y = b;
+        int c = memcmp(names + x->off, names + y->off, x->len < y->len ? x->len : y->len);
+        return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-/* The organizations, sorted and unique, into p; returns the bytes written. */
-static size_t put_receivers(const struct facts *f, unsigned char *p, uint8_t *kept)
+/* The organizations, sorted and each once, into p (room bytes): as many as fit, each as a
+ * length byte and its bytes; the rest (and any over 255 bytes) counted in *dropped. Every
+ * one goes into the hash, so that a change the record cannot list is still seen. Returns
+ * the bytes written. */
+static size_t put_receivers(struct diff_enc *e, unsigned char *p, size_t room, uint32_t *kept,
+                            uint32_t *dropped, uint64_t *hash)
 {
-        uint8_t order[DIFF_RECEIVERS_MAX];
-        for (size_t i = 0; i < f->norgs; i++)
-                order[i] = (uint8_t)i;
-        qsort_r(order, f->norgs, 1, org_cmp, (void *)f);
         size_t len = 0;
-        *kept = 0;
-        for (size_t i = 0; i < f->norgs; i++) {
-                if (i > 0 && org_cmp(&order[i - 1], &order[i], (void *)f) == 0)
+        bool full = false; /* one did not fit: the list stays a prefix of the set */
+        *kept = *dropped = 0;
+        *hash = 0;
+        if (e->norgs)
+                qsort_r(e->orgs, e->norgs, sizeof(*e->orgs), org_cmp, e->names);
+        for (size_t i = 0; i < e->norgs; i++) {
+                const struct diff_org *o = &e->orgs[i];
+                if (i > 0 && org_cmp(&e->orgs[i - 1], o, e->names) == 0)
                         continue;
-                p[len++] = f->org_len[order[i]];
-                memcpy(p + len, f->orgs[order[i]], f->org_len[order[i]]);
-                len += f->org_len[order[i]];
+                *hash = ds_hash(*hash, e->names + o->off, o->len);
+                full = full || (o->len <= 255 && len + 1 + o->len > room);
+                if (full || o->len > 255) {
+                        (*dropped)++;
+                        continue;
+                }
+                p[len++] = (unsigned char)o->len;
+                memcpy(p + len, e->names + o->off, o->len);
+                len += o->len;
                 (*kept)++;
         }
         return len;
 }
 
-int diff_rec_encode(const char *line, size_t len, uint64_t seq, unsigned char *buf)
+int diff_rec_encode(struct diff_enc *e, const char *line, size_t len, uint64_t seq,
+                    unsigned char *buf)
 {
         struct facts f;
         f.has_domain = f.has_status = false;
         f.status = f.posture = f.enforcing = f.spoofable = f.spf_all = 0;
-        f.norgs = f.dropped = 0;
+        f.e = e;
+        e->names_len = e->norgs = 0;
         if (!read_facts(line, len, &f))
                 return -EINVAL;
         if (!f.has_domain)
@@ -254,24 +270,37 @@ int diff_rec_encode(const char *line, size_t len, uint64_t seq, unsigned char *b
         *p++ = f.enforcing;
         *p++ = f.spoofable;
         *p++ = f.spf_all;
-        uint8_t *nrecv = p++;
-        *p++ = (uint8_t)(f.dropped > 255 ? 255 : f.dropped);
-        size_t rlen = put_receivers(&f, p + 2, nrecv);
-        uint16_t r16 = (uint16_t)rlen;
-        memcpy(p, &r16, 2);
-        p += 2 + rlen;
+        unsigned char *head = p; /* kept, dropped, hash, blob length */
+        p += 4 + 4 + 8 + 4;
+        uint32_t kept, dropped, rlen;
+        uint64_t hash;
+        rlen =
+            (uint32_t)put_receivers(e, p, DIFF_REC_MAX - (size_t)(p - buf), &kept, &dropped, &hash);
+        memcpy(head, &kept, 4);
+        memcpy(head + 4, &dropped, 4);
+        memcpy(head + 8, &hash, 8);
+        memcpy(head + 16, &rlen, 4);
+        p += rlen;
         ds_require((size_t)(p - buf) <= DIFF_REC_MAX);
         return (int)(p - buf);
+}
+
+void diff_enc_free(struct diff_enc *e)
+{
+        free(e->names);
+        free(e->orgs);
+        *e = (struct diff_enc){0};
 }
 
 int diff_rec_decode(const void *data, size_t len, struct diff_rec *r)
 {
         const unsigned char *p = data, *end = p + len;
-        uint16_t d16, r16;
+        uint16_t d16;
+        uint32_t rlen;
         if (len < 2)
                 return -EINVAL;
         memcpy(&d16, p, 2);
-        if ((size_t)(end - p) < 2u + d16 + 8 + 7 + 2)
+        if ((size_t)(end - p) < 2u + d16 + 8 + 5 + 20)
                 return -EINVAL;
         r->domain = (const char *)p + 2;
         r->domain_len = d16;
@@ -283,15 +312,16 @@ int diff_rec_decode(const void *data, size_t len, struct diff_rec *r)
         r->enforcing = *p++;
         r->spoofable = *p++;
         r->spf_all = *p++;
-        r->nreceivers = *p++;
-        r->receivers_dropped = *p++;
-        memcpy(&r16, p, 2);
-        p += 2;
-        if ((size_t)(end - p) != r16 || r->status >= DST_N || r->posture >= DP_N ||
+        memcpy(&r->nreceivers, p, 4);
+        memcpy(&r->receivers_dropped, p + 4, 4);
+        memcpy(&r->receivers_hash, p + 8, 8);
+        memcpy(&rlen, p + 16, 4);
+        p += 20;
+        if ((size_t)(end - p) != rlen || r->status >= DST_N || r->posture >= DP_N ||
             r->spoofable >= DSP_N || r->spf_all >= DA_N)
                 return -EINVAL;
         r->receivers = p;
-        r->receivers_len = r16;
+        r->receivers_len = rlen;
         return 0;
 }
 
@@ -353,9 +383,10 @@ static unsigned posture_changes(unsigned o, unsigned n)
         return c;
 }
 
+/* The whole sets, through their hashes; the lists too, so that a collision is not enough. */
 static bool receivers_equal(const struct diff_rec *a, const struct diff_rec *b)
 {
-        return a->receivers_len == b->receivers_len &&
+        return a->receivers_hash == b->receivers_hash && a->receivers_len == b->receivers_len &&
                memcmp(a->receivers, b->receivers, a->receivers_len) == 0;
 }
 

@@ -1,12 +1,17 @@
 /* record.h -- what `dmarcscan diff` keeps of a scan line: a compact, self-delimiting byte
  * record sorted by domain, and the changes between two records of one domain.
  * Contract: diff_rec_encode() reads one NDJSON line's text (docs/output.md) and writes its
- * record into buf (DIFF_REC_MAX bytes): the domain (lower-cased, without a trailing dot),
- * the line's order in its file (seq), status, posture, enforcing, spoofable, SPF `all` and
- * the sorted set of report receivers' organizational domains (`org`, else `host`; at most
- * DIFF_RECEIVERS_MAX, each at most 255 bytes, the rest counted in `receivers_dropped`).
- * Returns the record's length, 0 for a line without a domain (ILLEGAL_INPUT), -EINVAL for
- * a line that is not a scan line. diff_rec_cmp() orders records by domain, then seq, so
+ * record into buf (DIFF_REC_MAX bytes, what the external sort takes): the domain
+ * (lower-cased, without a trailing dot), the line's order in its file (seq), status,
+ * posture, enforcing, spoofable, SPF `all`, the sorted set of report receivers'
+ * organizational domains (`org`, else `host`), every one that fits the record, and a hash
+ * of the whole set. A scan line's set always fits (its names are shorter than the DMARC
+ * record they come from, at most 64 KiB); of another's, the organizations past the room,
+ * and any over 255 bytes, are counted in receivers_dropped and still compared, through the
+ * hash. The receivers are gathered in e, which grows to the longest line's and is reused
+ * (one per thread; diff_enc_free() at the end). Returns the record's length, 0 for a line
+ * without a domain (ILLEGAL_INPUT), -EINVAL for a line that is not a scan line.
+ * diff_rec_cmp() orders records by domain, then seq, so
  * that the first line of a repeated domain comes first. diff_changes() says what changed
  * between two records of one domain (enum diff_change bits); a fact one side does not
  * know (a check that did not run, a posture `error`) is not compared, except that posture
@@ -18,9 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DIFF_DOMAIN_MAX    1024
-#define DIFF_RECEIVERS_MAX 64
-#define DIFF_REC_MAX       (2 + DIFF_DOMAIN_MAX + 8 + 8 + 2 + DIFF_RECEIVERS_MAX * 256)
+#include "scanner/diff/extsort.h"
+
+#define DIFF_DOMAIN_MAX 1024
+#define DIFF_REC_MAX    EXTSORT_REC_MAX
 
 /* Each enum's 0 is "not known" (a check that did not run, an EXCLUDED line). */
 enum diff_status { DST_OTHER = 0, DST_OK, DST_EXCLUDED, DST_N };
@@ -59,12 +65,23 @@ struct diff_rec {
         size_t domain_len;
         uint64_t seq;
         uint8_t status, posture, enforcing, spoofable, spf_all;
-        uint8_t nreceivers, receivers_dropped;
-        const unsigned char *receivers; /* nreceivers times: length byte, bytes; sorted */
+        uint32_t nreceivers, receivers_dropped; /* dropped: in the set, not in receivers */
+        uint64_t receivers_hash;                /* of the whole set */
+        const unsigned char *receivers;         /* nreceivers times: length byte, bytes; sorted */
         size_t receivers_len;
 };
 
-int diff_rec_encode(const char *line, size_t len, uint64_t seq, unsigned char *buf);
+/* The receivers of the line being encoded: owned, grown, reused. */
+struct diff_enc {
+        char *names; /* the organizations' bytes as read */
+        size_t names_len, names_cap;
+        struct diff_org *orgs;
+        size_t norgs, orgs_cap;
+};
+
+int diff_rec_encode(struct diff_enc *e, const char *line, size_t len, uint64_t seq,
+                    unsigned char *buf);
+void diff_enc_free(struct diff_enc *e);
 /* 0, or -EINVAL when p is not a record diff_rec_encode() wrote. r points into p. */
 int diff_rec_decode(const void *p, size_t len, struct diff_rec *r);
 int diff_rec_cmp(const void *a, size_t alen, const void *b, size_t blen);

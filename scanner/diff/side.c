@@ -2,22 +2,27 @@
 #include "scanner/diff/side.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "scanner/lines.h"
+#include "common/check.h"
 #include "scanner/diff/record.h"
+#include "scanner/lines.h"
 
 /* Every line into the sort; 0 or -errno with s->err set. */
 static int read_all(struct diff_side *s, struct lines *in)
 {
-        unsigned char rec[DIFF_REC_MAX];
+        unsigned char *rec = ds_xmalloc(DIFF_REC_MAX, "a diff record");
+        struct diff_enc enc = {0};
         const char *line;
         size_t len;
+        bool sorting = false; /* the sort failed (else a failure is the reader's) */
         int rc;
         while ((rc = lines_next(in, &line, &len)) > 0) {
                 s->stats.lines++;
-                int n = diff_rec_encode(line, len, s->stats.lines, rec);
+                int n = diff_rec_encode(&enc, line, len, s->stats.lines, rec);
                 if (n < 0) {
                         s->stats.malformed++;
                         continue;
@@ -30,11 +35,14 @@ static int read_all(struct diff_side *s, struct lines *in)
                 if (rc < 0) {
                         snprintf(s->err, sizeof s->err, "%s: sorting: %s", s->stats.path,
                                  strerror(-rc));
-                        return rc;
+                        sorting = true;
+                        break;
                 }
         }
-        if (rc < 0)
+        if (rc < 0 && !sorting)
                 snprintf(s->err, sizeof s->err, "%s: %s", s->stats.path, lines_error(in));
+        diff_enc_free(&enc);
+        free(rec);
         return rc;
 }
 

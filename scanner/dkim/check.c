@@ -61,14 +61,17 @@ static void read_key(const struct check_arg *a, struct dkim_key *key)
 {
         struct dkim_scratch *s = a->scratch;
         txtrec_read(&s->t, key->status, a->l, "", NULL);
+        if (s->t.ndropped)
+                dkim_key_issue(key, "budget_exceeded", true);
         if (s->t.nrecords == 0) {
-                dkim_key_issue(key, "record_missing", true);
+                if (!s->t.ndropped)
+                        dkim_key_issue(key, "record_missing", true);
                 return;
         }
         key->found = true;
         if (s->t.nrecords + s->t.ndropped > 1)
                 dkim_key_issue(key, "multiple_records", false);
-        dkim_parse(txtrec_text(&s->t, 0), s->t.len[0], key, s->key, sizeof(s->key));
+        dkim_parse(txtrec_text(&s->t, 0), txtrec_len(&s->t, 0), key, &s->t, s->key, sizeof(s->key));
 }
 
 static enum check_step dkim_on_reply(const struct check_arg *a)

@@ -9,9 +9,10 @@
 #include "scanner/txtrec/tags.h"
 
 const char *const dkim_key_codes[] = {
-    "record_missing", "multiple_records", "syntax",    "duplicate_tag", "v_invalid",
-    "k_unknown",      "p_missing",        "p_invalid", "key_invalid",   "key_too_short",
-    "key_short",      "revoked",          "testing",   "h_sha1_only",   NULL,
+    "record_missing", "multiple_records", "syntax",          "duplicate_tag",
+    "v_invalid",      "k_unknown",        "p_missing",       "p_invalid",
+    "key_invalid",    "key_too_short",    "key_short",       "revoked",
+    "testing",        "h_sha1_only",      "budget_exceeded", NULL,
 };
 
 void dkim_key_issue(struct dkim_key *key, const char *code, bool error)
@@ -104,18 +105,21 @@ static void public_key(const struct tag *p, struct dkim_key *key, uint8_t *buf, 
                 dkim_key_issue(key, "key_short", false);
 }
 
-void dkim_parse(const char *text, size_t n, struct dkim_key *key, uint8_t *buf, size_t cap)
+void dkim_parse(const char *text, size_t n, struct dkim_key *key, struct txtrec *t, uint8_t *buf,
+                size_t cap)
 {
-        struct tag_list tl;
-        tags_split(text, n, &tl);
-        if (tl.no_equals || tl.empty_name || tl.too_many)
+        const struct tag_list *tl = &t->tags;
+        tags_split(text, n, &t->tags, &t->budget);
+        if (tl->no_equals || tl->empty_name)
                 dkim_key_issue(key, "syntax", true);
-        if (tl.dup)
+        if (tl->dup)
                 dkim_key_issue(key, "duplicate_tag", true);
-        const struct tag *v = tags_find(&tl, "v");
-        if (v && (v != &tl.tags[0] || !(v->value_len == 5 && memcmp(v->value, "DKIM1", 5) == 0)))
+        if (tl->dropped)
+                dkim_key_issue(key, "budget_exceeded", true);
+        const struct tag *v = tags_find(tl, "v");
+        if (v && (v != &tl->tags[0] || !(v->value_len == 5 && memcmp(v->value, "DKIM1", 5) == 0)))
                 dkim_key_issue(key, "v_invalid", true);
-        const struct tag *k = tags_find(&tl, "k");
+        const struct tag *k = tags_find(tl, "k");
         key->k = DKIM_K_RSA; /* the default */
         if (k && value_is(k, "ed25519"))
                 key->k = DKIM_K_ED25519;
@@ -123,11 +127,11 @@ void dkim_parse(const char *text, size_t n, struct dkim_key *key, uint8_t *buf, 
                 key->k = DKIM_K_UNKNOWN;
                 dkim_key_issue(key, "k_unknown", true);
         }
-        const struct tag *h = tags_find(&tl, "h");
+        const struct tag *h = tags_find(tl, "h");
         if (h && sha1_only(h))
                 dkim_key_issue(key, "h_sha1_only", false);
-        const struct tag *t = tags_find(&tl, "t");
-        if (t && testing(t))
+        const struct tag *flags = tags_find(tl, "t");
+        if (flags && testing(flags))
                 dkim_key_issue(key, "testing", false);
-        public_key(tags_find(&tl, "p"), key, buf, cap);
+        public_key(tags_find(tl, "p"), key, buf, cap);
 }

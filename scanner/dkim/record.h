@@ -3,7 +3,8 @@
  * length, whether the key is revoked (empty p=), and codes.
  * Contract: dkim_parse() reads one record's text (any octets); the result is small and
  * self-contained (no pointers into the text), so that it can live in the job between
- * lookups. Pure: no DNS, no allocation (the key is decoded into the caller's buffer).
+ * lookups. No DNS; every tag is split into the caller's reused storage, charged to its byte
+ * budget (budget_exceeded past it), and the key is decoded into the caller's buffer.
  * docs/dkim.md has every code. */
 #ifndef DS_DKIM_RECORD_H
 #define DS_DKIM_RECORD_H
@@ -11,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "scanner/txtrec/txtrec.h"
 
 #define DKIM_KEY_BYTES_MAX 2048 /* a decoded public key: RSA 16384 bits fits */
 
@@ -27,11 +30,15 @@ struct dkim_key {
         uint16_t warnings;
 };
 
-/* Every code a selector can have, NULL-terminated (at most 16): docs and coverage tests. */
+/* Every code a selector can have, NULL-terminated (at most 16, the bits of errors and
+ * warnings): docs and coverage tests. */
 extern const char *const dkim_key_codes[];
 
-/* Read the record text[0..n) into key (status untouched); buf is scratch for the key. */
-void dkim_parse(const char *text, size_t n, struct dkim_key *key, uint8_t *buf, size_t cap);
+/* Read the record text[0..n) into key (status untouched): its tags into t->tags, charged to
+ * t->budget (t: the selector's records, as txtrec_read() left them, or a fresh one); buf is
+ * scratch for the key. */
+void dkim_parse(const char *text, size_t n, struct dkim_key *key, struct txtrec *t, uint8_t *buf,
+                size_t cap);
 
 /* Note code (one of dkim_key_codes) in key. */
 void dkim_key_issue(struct dkim_key *key, const char *code, bool error);

@@ -609,8 +609,7 @@ static int parse_uri(struct ctx *c, enum dmarc_tag tag, struct span item, struct
                         name, snip(buf, sizeof buf, item));
                 return -1;
         }
-        if (item.n > DMARC_URI_MAX ||
-            parse_mailto((struct span){item.p + sl + 1, item.n - sl - 1}, host) != 0) {
+        if (parse_mailto((struct span){item.p + sl + 1, item.n - sl - 1}, host) != 0) {
                 WARN_AT(c, whole, "uri_invalid",
                         "%s URI \"%s\" is not a valid mailto: address; dropped", name,
                         snip(buf, sizeof buf, item));

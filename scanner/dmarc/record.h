@@ -32,10 +32,7 @@
 #include "dns/limits.h"
 
 #define DMARC_MSG_MAX 160 /* one sentence, NUL included */
-/* RFC 5321 4.5.3.1: a 64-octet local part, '@', a 255-octet domain; with "mailto:" this is
- * the longest usable address. A longer URI is reported as uri_invalid. */
-#define DMARC_URI_MAX 320
-#define DMARC_FO_TEXT 8 /* "0:1:d:s" and NUL */
+#define DMARC_FO_TEXT 8   /* "0:1:d:s" and NUL */
 
 enum dmarc_policy { DMARC_POLICY_NONE = 0, DMARC_POLICY_QUARANTINE, DMARC_POLICY_REJECT };
 enum dmarc_align { DMARC_ALIGN_RELAXED = 0, DMARC_ALIGN_STRICT };

@@ -26,7 +26,7 @@ static bool record_valid(const struct check_arg *a, const struct mtasts_state *s
         txtrec_read(&s->t, st->status, a->l, MTASTS_VERSION, mtasts_issue_codes);
         if (!txtrec_single(&s->t))
                 return false;
-        mtasts_parse(txtrec_text(&s->t, 0), s->t.len[0], &s->rec, &s->t);
+        mtasts_parse(txtrec_text(&s->t, 0), txtrec_len(&s->t, 0), &s->rec, &s->t);
         return txtrec_valid(&s->t) == 1;
 }
 
@@ -186,7 +186,7 @@ static void mtasts_conclude(const struct check_arg *a, struct check_facts *f)
         f->status = s->t.status;
         s->parsed = txtrec_single(&s->t);
         if (s->parsed)
-                mtasts_parse(txtrec_text(&s->t, 0), s->t.len[0], &s->rec, &s->t);
+                mtasts_parse(txtrec_text(&s->t, 0), txtrec_len(&s->t, 0), &s->rec, &s->t);
         if (st->fetch == HTTPS_OK) {
                 const char *body = (const char *)st->held + st->txt_len + st->owner_len;
                 mtasts_policy_parse(&s->pol, body, st->body_len);

@@ -7,8 +7,8 @@
 #include "scanner/txtrec/tags.h"
 
 const char *const mtasts_issue_codes[] = {
-    "multiple_records", "version_case",      "syntax", "duplicate_tag", "id_missing",
-    "id_invalid",       "extension_invalid", NULL,
+    "multiple_records",  "version_case",    "syntax", "duplicate_tag", "id_missing", "id_invalid",
+    "extension_invalid", "budget_exceeded", NULL,
 };
 
 /* sts-id = 1*32( ALPHA / DIGIT ) */
@@ -25,11 +25,10 @@ static bool id_ok(const char *p, size_t n)
 void mtasts_parse(const char *text, size_t n, struct mtasts_record *rec, struct txtrec *t)
 {
         static const char *const known[] = {"v", "id", NULL};
-        struct tag_list tl;
         memset(rec, 0, sizeof(*rec));
-        txtrec_tags(t, text, n, &tl);
-        txtrec_extensions(t, &tl, known, true, "extension_invalid");
-        const struct tag *id = tags_find(&tl, "id");
+        const struct tag_list *tl = txtrec_tags(t, text, n);
+        txtrec_extensions(t, tl, known, true, "extension_invalid");
+        const struct tag *id = tags_find(tl, "id");
         if (!id) {
                 txtrec_issue(t, "id_missing", true);
         } else if (!id_ok(id->value, id->value_len)) {

@@ -1,8 +1,8 @@
 /* record.h -- the MTA-STS TXT record's grammar (RFC 8461 3.1): "v=STSv1; id=...", the id
  * 1 to 32 letters and digits, with extensions.
  * Contract: mtasts_parse() reads one record's text (any octets) into its id and the codes
- * of struct txtrec (txtrec_issue()); the id is a span into the text. Pure: no DNS, no
- * allocation. docs/mta-sts.md has every code. */
+ * of struct txtrec (txtrec_issue()); the id is a span into the text. No DNS; the tags are
+ * split into t's reused storage (txtrec_tags()). docs/mta-sts.md has every code. */
 #ifndef DS_MTASTS_RECORD_H
 #define DS_MTASTS_RECORD_H
 

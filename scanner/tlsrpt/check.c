@@ -21,7 +21,7 @@ static void tlsrpt_conclude(const struct check_arg *a, struct check_facts *f)
         const struct tlsrpt_state *st = a->state;
         s->parsed = txtrec_conclude(&s->t, st->status, a->l, TLSRPT_VERSION, tlsrpt_issue_codes, f);
         if (s->parsed)
-                tlsrpt_parse(txtrec_text(&s->t, 0), s->t.len[0], &s->rec, &s->t);
+                tlsrpt_parse(txtrec_text(&s->t, 0), txtrec_len(&s->t, 0), &s->rec, &s->t);
 }
 
 static void tlsrpt_render(const struct check_arg *a, struct jw *w)
@@ -40,6 +40,7 @@ static void tlsrpt_scratch_free(void *scratch)
 {
         struct tlsrpt_scratch *s = scratch;
         txtrec_free(&s->t);
+        tlsrpt_record_free(&s->rec);
 }
 
 const struct check_ops tlsrpt_check = {

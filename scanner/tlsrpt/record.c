@@ -1,15 +1,14 @@
 /* record.c -- the TLS-RPT record (RFC 8460 3) read into its report URIs and codes. */
 #include "scanner/tlsrpt/record.h"
 
-#include <string.h>
-
 #include "common/text.h"
 #include "scanner/txtrec/tags.h"
 #include "scanner/txtrec/uri.h"
 
 const char *const tlsrpt_issue_codes[] = {
-    "multiple_records", "version_case", "syntax",      "duplicate_tag",     "rua_missing",
-    "rua_empty",        "rua_scheme",   "rua_invalid", "extension_invalid", NULL,
+    "multiple_records",  "version_case",    "syntax",     "duplicate_tag",
+    "rua_missing",       "rua_empty",       "rua_scheme", "rua_invalid",
+    "extension_invalid", "budget_exceeded", NULL,
 };
 
 static void uri(struct tlsrpt_record *rec, struct txtrec *t, const char *p, size_t n)
@@ -29,10 +28,13 @@ static void uri(struct tlsrpt_record *rec, struct txtrec *t, const char *p, size
                 txtrec_issue(t, "rua_invalid", true);
                 break;
         }
-        if (rec->nrua == TLSRPT_RUA_MAX)
+        struct tlsrpt_uri *u = ds_vec_push(&rec->mem, sizeof(*u), &t->budget, "TLS-RPT URIs");
+        if (!u) {
                 rec->nrua_dropped++;
-        else
-                rec->rua[rec->nrua++] = (struct tlsrpt_uri){.p = p, .n = n};
+                txtrec_issue(t, "budget_exceeded", true);
+                return;
+        }
+        *u = (struct tlsrpt_uri){.p = p, .n = n};
 }
 
 /* rua = URI *(*WSP "," *WSP URI) */
@@ -52,13 +54,22 @@ static void rua(struct tlsrpt_record *rec, struct txtrec *t, const char *p, size
 void tlsrpt_parse(const char *text, size_t n, struct tlsrpt_record *rec, struct txtrec *t)
 {
         static const char *const known[] = {"v", "rua", NULL};
-        struct tag_list tl;
-        memset(rec, 0, sizeof(*rec));
-        txtrec_tags(t, text, n, &tl);
-        txtrec_extensions(t, &tl, known, true, "extension_invalid");
-        const struct tag *r = tags_find(&tl, "rua");
+        rec->mem.n = 0;
+        rec->nrua_dropped = 0;
+        const struct tag_list *tl = txtrec_tags(t, text, n);
+        txtrec_extensions(t, tl, known, true, "extension_invalid");
+        const struct tag *r = tags_find(tl, "rua");
         if (r)
                 rua(rec, t, r->value, r->value_len);
         else
                 txtrec_issue(t, "rua_missing", true);
+        rec->rua = rec->mem.buf;
+        rec->nrua = rec->mem.n;
+}
+
+void tlsrpt_record_free(struct tlsrpt_record *rec)
+{
+        ds_vec_free(&rec->mem);
+        rec->rua = NULL;
+        rec->nrua = 0;
 }

@@ -69,6 +69,19 @@ static bool of_version(const char *p, size_t n, const char *version)
         return n == v || p[v] == ';' || p[v] == ' ' || p[v] == '\t';
 }
 
+/* Keep n bytes at text + used as a record, charged to the budget with its span: false when
+ * the budget refuses them. */
+static bool keep(struct txtrec *t, size_t used, size_t n)
+{
+        if (!ds_budget_take(&t->budget, sizeof(struct txtrec_span) + n))
+                return false;
+        size_t need = ((size_t)t->recs.n + 1) * sizeof(struct txtrec_span);
+        t->recs.buf = ds_xgrow(t->recs.buf, &t->recs.cap, need, "a reply's TXT records");
+        ((struct txtrec_span *)t->recs.buf)[t->recs.n++] =
+            (struct txtrec_span){.off = (uint32_t)used, .len = (uint32_t)n};
+        return true;
+}
+
 static void take(struct txtrec *t, const struct wire_reply *r, const struct wire_rr *rr,
                  size_t *used, const char *version)
 {
@@ -78,11 +91,10 @@ static void take(struct txtrec *t, const struct wire_reply *r, const struct wire
                 return;
         if (!of_version(t->text + *used, (size_t)n, version)) {
                 t->nother++;
-        } else if (t->nrecords == TXTREC_RECORDS_MAX) {
+        } else if (!keep(t, *used, (size_t)n)) {
                 t->ndropped++;
         } else {
-                t->off[t->nrecords] = (uint32_t)*used;
-                t->len[t->nrecords++] = (uint32_t)n;
+                t->nrecords++;
                 *used += (size_t)n;
         }
 }
@@ -104,6 +116,8 @@ void txtrec_read_src(struct txtrec *t, int status, const struct txtrec_src *src,
         t->attempts = src->attempts;
         t->cname_hops = src->cname_hops;
         t->nrecords = t->ndropped = t->nother = t->nissues = 0;
+        t->recs.n = 0;
+        ds_budget_reset(&t->budget);
         t->codes = codes;
         t->version = version;
         if (status != WIRE_RCODE_NOERROR)
@@ -140,6 +154,8 @@ void txtrec_issue(struct txtrec *t, const char *code, bool error)
 
 bool txtrec_single(struct txtrec *t)
 {
+        if (t->ndropped)
+                txtrec_issue(t, "budget_exceeded", true);
         if (t->nrecords + t->ndropped > 1)
                 txtrec_issue(t, "multiple_records", true);
         if (t->nrecords != 1 || t->ndropped)
@@ -178,7 +194,7 @@ void txtrec_write_head(struct jw *w, const char *key, const struct txtrec *t)
         jw_cstr(w, "status", lookup_status_name(t->status));
         jw_arr_open(w, "records");
         for (unsigned i = 0; i < t->nrecords; i++)
-                jw_str(w, NULL, txtrec_text(t, i), t->len[i]);
+                jw_str(w, NULL, txtrec_text(t, i), txtrec_len(t, i));
         jw_arr_close(w);
         if (t->ndropped)
                 jw_uint(w, "records_dropped", t->ndropped);
@@ -201,13 +217,17 @@ void txtrec_write_tail(struct jw *w, const struct txtrec *t)
         jw_obj_close(w);
 }
 
-void txtrec_tags(struct txtrec *t, const char *text, size_t n, struct tag_list *tl)
+const struct tag_list *txtrec_tags(struct txtrec *t, const char *text, size_t n)
 {
-        tags_split(text, n, tl);
-        if (tl->no_equals || tl->empty_name || tl->too_many)
+        struct tag_list *tl = &t->tags;
+        tags_split(text, n, tl, &t->budget);
+        if (tl->no_equals || tl->empty_name)
                 txtrec_issue(t, "syntax", true);
         if (tl->dup)
                 txtrec_issue(t, "duplicate_tag", true);
+        if (tl->dropped)
+                txtrec_issue(t, "budget_exceeded", true);
+        return tl;
 }
 
 static bool known_name(const struct tag *g, const char *const *known)
@@ -247,4 +267,6 @@ void txtrec_free(struct txtrec *t)
         free(t->text);
         t->text = NULL;
         t->cap = 0;
+        ds_vec_free(&t->recs);
+        tags_free(&t->tags);
 }

@@ -13,7 +13,9 @@
 # same line's DMARC verdict (posture, enforcing, partial, and sp at the domain's own
 # record: every domain of the world is its own organizational domain); the metadata names
 # every check; the --summary's adoption rates count what the lines say. --checks tls-rpt alone: the other objects null, tls_rpt as before. The
-# default checks: the four objects null.
+# default checks: the four objects null. No caps (a zone beside the world, caps.test): a
+# TLS-RPT record of 100 rua URIs, 40 MTA-STS records at one name, BIMI and DKIM records of
+# 200 tags and a DMARC record with a 2,000-byte URI come out whole.
 
 import collections
 import json
@@ -154,6 +156,62 @@ def check_only(name, objs, truth, present):
             % (name, ", ".join(present) or "none"), not bad, itlib.first_diffs(bad))
 
 
+# ---- no caps: a zone of records longer than the checks once kept ---------------------------
+
+CAPS_ZONE = "caps.test"
+CAPS_DOMAIN = "many." + CAPS_ZONE
+
+
+def caps_zone(zone_dir):
+    """Write caps.test: at many.caps.test a TLS-RPT record of 100 rua URIs, 40 MTA-STS
+    records, a BIMI record and a DKIM key record (selector s1) of 200 tags each, and a DMARC
+    record with a 2,000-byte rua URI. Returns what the line must hold."""
+    import random
+    rng = random.Random(SEED)
+    rua = ["mailto:r%d@h%d.%s" % (k, k, CAPS_DOMAIN) for k in range(100)]
+    sts = ["v=STSv1; id=%d" % k for k in range(40)]
+    tags = "".join(" x%d=%d;" % (k, k) for k in range(198))
+    logo = "https://%s/l.svg" % CAPS_DOMAIN
+    bimi = "v=BIMI1;%s l=%s" % (tags, logo)
+    dkim = "v=DKIM1;%s p=%s" % (tags, dsworld._b64(dsworld.rsa_spki(rng, 2048)))
+    long_uri = "mailto:" + "a" * (2000 - len("mailto:@" + CAPS_DOMAIN)) + "@" + CAPS_DOMAIN
+    dmarc_rua = ["mailto:d@%s" % CAPS_DOMAIN, long_uri, "mailto:e@%s" % CAPS_DOMAIN]
+    rrs = [("_smtp._tls.many", "v=TLSRPTv1; rua=" + ",".join(rua))]
+    rrs += [("_mta-sts.many", s) for s in sts]
+    rrs += [("default._bimi.many", bimi), ("s1._domainkey.many", dkim),
+            ("_dmarc.many", "v=DMARC1; p=reject; rua=" + ",".join(dmarc_rua))]
+    with open(os.path.join(zone_dir, CAPS_ZONE + ".zone"), "w") as f:
+        f.write("$ORIGIN %s.\n$TTL 300\n" % CAPS_ZONE)
+        f.write("@ SOA ns h 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n")
+        for owner, text in rrs:
+            f.write("%s TXT %s\n" % (owner, dsworld.txt_rdata([text.encode()])))
+    return {"rua": rua, "sts": sts, "logo": logo, "dmarc_rua": dmarc_rua}
+
+
+def check_caps(name, objs, want):
+    """Every record, tag and URI is in the line: none dropped, no budget_exceeded."""
+    o = next((o for o in objs or [] if o.get("domain") == CAPS_DOMAIN), None)
+    if not C.check("%s: a line for %s" % (name, CAPS_DOMAIN), o is not None):
+        return
+    t, m, b, k = o["tls_rpt"], o["mta_sts"], o["bimi"], o["dkim"]
+    C.check("%s: tls_rpt keeps its 100 rua URIs in order" % name,
+            t["rua"] == want["rua"] and t["valid"] is True and t["errors"] == [],
+            "%d URIs, errors %s" % (len(t["rua"]), t["errors"]))
+    C.check("%s: mta_sts lists its 40 records" % name,
+            sorted(m["records"]) == sorted(want["sts"]) and "records_dropped" not in m
+            and m["errors"] == ["multiple_records"],
+            "%d records, errors %s" % (len(m["records"]), m["errors"]))
+    C.check("%s: bimi reads l after 198 other tags" % name,
+            b["l"] == want["logo"] and b["valid"] is True and b["errors"] == []
+            and b["warnings"] == ["unknown_tag"], json.dumps(b)[:400])
+    sel = (k.get("selectors") or [{}])[0]
+    C.check("%s: dkim reads p after 198 other tags" % name,
+            sel.get("bits") == 2048 and sel.get("errors") == [], json.dumps(sel)[:400])
+    C.check("%s: dmarc keeps the 2,000-byte rua URI whole" % name,
+            (o.get("dmarc") or {}).get("rua") == want["dmarc_rua"],
+            [len(u) for u in (o.get("dmarc") or {}).get("rua") or []])
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN", "")
     if not binary or not os.access(binary, os.X_OK):
@@ -166,6 +224,10 @@ def main():
         dsworld.generate(world, SEED, COUNT, mail_txt=True)
         truth = dsworld.load_truth(world)
         domains = os.path.join(world, "domains.txt")
+        caps_want = caps_zone(os.path.join(world, "zones"))
+        caps_domains = os.path.join(tmp, "caps.txt")
+        with open(caps_domains, "w") as f:
+            f.write(CAPS_DOMAIN + "\n")
         try:
             with dsauth.AuthServer(os.path.join(world, "zones"), os.path.join(tmp, "run")) as srv:
                 print("knot on 127.0.0.1:%d" % srv.port)
@@ -188,6 +250,9 @@ def main():
                 objs, _ = scan(binary, srv.port, domains, tmp, "default", [])
                 if objs is not None:
                     check_only("default checks", objs, truth, [])
+                objs, _ = scan(binary, srv.port, caps_domains, tmp, "caps",
+                               ["--checks", "all", "--dkim-selectors", "s1"])
+                check_caps("no caps", objs, caps_want)
         except dsauth.AuthServerError as e:
             C.check("knot starts", False, e)
     return C.summary()
