@@ -578,26 +578,6 @@ static void item_reset(struct input *in, struct input_item *it)
         it->error[0] = '\0';
 }
 
-/* A NUL-terminated string of at most cap bytes in all, copied with its NUL. */
-static void copy_str(char *dst, const char *src, size_t cap)
-{
-        size_t n = strnlen(src, cap - 1);
-        memcpy(dst, src, n);
-        dst[n] = 0;
-}
-
-void input_item_copy(struct input_item *dst, const struct input_item *src)
-{
-        dst->line = src->line;
-        dst->rank = src->rank;
-        dst->status = src->status;
-        dst->raw_differs = src->raw_differs;
-        dst->sector = src->sector;
-        copy_str(dst->domain, src->domain, sizeof(dst->domain));
-        copy_str(dst->raw, src->raw, sizeof(dst->raw));
-        copy_str(dst->error, src->error, sizeof(dst->error));
-}
-
 int input_next(struct input *in, struct input_item *item)
 {
         if (in->fail_rc)

@@ -41,10 +41,6 @@ struct input_item {
         char error[160];                   /* ILLEGAL: why, e.g. "label longer than 63 octets" */
 };
 
-/* *dst = *src, copying only the strings' used bytes (the struct is ~1 KB, a typical name
- * 20 bytes: the reader's ring hands every domain over with it). */
-void input_item_copy(struct input_item *dst, const struct input_item *src);
-
 struct input;
 
 /* Open path ("-" or NULL: stdin). On failure returns -errno and writes a message to err. */

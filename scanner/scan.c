@@ -35,6 +35,7 @@
 #include "scanner/limits.h"
 #include "scanner/mtasts/policy.h"
 #include "scanner/pool.h"
+#include "scanner/resume.h"
 #include "scanner/summary_file.h"
 
 struct scan {
@@ -71,12 +72,8 @@ struct scan {
         uint64_t admitted, lines_done, lines_written;
         char output_error[700];
         bool writer_failure_seen;
-        /* --resume: ckpt is the writer thread's while the writer runs; resumed, a copy of
-         * what was durable when this run started, is the loop thread's. */
-        bool checkpointing, resuming;
-        struct checkpoint ckpt;
-        struct ckpt_set resumed;
-        uint64_t resume_offset, resume_lines, skipped;
+        struct resume rs; /* checkpoints and --resume */
+        uint64_t skipped; /* lines of the output already (--resume) */
 };
 
 static double elapsed_s(const struct scan *s)
@@ -249,7 +246,7 @@ static unsigned on_admit(void *ctx, unsigned room)
                         break;
                 }
                 j->seq = s->admitted++;
-                if (s->resuming && ckpt_set_has(&s->resumed, j->seq)) {
+                if (s->rs.resuming && ckpt_set_has(&s->rs.resumed, j->seq)) {
                         s->skipped++; /* its line is in the output already */
                         s->lines_done++;
                         continue;
@@ -465,9 +462,9 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
             feed_start(&s->feed, cfg->inputs, cfg->ninputs, &cfg->input, &cfg->shard, err, errlen);
         if (rc < 0)
                 return rc;
-        struct writer_sync ws = {on_synced, &s->ckpt, cfg->checkpoint_ms};
+        struct writer_sync ws = {on_synced, &s->rs.ckpt, cfg->checkpoint_ms};
         /* on failure the caller still owns sink */
-        rc = writer_start(&s->writer, sink, s->clock, s->checkpointing ? &ws : NULL);
+        rc = writer_start(&s->writer, sink, s->clock, s->rs.checkpointing ? &ws : NULL);
         if (rc < 0) {
                 snprintf(err, errlen, "cannot start the writer: %s", strerror(-rc));
                 return rc;
@@ -546,9 +543,9 @@ static void print_closing(struct scan *s)
             .counters = engine_counters(s->engine),
             .rcvbuf_drops = engine_rcvbuf_drops(s->engine),
             .cache = &cache,
-            .resumed_from = s->resuming ? s->ckpt.path : NULL,
+            .resumed_from = s->rs.resuming ? s->rs.ckpt.path : NULL,
             .output = s->cfg->output,
-            .resume_lines = s->resume_lines,
+            .resume_lines = s->rs.lines,
             .written_now = s->lines_done - s->skipped,
             .lines = s->lines_done,
             .elapsed_s = elapsed_s(s),
@@ -582,10 +579,10 @@ static int write_metadata(struct scan *s)
             .input_error = s->feed.error ? s->feed.errmsg : NULL,
             .psl_source = ds_psl_source(s->disc->psl),
             .psl_date = ds_psl_date(s->disc->psl),
-            .checkpoint = s->checkpointing ? s->ckpt.path : NULL,
-            .resumed = s->resuming,
-            .resume_offset = s->resume_offset,
-            .resume_lines = s->resume_lines,
+            .checkpoint = s->rs.checkpointing ? s->rs.ckpt.path : NULL,
+            .resumed = s->rs.resuming,
+            .resume_offset = s->rs.offset,
+            .resume_lines = s->rs.lines,
             .dnssec_probe = s->dnssec ? &s->probe : NULL,
             .https = s->https ? https_stats(s->https) : NULL,
         };
@@ -635,7 +632,7 @@ static int write_summary(struct scan *s)
                      * output failed */
                     .partial = s->interrupts > 0 || s->feed.error || !reader_done ||
                                s->writer_failure_seen || s->output_error[0],
-                    .resumed = s->resuming,
+                    .resumed = s->rs.resuming,
                 };
                 rc = summary_write(cfg->summary, &m, &sum);
                 summary_free(&sum);
@@ -662,151 +659,34 @@ static void teardown(struct scan *s)
         exclude_free(s->exclude);
         discovery_ctx_close(s->disc);
         resolvers_free(&s->resolvers);
-        checkpoint_free(&s->ckpt);
-        ckpt_set_free(&s->resumed);
+        resume_free(&s->rs);
 }
 
 static int open_sink(struct scan *s, struct sink **sink, char *err, size_t errlen)
 {
         const char *out = s->cfg->output;
         bool z = out && strcmp(out, "-") != 0 && sink_path_wants_zstd(out);
-        int rc = s->resuming ? sink_reopen(sink, out, z, DS_ZSTD_LEVEL, s->resume_offset)
-                             : sink_open(sink, out, z, DS_ZSTD_LEVEL);
+        int rc = s->rs.resuming ? sink_reopen(sink, out, z, DS_ZSTD_LEVEL, s->rs.offset)
+                                : sink_open(sink, out, z, DS_ZSTD_LEVEL);
         /* A crash before the first checkpoint after the output was created may have lost
          * its directory entry: nothing was durable in it anyway. */
-        if (rc == -ENOENT && s->resuming && s->resume_offset == 0)
+        if (rc == -ENOENT && s->rs.resuming && s->rs.offset == 0)
                 rc = sink_open(sink, out, z, DS_ZSTD_LEVEL);
-        if (rc == -ENOENT && s->resuming)
+        if (rc == -ENOENT && s->rs.resuming)
                 snprintf(err, errlen,
                          "--resume: %s is missing, though the checkpoint %s records %" PRIu64
                          " bytes of it; leave out --resume to start afresh",
-                         out, s->ckpt.path, s->resume_offset);
+                         out, s->rs.ckpt.path, s->rs.offset);
         else if (rc == -ENODATA)
                 snprintf(err, errlen,
                          "--resume: %s is shorter than the %" PRIu64
                          " bytes the checkpoint %s records: it was changed since; leave out "
                          "--resume to start afresh",
-                         out, s->resume_offset, s->ckpt.path);
+                         out, s->rs.offset, s->rs.ckpt.path);
         else if (rc < 0)
                 snprintf(err, errlen, "cannot open output %s: %s", out ? out : "(stdout)",
                          strerror(-rc));
         return rc;
-}
-
-/* Output to a regular file (or one about to be created) from input files: checkpoints are
- * kept, so that --resume can continue this run. */
-static bool can_checkpoint(const struct scan_config *cfg)
-{
-        struct stat st;
-        if (!cfg->output || strcmp(cfg->output, "-") == 0)
-                return false;
-        return stat(cfg->output, &st) < 0 ? errno == ENOENT : S_ISREG(st.st_mode);
-}
-
-static int resume_from(struct scan *s, const char *ident, char *err, size_t errlen)
-{
-        const struct scan_config *cfg = s->cfg;
-        char why[600];
-        if (checkpoint_same_scan(s->ckpt.ident, ident, why, sizeof(why)) < 0) {
-                snprintf(err, errlen,
-                         "--resume: %s; run the command that wrote %s again, or leave out "
-                         "--resume to start afresh (that overwrites %s)",
-                         why, s->ckpt.path, cfg->output);
-                return -EINVAL;
-        }
-        if (s->ckpt.complete) {
-                fprintf(stderr,
-                        "dmarcscan: %s is complete (%" PRIu64 " lines, checkpoint %s): nothing "
-                        "to resume\n",
-                        cfg->output, s->ckpt.done.count, s->ckpt.path);
-                return 1;
-        }
-        if (ckpt_set_copy(&s->resumed, &s->ckpt.done) < 0) {
-                snprintf(err, errlen, "out of memory");
-                return -ENOMEM;
-        }
-        s->resuming = true;
-        s->resume_offset = s->ckpt.offset;
-        s->resume_lines = s->ckpt.done.count;
-        fprintf(stderr,
-                "dmarcscan: resuming from %s: %" PRIu64 " lines kept (%" PRIu64 " bytes of %s)\n",
-                s->ckpt.path, s->resume_lines, s->resume_offset, cfg->output);
-        return 0;
-}
-
-/* The scan's identity for the checkpoint; -errno (err set) when an input is not a file. */
-static int scan_ident(struct scan *s, char **ident, char *err, size_t errlen)
-{
-        const char *src = ds_psl_source(s->disc->psl), *date = ds_psl_date(s->disc->psl);
-        char psl[600];
-        snprintf(psl, sizeof(psl), "%s %s", src ? src : "none", date ? date : "");
-        int rc = checkpoint_ident(ident, s->cfg, psl, err, errlen);
-        if (rc < 0) {
-                size_t n = strlen(err);
-                snprintf(err + n, errlen - n, ": --resume needs input files");
-        }
-        return rc;
-}
-
-/* 0 resuming, or starting afresh when there is no checkpoint yet; 1 when complete. */
-static int load_for_resume(struct scan *s, const char *path, const char *ident, char *err,
-                           size_t errlen)
-{
-        int rc = checkpoint_load(&s->ckpt, path, err, errlen);
-        if (rc == 0)
-                return resume_from(s, ident, err, errlen);
-        if (rc != -ENOENT)
-                return rc;
-        fprintf(stderr, "dmarcscan: no checkpoint %s: starting from the beginning\n", path);
-        return 0;
-}
-
-/* Before the output is opened: a fresh run replaces any old checkpoint by an empty one
- * first, so that a crash before its first checkpoint cannot pair an old checkpoint with the
- * new output. Returns 1 when a --resume finds the scan complete (nothing to do). */
-static int prepare_checkpoint(struct scan *s, char *err, size_t errlen)
-{
-        const struct scan_config *cfg = s->cfg;
-        char *ident = NULL;
-        if (!can_checkpoint(cfg)) {
-                if (!cfg->resume)
-                        return 0;
-                snprintf(err, errlen, "--resume: %s is not a regular file", cfg->output);
-                return -EINVAL;
-        }
-        int rc = scan_ident(s, &ident, err, errlen);
-        if (rc < 0) /* an input that cannot be read again: it cannot be resumed either */
-                return cfg->resume ? rc : 0;
-        char *path = checkpoint_path_for(cfg->output);
-        rc = path ? 0 : -ENOMEM;
-        if (rc == 0 && cfg->resume)
-                rc = load_for_resume(s, path, ident, err, errlen);
-        if (rc == 0 && !s->resuming) {
-                checkpoint_free(&s->ckpt);
-                rc = checkpoint_init(&s->ckpt, path, ident);
-                if (rc == 0 && (rc = checkpoint_save(&s->ckpt)) < 0)
-                        snprintf(err, errlen, "%s (kept beside the output %s)", s->ckpt.err,
-                                 cfg->output);
-        }
-        if (rc == -ENOMEM)
-                snprintf(err, errlen, "out of memory");
-        s->checkpointing = rc == 0;
-        free(ident);
-        free(path);
-        return rc;
-}
-
-/* After the writer closed without error: a scan that wrote every input line says so, and
- * a later --resume then has nothing to do. */
-static void mark_complete(struct scan *s)
-{
-        uint64_t items = atomic_load(&s->feed.items);
-        if (!s->checkpointing || s->interrupts || s->feed.error || s->output_error[0] ||
-            s->ckpt.done.count != items || s->ckpt.done.base != items)
-                return;
-        s->ckpt.complete = true;
-        if (checkpoint_save(&s->ckpt) < 0)
-                fprintf(stderr, "dmarcscan: %s\n", s->ckpt.err);
 }
 
 static void close_any(uv_handle_t *h, void *arg)
@@ -858,7 +738,7 @@ int scan_run(const struct scan_config *cfg)
             (cfg->exclude && exclude_load(&s->exclude, cfg->exclude, err, sizeof(err)) < 0) ||
             discovery_ctx_open(&s->disc, cfg->discovery, cfg->psl_file, err, sizeof(err)) < 0)
                 goto out_early;
-        int prc = prepare_checkpoint(s, err, sizeof(err));
+        int prc = resume_prepare(&s->rs, cfg, s->disc->psl, err, sizeof(err));
         if (prc == 1)
                 status = 0;
         if (prc != 0 || open_sink(s, &sink, err, sizeof(err)) < 0)
@@ -903,9 +783,9 @@ out_writer:
                 int rc = writer_close(s->writer, &s->lines_written);
                 s->writer = NULL;
                 if (rc < 0) {
-                        if (s->ckpt.err[0])
+                        if (s->rs.ckpt.err[0])
                                 snprintf(s->output_error, sizeof(s->output_error), "%s",
-                                         s->ckpt.err);
+                                         s->rs.ckpt.err);
                         else
                                 snprintf(s->output_error, sizeof(s->output_error),
                                          "writing %s failed: %s",
@@ -913,13 +793,15 @@ out_writer:
                         fprintf(stderr, "dmarcscan: %s\n", s->output_error);
                         status = 1;
                 } else if (status == 0) {
-                        mark_complete(s);
+                        resume_mark_complete(&s->rs, atomic_load(&s->feed.items),
+                                             !s->interrupts && !s->feed.error &&
+                                                 !s->output_error[0]);
                 }
-                if (s->checkpointing && (s->interrupts || rc < 0))
+                if (s->rs.checkpointing && (s->interrupts || rc < 0))
                         fprintf(stderr,
                                 "dmarcscan: %s keeps what was written (%" PRIu64
                                 " lines); to continue, run the same command with --resume\n",
-                                s->ckpt.path, s->ckpt.done.count);
+                                s->rs.ckpt.path, s->rs.ckpt.done.count);
         } else if (sink) {
                 sink_close(sink);
         }
@@ -937,8 +819,7 @@ out_early:
                 fprintf(stderr, "dmarcscan: %s\n", err);
         if (sink)
                 sink_close(sink);
-        checkpoint_free(&s->ckpt);
-        ckpt_set_free(&s->resumed);
+        resume_free(&s->rs);
         exclude_free(s->exclude);
         discovery_ctx_close(s->disc);
         resolvers_free(&s->resolvers);
