@@ -347,6 +347,54 @@ static void t_buffer_growth(void **st)
         assert_null(b.p);
 }
 
+/* Keys take a one-pass path when short and plain; every other key must come out as
+ * jbuf_str writes it: each length around the fast path's limit, escapes, UTF-8, and a
+ * buffer that must grow in the middle of the key. */
+static void t_keys(void **st)
+{
+        (void)st;
+        static const char *odd[] = {"",     "q\"uote",     "back\\slash", "tab\there",
+                                    "\x01", "caf\xc3\xa9", "bad\xff",     "del\x7f"};
+        char keys[8 + 6][200];
+        size_t nkeys = 0;
+        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+                snprintf(keys[nkeys++], sizeof keys[0], "%s", odd[i]);
+        static const size_t lens[] = {1, 31, 32, 33, 64, 199};
+        for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+                memset(keys[nkeys], 'k', lens[i]);
+                keys[nkeys][lens[i]] = '\0';
+                nkeys++;
+        }
+        for (size_t fill = 0; fill < 300; fill++) {
+                for (size_t k = 0; k < nkeys; k++) {
+                        struct jbuf got, want;
+                        struct jw w;
+                        jbuf_init(&got);
+                        jbuf_init(&want);
+                        char pad[300];
+                        memset(pad, 'p', fill);
+                        jbuf_raw(&got, pad, fill);
+                        jbuf_raw(&want, pad, fill);
+                        jw_begin(&w, &got);
+                        jw_int(&w, keys[k], 7);
+                        jw_cstr(&w, keys[k], "v");
+                        jw_end(&w);
+                        jbuf_raw(&want, "{", 1);
+                        for (int rep = 0; rep < 2; rep++) {
+                                if (rep)
+                                        jbuf_raw(&want, ",", 1);
+                                jbuf_str(&want, keys[k], strlen(keys[k]));
+                                jbuf_raw(&want, rep ? ":\"v\"" : ":7", rep ? 4 : 2);
+                        }
+                        jbuf_raw(&want, "}\n", 2);
+                        assert_int_equal(got.len, want.len);
+                        assert_memory_equal(got.p, want.p, want.len);
+                        jbuf_free(&got);
+                        jbuf_free(&want);
+                }
+        }
+}
+
 /* xorshift64*: fixed-seed, so failures reproduce. */
 static uint64_t rng_next(uint64_t *s)
 {
@@ -511,7 +559,7 @@ int main(void)
             cmocka_unit_test(t_writer_nesting),   cmocka_unit_test(t_writer_appends_lines),
             cmocka_unit_test(t_writer_max_depth), cmocka_unit_test(t_buffer_growth),
             cmocka_unit_test(t_writer_misuse),    cmocka_unit_test(t_random_corpus_python),
-            cmocka_unit_test(t_doubles),
+            cmocka_unit_test(t_doubles),          cmocka_unit_test(t_keys),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
