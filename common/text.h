@@ -19,6 +19,18 @@ static inline bool ds_ascii_digit(unsigned char c)
         return c >= '0' && c <= '9';
 }
 
+/* A set of ASCII characters as two masks, one bit per character (0-63, 64-127): a grammar's
+ * character class tested with a shift, where strchr over a string of the set's characters
+ * made a call per byte. Build the masks with DS_CBIT. */
+#define DS_CBIT(ch)     (1ull << ((unsigned)(ch)&63u))
+#define DS_CSET_DIGITS  0x03ff000000000000ull /* '0'-'9', in the low mask */
+#define DS_CSET_LETTERS 0x07fffffe07fffffeull /* 'A'-'Z', 'a'-'z', in the high mask */
+
+static inline bool ds_ascii_in_set(unsigned char c, unsigned long long lo, unsigned long long hi)
+{
+        return c < 64 ? (lo >> c) & 1u : c < 128 && ((hi >> (c - 64)) & 1u);
+}
+
 /* Space or horizontal tab (RFC 5234 WSP). */
 static inline bool ds_ascii_blank(unsigned char c)
 {

@@ -324,6 +324,14 @@ class AuthServer:
                                       % (name, pending[0], timeout, self.log_text()))
             time.sleep(0.1)
 
+    def cpu_seconds(self):
+        """User+system CPU seconds the server process has used so far (its threads
+        included), from /proc/PID/stat: bench/run charges each run with the difference."""
+        pid = read_pid(os.path.join(self.run_dir, self.server + ".pid"))
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def zone_query_counts(self, zone):
         """{qtype: queries} zone has answered since the start (a zone of stats_zones)."""
         if zone not in self.stats_zones:

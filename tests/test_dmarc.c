@@ -146,6 +146,17 @@ static const struct tcase cases[] = {
 	{"rua space inside", "v=DMARC1; p=none; rua=mailto: a@example.com", 0, 1, NONE, NONE, NONE, 100, "", "uri_invalid no_rua"},
 	{"rua bad percent", "v=DMARC1; p=none; rua=mailto:a%4@example.com", 0, 1, NONE, NONE, NONE, 100, "", "uri_invalid no_rua"},
 	{"rua encoded at", "v=DMARC1; p=none; rua=mailto:a%40example.com", 0, 1, NONE, NONE, NONE, 100, "", "uri_invalid no_rua"},
+	/* every atext punctuation of a mailto: local part (RFC 6068 2) passes; a URI character
+	 * that is not atext, a byte above 0x7f and a control byte do not */
+	{"rua local atext", "v=DMARC1; p=none; rua=mailto:a$&'*+-/=_~.z@example.com", 0, 1, NONE, NONE, NONE, 100, "", ""},
+	{"rua local paren", "v=DMARC1; p=none; rua=mailto:a(b@example.com", 0, 1, NONE, NONE, NONE, 100, "", "uri_invalid no_rua"},
+	{"rua local bracket", "v=DMARC1; p=none; rua=mailto:a[b@example.com", 0, 1, NONE, NONE, NONE, 100, "", "uri_invalid no_rua"},
+	{"rua local high byte", "v=DMARC1; p=none; rua=mailto:a\xc3\xa9@example.com", 0, 1, NONE, NONE, NONE, 100, "", "uri_invalid no_rua"},
+	{"rua local del", "v=DMARC1; p=none; rua=mailto:a\x7f@example.com", 0, 1, NONE, NONE, NONE, 100, "", "uri_invalid no_rua"},
+	{"rua local quote", "v=DMARC1; p=none; rua=mailto:a\"b@example.com", 0, 1, NONE, NONE, NONE, 100, "", "uri_invalid no_rua"},
+	{"rua local backtick", "v=DMARC1; p=none; rua=mailto:a`b@example.com", 0, 1, NONE, NONE, NONE, 100, "", "uri_invalid no_rua"},
+	{"rua query reserved", "v=DMARC1; p=none; rua=mailto:a@example.com?x=[1]#f", 0, 1, NONE, NONE, NONE, 100, "", ""},
+	{"rua query brace", "v=DMARC1; p=none; rua=mailto:a@example.com?x={1}", 0, 1, NONE, NONE, NONE, 100, "", "uri_invalid no_rua"},
 	{"rua with query", "v=DMARC1; p=none; rua=mailto:a@example.com?subject=dmarc", 0, 1, NONE, NONE, NONE, 100, "", ""},
 	{"rua size", "v=DMARC1; p=none; rua=mailto:a@example.com!10m", 0, 1, NONE, NONE, NONE, 100, "", "uri_size_obsolete"},
 	{"size said once", "v=DMARC1; p=none; rua=mailto:a@example.com!10m,mailto:b@example.com!1g; ruf=mailto:c@example.com!5k", 0, 1, NONE, NONE, NONE, 100, "", "uri_size_obsolete"},

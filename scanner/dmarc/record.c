@@ -433,12 +433,19 @@ static void parse_fo(struct ctx *c)
 
 /* ---- reporting URIs ---- */
 
-/* RFC 3986 characters allowed unencoded in a URI, '%' checked separately. */
-static bool is_uri_char(unsigned char c)
-{
-        return ds_ascii_alpha(c) || ds_ascii_digit(c) ||
-               (c != 0 && strchr("-._~:/?#[]@!$&'()*+,;=", c));
-}
+/* RFC 3986 characters allowed unencoded in a URI ('%' is checked apart), and the atext of
+ * a mailto: local part (RFC 6068 2). */
+#define URI_LO                                                                                     \
+        (DS_CSET_DIGITS | DS_CBIT('-') | DS_CBIT('.') | DS_CBIT(':') | DS_CBIT('/') |              \
+         DS_CBIT('?') | DS_CBIT('#') | DS_CBIT('!') | DS_CBIT('$') | DS_CBIT('&') |                \
+         DS_CBIT('\'') | DS_CBIT('(') | DS_CBIT(')') | DS_CBIT('*') | DS_CBIT('+') |               \
+         DS_CBIT(',') | DS_CBIT(';') | DS_CBIT('='))
+#define URI_HI                                                                                     \
+        (DS_CSET_LETTERS | DS_CBIT('_') | DS_CBIT('~') | DS_CBIT('[') | DS_CBIT(']') | DS_CBIT('@'))
+#define LOCAL_LO                                                                                   \
+        (DS_CSET_DIGITS | DS_CBIT('!') | DS_CBIT('$') | DS_CBIT('&') | DS_CBIT('\'') |             \
+         DS_CBIT('*') | DS_CBIT('+') | DS_CBIT('-') | DS_CBIT('/') | DS_CBIT('=') | DS_CBIT('.'))
+#define LOCAL_HI (DS_CSET_LETTERS | DS_CBIT('_') | DS_CBIT('~'))
 
 static bool uri_chars_ok(struct span s)
 {
@@ -449,7 +456,7 @@ static bool uri_chars_ok(struct span s)
                             !is_hex((unsigned char)s.p[i + 2]))
                                 return false;
                         i += 2;
-                } else if (!is_uri_char(c)) {
+                } else if (!ds_ascii_in_set(c, URI_LO, URI_HI)) {
                         return false;
                 }
         }
@@ -524,8 +531,7 @@ static int check_local(struct span l)
                 unsigned char ch = (unsigned char)l.p[i];
                 if (ch == '%')
                         continue; /* pct-encoding was checked with the whole URI */
-                if (!ds_ascii_alpha(ch) && !ds_ascii_digit(ch) &&
-                    (ch == 0 || !strchr("!$&'*+-/=_~.", ch)))
+                if (!ds_ascii_in_set(ch, LOCAL_LO, LOCAL_HI))
                         return -1;
         }
         return 0;
