@@ -4,7 +4,7 @@
 # TLS) whose certificate comes from a test CA made here with openssl; the scan trusts it
 # with --ca-file and connects with --mta-sts-port. Each domain is one case of RFC 8461's
 # fetch and policy rules; every line's "policy" object is checked, and the server's log
-# says which hosts and paths were asked.
+# says which hosts and paths were asked. Then Ctrl-C once and twice with a fetch in flight.
 #
 # Usage: test_mtasts_policy.py [DMARCSCAN [REPO]]   (or env DMARCSCAN; REPO defaults to ../..)
 # Only 127.0.0.1 (and, for the refused connection, 127.0.0.2, where nothing listens) is
@@ -13,6 +13,7 @@
 import http.server
 import json
 import os
+import signal
 import socketserver
 import ssl
 import subprocess
@@ -283,6 +284,78 @@ def check_many(name, lines, meta, log):
             h.get("concurrency") == 4 and 0 < h.get("queued_max", 0) < len(MANY), h)
 
 
+def interrupted(binary, port, tmp, name, fetch, signals):
+    """Scans slow (its server answers after 8 s) and good; once slow's fetch is in flight
+    sends SIGINT len(signals) times, signals[i] seconds after the fetch began. Returns
+    (rc, seconds from the first signal to the exit, {domain: line}, metadata)."""
+    domains = os.path.join(tmp, name + ".txt")
+    with open(domains, "w") as f:
+        f.write("good.%s\nslow.%s\n" % (ZONE, ZONE))
+    out, md = os.path.join(tmp, name + ".ndjson"), os.path.join(tmp, name + ".meta.json")
+    Handler.log = []
+    argv = [binary, "scan", "-q", "-r", "127.0.0.1:%d" % port, "-o", out, "--metadata", md,
+            "--checks", "mta-sts"] + fetch + [domains]
+    print("run   " + " ".join(argv))
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while not any(h.startswith("mta-sts.slow.") for h, _ in Handler.log):
+        if p.poll() is not None or time.monotonic() > deadline:
+            p.kill()
+            p.communicate()
+            return None, 0, {}, {}
+        time.sleep(0.01)
+    started = time.monotonic()
+    for at in signals:
+        time.sleep(max(0, started + at - time.monotonic()))
+        p.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    try:
+        _, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+    secs = time.monotonic() - t0
+    if p.returncode != 130:
+        print(err.decode(errors="replace")[-2000:])
+    lines = {o["domain"].split(".")[0]: o for o in itlib.read_ndjson(C, name, out) or []}
+    try:
+        with open(md) as f:
+            meta = json.load(f)
+    except (OSError, ValueError):
+        meta = {}
+    return p.returncode, secs, lines, meta
+
+
+def check_interrupts(binary, port, tmp, ca, hport):
+    """Ctrl-C with a policy fetch in flight: the first waits for it (the fetch is the
+    domain's, and every admitted domain is finished); a second stops at once, and the
+    domain whose fetch was cut has no line (--resume scans it again), not a wrong one."""
+    fetch = ["--mta-sts-policy", "--ca-file", ca, "--mta-sts-port", str(hport),
+             "--mta-sts-timeout", "20000"]
+    rc, secs, lines, meta = interrupted(binary, port, tmp, "ctrl-c", fetch, [0.5])
+    if rc is None:
+        C.check("Ctrl-C: the slow fetch began", False)
+        return
+    slow = ((lines.get("slow") or {}).get("mta_sts") or {}).get("policy") or {}
+    C.check("Ctrl-C during a fetch: exit 130 once the fetch is done (%.1f s)" % secs,
+            rc == 130 and 5 <= secs < 15, rc)
+    C.check("Ctrl-C during a fetch: both lines, the slow policy fetched whole",
+            sorted(lines) == ["good", "slow"] and slow.get("fetch") == "ok" and
+            slow.get("valid") is True, (sorted(lines), slow))
+    C.check("Ctrl-C during a fetch: the metadata says interrupted",
+            meta.get("interrupted") is True, meta.get("interrupted"))
+    rc, secs, lines, meta = interrupted(binary, port, tmp, "ctrl-c-twice", fetch, [0.3, 0.8])
+    C.check("two Ctrl-C during a fetch: exit 130 at once (%.1f s)" % secs,
+            rc == 130 and secs < 4, rc)
+    C.check("two Ctrl-C during a fetch: the cut domain has no line, the other its own",
+            "slow" not in lines and
+            ((lines.get("good") or {}).get("mta_sts") or {}).get("policy", {}).get("fetch")
+            == "ok", sorted(lines))
+    h = meta.get("https") or {}
+    C.check("two Ctrl-C during a fetch: the metadata counts the fetch begun",
+            h.get("started") == 2, h)
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN", "")
     if not binary or not os.access(binary, os.X_OK):
@@ -357,6 +430,7 @@ def main():
                                     "--mta-sts-port", str(hport), "--mta-sts-fetches", "4"])
                 if lines is not None:
                     check_many("many", lines, meta, list(Handler.log))
+                check_interrupts(binary, srv.port, tmp, ca, hport)
                 # With the other checks: the mx check's object and the policy's match agree.
                 Handler.log.clear()
                 lines, _ = scan(binary, srv.port, domains, tmp, "all",
