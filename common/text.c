@@ -3,14 +3,14 @@
 
 #include <string.h>
 
+/* One pass, no strlen: the grammars call this for every tag name against each keyword, and
+ * most comparisons fail at the first byte. */
 bool ds_ascii_ieq(const char *p, size_t n, const char *lit)
 {
-        if (strlen(lit) != n)
-                return false;
         for (size_t i = 0; i < n; i++)
-                if (ds_ascii_lower((unsigned char)p[i]) != (unsigned char)lit[i])
+                if (lit[i] == '\0' || ds_ascii_lower((unsigned char)p[i]) != (unsigned char)lit[i])
                         return false;
-        return true;
+        return lit[n] == '\0';
 }
 
 size_t ds_concat(char *dst, size_t cap, const char *const *parts, size_t n)
