@@ -15,6 +15,8 @@
 #       B: Unbound, tuned profile (scripts/local-resolver) -> lossproxy --delay 50 -> Knot
 #       C: lossproxy --drop 30 --forge 10 and lossproxy --delay 300 --forge 10, both -> Knot
 #       D: lossproxy --capacity Q --capacity-at T1:Q/2 --capacity-at T2:Q -> Knot
+#     On leaving D keeps its proxy until its lines show the capacity back (at most T2 + 3 s
+#     after the first query), however soon the scan ended.
 #     .proxy_stats (after leaving): [final counters] per proxy; .proxy_seconds: their
 #     per-second lines; .unbound_stats: unbound-control stats_noreset before it stopped.
 #   outcome(objs, domains, truth=None) -> dict: lines, missing/duplicated/extra domains,
@@ -36,6 +38,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dsunbound  # noqa: E402
@@ -172,7 +175,21 @@ class Resolvers:
                                          "--capacity-at", "%g:%d" % (t1, q // 2),
                                          "--capacity-at", "%g:%d" % (t2, q), "--seed", seed])]
 
+    def _await_schedule(self, margin=3.0):
+        """D: keep the proxy until a per-second line shows the capacity back after its drop.
+        Its schedule runs from the first query, and a scan may end before the recovery: the
+        proxy's lines must show the whole schedule whatever the scan's length."""
+        q, _, t2 = self.capacity
+        deadline = time.monotonic() + t2 + margin
+        while time.monotonic() < deadline:
+            caps = [s.get("capacity") for s in self.proxies[0].per_second()]
+            if q // 2 in caps and q in caps[caps.index(q // 2):]:
+                return
+            time.sleep(0.1)
+
     def __exit__(self, *exc):
+        if self.scenario == "D" and self.proxies and (not exc or exc[0] is None):
+            self._await_schedule()
         if self.unbound is not None:
             try:
                 self.unbound_stats = self.unbound.stats()
