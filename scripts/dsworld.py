@@ -767,6 +767,19 @@ def read_manifest(out_dir):
         return None
 
 
+def dnsperf_queries(out_dir):
+    """Path of the world's dnsperf query file ("_dmarc.<domain> TXT" per domain, in the
+    order of domains.txt), written on first use; the benches share it."""
+    qfile = os.path.join(out_dir, "dnsperf.txt")
+    if not os.path.exists(qfile):
+        with open(os.path.join(out_dir, "domains.txt")) as src, \
+                open(qfile + ".tmp", "w") as dst:
+            for d in src:
+                dst.write("_dmarc.%s TXT\n" % d.strip())
+        os.rename(qfile + ".tmp", qfile)
+    return qfile
+
+
 def is_current(out_dir, seed, count, names=None, mail_txt=False):
     m = read_manifest(out_dir)
     if names:
