@@ -79,7 +79,14 @@ static void hand_back(struct worker *w, struct lookup *l)
 {
         struct pool *p = w->pool;
         DS_TSAN_RELEASE(l);
-        if (ds_fails(ck_ring_enqueue_spsc(&w->back, w->back_buf, l))) {
+        bool pushed = ck_ring_enqueue_spsc(&w->back, w->back_buf, l);
+        /* libuv 1.44's uv_async_send first reads the handle's flag and returns if a wake-up is
+         * pending. On x86 that read may pass the push above (still in this core's store
+         * buffer): the loop then clears the flag, drains the ring without l and no wake-up
+         * follows, and a scan waited forever for its last domain (libuv PR #349; found writing
+         * to a full disk, ~1 in 300 scans). The fence orders the push before that read. */
+        atomic_thread_fence(memory_order_seq_cst);
+        if (ds_fails(pushed)) {
                 /* Recover: the loop drains this ring on every wake-up; wait for room. */
                 struct timespec ms = {0, 1000000};
                 unsigned rounds = 0;
