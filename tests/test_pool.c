@@ -28,8 +28,10 @@
 #include "scanner/job.h"
 #include "scanner/pool.h"
 
-#define NJOBS    64
-#define STALL_MS 5000
+#define NJOBS      64
+#define ROUND_JOBS 4    /* the most jobs one round sends */
+#define ROUNDS_MS  5000 /* rounds stop after this long, done or not */
+#define STALL_MS   5000
 /* ThreadSanitizer runs everything ~10x slower: fewer jobs and workers there keep the run
  * short, and interleavings, not volume, are what it looks for. */
 #ifdef DS_TSAN
@@ -37,13 +39,11 @@
 #define MANY_WORKERS 3
 #define MANY_JOBS    6000
 #define ROUNDS       5000
-#define ROUNDS_MS    5000
 #else
 #define FIFO_JOBS    20000
 #define MANY_WORKERS 4
 #define MANY_JOBS    60000
 #define ROUNDS       200000
-#define ROUNDS_MS    5000
 #endif
 
 struct run {
@@ -88,9 +88,9 @@ static void stop(struct run *r)
 
 static void next_round(struct run *r)
 {
-        /* 1 to 4, varied so that the last hand-back meets the loop at every phase of its
-         * wake-up. */
-        unsigned k = 1 + (unsigned)(r->rounds_left % 4);
+        /* 1 to ROUND_JOBS, varied so that the last hand-back meets the loop at every phase
+         * of its wake-up. */
+        unsigned k = 1 + (unsigned)(r->rounds_left % ROUND_JOBS);
         r->rounds_left--;
         r->total += k;
         r->out = k;
@@ -179,7 +179,8 @@ static void check_lines(const char *path, uint64_t total)
         free(seen);
 }
 
-/* rounds: total rounds of 32 to NJOBS jobs; else total jobs streamed, NJOBS in flight. */
+/* rounds: up to total rounds of 1 to ROUND_JOBS jobs (ROUNDS_MS at most); else total jobs
+ * streamed, NJOBS in flight. */
 static void run_pool(unsigned threads, uint64_t total, bool rounds)
 {
         char path[] = "/tmp/test_pool.XXXXXX";
@@ -198,7 +199,7 @@ static void run_pool(unsigned threads, uint64_t total, bool rounds)
         r->rounds_left = rounds ? total : 0;
         r->fifo = threads == 1;
         r->next_back = 1;
-        r->seen = calloc(total * (rounds ? NJOBS : 1), 1);
+        r->seen = calloc(total * (rounds ? ROUND_JOBS : 1), 1);
         assert_non_null(r->seen);
         assert_int_equal(uv_loop_init(&r->loop), 0);
         struct line_opts nd = {.clock = ds_clock_real()};
