@@ -8,8 +8,9 @@
 
 #include "scanner/shard.h"
 
-#define BLOCK_BITS  512 /* one 64-byte cache line */
-#define BLOCK_WORDS (BLOCK_BITS / 64)
+#define BLOCK_BITS          512 /* one 64-byte cache line */
+#define BLOCK_WORDS         (BLOCK_BITS / 64)
+#define DUPFILTER_NAMES_MAX (1ull << 40)
 
 struct stage {
         uint64_t *bits; /* owned mapping of nbits / 8 bytes: untouched pages cost nothing */
@@ -22,12 +23,14 @@ struct dupfilter {
         uint64_t count;
 };
 
-static uint64_t pow2_at_least(uint64_t v)
+/* Bits for names, in whole blocks, DUPFILTER_MIN_BITS at least. */
+static uint64_t stage_bits(uint64_t names)
 {
-        uint64_t p = DUPFILTER_MIN_BITS;
-        while (p < v)
-                p *= 2;
-        return p;
+        if (names > DUPFILTER_NAMES_MAX)
+                names = DUPFILTER_NAMES_MAX; /* no overflow below; the mapping would fail */
+        uint64_t bits = names * DUPFILTER_BITS_PER_NAME;
+        bits = (bits + BLOCK_BITS - 1) / BLOCK_BITS * BLOCK_BITS;
+        return bits < DUPFILTER_MIN_BITS ? DUPFILTER_MIN_BITS : bits;
 }
 
 static int stage_add(struct dupfilter *d, uint64_t nbits)
@@ -52,10 +55,8 @@ int dupfilter_new(struct dupfilter **out, uint64_t expected)
         if (!d)
                 return -ENOMEM;
         uint64_t names = expected ? expected : DUPFILTER_DEFAULT_NAMES;
-        uint64_t want = names > DUPFILTER_FIRST_MAX / DUPFILTER_BITS_PER_NAME
-                            ? DUPFILTER_FIRST_MAX
-                            : names * DUPFILTER_BITS_PER_NAME;
-        if (stage_add(d, pow2_at_least(want)) < 0) {
+        uint64_t bits = stage_bits(names);
+        if (stage_add(d, bits < DUPFILTER_FIRST_MAX ? bits : DUPFILTER_FIRST_MAX) < 0) {
                 free(d);
                 return -ENOMEM;
         }
@@ -68,7 +69,10 @@ int dupfilter_new(struct dupfilter **out, uint64_t expected)
  * miss per name and stage where the classic filter took k. */
 static bool stage_has(const struct stage *s, uint64_t h1, uint64_t h2, bool set)
 {
-        uint64_t *block = s->bits + (h1 & (s->nbits / BLOCK_BITS - 1)) * BLOCK_WORDS;
+        /* h1 scaled to [0, blocks) by a multiply (Lemire's fast range): any number of blocks */
+        uint64_t blocks = s->nbits / BLOCK_BITS;
+        uint64_t *block =
+            s->bits + (uint64_t)(((unsigned __int128)h1 * blocks) >> 64) * BLOCK_WORDS;
         bool all = true;
         for (unsigned i = 0; i < DUPFILTER_HASHES; i++) {
                 unsigned bit = (unsigned)(h2 >> (9 * i)) & (BLOCK_BITS - 1);
@@ -100,6 +104,11 @@ bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n)
         if (++last->count >= last->capacity)
                 (void)stage_add(d, last->nbits * 2);
         return false;
+}
+
+int dupfilter_grow(struct dupfilter *d, uint64_t names)
+{
+        return stage_add(d, stage_bits(names));
 }
 
 uint64_t dupfilter_count(const struct dupfilter *d)

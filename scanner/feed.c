@@ -21,6 +21,58 @@ static void wait_for_room(struct feed *f)
                 nanosleep(&ts, NULL);
 }
 
+/* Names the duplicate filter's first stage is sized for when the inputs' sizes are known,
+ * and the sample after which new names go to a second stage sized for the rest from the
+ * names per byte (as stored) the sample took, whatever the compression, the columns or the
+ * share of other shards' names. The first stage is left half full: its error rate stays
+ * near 1e-7 (6.6e-7 when full). */
+#define FIRST_STAGE_NAMES 131072
+#define SIZE_SAMPLE_NAMES 65536
+
+/* Bytes of every input as stored, read so far and in all: false when one's size is
+ * unknown (a pipe). */
+static bool feed_bytes(const struct feed *f, uint64_t *done, uint64_t *total)
+{
+        *done = *total = 0;
+        for (unsigned i = 0; i < f->npaths; i++) {
+                uint64_t d = 0, t = 0;
+                if (!f->inputs[i])
+                        continue;
+                input_progress(f->inputs[i], &d, &t);
+                if (t == 0)
+                        return false;
+                *done += d;
+                *total += t;
+        }
+        return *total > 0;
+}
+
+/* The sample is in: new names go to a stage sized for those still to come, an eighth over
+ * the estimate (short by one name, the stage after it would be twice as large). */
+static void size_dupfilter(struct feed *f)
+{
+        uint64_t done, total;
+        if (!feed_bytes(f, &done, &total))
+                return;
+        /* The reader is up to a block ahead of the names it returned: count it half read. */
+        uint64_t used = done > DS_INPUT_BLOCK ? done - DS_INPUT_BLOCK / 2 : done;
+        if (used == 0 || used >= total)
+                return; /* the input is all but read: the first stage holds the rest */
+        double names = (double)dupfilter_count(f->seen) * (double)(total - used) / (double)used;
+        if (names * 1.125 < FIRST_STAGE_NAMES - SIZE_SAMPLE_NAMES)
+                return; /* they fit the first stage's free half */
+        (void)dupfilter_grow(f->seen,
+                             names < 1e15 ? (uint64_t)(names * 1.125) + 1 : (uint64_t)1e15);
+}
+
+static void note_name(struct feed *f, const char *name)
+{
+        if (dupfilter_seen(f->seen, name, strlen(name)))
+                atomic_fetch_add_explicit(&f->duplicates, 1, memory_order_relaxed);
+        else if (f->size_from_sample && dupfilter_count(f->seen) == SIZE_SAMPLE_NAMES)
+                size_dupfilter(f);
+}
+
 static void *feed_main(void *arg)
 {
         struct feed *f = arg;
@@ -44,9 +96,8 @@ static void *feed_main(void *arg)
                         atomic_fetch_add_explicit(&f->read, 1, memory_order_relaxed);
                         if (!shard_owns(&f->shard, it))
                                 continue; /* another machine's: the slot is reused */
-                        if (f->seen && it->status == INPUT_ITEM_OK &&
-                            dupfilter_seen(f->seen, it->domain, strlen(it->domain)))
-                                atomic_fetch_add_explicit(&f->duplicates, 1, memory_order_relaxed);
+                        if (f->seen && it->status == INPUT_ITEM_OK)
+                                note_name(f, it->domain);
                         f->slot_file[t % DS_INPUT_QUEUE] = (uint16_t)i;
                         atomic_store_explicit(&f->tail, t + 1, memory_order_release);
                         atomic_fetch_add_explicit(&f->items, 1, memory_order_relaxed);
@@ -55,35 +106,6 @@ static void *feed_main(void *arg)
 out:
         atomic_store_explicit(&f->eof, true, memory_order_release);
         return NULL;
-}
-
-/* Bytes per input line assumed when sizing the duplicate filter (a top list's lines, rank
- * and newline included, average 14 to 22), and how much a compressed list expands. A wrong
- * guess costs filter memory only: the filter grows a stage when it fills (dupfilter.h). */
-#define LINE_BYTES_GUESS  16
-#define COMPRESSION_GUESS 4
-
-static bool ends_with(const char *s, const char *tail)
-{
-        size_t n = strlen(s), t = strlen(tail);
-        return n >= t && strcmp(s + n - t, tail) == 0;
-}
-
-/* The names this shard is expected to read: 0 when an input's size is unknown (a pipe). */
-static uint64_t expected_names(const struct feed *f)
-{
-        uint64_t bytes = 0;
-        for (unsigned i = 0; i < f->npaths; i++) {
-                uint64_t done, total;
-                input_progress(f->inputs[i], &done, &total);
-                if (total == 0)
-                        return 0;
-                const char *p = f->paths[i];
-                bool packed = p && (ends_with(p, ".gz") || ends_with(p, ".zst"));
-                bytes += total * (packed ? COMPRESSION_GUESS : 1);
-        }
-        uint64_t names = bytes / LINE_BYTES_GUESS / (f->shard.count ? f->shard.count : 1);
-        return names ? names : 1;
 }
 
 int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
@@ -105,8 +127,12 @@ int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
         }
         for (unsigned i = 0; rc == 0 && i < npaths; i++)
                 rc = input_open(&f->inputs[i], paths[i], &f->cfg, err, errlen);
-        if (rc == 0 && dupfilter_new(&f->seen, expected_names(f)) < 0)
-                f->seen = NULL; /* duplicates go uncounted; the scan itself does not need it */
+        if (rc == 0) {
+                uint64_t done, total;
+                f->size_from_sample = feed_bytes(f, &done, &total);
+                if (dupfilter_new(&f->seen, f->size_from_sample ? FIRST_STAGE_NAMES : 0) < 0)
+                        f->seen = NULL; /* duplicates go uncounted; the scan does not need it */
+        }
         if (rc == 0) {
                 rc = -pthread_create(&f->thread, NULL, feed_main, f);
                 if (rc < 0)
@@ -167,18 +193,8 @@ void feed_stop(struct feed *f)
 
 double feed_fraction(struct feed *f)
 {
-        uint64_t done = 0, total = 0;
-        for (unsigned i = 0; i < f->npaths; i++) {
-                uint64_t d = 0, t = 0;
-                if (!f->inputs[i])
-                        continue;
-                input_progress(f->inputs[i], &d, &t);
-                if (t == 0)
-                        return -1;
-                done += d;
-                total += t;
-        }
-        return total ? (double)done / (double)total : -1;
+        uint64_t done, total;
+        return feed_bytes(f, &done, &total) ? (double)done / (double)total : -1;
 }
 
 bool feed_join(struct feed *f)

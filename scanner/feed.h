@@ -28,6 +28,7 @@ struct feed {
         _Atomic uint64_t read;       /* data lines read, this shard's or not */
         _Atomic uint64_t duplicates; /* this shard's valid names seen before (dupfilter.h) */
         struct dupfilter *seen;      /* reader thread; NULL if it could not be allocated */
+        bool size_from_sample;       /* inputs of known size: the filter is sized from a sample */
         struct shard_spec shard;
         int error; /* set before eof when reading failed */
         char errmsg[512];

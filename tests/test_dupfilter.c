@@ -19,7 +19,7 @@ static void test_repeats_caught_new_names_not(void **state)
         struct dupfilter *d;
         char name[40];
         assert_int_equal(dupfilter_new(&d, 500000), 0);
-        assert_int_equal(dupfilter_bytes(d), 4 << 20); /* 64 bits a name, a power of two */
+        assert_int_equal(dupfilter_bytes(d), 4000000); /* 64 bits a name, whole 64-byte blocks */
         for (int i = 0; i < 500000; i++) {
                 int n = snprintf(name, sizeof(name), "n%d.example.org", i);
                 assert_false(dupfilter_seen(d, name, (size_t)n));
@@ -77,7 +77,7 @@ static void test_grows(void **state)
         struct dupfilter *d;
         char name[40];
         assert_int_equal(dupfilter_new(&d, 1000), 0);
-        assert_int_equal(dupfilter_bytes(d), 1 << 20); /* the smallest stage: 131,072 names */
+        assert_int_equal(dupfilter_bytes(d), 64 << 10); /* the smallest stage: 8,192 names */
         unsigned false_pos = 0;
         for (int i = 0; i < 2000000; i++) {
                 int n = snprintf(name, sizeof(name), "g%d.example", i);
@@ -85,13 +85,50 @@ static void test_grows(void **state)
         }
         assert_int_equal(dupfilter_count(d) + false_pos, 2000000);
         assert_true(false_pos <= 10);
-        /* 1 + 2 + 4 + 8 + 16 MiB stages hold 4,063,232 names: 2,000,000 need five */
-        assert_int_equal(dupfilter_bytes(d), 31 << 20);
+        /* stages of 64 KiB doubling: 8 of them (64 KiB x 255) hold 2,088,960 names */
+        assert_int_equal(dupfilter_bytes(d), 255 * (64 << 10));
         for (int i = 0; i < 2000000; i += 3) {
                 int n = snprintf(name, sizeof(name), "g%d.example", i);
                 assert_true(dupfilter_seen(d, name, (size_t)n));
         }
         assert_true(dupfilter_fp_rate(d) < 1e-5);
+        dupfilter_free(d);
+}
+
+/* A reader that measured the input's first part says how many names are still to come:
+ * they go to a stage of that size at once (the first stays part empty), stages double
+ * again past it, and repeats from every stage are still caught. */
+static void test_grow_for_the_rest(void **state)
+{
+        (void)state;
+        struct dupfilter *d;
+        char name[40];
+        assert_int_equal(dupfilter_new(&d, 16384), 0);
+        for (int i = 0; i < 8192; i++) {
+                int n = snprintf(name, sizeof(name), "e%d.example", i);
+                assert_false(dupfilter_seen(d, name, (size_t)n));
+        }
+        double half_full = dupfilter_fp_rate(d);
+        assert_int_equal(dupfilter_grow(d, 300000), 0);
+        assert_int_equal(dupfilter_bytes(d), (128 << 10) + 300000 * 8);
+        unsigned false_pos = 0;
+        for (int i = 8192; i < 8192 + 299999; i++) {
+                int n = snprintf(name, sizeof(name), "e%d.example", i);
+                false_pos += dupfilter_seen(d, name, (size_t)n);
+        }
+        assert_int_equal(dupfilter_bytes(d), (128 << 10) + 300000 * 8); /* nothing added */
+        /* the first stage's rate did not move; the second is all but full: ~6.6e-7 */
+        assert_true(dupfilter_fp_rate(d) > half_full + 5e-7);
+        assert_true(dupfilter_fp_rate(d) < half_full + 8e-7);
+        /* the name that fills it: the next names' stage is twice as large */
+        assert_false(dupfilter_seen(d, "one-more.example", 16));
+        assert_int_equal(dupfilter_bytes(d), (128 << 10) + 3 * 300000 * 8);
+        for (int i = 0; i < 8192 + 299999; i += 5) {
+                int n = snprintf(name, sizeof(name), "e%d.example", i);
+                assert_true(dupfilter_seen(d, name, (size_t)n));
+        }
+        assert_true(dupfilter_seen(d, "one-more.example", 16));
+        assert_true(false_pos <= 2);
         dupfilter_free(d);
 }
 
@@ -101,6 +138,7 @@ int main(void)
             cmocka_unit_test(test_repeats_caught_new_names_not),
             cmocka_unit_test(test_fp_rate_formula),
             cmocka_unit_test(test_grows),
+            cmocka_unit_test(test_grow_for_the_rest),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
  * order (file by file, line by line), through a queue far smaller than the input, so the
  * ring wraps many times; feed_pop() says 0 while nothing is ready and -1 only after the
  * last item. Run under ThreadSanitizer (DS_SANITIZE=thread) this is the feed's race test.
- * A failed feed_start() leaves no file open and the feed zeroed. */
+ * A failed feed_start() leaves no file open and the feed zeroed. The duplicate filter is
+ * sized from the names per byte of the input's first part, plain or compressed: every
+ * repeat counted, memory within an eighth (and the first stage) of 64 bits a name. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "scanner/feed.h"
 
@@ -115,11 +119,71 @@ static void t_failed_start_leaves_nothing(void **st)
         unlink(p0);
 }
 
+/* n names, each 1,000th line a repeat of the line 500 before: n / 1000 duplicates. Lines
+ * of one length: lines that grow (a rank column's digits) make the estimate high, the safe
+ * side; one length tests how close it is. */
+static void write_repeats(const char *path, unsigned n, bool gz)
+{
+        gzFile g = gz ? gzopen(path, "wb6") : NULL;
+        FILE *f = gz ? NULL : fopen(path, "w");
+        assert_true(gz ? g != NULL : f != NULL);
+        char line[64];
+        for (unsigned i = 1; i <= n; i++) {
+                int len = snprintf(line, sizeof(line), "site-%07u-%010u.example\n",
+                                   i % 1000 ? i : i - 500, (i % 1000 ? i : i - 500) * 7919u);
+                if (gz)
+                        assert_int_equal(gzwrite(g, line, (unsigned)len), len);
+                else
+                        assert_int_equal(fwrite(line, 1, (size_t)len, f), (size_t)len);
+        }
+        assert_int_equal(gz ? gzclose(g) : fclose(f), 0);
+}
+
+static void t_dupfilter_sized_from_the_input(void **st)
+{
+        (void)st;
+        const unsigned n = 400000;
+        for (int gz = 0; gz < 2; gz++) {
+                char p[] = "/tmp/test_feed.XXXXXX.gz";
+                int fd = mkstemps(p, 3);
+                assert_true(fd >= 0);
+                close(fd);
+                if (!gz)
+                        p[strlen(p) - 3] = 0; /* a plain list: no .gz suffix */
+                write_repeats(p, n, gz);
+                struct feed f;
+                struct input_config cfg = {INPUT_LIST, NULL, NULL};
+                char err[256];
+                const char *paths[1] = {p};
+                assert_int_equal(feed_start(&f, paths, 1, &cfg, NULL, err, sizeof(err)), 0);
+                assert_true(f.size_from_sample);
+                struct input_item it;
+                uint16_t from;
+                int rc;
+                while ((rc = feed_pop(&f, &it, &from)) >= 0)
+                        if (rc == 0)
+                                sched_yield();
+                assert_true(feed_join(&f));
+                assert_int_equal(atomic_load(&f.duplicates), n / 1000);
+                uint64_t names = n - n / 1000, bytes = dupfilter_bytes(f.seen);
+                uint64_t first = 131072 * 8; /* the first stage, 65,536 names in it */
+                print_message("%s: %llu names, filter %llu bytes (%.2f bytes a name)\n",
+                              gz ? "gzip" : "plain", (unsigned long long)names,
+                              (unsigned long long)bytes, (double)bytes / (double)names);
+                assert_true(bytes >= first + (names - 65536) * 8);
+                assert_true(bytes <= first + (names - 65536) * 9 + 65536); /* 1/8 over at most */
+                assert_true(dupfilter_fp_rate(f.seen) < 1e-6);
+                feed_free(&f);
+                unlink(p);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_items_in_order_exactly_once),
             cmocka_unit_test(t_failed_start_leaves_nothing),
+            cmocka_unit_test(t_dupfilter_sized_from_the_input),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
