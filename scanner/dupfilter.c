@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
+#include "common/lazymem.h"
 #include "scanner/shard.h"
 
 #define BLOCK_BITS          512 /* one 64-byte cache line */
@@ -13,7 +13,7 @@
 #define DUPFILTER_NAMES_MAX (1ull << 40)
 
 struct stage {
-        uint64_t *bits; /* owned mapping of nbits / 8 bytes: untouched pages cost nothing */
+        uint64_t *bits; /* owned lazymem of nbits / 8 bytes: untouched pages cost nothing */
         uint64_t nbits, count, capacity;
 };
 
@@ -37,12 +37,9 @@ static int stage_add(struct dupfilter *d, uint64_t nbits)
 {
         if (d->n == DUPFILTER_STAGES)
                 return -ENOSPC;
-        /* Anonymous memory is zero and lazily backed; huge pages (where the kernel grants
-         * them) turn thousands of page faults and as many TLB misses into a few. */
-        void *m = mmap(NULL, nbits / 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED)
+        void *m = lazymem_new(nbits / 8, true); /* touched all over: huge pages welcome */
+        if (!m)
                 return -ENOMEM;
-        (void)madvise(m, nbits / 8, MADV_HUGEPAGE);
         d->st[d->n++] =
             (struct stage){.bits = m, .nbits = nbits, .capacity = nbits / DUPFILTER_BITS_PER_NAME};
         return 0;
@@ -153,6 +150,6 @@ void dupfilter_free(struct dupfilter *d)
         if (!d)
                 return;
         for (unsigned i = 0; i < d->n; i++)
-                munmap(d->st[i].bits, d->st[i].nbits / 8);
+                lazymem_free(d->st[i].bits, d->st[i].nbits / 8);
         free(d);
 }

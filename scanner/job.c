@@ -18,20 +18,37 @@ static struct check_arg arg_of(struct job *j, unsigned i, void *scratch)
                                   .env = j->env};
 }
 
-int job_init(struct job *j, const struct check_set *set, const struct check_env *env)
+static size_t align64(size_t n)
+{
+        return (n + 63) / 64 * 64;
+}
+
+size_t job_mem_size(const struct check_set *set)
 {
         size_t state = 0;
         for (unsigned i = 0; i < set->n; i++)
                 if (set->state_off[i] + set->ops[i]->state_size > state)
                         state = set->state_off[i] + set->ops[i]->state_size;
+        return align64((set->n ? set->n : 1) * sizeof(struct lookup)) + align64(state ? state : 1);
+}
+
+void job_bind(struct job *j, const struct check_set *set, const struct check_env *env, void *mem)
+{
         j->set = set;
         j->env = env;
-        j->look = calloc(set->n ? set->n : 1, sizeof(*j->look));
-        j->state = calloc(1, state ? state : 1);
-        if (!j->look || !j->state) {
-                job_free(j);
+        j->look = mem;
+        j->state = (uint8_t *)mem + align64((set->n ? set->n : 1) * sizeof(struct lookup));
+        j->own_mem = false;
+}
+
+int job_init(struct job *j, const struct check_set *set, const struct check_env *env)
+{
+        void *mem = aligned_alloc(64, job_mem_size(set));
+        if (!mem)
                 return -ENOMEM;
-        }
+        memset(mem, 0, job_mem_size(set));
+        job_bind(j, set, env, mem);
+        j->own_mem = true;
         return 0;
 }
 
@@ -39,10 +56,11 @@ void job_free(struct job *j)
 {
         if (j->look)
                 job_clear(j);
-        free(j->look);
-        free(j->state);
+        if (j->own_mem)
+                free(j->look);
         j->look = NULL;
         j->state = NULL;
+        j->own_mem = false;
 }
 
 enum job_step job_start(struct job *j)

@@ -10,9 +10,10 @@
  * verdicts in its scratch. The job's input, set and environment are read-only while
  * lookups run.
  *
- * Memory: job_init() allocates a job's lookups and check states once (the scan reuses a job
- * for many domains); nothing else is allocated per domain except by a check for data that
- * outgrows its inline state, and lookup_set_reply() for replies over DS_REPLY_INLINE. */
+ * Memory: a job's lookups and check states are bound once, in memory job_init() allocates
+ * or a caller's region (job_bind()); the scan reuses a job for many domains. Nothing else is
+ * allocated per domain except by a check for data that outgrows its inline state, and
+ * lookup_set_reply() for replies over DS_REPLY_INLINE. */
 #ifndef DS_JOB_H
 #define DS_JOB_H
 
@@ -40,8 +41,9 @@ struct job {
         /* Set once by the scan (shared, read-only). */
         const struct check_set *set;
         const struct check_env *env; /* NULL: exact discovery, no PSL */
-        struct lookup *look;         /* owned: one per check of set */
-        uint8_t *state;              /* owned: the checks' per-domain states */
+        struct lookup *look;         /* one per check of set: owned when own_mem */
+        uint8_t *state;              /* the checks' per-domain states, in the same memory */
+        bool own_mem;                /* job_init() allocated look and state */
         struct input_item in;
 };
 
@@ -54,10 +56,16 @@ struct job_scratch {
         struct toplevel top;
 };
 
-/* Bind j to its checks (set and env outlive it) and allocate its lookups and states.
- * Returns 0 or -ENOMEM. */
+/* Bytes of memory for the lookups and states of a job of set (a multiple of 64). */
+size_t job_mem_size(const struct check_set *set);
+/* Bind j to its checks (set and env outlive it), its lookups and states in mem:
+ * job_mem_size(set) zeroed bytes, 64-byte aligned, that the caller owns and keeps until
+ * after job_free(j). No allocation: a scan binds a job from its region when it first uses
+ * it, so jobs it never needs at once cost no memory. */
+void job_bind(struct job *j, const struct check_set *set, const struct check_env *env, void *mem);
+/* job_bind() in memory of its own. Returns 0 or -ENOMEM. */
 int job_init(struct job *j, const struct check_set *set, const struct check_env *env);
-/* Release everything j holds (idempotent). */
+/* Release everything j holds (idempotent); a caller's memory stays the caller's. */
 void job_free(struct job *j);
 
 /* Prepare a job for a fresh input item (already copied into j->in). Loop thread. Returns

@@ -113,6 +113,7 @@ static void write_counters(struct jw *w, const struct runmeta *m)
         jw_uint(w, "duplicates", m->duplicates);
         if (m->duplicates_fp_rate >= 0)
                 jw_double(w, "duplicates_fp_rate", m->duplicates_fp_rate);
+        jw_uint(w, "domains_in_flight_max", m->domains_in_flight_max);
         jw_uint(w, "lookups", c->lookups);
         jw_uint(w, "sent", c->sent);
         jw_uint(w, "answered", c->answered);

@@ -26,10 +26,11 @@ struct runmeta {
         const struct anscache_stats *cache; /* the shared answer cache */
         uint64_t rcvbuf_drops;
         int rcvbuf_bytes;
-        uint64_t lines, input_items; /* lines: written to the output */
-        uint64_t input_read;         /* data lines read, other shards' too */
-        uint64_t duplicates;         /* this shard's names seen before (probably: the filter) */
-        double duplicates_fp_rate;   /* the filter's false-positive rate at the end; < 0: off */
+        uint64_t lines, input_items;    /* lines: written to the output */
+        uint64_t input_read;            /* data lines read, other shards' too */
+        uint64_t duplicates;            /* this shard's names seen before (probably: the filter) */
+        double duplicates_fp_rate;      /* the filter's false-positive rate at the end; < 0: off */
+        uint64_t domains_in_flight_max; /* the most domains in flight at once (of -c) */
         double started_unix, wall_s;
         bool interrupted;
         const char *input_error;  /* NULL when none */

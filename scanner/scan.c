@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "common/check.h"
+#include "common/lazymem.h"
 #include "common/tristate.h"
 #include "dns/anscache.h"
 #include "dns/engine.h"
@@ -51,7 +52,11 @@ struct scan {
         struct exclude *exclude;
         struct discovery_ctx *disc; /* shared read-only by every job */
         struct check_env env;       /* the same, as the checks see it */
-        struct job *jobs;
+        struct job *jobs;           /* mapped: jobs_bytes; a job is bound when first used */
+        uint8_t *job_mem; /* mapped: job_mem_bytes, job i's lookups and states at i * size */
+        size_t jobs_bytes, job_mem_bytes, job_mem_size;
+        uint32_t jobs_bound;    /* jobs ever used: the most domains in flight at once */
+        uint32_t in_pool;       /* lookups given to the classifiers and not back yet */
         struct anscache *cache; /* owned: shared answers (lookups marked shared) */
         struct https *https;    /* owned: policy fetches (--mta-sts-policy), else NULL */
         uint32_t njobs, nfree;
@@ -109,13 +114,20 @@ static struct lookup *lookup_of(struct scan *s, uint32_t token)
         return &s->jobs[token / s->nlook].look[token % s->nlook];
 }
 
+/* Every lookup goes to the classifiers through here: the loop counts those not back. */
+static void to_classifier(struct scan *s, struct lookup *l)
+{
+        s->in_pool++;
+        pool_dispatch(s->pool, l);
+}
+
 /* The lookup ended before or without the engine: to its check, and to those that waited
  * on it when it was a shared fetch. */
 static void lookup_ended(struct scan *s, struct lookup *l, int status, const uint8_t *pkt,
                          size_t len, unsigned attempts)
 {
         lookup_set_reply(l, status, pkt, len, attempts);
-        pool_dispatch(s->pool, l);
+        to_classifier(s, l);
 }
 
 /* Loop thread: a lookup that waited on a shared fetch gets its outcome. */
@@ -157,7 +169,7 @@ static void on_fetched(void *ctx, const struct https_result *r)
                 return;
         struct lookup *l = lookup_of(s, r->token);
         lookup_set_fetched(l, r);
-        pool_dispatch(s->pool, l);
+        to_classifier(s, l);
 }
 
 /* Start the HTTPS GET l asks for; a refusal (no transport, a name it cannot carry) ends it
@@ -175,7 +187,7 @@ static void ask_https(struct scan *s, struct lookup *l, uint32_t token)
                 return;
         struct https_result r = {.token = token, .status = HTTPS_ERROR};
         lookup_set_fetched(l, &r);
-        pool_dispatch(s->pool, l);
+        to_classifier(s, l);
 }
 
 static bool ask(struct scan *s, struct lookup *l)
@@ -215,6 +227,16 @@ static unsigned ask_all(struct scan *s, struct job *j)
         return started;
 }
 
+/* A job's first use: bind it to its slice of the region. */
+static void bind_job(struct scan *s, struct job *j, uint32_t idx)
+{
+        if (j->look)
+                return;
+        job_bind(j, &s->cfg->checks, &s->env, s->job_mem + (size_t)idx * s->job_mem_size);
+        j->idx = idx;
+        s->jobs_bound++;
+}
+
 static unsigned on_admit(void *ctx, unsigned room)
 {
         struct scan *s = ctx;
@@ -235,8 +257,15 @@ static unsigned on_admit(void *ctx, unsigned room)
                 s->probe_sent = true;
                 return dnssec_probe_send(&s->probe, s->engine, s->njobs * s->nlook);
         }
+        /* Replies the classifiers have not caught up with: a new domain now would only wait
+         * behind them, its job's memory held (and out of cache) the while. */
+        if (s->in_pool >= DS_CLASSIFY_BACKLOG)
+                return 0;
         while (started < room && s->nfree && !s->input_done) {
-                struct job *j = &s->jobs[s->free_jobs[s->nfree - 1]];
+                /* The item lands in the job's struct; its memory is bound only for a domain
+                 * to scan. */
+                uint32_t idx = s->free_jobs[s->nfree - 1];
+                struct job *j = &s->jobs[idx];
                 int rc = feed_pop(&s->feed, &j->in, &j->file);
                 if (rc == 0)
                         break;
@@ -252,6 +281,7 @@ static unsigned on_admit(void *ctx, unsigned room)
                         continue;
                 }
                 s->nfree--;
+                bind_job(s, j, idx);
                 if (s->exclude && j->in.status == INPUT_ITEM_OK &&
                     exclude_match(s->exclude, j->in.domain))
                         j->in.status = INPUT_ITEM_EXCLUDED;
@@ -261,7 +291,7 @@ static unsigned on_admit(void *ctx, unsigned room)
                         started += ask_all(s, j);
                 } else {
                         j->busy = 1;
-                        pool_dispatch(s->pool, &j->look[0]);
+                        to_classifier(s, &j->look[0]);
                 }
         }
         return started;
@@ -292,6 +322,8 @@ static void on_job_back(void *ctx, struct lookup *l)
 {
         struct scan *s = ctx;
         struct job *j = l->job;
+        (void)ds_fails(s->in_pool > 0);
+        s->in_pool--;
         if (l->handoff == JOB_STEP_QUERY && !s->aborted) {
                 ask(s, l);
                 return;
@@ -403,16 +435,19 @@ static int alloc_jobs(struct scan *s)
                 return -EINVAL; /* the command line was checked */
         s->env.dkim_selectors = s->cfg->dkim_selectors;
         s->env.mta_sts_policy = s->cfg->mta_sts_policy;
-        s->jobs = calloc(s->njobs, sizeof(*s->jobs));
+        /* Jobs and their memory are mapped, not touched: a job is bound when first used, and
+         * the free list is a stack, so only as many jobs as were ever in flight at once cost
+         * memory (5.3 KB each with DMARC, SPF and MX), not -c of them. */
+        s->job_mem_size = job_mem_size(&s->cfg->checks);
+        s->jobs_bytes = (size_t)s->njobs * sizeof(*s->jobs);
+        s->job_mem_bytes = (size_t)s->njobs * s->job_mem_size;
+        s->jobs = lazymem_new(s->jobs_bytes, false);
+        s->job_mem = lazymem_new(s->job_mem_bytes, false);
         s->free_jobs = malloc(s->njobs * sizeof(*s->free_jobs));
-        if (!s->jobs || !s->free_jobs)
+        if (!s->jobs || !s->job_mem || !s->free_jobs)
                 return -ENOMEM;
-        for (uint32_t i = 0; i < s->njobs; i++) {
-                if (job_init(&s->jobs[i], &s->cfg->checks, &s->env) < 0)
-                        return -ENOMEM;
-                s->jobs[i].idx = i;
+        for (uint32_t i = 0; i < s->njobs; i++)
                 s->free_jobs[i] = s->njobs - 1 - i;
-        }
         s->nfree = s->njobs;
         return 0;
 }
@@ -573,6 +608,7 @@ static int write_metadata(struct scan *s)
             .input_read = atomic_load(&s->feed.read),
             .duplicates = atomic_load(&s->feed.duplicates),
             .duplicates_fp_rate = s->feed.seen ? dupfilter_fp_rate(s->feed.seen) : -1,
+            .domains_in_flight_max = s->jobs_bound,
             .started_unix = s->t0_unix,
             .wall_s = elapsed_s(s),
             .interrupted = s->interrupts > 0,
@@ -651,8 +687,10 @@ static void teardown(struct scan *s)
         pool_free(s->pool);
         feed_free(&s->feed);
         for (uint32_t i = 0; s->jobs && i < s->njobs; i++)
-                job_free(&s->jobs[i]);
-        free(s->jobs);
+                if (s->jobs[i].look) /* bound; writing to the others would back their pages */
+                        job_free(&s->jobs[i]);
+        lazymem_free(s->jobs, s->jobs_bytes);
+        lazymem_free(s->job_mem, s->job_mem_bytes);
         free(s->free_jobs);
         anscache_free(s->cache);
         https_free(s->https);

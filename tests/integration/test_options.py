@@ -4,8 +4,8 @@
 # subdomains, their lines say EXCLUDED), --rate and --resolver-rate (queries wait for tokens:
 # counted, and every domain still gets its answer), --profile bod-18-01 (the checks it
 # enables, its object, null on an SPF SERVFAIL), lines of codes and --details, `dmarcscan
-# explain`, the metadata file written beside -o FILE by default, and usage errors for bad
-# values.
+# explain`, the metadata file written beside -o FILE by default, memory that follows the
+# domains in flight rather than -c, and usage errors for bad values.
 # Usage: test_options.py DMARCSCAN REPO. Prints "N passed, M failed"; exits 1 on failure.
 # Never asserts a duration: rates are checked through the scanner's own counters.
 import json
@@ -351,6 +351,29 @@ def test_metadata_default(binary, tmp):
               and "--no-metadata" in p.stderr, (p.returncode, p.stderr))
 
 
+def test_memory_follows_in_flight(binary, tmp):
+    """Jobs cost memory when used, not when -c allows them: 300 domains with -c 100000 (the
+    default checks, 5.3 KB a job: 530 MB if every job were touched) stay small, and the
+    metadata says how many domains were in flight at most."""
+    doms = ["m%d.test" % i for i in range(300)]
+    src = os.path.join(tmp, "mem.txt")
+    with open(src, "w") as f:
+        f.write("\n".join(doms) + "\n")
+    script = {"*": {"txt": ["v=DMARC1; p=none"]}}
+    with faultserver.FaultServer(script, name="mem") as srv:
+        p, out, m = scan(binary, ["-r", "127.0.0.1:%d" % srv.port, "-c", "100000", src], tmp,
+                         "mem")
+    check("memory: exit 0, a line per domain", p.returncode == 0 and len(out) == len(doms),
+          (p.returncode, len(out), p.stderr[-500:]))
+    c = (m or {}).get("counters", {})
+    peak = c.get("domains_in_flight_max")
+    check("memory: domains_in_flight_max is stated, 1..300 (%r)" % peak,
+          isinstance(peak, int) and 1 <= peak <= len(doms), c)
+    rss = (m or {}).get("resources", {}).get("max_rss_kb", 1 << 30)
+    check("memory: peak RSS %d KB under 200 MB with -c 100000" % rss, rss < 200 * 1024,
+          (m or {}).get("resources"))
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DMARCSCAN")
     with tempfile.TemporaryDirectory(prefix="dmarcscan-opt-") as tmp:
@@ -359,6 +382,7 @@ def main():
         test_usage(binary)
         test_failures(binary, tmp)
         test_duplicates(binary, tmp)
+        test_memory_follows_in_flight(binary, tmp)
         test_profile(binary, tmp)
         test_details(binary, tmp)
         test_metadata_default(binary, tmp)
