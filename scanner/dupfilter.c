@@ -105,7 +105,10 @@ bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n)
 
 int dupfilter_grow(struct dupfilter *d, uint64_t names)
 {
-        return stage_add(d, stage_bits(names));
+        /* An estimate is no promise (a list of repeats looks like many names): past this,
+         * stages double as they fill. */
+        uint64_t bits = stage_bits(names);
+        return stage_add(d, bits < DUPFILTER_FIRST_MAX ? bits : DUPFILTER_FIRST_MAX);
 }
 
 uint64_t dupfilter_count(const struct dupfilter *d)

@@ -10,8 +10,8 @@
  * reported as seen with probability dupfilter_fp_rate() (below 1e-6 per stage while the
  * names fit what it was sized for: 6.6e-7 when full, ~1e-7 half full; the run's metadata
  * states it beside the count, which is all it can skew: no name is dropped for it). Memory:
- * about 8 to 9 bytes per name expected (64 KiB at least, 32 MiB for the first stage at most),
- * allocated per stage and touched as bits are set. One thread (the reader). */
+ * about 8 to 9 bytes per name expected (64 KiB at least, 32 MiB for the first or a grown stage at
+ * most), allocated per stage and touched as bits are set. One thread (the reader). */
 #ifndef DS_DUPFILTER_H
 #define DS_DUPFILTER_H
 
@@ -31,7 +31,8 @@ struct dupfilter;
 
 /* expected: the names the input is expected to hold (0: unknown). 0 or -ENOMEM. */
 int dupfilter_new(struct dupfilter **out, uint64_t expected);
-/* New names go from now on into a new stage sized for this many (when it can be added):
+/* New names go from now on into a new stage sized for this many (32 MiB at most; when it
+ * can be added):
  * lets a reader size the bulk of the filter from the rate of names it measured in the
  * input's first part, leaving the first stage part empty. 0 or -ENOMEM (or -ENOSPC). */
 int dupfilter_grow(struct dupfilter *d, uint64_t names);

@@ -48,29 +48,59 @@ static bool feed_bytes(const struct feed *f, uint64_t *done, uint64_t *total)
 }
 
 /* The sample is in: new names go to a stage sized for those still to come, an eighth over
- * the estimate (short by one name, the stage after it would be twice as large). */
-static void size_dupfilter(struct feed *f)
+ * the estimate (short by one name, the stage after it would be twice as large). The rate is
+ * that of an exact pair, the names read from the bytes before the current file's last read
+ * (not the bytes read ahead, nor those every input's opening read to detect its format),
+ * with the inputs before it read whole. */
+static void size_dupfilter(struct feed *f, uint64_t count)
 {
+        struct feed_sizing *z = &f->sizing;
         uint64_t done, total;
+        z->on = false;
         if (!feed_bytes(f, &done, &total))
                 return;
-        /* The reader is up to a block ahead of the names it returned: count it half read. */
-        uint64_t used = done > DS_INPUT_BLOCK ? done - DS_INPUT_BLOCK / 2 : done;
-        if (used == 0 || used >= total)
+        uint64_t used_bytes = z->bytes0 + z->pair_bytes, used_names = z->names0 + z->pair_names;
+        if (used_bytes >= total || count < used_names)
                 return; /* the input is all but read: the first stage holds the rest */
-        double names = (double)dupfilter_count(f->seen) * (double)(total - used) / (double)used;
-        if (names * 1.125 < FIRST_STAGE_NAMES - SIZE_SAMPLE_NAMES)
-                return; /* they fit the first stage's free half */
+        double rate = (double)used_names / (double)used_bytes;
+        double names = rate * (double)(total - used_bytes) - (double)(count - used_names);
+        if (names * 1.125 < (double)(FIRST_STAGE_NAMES - count))
+                return; /* they fit the first stage */
         (void)dupfilter_grow(f->seen,
                              names < 1e15 ? (uint64_t)(names * 1.125) + 1 : (uint64_t)1e15);
 }
 
-static void note_name(struct feed *f, const char *name)
+/* Reader thread, before each new name of input i: the pair of names and bytes read so far. */
+static void track_bytes(struct feed *f, unsigned i, uint64_t count)
 {
+        struct feed_sizing *z = &f->sizing;
+        uint64_t done, total;
+        if (i != z->file) { /* the inputs before i are read whole */
+                uint64_t bytes0 = z->bytes0;
+                for (unsigned k = z->file; k < i; k++) {
+                        input_progress(f->inputs[k], &done, &total);
+                        bytes0 += total;
+                }
+                *z = (struct feed_sizing){.on = true, .file = i, .names0 = count, .bytes0 = bytes0};
+        }
+        input_progress(f->inputs[i], &done, &total);
+        if (done != z->last_done) { /* this name's line needed the read: those before did not */
+                z->pair_bytes = z->last_done;
+                z->pair_names = count - z->names0;
+                z->last_done = done;
+        }
+}
+
+static void note_name(struct feed *f, unsigned i, const char *name)
+{
+        uint64_t before = dupfilter_count(f->seen);
+        if (f->sizing.on)
+                track_bytes(f, i, before);
         if (dupfilter_seen(f->seen, name, strlen(name)))
                 atomic_fetch_add_explicit(&f->duplicates, 1, memory_order_relaxed);
-        else if (f->size_from_sample && dupfilter_count(f->seen) == SIZE_SAMPLE_NAMES)
-                size_dupfilter(f);
+        else if (f->sizing.on && before + 1 >= SIZE_SAMPLE_NAMES &&
+                 f->sizing.bytes0 + f->sizing.pair_bytes > 0)
+                size_dupfilter(f, before + 1);
 }
 
 static void *feed_main(void *arg)
@@ -97,7 +127,7 @@ static void *feed_main(void *arg)
                         if (!shard_owns(&f->shard, it))
                                 continue; /* another machine's: the slot is reused */
                         if (f->seen && it->status == INPUT_ITEM_OK)
-                                note_name(f, it->domain);
+                                note_name(f, i, it->domain);
                         f->slot_file[t % DS_INPUT_QUEUE] = (uint16_t)i;
                         atomic_store_explicit(&f->tail, t + 1, memory_order_release);
                         atomic_fetch_add_explicit(&f->items, 1, memory_order_relaxed);
@@ -129,8 +159,8 @@ int feed_start(struct feed *f, const char *const *paths, unsigned npaths,
                 rc = input_open(&f->inputs[i], paths[i], &f->cfg, err, errlen);
         if (rc == 0) {
                 uint64_t done, total;
-                f->size_from_sample = feed_bytes(f, &done, &total);
-                if (dupfilter_new(&f->seen, f->size_from_sample ? FIRST_STAGE_NAMES : 0) < 0)
+                f->sizing.on = feed_bytes(f, &done, &total);
+                if (dupfilter_new(&f->seen, f->sizing.on ? FIRST_STAGE_NAMES : 0) < 0)
                         f->seen = NULL; /* duplicates go uncounted; the scan does not need it */
         }
         if (rc == 0) {

@@ -28,7 +28,15 @@ struct feed {
         _Atomic uint64_t read;       /* data lines read, this shard's or not */
         _Atomic uint64_t duplicates; /* this shard's valid names seen before (dupfilter.h) */
         struct dupfilter *seen;      /* reader thread; NULL if it could not be allocated */
-        bool size_from_sample;       /* inputs of known size: the filter is sized from a sample */
+        /* Reader thread: sizing the filter from the names per stored byte of a sample, while
+         * on (inputs of known size, no estimate made yet; feed.c). */
+        struct feed_sizing {
+                bool on;
+                unsigned file;                   /* the input being read */
+                uint64_t names0, bytes0;         /* names in, and size of, the inputs before it */
+                uint64_t last_done;              /* its bytes read when its last name came */
+                uint64_t pair_names, pair_bytes; /* names it held in its first pair_bytes bytes */
+        } sizing;
         struct shard_spec shard;
         int error; /* set before eof when reading failed */
         char errmsg[512];

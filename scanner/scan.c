@@ -322,8 +322,8 @@ static void on_job_back(void *ctx, struct lookup *l)
 {
         struct scan *s = ctx;
         struct job *j = l->job;
-        (void)ds_fails(s->in_pool > 0);
-        s->in_pool--;
+        if (!ds_fails(s->in_pool > 0)) /* a miscount would close the admission for good */
+                s->in_pool--;
         if (l->handoff == JOB_STEP_QUERY && !s->aborted) {
                 ask(s, l);
                 return;
@@ -686,9 +686,8 @@ static void teardown(struct scan *s)
                 engine_free(s->engine);
         pool_free(s->pool);
         feed_free(&s->feed);
-        for (uint32_t i = 0; s->jobs && i < s->njobs; i++)
-                if (s->jobs[i].look) /* bound; writing to the others would back their pages */
-                        job_free(&s->jobs[i]);
+        for (uint32_t i = 0; s->jobs && i < s->jobs_bound; i++) /* the stack binds 0, 1, ... */
+                job_free(&s->jobs[i]);
         lazymem_free(s->jobs, s->jobs_bytes);
         lazymem_free(s->job_mem, s->job_mem_bytes);
         free(s->free_jobs);

@@ -121,16 +121,16 @@ static void t_failed_start_leaves_nothing(void **st)
 
 /* n names, each 1,000th line a repeat of the line 500 before: n / 1000 duplicates. Lines
  * of one length: lines that grow (a rank column's digits) make the estimate high, the safe
- * side; one length tests how close it is. */
-static void write_repeats(const char *path, unsigned n, bool gz)
+ * side; one length tests how close it is. tag keeps files' names apart. */
+static void write_repeats(const char *path, unsigned n, bool gz, char tag)
 {
         gzFile g = gz ? gzopen(path, "wb6") : NULL;
         FILE *f = gz ? NULL : fopen(path, "w");
         assert_true(gz ? g != NULL : f != NULL);
         char line[64];
         for (unsigned i = 1; i <= n; i++) {
-                int len = snprintf(line, sizeof(line), "site-%07u-%010u.example\n",
-                                   i % 1000 ? i : i - 500, (i % 1000 ? i : i - 500) * 7919u);
+                unsigned k = i % 1000 ? i : i - 500;
+                int len = snprintf(line, sizeof(line), "%c%07u-%010u.example\n", tag, k, k * 7919u);
                 if (gz)
                         assert_int_equal(gzwrite(g, line, (unsigned)len), len);
                 else
@@ -139,24 +139,40 @@ static void write_repeats(const char *path, unsigned n, bool gz)
         assert_int_equal(gz ? gzclose(g) : fclose(f), 0);
 }
 
+/* One plain list, one gzip list, and two plain lists read one after the other (the sample
+ * spans both): the filter's second stage is sized from the names per byte before the last
+ * read, within an eighth over the names still to come. */
 static void t_dupfilter_sized_from_the_input(void **st)
 {
         (void)st;
-        const unsigned n = 400000;
-        for (int gz = 0; gz < 2; gz++) {
-                char p[] = "/tmp/test_feed.XXXXXX.gz";
-                int fd = mkstemps(p, 3);
-                assert_true(fd >= 0);
-                close(fd);
-                if (!gz)
-                        p[strlen(p) - 3] = 0; /* a plain list: no .gz suffix */
-                write_repeats(p, n, gz);
+        static const struct {
+                const char *name;
+                unsigned n[2];
+                bool gz;
+        } cases[] = {{"plain", {400000, 0}, false},
+                     {"gzip", {400000, 0}, true},
+                     {"two files", {40000, 400000}, false}};
+        for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+                char p0[32], p1[32];
+                char *paths[2] = {p0, p1};
+                const char *suffix = cases[c].gz ? ".gz" : ".txt";
+                unsigned nfiles = cases[c].n[1] ? 2 : 1;
+                uint64_t names = 0, dups = 0;
+                for (unsigned k = 0; k < nfiles; k++) {
+                        snprintf(paths[k], 32, "/tmp/test_feed.XXXXXX%s", suffix);
+                        int fd = mkstemps(paths[k], (int)strlen(suffix));
+                        assert_true(fd >= 0);
+                        close(fd);
+                        write_repeats(paths[k], cases[c].n[k], cases[c].gz, (char)('a' + k));
+                        dups += cases[c].n[k] / 1000;
+                        names += cases[c].n[k] - cases[c].n[k] / 1000;
+                }
                 struct feed f;
                 struct input_config cfg = {INPUT_LIST, NULL, NULL};
                 char err[256];
-                const char *paths[1] = {p};
-                assert_int_equal(feed_start(&f, paths, 1, &cfg, NULL, err, sizeof(err)), 0);
-                assert_true(f.size_from_sample);
+                assert_int_equal(feed_start(&f, (const char *const *)paths, nfiles, &cfg, NULL, err,
+                                            sizeof(err)),
+                                 0);
                 struct input_item it;
                 uint16_t from;
                 int rc;
@@ -164,17 +180,18 @@ static void t_dupfilter_sized_from_the_input(void **st)
                         if (rc == 0)
                                 sched_yield();
                 assert_true(feed_join(&f));
-                assert_int_equal(atomic_load(&f.duplicates), n / 1000);
-                uint64_t names = n - n / 1000, bytes = dupfilter_bytes(f.seen);
-                uint64_t first = 131072 * 8; /* the first stage, 65,536 names in it */
+                assert_int_equal(atomic_load(&f.duplicates), dups);
+                uint64_t bytes = dupfilter_bytes(f.seen);
+                uint64_t first = 131072 * 8; /* the first stage, 65,536 names in it or more */
                 print_message("%s: %llu names, filter %llu bytes (%.2f bytes a name)\n",
-                              gz ? "gzip" : "plain", (unsigned long long)names,
-                              (unsigned long long)bytes, (double)bytes / (double)names);
+                              cases[c].name, (unsigned long long)names, (unsigned long long)bytes,
+                              (double)bytes / (double)names);
                 assert_true(bytes >= first + (names - 65536) * 8);
                 assert_true(bytes <= first + (names - 65536) * 9 + 65536); /* 1/8 over at most */
                 assert_true(dupfilter_fp_rate(f.seen) < 1e-6);
                 feed_free(&f);
-                unlink(p);
+                for (unsigned k = 0; k < nfiles; k++)
+                        unlink(paths[k]);
         }
 }
 
