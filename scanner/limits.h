@@ -6,9 +6,9 @@
 
 /* Classifier pool */
 #define DS_THREADS_MAX 64
-/* Lookups waiting for or in a classifier beyond which no new domain is admitted: ~10-20 ms
- * of work at a classifier's pace, enough to keep it busy, where a loopback scan would
- * otherwise fill every -c job with replies that wait. */
+/* Lookups waiting for or in the classifiers, per classifier thread, beyond which no new
+ * domain is admitted: ~10-20 ms of a thread's work, enough to keep it busy, where a loopback
+ * scan would otherwise fill every -c job with replies that wait. */
 #define DS_CLASSIFY_BACKLOG 1024
 
 /* The shared answer cache (dns/anscache.h) keeps replies up to this many bytes: a few

@@ -259,7 +259,7 @@ static unsigned on_admit(void *ctx, unsigned room)
         }
         /* Replies the classifiers have not caught up with: a new domain now would only wait
          * behind them, its job's memory held (and out of cache) the while. */
-        if (s->in_pool >= DS_CLASSIFY_BACKLOG)
+        if (s->in_pool >= DS_CLASSIFY_BACKLOG * s->cfg->threads)
                 return 0;
         while (started < room && s->nfree && !s->input_done) {
                 /* The item lands in the job's struct; its memory is bound only for a domain
