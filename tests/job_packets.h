@@ -39,6 +39,7 @@ static inline void tj_reset(struct job *j)
 {
         struct lookup *look = j->look;
         uint8_t *state = j->state;
+        bool own_mem = j->own_mem;
         memset(j, 0, sizeof(*j));
         if (!look) {
                 assert_int_equal(job_init(j, tj_set(), NULL), 0);
@@ -46,6 +47,7 @@ static inline void tj_reset(struct job *j)
         }
         j->look = look;
         j->state = state;
+        j->own_mem = own_mem;
         j->set = tj_set();
 }
 
