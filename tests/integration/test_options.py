@@ -38,12 +38,18 @@ def scan(binary, args, tmp, tag):
     return p, lines, m
 
 
+def write_list(tmp, name, lines):
+    """The input file tmp/name, one line each; returns its path."""
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
 def test_exclude(binary, tmp):
     doms = ["keep%d.test" % i for i in range(20)] + ["optout.test", "www.optout.test",
                                                     "a.b.optout.test", "notoptout.test"]
-    src = os.path.join(tmp, "ex.txt")
-    with open(src, "w") as f:
-        f.write("\n".join(doms) + "\n")
+    src = write_list(tmp, "ex.txt", doms)
     ex = os.path.join(tmp, "exclude.txt")
     with open(ex, "w") as f:
         f.write("# opt-out requests\n\nOptOut.Test.\n")
@@ -81,9 +87,7 @@ def test_exclude(binary, tmp):
 
 def test_rates(binary, tmp):
     doms = ["r%d.test" % i for i in range(600)]
-    src = os.path.join(tmp, "rate.txt")
-    with open(src, "w") as f:
-        f.write("\n".join(doms) + "\n")
+    src = write_list(tmp, "rate.txt", doms)
     script = {"*": {"txt": ["v=DMARC1; p=none"]}}
     with faultserver.FaultServer(script, name="rate") as srv:
         for tag, extra in (("rate", ["--rate", "2000"]),
@@ -125,9 +129,7 @@ def test_failures(binary, tmp):
     check("unwritable output path: exit 1 naming the file, no crash",
           p.returncode == 1 and nodir in p.stderr, (p.returncode, p.stderr))
     doms = ["full%d.test" % i for i in range(3000)]
-    src = os.path.join(tmp, "full.txt")
-    with open(src, "w") as f:
-        f.write("\n".join(doms) + "\n")
+    src = write_list(tmp, "full.txt", doms)
     meta = os.path.join(tmp, "full.meta.json")
     with faultserver.FaultServer({"*": {"txt": ["v=DMARC1; p=none"]}}, name="full") as srv:
         p = subprocess.run([binary, "scan", "-q", "--discovery", "exact", "-r",
@@ -149,9 +151,7 @@ def test_duplicates(binary, tmp):
     doms = ["d%d.test" % i for i in range(300)]
     lines = doms + ["D7.TEST.", "d8.test", "d8.test", "www.d9.test", "not a domain!",
                     "not a domain!"]
-    src = os.path.join(tmp, "dups.txt")
-    with open(src, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    src = write_list(tmp, "dups.txt", lines)
     script = {"*": {"txt": ["v=DMARC1; p=none"]}}
     with faultserver.FaultServer(script, name="dups") as srv:
         p, out, m = scan(binary, ["-r", "127.0.0.1:%d" % srv.port, src], tmp, "dups")
@@ -183,9 +183,7 @@ def test_profile(binary, tmp):
         "*": {"rcode": "NXDOMAIN"},
     }
     doms = ["good.test", "weak.test", "spffail.test", "both.test", "bad..name"]
-    src = os.path.join(tmp, "bod.txt")
-    with open(src, "w") as f:
-        f.write("\n".join(doms) + "\n")
+    src = write_list(tmp, "bod.txt", doms)
     with faultserver.FaultServer(script, name="bod") as srv:
         p, lines, m = scan(binary, ["-r", "127.0.0.1:%d" % srv.port, "--retries", "0",
                                     "--discovery", "exact", "--checks", "dmarc",
@@ -246,9 +244,7 @@ def test_details(binary, tmp):
         "b.test": {"txt": ["v=spf1 include:gone.test -all"]},
         "*": {"rcode": "NXDOMAIN"},
     }
-    src = os.path.join(tmp, "details.txt")
-    with open(src, "w") as f:
-        f.write("a.test\nb.test\n")
+    src = write_list(tmp, "details.txt", ["a.test", "b.test"])
     args = ["--retries", "0", "--discovery", "exact", "--checks", "dmarc,spf", src]
     with faultserver.FaultServer(script, name="details") as srv:
         p, lines, m = scan(binary, ["-r", "127.0.0.1:%d" % srv.port] + args, tmp, "lean")
@@ -307,9 +303,7 @@ def test_metadata_default(binary, tmp):
     and devices get none; --metadata and --no-metadata together are a usage error."""
     d = os.path.join(tmp, "metadefault")
     os.mkdir(d)
-    src = os.path.join(d, "in.txt")
-    with open(src, "w") as f:
-        f.write("a.test\nb.test\n")
+    src = write_list(d, "in.txt", ["a.test", "b.test"])
 
     def run(args):
         return subprocess.run([binary, "scan", "-q", "--discovery", "exact", "-r",
@@ -356,9 +350,7 @@ def test_memory_follows_in_flight(binary, tmp):
     default checks, 5.3 KB a job: 530 MB if every job were touched) stay small, and the
     metadata says how many domains were in flight at most."""
     doms = ["m%d.test" % i for i in range(300)]
-    src = os.path.join(tmp, "mem.txt")
-    with open(src, "w") as f:
-        f.write("\n".join(doms) + "\n")
+    src = write_list(tmp, "mem.txt", doms)
     script = {"*": {"txt": ["v=DMARC1; p=none"]}}
     with faultserver.FaultServer(script, name="mem") as srv:
         p, out, m = scan(binary, ["-r", "127.0.0.1:%d" % srv.port, "-c", "100000", src], tmp,
