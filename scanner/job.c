@@ -43,10 +43,11 @@ void job_bind(struct job *j, const struct check_set *set, const struct check_env
 
 int job_init(struct job *j, const struct check_set *set, const struct check_env *env)
 {
-        void *mem = aligned_alloc(64, job_mem_size(set));
+        size_t size = job_mem_size(set);
+        void *mem = aligned_alloc(64, size);
         if (!mem)
                 return -ENOMEM;
-        memset(mem, 0, job_mem_size(set));
+        memset(mem, 0, size);
         job_bind(j, set, env, mem);
         j->own_mem = true;
         return 0;
