@@ -210,8 +210,8 @@ static void start_attempt(struct engine *e, uint32_t slot, uint64_t now)
         transmit(e, slot, now);
 }
 
-static void finish(struct engine *e, uint32_t slot, enum engine_status st, const uint8_t *pkt,
-                   size_t len);
+static void finish(struct engine *e, uint32_t slot, enum engine_status st,
+                   const struct wire_reply *reply);
 
 static void drain_waiting(struct engine *e, uint64_t now)
 {
@@ -228,8 +228,8 @@ static void drain_waiting(struct engine *e, uint64_t now)
                         q->waiting = false;
                         e->c.gave_up_budget++;
                         e->c.timeouts++;
-                        finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT, NULL,
-                               0);
+                        finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT,
+                               NULL);
                         continue;
                 }
                 if (rate_available(&e->rate, now) < 1)
@@ -247,15 +247,16 @@ static void drain_waiting(struct engine *e, uint64_t now)
         }
 }
 
-static void finish(struct engine *e, uint32_t slot, enum engine_status st, const uint8_t *pkt,
-                   size_t len)
+static void finish(struct engine *e, uint32_t slot, enum engine_status st,
+                   const struct wire_reply *reply)
 {
         struct query *q = &e->table.slots[slot];
         struct engine_result res = {
             .token = q->token,
             .status = st,
-            .pkt = pkt,
-            .len = len,
+            .pkt = reply ? reply->pkt : NULL,
+            .len = reply ? reply->len : 0,
+            .reply = reply,
             .attempts = q->attempts,
             .resolver = q->resolver,
         };
@@ -279,8 +280,9 @@ static bool retry(struct engine *e, uint32_t slot, uint64_t now)
 }
 
 /* A reply that matched its query: final, a retry, or a switch to TCP. */
-static void accept_reply(struct engine *e, uint32_t slot, const uint8_t *pkt, size_t len)
+static void accept_reply(struct engine *e, uint32_t slot, const struct wire_reply *reply)
 {
+        const uint8_t *pkt = reply->pkt;
         struct query *q = &e->table.slots[slot];
         struct resolver *r = &e->cfg.resolvers->v[q->resolver];
         uint64_t now = uv_now(e->loop);
@@ -317,7 +319,7 @@ static void accept_reply(struct engine *e, uint32_t slot, const uint8_t *pkt, si
         } else if (rcode != WIRE_RCODE_NOERROR && rcode != WIRE_RCODE_NXDOMAIN) {
                 r->stats.other_rcode++;
         }
-        finish(e, slot, ENGINE_REPLY, pkt, len);
+        finish(e, slot, ENGINE_REPLY, reply);
 }
 
 /* Question check; with 0x20 the case must be the one we sent. */
@@ -340,11 +342,12 @@ static bool question_ok(struct engine *e, struct query *q, const uint8_t *pkt, s
 }
 
 /* A reply that matches but does not parse is dropped like a forgery: the real answer may
- * still come (or a retry gets one); only if none does is the lookup MALFORMED. */
-static bool parses(struct engine *e, struct query *q, const uint8_t *pkt, size_t len)
+ * still come (or a retry gets one); only if none does is the lookup MALFORMED. The parse in
+ * r goes with the reply to the caller, which need not parse it again. */
+static bool parses(struct engine *e, struct query *q, const uint8_t *pkt, size_t len,
+                   struct wire_reply *r)
 {
-        struct wire_reply r;
-        if (wire_reply_parse(&r, pkt, len) == 0)
+        if (wire_reply_parse(r, pkt, len) == 0)
                 return true;
         e->c.drop_malformed++;
         q->malformed_seen = true;
@@ -387,8 +390,9 @@ static void on_datagram(void *ctx, unsigned sock, const uint8_t *pkt, size_t len
                 e->c.drop_wrong_source++;
                 return;
         }
-        if (question_ok(e, q, pkt, len) && parses(e, q, pkt, len))
-                accept_reply(e, slot, pkt, len);
+        struct wire_reply r;
+        if (question_ok(e, q, pkt, len) && parses(e, q, pkt, len, &r))
+                accept_reply(e, slot, &r);
 }
 
 static void on_tcp_reply(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len)
@@ -399,8 +403,9 @@ static void on_tcp_reply(void *ctx, uint32_t slot, const uint8_t *pkt, size_t le
                 e->c.drop_unknown_id++;
                 return;
         }
-        if (question_ok(e, q, pkt, len) && parses(e, q, pkt, len))
-                accept_reply(e, slot, pkt, len);
+        struct wire_reply r;
+        if (question_ok(e, q, pkt, len) && parses(e, q, pkt, len, &r))
+                accept_reply(e, slot, &r);
         tcpq_drain(e, uv_now(e->loop)); /* a pending place on a connection came free */
 }
 
@@ -429,7 +434,7 @@ static void attempt_failed(struct engine *e, uint32_t slot, uint64_t now)
         }
         if (!retry(e, slot, now)) {
                 e->c.timeouts++;
-                finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT, NULL, 0);
+                finish(e, slot, q->malformed_seen ? ENGINE_MALFORMED : ENGINE_TIMEOUT, NULL);
         }
 }
 

@@ -18,6 +18,7 @@
 #include "dns/resolvers.h"
 #include "dns/tcp.h"
 #include "dns/udp.h"
+#include "dns/wire.h"
 
 enum engine_status {
         ENGINE_REPLY = 0, /* pkt holds the final reply (any rcode) */
@@ -30,6 +31,9 @@ struct engine_result {
         enum engine_status status;
         const uint8_t *pkt; /* valid only during the done() call */
         size_t len;
+        /* ENGINE_REPLY: pkt as wire_reply_parse() validated it (reply->pkt == pkt), valid
+         * only during the done() call; else NULL. */
+        const struct wire_reply *reply;
         unsigned attempts; /* datagrams sent for this lookup */
         unsigned resolver; /* index of the resolver that answered, or that was asked last */
 };

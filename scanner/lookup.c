@@ -67,8 +67,29 @@ void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, s
         l->last_status = (int16_t)engine_status;
         l->attempts = (uint16_t)(l->attempts + attempts);
         l->reply_len = 0;
+        l->has_parsed = false;
         if (engine_status == ENGINE_REPLY)
                 keep(l, pkt, len);
+}
+
+void lookup_set_parsed(struct lookup *l, const struct wire_reply *r, unsigned attempts)
+{
+        lookup_set_reply(l, ENGINE_REPLY, r->pkt, r->len, attempts);
+        l->parsed = *r;
+        l->parsed.pkt = NULL; /* the kept copy is where it points: lookup_parse() sets it */
+        l->has_parsed = true;
+}
+
+int lookup_parse(const struct lookup *l, struct wire_reply *r)
+{
+        if (!l->has_parsed)
+                return wire_reply_parse(r, lookup_reply(l), l->reply_len);
+        /* The same bytes the engine validated: keep() copied them whole. */
+        if (ds_fails(l->parsed.len == l->reply_len))
+                return wire_reply_parse(r, lookup_reply(l), l->reply_len);
+        *r = l->parsed;
+        r->pkt = lookup_reply(l);
+        return 0;
 }
 
 void lookup_set_fetched(struct lookup *l, const struct https_result *r)
@@ -77,6 +98,7 @@ void lookup_set_fetched(struct lookup *l, const struct https_result *r)
         l->http_code = (uint16_t)r->http_code;
         l->text_plain = r->text_plain;
         l->reply_len = 0;
+        l->has_parsed = false;
         if (r->status == HTTPS_OK)
                 keep(l, r->body, r->len);
 }
@@ -89,7 +111,7 @@ enum lookup_read lookup_read(struct lookup *l, struct wire_reply *r, int *status
                 return LOOKUP_READ_DONE;
         }
         *status = LOOKUP_MALFORMED;
-        if (wire_reply_parse(r, lookup_reply(l), l->reply_len) < 0)
+        if (lookup_parse(l, r) < 0)
                 return LOOKUP_READ_DONE;
         uint8_t final[DS_NAME_MAX_WIRE];
         int hops = 0;
@@ -131,6 +153,7 @@ void lookup_reset(struct lookup *l)
         l->attempts = 0;
         l->reply_len = 0;
         l->reply_big = NULL;
+        l->has_parsed = false;
         l->qname_len = 0;
         l->qtype = 0;
         l->finished = false;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "dns/limits.h"
+#include "dns/wire.h"
 
 struct job;
 
@@ -54,6 +55,10 @@ struct lookup {
         uint32_t reply_len;
         uint8_t qname[DS_NAME_MAX_WIRE]; /* the lookup to send next / in flight */
         uint8_t *reply_big;              /* owned: replies larger than reply[] */
+        /* The engine's parse of the reply kept (has_parsed; its pkt is not used: offsets are
+         * into the kept bytes), so that the classifier does not walk the packet again. */
+        bool has_parsed;
+        struct wire_reply parsed;
         uint8_t reply[DS_REPLY_INLINE];
 };
 
@@ -73,6 +78,10 @@ void lookup_target(const struct lookup *l, char *out, size_t cap);
 void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, size_t len,
                       unsigned attempts);
 
+/* The same, with the parse the engine validated the reply with (r->pkt == r's bytes): the
+ * classifier then need not parse it again. */
+void lookup_set_parsed(struct lookup *l, const struct wire_reply *r, unsigned attempts);
+
 /* The reply's bytes (after lookup_set_reply with ENGINE_REPLY). */
 static inline const uint8_t *lookup_reply(const struct lookup *l)
 {
@@ -84,7 +93,9 @@ struct https_result;
 /* Keep the outcome of the HTTPS GET in flight (loop thread); copies the body. */
 void lookup_set_fetched(struct lookup *l, const struct https_result *r);
 
-struct wire_reply;
+/* The reply kept, parsed into *r: the engine's parse when it came with one, else parsed
+ * now. 0, or -EBADMSG for a reply that does not parse. */
+int lookup_parse(const struct lookup *l, struct wire_reply *r);
 
 /* What lookup_read() made of the reply to the lookup in flight. */
 enum lookup_read {

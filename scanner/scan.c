@@ -315,7 +315,12 @@ static void on_lookup_done(void *ctx, const struct engine_result *r)
         if (l->shared && s->cache)
                 anscache_complete(s->cache, l->qname, l->qname_len, l->qtype, (int)r->status,
                                   r->pkt, r->len, engine_now(s->engine), on_cache_wake, s);
-        lookup_ended(s, l, r->status, r->pkt, r->len, r->attempts);
+        if (r->reply) {
+                lookup_set_parsed(l, r->reply, r->attempts);
+                to_classifier(s, l);
+        } else {
+                lookup_ended(s, l, r->status, r->pkt, r->len, r->attempts);
+        }
 }
 
 static void on_job_back(void *ctx, struct lookup *l)

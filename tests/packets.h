@@ -93,7 +93,13 @@ static inline void lp_feed_lookup(struct lookup *l, ldns_pkt *lp, unsigned attem
         assert_non_null(copy);
         memcpy(copy, wire, n);
         free(wire);
-        lookup_set_reply(l, ENGINE_REPLY, copy, n, attempts);
+        /* As the engine hands it over: with its parse when the packet parses (the engine
+         * drops one that does not; tests feed those too, as the shared cache could). */
+        struct wire_reply r;
+        if (wire_reply_parse(&r, copy, n) == 0)
+                lookup_set_parsed(l, &r, attempts);
+        else
+                lookup_set_reply(l, ENGINE_REPLY, copy, n, attempts);
         memset(copy, 0xa5, n); /* the job must not keep the caller's buffer */
         free(copy);
 }

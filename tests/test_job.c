@@ -87,6 +87,56 @@ static bool classify_txt(const void *data, size_t n)
 
 /* ---- job_start ------------------------------------------------------------------------ */
 
+/* The engine's parse travels with the reply: lookup_parse() gives it back over the kept
+ * copy (inline or large), the same as parsing the bytes again; a reply kept without one (the
+ * shared cache's) is parsed from its own bytes, not from a stale parse. */
+static void t_engine_parse_kept(void **st)
+{
+        (void)st;
+        struct lookup l;
+        memset(&l, 0, sizeof(l));
+        lookup_reset(&l);
+        char big[700];
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = 0;
+        for (int round = 0; round < 2; round++) { /* inline, then over DS_REPLY_INLINE */
+                ldns_pkt *lp = lp_reply("_dmarc.p.test", LDNS_RCODE_NOERROR);
+                lp_txt(lp, "_dmarc.p.test", "v=DMARC1; p=reject");
+                if (round)
+                        lp_txt(lp, "_dmarc.p.test", big);
+                uint8_t *wire = NULL;
+                size_t n = 0;
+                assert_int_equal(ldns_pkt2wire(&wire, lp, &n), LDNS_STATUS_OK);
+                ldns_pkt_free(lp);
+                assert_true(round ? n > DS_REPLY_INLINE : n <= DS_REPLY_INLINE);
+                struct wire_reply r, got, again;
+                assert_int_equal(wire_reply_parse(&r, wire, n), 0);
+                lookup_set_parsed(&l, &r, 1);
+                memset(wire, 0xa5, n); /* the lookup keeps its own copy */
+                free(wire);
+                assert_true(l.has_parsed);
+                assert_int_equal(lookup_parse(&l, &got), 0);
+                assert_ptr_equal(got.pkt, lookup_reply(&l));
+                assert_int_equal(wire_reply_parse(&again, lookup_reply(&l), l.reply_len), 0);
+                assert_memory_equal(&got, &again, sizeof(got));
+                assert_int_equal(got.ancount, round ? 2 : 1);
+        }
+        /* a reply without a parse replaces it: NXDOMAIN, no answer */
+        ldns_pkt *lp = lp_reply("_dmarc.q.test", LDNS_RCODE_NXDOMAIN);
+        uint8_t *wire = NULL;
+        size_t n = 0;
+        assert_int_equal(ldns_pkt2wire(&wire, lp, &n), LDNS_STATUS_OK);
+        ldns_pkt_free(lp);
+        lookup_set_reply(&l, ENGINE_REPLY, wire, n, 0);
+        free(wire);
+        assert_false(l.has_parsed);
+        struct wire_reply got;
+        assert_int_equal(lookup_parse(&l, &got), 0);
+        assert_int_equal(got.ancount, 0);
+        assert_int_equal(got.rcode, WIRE_RCODE_NXDOMAIN);
+        lookup_clear(&l);
+}
+
 static void t_start_ok(void **st)
 {
         (void)st;
@@ -1625,6 +1675,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(t_auth_name_too_long, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_exact_mode, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_rfc7489_psl, held_setup, held_teardown),
+            cmocka_unit_test(t_engine_parse_kept),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -175,7 +175,7 @@ static void collect(struct mx_result *m, const struct lookup *l)
         struct wire_rr_iter it;
         struct wire_rr rr;
         bool root_pref_nonzero = false;
-        if (ds_fails(wire_reply_parse(&r, lookup_reply(l), l->reply_len) == 0)) {
+        if (ds_fails(lookup_parse(l, &r) == 0)) {
                 m->status = LOOKUP_MALFORMED; /* on_reply() parsed this very reply */
                 return;
         }
