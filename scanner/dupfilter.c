@@ -8,9 +8,8 @@
 #include "common/lazymem.h"
 #include "scanner/shard.h"
 
-#define BLOCK_BITS          512 /* one 64-byte cache line */
-#define BLOCK_WORDS         (BLOCK_BITS / 64)
-#define DUPFILTER_NAMES_MAX (1ull << 40)
+#define BLOCK_BITS  512 /* one 64-byte cache line */
+#define BLOCK_WORDS (BLOCK_BITS / 64)
 
 struct stage {
         uint64_t *bits; /* owned lazymem of nbits / 8 bytes: untouched pages cost nothing */
@@ -23,11 +22,13 @@ struct dupfilter {
         uint64_t count;
 };
 
-/* Bits for names, in whole blocks, DUPFILTER_MIN_BITS at least. */
+/* Bits for names, in whole blocks, DUPFILTER_MIN_BITS at least and DUPFILTER_FIRST_MAX at
+ * most (a size asked for up front, or estimated, is no promise: past it, stages double as
+ * they fill). */
 static uint64_t stage_bits(uint64_t names)
 {
-        if (names > DUPFILTER_NAMES_MAX)
-                names = DUPFILTER_NAMES_MAX; /* no overflow below; the mapping would fail */
+        if (names >= DUPFILTER_FIRST_MAX / DUPFILTER_BITS_PER_NAME)
+                return DUPFILTER_FIRST_MAX;
         uint64_t bits = names * DUPFILTER_BITS_PER_NAME;
         bits = (bits + BLOCK_BITS - 1) / BLOCK_BITS * BLOCK_BITS;
         return bits < DUPFILTER_MIN_BITS ? DUPFILTER_MIN_BITS : bits;
@@ -52,8 +53,7 @@ int dupfilter_new(struct dupfilter **out, uint64_t expected)
         if (!d)
                 return -ENOMEM;
         uint64_t names = expected ? expected : DUPFILTER_DEFAULT_NAMES;
-        uint64_t bits = stage_bits(names);
-        if (stage_add(d, bits < DUPFILTER_FIRST_MAX ? bits : DUPFILTER_FIRST_MAX) < 0) {
+        if (stage_add(d, stage_bits(names)) < 0) {
                 free(d);
                 return -ENOMEM;
         }
@@ -105,10 +105,8 @@ bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n)
 
 int dupfilter_grow(struct dupfilter *d, uint64_t names)
 {
-        /* An estimate is no promise (a list of repeats looks like many names): past this,
-         * stages double as they fill. */
-        uint64_t bits = stage_bits(names);
-        return stage_add(d, bits < DUPFILTER_FIRST_MAX ? bits : DUPFILTER_FIRST_MAX);
+        return stage_add(d,
+                         stage_bits(names)); /* capped: a list of repeats looks like many names */
 }
 
 uint64_t dupfilter_count(const struct dupfilter *d)

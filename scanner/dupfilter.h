@@ -31,10 +31,9 @@ struct dupfilter;
 
 /* expected: the names the input is expected to hold (0: unknown). 0 or -ENOMEM. */
 int dupfilter_new(struct dupfilter **out, uint64_t expected);
-/* New names go from now on into a new stage sized for this many (32 MiB at most; when it
- * can be added):
- * lets a reader size the bulk of the filter from the rate of names it measured in the
- * input's first part, leaving the first stage part empty. 0 or -ENOMEM (or -ENOSPC). */
+/* New names go from now on into a new stage sized for this many names (32 MiB at most), so
+ * that a reader can size the bulk of the filter from the rate of names it measured in the
+ * input's first part, the first stage left part empty. 0, -ENOMEM or -ENOSPC. */
 int dupfilter_grow(struct dupfilter *d, uint64_t names);
 /* Adds the name; true when it was (probably) there already. */
 bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n);

@@ -20,7 +20,7 @@
 
 #include "common/check.h"
 
-#define BLOCK         DS_INPUT_BLOCK
+#define BLOCK         (64 * 1024)
 #define SECTORS_MAX   10000 /* more distinct values means the column is not a sector */
 #define COLUMN_NUMMAX 100000
 #define COUNT(a)      (sizeof(a) / sizeof((a)[0]))

@@ -19,8 +19,7 @@
 #define DS_INPUT_LINE_MAX 8192 /* longer lines are reported as ILLEGAL_INPUT */
 #define DS_INPUT_RAW_MAX  512  /* raw field echoed in "input" (truncated beyond) */
 #define DS_SECTOR_MAX     256
-#define DS_INPUT_BLOCK    (64 * 1024) /* bytes read (and decompressed) at a time */
-#define DS_INPUT_QUEUE    4096        /* parsed lines buffered between reader and loop */
-#define DS_FEED_WAIT_MS   10 /* the reader's nap on a full queue: < the queue's drain time */
+#define DS_INPUT_QUEUE    4096 /* parsed lines buffered between reader and loop */
+#define DS_FEED_WAIT_MS   10   /* the reader's nap on a full queue: < the queue's drain time */
 
 #endif

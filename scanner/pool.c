@@ -347,6 +347,11 @@ void pool_dispatch(struct pool *p, struct lookup *j)
         p->out++;
 }
 
+uint32_t pool_out(const struct pool *p)
+{
+        return p->out;
+}
+
 void pool_kick(struct pool *p)
 {
         uint64_t now = uv_now(p->async.loop);

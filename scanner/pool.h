@@ -36,6 +36,8 @@ int pool_start(struct pool **out, unsigned nthreads, uint32_t nlookups,
  * once per loop turn) when enough jobs wait or the oldest has waited a little. */
 void pool_dispatch(struct pool *p, struct lookup *l);
 void pool_kick(struct pool *p);
+/* Loop thread: lookups dispatched and not handed back yet. */
+uint32_t pool_out(const struct pool *p);
 
 /* Loop thread: stop taking jobs (every job must be back) and join the threads; their
  * partial chunks go to the writer. Closes the async handle. */

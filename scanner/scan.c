@@ -56,7 +56,6 @@ struct scan {
         uint8_t *job_mem; /* mapped: job_mem_bytes, job i's lookups and states at i * size */
         size_t jobs_bytes, job_mem_bytes, job_mem_size;
         uint32_t jobs_bound;    /* jobs ever used: the most domains in flight at once */
-        uint32_t in_pool;       /* lookups given to the classifiers and not back yet */
         struct anscache *cache; /* owned: shared answers (lookups marked shared) */
         struct https *https;    /* owned: policy fetches (--mta-sts-policy), else NULL */
         uint32_t njobs, nfree;
@@ -114,20 +113,13 @@ static struct lookup *lookup_of(struct scan *s, uint32_t token)
         return &s->jobs[token / s->nlook].look[token % s->nlook];
 }
 
-/* Every lookup goes to the classifiers through here: the loop counts those not back. */
-static void to_classifier(struct scan *s, struct lookup *l)
-{
-        s->in_pool++;
-        pool_dispatch(s->pool, l);
-}
-
 /* The lookup ended before or without the engine: to its check, and to those that waited
  * on it when it was a shared fetch. */
 static void lookup_ended(struct scan *s, struct lookup *l, int status, const uint8_t *pkt,
                          size_t len, unsigned attempts)
 {
         lookup_set_reply(l, status, pkt, len, attempts);
-        to_classifier(s, l);
+        pool_dispatch(s->pool, l);
 }
 
 /* Loop thread: a lookup that waited on a shared fetch gets its outcome. */
@@ -169,7 +161,7 @@ static void on_fetched(void *ctx, const struct https_result *r)
                 return;
         struct lookup *l = lookup_of(s, r->token);
         lookup_set_fetched(l, r);
-        to_classifier(s, l);
+        pool_dispatch(s->pool, l);
 }
 
 /* Start the HTTPS GET l asks for; a refusal (no transport, a name it cannot carry) ends it
@@ -187,7 +179,7 @@ static void ask_https(struct scan *s, struct lookup *l, uint32_t token)
                 return;
         struct https_result r = {.token = token, .status = HTTPS_ERROR};
         lookup_set_fetched(l, &r);
-        to_classifier(s, l);
+        pool_dispatch(s->pool, l);
 }
 
 static bool ask(struct scan *s, struct lookup *l)
@@ -259,7 +251,7 @@ static unsigned on_admit(void *ctx, unsigned room)
         }
         /* Replies the classifiers have not caught up with: a new domain now would only wait
          * behind them, its job's memory held (and out of cache) the while. */
-        if (s->in_pool >= DS_CLASSIFY_BACKLOG * s->cfg->threads)
+        if (pool_out(s->pool) >= DS_CLASSIFY_BACKLOG * s->cfg->threads)
                 return 0;
         while (started < room && s->nfree && !s->input_done) {
                 /* The item lands in the job's struct; its memory is bound only for a domain
@@ -291,7 +283,7 @@ static unsigned on_admit(void *ctx, unsigned room)
                         started += ask_all(s, j);
                 } else {
                         j->busy = 1;
-                        to_classifier(s, &j->look[0]);
+                        pool_dispatch(s->pool, &j->look[0]);
                 }
         }
         return started;
@@ -317,7 +309,7 @@ static void on_lookup_done(void *ctx, const struct engine_result *r)
                                   r->pkt, r->len, engine_now(s->engine), on_cache_wake, s);
         if (r->reply) {
                 lookup_set_parsed(l, r->reply, r->attempts);
-                to_classifier(s, l);
+                pool_dispatch(s->pool, l);
         } else {
                 lookup_ended(s, l, r->status, r->pkt, r->len, r->attempts);
         }
@@ -327,8 +319,6 @@ static void on_job_back(void *ctx, struct lookup *l)
 {
         struct scan *s = ctx;
         struct job *j = l->job;
-        if (!ds_fails(s->in_pool > 0)) /* a miscount would close the admission for good */
-                s->in_pool--;
         if (l->handoff == JOB_STEP_QUERY && !s->aborted) {
                 ask(s, l);
                 return;
