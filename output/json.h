@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct jbuf {
         char *p;
@@ -41,19 +42,66 @@ struct jw {
 void jw_begin(struct jw *w, struct jbuf *b);
 /* Close it (appends '}' and '\n'). */
 void jw_end(struct jw *w);
-/* key may be NULL inside arrays. */
-void jw_obj_open(struct jw *w, const char *key);
+
+/* The writers below take a key and its length (klen, strlen(key)); key may be NULL inside
+ * arrays. The inline forms without _k pass strlen(key) themselves: for a literal key the
+ * compiler folds it to a constant, so the ~500 members a line is written with cost no
+ * scan of their keys. */
+#define JW_KLEN(key) ((key) ? strlen(key) : 0)
+void jw_obj_open_k(struct jw *w, const char *key, size_t klen);
+void jw_arr_open_k(struct jw *w, const char *key, size_t klen);
+void jw_str_k(struct jw *w, const char *key, size_t klen, const char *s, size_t n);
+void jw_int_k(struct jw *w, const char *key, size_t klen, int64_t v);
+void jw_uint_k(struct jw *w, const char *key, size_t klen, uint64_t v);
+void jw_bool_k(struct jw *w, const char *key, size_t klen, bool v);
+void jw_null_k(struct jw *w, const char *key, size_t klen);
 void jw_obj_close(struct jw *w);
-void jw_arr_open(struct jw *w, const char *key);
 void jw_arr_close(struct jw *w);
-void jw_str(struct jw *w, const char *key, const char *s, size_t n);
-void jw_cstr(struct jw *w, const char *key, const char *s); /* NULL gives null */
-void jw_int(struct jw *w, const char *key, int64_t v);
-void jw_uint(struct jw *w, const char *key, uint64_t v);
-void jw_bool(struct jw *w, const char *key, bool v);
-void jw_null(struct jw *w, const char *key);
+
+static inline void jw_obj_open(struct jw *w, const char *key)
+{
+        jw_obj_open_k(w, key, JW_KLEN(key));
+}
+static inline void jw_arr_open(struct jw *w, const char *key)
+{
+        jw_arr_open_k(w, key, JW_KLEN(key));
+}
+static inline void jw_str(struct jw *w, const char *key, const char *s, size_t n)
+{
+        jw_str_k(w, key, JW_KLEN(key), s, n);
+}
+/* NULL gives null. */
+static inline void jw_cstr(struct jw *w, const char *key, const char *s)
+{
+        if (s)
+                jw_str_k(w, key, JW_KLEN(key), s, strlen(s));
+        else
+                jw_null_k(w, key, JW_KLEN(key));
+}
+static inline void jw_int(struct jw *w, const char *key, int64_t v)
+{
+        jw_int_k(w, key, JW_KLEN(key), v);
+}
+static inline void jw_uint(struct jw *w, const char *key, uint64_t v)
+{
+        jw_uint_k(w, key, JW_KLEN(key), v);
+}
+static inline void jw_bool(struct jw *w, const char *key, bool v)
+{
+        jw_bool_k(w, key, JW_KLEN(key), v);
+}
+static inline void jw_null(struct jw *w, const char *key)
+{
+        jw_null_k(w, key, JW_KLEN(key));
+}
 /* A tristate: v < 0 gives null, else true or false. */
-void jw_tri(struct jw *w, const char *key, int v);
+static inline void jw_tri(struct jw *w, const char *key, int v)
+{
+        if (v < 0)
+                jw_null(w, key);
+        else
+                jw_bool(w, key, v != 0);
+}
 /* One entry of an errors/warnings array: the code alone, or with detail the object
  * {"code", "message"} and, when about_key is not NULL, about_key: about (null when NULL). */
 void jw_issue(struct jw *w, bool detail, const char *code, const char *message,

@@ -395,6 +395,49 @@ static void t_keys(void **st)
         }
 }
 
+/* The key as jw_* writes it must be what jbuf_str gives, then ':'. */
+static void assert_key_written(const char *key)
+{
+        struct jbuf got, want;
+        struct jw w;
+        jbuf_init(&got);
+        jbuf_init(&want);
+        jw_begin(&w, &got);
+        jw_null(&w, key);
+        jw_end(&w);
+        jbuf_raw(&want, "{", 1);
+        jbuf_str(&want, key, strlen(key));
+        jbuf_raw(&want, ":null}\n", 7);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.p, want.p, want.len);
+        jbuf_free(&got);
+        jbuf_free(&want);
+}
+
+/* Short keys are copied and tested a word at a time (overlapping words, three bytes for the
+ * shortest): at every length up to past the fast path's limit, a byte that needs an escape
+ * is caught at every position, and a plain key comes out whole. */
+static void t_keys_every_length(void **st)
+{
+        (void)st;
+        static const char bad[] = {'"', '\\', '\x01', '\x1f', '\x7f', '\x80', '\xff'};
+        char key[48];
+        for (size_t n = 1; n < 40; n++) {
+                for (size_t i = 0; i < n; i++)
+                        key[i] = (char)('a' + (i % 26));
+                key[n] = '\0';
+                assert_key_written(key);
+                for (size_t pos = 0; pos < n; pos++) {
+                        for (size_t k = 0; k < sizeof bad; k++) {
+                                char keep = key[pos];
+                                key[pos] = bad[k];
+                                assert_key_written(key);
+                                key[pos] = keep;
+                        }
+                }
+        }
+}
+
 /* xorshift64*: fixed-seed, so failures reproduce. */
 static uint64_t rng_next(uint64_t *s)
 {
@@ -552,14 +595,15 @@ static void t_random_corpus_python(void **st)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_plain_ascii),      cmocka_unit_test(t_short_escapes),
-            cmocka_unit_test(t_control_escapes),  cmocka_unit_test(t_valid_utf8),
-            cmocka_unit_test(t_line_separators),  cmocka_unit_test(t_invalid_utf8),
-            cmocka_unit_test(t_hostile_txt),      cmocka_unit_test(t_integers),
-            cmocka_unit_test(t_writer_nesting),   cmocka_unit_test(t_writer_appends_lines),
-            cmocka_unit_test(t_writer_max_depth), cmocka_unit_test(t_buffer_growth),
-            cmocka_unit_test(t_writer_misuse),    cmocka_unit_test(t_random_corpus_python),
-            cmocka_unit_test(t_doubles),          cmocka_unit_test(t_keys),
+            cmocka_unit_test(t_plain_ascii),       cmocka_unit_test(t_short_escapes),
+            cmocka_unit_test(t_control_escapes),   cmocka_unit_test(t_valid_utf8),
+            cmocka_unit_test(t_line_separators),   cmocka_unit_test(t_invalid_utf8),
+            cmocka_unit_test(t_hostile_txt),       cmocka_unit_test(t_integers),
+            cmocka_unit_test(t_writer_nesting),    cmocka_unit_test(t_writer_appends_lines),
+            cmocka_unit_test(t_writer_max_depth),  cmocka_unit_test(t_buffer_growth),
+            cmocka_unit_test(t_writer_misuse),     cmocka_unit_test(t_random_corpus_python),
+            cmocka_unit_test(t_doubles),           cmocka_unit_test(t_keys),
+            cmocka_unit_test(t_keys_every_length),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
