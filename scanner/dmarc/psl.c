@@ -1,5 +1,8 @@
-/* psl.c -- libpsl wrapper: load once, then read-only lookups. */
+/* psl.c -- libpsl wrapper: load once, then read-only lookups, the plain names answered from
+ * the same list's hash table (suffixes.h) and the rest by libpsl. */
 #include "scanner/dmarc/psl.h"
+
+#include "scanner/dmarc/suffixes.h"
 
 #include <errno.h>
 #include <libpsl.h>
@@ -7,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #define PSL_HEAD_BYTES 8192 /* the VERSION line sits in the list's header comment */
 
 struct ds_psl {
         psl_ctx_t *ctx;
+        struct suffixes *fast; /* owned; NULL when the list is not a text file */
         char source[512];
         char date[64];
 };
@@ -48,6 +53,18 @@ static bool version_line(const char *path, char *out, size_t cap)
         return true;
 }
 
+/* The distribution's list as a .dafsa (Debian's default) has its text form beside it, from
+ * the same package: load that, so libpsl and the hash table read one and the same list. */
+static bool text_beside(const char *file, char *out, size_t cap)
+{
+        static const char ext[] = ".dafsa";
+        size_t n = file ? strlen(file) : 0, e = sizeof(ext) - 1;
+        if (n <= e || strcmp(file + n - e, ext) != 0 || n - e + 5 > cap)
+                return false;
+        snprintf(out, cap, "%.*s.dat", (int)(n - e), file);
+        return access(out, R_OK) == 0;
+}
+
 static void describe_file(struct ds_psl *p, const char *path)
 {
         struct stat st;
@@ -68,11 +85,17 @@ int ds_psl_open(struct ds_psl **out, const char *path, char *err, size_t errlen)
                 return -ENOMEM;
         }
         const char *file = path ? path : psl_dist_filename();
+        char dat[512];
+        if (!path && text_beside(file, dat, sizeof(dat)))
+                file = dat;
         if (file && *file) {
                 p->ctx = psl_load_file(file);
-                if (p->ctx)
+                if (p->ctx) {
                         describe_file(p, file);
-                else if (path) {
+                        /* A .dafsa (or any list the table cannot hold whole) stays libpsl's. */
+                        if (suffixes_load(&p->fast, file) < 0)
+                                p->fast = NULL;
+                } else if (path) {
                         snprintf(err, errlen,
                                  "--psl-file %s: cannot load a public suffix list from it", path);
                         free(p);
@@ -100,6 +123,7 @@ void ds_psl_close(struct ds_psl *p)
 {
         if (!p)
                 return;
+        suffixes_free(p->fast);
         /* psl_free() ignores the built-in context, so this is safe for both. */
         psl_free(p->ctx);
         free(p);
@@ -109,12 +133,31 @@ const char *ds_psl_org(const struct ds_psl *p, const char *name)
 {
         if (!p || !name || !*name)
                 return NULL;
-        return psl_registrable_domain(p->ctx, name);
+        size_t off;
+        if (!suffixes_find(p->fast, name, strlen(name), &off))
+                return psl_registrable_domain(p->ctx, name);
+        if (off == 0)
+                return NULL;
+        /* name[off - 1] is the dot before the suffix: the label before it starts the org. */
+        size_t i = off - 1;
+        while (i > 0 && name[i - 1] != '.')
+                i--;
+        return name + i;
 }
 
 bool ds_psl_is_suffix(const struct ds_psl *p, const char *name)
 {
-        return p && name && *name && psl_is_public_suffix2(p->ctx, name, PSL_TYPE_ANY) != 0;
+        if (!p || !name || !*name)
+                return false;
+        size_t off;
+        if (suffixes_find(p->fast, name, strlen(name), &off))
+                return off == 0;
+        return psl_is_public_suffix2(p->ctx, name, PSL_TYPE_ANY) != 0;
+}
+
+bool ds_psl_fast(const struct ds_psl *p)
+{
+        return p && p->fast;
 }
 
 const char *ds_psl_source(const struct ds_psl *p)

@@ -1,6 +1,8 @@
 /* psl.h -- the Public Suffix List (libpsl): organizational domains the RFC 7489 way.
  * Contract: ds_psl_open() loads a list once (a .dat or .dafsa file, or the distribution's
- * list, or libpsl's built-in copy) and remembers where it came from and how old it is, for
+ * list, as text when a .dat sits beside its .dafsa, or libpsl's built-in copy) and, from a
+ * text list, a hash table of its ASCII rules (suffixes.h) that answers plain names, libpsl
+ * the rest; it remembers where it came from and how old it is, for
  * the run's metadata. After that every function is a read-only lookup: thread-safe, no
  * allocation, no global state. Names are lower-case A-labels without a trailing dot (what
  * the input reader and the record parser produce). */
@@ -24,6 +26,9 @@ const char *ds_psl_org(const struct ds_psl *p, const char *name);
 
 /* Is name a public suffix (ICANN or private section, "*" rule included)? */
 bool ds_psl_is_suffix(const struct ds_psl *p, const char *name);
+
+/* Are plain names answered from the list's own hash table (a text list was loaded)? */
+bool ds_psl_fast(const struct ds_psl *p);
 
 /* Where the list came from: a path, or "builtin". */
 const char *ds_psl_source(const struct ds_psl *p);
