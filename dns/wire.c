@@ -41,8 +41,42 @@ static inline uint8_t lower(uint8_t c)
         return (uint8_t)((unsigned)(c - 'A') < 26u ? c | 0x20 : c);
 }
 
+/* Eight bytes lowered at once: a byte gets 0x20 where it is 'A'-'Z' (no high bit, at least
+ * 'A', at most 'Z'; the additions cannot carry out of a byte's low seven bits). */
+static inline uint64_t lower8(uint64_t v)
+{
+        const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+        uint64_t low7 = v & ~highs;
+        uint64_t at_least_a = low7 + ones * (0x80 - 'A'), past_z = low7 + ones * (0x80 - 'Z' - 1);
+        return v | (((at_least_a ^ past_z) & ~v & highs) >> 2);
+}
+
+/* Every reply's question and owner names are compared this way: a word at a time (the last
+ * word overlapping the one before; two overlapping halves under 8 bytes). */
 static bool label_eq(const uint8_t *a, const uint8_t *b, size_t n)
 {
+        uint64_t x, y;
+        if (n >= 8) {
+                for (size_t i = 0; i + 8 < n; i += 8) {
+                        memcpy(&x, a + i, 8);
+                        memcpy(&y, b + i, 8);
+                        if (x != y && lower8(x) != lower8(y))
+                                return false;
+                }
+                memcpy(&x, a + n - 8, 8);
+                memcpy(&y, b + n - 8, 8);
+                return x == y || lower8(x) == lower8(y);
+        }
+        if (n >= 4) {
+                uint32_t a0, a1, b0, b1;
+                memcpy(&a0, a, 4);
+                memcpy(&a1, a + n - 4, 4);
+                memcpy(&b0, b, 4);
+                memcpy(&b1, b + n - 4, 4);
+                x = (uint64_t)a0 | (uint64_t)a1 << 32;
+                y = (uint64_t)b0 | (uint64_t)b1 << 32;
+                return x == y || lower8(x) == lower8(y);
+        }
         for (size_t i = 0; i < n; i++)
                 if (lower(a[i]) != lower(b[i]))
                         return false;

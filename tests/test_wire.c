@@ -1251,6 +1251,58 @@ static void t_name_text(void **s)
 
 /* ---- question match ----------------------------------------------------------------------- */
 
+/* A reply whose question is the one label lab[0, n) under "com", type TXT. */
+static size_t one_label_reply(uint8_t *pkt, const uint8_t *lab, size_t n)
+{
+        static const uint8_t hdr[12] = {0, 1, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0};
+        static const uint8_t tail[9] = {3, 'c', 'o', 'm', 0, 0, WIRE_TYPE_TXT, 0, WIRE_CLASS_IN};
+        memcpy(pkt, hdr, sizeof(hdr));
+        pkt[12] = (uint8_t)n;
+        memcpy(pkt + 13, lab, n);
+        memcpy(pkt + 13 + n, tail, sizeof(tail));
+        return 13 + n + sizeof(tail);
+}
+
+/* Labels are compared a word at a time (overlapping words, halves under 8 bytes): at every
+ * length and every position, a letter in the other case still matches, and a byte 0x20 away
+ * that is not a letter's other case (or a different letter) does not. */
+static void t_question_case_every_length(void **s)
+{
+        static const char pattern[] = "aBc9_-XyZ0mNoPqRsT";
+        static const uint8_t not_case[][2] = {
+            {'@', '`'},   {'[', '{'},   {'\\', '|'},  {']', '}'},   {'^', '~'},
+            {0x01, 0x21}, {0x7f, 0x5f}, {0xc1, 0xe1}, {0xda, 0xfa}, {'a', 'b'}};
+        uint8_t lab[DS_LABEL_MAX], q[DS_LABEL_MAX + 6], pkt[DS_LABEL_MAX + 40];
+        (void)s;
+        for (size_t n = 1; n <= DS_LABEL_MAX; n++) {
+                for (size_t i = 0; i < n; i++)
+                        lab[i] = (uint8_t)pattern[i % (sizeof(pattern) - 1)];
+                size_t len = one_label_reply(pkt, lab, n);
+                for (size_t pos = 0; pos < n; pos++) {
+                        /* q is the packet's question name, one byte changed */
+                        memcpy(q, pkt + 12, n + 6);
+                        uint8_t c = lab[pos];
+                        bool letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+                        q[1 + pos] = letter ? c ^ 0x20 : c;
+                        assert_int_equal(
+                            wire_question_match(pkt, len, q, n + 6, WIRE_TYPE_TXT, false), 1);
+                        assert_int_equal(
+                            wire_question_match(pkt, len, q, n + 6, WIRE_TYPE_TXT, true),
+                            letter ? 0 : 1);
+                        for (size_t k = 0; k < sizeof(not_case) / sizeof(not_case[0]); k++) {
+                                uint8_t keep = pkt[13 + pos];
+                                pkt[13 + pos] = not_case[k][0];
+                                q[1 + pos] = not_case[k][1];
+                                if (wire_question_match(pkt, len, q, n + 6, WIRE_TYPE_TXT, false) !=
+                                    0)
+                                        fail_msg("length %zu, position %zu: 0x%02x matched 0x%02x",
+                                                 n, pos, not_case[k][0], not_case[k][1]);
+                                pkt[13 + pos] = keep;
+                        }
+                }
+        }
+}
+
 static void t_question_match(void **s)
 {
         struct pb p;
@@ -1533,6 +1585,7 @@ int main(void)
             cmocka_unit_test(t_name_under),
             cmocka_unit_test(t_name_text),
             cmocka_unit_test(t_question_match),
+            cmocka_unit_test(t_question_case_every_length),
             cmocka_unit_test(t_question_other_label_lengths),
             cmocka_unit_test(t_rcode_names),
             cmocka_unit_test(t_mutation),
