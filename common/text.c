@@ -5,7 +5,7 @@
 
 /* One pass, no strlen: the grammars call this for every tag name against each keyword, and
  * most comparisons fail at the first byte. */
-bool ds_ascii_ieq(const char *p, size_t n, const char *lit)
+bool ds_ascii_ieq_rest(const char *p, size_t n, const char *lit)
 {
         for (size_t i = 0; i < n; i++)
                 if (lit[i] == '\0' || ds_ascii_lower((unsigned char)p[i]) != (unsigned char)lit[i])

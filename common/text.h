@@ -64,8 +64,17 @@ static inline bool ds_ascii_all_digits(const char *p, size_t n)
         return true;
 }
 
-/* p[0..n) equals the lower-case literal lit, ASCII letters compared without case. */
-bool ds_ascii_ieq(const char *p, size_t n, const char *lit);
+bool ds_ascii_ieq_rest(const char *p, size_t n, const char *lit);
+/* p[0..n) equals the lower-case literal lit, ASCII letters compared without case. The first
+ * byte is compared inline: the record grammars look their tag names up in lists with it. */
+static inline bool ds_ascii_ieq(const char *p, size_t n, const char *lit)
+{
+        if (n == 0)
+                return lit[0] == '\0';
+        if (ds_ascii_lower((unsigned char)p[0]) != (unsigned char)lit[0])
+                return false;
+        return ds_ascii_ieq_rest(p + 1, n - 1, lit + 1);
+}
 
 /* s equals one of the strings of list (NULL-terminated). */
 bool ds_listed(const char *const *list, const char *s);
