@@ -253,25 +253,44 @@ static void t_small_list(void **st)
         rmdir(dir);
 }
 
-/* The distribution's .dafsa has its .dat beside it: both readers get the text list. */
-static void t_default_list_is_text(void **st)
+/* The distribution's .dafsa stays libpsl's list (and the metadata's), the .dat beside it
+ * feeds the table; a .dat that reads differently from the .dafsa is not used. */
+static void t_default_list_and_its_text(void **st)
 {
         (void)st;
-        char err[256];
+        char err[256], dir[] = "/tmp/test_suffixes.XXXXXX", path[300], cmd[700];
         struct ds_psl *p = NULL;
-        if (access(SYSTEM_DAT, R_OK) != 0)
+        if (access(SYSTEM_DAT, R_OK) != 0 || access(SYSTEM_DAFSA, R_OK) != 0)
                 skip();
         assert_int_equal(ds_psl_open(&p, NULL, err, sizeof(err)), 0);
         assert_true(ds_psl_fast(p));
-        assert_string_equal(ds_psl_source(p), SYSTEM_DAT);
+        assert_string_equal(ds_psl_source(p), SYSTEM_DAFSA);
         ds_psl_close(p);
-        /* a .dafsa named on the command line stays libpsl's alone */
-        if (access(SYSTEM_DAFSA, R_OK) == 0) {
-                assert_int_equal(ds_psl_open(&p, SYSTEM_DAFSA, err, sizeof(err)), 0);
-                assert_false(ds_psl_fast(p));
-                assert_string_equal(ds_psl_org(p, "a.b.example.co.uk"), "example.co.uk");
-                ds_psl_close(p);
-        }
+
+        /* the system's .dafsa beside a .dat that makes example.com a suffix */
+        assert_non_null(mkdtemp(dir));
+        snprintf(cmd, sizeof(cmd), "cp %s %s/list.dafsa", SYSTEM_DAFSA, dir);
+        assert_int_equal(system(cmd), 0);
+        snprintf(cmd, sizeof(cmd), "%s/list.dat", dir);
+        FILE *f = fopen(cmd, "w");
+        assert_non_null(f);
+        fputs("com\nexample.com\nuk\nco.uk\n", f);
+        assert_int_equal(fclose(f), 0);
+        snprintf(path, sizeof(path), "%s/list.dafsa", dir);
+        assert_int_equal(ds_psl_open(&p, path, err, sizeof(err)), 0);
+        assert_false(ds_psl_fast(p));
+        assert_string_equal(ds_psl_org(p, "www.example.com"), "example.com");
+        ds_psl_close(p);
+
+        /* the same .dat beside a copy of the .dat itself as "list.dafsa": they agree */
+        snprintf(cmd, sizeof(cmd), "cp %s/list.dat %s/list.dafsa", dir, dir);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(ds_psl_open(&p, path, err, sizeof(err)), 0);
+        assert_true(ds_psl_fast(p));
+        assert_null(ds_psl_org(p, "example.com"));
+        ds_psl_close(p);
+        snprintf(cmd, sizeof(cmd), "rm -r %s", dir);
+        assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -280,7 +299,7 @@ int main(void)
             cmocka_unit_test(t_every_rule_of_the_system_list),
             cmocka_unit_test(t_shared_real_world_lists),
             cmocka_unit_test(t_small_list),
-            cmocka_unit_test(t_default_list_is_text),
+            cmocka_unit_test(t_default_list_and_its_text),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,8 +53,7 @@ static bool version_line(const char *path, char *out, size_t cap)
         return true;
 }
 
-/* The distribution's list as a .dafsa (Debian's default) has its text form beside it, from
- * the same package: load that, so libpsl and the hash table read one and the same list. */
+/* A .dafsa (Debian's default list) has its text form beside it, from the same package. */
 static bool text_beside(const char *file, char *out, size_t cap)
 {
         static const char ext[] = ".dafsa";
@@ -63,6 +62,58 @@ static bool text_beside(const char *file, char *out, size_t cap)
                 return false;
         snprintf(out, cap, "%.*s.dat", (int)(n - e), file);
         return access(out, R_OK) == 0;
+}
+
+/* The table must read like libpsl's list: names one and two labels under AGREE_KEYS of its
+ * keys, spread over the table, get the same organizational domain from both, else the table
+ * is dropped (a .dat beside a .dafsa of another version, say) and libpsl answers alone. */
+#define AGREE_KEYS 512
+static bool key_agrees(const struct ds_psl *p, const char *key, size_t len)
+{
+        char name[300];
+        size_t off;
+        for (int depth = 1; depth <= 2; depth++) {
+                int n = snprintf(name, sizeof(name), "%s%.*s", depth == 1 ? "x." : "y.x.", (int)len,
+                                 key);
+                if (n <= 0 || (size_t)n >= sizeof(name) ||
+                    !suffixes_find(p->fast, name, (size_t)n, &off))
+                        continue;
+                const char *want = psl_registrable_domain(p->ctx, name);
+                /* ds_psl_org's reading of off, without its libpsl fallback */
+                size_t org = off;
+                while (org > 0 && (org == off || name[org - 1] != '.'))
+                        org--;
+                if ((want == NULL) != (off == 0) || (want && want != name + org))
+                        return false;
+        }
+        return true;
+}
+
+static bool table_agrees(const struct ds_psl *p)
+{
+        const char *key;
+        size_t len, keys = 0, stride = suffixes_count(p->fast) / AGREE_KEYS + 1;
+        for (size_t i = 0; suffixes_key(p->fast, i, &key, &len); i++)
+                if (len > 0 && keys++ % stride == 0 && !key_agrees(p, key, len))
+                        return false;
+        return true;
+}
+
+/* Plain names are answered from a hash table of the list's text (the file itself, or the
+ * .dat beside a .dafsa), when that reads the same as libpsl's list. */
+static void load_table(struct ds_psl *p, const char *file)
+{
+        char dat[512];
+        if (text_beside(file, dat, sizeof(dat)))
+                file = dat;
+        if (suffixes_load(&p->fast, file) < 0) {
+                p->fast = NULL; /* not a text list: libpsl's alone */
+                return;
+        }
+        if (!table_agrees(p)) {
+                suffixes_free(p->fast);
+                p->fast = NULL;
+        }
 }
 
 static void describe_file(struct ds_psl *p, const char *path)
@@ -85,16 +136,11 @@ int ds_psl_open(struct ds_psl **out, const char *path, char *err, size_t errlen)
                 return -ENOMEM;
         }
         const char *file = path ? path : psl_dist_filename();
-        char dat[512];
-        if (!path && text_beside(file, dat, sizeof(dat)))
-                file = dat;
         if (file && *file) {
                 p->ctx = psl_load_file(file);
                 if (p->ctx) {
                         describe_file(p, file);
-                        /* A .dafsa (or any list the table cannot hold whole) stays libpsl's. */
-                        if (suffixes_load(&p->fast, file) < 0)
-                                p->fast = NULL;
+                        load_table(p, file);
                 } else if (path) {
                         snprintf(err, errlen,
                                  "--psl-file %s: cannot load a public suffix list from it", path);

@@ -219,6 +219,20 @@ void suffixes_free(struct suffixes *s)
         free(s);
 }
 
+bool suffixes_key(const struct suffixes *s, size_t i, const char **key, size_t *len)
+{
+        if (!s || i > s->mask)
+                return false;
+        *key = s->arena + s->slots[i].off;
+        *len = s->slots[i].len;
+        return true;
+}
+
+size_t suffixes_count(const struct suffixes *s)
+{
+        return s->used;
+}
+
 size_t suffixes_rules(const struct suffixes *s)
 {
         return s->rules;

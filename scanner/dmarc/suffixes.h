@@ -28,6 +28,12 @@ void suffixes_free(struct suffixes *s);
  * a public suffix), or false when the name is not one this table answers for. */
 bool suffixes_find(const struct suffixes *s, const char *name, size_t n, size_t *suffix_off);
 
+/* The i-th slot's key (a rule, or a suffix of one), for checks against another reader of
+ * the list; false past the last slot, and *len 0 for an empty slot. */
+bool suffixes_key(const struct suffixes *s, size_t i, const char **key, size_t *len);
+
+/* Keys held (rules and their suffixes). */
+size_t suffixes_count(const struct suffixes *s);
 /* Rules held, and rules skipped at load for being written in Unicode. */
 size_t suffixes_rules(const struct suffixes *s);
 size_t suffixes_skipped(const struct suffixes *s);
