@@ -3,7 +3,6 @@
  * verdict; and its hooks (scanner/check.h). */
 #include "scanner/dmarc/check.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,8 +230,8 @@ static enum read_result read_reply(struct dm *j, struct dmarc_result *d, int *st
 static void parse_rec(struct dmarc_result *d, unsigned k)
 {
         size_t left = ds_budget_left(&d->budget);
-        d->rec.mem.budget.limit = left ? left : 1;
-        dmarc_parse((const char *)d->text + d->recs[k].off, d->recs[k].len, &d->rec);
+        dmarc_reparse(&d->reparse, (const char *)d->text + d->recs[k].off, d->recs[k].len,
+                      left ? left : 1, &d->rec);
 }
 
 /* What one name's records mean for the walk (RFC 9989 4.10 steps 2 and 6). */
@@ -881,6 +880,7 @@ static void dmarc_scratch_free(void *scratch)
         s->dmarc.text = NULL;
         s->dmarc.text_cap = 0;
         dmarc_record_free(&s->dmarc.rec);
+        dmarc_reparse_free(&s->dmarc.reparse);
         ds_vec_free(&s->dmarc.recs_mem);
         ds_vec_free(&s->dmarc.recv_mem);
         ds_vec_free(&s->dmarc.recv_index);

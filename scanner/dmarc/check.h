@@ -26,6 +26,7 @@
 #include "scanner/check.h"
 #include "scanner/dmarc/discovery.h"
 #include "scanner/dmarc/record.h"
+#include "scanner/dmarc/reparse.h"
 #include "scanner/dmarc/verdict.h"
 #include "scanner/lookup.h"
 
@@ -117,7 +118,8 @@ struct dmarc_result {
         int org_off;             /* the domain's organizational domain, offset in it; -1 unknown */
         int policy_off;          /* the applied record's domain, offset in it; -1 none */
         struct dmarc_record rec; /* its storage reused from domain to domain */
-        struct receiver *recv;   /* nrecv of them, in recv_mem */
+        struct dmarc_reparse reparse; /* what rec was parsed from: every parse into it */
+        struct receiver *recv;        /* nrecv of them, in recv_mem */
         unsigned nrecv;
         struct ds_vec recs_mem, recv_mem;
         struct ds_vec recv_index; /* receivers by host: a hash table of indices + 1 */
