@@ -22,7 +22,6 @@
  * this long (the loop turns at least every DS_TICK_MS): one wake-up per reply cost more
  * CPU in context switches than classifying the reply. */
 #define POOL_WAKE_BATCH 32
-#define POOL_WAKE_MS    2
 #define CHUNK_LINGER_MS 200 /* an idle worker's partial chunk goes out after this long */
 /* A push onto a ring cannot find it full (pool.h); if it ever does, the hand-back waits this
  * many times 1 ms for the loop to drain the ring before giving up on the process. */
@@ -352,9 +351,10 @@ uint32_t pool_out(const struct pool *p)
         return p->out;
 }
 
-void pool_kick(struct pool *p)
+bool pool_kick(struct pool *p)
 {
         uint64_t now = uv_now(p->async.loop);
+        bool left = false;
         atomic_thread_fence(memory_order_seq_cst); /* pairs with wait_job's fence */
         for (unsigned i = 0; i < p->n; i++) {
                 struct worker *w = &p->w[i];
@@ -367,8 +367,11 @@ void pool_kick(struct pool *p)
                 if (w->pending >= POOL_WAKE_BATCH || now - w->pending_since >= POOL_WAKE_MS) {
                         w->pending = 0;
                         wake(w);
+                } else {
+                        left = true;
                 }
         }
+        return left;
 }
 
 void pool_stop(struct pool *p)

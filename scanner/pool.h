@@ -33,9 +33,12 @@ int pool_start(struct pool **out, unsigned nthreads, uint32_t nlookups,
                void *ctx);
 
 /* Loop thread: give l to a classifier. Sleeping workers are woken by pool_kick() (run
- * once per loop turn) when enough jobs wait or the oldest has waited a little. */
+ * once per loop turn) when enough jobs wait or the oldest has waited a little
+ * (POOL_WAKE_MS); it returns true when it left some waiting for that, so that a loop with
+ * nothing else to do can turn again by then. */
+#define POOL_WAKE_MS 2
 void pool_dispatch(struct pool *p, struct lookup *l);
-void pool_kick(struct pool *p);
+bool pool_kick(struct pool *p);
 /* Loop thread: lookups dispatched and not handed back yet. */
 uint32_t pool_out(const struct pool *p);
 
