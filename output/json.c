@@ -288,22 +288,23 @@ void jbuf_i64(struct jbuf *b, int64_t v)
 /* Keys this long or longer take put_str's path. */
 #define KEY_FAST 32
 
-/* Copies key's n bytes (n < KEY_FAST) to d and says whether none needs an escape. Whole
- * words are copied and tested (the last one overlapping the one before), so a key costs a
- * few loads and stores whatever its length, where a byte loop cost ~7 instructions a byte. */
-static bool copy_plain_key(char *d, const char *key, size_t n)
+/* Copies key's n bytes (n < KEY_FAST) to d and, when check, says whether none needs an
+ * escape. Whole words are copied (and tested), the last one overlapping the one before, so
+ * a key costs a few loads and stores whatever its length, where a byte loop cost ~7
+ * instructions a byte. Inlined with check constant: a trusted key skips the tests. */
+static inline bool copy_key(char *d, const char *key, size_t n, bool check)
 {
         uint64_t v;
         if (n >= 8) {
                 bool plain = true;
                 for (size_t i = 0; i + 8 < n; i += 8) {
                         memcpy(&v, key + i, 8);
-                        plain &= plain8(v);
+                        plain &= !check || plain8(v);
                         memcpy(d + i, &v, 8);
                 }
                 memcpy(&v, key + n - 8, 8);
                 memcpy(d + n - 8, &v, 8);
-                return plain && plain8(v);
+                return plain && (!check || plain8(v));
         }
         if (n >= 4) {
                 uint32_t lo, hi;
@@ -311,7 +312,7 @@ static bool copy_plain_key(char *d, const char *key, size_t n)
                 memcpy(&hi, key + n - 4, 4);
                 memcpy(d, &lo, 4);
                 memcpy(d + n - 4, &hi, 4);
-                return plain8((uint64_t)lo | (uint64_t)hi << 32);
+                return !check || plain8((uint64_t)lo | (uint64_t)hi << 32);
         }
         if (n == 0)
                 return true;
@@ -322,13 +323,15 @@ static bool copy_plain_key(char *d, const char *key, size_t n)
         d[n / 2] = (char)b1;
         d[n - 1] = (char)b2;
         v = (uint64_t)b0 | (uint64_t)b1 << 8 | (uint64_t)b2 << 16 | 0x2020202020ull << 24;
-        return plain8(v);
+        return !check || plain8(v);
 }
 
 /* Comma before every member but the first of its container, then the key if any. */
-static void jw_sep(struct jw *w, const char *key, size_t klen)
+static inline __attribute__((always_inline)) void jw_sep(struct jw *w, const char *key, size_t klen)
 {
         struct jbuf *b = w->b;
+        bool trusted = klen & JW_TRUSTED;
+        klen &= ~JW_TRUSTED;
         room(b, KEY_FAST + 4);
         char *d = b->p + b->len;
         if (w->first[w->depth])
@@ -336,7 +339,8 @@ static void jw_sep(struct jw *w, const char *key, size_t klen)
         else
                 *d++ = ',';
         if (key) {
-                if (klen < KEY_FAST && copy_plain_key(d + 1, key, klen)) {
+                if (klen < KEY_FAST && (trusted ? copy_key(d + 1, key, klen, false)
+                                                : copy_key(d + 1, key, klen, true))) {
                         d[0] = '"';
                         d += klen + 1;
                         *d++ = '"';
@@ -438,7 +442,7 @@ void jw_fixed3(struct jw *w, const char *key, double v)
 {
         char num[328]; /* "%.3f" of DBL_MAX: 309 digits, the point and three decimals */
         int n = snprintf(num, sizeof(num), "%.3f", v);
-        jw_sep(w, key, JW_KLEN(key));
+        jw_sep(w, key, key ? strlen(key) : 0);
         jbuf_raw(w->b, num, n > 0 && (size_t)n < sizeof(num) ? (size_t)n : 0);
 }
 
@@ -450,7 +454,7 @@ void jw_double(struct jw *w, const char *key, double v)
         }
         char num[32];
         int n = snprintf(num, sizeof(num), "%.3g", v);
-        jw_sep(w, key, JW_KLEN(key));
+        jw_sep(w, key, key ? strlen(key) : 0);
         jbuf_raw(w->b, num, n > 0 && (size_t)n < sizeof(num) ? (size_t)n : 0);
 }
 

@@ -43,11 +43,32 @@ void jw_begin(struct jw *w, struct jbuf *b);
 /* Close it (appends '}' and '\n'). */
 void jw_end(struct jw *w);
 
-/* The writers below take a key and its length (klen, strlen(key)); key may be NULL inside
- * arrays. The inline forms without _k pass strlen(key) themselves: for a literal key the
- * compiler folds it to a constant, so the ~500 members a line is written with cost no
- * scan of their keys. */
-#define JW_KLEN(key) ((key) ? strlen(key) : 0)
+/* The writers below take a key and its length (klen); key may be NULL inside arrays. The
+ * macros without _k pass them for you: the length is strlen(key), with JW_TRUSTED set when
+ * the compiler knows the key's text and finds nothing in it to escape (a literal: user data
+ * is never known), so that it is copied without its bytes being tested; for a literal both
+ * are folded to constants, so the ~60 members a line is written with cost no scan of their
+ * keys. Any other key is checked and escaped. (A key given as a named array
+ * trips GCC's -Waddress in these macros: pass a pointer to it.) */
+#define JW_TRUSTED   ((size_t)1 << (sizeof(size_t) * 8 - 1))
+#define JW_KSTR(key) ((key) ? (key) : "")
+/* Every byte put_str would not copy as it is, and every non-ASCII byte. */
+#define JW_NOT_PLAIN                                                                               \
+        "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14"         \
+        "\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x22\x5c\x7f\x80\x81\x82\x83\x84\x85"         \
+        "\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x90\x91\x92\x93\x94\x95\x96\x97\x98\x99"         \
+        "\x9a\x9b\x9c\x9d\x9e\x9f\xa0\xa1\xa2\xa3\xa4\xa5\xa6\xa7\xa8\xa9\xaa\xab\xac\xad"         \
+        "\xae\xaf\xb0\xb1\xb2\xb3\xb4\xb5\xb6\xb7\xb8\xb9\xba\xbb\xbc\xbd\xbe\xbf\xc0\xc1"         \
+        "\xc2\xc3\xc4\xc5\xc6\xc7\xc8\xc9\xca\xcb\xcc\xcd\xce\xcf\xd0\xd1\xd2\xd3\xd4\xd5"         \
+        "\xd6\xd7\xd8\xd9\xda\xdb\xdc\xdd\xde\xdf\xe0\xe1\xe2\xe3\xe4\xe5\xe6\xe7\xe8\xe9"         \
+        "\xea\xeb\xec\xed\xee\xef\xf0\xf1\xf2\xf3\xf4\xf5\xf6\xf7\xf8\xf9\xfa\xfb\xfc\xfd"         \
+        "\xfe\xff"
+/* Known at compile time and free of JW_NOT_PLAIN (both folded for a literal; never called). */
+#define JW_PLAIN_LITERAL(key)                                                                      \
+        (__builtin_constant_p(strlen(JW_KSTR(key))) &&                                             \
+         __builtin_constant_p(strcspn(JW_KSTR(key), JW_NOT_PLAIN)) &&                              \
+         strcspn(JW_KSTR(key), JW_NOT_PLAIN) == strlen(JW_KSTR(key)))
+#define JW_KEY(key) (key), (strlen(JW_KSTR(key)) | (JW_PLAIN_LITERAL(key) ? JW_TRUSTED : 0))
 void jw_obj_open_k(struct jw *w, const char *key, size_t klen);
 void jw_arr_open_k(struct jw *w, const char *key, size_t klen);
 void jw_str_k(struct jw *w, const char *key, size_t klen, const char *s, size_t n);
@@ -58,50 +79,33 @@ void jw_null_k(struct jw *w, const char *key, size_t klen);
 void jw_obj_close(struct jw *w);
 void jw_arr_close(struct jw *w);
 
-static inline void jw_obj_open(struct jw *w, const char *key)
-{
-        jw_obj_open_k(w, key, JW_KLEN(key));
-}
-static inline void jw_arr_open(struct jw *w, const char *key)
-{
-        jw_arr_open_k(w, key, JW_KLEN(key));
-}
-static inline void jw_str(struct jw *w, const char *key, const char *s, size_t n)
-{
-        jw_str_k(w, key, JW_KLEN(key), s, n);
-}
-/* NULL gives null. */
-static inline void jw_cstr(struct jw *w, const char *key, const char *s)
+/* s NULL gives null. */
+static inline void jw_cstr_k(struct jw *w, const char *key, size_t klen, const char *s)
 {
         if (s)
-                jw_str_k(w, key, JW_KLEN(key), s, strlen(s));
+                jw_str_k(w, key, klen, s, strlen(s));
         else
-                jw_null_k(w, key, JW_KLEN(key));
-}
-static inline void jw_int(struct jw *w, const char *key, int64_t v)
-{
-        jw_int_k(w, key, JW_KLEN(key), v);
-}
-static inline void jw_uint(struct jw *w, const char *key, uint64_t v)
-{
-        jw_uint_k(w, key, JW_KLEN(key), v);
-}
-static inline void jw_bool(struct jw *w, const char *key, bool v)
-{
-        jw_bool_k(w, key, JW_KLEN(key), v);
-}
-static inline void jw_null(struct jw *w, const char *key)
-{
-        jw_null_k(w, key, JW_KLEN(key));
+                jw_null_k(w, key, klen);
 }
 /* A tristate: v < 0 gives null, else true or false. */
-static inline void jw_tri(struct jw *w, const char *key, int v)
+static inline void jw_tri_k(struct jw *w, const char *key, size_t klen, int v)
 {
         if (v < 0)
-                jw_null(w, key);
+                jw_null_k(w, key, klen);
         else
-                jw_bool(w, key, v != 0);
+                jw_bool_k(w, key, klen, v != 0);
 }
+
+#define jw_obj_open(w, key)  jw_obj_open_k((w), JW_KEY(key))
+#define jw_arr_open(w, key)  jw_arr_open_k((w), JW_KEY(key))
+#define jw_str(w, key, s, n) jw_str_k((w), JW_KEY(key), (s), (n))
+#define jw_cstr(w, key, s)   jw_cstr_k((w), JW_KEY(key), (s))
+#define jw_int(w, key, v)    jw_int_k((w), JW_KEY(key), (v))
+#define jw_uint(w, key, v)   jw_uint_k((w), JW_KEY(key), (v))
+#define jw_bool(w, key, v)   jw_bool_k((w), JW_KEY(key), (v))
+#define jw_null(w, key)      jw_null_k((w), JW_KEY(key))
+#define jw_tri(w, key, v)    jw_tri_k((w), JW_KEY(key), (v))
+
 /* One entry of an errors/warnings array: the code alone, or with detail the object
  * {"code", "message"} and, when about_key is not NULL, about_key: about (null when NULL). */
 void jw_issue(struct jw *w, bool detail, const char *code, const char *message,

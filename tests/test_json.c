@@ -438,6 +438,46 @@ static void t_keys_every_length(void **st)
         }
 }
 
+/* A key is trusted (copied without its bytes tested) only when the compiler knows its text
+ * and it has nothing to escape: never a literal that needs escapes or holds non-ASCII, never
+ * a key read at run time; and a trusted key comes out as the checked path writes it. */
+static void t_trusted_keys(void **st)
+{
+        (void)st;
+        assert_false(JW_PLAIN_LITERAL("ke\"y"));
+        assert_false(JW_PLAIN_LITERAL("back\\slash"));
+        assert_false(JW_PLAIN_LITERAL("tab\there"));
+        assert_false(JW_PLAIN_LITERAL("del\x7f"));
+        assert_false(JW_PLAIN_LITERAL("caf\xc3\xa9"));
+        char runtime[16];
+        snprintf(runtime, sizeof(runtime), "%s", getenv("DS_TEST_NO_SUCH_VARIABLE") ? "x" : "key");
+        const char *k = runtime;
+        assert_false(JW_PLAIN_LITERAL(k));
+        static const char *const keys[] = {
+            "",         "a",         "ab",
+            "abc",      "abcd",      "abcdefg",
+            "abcdefgh", "abcdefghi", "abcdefghijklmnopqrstuvwxyz01234"};
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+                struct jbuf a, b;
+                struct jw wa, wb;
+                size_t n = strlen(keys[i]);
+                jbuf_init(&a);
+                jbuf_init(&b);
+                jw_begin(&wa, &a);
+                jw_begin(&wb, &b);
+                for (int rep = 0; rep < 2; rep++) {
+                        jw_str_k(&wa, keys[i], n | JW_TRUSTED, "v", 1);
+                        jw_str_k(&wb, keys[i], n, "v", 1);
+                }
+                jw_end(&wa);
+                jw_end(&wb);
+                assert_int_equal(a.len, b.len);
+                assert_memory_equal(a.p, b.p, a.len);
+                jbuf_free(&a);
+                jbuf_free(&b);
+        }
+}
+
 /* xorshift64*: fixed-seed, so failures reproduce. */
 static uint64_t rng_next(uint64_t *s)
 {
@@ -603,7 +643,7 @@ int main(void)
             cmocka_unit_test(t_writer_max_depth),  cmocka_unit_test(t_buffer_growth),
             cmocka_unit_test(t_writer_misuse),     cmocka_unit_test(t_random_corpus_python),
             cmocka_unit_test(t_doubles),           cmocka_unit_test(t_keys),
-            cmocka_unit_test(t_keys_every_length),
+            cmocka_unit_test(t_keys_every_length), cmocka_unit_test(t_trusted_keys),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
