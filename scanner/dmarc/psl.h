@@ -1,11 +1,11 @@
 /* psl.h -- the Public Suffix List (libpsl): organizational domains the RFC 7489 way.
  * Contract: ds_psl_open() loads a list once (a .dat or .dafsa file, or the distribution's
- * list, or libpsl's built-in copy) and, from its text (the file, or the .dat beside a
- * .dafsa), a hash table of its ASCII rules (suffixes.h) that answers plain names, libpsl the
- * rest; the table is kept only when it reads like libpsl's list. It remembers where it came from
- * and how old it is, for the run's metadata. After that every function is a read-only lookup:
- * thread-safe, no allocation, no global state. Names are lower-case A-labels without a trailing dot
- * (what the input reader and the record parser produce). */
+ * list, as the .dat beside its .dafsa when there is one, or libpsl's built-in copy) and,
+ * from a text list, a hash table of its ASCII rules (suffixes.h) that answers plain names,
+ * libpsl the rest; the table is kept only when it reads the list as libpsl does. It remembers where
+ * it came from and how old it is, for the run's metadata. After that every function is a read-only
+ * lookup: thread-safe, no allocation, no global state. Names are lower-case A-labels without a
+ * trailing dot (what the input reader and the record parser produce). */
 #ifndef DS_PSL_H
 #define DS_PSL_H
 

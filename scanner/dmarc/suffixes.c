@@ -196,8 +196,8 @@ int suffixes_load(struct suffixes **out, const char *path)
         ssize_t len;
         while (rc == 0 && (len = getline(&line, &cap, f)) >= 0)
                 rc = memchr(line, 0, (size_t)len) ? -EINVAL : parse_line(s, line);
-        if (rc == 0 && ferror(f))
-                rc = -EIO;
+        if (rc == 0 && (ferror(f) || !feof(f)))
+                rc = -EIO; /* getline's own allocation failing ends it early, feof unset */
         if (rc == 0 && s->rules == 0)
                 rc = -EINVAL; /* an empty file, or nothing but comments */
         free(line);
