@@ -442,7 +442,7 @@ void jw_fixed3(struct jw *w, const char *key, double v)
 {
         char num[328]; /* "%.3f" of DBL_MAX: 309 digits, the point and three decimals */
         int n = snprintf(num, sizeof(num), "%.3f", v);
-        jw_sep(w, key, key ? strlen(key) : 0);
+        jw_sep(w, key, strlen(JW_KSTR(key)));
         jbuf_raw(w->b, num, n > 0 && (size_t)n < sizeof(num) ? (size_t)n : 0);
 }
 
@@ -454,7 +454,7 @@ void jw_double(struct jw *w, const char *key, double v)
         }
         char num[32];
         int n = snprintf(num, sizeof(num), "%.3g", v);
-        jw_sep(w, key, key ? strlen(key) : 0);
+        jw_sep(w, key, strlen(JW_KSTR(key)));
         jbuf_raw(w->b, num, n > 0 && (size_t)n < sizeof(num) ? (size_t)n : 0);
 }
 

@@ -67,6 +67,18 @@ static bool text_beside(const char *file, char *out, size_t cap)
         return access(out, R_OK) == 0;
 }
 
+/* The organizational domain of name whose public suffix starts at off: NULL when off is 0
+ * (name is a suffix), else from the label before the suffix (name[off - 1] is its dot). */
+static const char *org_at(const char *name, size_t off)
+{
+        if (off == 0)
+                return NULL;
+        size_t i = off - 1;
+        while (i > 0 && name[i - 1] != '.')
+                i--;
+        return name + i;
+}
+
 /* Both read the same file; the table must also read it as libpsl does: names one and two
  * labels under AGREE_KEYS of its keys, spread over the table, get the same organizational
  * domain from both, else the table is dropped and libpsl answers alone (a custom list with
@@ -83,12 +95,7 @@ static bool key_agrees(const struct ds_psl *p, const char *key, size_t len)
                 if (n <= 0 || (size_t)n >= sizeof(name) ||
                     !suffixes_find(p->fast, name, (size_t)n, &off))
                         continue;
-                const char *want = psl_registrable_domain(p->ctx, name);
-                /* ds_psl_org's reading of off, without its libpsl fallback */
-                size_t org = off;
-                while (org > 0 && (org == off || name[org - 1] != '.'))
-                        org--;
-                if ((want == NULL) != (off == 0) || (want && want != name + org))
+                if (psl_registrable_domain(p->ctx, name) != org_at(name, off))
                         return false;
         }
         return true;
@@ -186,13 +193,7 @@ const char *ds_psl_org(const struct ds_psl *p, const char *name)
         size_t off;
         if (!suffixes_find(p->fast, name, strlen(name), &off))
                 return psl_registrable_domain(p->ctx, name);
-        if (off == 0)
-                return NULL;
-        /* name[off - 1] is the dot before the suffix: the label before it starts the org. */
-        size_t i = off - 1;
-        while (i > 0 && name[i - 1] != '.')
-                i--;
-        return name + i;
+        return org_at(name, off);
 }
 
 bool ds_psl_is_suffix(const struct ds_psl *p, const char *name)
