@@ -8,15 +8,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static inline uint64_t ds_hash(uint64_t seed, const char *p, size_t n)
+#define DS_FNV_OFFSET 14695981039346656037ULL
+#define DS_FNV_PRIME  1099511628211ULL
+
+/* splitmix64's finalizer: every bit of h reaches the low bits a table index reads. */
+static inline uint64_t ds_hash_mix(uint64_t h)
 {
-        uint64_t h = 14695981039346656037ULL;
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-        h ^= seed + 0x9e3779b97f4a7c15ULL;
         h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
         h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
         return h ^ (h >> 31);
+}
+
+static inline uint64_t ds_hash(uint64_t seed, const char *p, size_t n)
+{
+        uint64_t h = DS_FNV_OFFSET;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (unsigned char)p[i]) * DS_FNV_PRIME;
+        return ds_hash_mix(h ^ (seed + 0x9e3779b97f4a7c15ULL));
 }
 
 #endif

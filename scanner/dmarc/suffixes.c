@@ -1,8 +1,9 @@
 /* suffixes.c -- the PSL's ASCII rules in an open-addressing hash table (see suffixes.h).
  * Every suffix of every rule is a key ("a.b.c" also makes "b.c" and "c" keys, flagged as a
  * path only), so a lookup walks a name's labels from the right and stops at the first
- * suffix that is not a key: no longer rule can match past it. Keys are hashed from their
- * last byte to their first, so the hash of a longer suffix continues the shorter one's. */
+ * suffix that is not a key: no longer rule can match past it. Keys are hashed (common/hash.h's
+ * FNV-1a) from their last byte to their first, so the hash of a longer suffix continues the
+ * shorter one's; slots are picked by the mixed hash, FNV's low bits alone being poor. */
 #include "scanner/dmarc/suffixes.h"
 
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+
+#include "common/hash.h"
 
 enum {
         SUF_PATH = 1,      /* some longer rule ends in this suffix */
@@ -34,13 +37,11 @@ struct suffixes {
         size_t rules, skipped;
 };
 
-#define FNV_OFFSET 0xcbf29ce484222325ull
-#define FNV_PRIME  0x100000001b3ull
-#define RULE_MAX   255 /* longer than any name: such a rule could never match */
+#define RULE_MAX 255 /* longer than any name: such a rule could never match */
 
 static inline uint64_t rhash_step(uint64_t h, unsigned char c)
 {
-        return (h ^ c) * FNV_PRIME;
+        return (h ^ c) * DS_FNV_PRIME;
 }
 
 /* The hash of s[0, n) read from its end, continuing h (the hash of what follows s). */
@@ -53,7 +54,7 @@ static uint64_t rhash(uint64_t h, const char *s, size_t n)
 
 static const struct slot *find(const struct suffixes *s, uint64_t h, const char *key, size_t n)
 {
-        for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
+        for (size_t i = ds_hash_mix(h) & s->mask;; i = (i + 1) & s->mask) {
                 const struct slot *e = &s->slots[i];
                 if (e->len == 0)
                         return NULL;
@@ -64,7 +65,7 @@ static const struct slot *find(const struct suffixes *s, uint64_t h, const char 
 
 static struct slot *probe_free(struct slot *slots, size_t mask, uint64_t h)
 {
-        size_t i = h & mask;
+        size_t i = ds_hash_mix(h) & mask;
         while (slots[i].len != 0)
                 i = (i + 1) & mask;
         return &slots[i];
@@ -108,7 +109,7 @@ static int keep_key(struct suffixes *s, const char *key, size_t n, uint32_t *off
 /* Adds flags to key, inserting it when new. */
 static int mark(struct suffixes *s, const char *key, size_t n, uint8_t flags)
 {
-        uint64_t h = rhash(FNV_OFFSET, key, n);
+        uint64_t h = rhash(DS_FNV_OFFSET, key, n);
         struct slot *e = (struct slot *)find(s, h, key, n);
         if (e) {
                 e->flags |= flags;
@@ -251,7 +252,7 @@ bool suffixes_find(const struct suffixes *s, const char *name, size_t n, size_t 
 {
         if (!s || n == 0)
                 return false;
-        uint64_t h = FNV_OFFSET;
+        uint64_t h = DS_FNV_OFFSET;
         size_t end = n, best = SIZE_MAX;
         bool walking = true, exception = false, wild_below = false;
         while (true) {
