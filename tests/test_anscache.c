@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdbool.h> /* before ldns, which otherwise defines bool as signed char */
 #include <ldns/ldns.h>
 
 #include "dns/anscache.h"

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdbool.h> /* before ldns, which otherwise defines bool as signed char */
 #include <ldns/ldns.h>
 
 #include "dns/engine.h"

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <stdbool.h> /* before ldns, which otherwise defines bool as signed char */
 #include <ldns/ldns.h>
 
 #include "common/clock.h"

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdbool.h> /* before ldns, which otherwise defines bool as signed char */
 #include <ldns/ldns.h>
 
 #include "dns/wire.h"

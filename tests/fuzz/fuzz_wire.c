@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <stdbool.h> /* before ldns, which otherwise defines bool as signed char */
 #include <ldns/ldns.h>
 
 #include "dns/wire.h"
