@@ -248,12 +248,19 @@ void jbuf_str(struct jbuf *b, const char *s, size_t n)
         b->len = (size_t)(d - b->p);
 }
 
-/* Digits are produced two at a time from the end, avoiding printf's locale and parsing. */
-static void put_u64(struct jbuf *b, uint64_t v, bool neg)
-{
-        char tmp[21];
-        char *e = tmp + sizeof tmp, *p = e;
+/* The most a number takes: '-' and 20 digits. */
+#define U64_ROOM 21
 
+/* Writes v (after a '-' when neg) at d, which has U64_ROOM bytes; returns its end. Digits
+ * are produced two at a time from the end, avoiding printf's locale and parsing. */
+static char *put_u64(char *d, uint64_t v, bool neg)
+{
+        if (neg)
+                *d++ = '-';
+        size_t n = 1;
+        for (uint64_t t = v; t >= 10; t /= 10)
+                n++;
+        char *e = d + n, *p = e;
         while (v >= 100) {
                 unsigned k = (unsigned)(v % 100) * 2;
                 v /= 100;
@@ -266,23 +273,22 @@ static void put_u64(struct jbuf *b, uint64_t v, bool neg)
         } else {
                 *--p = (char)('0' + v);
         }
-        if (neg)
-                *--p = '-';
-        jbuf_raw(b, p, (size_t)(e - p));
+        return e;
 }
 
 void jbuf_u64(struct jbuf *b, uint64_t v)
 {
-        put_u64(b, v, false);
+        room(b, U64_ROOM);
+        b->len = (size_t)(put_u64(b->p + b->len, v, false) - b->p);
 }
 
 void jbuf_i64(struct jbuf *b, int64_t v)
 {
+        room(b, U64_ROOM);
         /* Negate in unsigned arithmetic so INT64_MIN does not overflow. */
-        if (v < 0)
-                put_u64(b, (uint64_t)0 - (uint64_t)v, true);
-        else
-                put_u64(b, (uint64_t)v, false);
+        char *e = v < 0 ? put_u64(b->p + b->len, (uint64_t)0 - (uint64_t)v, true)
+                        : put_u64(b->p + b->len, (uint64_t)v, false);
+        b->len = (size_t)(e - b->p);
 }
 
 /* Keys this long or longer take put_str's path. */
@@ -326,8 +332,18 @@ static inline bool copy_key(char *d, const char *key, size_t n, bool check)
         return !check || plain8(v);
 }
 
-/* Comma before every member but the first of its container, then the key if any. */
-static inline __attribute__((always_inline)) void jw_sep(struct jw *w, const char *key, size_t klen)
+size_t jw_key_len(const char *key)
+{
+        size_t n = strlen(key);
+        for (size_t i = 0; i < n; i++)
+                if (esc_class[(unsigned char)key[i]] != 0)
+                        return n;
+        return n | JW_TRUSTED;
+}
+
+/* Comma before every member but the first of its container, then the key if any: the
+ * general path, for any key and a buffer that may have to grow. */
+static void jw_sep(struct jw *w, const char *key, size_t klen)
 {
         struct jbuf *b = w->b;
         bool trusted = klen & JW_TRUSTED;
@@ -355,11 +371,55 @@ static inline __attribute__((always_inline)) void jw_sep(struct jw *w, const cha
         b->len = (size_t)(d - b->p);
 }
 
+/* Values this long or longer take the general path (their room is then computed with its
+ * overflow check). */
+#define VALUE_FAST 256
+
+/* The common member: no key (an array's element) or a trusted key (JW_TRUSTED: nothing in it
+ * to test) shorter than KEY_FAST, and a buffer with room for the comma, the key and value_room
+ * bytes of value (at most VALUE_FAST * ESC_GROWTH + 2). Writes the comma and the key, and returns
+ * where the value goes; NULL for any other member, which then takes the general path (jw_sep).
+ * Inlined into each writer, it calls nothing, so that a member costs a few dozen instructions
+ * rather than a full call frame's; the general path is a call away in each writer's
+ * out-of-line slow branch. */
+static inline __attribute__((always_inline)) char *fast_member(struct jw *w, const char *key,
+                                                               size_t klen, size_t value_room)
+{
+        struct jbuf *b = w->b;
+        size_t n = klen & ~JW_TRUSTED;
+        if ((key && !(klen & JW_TRUSTED)) || n >= KEY_FAST ||
+            KEY_FAST + 4 + value_room > b->cap - b->len)
+                return NULL;
+        char *d = b->p + b->len;
+        bool *first = &w->first[w->depth];
+        *d = ',';
+        d += !*first;
+        *first = false;
+        if (!key) /* an array's element */
+                return d;
+        d[0] = '"';
+        copy_key(d + 1, key, n, false);
+        d[n + 1] = '"';
+        d[n + 2] = ':';
+        return d + n + 3;
+}
+
+static inline void fast_done(struct jw *w, const char *d)
+{
+        w->b->len = (size_t)(d - w->b->p);
+}
+
 static void jw_push(struct jw *w, const char *key, size_t klen, char open)
 {
         ds_require(w->depth + 1 < JW_DEPTH_MAX);
-        jw_sep(w, key, klen);
-        jbuf_byte(w->b, open);
+        char *d = fast_member(w, key, klen, 1);
+        if (d) {
+                *d++ = open;
+                fast_done(w, d);
+        } else {
+                jw_sep(w, key, klen);
+                jbuf_byte(w->b, open);
+        }
         w->first[++w->depth] = true;
 }
 
@@ -405,37 +465,73 @@ void jw_arr_close(struct jw *w)
         jw_pop(w, ']');
 }
 
-void jw_str_k(struct jw *w, const char *key, size_t klen, const char *s, size_t n)
+__attribute__((noinline)) static void str_slow(struct jw *w, const char *key, size_t klen,
+                                               const char *s, size_t n)
 {
         jw_sep(w, key, klen);
         jbuf_str(w->b, s, n);
 }
 
+void jw_str_k(struct jw *w, const char *key, size_t klen, const char *s, size_t n)
+{
+        char *d = n < VALUE_FAST ? fast_member(w, key, klen, n * ESC_GROWTH + 2) : NULL;
+        if (!d) {
+                str_slow(w, key, klen, s, n);
+                return;
+        }
+        fast_done(w, put_str(d, (const unsigned char *)s, n));
+}
+
+static void number_k(struct jw *w, const char *key, size_t klen, uint64_t v, bool neg)
+{
+        char *d = fast_member(w, key, klen, U64_ROOM);
+        if (!d) {
+                jw_sep(w, key, klen);
+                room(w->b, U64_ROOM);
+                d = w->b->p + w->b->len;
+        }
+        fast_done(w, put_u64(d, v, neg));
+}
+
 void jw_int_k(struct jw *w, const char *key, size_t klen, int64_t v)
 {
-        jw_sep(w, key, klen);
-        jbuf_i64(w->b, v);
+        /* Negate in unsigned arithmetic so INT64_MIN does not overflow. */
+        if (v < 0)
+                number_k(w, key, klen, (uint64_t)0 - (uint64_t)v, true);
+        else
+                number_k(w, key, klen, (uint64_t)v, false);
 }
 
 void jw_uint_k(struct jw *w, const char *key, size_t klen, uint64_t v)
 {
-        jw_sep(w, key, klen);
-        jbuf_u64(w->b, v);
+        number_k(w, key, klen, v, false);
+}
+
+/* A literal value (true, false, null): 8 bytes of room cover each. */
+static inline __attribute__((always_inline)) void word_k(struct jw *w, const char *key, size_t klen,
+                                                         const char *word, size_t n)
+{
+        char *d = fast_member(w, key, klen, 8);
+        if (d) {
+                memcpy(d, word, 8); /* the word and the NULs after it: room was checked */
+                fast_done(w, d + n);
+        } else {
+                jw_sep(w, key, klen);
+                jbuf_raw(w->b, word, n);
+        }
 }
 
 void jw_bool_k(struct jw *w, const char *key, size_t klen, bool v)
 {
-        jw_sep(w, key, klen);
         if (v)
-                jbuf_raw(w->b, "true", 4);
+                word_k(w, key, klen, "true\0\0\0", 4);
         else
-                jbuf_raw(w->b, "false", 5);
+                word_k(w, key, klen, "false\0\0", 5);
 }
 
 void jw_null_k(struct jw *w, const char *key, size_t klen)
 {
-        jw_sep(w, key, klen);
-        jbuf_raw(w->b, "null", 4);
+        word_k(w, key, klen, "null\0\0\0", 4);
 }
 
 void jw_fixed3(struct jw *w, const char *key, double v)

@@ -69,6 +69,9 @@ void jw_end(struct jw *w);
          __builtin_constant_p(strcspn(JW_KSTR(key), JW_NOT_PLAIN)) &&                              \
          strcspn(JW_KSTR(key), JW_NOT_PLAIN) == strlen(JW_KSTR(key)))
 #define JW_KEY(key) (key), (strlen(JW_KSTR(key)) | (JW_PLAIN_LITERAL(key) ? JW_TRUSTED : 0))
+/* A key known only at run time but fixed for a whole scan (a check's name), checked once:
+ * its length, with JW_TRUSTED when nothing in it needs an escape, for the _k writers. */
+size_t jw_key_len(const char *key);
 void jw_obj_open_k(struct jw *w, const char *key, size_t klen);
 void jw_arr_open_k(struct jw *w, const char *key, size_t klen);
 void jw_str_k(struct jw *w, const char *key, size_t klen, const char *s, size_t n);

@@ -131,6 +131,7 @@ struct check_set {
         unsigned nobj;
         int8_t obj_check[DS_LINE_OBJECTS_MAX];
         const char *obj_name[DS_LINE_OBJECTS_MAX];
+        size_t obj_klen[DS_LINE_OBJECTS_MAX]; /* jw_key_len(obj_name[k]) */
 };
 
 /* NULL-terminated: every check dmarcscan knows (scanner/registry.c). */

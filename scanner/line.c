@@ -10,7 +10,7 @@ static void check_objects(struct jw *w, struct job *j, struct job_scratch *s)
         for (unsigned k = 0; k < set->nobj; k++) {
                 int i = set->obj_check[k];
                 if (i < 0 || !ok) {
-                        jw_null(w, set->obj_name[k]);
+                        jw_null_k(w, set->obj_name[k], set->obj_klen[k]);
                         continue;
                 }
                 struct check_arg a = {.job = j,

@@ -8,6 +8,7 @@
 
 #include "common/check.h"
 #include "common/text.h"
+#include "output/json.h"
 #include "scanner/bimi/check.h"
 #include "scanner/dkim/check.h"
 #include "scanner/dmarc/check.h"
@@ -91,6 +92,7 @@ static void add_object(struct check_set *set, const char *name, int check)
         if (ds_fails(set->nobj < DS_LINE_OBJECTS_MAX))
                 return;
         set->obj_name[set->nobj] = name;
+        set->obj_klen[set->nobj] = jw_key_len(name);
         set->obj_check[set->nobj++] = (int8_t)check;
 }
 

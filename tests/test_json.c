@@ -632,18 +632,131 @@ static void t_random_corpus_python(void **st)
         assert_int_equal(atoi(out), COUNT);
 }
 
+/* A key checked at run time (jw_key_len) is trusted only when it has nothing to escape; one
+ * that has is written escaped. */
+static void t_key_len_checked(void **st)
+{
+        (void)st;
+        assert_int_equal(jw_key_len("spf"), 3 | JW_TRUSTED);
+        assert_int_equal(jw_key_len(""), 0 | JW_TRUSTED);
+        assert_int_equal(jw_key_len("a\"b"), 3);
+        assert_int_equal(jw_key_len("a\\b"), 3);
+        assert_int_equal(jw_key_len("tab\t"), 4);
+        assert_int_equal(jw_key_len("caf\xc3\xa9"), 5);
+        assert_int_equal(jw_key_len("del\x7f"), 4);
+        struct jbuf b;
+        struct jw w;
+        jbuf_init(&b);
+        jw_begin(&w, &b);
+        jw_null_k(&w, "spf", jw_key_len("spf"));
+        jw_null_k(&w, "a\"b", jw_key_len("a\"b"));
+        jw_end(&w);
+        assert_int_equal(b.len, strlen("{\"spf\":null,\"a\\\"b\":null}\n"));
+        assert_memory_equal(b.p, "{\"spf\":null,\"a\\\"b\":null}\n", b.len);
+        jbuf_free(&b);
+}
+
+/* One line of every member kind: keys given with JW_TRUSTED take the writers' fast path when
+ * the buffer has room, any other key (or a full buffer) the general one. */
+static void write_members(struct jbuf *b, bool trusted)
+{
+        static const char *const keys[] = {"o", "s", "", "n", "abcdefghijklmnopqrstuvwxyz01234",
+                                           "b", "z", "a"};
+        size_t kl[sizeof keys / sizeof keys[0]];
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+                kl[i] = strlen(keys[i]) | (trusted ? JW_TRUSTED : 0);
+        char big[300];
+        for (size_t i = 0; i < sizeof big; i++)
+                big[i] = (char)(i % 7 == 3 ? '"' : i % 11 == 5 ? '\xc3' : 'a' + (char)(i % 26));
+        struct jw w;
+        jw_begin(&w, b);
+        jw_obj_open_k(&w, keys[0], kl[0]);
+        static const size_t lens[] = {0, 1, 7, 8, 255, 256, 257, 300};
+        for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
+                jw_str_k(&w, keys[1 + i % 2], kl[1 + i % 2], big, lens[i]);
+        uint64_t p = 1;
+        for (int k = 0; k <= 19; k++, p *= 10) {
+                jw_uint_k(&w, keys[3], kl[3], p);
+                jw_uint_k(&w, keys[4], kl[4], p - 1);
+                jw_int_k(&w, keys[3], kl[3], -(int64_t)(p - 1));
+        }
+        jw_uint_k(&w, keys[3], kl[3], UINT64_MAX);
+        jw_int_k(&w, keys[3], kl[3], INT64_MIN);
+        jw_int_k(&w, keys[3], kl[3], INT64_MAX);
+        jw_obj_close(&w);
+        jw_arr_open_k(&w, keys[7], kl[7]);
+        jw_null_k(&w, NULL, 0);
+        jw_bool_k(&w, NULL, 0, true);
+        jw_arr_close(&w);
+        jw_bool_k(&w, keys[5], kl[5], true);
+        jw_bool_k(&w, keys[5], kl[5], false);
+        jw_null_k(&w, keys[6], kl[6]);
+        jw_arr_open_k(&w, keys[2], kl[2]);
+        jw_arr_close(&w);
+        jw_end(&w);
+}
+
+/* The fast path writes what the general one does, wherever in the buffer the room runs out
+ * (a prefix of every length up to past a growth shifts each member across it), and numbers
+ * as printf does. */
+static void t_fast_path_equals_general(void **st)
+{
+        (void)st;
+        char fill[1200];
+        memset(fill, '.', sizeof fill);
+        for (size_t pre = 0; pre < sizeof fill; pre += 1 + pre / 64) {
+                struct jbuf fast, general;
+                jbuf_init(&fast);
+                jbuf_init(&general);
+                jbuf_raw(&fast, fill, pre);
+                jbuf_raw(&general, fill, pre);
+                write_members(&fast, true);
+                write_members(&general, false);
+                assert_int_equal(fast.len, general.len);
+                assert_memory_equal(fast.p, general.p, general.len);
+                jbuf_free(&fast);
+                jbuf_free(&general);
+        }
+        struct jbuf b;
+        jbuf_init(&b);
+        write_members(&b, true);
+        jbuf_raw(&b, "", 1);
+        char want[64];
+        snprintf(want, sizeof want, "\"n\":%llu,", (unsigned long long)UINT64_MAX);
+        assert_non_null(strstr(b.p, want));
+        snprintf(want, sizeof want, "\"n\":%lld,", (long long)INT64_MIN);
+        assert_non_null(strstr(b.p, want));
+        assert_non_null(strstr(b.p, "\"abcdefghijklmnopqrstuvwxyz01234\":9999999999999999999,"));
+        assert_non_null(strstr(b.p, "\"n\":-999999999999999999,"));
+        assert_non_null(strstr(b.p, "\"n\":0,"));
+        assert_non_null(
+            strstr(b.p, "\"a\":[null,true],\"b\":true,\"b\":false,\"z\":null,\"\":[]}\n"));
+        jbuf_free(&b);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_plain_ascii),       cmocka_unit_test(t_short_escapes),
-            cmocka_unit_test(t_control_escapes),   cmocka_unit_test(t_valid_utf8),
-            cmocka_unit_test(t_line_separators),   cmocka_unit_test(t_invalid_utf8),
-            cmocka_unit_test(t_hostile_txt),       cmocka_unit_test(t_integers),
-            cmocka_unit_test(t_writer_nesting),    cmocka_unit_test(t_writer_appends_lines),
-            cmocka_unit_test(t_writer_max_depth),  cmocka_unit_test(t_buffer_growth),
-            cmocka_unit_test(t_writer_misuse),     cmocka_unit_test(t_random_corpus_python),
-            cmocka_unit_test(t_doubles),           cmocka_unit_test(t_keys),
-            cmocka_unit_test(t_keys_every_length), cmocka_unit_test(t_trusted_keys),
+            cmocka_unit_test(t_plain_ascii),
+            cmocka_unit_test(t_short_escapes),
+            cmocka_unit_test(t_control_escapes),
+            cmocka_unit_test(t_valid_utf8),
+            cmocka_unit_test(t_line_separators),
+            cmocka_unit_test(t_invalid_utf8),
+            cmocka_unit_test(t_hostile_txt),
+            cmocka_unit_test(t_integers),
+            cmocka_unit_test(t_writer_nesting),
+            cmocka_unit_test(t_writer_appends_lines),
+            cmocka_unit_test(t_writer_max_depth),
+            cmocka_unit_test(t_buffer_growth),
+            cmocka_unit_test(t_writer_misuse),
+            cmocka_unit_test(t_random_corpus_python),
+            cmocka_unit_test(t_doubles),
+            cmocka_unit_test(t_keys),
+            cmocka_unit_test(t_keys_every_length),
+            cmocka_unit_test(t_trusted_keys),
+            cmocka_unit_test(t_fast_path_equals_general),
+            cmocka_unit_test(t_key_len_checked),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
