@@ -632,6 +632,67 @@ static void t_random_corpus_python(void **st)
         assert_int_equal(atoi(out), COUNT);
 }
 
+/* The reference for t_values_every_length: one byte (or the two of an é) at a time. */
+static void ref_escape(struct jbuf *b, const char *s, size_t n)
+{
+        jbuf_raw(b, "\"", 1);
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                char esc[8];
+                if (c == '"' || c == '\\') {
+                        esc[0] = '\\';
+                        esc[1] = (char)c;
+                        jbuf_raw(b, esc, 2);
+                } else if (c && strchr("\b\t\n\f\r", c)) {
+                        esc[0] = '\\';
+                        esc[1] = "btnfr"[strchr("\b\t\n\f\r", c) - "\b\t\n\f\r"];
+                        jbuf_raw(b, esc, 2);
+                } else if (c < 0x20 || c == 0x7f) {
+                        snprintf(esc, sizeof esc, "\\u%04x", c);
+                        jbuf_raw(b, esc, 6);
+                } else if (c == 0xc3 && i + 1 < n && (unsigned char)s[i + 1] == 0xa9) {
+                        jbuf_raw(b, s + i++, 2);
+                } else if (c >= 0x80) {
+                        jbuf_raw(b, "\\ufffd", 6);
+                } else {
+                        jbuf_raw(b, (const char *)&c, 1);
+                }
+        }
+        jbuf_raw(b, "\"", 1);
+}
+
+/* Values are copied and tested whole when short, sixteen and eight bytes at a time when
+ * longer: at every length past two vectors, a byte that needs an escape (or is a UTF-8
+ * sequence, or the plain bytes at the classes' edges) is caught at every position. */
+static void t_values_every_length(void **st)
+{
+        (void)st;
+        static const char *const odd[] = {"\"",   "\\",       "\x01", "\x1f", "\x7f",
+                                          "\xff", "\xc3\xa9", " ",    "~",    "\n"};
+        char v[80];
+        for (size_t n = 1; n < 72; n++) {
+                for (size_t pos = 0; pos < n; pos++) {
+                        for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+                                size_t olen = strlen(odd[k]);
+                                if (pos + olen > n)
+                                        continue;
+                                for (size_t i = 0; i < n; i++)
+                                        v[i] = (char)('a' + (i % 26));
+                                memcpy(v + pos, odd[k], olen);
+                                struct jbuf got, want;
+                                jbuf_init(&got);
+                                jbuf_init(&want);
+                                jbuf_str(&got, v, n);
+                                ref_escape(&want, v, n);
+                                assert_int_equal(got.len, want.len);
+                                assert_memory_equal(got.p, want.p, want.len);
+                                jbuf_free(&got);
+                                jbuf_free(&want);
+                        }
+                }
+        }
+}
+
 /* A key checked at run time (jw_key_len) is trusted only when it has nothing to escape; one
  * that has is written escaped. */
 static void t_key_len_checked(void **st)
@@ -757,6 +818,7 @@ int main(void)
             cmocka_unit_test(t_trusted_keys),
             cmocka_unit_test(t_fast_path_equals_general),
             cmocka_unit_test(t_key_len_checked),
+            cmocka_unit_test(t_values_every_length),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
