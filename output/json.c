@@ -260,7 +260,7 @@ static inline bool plain16(const unsigned char *s)
 
 /* Writes s as a quoted JSON string at d, which has room for n * ESC_GROWTH + 2 bytes. Most
  * strings are short keys and values of plain ASCII: bytes are checked and copied in one
- * pass, eight at a time while they are plain, with no call per run. */
+ * pass, sixteen or eight at a time while they are plain, with no call per run. */
 static char *put_str(char *d, const unsigned char *s, size_t n)
 {
         *d++ = '"';
@@ -349,13 +349,16 @@ void jbuf_u64(struct jbuf *b, uint64_t v)
         b->len = (size_t)(put_u64(b->p + b->len, v, false) - b->p);
 }
 
+/* v's magnitude, negated in unsigned arithmetic so INT64_MIN does not overflow. */
+static inline uint64_t magnitude(int64_t v)
+{
+        return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
 void jbuf_i64(struct jbuf *b, int64_t v)
 {
         room(b, U64_ROOM);
-        /* Negate in unsigned arithmetic so INT64_MIN does not overflow. */
-        char *e = v < 0 ? put_u64(b->p + b->len, (uint64_t)0 - (uint64_t)v, true)
-                        : put_u64(b->p + b->len, (uint64_t)v, false);
-        b->len = (size_t)(e - b->p);
+        b->len = (size_t)(put_u64(b->p + b->len, magnitude(v), v < 0) - b->p);
 }
 
 size_t jw_key_len(const char *key)
@@ -521,11 +524,7 @@ static void number_k(struct jw *w, const char *key, size_t klen, uint64_t v, boo
 
 void jw_int_k(struct jw *w, const char *key, size_t klen, int64_t v)
 {
-        /* Negate in unsigned arithmetic so INT64_MIN does not overflow. */
-        if (v < 0)
-                number_k(w, key, klen, (uint64_t)0 - (uint64_t)v, true);
-        else
-                number_k(w, key, klen, (uint64_t)v, false);
+        number_k(w, key, klen, magnitude(v), v < 0);
 }
 
 void jw_uint_k(struct jw *w, const char *key, size_t klen, uint64_t v)
