@@ -202,15 +202,16 @@ static inline bool plain8(uint64_t v)
         return bad == 0;
 }
 
-/* Keys this long or longer take put_str's path. */
+/* Keys this long or longer take put_str's path; values shorter are first tried whole. */
 #define KEY_FAST 32
 
-/* Copies key's n bytes (n < KEY_FAST) to d and, when check, says whether none needs an
- * escape. Whole words are copied (and tested), the last one overlapping the one before, so
- * a key costs a few loads and stores whatever its length, where a byte loop cost ~7
- * instructions a byte. Inlined with check constant: a trusted key skips the tests. */
-static inline __attribute__((always_inline)) bool copy_key(char *d, const char *key, size_t n,
-                                                           bool check)
+/* Copies a short key's or value's n bytes (n < KEY_FAST) to d and, when check, says whether
+ * none needs an escape. Whole words are copied (and tested), the last one overlapping the
+ * one before, so a short string costs a few loads and stores whatever its length, where a
+ * byte loop cost ~7 instructions a byte. Inlined with check constant: a trusted key skips
+ * the tests. */
+static inline __attribute__((always_inline)) bool copy_short(char *d, const char *key, size_t n,
+                                                             bool check)
 {
         uint64_t v;
         if (n >= 8) {
@@ -265,7 +266,7 @@ static char *put_str(char *d, const unsigned char *s, size_t n)
 {
         *d++ = '"';
         /* Most values are short and plain: copied and tested whole, a few words at a time. */
-        if (n < KEY_FAST && copy_key(d, (const char *)s, n, true)) {
+        if (n < KEY_FAST && copy_short(d, (const char *)s, n, true)) {
                 d[n] = '"';
                 return d + n + 1;
         }
@@ -384,8 +385,8 @@ static void jw_sep(struct jw *w, const char *key, size_t klen)
         else
                 *d++ = ',';
         if (key) {
-                if (klen < KEY_FAST && (trusted ? copy_key(d + 1, key, klen, false)
-                                                : copy_key(d + 1, key, klen, true))) {
+                if (klen < KEY_FAST && (trusted ? copy_short(d + 1, key, klen, false)
+                                                : copy_short(d + 1, key, klen, true))) {
                         d[0] = '"';
                         d += klen + 1;
                         *d++ = '"';
@@ -409,8 +410,7 @@ static void jw_sep(struct jw *w, const char *key, size_t klen)
  * bytes of value (at most VALUE_FAST * ESC_GROWTH + 2). Writes the comma and the key, and returns
  * where the value goes; NULL for any other member, which then takes the general path (jw_sep).
  * Inlined into each writer, it calls nothing, so that a member costs a few dozen instructions
- * rather than a full call frame's; the general path is a call away in each writer's
- * out-of-line slow branch. */
+ * rather than a full call frame's; each writer's other branch takes the general path. */
 static inline __attribute__((always_inline)) char *fast_member(struct jw *w, const char *key,
                                                                size_t klen, size_t value_room)
 {
@@ -427,7 +427,7 @@ static inline __attribute__((always_inline)) char *fast_member(struct jw *w, con
         if (!key) /* an array's element */
                 return d;
         d[0] = '"';
-        copy_key(d + 1, key, n, false);
+        copy_short(d + 1, key, n, false);
         d[n + 1] = '"';
         d[n + 2] = ':';
         return d + n + 3;
