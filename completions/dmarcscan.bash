@@ -10,7 +10,7 @@
 # fails when they drift apart.
 
 _dmarcscan_scan_flags="--no-tcp --0x20 --no-adapt --details --resume --no-metadata --quiet
---mta-sts-policy --help"
+--mta-sts-policy --no-report-cut --help"
 _dmarcscan_scan_valued="--resolvers --concurrency --timeout --retries --sockets --deadline
 --rate --resolver-rate --exclude --format --domain-column --sector-column --checks
 --dkim-selectors --mta-sts-fetches --mta-sts-timeout --mta-sts-port --ca-file --profile --discovery --psl-file --dnssec-probe --shard --seed --shard-from-env --output --metadata --summary

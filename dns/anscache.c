@@ -154,7 +154,7 @@ static struct entry *add_pending(struct anscache *c, const struct key *k, unsign
 
 enum anscache_get anscache_get(struct anscache *c, const uint8_t *qname, size_t qname_len,
                                uint16_t qtype, uint64_t now_ms, uint32_t token, const uint8_t **pkt,
-                               size_t *len)
+                               size_t *len, uint64_t *until)
 {
         uint8_t buf[DS_NAME_MAX_WIRE];
         struct key k;
@@ -173,6 +173,7 @@ enum anscache_get anscache_get(struct anscache *c, const uint8_t *qname, size_t 
                 c->st.hits++;
                 *pkt = e->pkt;
                 *len = e->len;
+                *until = e->expire_ms;
                 return ANSCACHE_HIT;
         }
         if (e) {
@@ -238,28 +239,33 @@ static bool keep(struct anscache *c, struct entry *e, int status, const uint8_t 
         return true;
 }
 
-void anscache_complete(struct anscache *c, const uint8_t *qname, size_t qname_len, uint16_t qtype,
-                       int engine_status, const uint8_t *pkt, size_t len, uint64_t now_ms,
-                       anscache_wake_fn wake, void *ctx)
+uint64_t anscache_complete(struct anscache *c, const uint8_t *qname, size_t qname_len,
+                           uint16_t qtype, int engine_status, const uint8_t *pkt, size_t len,
+                           uint64_t now_ms, anscache_wake_fn wake, void *ctx)
 {
         uint8_t buf[DS_NAME_MAX_WIRE];
         struct key k;
         unsigned long hash;
         if (!make_key(&k, buf, qname, qname_len, qtype))
-                return;
+                return 0;
         struct entry *e = find(c, &k, &hash);
         if (!e || !e->pending) /* no entry could be made when the fetch started */
-                return;
+                return 0;
         uint32_t t = e->head;
         e->head = e->tail = NO_TOKEN;
-        if (!keep(c, e, engine_status, pkt, len, now_ms))
+        uint64_t until = 0;
+        if (keep(c, e, engine_status, pkt, len, now_ms))
+                until = e->expire_ms;
+        else
                 forget(c, e, hash);
-        /* Waking may start lookups that consult the cache again: the list is detached. */
+        /* Waking may start lookups that consult the cache again (and find it, or fetch it
+         * anew after forget): the list is detached, and e is not read past this point. */
         while (t != NO_TOKEN) {
                 uint32_t next = c->next[t];
-                wake(ctx, t, engine_status, pkt, len);
+                wake(ctx, t, engine_status, pkt, len, until);
                 t = next;
         }
+        return until;
 }
 
 void anscache_stats(const struct anscache *c, struct anscache_stats *out)

@@ -21,7 +21,8 @@ struct anscache;
 
 enum anscache_get {
         ANSCACHE_MISS, /* not cached: the caller fetches it and calls anscache_complete() */
-        ANSCACHE_HIT,  /* *pkt, *len: the cached reply, valid until the next call */
+        ANSCACHE_HIT,  /* *pkt, *len: the cached reply, valid until the next call; *until:
+                          the loop time it is kept until */
         ANSCACHE_WAIT, /* a fetch is in flight: token will be woken by anscache_complete() */
 };
 
@@ -45,18 +46,20 @@ void anscache_free(struct anscache *c);
  * token. A token may wait on one fetch at a time. */
 enum anscache_get anscache_get(struct anscache *c, const uint8_t *qname, size_t qname_len,
                                uint16_t qtype, uint64_t now_ms, uint32_t token, const uint8_t **pkt,
-                               size_t *len);
+                               size_t *len, uint64_t *until);
 
 /* Called for each token that waited, with the fetch's outcome (engine status, and the
- * reply when it is ENGINE_REPLY; pkt valid during the call only). */
+ * reply when it is ENGINE_REPLY; pkt valid during the call only) and the loop time the
+ * reply is kept until (0: not kept). */
 typedef void (*anscache_wake_fn)(void *ctx, uint32_t token, int engine_status, const uint8_t *pkt,
-                                 size_t len);
+                                 size_t len, uint64_t until);
 
 /* The fetch of (qname, qtype) that anscache_get() returned MISS for ended: keep the reply
- * if it may be kept, then wake the waiters. engine_status: enum engine_status. */
-void anscache_complete(struct anscache *c, const uint8_t *qname, size_t qname_len, uint16_t qtype,
-                       int engine_status, const uint8_t *pkt, size_t len, uint64_t now_ms,
-                       anscache_wake_fn wake, void *ctx);
+ * if it may be kept, then wake the waiters. engine_status: enum engine_status. Returns the
+ * loop time the reply is kept until, 0 when it is not kept. */
+uint64_t anscache_complete(struct anscache *c, const uint8_t *qname, size_t qname_len,
+                           uint16_t qtype, int engine_status, const uint8_t *pkt, size_t len,
+                           uint64_t now_ms, anscache_wake_fn wake, void *ctx);
 
 /* c may be NULL (a scan that never started): all zero. */
 void anscache_stats(const struct anscache *c, struct anscache_stats *out);

@@ -42,6 +42,8 @@ struct check_env {
         bool details; /* --details: render() adds the codes' sentences (*_detail), dmarc's tags */
         const char *dkim_selectors; /* --dkim-selectors: comma-separated, checked; NULL none */
         bool mta_sts_policy;        /* --mta-sts-policy: the mta-sts check fetches policies */
+        bool report_cut; /* not --no-report-cut: _report._dmarc.<host>'s NXDOMAIN answers for
+                            every domain's <domain>._report._dmarc.<host> (RFC 8020) */
 };
 
 /* A hook's view of one domain. */

@@ -549,6 +549,10 @@ static int put_options(FILE *m, const struct scan_config *cfg, const char *psl, 
         if (cfg->mta_sts_policy) /* the same: only when given */
                 put_line(m, "option.mta-sts-policy", "yes");
         put_line(m, "option.discovery", discovery_mode_name(cfg->discovery));
+        /* Written when on (the default since 2026-12-03): a checkpoint of an earlier scan,
+         * which asked every receiver's name, is resumed with --no-report-cut. */
+        if (cfg->report_cut)
+                put_line(m, "option.report-cut", "yes");
         put_line(m, "option.psl", psl);
         put_line(m, "option.no-tcp", cfg->tcp ? "no" : "yes");
         put_line(m, "option.details", cfg->details ? "yes" : "no");
@@ -629,6 +633,38 @@ static void say_difference(const char *key, size_t kl, const char *was, size_t w
                          key, w, was, n, now);
 }
 
+/* Whether text has a line whose key is key[0, kl). */
+static bool has_key(const char *text, const char *key, size_t kl)
+{
+        for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                if (strncmp(p, key, kl) == 0 && (p[kl] == ' ' || p[kl] == '\n' || !p[kl]))
+                        return true;
+        return false;
+}
+
+/* Keys differ where a line is written only when an option is on (option.dkim-selectors,
+ * option.mta-sts-policy, option.report-cut): say which option, when one side has that
+ * line and the other none at all. */
+static bool say_missing_option(const char *saved, const char *current, const char *ka, size_t kal,
+                               const char *kb, size_t kbl, char *why, size_t len)
+{
+        if (kbl > 7 && strncmp(kb, "option.", 7) == 0 && !has_key(saved, kb, kbl)) {
+                bool cut = kbl == 17 && strncmp(kb + 7, "report-cut", 10) == 0;
+                snprintf(why, len, "%.*s is on now but was not when the checkpoint was written%s",
+                         (int)kbl - 7, kb + 7,
+                         cut ? " (a checkpoint of a scan from before December 2026 resumes "
+                               "with --no-report-cut)"
+                             : "");
+                return true;
+        }
+        if (kal > 7 && strncmp(ka, "option.", 7) == 0 && !has_key(current, ka, kal)) {
+                snprintf(why, len, "%.*s was on when the checkpoint was written, and is not now",
+                         (int)kal - 7, ka + 7);
+                return true;
+        }
+        return false;
+}
+
 int checkpoint_same_scan(const char *saved, const char *current, char *why, size_t len)
 {
         const char *a = saved, *b = current, *ka = NULL, *kb = NULL, *va = NULL, *vb = NULL;
@@ -639,6 +675,9 @@ int checkpoint_same_scan(const char *saved, const char *current, char *why, size
                 if (!more_a && !more_b)
                         return 0;
                 if (more_a != more_b || kal != kbl || memcmp(ka, kb, kal) != 0) {
+                        if (more_a && more_b &&
+                            say_missing_option(saved, current, ka, kal, kb, kbl, why, len))
+                                return -EINVAL;
                         snprintf(why, len,
                                  "the checkpoint was written by another version of "
                                  "dmarcscan or for a different scan");

@@ -127,6 +127,11 @@ void cli_usage_scan(FILE *out)
             "                              organizational domain by the Public Suffix List;\n"
             "                              exact: _dmarc.<domain> only, and no existence or\n"
             "                              report-authorization lookups (one lookup a domain)\n"
+            "      --no-report-cut         ask every external receiver's\n"
+            "                              <policy-domain>._report._dmarc.<host>. By default\n"
+            "                              _report._dmarc.<host> is asked first (once per TTL\n"
+            "                              for the scan) and its NXDOMAIN answers \"not\n"
+            "                              authorized\" for every domain (RFC 8020)\n"
             "      --psl-file FILE         Public Suffix List to use (.dat or .dafsa; default\n"
             "                              the system's, /usr/share/publicsuffix)\n"
             "\n"
@@ -164,7 +169,7 @@ void cli_usage_scan(FILE *out)
             "                              the same inputs and the options that shape lines\n"
             "                              (--format, --*-column, --checks, --profile,\n"
             "                              --dkim-selectors, --mta-sts-policy,\n"
-            "                              --discovery, --psl-file,\n"
+            "                              --discovery, --no-report-cut, --psl-file,\n"
             "                              --exclude, --no-tcp, --details); -c, -r, timeouts\n"
             "                              and rates may change.\n"
             "                              Without a checkpoint it starts from the beginning\n"
@@ -281,6 +286,7 @@ enum {
         OPT_NO_ADAPT,
         OPT_EXCLUDE,
         OPT_DISCOVERY,
+        OPT_NO_REPORT_CUT,
         OPT_PSL_FILE,
         OPT_RESUME,
         OPT_CHECKPOINT_INTERVAL,
@@ -328,6 +334,7 @@ static const struct option scan_options[] = {
     {"no-adapt", no_argument, NULL, OPT_NO_ADAPT},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"discovery", required_argument, NULL, OPT_DISCOVERY},
+    {"no-report-cut", no_argument, NULL, OPT_NO_REPORT_CUT},
     {"psl-file", required_argument, NULL, OPT_PSL_FILE},
     {"dnssec-probe", required_argument, NULL, OPT_DNSSEC_PROBE},
     {"shard", required_argument, NULL, OPT_SHARD},
@@ -376,6 +383,9 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
                 return parse_rate("--resolver-rate", arg, &cfg->resolver_rate, err, errlen);
         case OPT_NO_TCP:
                 cfg->tcp = false;
+                return 0;
+        case OPT_NO_REPORT_CUT:
+                cfg->report_cut = false;
                 return 0;
         case OPT_0X20:
                 cfg->case_randomize = true;
@@ -508,6 +518,7 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
         cfg->discovery = DISCOVERY_TREE;
         cfg->resolver_rate = -1;
         cfg->tcp = true;
+        cfg->report_cut = true;
         cfg->adaptive = true;
         cfg->resolv_conf = "/etc/resolv.conf";
         cfg->shard.count = 1;

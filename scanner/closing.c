@@ -45,14 +45,14 @@ static void drops(FILE *out, const struct engine_counters *c, uint64_t rcvbuf)
                         c->drop_wrong_case, c->drop_malformed, rcvbuf);
 }
 
-static void shared(FILE *out, const struct anscache_stats *cs)
+static void shared(FILE *out, const struct anscache_stats *cs, uint64_t memo)
 {
-        if (cs->hits + cs->joined + cs->fetched)
+        if (cs->hits + cs->joined + cs->fetched + memo)
                 fprintf(out,
                         "shared lookups: %" PRIu64 " queries saved (%" PRIu64
-                        " answered from the cache, %" PRIu64 " joined a fetch in flight), %" PRIu64
-                        " fetched\n",
-                        cs->hits + cs->joined, cs->hits, cs->joined, cs->fetched);
+                        " answered from the cache, %" PRIu64 " by a classifier's copy, %" PRIu64
+                        " joined a fetch in flight), %" PRIu64 " fetched\n",
+                        cs->hits + memo + cs->joined, cs->hits, memo, cs->joined, cs->fetched);
 }
 
 void closing_print(FILE *out, const struct closing *c)
@@ -68,7 +68,7 @@ void closing_print(FILE *out, const struct closing *c)
                         "dmarcscan: resumed from %s: %" PRIu64 " lines were in %s already, %" PRIu64
                         " written now\n",
                         c->resumed_from, c->resume_lines, c->output, c->written_now);
-        shared(out, c->cache);
+        shared(out, c->cache, c->memo_hits);
         double t = c->elapsed_s;
         fprintf(out,
                 "done: %" PRIu64 " domains, %" PRIu64 " queries sent, %" PRIu64

@@ -20,6 +20,7 @@ struct closing {
         const struct engine_counters *counters;
         uint64_t rcvbuf_drops; /* datagrams our receive buffers lost */
         const struct anscache_stats *cache;
+        uint64_t memo_hits;       /* shared lookups the classifiers answered themselves */
         const char *resumed_from; /* the checkpoint resumed from; NULL: not resumed */
         const char *output;
         uint64_t resume_lines, written_now; /* lines there before, lines this run wrote */

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "dns/engine.h"
 #include "dns/wire.h"
+#include "scanner/ansmemo.h"
 
 static struct check_arg arg_of(struct job *j, unsigned i, void *scratch)
 {
@@ -103,22 +105,41 @@ enum job_step job_start(struct job *j)
         return querying ? JOB_STEP_QUERY : JOB_STEP_DONE;
 }
 
+/* The check's next lookup is a shared answer this thread holds: deliver it as the loop
+ * would have (no attempts, the shared cache's time limit carried along). */
+static bool answer_held(struct lookup *l, struct job_scratch *s)
+{
+        const uint8_t *pkt;
+        size_t len;
+        if (!l->shared || !s->memo ||
+            !ansmemo_get(s->memo, l->qname, l->qname_len, l->qtype, s->now_ms, &pkt, &len))
+                return false;
+        lookup_set_reply(l, ENGINE_REPLY, pkt, len, 0);
+        return true;
+}
+
 enum job_step job_step(struct lookup *l, struct job_scratch *s)
 {
         struct job *j = l->job;
         if (j->in.status != INPUT_ITEM_OK || l->finished)
                 return JOB_STEP_DONE;
-        if (j->set->reads_ad) {
-                uint8_t zone[DS_NAME_MAX_WIRE];
-                int zlen = wire_name_from_text(j->in.domain, zone, sizeof(zone));
-                if (zlen > 0) /* before on_reply: l->qname is still the name this reply answers */
-                        lookup_note_ad(l, zone, (size_t)zlen);
-        }
+        if (l->shared_until && s->memo)
+                ansmemo_put(s->memo, l->qname, l->qname_len, l->qtype, lookup_reply(l),
+                            l->reply_len, l->shared_until, s->now_ms);
         struct check_arg a = arg_of(j, l->index, s->check[l->index]);
-        if (j->set->ops[l->index]->on_reply(&a) == CHECK_QUERY)
-                return JOB_STEP_QUERY;
-        l->finished = true;
-        return JOB_STEP_DONE;
+        do {
+                if (j->set->reads_ad) {
+                        uint8_t zone[DS_NAME_MAX_WIRE];
+                        int zlen = wire_name_from_text(j->in.domain, zone, sizeof(zone));
+                        if (zlen > 0) /* before on_reply: l->qname is the name this reply answers */
+                                lookup_note_ad(l, zone, (size_t)zlen);
+                }
+                if (j->set->ops[l->index]->on_reply(&a) != CHECK_QUERY) {
+                        l->finished = true;
+                        return JOB_STEP_DONE;
+                }
+        } while (answer_held(l, s));
+        return JOB_STEP_QUERY;
 }
 
 bool job_finished(struct lookup *l)

@@ -29,6 +29,8 @@
 
 enum job_step { JOB_STEP_QUERY, JOB_STEP_DONE };
 
+struct ansmemo;
+
 struct job {
         uint32_t idx;
         uint32_t gen;        /* job_start()s so far: tags what a scratch holds */
@@ -54,6 +56,11 @@ struct job_scratch {
         void *check[DS_CHECKS_MAX];
         struct check_facts facts[DS_CHECKS_MAX];
         struct toplevel top;
+        /* Shared answers this thread was handed (NULL: none kept) and the loop's time as
+         * last published (pool.c): job_step() answers a check's next shared lookup from it
+         * when it can, instead of handing the lookup back to the loop. */
+        struct ansmemo *memo;
+        uint64_t now_ms;
 };
 
 /* Bytes of memory for the lookups and states of a job of set (a multiple of 64). */

@@ -68,6 +68,7 @@ void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, s
         l->attempts = (uint16_t)(l->attempts + attempts);
         l->reply_len = 0;
         l->has_parsed = false;
+        l->shared_until = 0;
         if (engine_status == ENGINE_REPLY)
                 keep(l, pkt, len);
 }
@@ -99,6 +100,7 @@ void lookup_set_fetched(struct lookup *l, const struct https_result *r)
         l->text_plain = r->text_plain;
         l->reply_len = 0;
         l->has_parsed = false;
+        l->shared_until = 0;
         if (r->status == HTTPS_OK)
                 keep(l, r->body, r->len);
 }

@@ -35,6 +35,11 @@ struct lookup {
         bool shared;        /* many domains ask this name: go through the scan's shared
                                answer cache (dns/anscache.h); lookup_set() clears it */
         bool cd;            /* ask with CD=1 (checking disabled); lookup_set() clears it */
+        /* Loop time until which the scan's shared cache keeps the reply just delivered (0:
+         * it does not): a classifier may answer the same question from it until then
+         * (scanner/ansmemo.h). Set by the loop with each reply; lookup_set_reply() and its
+         * kin clear it. */
+        uint64_t shared_until;
         /* The next lookup is no DNS question but an HTTPS GET of https://<qname><path> from
          * addr (lookup_set_https); lookup_set() clears it. Its outcome: last_status is then
          * an enum https_status (dns/https.h), http_code the answer's status (0: none),

@@ -16,6 +16,7 @@
 
 #include "common/check.h"
 #include "common/tsan.h"
+#include "scanner/ansmemo.h"
 
 #define SPIN_ROUNDS 200 /* ~10 us: replies come in bursts per loop turn */
 /* A sleeping worker is woken once this many jobs wait for it, or once the first has waited
@@ -62,6 +63,10 @@ struct pool {
         void *ctx;
         _Atomic bool stop;
         bool stopped;
+        /* The loop's time (uv_now), published once a loop turn (pool_kick) for the workers'
+         * shared answers (scanner/ansmemo.h): one turn old at most, and a turn is at most
+         * DS_TICK_MS, against TTLs of seconds. */
+        _Atomic uint64_t now_ms;
         unsigned next;
         uint32_t out; /* loop thread: lookups dispatched and not yet handed back */
 };
@@ -102,6 +107,7 @@ static void classify(struct worker *w, struct lookup *l)
 {
         struct pool *p = w->pool;
         struct job *j = l->job;
+        w->scratch.now_ms = atomic_load_explicit(&p->now_ms, memory_order_relaxed);
         enum job_step st = job_step(l, &w->scratch);
         if (st == JOB_STEP_DONE && job_finished(l)) {
                 jbuf_reset(&w->line);
@@ -206,6 +212,8 @@ static void free_workers(struct pool *p, unsigned n)
                 w->chunk = NULL;
                 free(w->buf);
                 free(w->back_buf);
+                ansmemo_free(w->scratch.memo);
+                w->scratch.memo = NULL;
                 job_scratch_free(&w->scratch);
                 jbuf_free(&w->line);
                 if (w->sum)
@@ -227,7 +235,8 @@ static int init_workers(struct pool *p, unsigned size)
         for (unsigned i = 0; i < p->n; i++) {
                 struct worker *w = &p->w[i];
                 w->pool = p;
-                if (job_scratch_init(&w->scratch, p->checks) < 0) {
+                if (job_scratch_init(&w->scratch, p->checks) < 0 ||
+                    ansmemo_new(&w->scratch.memo) < 0) {
                         free_workers(p, i + 1);
                         return -ENOMEM;
                 }
@@ -354,6 +363,7 @@ uint32_t pool_out(const struct pool *p)
 bool pool_kick(struct pool *p)
 {
         uint64_t now = uv_now(p->async.loop);
+        atomic_store_explicit(&p->now_ms, now, memory_order_relaxed);
         bool left = false;
         atomic_thread_fence(memory_order_seq_cst); /* pairs with wait_job's fence */
         for (unsigned i = 0; i < p->n; i++) {
@@ -394,6 +404,14 @@ void pool_free(struct pool *p)
         ds_require(p->stopped);
         free_workers(p, p->n);
         free_pool(p);
+}
+
+uint64_t pool_memo_hits(const struct pool *p)
+{
+        uint64_t n = 0;
+        for (unsigned i = 0; p && i < p->n; i++)
+                n += ansmemo_hits(p->w[i].scratch.memo);
+        return n;
 }
 
 void pool_outcomes(const struct pool *p, uint64_t out[OUTCOME_COUNT])

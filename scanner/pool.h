@@ -47,6 +47,10 @@ uint32_t pool_out(const struct pool *p);
 void pool_stop(struct pool *p);
 void pool_free(struct pool *p);
 
+/* Shared lookups the workers answered from their own copies (scanner/ansmemo.h), summed;
+ * only after pool_stop(). p may be NULL: 0. */
+uint64_t pool_memo_hits(const struct pool *p);
+
 /* Domains per outcome class, summed over workers; only after pool_stop(). */
 void pool_outcomes(const struct pool *p, uint64_t out[OUTCOME_COUNT]);
 

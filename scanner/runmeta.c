@@ -30,6 +30,7 @@ void runmeta_write_method(struct jw *w, const struct scan_config *c, const char 
         jw_arr_close(w);
         jw_cstr(w, "profile", c->profile.ops ? c->profile.ops->name : NULL);
         jw_cstr(w, "discovery", discovery_mode_name(c->discovery));
+        jw_bool(w, "report_cut", c->report_cut);
         jw_obj_open(w, "psl");
         jw_cstr(w, "file", psl_source);
         jw_cstr(w, "date", psl_date);
@@ -65,14 +66,16 @@ static void write_config(struct jw *w, const struct runmeta *m)
         jw_obj_close(w);
 }
 
-/* Shared lookups (SPF include targets and their names): queries saved = hits + joined. */
-static void write_cache(struct jw *w, const struct anscache_stats *c)
+/* Shared lookups (the walk's parent names, receivers' _report._dmarc names, SPF include
+ * targets): queries saved = hits + classifier_hits + joined. */
+static void write_cache(struct jw *w, const struct anscache_stats *c, uint64_t memo_hits)
 {
         jw_obj_open(w, "shared_cache");
         jw_uint(w, "fetched", c->fetched);
         jw_uint(w, "hits", c->hits);
+        jw_uint(w, "classifier_hits", memo_hits);
         jw_uint(w, "joined", c->joined);
-        jw_uint(w, "queries_saved", c->hits + c->joined);
+        jw_uint(w, "queries_saved", c->hits + memo_hits + c->joined);
         jw_uint(w, "kept", c->kept);
         jw_uint(w, "not_kept", c->not_kept);
         jw_uint(w, "full", c->full);
@@ -160,7 +163,7 @@ static void write_counters(struct jw *w, const struct runmeta *m)
         jw_uint(w, "unknown_id", m->tcp->unknown_id);
         jw_uint(w, "lost", m->tcp->lost);
         jw_obj_close(w);
-        write_cache(w, m->cache);
+        write_cache(w, m->cache, m->memo_hits);
         jw_obj_close(w);
 }
 

@@ -24,6 +24,7 @@ struct runmeta {
         const struct udp_stats *udp;
         const struct tcp_stats *tcp;
         const struct anscache_stats *cache; /* the shared answer cache */
+        uint64_t memo_hits; /* shared lookups the classifiers answered from their copies */
         uint64_t rcvbuf_drops;
         int rcvbuf_bytes;
         uint64_t lines, input_items;    /* lines: written to the output */

@@ -118,17 +118,19 @@ static struct lookup *lookup_of(struct scan *s, uint32_t token)
 /* The lookup ended before or without the engine: to its check, and to those that waited
  * on it when it was a shared fetch. */
 static void lookup_ended(struct scan *s, struct lookup *l, int status, const uint8_t *pkt,
-                         size_t len, unsigned attempts)
+                         size_t len, unsigned attempts, uint64_t shared_until)
 {
         lookup_set_reply(l, status, pkt, len, attempts);
+        l->shared_until = shared_until;
         pool_dispatch(s->pool, l);
 }
 
 /* Loop thread: a lookup that waited on a shared fetch gets its outcome. */
-static void on_cache_wake(void *ctx, uint32_t token, int status, const uint8_t *pkt, size_t len)
+static void on_cache_wake(void *ctx, uint32_t token, int status, const uint8_t *pkt, size_t len,
+                          uint64_t until)
 {
         struct scan *s = ctx;
-        lookup_ended(s, lookup_of(s, token), status, pkt, len, 0);
+        lookup_ended(s, lookup_of(s, token), status, pkt, len, 0, until);
 }
 
 /* A shared lookup answered from the cache or joined to a fetch in flight: true when it
@@ -137,10 +139,11 @@ static bool served_by_cache(struct scan *s, struct lookup *l, uint32_t token)
 {
         const uint8_t *pkt;
         size_t len;
+        uint64_t until;
         switch (anscache_get(s->cache, l->qname, l->qname_len, l->qtype, engine_now(s->engine),
-                             token, &pkt, &len)) {
+                             token, &pkt, &len, &until)) {
         case ANSCACHE_HIT:
-                lookup_ended(s, l, ENGINE_REPLY, pkt, len, 0);
+                lookup_ended(s, l, ENGINE_REPLY, pkt, len, 0, until);
                 return true;
         case ANSCACHE_WAIT:
                 return true;
@@ -202,7 +205,7 @@ static bool ask(struct scan *s, struct lookup *l)
                         anscache_complete(s->cache, l->qname, l->qname_len, l->qtype,
                                           ENGINE_TIMEOUT, NULL, 0, engine_now(s->engine),
                                           on_cache_wake, s);
-                lookup_ended(s, l, ENGINE_TIMEOUT, NULL, 0, 0);
+                lookup_ended(s, l, ENGINE_TIMEOUT, NULL, 0, 0, 0);
                 return false;
         }
         return true;
@@ -323,14 +326,17 @@ static void on_lookup_done(void *ctx, const struct engine_result *r)
                 return;
         struct lookup *l = lookup_of(s, r->token);
         /* Before the lookup goes to a classifier: its question is still the one asked. */
+        uint64_t until = 0;
         if (l->shared && s->cache)
-                anscache_complete(s->cache, l->qname, l->qname_len, l->qtype, (int)r->status,
-                                  r->pkt, r->len, engine_now(s->engine), on_cache_wake, s);
+                until =
+                    anscache_complete(s->cache, l->qname, l->qname_len, l->qtype, (int)r->status,
+                                      r->pkt, r->len, engine_now(s->engine), on_cache_wake, s);
         if (r->reply) {
                 lookup_set_parsed(l, r->reply, r->attempts);
+                l->shared_until = until;
                 pool_dispatch(s->pool, l);
         } else {
-                lookup_ended(s, l, r->status, r->pkt, r->len, r->attempts);
+                lookup_ended(s, l, r->status, r->pkt, r->len, r->attempts, until);
         }
 }
 
@@ -450,6 +456,7 @@ static int alloc_jobs(struct scan *s)
                 return -EINVAL; /* the command line was checked */
         s->env.dkim_selectors = s->cfg->dkim_selectors;
         s->env.mta_sts_policy = s->cfg->mta_sts_policy;
+        s->env.report_cut = s->cfg->report_cut;
         /* Jobs and their memory are mapped, not touched: a job is bound when first used, and
          * the free list is a stack, so only as many jobs as were ever in flight at once cost
          * memory (5.3 KB each with DMARC, SPF and MX), not -c of them. */
@@ -594,6 +601,7 @@ static void print_closing(struct scan *s)
             .counters = engine_counters(s->engine),
             .rcvbuf_drops = engine_rcvbuf_drops(s->engine),
             .cache = &cache,
+            .memo_hits = pool_memo_hits(s->pool),
             .resumed_from = s->rs.resuming ? s->rs.ckpt.path : NULL,
             .output = s->cfg->output,
             .resume_lines = s->rs.lines,
@@ -611,6 +619,7 @@ static int write_metadata(struct scan *s)
         struct runmeta m = {
             .cfg = s->cfg,
             .cache = &cache,
+            .memo_hits = pool_memo_hits(s->pool),
             .resolvers = &s->resolvers,
             .counters = engine_counters(s->engine),
             .history = engine_cc_history(s->engine),

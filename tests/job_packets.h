@@ -64,17 +64,31 @@ static inline void tj_disc(struct job *j, const struct discovery_ctx *c)
         struct check_env *env = tj_env();
         env->disc = c;
         env->details = false;
+        env->report_cut = false;
         j->env = env;
+}
+
+/* The test environment for j, its discovery kept: the option setters below change it. */
+static inline struct check_env *tj_env_of(struct job *j)
+{
+        struct check_env *env = tj_env();
+        if (j->env != env)
+                env->disc = j->env ? j->env->disc : NULL;
+        j->env = env;
+        return env;
+}
+
+/* The scan's default since December 2026 (not --no-report-cut) for j's next lines; tj_disc
+ * turns it off again. */
+static inline void tj_report_cut(struct job *j)
+{
+        tj_env_of(j)->report_cut = true;
 }
 
 /* --details for j's next lines (tj_disc turns it off again), its discovery kept. */
 static inline void tj_details(struct job *j)
 {
-        struct check_env *env = tj_env();
-        if (j->env != env)
-                env->disc = j->env ? j->env->disc : NULL;
-        env->details = true;
-        j->env = env;
+        tj_env_of(j)->details = true;
 }
 
 static inline void tj_scratch(struct job_scratch *s)

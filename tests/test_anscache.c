@@ -20,24 +20,11 @@
 #include "dns/engine.h"
 #include "dns/wire.h"
 #include "packets.h"
+#include "wname.h"
 
 #define TOKENS 16
 
 /* ---- helpers -------------------------------------------------------------------------- */
-
-struct name {
-        uint8_t w[DS_NAME_MAX_WIRE];
-        size_t n;
-};
-
-static struct name wname(const char *text)
-{
-        struct name n;
-        int len = wire_name_from_text(text, n.w, sizeof(n.w));
-        assert_true(len > 0);
-        n.n = (size_t)len;
-        return n;
-}
 
 struct pkt {
         uint8_t *p; /* owned */
@@ -88,6 +75,8 @@ struct woke {
         int status[64];
         size_t len[64];
         uint8_t first[64]; /* the packet's first byte (its id's high byte), 0 without one */
+        uint64_t until[64];
+        uint64_t returned; /* what the last complete() returned */
         /* re-entrancy: a woken token asks again (qname/qtype below) */
         struct anscache *c;
         bool again;
@@ -97,10 +86,12 @@ struct woke {
         enum anscache_get got[64];
 };
 
-static void on_wake(void *ctx, uint32_t token, int status, const uint8_t *pkt, size_t len)
+static void on_wake(void *ctx, uint32_t token, int status, const uint8_t *pkt, size_t len,
+                    uint64_t until)
 {
         struct woke *w = ctx;
         assert_true(w->n < 64);
+        w->until[w->n] = until;
         w->token[w->n] = token;
         w->status[w->n] = status;
         w->len[w->n] = len;
@@ -110,8 +101,9 @@ static void on_wake(void *ctx, uint32_t token, int status, const uint8_t *pkt, s
         if (w->again) {
                 const uint8_t *p;
                 size_t n;
+                uint64_t u;
                 w->got[w->n] = anscache_get(w->c, w->again_name.w, w->again_name.n, w->again_qtype,
-                                            w->now, token, &p, &n);
+                                            w->now, token, &p, &n, &u);
         }
         w->n++;
 }
@@ -122,27 +114,35 @@ static enum anscache_get get(struct anscache *c, const char *qname, uint16_t qty
         struct name n = wname(qname);
         const uint8_t *p = NULL;
         size_t len = 0;
-        return anscache_get(c, n.w, n.n, qtype, now, token, &p, &len);
+        uint64_t until = 0;
+        return anscache_get(c, n.w, n.n, qtype, now, token, &p, &len, &until);
 }
 
-/* A HIT whose bytes are want's. */
-static void assert_hit(struct anscache *c, const char *qname, uint16_t qtype, uint64_t now,
-                       const struct pkt *want)
+/* A HIT whose bytes are want's; returns the time it is kept until (after now). */
+static uint64_t assert_hit(struct anscache *c, const char *qname, uint16_t qtype, uint64_t now,
+                           const struct pkt *want)
 {
         struct name n = wname(qname);
         const uint8_t *p = NULL;
         size_t len = 0;
-        assert_int_equal(anscache_get(c, n.w, n.n, qtype, now, 0, &p, &len), ANSCACHE_HIT);
+        uint64_t until = 0;
+        assert_int_equal(anscache_get(c, n.w, n.n, qtype, now, 0, &p, &len, &until), ANSCACHE_HIT);
         assert_int_equal(len, want->n);
         assert_memory_equal(p, want->p, len);
+        assert_true(until > now);
+        return until;
 }
 
 static void complete(struct anscache *c, const char *qname, uint16_t qtype, int status,
                      const struct pkt *pkt, uint64_t now, struct woke *w)
 {
         struct name n = wname(qname);
-        anscache_complete(c, n.w, n.n, qtype, status, pkt ? pkt->p : NULL, pkt ? pkt->n : 0, now,
-                          on_wake, w);
+        unsigned before = w->n;
+        w->returned = anscache_complete(c, n.w, n.n, qtype, status, pkt ? pkt->p : NULL,
+                                        pkt ? pkt->n : 0, now, on_wake, w);
+        /* every waiter learns what the fetcher learns */
+        for (unsigned i = before; i < w->n; i++)
+                assert_int_equal(w->until[i], w->returned);
 }
 
 /* A fetch nobody joined: MISS at asked_ms, the reply in at done_ms. */
@@ -193,13 +193,15 @@ static void t_join_and_wake(void **st)
         assert_int_equal(stats(c).entries, 1);
         complete(c, "_spf.example.net", WIRE_TYPE_TXT, ENGINE_REPLY, &a, 1200, &w);
         assert_int_equal(w.n, 3);
+        assert_int_equal(w.returned, 1200 + 300 * 1000);
         for (unsigned i = 0; i < 3; i++) {
                 assert_int_equal(w.token[i], 3 - i);
                 assert_int_equal(w.status[i], ENGINE_REPLY);
                 assert_int_equal(w.len[i], a.n);
         }
         /* kept: the next asks are answered, and nobody is woken twice */
-        assert_hit(c, "_spf.example.net", WIRE_TYPE_TXT, 1300, &a);
+        assert_int_equal(assert_hit(c, "_spf.example.net", WIRE_TYPE_TXT, 1300, &a),
+                         1200 + 300 * 1000);
         complete(c, "_spf.example.net", WIRE_TYPE_TXT, ENGINE_REPLY, &a, 1300, &w);
         assert_int_equal(w.n, 3);
 
@@ -226,7 +228,7 @@ static void t_ttl(void **st)
         fetch(c, "x.example.net", &a, 5000, 10000);
         assert_int_equal(w.n, 0);
         /* 60 s from when the answer came */
-        assert_hit(c, "x.example.net", WIRE_TYPE_TXT, 10000, &a);
+        assert_int_equal(assert_hit(c, "x.example.net", WIRE_TYPE_TXT, 10000, &a), 70000);
         assert_hit(c, "x.example.net", WIRE_TYPE_TXT, 69999, &a);
         assert_int_equal(get(c, "x.example.net", WIRE_TYPE_TXT, 70000, 1), ANSCACHE_MISS);
         assert_int_equal(stats(c).expired, 1);
@@ -259,7 +261,9 @@ static void t_negative(void **st)
                                         cases[i].minimum);
                 fetch(c, "gone.example.net", &p, 0, 0);
                 assert_int_equal(stats(c).kept, 1);
-                assert_hit(c, "gone.example.net", WIRE_TYPE_TXT, cases[i].keep_s * 1000 - 1, &p);
+                assert_int_equal(assert_hit(c, "gone.example.net", WIRE_TYPE_TXT,
+                                            cases[i].keep_s * 1000 - 1, &p),
+                                 cases[i].keep_s * 1000);
                 assert_int_equal(
                     get(c, "gone.example.net", WIRE_TYPE_TXT, cases[i].keep_s * 1000, 0),
                     ANSCACHE_MISS);
@@ -326,6 +330,7 @@ static void t_not_kept(void **st)
                 assert_int_equal(get(c, "n.example.net", WIRE_TYPE_TXT, 0, 9), ANSCACHE_WAIT);
                 complete(c, "n.example.net", WIRE_TYPE_TXT, cases[i].status, cases[i].p, 0, &w);
                 assert_int_equal(w.n, 2);
+                assert_int_equal(w.returned, 0); /* not kept: nobody may hold it */
                 assert_int_equal(w.token[0], 5);
                 assert_int_equal(w.token[1], 9);
                 for (unsigned k = 0; k < 2; k++) {

@@ -16,6 +16,7 @@
 
 #include "dns/engine.h"
 #include "dns/wire.h"
+#include "scanner/ansmemo.h"
 #include "scanner/job.h"
 #include "job_packets.h"
 
@@ -1478,6 +1479,154 @@ static void t_auth(void **st)
         assert_int_equal(tj_outcome(j, s), WIRE_RCODE_NOERROR);
 }
 
+/* Answer the job's TXT lookup of name with an NXDOMAIN reached through a CNAME to target. */
+static enum job_step answer_alias_nxdomain(struct job *j, struct job_scratch *s, const char *name,
+                                           const char *target)
+{
+        char rr[600];
+        assert_query(j, name, WIRE_TYPE_TXT);
+        ldns_pkt *lp = lp_reply_t(name, "TXT", LDNS_RCODE_NXDOMAIN);
+        snprintf(rr, sizeof(rr), "%s. 300 IN CNAME %s.", name, target);
+        lp_add(lp, LDNS_SECTION_ANSWER, rr);
+        lp_feed(j, lp, 1);
+        return job_step(&j->look[0], s);
+}
+
+/* Unless --no-report-cut, each external receiver's _report._dmarc.<host> is asked first,
+ * through the shared cache: its own NXDOMAIN (RFC 8020) says not_authorized for the
+ * domain's name below it, which is not asked; any other outcome (a name that exists, an
+ * NXDOMAIN behind a CNAME, a failure) asks the domain's own name as before. */
+static void t_auth_cut(void **st)
+{
+        static const char rec[] =
+            "v=DMARC1; p=none; rua=mailto:a@vendor.example,mailto:b@deny.example,"
+            "mailto:c@alias.example,mailto:d@fail.example,mailto:e@example.com";
+        struct held *h = start_with(st, &TREE, "example.com");
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        const struct dmarc_result *d = SD(s);
+        tj_report_cut(j);
+        answer_txt(j, s, "_dmarc.example.com", rec, NULL);
+        assert_int_equal(answer_rcode(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN), JOB_STEP_QUERY);
+        /* vendor: _report._dmarc.vendor.example exists (NODATA): its own name is asked */
+        assert_true(j->look[0].shared);
+        assert_int_equal(answer_rcode(j, s, "_report._dmarc.vendor.example", LDNS_RCODE_NOERROR),
+                         JOB_STEP_QUERY);
+        assert_false(j->look[0].shared);
+        assert_int_equal(
+            answer_txt(j, s, "example.com._report._dmarc.vendor.example", "v=DMARC1", NULL),
+            JOB_STEP_QUERY);
+        /* deny: nothing below it exists; the next lookup is already the next receiver's */
+        assert_true(j->look[0].shared);
+        assert_int_equal(answer_rcode(j, s, "_report._dmarc.deny.example", LDNS_RCODE_NXDOMAIN),
+                         JOB_STEP_QUERY);
+        /* alias: the NXDOMAIN is the CNAME target's, so the name itself exists */
+        assert_int_equal(
+            answer_alias_nxdomain(j, s, "_report._dmarc.alias.example", "gone.elsewhere.example"),
+            JOB_STEP_QUERY);
+        assert_int_equal(
+            answer_rcode(j, s, "example.com._report._dmarc.alias.example", LDNS_RCODE_NXDOMAIN),
+            JOB_STEP_QUERY);
+        /* fail: a SERVFAIL says nothing of the names below */
+        assert_int_equal(answer_rcode(j, s, "_report._dmarc.fail.example", LDNS_RCODE_SERVFAIL),
+                         JOB_STEP_QUERY);
+        assert_int_equal(
+            answer_rcode(j, s, "example.com._report._dmarc.fail.example", LDNS_RCODE_NXDOMAIN),
+            JOB_STEP_DONE);
+        static const struct {
+                const char *host;
+                enum auth_result auth;
+                int status;
+                bool cut;
+        } want[] = {
+            {"vendor.example", AUTH_AUTHORIZED, WIRE_RCODE_NOERROR, false},
+            {"deny.example", AUTH_NOT_AUTHORIZED, WIRE_RCODE_NXDOMAIN, true},
+            {"alias.example", AUTH_NOT_AUTHORIZED, WIRE_RCODE_NXDOMAIN, false},
+            {"fail.example", AUTH_NOT_AUTHORIZED, WIRE_RCODE_NXDOMAIN, false},
+            {"example.com", AUTH_NOT_NEEDED, LOOKUP_PENDING, false},
+        };
+        assert_int_equal(d->nrecv, 5);
+        for (unsigned i = 0; i < 5; i++) {
+                const struct receiver *r = &d->recv[i];
+                if (strcmp(r->host, want[i].host) || r->auth != want[i].auth ||
+                    r->auth_status != want[i].status || r->auth_cut != want[i].cut)
+                        fail_msg("receiver %u: %s %s %s cut %d", i, r->host,
+                                 auth_result_name((enum auth_result)r->auth),
+                                 lookup_status_name(r->auth_status), r->auth_cut);
+        }
+        /* the walk's 2 lookups, 4 parents, 3 own names */
+        assert_int_equal(d->attempts, 9);
+        tj_disc(j, &TREE);
+}
+
+/* Feed the job the reply to its shared lookup of name, which the scan's shared cache keeps
+ * until loop time until (0: it does not keep it), and take the step. */
+static enum job_step answer_shared(struct job *j, struct job_scratch *s, const char *name,
+                                   ldns_pkt_rcode rcode, uint64_t until)
+{
+        assert_query(j, name, WIRE_TYPE_TXT);
+        assert_true(j->look[0].shared);
+        lp_feed(j, lp_reply_t(name, "TXT", rcode), 1);
+        j->look[0].shared_until = until;
+        return job_step(&j->look[0], s);
+}
+
+/* A domain whose walk ends at _dmarc.com: its record, then that answer (from the thread's
+ * copy when it holds it: then no lookup of _dmarc.com is left). */
+static enum job_step start_own(void **st, const char *domain, struct job_scratch *s)
+{
+        static const char rec[] = "v=DMARC1; p=reject";
+        char name[300];
+        struct held *h = start_with(st, &TREE, domain);
+        snprintf(name, sizeof(name), "_dmarc.%s", domain);
+        return answer_txt(&h->j, s, name, rec, NULL);
+}
+
+/* The classifier's copy of shared answers (scanner/ansmemo.h): a shared answer the loop says
+ * the cache keeps is held by the thread until that time, and the next domain's walk takes
+ * it without a lookup, to the same result; past the time, or for an answer the cache did
+ * not keep, the lookup goes out. */
+static void t_memo(void **st)
+{
+        struct held *h = *st;
+        struct job *j = &h->j;
+        struct job_scratch *s = &h->s;
+        assert_int_equal(ansmemo_new(&s->memo), 0);
+        s->now_ms = 1000;
+
+        /* not kept by the cache: not held either */
+        assert_int_equal(start_own(st, "a.com", s), JOB_STEP_QUERY);
+        assert_int_equal(answer_shared(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN, 0), JOB_STEP_DONE);
+        assert_int_equal(start_own(st, "b.com", s), JOB_STEP_QUERY);
+        /* kept until 61000 */
+        assert_int_equal(answer_shared(j, s, "_dmarc.com", LDNS_RCODE_NXDOMAIN, 61000),
+                         JOB_STEP_DONE);
+        assert_int_equal(SD(s)->nwalk, 2);
+        assert_int_equal(SD(s)->attempts, 2);
+        assert_int_equal(ansmemo_hits(s->memo), 0);
+
+        /* the next domain: no lookup of _dmarc.com, the same walk, one datagram */
+        assert_int_equal(start_own(st, "c.com", s), JOB_STEP_DONE);
+        assert_int_equal(SD(s)->nwalk, 2);
+        assert_int_equal(SD(s)->walk[1].status, WIRE_RCODE_NXDOMAIN);
+        assert_int_equal(SD(s)->v.posture, POSTURE_REJECT);
+        assert_int_equal(SD(s)->attempts, 1);
+        assert_int_equal(ansmemo_hits(s->memo), 1);
+        /* another type or name is not that answer */
+        assert_int_equal(start_own(st, "d.net", s), JOB_STEP_QUERY);
+        assert_query(j, "_dmarc.net", WIRE_TYPE_TXT);
+
+        /* at the time the cache lets it go, so does the thread */
+        s->now_ms = 60999;
+        assert_int_equal(start_own(st, "e.com", s), JOB_STEP_DONE);
+        s->now_ms = 61000;
+        assert_int_equal(start_own(st, "f.com", s), JOB_STEP_QUERY);
+        assert_int_equal(ansmemo_hits(s->memo), 2);
+        job_clear(j);
+        ansmemo_free(s->memo);
+        s->memo = NULL;
+}
+
 /* A record of p, then "; rua=" and n rua hosts a0.example..., then, when nruf, "; ruf=" and
  * as many f0.example... (receivers a<i>, then f<i>). */
 static void many_receivers(char *rec, size_t cap, const char *p, unsigned n, unsigned nruf)
@@ -1672,6 +1821,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(t_held_big, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_auth, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_auth_all, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_auth_cut, held_setup, held_teardown),
+            cmocka_unit_test_setup_teardown(t_memo, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_budget_exceeded, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_auth_name_too_long, held_setup, held_teardown),
             cmocka_unit_test_setup_teardown(t_exact_mode, held_setup, held_teardown),

@@ -570,9 +570,10 @@ static void t_tree_verdict(void **st)
             "d['dmarc']['ruf'] == ['mailto:f@vendor.example']",
             "d['dmarc']['receivers'] == [{'host': 'example.com', 'org': 'example.com', "
             "'external': False, 'authorized': None, 'authorization': 'not_needed', "
-            "'authorization_status': None, 'uses': ['rua']}, {'host': 'vendor.example', "
-            "'org': 'vendor.example', 'external': True, 'authorized': True, "
-            "'authorization': 'authorized', 'authorization_status': 'NOERROR', "
+            "'authorization_status': None, 'authorization_via': None, 'uses': ['rua']}, "
+            "{'host': 'vendor.example', 'org': 'vendor.example', 'external': True, "
+            "'authorized': True, 'authorization': 'authorized', "
+            "'authorization_status': 'NOERROR', 'authorization_via': 'name', "
             "'uses': ['rua', 'ruf']}]",
             "d['dmarc']['errors'] == []",
             "'pct_obsolete' in d['dmarc']['warnings'] and 'testing' in d['dmarc']['warnings']",

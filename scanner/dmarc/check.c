@@ -14,10 +14,12 @@
 #include "dns/engine.h"
 #include "dns/wire.h"
 #include "scanner/dmarc/line.h"
+#include "scanner/dmarc/state.h"
 #include "scanner/job.h"
 
 static const char DMARC_PREFIX[] = "_dmarc.";
 static const char REPORT_INFIX[] = "._report._dmarc.";
+static const char REPORT_PREFIX[] = "_report._dmarc.";
 
 /* ---- names ---------------------------------------------------------------------------- */
 
@@ -35,6 +37,7 @@ struct dm {
         const char *domain;
         const struct discovery_ctx *disc; /* NULL: exact discovery, no PSL */
         bool details;                     /* --details: the sentences are written */
+        bool report_cut;                  /* check_env.report_cut */
 };
 
 static enum discovery_mode job_mode(const struct dm *j)
@@ -47,67 +50,18 @@ static uint16_t sat16(unsigned v)
         return v > 65535 ? 65535 : (uint16_t)v;
 }
 
-/* ---- held text: survives between steps, inline up to DS_HELD_INLINE bytes ---------------
- * Layout: [u8 n][n bytes: the domain's own lookup's CNAME target] (held_base ends it),
- * then for the held name: [u8 n][its CNAME target] and per record [u16 n][n bytes]. */
-
-static uint8_t *held_buf(struct dm *j)
-{
-        return j->st->held_big ? j->st->held_big : j->st->held_inl;
-}
-
-/* Runs on a classifier thread mid-scan: out of memory aborts (common/check.h). */
-static void held_put(struct dm *j, const void *data, size_t n)
-{
-        size_t cap = j->st->held_big ? j->st->held_cap : DS_HELD_INLINE;
-        if (j->st->held_len + n > cap) {
-                size_t ncap = cap * 2;
-                while (ncap < j->st->held_len + n)
-                        ncap *= 2;
-                uint8_t *p = ds_xmalloc(ncap, "a job's held records");
-                memcpy(p, held_buf(j), j->st->held_len);
-                free(j->st->held_big);
-                j->st->held_big = p;
-                j->st->held_cap = (uint32_t)ncap;
-        }
-        memcpy(held_buf(j) + j->st->held_len, data, n);
-        j->st->held_len += (uint32_t)n;
-}
-
-static void held_put_name(struct dm *j, const char *name)
-{
-        uint8_t n = (uint8_t)strnlen(name, DS_NAME_MAX_TEXT);
-        held_put(j, &n, 1);
-        held_put(j, name, n);
-}
-
-/* Read a [u8 n][bytes] name at *pos into out. */
-static void held_get_name(struct dm *j, uint32_t *pos, char *out)
-{
-        const uint8_t *p = held_buf(j) + *pos;
-        memcpy(out, p + 1, p[0]);
-        out[p[0]] = 0;
-        *pos += 1u + p[0];
-}
-
-/* The domain's own lookup is done: its CNAME target starts the held text. */
-static void held_set_own(struct dm *j, const char *target)
-{
-        j->st->held_len = 0;
-        held_put_name(j, target);
-        j->st->held_base = j->st->held_len;
-}
+/* ---- held text (scanner/dmarc/state.h) ------------------------------------------------ */
 
 /* Keep the current lookup's records (walk index i), replacing what was held. */
 static void hold_current(struct dm *j, const struct dmarc_result *d, unsigned i, const char *target)
 {
         j->st->held_len = j->st->held_base;
         j->st->held_index = -1;
-        held_put_name(j, target);
+        held_put_name(j->st, target);
         for (unsigned k = 0; k < d->nrecords; k++) {
                 uint16_t n = (uint16_t)d->recs[k].len;
-                held_put(j, &n, sizeof(n));
-                held_put(j, d->text + d->recs[k].off, n);
+                held_put(j->st, &n, sizeof(n));
+                held_put(j->st, d->text + d->recs[k].off, n);
         }
         j->st->held_index = (int8_t)i;
         ds_require(d->nrecords <= UINT16_MAX);
@@ -303,15 +257,15 @@ static void outcome(const struct dm *j, struct psl_memo_entry *memo, struct walk
 static void load_held(struct dm *j, struct dmarc_result *d)
 {
         uint32_t pos = j->st->held_base;
-        held_get_name(j, &pos, d->target);
+        held_get_name(j->st, &pos, d->target);
         size_t used = 0;
         recs_clear(d);
         d->text = ds_xgrow(d->text, &d->text_cap, j->st->held_len - pos + 1, "the held records");
         for (unsigned k = 0; k < j->st->held_nrec; k++) {
                 uint16_t n;
-                memcpy(&n, held_buf(j) + pos, sizeof(n));
+                memcpy(&n, held_buf(j->st) + pos, sizeof(n));
                 pos += sizeof(n);
-                memcpy(d->text + used, held_buf(j) + pos, n);
+                memcpy(d->text + used, held_buf(j->st) + pos, n);
                 pos += n;
                 recs_add(d, used, n);
                 used += n;
@@ -337,7 +291,7 @@ static void report(struct dm *j, struct dmarc_result *d, const struct walk_outco
         }
         /* Nothing found: the domain's own lookup is the decisive one. */
         uint32_t pos = 0;
-        held_get_name(j, &pos, d->target);
+        held_get_name(j->st, &pos, d->target);
         d->nrecords = d->nrecords_dropped = 0;
         d->nother_txt = ws->other;
         d->cname_hops = ws->hops;
@@ -375,31 +329,6 @@ static const char *policy_org_of(const struct dm *j, const struct dmarc_result *
         return off >= 0 ? pd + off : pd;
 }
 
-/* Receiver k's authorization result in the job (a zero slot when never asked). */
-static struct auth_slot auth_get(const struct dmarc_state *st, unsigned k)
-{
-        if (k < DS_AUTH_INLINE)
-                return st->auth[k];
-        k -= DS_AUTH_INLINE;
-        if ((k + 1) * sizeof(struct auth_slot) > st->auth_cap)
-                return (struct auth_slot){0};
-        return st->auth_big[k];
-}
-
-/* Where receiver k's result goes; beyond the inline ones the heap buffer grows (a record
- * naming more than DS_AUTH_INLINE external receivers is rare). */
-static struct auth_slot *auth_at(struct dmarc_state *st, unsigned k)
-{
-        if (k < DS_AUTH_INLINE)
-                return &st->auth[k];
-        k -= DS_AUTH_INLINE;
-        size_t old = st->auth_cap;
-        st->auth_big = ds_xgrow(st->auth_big, &st->auth_cap, (k + 1) * sizeof(struct auth_slot),
-                                "a job's authorization results");
-        memset((char *)st->auth_big + old, 0, st->auth_cap - old);
-        return &st->auth_big[k];
-}
-
 static void add_receiver(const struct dm *j, struct dmarc_result *d, const char *host, uint8_t use,
                          const char *policy_org)
 {
@@ -429,12 +358,14 @@ static void add_receiver(const struct dm *j, struct dmarc_result *d, const char 
         rc->uses = use;
         rc->external = policy_org ? (strcmp(rc->org, policy_org) != 0) : TRI_UNKNOWN;
         rc->auth_status = LOOKUP_PENDING;
+        rc->auth_cut = false;
         struct auth_slot a = auth_get(j->st, k);
         if (rc->external == TRI_NO) {
                 rc->auth = AUTH_NOT_NEEDED;
         } else if (rc->external == TRI_YES && a.result) {
                 rc->auth = a.result;
                 rc->auth_status = a.status;
+                rc->auth_cut = a.flags & AUTH_CUT;
         } else {
                 rc->auth = AUTH_NOT_CHECKED;
         }
@@ -596,7 +527,10 @@ static enum check_step done(struct dm *j)
 
 /* ---- the steps ------------------------------------------------------------------------ */
 
-/* The next external receiver to verify, or finish. */
+/* The next external receiver to verify, or finish. Unless --no-report-cut, a receiver's
+ * _report._dmarc.<host> is asked first, through the shared cache: many domains name the
+ * same few receivers, and when that name does not exist (RFC 8020: nor anything below it)
+ * it answers every domain's lookup for the host at once. */
 static enum check_step next_auth(struct dm *j, struct dmarc_scratch *s)
 {
         struct dmarc_result *d = &s->dmarc;
@@ -606,11 +540,12 @@ static enum check_step next_auth(struct dm *j, struct dmarc_scratch *s)
         const char *pd = j->domain + d->policy_off;
         bool changed = false;
         for (unsigned k = j->st->auth_cur; k < d->nrecv; k++) {
-                if (d->recv[k].external != TRI_YES || auth_get(j->st, k).result)
+                struct auth_slot a = auth_get(j->st, k);
+                if (d->recv[k].external != TRI_YES || a.result)
                         continue;
                 char name[2 * DS_NAME_MAX_TEXT + sizeof(REPORT_INFIX)];
-                ds_concat(name, sizeof(name), (const char *[]){pd, REPORT_INFIX, d->recv[k].host},
-                          3);
+                const char *host = d->recv[k].host;
+                ds_concat(name, sizeof(name), (const char *[]){pd, REPORT_INFIX, host}, 3);
                 if (lookup_set(j->l, name, WIRE_TYPE_TXT) < 0) {
                         /* Over 255 octets: no such name can hold the authorization. */
                         *auth_at(j->st, k) = (struct auth_slot){.status = LOOKUP_NAME_TOO_LONG,
@@ -619,6 +554,14 @@ static enum check_step next_auth(struct dm *j, struct dmarc_scratch *s)
                         continue;
                 }
                 j->st->auth_cur = (uint16_t)k;
+                j->st->auth_parent = j->report_cut && !(a.flags & AUTH_PARENT_ASKED);
+                if (j->st->auth_parent) {
+                        /* A suffix of the name that fit: it fits. */
+                        ds_concat(name, sizeof(name), (const char *[]){REPORT_PREFIX, host}, 2);
+                        if (ds_fails(lookup_set(j->l, name, WIRE_TYPE_TXT) == 0))
+                                return done(j);
+                        j->l->shared = true;
+                }
                 return CHECK_QUERY;
         }
         if (changed)
@@ -647,8 +590,22 @@ static enum auth_result auth_verdict(struct dmarc_result *d, int status)
 static enum check_step after_auth(struct dm *j, struct dmarc_scratch *s, int status)
 {
         unsigned k = j->st->auth_cur;
-        *auth_at(j->st, k) = (struct auth_slot){.status = (int16_t)status,
-                                                .result = (uint8_t)auth_verdict(&s->dmarc, status)};
+        struct auth_slot *a = auth_at(j->st, k);
+        if (j->st->auth_parent) {
+                j->st->auth_parent = false;
+                /* An alias's NXDOMAIN is its target's: the name itself exists. */
+                if (status == WIRE_RCODE_NXDOMAIN && j->l->cname_hops == 0) {
+                        *a = (struct auth_slot){.status = (int16_t)status,
+                                                .result = AUTH_NOT_AUTHORIZED,
+                                                .flags = AUTH_CUT};
+                        j->st->auth_cur = (uint16_t)(k + 1);
+                } else {
+                        a->flags |= AUTH_PARENT_ASKED;
+                }
+                return next_auth(j, s);
+        }
+        a->status = (int16_t)status;
+        a->result = (uint8_t)auth_verdict(&s->dmarc, status);
         j->st->nauth++;
         j->st->auth_cur = (uint16_t)(k + 1);
         return next_auth(j, s);
@@ -718,7 +675,7 @@ static enum check_step after_walk(struct dm *j, struct dmarc_scratch *s, int sta
         ws->other = sat16(d->nother_txt);
         ws->kind = WALK_NONE;
         if (i == 0) {
-                held_set_own(j, target);
+                held_set_own(j->st, target);
                 /* _dmarc.<domain> is there (or an alias): so is the domain (RFC 8020). */
                 if (status == WIRE_RCODE_NOERROR || j->l->cname_hops)
                         j->st->exists = TRI_YES;
@@ -750,7 +707,8 @@ static struct dm dm_of(const struct check_arg *a)
                            .l = a->l,
                            .domain = a->job->in.domain,
                            .disc = a->env ? a->env->disc : NULL,
-                           .details = a->env && a->env->details};
+                           .details = a->env && a->env->details,
+                           .report_cut = a->env && a->env->report_cut};
 }
 
 static enum check_step dmarc_start(const struct check_arg *a)
@@ -859,12 +817,7 @@ static void dmarc_render(const struct check_arg *a, struct jw *w)
 
 static void dmarc_clear(void *state)
 {
-        struct dmarc_state *st = state;
-        free(st->held_big);
-        st->held_big = NULL;
-        free(st->auth_big);
-        st->auth_big = NULL;
-        st->auth_cap = 0;
+        dmarc_state_release(state);
 }
 
 static void dmarc_scratch_init(void *scratch)

@@ -5,7 +5,9 @@
  * domain's existence is unknown, <domain> A (its NXDOMAIN selects np); then
  * <policy-domain>._report._dmarc.<host> TXT for every external report receiver (as many as
  * the record names: a 64 KiB record of distinct mailto: hosts can name about 4,400; the
- * per-domain budget, DS_DOMAIN_BUDGET, bounds them). docs/verdicts.md has the rules.
+ * per-domain budget, DS_DOMAIN_BUDGET, bounds them), each preceded, unless --no-report-cut,
+ * by _report._dmarc.<host> TXT through the scan's shared cache, whose NXDOMAIN answers it
+ * (RFC 8020). docs/verdicts.md has the rules.
  *
  * What a domain keeps between steps (struct dmarc_state, in the job) is small and inline:
  * per asked name a few numbers, and the one set of records that the verdict will report
@@ -66,6 +68,7 @@ struct receiver {
         uint8_t uses;        /* 1: rua, 2: ruf */
         int8_t external;     /* enum tristate */
         uint8_t auth;        /* enum auth_result */
+        bool auth_cut;       /* decided by _report._dmarc.<host>'s NXDOMAIN, not asked itself */
         int16_t auth_status; /* status of its lookup; LOOKUP_PENDING when not asked */
 };
 
@@ -138,9 +141,14 @@ struct dmarc_scratch {
         struct psl_memo_entry psl_memo[DS_PSL_MEMO];
 };
 
+/* auth_slot.flags */
+#define AUTH_PARENT_ASKED 1 /* _report._dmarc.<host> did not answer for it: ask its name */
+#define AUTH_CUT          2 /* _report._dmarc.<host> is NXDOMAIN: status is that answer's */
+
 struct auth_slot {
         int16_t status;
         uint8_t result; /* enum auth_result; 0: not asked */
+        uint8_t flags;  /* AUTH_PARENT_ASKED, AUTH_CUT */
 };
 
 /* One domain's DMARC check between steps. */
@@ -156,6 +164,7 @@ struct dmarc_state {
         int8_t fail_index;     /* walk index of the failed lookup that makes posture error */
         int16_t fail_status;
         uint16_t auth_cur, nauth;
+        bool auth_parent; /* the lookup in flight is auth_cur's _report._dmarc.<host> */
         /* Per receiver (its index in result.recv): DS_AUTH_INLINE inline, the rest in
          * auth_big (owned, auth_cap bytes), grown only when a record names more. */
         struct auth_slot auth[DS_AUTH_INLINE];

@@ -67,9 +67,17 @@ static void receivers(struct jw *w, const struct dmarc_result *d)
                 else
                         jw_null(w, "authorized");
                 jw_cstr(w, "authorization", auth_result_name((enum auth_result)r->auth));
+                bool asked =
+                    r->auth_status != LOOKUP_PENDING && r->auth_status != LOOKUP_NAME_TOO_LONG;
                 jw_cstr(w, "authorization_status",
                         r->auth_status == LOOKUP_PENDING ? NULL
                                                          : lookup_status_name(r->auth_status));
+                /* Which name's answer decided: the receiver's own, or its parent's NXDOMAIN
+                 * (RFC 8020; the status is then that lookup's). */
+                jw_cstr(w, "authorization_via",
+                        !asked        ? NULL
+                        : r->auth_cut ? "parent_nxdomain"
+                                      : "name");
                 jw_arr_open(w, "uses");
                 if (r->uses & 1)
                         jw_cstr(w, NULL, "rua");

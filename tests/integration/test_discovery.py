@@ -13,7 +13,8 @@
 # metadata); a CNAME'd _dmarc; multiple records (discarded by the walk, invalid when nothing
 # else applies, terminal under RFC 7489); SERVFAIL during discovery (error, never missing)
 # and after the domain's own record (posture kept, organizational domain unknown); external
-# report authorization granted (explicit and wildcard), denied and failing; --discovery exact;
+# report authorization granted (explicit and wildcard), denied and failing, with the
+# receivers' NXDOMAIN cut and with --no-report-cut (the same verdicts); --discovery exact;
 # the MX check beside DMARC (--checks dmarc,mx): sorted hosts, null MX alone and mixed, a
 # CNAME within the zone and one leaving it, NODATA and NXDOMAIN.
 
@@ -64,6 +65,9 @@ _dmarc.multi TXT "google-site-verification=abc"
 ; report receivers: internal, explicit, wildcard, denied, failing
 rep A 192.0.2.9
 _dmarc.rep TXT "v=DMARC1; p=reject; rua=mailto:a@rep.ztest,mailto:b@reports.zvendor,mailto:c@wild.zvendor; ruf=mailto:d@deny.zvendor,mailto:e@r.broken.ztest,mailto:f@reports.zvendor"
+; a second domain naming receivers of the first (the cut's answer is shared)
+rep2 A 192.0.2.11
+_dmarc.rep2 TXT "v=DMARC1; p=none; rua=mailto:x@deny.zvendor,mailto:y@reports.zvendor"
 ; the co.ztest second-level suffix (also in the --psl-file list)
 _dmarc.co TXT "v=DMARC1; p=none; psd=y"
 _dmarc.shop.co TXT "v=DMARC1; p=reject; sp=quarantine"
@@ -73,6 +77,7 @@ www.shop.co A 192.0.2.10
 ZVENDOR = """
 hosted-ztest.policies TXT "v=DMARC1; p=reject; rua=mailto:agg@hosted.ztest"
 rep.ztest._report._dmarc.reports TXT "v=DMARC1"
+rep2.ztest._report._dmarc.reports TXT "v=DMARC1"
 *._report._dmarc.wild TXT "v=DMARC1"
 deny A 192.0.2.20
 mailhost MX 5 mx.zvendor.
@@ -315,6 +320,49 @@ def test_tree(binary, tmp, res):
         "dmarc.org_domain": "shop.co.ztest", "dmarc.policy_from": "sp"})
 
 
+def vias(o):
+    return {r["host"]: (r["authorization_via"], r["authorization_status"])
+            for r in o["dmarc"]["receivers"]}
+
+
+def test_report_cut(binary, tmp, res):
+    domains = ["rep.ztest", "rep2.ztest"]
+    cut, md_cut = scan(binary, ["-r", res], domains, tmp, "cut")
+    each, md_each = scan(binary, ["-r", res, "--no-report-cut"], domains, tmp, "nocut")
+    # _report._dmarc.deny.zvendor is NXDOMAIN: deny's own name is never asked; the others'
+    # parents exist (explicit names, a wildcard) or fail: their own names are asked.
+    want = {"rep.ztest": {"rep.ztest": (None, None), "reports.zvendor": ("name", "NOERROR"),
+                          "wild.zvendor": ("name", "NOERROR"),
+                          "deny.zvendor": ("parent_nxdomain", "NXDOMAIN"),
+                          "r.broken.ztest": ("name", "SERVFAIL")},
+            "rep2.ztest": {"deny.zvendor": ("parent_nxdomain", "NXDOMAIN"),
+                           "reports.zvendor": ("name", "NOERROR")}}
+    for d in domains:
+        expect("report cut", cut, d, "which answer decided each receiver", {},
+               lambda o, d=d: (vias(o) == want[d], "vias %s" % json.dumps(vias(o))))
+        w = dict(want[d])
+        w["deny.zvendor"] = ("name", "NXDOMAIN")
+        expect("--no-report-cut", each, d, "every external receiver's own name asked", {},
+               lambda o, w=w: (vias(o) == w, "vias %s" % json.dumps(vias(o))))
+        if d in cut and d in each:
+            C.check("report cut: %s: the same verdicts either way" % d,
+                    receivers(cut[d]) == receivers(each[d]) and
+                    cut[d]["posture"] == each[d]["posture"],
+                    "%s vs %s" % (receivers(cut[d]), receivers(each[d])))
+    expect("report cut", cut, "rep2.ztest", "rep2's own authorization found", {
+        "dmarc.receivers.1.authorization": "authorized", "posture": "none"})
+    for md, on in ((md_cut, True), (md_each, False)):
+        C.check("metadata says report_cut %s" % on,
+                md is not None and md["config"].get("report_cut") is on,
+                md and md["config"].get("report_cut"))
+    sc = (md_cut or {}).get("counters", {}).get("shared_cache", {})
+    # both domains ask _report._dmarc.deny.zvendor and .reports.zvendor, and _dmarc.ztest
+    C.check("report cut: the second domain's shared names were not fetched again",
+            sc.get("queries_saved", 0) >= 3 and
+            sc.get("queries_saved") == sc.get("hits", 0) + sc.get("classifier_hits", 0) +
+            sc.get("joined", 0), json.dumps(sc))
+
+
 def test_rfc7489(binary, tmp, res):
     psl = os.path.join(tmp, "test_psl.dat")
     with open(psl, "w") as f:
@@ -409,6 +457,7 @@ def main():
                 res = "127.0.0.1:%d" % srv.port
                 t0 = time.monotonic()
                 test_tree(binary, tmp, res)
+                test_report_cut(binary, tmp, res)
                 test_rfc7489(binary, tmp, res)
                 test_exact(binary, tmp, res)
                 test_mx(binary, tmp, res)

@@ -582,11 +582,13 @@ def check_shared(name, w, truth, srv, before, md):
     total = sum(len(t["asked"]) for t in truth.values())
     aliased = sum(1 for t in truth.values() for n, _ in t["asked"] if n in ALIASES)
     walk = len(truth) - len(w.dmarc)
-    used = sc.get("fetched", 0) + sc.get("hits", 0) + sc.get("joined", 0) \
-        if isinstance(sc, dict) else -1
+    # (answered by the loop's cache, a classifier's copy of it, or a fetch)
+    used = sc.get("fetched", 0) + sc.get("hits", 0) + sc.get("classifier_hits", 0) + \
+        sc.get("joined", 0) if isinstance(sc, dict) else -1
     ok = total <= used <= total + aliased + walk and sc.get("queries_saved") == \
-        sc.get("hits", 0) + sc.get("joined", 0)
-    C.check("%s: metadata shared_cache: fetched + hits + joined = the %d SPF shared lookups "
+        sc.get("hits", 0) + sc.get("classifier_hits", 0) + sc.get("joined", 0)
+    C.check("%s: metadata shared_cache: fetched + hits + classifier_hits + joined = the %d SPF "
+            "shared lookups "
             "(+ up to %d CNAME follow-ups and %d DMARC walk parents)"
             % (name, total, aliased, walk), ok, json.dumps(sc))
     print("      shared cache: %s" % json.dumps(sc))

@@ -1,0 +1,108 @@
+/* ansmemo.c -- a classifier thread's shared answers (see ansmemo.h). */
+#include "scanner/ansmemo.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "dns/limits.h"
+
+struct slot {
+        uint64_t until_ms; /* 0: empty */
+        uint64_t hash;
+        uint16_t qtype;
+        uint16_t name_len;
+        uint32_t len; /* of the packet, after the name in buf */
+        size_t cap;   /* of buf */
+        uint8_t *buf; /* owned: the lower-case name, then the packet */
+};
+
+struct ansmemo {
+        struct slot slot[ANSMEMO_SLOTS];
+        uint64_t hits;
+};
+
+int ansmemo_new(struct ansmemo **out)
+{
+        *out = calloc(1, sizeof(**out));
+        return *out ? 0 : -ENOMEM;
+}
+
+void ansmemo_free(struct ansmemo *m)
+{
+        if (!m)
+                return;
+        for (unsigned i = 0; i < ANSMEMO_SLOTS; i++)
+                free(m->slot[i].buf);
+        free(m);
+}
+
+/* The lower-case form of a wire name into key (DS_NAME_MAX_WIRE bytes) and its hash;
+ * false for no valid length. */
+static bool make_key(uint8_t *key, uint64_t *hash, const uint8_t *qname, size_t n, uint16_t qtype)
+{
+        if (n == 0 || n > DS_NAME_MAX_WIRE)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                key[i] = qname[i] >= 'A' && qname[i] <= 'Z' ? (uint8_t)(qname[i] | 0x20) : qname[i];
+        *hash = ds_hash(qtype, (const char *)key, n);
+        return true;
+}
+
+static struct slot *slot_of(struct ansmemo *m, uint64_t hash)
+{
+        return &m->slot[hash & (ANSMEMO_SLOTS - 1)];
+}
+
+void ansmemo_put(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+                 const uint8_t *pkt, size_t len, uint64_t until_ms, uint64_t now_ms)
+{
+        uint8_t key[DS_NAME_MAX_WIRE];
+        uint64_t hash;
+        if (until_ms <= now_ms || len > UINT32_MAX ||
+            !make_key(key, &hash, qname, qname_len, qtype))
+                return;
+        struct slot *s = slot_of(m, hash);
+        size_t need = qname_len + len;
+        if (need > s->cap) {
+                uint8_t *b = realloc(s->buf, need);
+                if (!b) {
+                        s->until_ms = 0; /* the old answer stays unusable rather than wrong */
+                        return;
+                }
+                s->buf = b;
+                s->cap = need;
+        }
+        memcpy(s->buf, key, qname_len);
+        memcpy(s->buf + qname_len, pkt, len);
+        *s = (struct slot){.until_ms = until_ms,
+                           .hash = hash,
+                           .qtype = qtype,
+                           .name_len = (uint16_t)qname_len,
+                           .len = (uint32_t)len,
+                           .cap = s->cap,
+                           .buf = s->buf};
+}
+
+bool ansmemo_get(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+                 uint64_t now_ms, const uint8_t **pkt, size_t *len)
+{
+        uint8_t key[DS_NAME_MAX_WIRE];
+        uint64_t hash;
+        if (!make_key(key, &hash, qname, qname_len, qtype))
+                return false;
+        const struct slot *s = slot_of(m, hash);
+        if (now_ms >= s->until_ms || s->hash != hash || s->qtype != qtype ||
+            s->name_len != qname_len || memcmp(s->buf, key, qname_len) != 0)
+                return false;
+        *pkt = s->buf + qname_len;
+        *len = s->len;
+        m->hits++;
+        return true;
+}
+
+uint64_t ansmemo_hits(const struct ansmemo *m)
+{
+        return m ? m->hits : 0;
+}

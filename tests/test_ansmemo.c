@@ -1,0 +1,134 @@
+/* test_ansmemo.c -- unit tests of a classifier thread's shared answers (scanner/ansmemo.c):
+ * an answer is held until the time given and not a millisecond longer, never when that time
+ * has passed already; names compare case-insensitively, types do not mix; a slot's newer
+ * answer replaces the older one (and the buffer grows and shrinks back without harm); names
+ * that are no wire name are refused; hits are counted. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "dns/wire.h"
+#include "scanner/ansmemo.h"
+#include "wname.h"
+
+static void put(struct ansmemo *m, const char *qname, uint16_t qtype, const char *pkt,
+                uint64_t until, uint64_t now)
+{
+        struct name n = wname(qname);
+        ansmemo_put(m, n.w, n.n, qtype, (const uint8_t *)pkt, strlen(pkt), until, now);
+}
+
+/* The held answer's bytes as a string ("" when none is held). */
+static const char *get(struct ansmemo *m, const char *qname, uint16_t qtype, uint64_t now)
+{
+        static char out[4096];
+        struct name n = wname(qname);
+        const uint8_t *p = NULL;
+        size_t len = 0;
+        if (!ansmemo_get(m, n.w, n.n, qtype, now, &p, &len))
+                return "";
+        assert_true(len < sizeof(out));
+        memcpy(out, p, len);
+        out[len] = 0;
+        return out;
+}
+
+static struct ansmemo *memo_new(void)
+{
+        struct ansmemo *m = NULL;
+        assert_int_equal(ansmemo_new(&m), 0);
+        assert_non_null(m);
+        return m;
+}
+
+static void t_until(void **st)
+{
+        (void)st;
+        struct ansmemo *m = memo_new();
+        put(m, "_dmarc.com", WIRE_TYPE_TXT, "nx", 61000, 1000);
+        assert_string_equal(get(m, "_dmarc.com", WIRE_TYPE_TXT, 1000), "nx");
+        assert_string_equal(get(m, "_dmarc.com", WIRE_TYPE_TXT, 60999), "nx");
+        assert_string_equal(get(m, "_dmarc.com", WIRE_TYPE_TXT, 61000), "");
+        assert_int_equal(ansmemo_hits(m), 2);
+        /* a time already past (a reply that waited in a ring) is not held */
+        put(m, "_dmarc.net", WIRE_TYPE_TXT, "late", 5000, 5000);
+        assert_string_equal(get(m, "_dmarc.net", WIRE_TYPE_TXT, 4000), "");
+        put(m, "_dmarc.org", WIRE_TYPE_TXT, "none", 0, 0);
+        assert_string_equal(get(m, "_dmarc.org", WIRE_TYPE_TXT, 0), "");
+        assert_int_equal(ansmemo_hits(m), 2);
+        ansmemo_free(m);
+}
+
+static void t_keys(void **st)
+{
+        (void)st;
+        struct ansmemo *m = memo_new();
+        put(m, "_SPF.Google.com", WIRE_TYPE_TXT, "txt", 10000, 0);
+        assert_string_equal(get(m, "_spf.google.COM", WIRE_TYPE_TXT, 1), "txt");
+        assert_string_equal(get(m, "_spf.google.com", WIRE_TYPE_MX, 1), "");
+        assert_string_equal(get(m, "_spf.google.co", WIRE_TYPE_TXT, 1), "");
+        assert_string_equal(get(m, "spf.google.com", WIRE_TYPE_TXT, 1), "");
+        put(m, "_spf.google.com", WIRE_TYPE_MX, "mx", 10000, 0);
+        /* both types held when their slots differ; the TXT one at least is not the MX one */
+        const char *txt = get(m, "_spf.google.com", WIRE_TYPE_TXT, 1);
+        assert_true(strcmp(txt, "txt") == 0 || strcmp(txt, "") == 0);
+        assert_string_equal(get(m, "_spf.google.com", WIRE_TYPE_MX, 1), "mx");
+        /* no wire name: refused both ways */
+        ansmemo_put(m, (const uint8_t *)"", 0, WIRE_TYPE_TXT, (const uint8_t *)"x", 1, 10, 0);
+        const uint8_t *p;
+        size_t len;
+        assert_false(ansmemo_get(m, (const uint8_t *)"", 0, WIRE_TYPE_TXT, 1, &p, &len));
+        uint8_t big[DS_NAME_MAX_WIRE + 1] = {0};
+        assert_false(ansmemo_get(m, big, sizeof(big), WIRE_TYPE_TXT, 1, &p, &len));
+        ansmemo_free(m);
+}
+
+/* The slot a name lands in, as ansmemo.c computes it. */
+static unsigned slot_of(const char *qname, uint16_t qtype)
+{
+        struct name n = wname(qname);
+        return (unsigned)(ds_hash(qtype, (const char *)n.w, n.n) & (ANSMEMO_SLOTS - 1));
+}
+
+static void t_replace(void **st)
+{
+        (void)st;
+        struct ansmemo *m = memo_new();
+        char other[64];
+        unsigned want = slot_of("a.example", WIRE_TYPE_TXT);
+        unsigned i = 0;
+        do
+                snprintf(other, sizeof(other), "n%u.example", i++);
+        while (slot_of(other, WIRE_TYPE_TXT) != want);
+        char longer[3000];
+        memset(longer, 'L', sizeof(longer) - 1);
+        longer[sizeof(longer) - 1] = 0;
+        put(m, "a.example", WIRE_TYPE_TXT, "first", 100, 0);
+        put(m, other, WIRE_TYPE_TXT, longer, 100, 0);
+        assert_string_equal(get(m, "a.example", WIRE_TYPE_TXT, 1), "");
+        assert_string_equal(get(m, other, WIRE_TYPE_TXT, 1), longer);
+        put(m, "a.example", WIRE_TYPE_TXT, "short again", 200, 0);
+        assert_string_equal(get(m, "a.example", WIRE_TYPE_TXT, 150), "short again");
+        assert_string_equal(get(m, other, WIRE_TYPE_TXT, 1), "");
+        ansmemo_free(m);
+        assert_int_equal(ansmemo_hits(NULL), 0);
+        ansmemo_free(NULL);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(t_until),
+            cmocka_unit_test(t_keys),
+            cmocka_unit_test(t_replace),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
