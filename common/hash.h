@@ -27,4 +27,13 @@ static inline uint64_t ds_hash(uint64_t seed, const char *p, size_t n)
         return ds_hash_mix(h ^ (seed + 0x9e3779b97f4a7c15ULL));
 }
 
+/* ds_hash of the bytes with ASCII upper case read as lower case (DNS names, RFC 4343). */
+static inline uint64_t ds_hash_lower(uint64_t seed, const uint8_t *p, size_t n)
+{
+        uint64_t h = DS_FNV_OFFSET;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (p[i] >= 'A' && p[i] <= 'Z' ? p[i] | 0x20u : p[i])) * DS_FNV_PRIME;
+        return ds_hash_mix(h ^ (seed + 0x9e3779b97f4a7c15ULL));
+}
+
 #endif

@@ -38,16 +38,14 @@ void ansmemo_free(struct ansmemo *m)
         free(m);
 }
 
-/* The lower-case form of a wire name into key (DS_NAME_MAX_WIRE bytes) and its hash;
- * false for no valid length. */
-static bool make_key(uint8_t *key, uint64_t *hash, const uint8_t *qname, size_t n, uint16_t qtype)
+static uint8_t lower(uint8_t c)
 {
-        if (n == 0 || n > DS_NAME_MAX_WIRE)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                key[i] = qname[i] >= 'A' && qname[i] <= 'Z' ? (uint8_t)(qname[i] | 0x20) : qname[i];
-        *hash = ds_hash(qtype, (const char *)key, n);
-        return true;
+        return c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c;
+}
+
+static bool valid_len(size_t n)
+{
+        return n > 0 && n <= DS_NAME_MAX_WIRE;
 }
 
 static struct slot *slot_of(struct ansmemo *m, uint64_t hash)
@@ -58,11 +56,9 @@ static struct slot *slot_of(struct ansmemo *m, uint64_t hash)
 void ansmemo_put(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint16_t qtype,
                  const uint8_t *pkt, size_t len, uint64_t until_ms, uint64_t now_ms)
 {
-        uint8_t key[DS_NAME_MAX_WIRE];
-        uint64_t hash;
-        if (until_ms <= now_ms || len > UINT32_MAX ||
-            !make_key(key, &hash, qname, qname_len, qtype))
+        if (until_ms <= now_ms || len > UINT32_MAX || !valid_len(qname_len))
                 return;
+        uint64_t hash = ds_hash_lower(qtype, qname, qname_len);
         struct slot *s = slot_of(m, hash);
         size_t need = qname_len + len;
         if (need > s->cap) {
@@ -74,28 +70,29 @@ void ansmemo_put(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint
                 s->buf = b;
                 s->cap = need;
         }
-        memcpy(s->buf, key, qname_len);
+        for (size_t i = 0; i < qname_len; i++)
+                s->buf[i] = lower(qname[i]);
         memcpy(s->buf + qname_len, pkt, len);
-        *s = (struct slot){.until_ms = until_ms,
-                           .hash = hash,
-                           .qtype = qtype,
-                           .name_len = (uint16_t)qname_len,
-                           .len = (uint32_t)len,
-                           .cap = s->cap,
-                           .buf = s->buf};
+        s->until_ms = until_ms;
+        s->hash = hash;
+        s->qtype = qtype;
+        s->name_len = (uint16_t)qname_len;
+        s->len = (uint32_t)len;
 }
 
 bool ansmemo_get(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint16_t qtype,
                  uint64_t now_ms, const uint8_t **pkt, size_t *len)
 {
-        uint8_t key[DS_NAME_MAX_WIRE];
-        uint64_t hash;
-        if (!make_key(key, &hash, qname, qname_len, qtype))
+        if (!valid_len(qname_len))
                 return false;
+        uint64_t hash = ds_hash_lower(qtype, qname, qname_len);
         const struct slot *s = slot_of(m, hash);
         if (now_ms >= s->until_ms || s->hash != hash || s->qtype != qtype ||
-            s->name_len != qname_len || memcmp(s->buf, key, qname_len) != 0)
+            s->name_len != qname_len)
                 return false;
+        for (size_t i = 0; i < qname_len; i++)
+                if (s->buf[i] != lower(qname[i]))
+                        return false;
         *pkt = s->buf + qname_len;
         *len = s->len;
         m->hits++;

@@ -81,6 +81,10 @@ static void t_keys(void **st)
         const char *txt = get(m, "_spf.google.com", WIRE_TYPE_TXT, 1);
         assert_true(strcmp(txt, "txt") == 0 || strcmp(txt, "") == 0);
         assert_string_equal(get(m, "_spf.google.com", WIRE_TYPE_MX, 1), "mx");
+        /* the slot's hash reads names as lower case, as the project's one hash would */
+        assert_true(ds_hash_lower(7, (const uint8_t *)"_SPF.Google.COM", 15) ==
+                    ds_hash(7, "_spf.google.com", 15));
+        assert_true(ds_hash_lower(7, (const uint8_t *)"[@Z", 3) == ds_hash(7, "[@z", 3));
         /* no wire name: refused both ways */
         ansmemo_put(m, (const uint8_t *)"", 0, WIRE_TYPE_TXT, (const uint8_t *)"x", 1, 10, 0);
         const uint8_t *p;
@@ -95,7 +99,7 @@ static void t_keys(void **st)
 static unsigned slot_of(const char *qname, uint16_t qtype)
 {
         struct name n = wname(qname);
-        return (unsigned)(ds_hash(qtype, (const char *)n.w, n.n) & (ANSMEMO_SLOTS - 1));
+        return (unsigned)(ds_hash_lower(qtype, n.w, n.n) & (ANSMEMO_SLOTS - 1));
 }
 
 static void t_replace(void **st)
