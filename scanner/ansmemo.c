@@ -56,7 +56,7 @@ static struct slot *slot_of(struct ansmemo *m, uint64_t hash)
 void ansmemo_put(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint16_t qtype,
                  const uint8_t *pkt, size_t len, uint64_t until_ms, uint64_t now_ms)
 {
-        if (until_ms <= now_ms || len > UINT32_MAX || !valid_len(qname_len))
+        if (until_ms <= now_ms || len > ANSMEMO_PKT_MAX || !valid_len(qname_len))
                 return;
         uint64_t hash = ds_hash_lower(qtype, qname, qname_len);
         struct slot *s = slot_of(m, hash);

@@ -9,7 +9,9 @@
  * caller gives both times on the loop's clock. Failures are never held (the cache says
  * until = 0 for them). Names compare ASCII case-insensitively (0x20 queries share).
  * Bounded: ANSMEMO_SLOTS direct-mapped slots, a new answer replaces the one in its slot;
- * each slot owns one buffer for its name and packet that grows to the largest it held. */
+ * each slot owns one buffer for its name and packet that grows to the largest it held, and
+ * answers over ANSMEMO_PKT_MAX bytes (TCP's rare large TXT sets) are not held: at most
+ * about 4.4 MB a thread. */
 #ifndef DS_ANSMEMO_H
 #define DS_ANSMEMO_H
 
@@ -17,7 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ANSMEMO_SLOTS 1024 /* a power of two */
+#define ANSMEMO_SLOTS   1024 /* a power of two */
+#define ANSMEMO_PKT_MAX 4096 /* bytes */
 
 struct ansmemo;
 
@@ -26,7 +29,8 @@ int ansmemo_new(struct ansmemo **out);
 void ansmemo_free(struct ansmemo *m);
 
 /* Hold pkt (copied) as the answer to (qname in wire form, qtype) until loop time until_ms;
- * nothing happens for until_ms <= now_ms, an invalid name, or when memory runs out. */
+ * nothing happens for until_ms <= now_ms, an invalid name, len over ANSMEMO_PKT_MAX, or
+ * when memory runs out. */
 void ansmemo_put(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint16_t qtype,
                  const uint8_t *pkt, size_t len, uint64_t until_ms, uint64_t now_ms);
 

@@ -53,6 +53,9 @@ struct check_arg {
         void *state;                 /* its per-domain state (state_size bytes, in the job) */
         void *scratch;               /* its per-thread scratch (NULL in start()) */
         const struct check_env *env; /* NULL in unit tests: exact discovery, no PSL */
+        /* on_reply() only: the loop's time (ms) as the classifier last learned it, for
+         * per-thread notes that expire; 0 elsewhere. */
+        uint64_t now_ms;
         /* render() only: every concluded check's facts, in the set's order (a check whose
          * object states another's verdict reads them here, never the other's state). */
         const struct check_facts *facts;

@@ -130,8 +130,9 @@ void cli_usage_scan(FILE *out)
             "      --no-report-cut         ask every external receiver's\n"
             "                              <policy-domain>._report._dmarc.<host>. By default\n"
             "                              _report._dmarc.<host> is asked first (once per TTL\n"
-            "                              for the scan) and its NXDOMAIN answers \"not\n"
-            "                              authorized\" for every domain (RFC 8020)\n"
+            "                              for the scan) and its own NXDOMAIN (not a CNAME\n"
+            "                              target's) answers \"not authorized\" for every\n"
+            "                              domain (RFC 8020)\n"
             "      --psl-file FILE         Public Suffix List to use (.dat or .dafsa; default\n"
             "                              the system's, /usr/share/publicsuffix)\n"
             "\n"
@@ -558,6 +559,10 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
         if (later.profile && profile_select(&cfg->profile, later.profile, profile_registry,
                                             check_registry, &cfg->checks, err, errlen) < 0)
                 return -EINVAL;
+        /* What the run does, not what was asked: the cut applies only where receivers are
+         * verified (so a checkpoint or summary of an SPF-only or exact scan says false). */
+        cfg->report_cut = cfg->report_cut && cfg->discovery != DISCOVERY_EXACT &&
+                          check_set_find(&cfg->checks, "dmarc") >= 0;
         if (cfg->shard_from_env) {
                 if (cfg->shard.count > 1) {
                         snprintf(err, errlen, "--shard and --shard-from-env: give one of them");

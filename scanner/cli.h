@@ -56,7 +56,9 @@ struct scan_config {
         const char *ca_file;           /* --ca-file (readable); NULL: the system's store */
         struct profile_set profile;    /* --profile (it adds the checks it reads) */
         enum discovery_mode discovery; /* --discovery (default tree) */
-        bool report_cut;               /* not --no-report-cut */
+        /* The receivers' NXDOMAIN cut applies: not --no-report-cut, the dmarc check runs,
+         * discovery is not exact. */
+        bool report_cut;
         const char *psl_file;          /* --psl-file; NULL: the distribution's list */
         const char *dnssec_probe;      /* --dnssec-probe SIGNED,BOGUS (scanner/dnssec/probe.h) */
         struct input_config input;

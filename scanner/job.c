@@ -127,6 +127,7 @@ enum job_step job_step(struct lookup *l, struct job_scratch *s)
                 ansmemo_put(s->memo, l->qname, l->qname_len, l->qtype, lookup_reply(l),
                             l->reply_len, l->shared_until, s->now_ms);
         struct check_arg a = arg_of(j, l->index, s->check[l->index]);
+        a.now_ms = s->now_ms;
         do {
                 if (j->set->reads_ad) {
                         uint8_t zone[DS_NAME_MAX_WIRE];

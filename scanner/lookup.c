@@ -160,6 +160,7 @@ void lookup_reset(struct lookup *l)
         l->qtype = 0;
         l->finished = false;
         l->shared = false;
+        l->shared_until = 0;
         l->cd = false;
         l->https = false;
         l->ad_yes = l->ad_no = 0;

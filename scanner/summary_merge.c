@@ -415,7 +415,8 @@ static int add_scan_member(struct merge *m, json_t *scan, const char *key, const
                 return add_inputs(m, dst, src);
         if (strcmp(key, "duplicates") == 0 || strcmp(key, "illegal") == 0)
                 return add_count(m, field, dst, src);
-        if (strcmp(key, "resumed") == 0)
+        /* report_cut changes no count (docs/verdicts.md): true when any shard's was. */
+        if (strcmp(key, "resumed") == 0 || strcmp(key, "report_cut") == 0)
                 return either(m, field, scan, key, src);
         /* timeout_ms, retries, checks, profile, discovery, psl: how the scan was made. */
         return same(m, field, dst, src);

@@ -29,7 +29,7 @@ static void put(struct ansmemo *m, const char *qname, uint16_t qtype, const char
 /* The held answer's bytes as a string ("" when none is held). */
 static const char *get(struct ansmemo *m, const char *qname, uint16_t qtype, uint64_t now)
 {
-        static char out[4096];
+        static char out[ANSMEMO_PKT_MAX + 1];
         struct name n = wname(qname);
         const uint8_t *p = NULL;
         size_t len = 0;
@@ -63,7 +63,16 @@ static void t_until(void **st)
         assert_string_equal(get(m, "_dmarc.net", WIRE_TYPE_TXT, 4000), "");
         put(m, "_dmarc.org", WIRE_TYPE_TXT, "none", 0, 0);
         assert_string_equal(get(m, "_dmarc.org", WIRE_TYPE_TXT, 0), "");
-        assert_int_equal(ansmemo_hits(m), 2);
+        /* larger than a thread should hold: not held; at the limit: held */
+        char big[ANSMEMO_PKT_MAX + 2];
+        memset(big, 'b', sizeof(big) - 1);
+        big[sizeof(big) - 1] = 0;
+        put(m, "big.example", WIRE_TYPE_TXT, big, 10000, 0);
+        assert_string_equal(get(m, "big.example", WIRE_TYPE_TXT, 1), "");
+        big[ANSMEMO_PKT_MAX] = 0;
+        put(m, "big.example", WIRE_TYPE_TXT, big, 10000, 0);
+        assert_string_equal(get(m, "big.example", WIRE_TYPE_TXT, 1), big);
+        assert_int_equal(ansmemo_hits(m), 3);
         ansmemo_free(m);
 }
 

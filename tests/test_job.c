@@ -1556,6 +1556,33 @@ static void t_auth_cut(void **st)
         }
         /* the walk's 2 lookups, 4 parents, 3 own names */
         assert_int_equal(d->attempts, 9);
+
+        /* fail.example's parent failed at loop time 0: for a minute the thread asks its
+         * receivers' own names directly; deny.example's parent is still asked */
+        static const char rec2[] =
+            "v=DMARC1; p=none; rua=mailto:a@fail.example,mailto:b@deny.example";
+        for (unsigned round = 0; round < 2; round++) {
+                s->now_ms = round ? DS_CUT_SKIP_MS : DS_CUT_SKIP_MS - 1;
+                start_with(st, &TREE, "example.net");
+                tj_report_cut(j);
+                answer_txt(j, s, "_dmarc.example.net", rec2, NULL);
+                assert_int_equal(answer_rcode(j, s, "_dmarc.net", LDNS_RCODE_NXDOMAIN),
+                                 JOB_STEP_QUERY);
+                if (round == 1) /* the note expired: the parent again */
+                        assert_int_equal(
+                            answer_rcode(j, s, "_report._dmarc.fail.example", LDNS_RCODE_NOERROR),
+                            JOB_STEP_QUERY);
+                assert_false(j->look[0].shared);
+                assert_int_equal(answer_rcode(j, s, "example.net._report._dmarc.fail.example",
+                                              LDNS_RCODE_NXDOMAIN),
+                                 JOB_STEP_QUERY);
+                assert_int_equal(
+                    answer_rcode(j, s, "_report._dmarc.deny.example", LDNS_RCODE_NXDOMAIN),
+                    JOB_STEP_DONE);
+                assert_int_equal(d->recv[0].auth_cut, false);
+                assert_int_equal(d->recv[1].auth_cut, true);
+        }
+        s->now_ms = 0;
         tj_disc(j, &TREE);
 }
 
@@ -1612,7 +1639,7 @@ static void t_memo(void **st)
         assert_int_equal(SD(s)->v.posture, POSTURE_REJECT);
         assert_int_equal(SD(s)->attempts, 1);
         assert_int_equal(ansmemo_hits(s->memo), 1);
-        /* another type or name is not that answer */
+        /* another name is not that answer (types: test_ansmemo) */
         assert_int_equal(start_own(st, "d.net", s), JOB_STEP_QUERY);
         assert_query(j, "_dmarc.net", WIRE_TYPE_TXT);
 

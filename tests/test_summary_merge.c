@@ -27,6 +27,7 @@ static json_t *shard(int index, const char *started, const char *ended, int part
                  "\"scan\":{\"argv\":[\"dmarcscan\",\"scan\",\"--shard\",\"%d/3\"],"
                  "\"resolvers\":[\"127.0.0.%d:53\"],\"timeout_ms\":2000,\"retries\":2,"
                  "\"checks\":[\"dmarc\"],\"profile\":null,\"discovery\":\"tree\","
+                 "\"report_cut\":true,"
                  "\"psl\":{\"file\":\"builtin\",\"date\":\"2026-11-30\"},"
                  "\"shard\":{\"index\":%d,\"count\":3,\"seed\":7},"
                  "\"inputs\":[{\"path\":\"in.txt\",\"sha256\":\"ab12\",\"bytes\":100,"
@@ -188,6 +189,32 @@ static void test_mismatches_refused(void **state)
         expect_refused(shard(0, t, t, 0, ""), not_summary, "b.json: not a dmarcscan summary");
 }
 
+/* The receivers' NXDOMAIN cut changes no count: shards with and without it merge, and the
+ * merged summary says it applied somewhere (as "resumed" does). */
+static void test_report_cut_merges(void **state)
+{
+        (void)state;
+        for (int on = 0; on < 2; on++) {
+                json_t *in[2] = {
+                    shard(0, "2026-12-02T10:00:00.000Z", "2026-12-02T10:01:00.000Z", 0, ""),
+                    shard(1, "2026-12-02T10:00:00.000Z", "2026-12-02T10:01:00.000Z", 0, "")};
+                json_object_set_new(json_object_get(in[0], "scan"), "report_cut", json_false());
+                json_object_set_new(json_object_get(in[1], "scan"), "report_cut", json_boolean(on));
+                json_t *out;
+                char err[512] = "";
+                assert_int_equal(merge(in, 2, &out, err), 0);
+                const json_t *v = json_object_get(json_object_get(out, "scan"), "report_cut");
+                assert_true(json_is_boolean(v) && json_is_true(v) == on);
+                json_decref(out);
+                free_all(in, 2);
+        }
+        /* not a flag: refused like any other malformed field */
+        json_t *a = shard(0, "2026-12-02T10:00:00.000Z", "2026-12-02T10:01:00.000Z", 0, "");
+        json_t *b = shard(1, "2026-12-02T10:00:00.000Z", "2026-12-02T10:01:00.000Z", 0, "");
+        json_object_set_new(json_object_get(b, "scan"), "report_cut", json_string("yes"));
+        expect_refused(a, b, "scan.report_cut");
+}
+
 static void test_unfinished_input_agrees(void **state)
 {
         (void)state;
@@ -281,6 +308,7 @@ int main(void)
             cmocka_unit_test(test_counts_add_and_groups_merge),
             cmocka_unit_test(test_mismatches_refused),
             cmocka_unit_test(test_unfinished_input_agrees),
+            cmocka_unit_test(test_report_cut_merges),
             cmocka_unit_test(test_receivers_merge),
             cmocka_unit_test(test_group_table_truncated),
         };

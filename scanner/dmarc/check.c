@@ -38,6 +38,7 @@ struct dm {
         const struct discovery_ctx *disc; /* NULL: exact discovery, no PSL */
         bool details;                     /* --details: the sentences are written */
         bool report_cut;                  /* check_env.report_cut */
+        uint64_t now_ms;                  /* check_arg.now_ms */
 };
 
 static enum discovery_mode job_mode(const struct dm *j)
@@ -527,6 +528,24 @@ static enum check_step done(struct dm *j)
 
 /* ---- the steps ------------------------------------------------------------------------ */
 
+/* Ask host's _report._dmarc.<host> instead of the name lookup_set() holds, unless that
+ * failed lately (struct cut_skip). */
+static void ask_parent(struct dm *j, struct dmarc_scratch *s, const char *host)
+{
+        char name[sizeof(REPORT_PREFIX) + DS_NAME_MAX_TEXT];
+        ds_concat(name, sizeof(name), (const char *[]){REPORT_PREFIX, host}, 2);
+        uint64_t h = ds_hash(0, name, strlen(name));
+        const struct cut_skip *e = &s->cut_skip[h % DS_CUT_SKIP];
+        if (e->hash == h && j->now_ms < e->until_ms)
+                return;
+        /* A suffix of the name that fit: it fits; if not, the own name stays set. */
+        if (ds_fails(lookup_set(j->l, name, WIRE_TYPE_TXT) == 0))
+                return;
+        j->l->shared = true;
+        j->st->auth_parent = true;
+        j->st->auth_parent_hash = h;
+}
+
 /* The next external receiver to verify, or finish. Unless --no-report-cut, a receiver's
  * _report._dmarc.<host> is asked first, through the shared cache: many domains name the
  * same few receivers, and when that name does not exist (RFC 8020: nor anything below it)
@@ -554,14 +573,9 @@ static enum check_step next_auth(struct dm *j, struct dmarc_scratch *s)
                         continue;
                 }
                 j->st->auth_cur = (uint16_t)k;
-                j->st->auth_parent = j->report_cut && !(a.flags & AUTH_PARENT_ASKED);
-                if (j->st->auth_parent) {
-                        /* A suffix of the name that fit: it fits. */
-                        ds_concat(name, sizeof(name), (const char *[]){REPORT_PREFIX, host}, 2);
-                        if (ds_fails(lookup_set(j->l, name, WIRE_TYPE_TXT) == 0))
-                                return done(j);
-                        j->l->shared = true;
-                }
+                j->st->auth_parent = false;
+                if (j->report_cut && !(a.flags & AUTH_PARENT_ASKED))
+                        ask_parent(j, s, host);
                 return CHECK_QUERY;
         }
         if (changed)
@@ -602,6 +616,10 @@ static enum check_step after_auth(struct dm *j, struct dmarc_scratch *s, int sta
                 } else {
                         a->flags |= AUTH_PARENT_ASKED;
                 }
+                if (lookup_failed(status))
+                        s->cut_skip[j->st->auth_parent_hash % DS_CUT_SKIP] =
+                            (struct cut_skip){.hash = j->st->auth_parent_hash,
+                                              .until_ms = j->now_ms + DS_CUT_SKIP_MS};
                 return next_auth(j, s);
         }
         a->status = (int16_t)status;
@@ -708,7 +726,8 @@ static struct dm dm_of(const struct check_arg *a)
                            .domain = a->job->in.domain,
                            .disc = a->env ? a->env->disc : NULL,
                            .details = a->env && a->env->details,
-                           .report_cut = a->env && a->env->report_cut};
+                           .report_cut = a->env && a->env->report_cut,
+                           .now_ms = a->now_ms};
 }
 
 static enum check_step dmarc_start(const struct check_arg *a)

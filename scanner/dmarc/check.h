@@ -136,9 +136,21 @@ struct dmarc_result {
         uint32_t for_gen;
 };
 
+/* Receivers whose _report._dmarc.<host> lookup failed lately (per thread): a failure is
+ * not kept by the shared cache, so without this note every domain naming such a host would
+ * ask it again, with all its retries, before asking its own name. For a while after a
+ * failure the host's own names are asked directly (as under --no-report-cut). */
+#define DS_CUT_SKIP    64
+#define DS_CUT_SKIP_MS 60000
+struct cut_skip {
+        uint64_t hash;     /* of the parent name's text */
+        uint64_t until_ms; /* loop time */
+};
+
 struct dmarc_scratch {
         struct dmarc_result dmarc;
         struct psl_memo_entry psl_memo[DS_PSL_MEMO];
+        struct cut_skip cut_skip[DS_CUT_SKIP];
 };
 
 /* auth_slot.flags */
@@ -164,7 +176,8 @@ struct dmarc_state {
         int8_t fail_index;     /* walk index of the failed lookup that makes posture error */
         int16_t fail_status;
         uint16_t auth_cur, nauth;
-        bool auth_parent; /* the lookup in flight is auth_cur's _report._dmarc.<host> */
+        bool auth_parent;          /* the lookup in flight is auth_cur's _report._dmarc.<host> */
+        uint64_t auth_parent_hash; /* that name's hash (struct cut_skip) */
         /* Per receiver (its index in result.recv): DS_AUTH_INLINE inline, the rest in
          * auth_big (owned, auth_cap bytes), grown only when a record names more. */
         struct auth_slot auth[DS_AUTH_INLINE];

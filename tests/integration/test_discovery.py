@@ -355,6 +355,19 @@ def test_report_cut(binary, tmp, res):
         C.check("metadata says report_cut %s" % on,
                 md is not None and md["config"].get("report_cut") is on,
                 md and md["config"].get("report_cut"))
+    # One domain at a time, one classifier: rep2.ztest comes after rep.ztest, and its shared
+    # names (_dmarc.ztest, both receivers' parents) are answered by the classifier's copy,
+    # so only its own _dmarc name and reports.zvendor's own name are sent (deny.zvendor's
+    # is not: the cut); under --no-report-cut deny.zvendor's own name is sent too.
+    one, md_one = scan(binary, ["-r", res, "-j", "1", "-c", "1"], domains, tmp, "cut1")
+    each1, _ = scan(binary, ["-r", res, "-j", "1", "-c", "1", "--no-report-cut"], domains, tmp,
+                    "nocut1")
+    expect("report cut, -c 1", one, "rep2.ztest", "two datagrams: its record, one own name",
+           {"dmarc.attempts": 2})
+    expect("--no-report-cut, -c 1", each1, "rep2.ztest", "three datagrams", {"dmarc.attempts": 3})
+    hits = ((md_one or {}).get("counters", {}).get("shared_cache", {})).get("classifier_hits", 0)
+    C.check("report cut, -c 1: rep2's three shared names answered by the classifier's copy",
+            hits >= 3, "classifier_hits %s" % hits)
     sc = (md_cut or {}).get("counters", {}).get("shared_cache", {})
     # both domains ask _report._dmarc.deny.zvendor and .reports.zvendor, and _dmarc.ztest
     C.check("report cut: the second domain's shared names were not fetched again",
@@ -407,6 +420,9 @@ def test_exact(binary, tmp, res):
         lambda o: (walk_names(o) == ["_dmarc.a.b.acme.ztest"], "walk %s" % walk_names(o)))
     expect(run, objs, "acme.ztest", "the domain's own record", {
         "posture": "quarantine", "dmarc.attempts": 1, "dmarc.discovery": "exact"})
+    C.check("exact: metadata says report_cut false (no receiver is verified)",
+            md is not None and md["config"].get("report_cut") is False,
+            md and md["config"].get("report_cut"))
     expect(run, objs, "rep.ztest", "no authorization lookups: external receivers not checked", {
         "dmarc.attempts": 1, "dmarc.receivers.1.authorization": "not_checked",
         "dmarc.receivers.1.authorized": None, "dmarc.receivers.0.external": False})
