@@ -13,9 +13,10 @@ struct slot {
         uint64_t hash;
         uint16_t qtype;
         uint16_t name_len;
-        uint32_t len; /* of the packet, after the name in buf */
-        size_t cap;   /* of buf */
-        uint8_t *buf; /* owned: the lower-case name, then the packet */
+        uint32_t len;             /* of the packet, after the name in buf */
+        size_t cap;               /* of buf */
+        uint8_t *buf;             /* owned: the lower-case name, then the packet */
+        struct wire_reply parsed; /* the packet's (pkt set by ansmemo_get) */
 };
 
 struct ansmemo {
@@ -54,9 +55,15 @@ static struct slot *slot_of(struct ansmemo *m, uint64_t hash)
 }
 
 void ansmemo_put(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint16_t qtype,
-                 const uint8_t *pkt, size_t len, uint64_t until_ms, uint64_t now_ms)
+                 const uint8_t *pkt, size_t len, const struct wire_reply *parsed, uint64_t until_ms,
+                 uint64_t now_ms)
 {
+        struct wire_reply r;
         if (until_ms <= now_ms || len > ANSMEMO_PKT_MAX || !valid_len(qname_len))
+                return;
+        if (parsed)
+                r = *parsed;
+        else if (wire_reply_parse(&r, pkt, len) < 0)
                 return;
         uint64_t hash = ds_hash_lower(qtype, qname, qname_len);
         struct slot *s = slot_of(m, hash);
@@ -78,10 +85,12 @@ void ansmemo_put(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint
         s->qtype = qtype;
         s->name_len = (uint16_t)qname_len;
         s->len = (uint32_t)len;
+        s->parsed = r;
+        s->parsed.pkt = NULL;
 }
 
 bool ansmemo_get(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint16_t qtype,
-                 uint64_t now_ms, const uint8_t **pkt, size_t *len)
+                 uint64_t now_ms, struct wire_reply *r)
 {
         if (!valid_len(qname_len))
                 return false;
@@ -93,8 +102,9 @@ bool ansmemo_get(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint
         for (size_t i = 0; i < qname_len; i++)
                 if (s->buf[i] != lower(qname[i]))
                         return false;
-        *pkt = s->buf + qname_len;
-        *len = s->len;
+        *r = s->parsed;
+        r->pkt = s->buf + qname_len;
+        r->len = s->len;
         m->hits++;
         return true;
 }

@@ -109,12 +109,11 @@ enum job_step job_start(struct job *j)
  * would have (no attempts, the shared cache's time limit carried along). */
 static bool answer_held(struct lookup *l, struct job_scratch *s)
 {
-        const uint8_t *pkt;
-        size_t len;
+        struct wire_reply r;
         if (!l->shared || !s->memo ||
-            !ansmemo_get(s->memo, l->qname, l->qname_len, l->qtype, s->now_ms, &pkt, &len))
+            !ansmemo_get(s->memo, l->qname, l->qname_len, l->qtype, s->now_ms, &r))
                 return false;
-        lookup_set_reply(l, ENGINE_REPLY, pkt, len, 0);
+        lookup_set_parsed(l, &r, 0);
         return true;
 }
 
@@ -125,7 +124,8 @@ enum job_step job_step(struct lookup *l, struct job_scratch *s)
                 return JOB_STEP_DONE;
         if (l->shared_until && s->memo)
                 ansmemo_put(s->memo, l->qname, l->qname_len, l->qtype, lookup_reply(l),
-                            l->reply_len, l->shared_until, s->now_ms);
+                            l->reply_len, l->has_parsed ? &l->parsed : NULL, l->shared_until,
+                            s->now_ms);
         struct check_arg a = arg_of(j, l->index, s->check[l->index]);
         a.now_ms = s->now_ms;
         do {

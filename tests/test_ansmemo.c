@@ -19,25 +19,29 @@
 #include "scanner/ansmemo.h"
 #include "wname.h"
 
+/* Hold the string pkt with a made-up parse whose id is the string's length (the memo
+ * keeps a parse it is given as it is: these strings are no DNS packets). */
 static void put(struct ansmemo *m, const char *qname, uint16_t qtype, const char *pkt,
                 uint64_t until, uint64_t now)
 {
         struct name n = wname(qname);
-        ansmemo_put(m, n.w, n.n, qtype, (const uint8_t *)pkt, strlen(pkt), until, now);
+        struct wire_reply given = {.id = (uint16_t)strlen(pkt), .rcode = 3};
+        ansmemo_put(m, n.w, n.n, qtype, (const uint8_t *)pkt, strlen(pkt), &given, until, now);
 }
 
-/* The held answer's bytes as a string ("" when none is held). */
+/* The held answer's bytes as a string ("" when none is held), its parse checked. */
 static const char *get(struct ansmemo *m, const char *qname, uint16_t qtype, uint64_t now)
 {
         static char out[ANSMEMO_PKT_MAX + 1];
         struct name n = wname(qname);
-        const uint8_t *p = NULL;
-        size_t len = 0;
-        if (!ansmemo_get(m, n.w, n.n, qtype, now, &p, &len))
+        struct wire_reply r;
+        if (!ansmemo_get(m, n.w, n.n, qtype, now, &r))
                 return "";
-        assert_true(len < sizeof(out));
-        memcpy(out, p, len);
-        out[len] = 0;
+        assert_true(r.len < sizeof(out));
+        assert_int_equal(r.id, r.len);
+        assert_int_equal(r.rcode, 3);
+        memcpy(out, r.pkt, r.len);
+        out[r.len] = 0;
         return out;
 }
 
@@ -76,6 +80,36 @@ static void t_until(void **st)
         ansmemo_free(m);
 }
 
+/* A reply given without its parse is parsed when it is held; one that does not parse is
+ * not held. */
+static void t_parse(void **st)
+{
+        (void)st;
+        struct ansmemo *m = memo_new();
+        struct name n = wname("_dmarc.com");
+        /* an NXDOMAIN answer to _dmarc.com TXT: header (QR, RD, RA, rcode 3), the question */
+        uint8_t pkt[12 + DS_NAME_MAX_WIRE + 4] = {0x12, 0x34, 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0};
+        memcpy(pkt + 12, n.w, n.n);
+        uint8_t *q = pkt + 12 + n.n;
+        q[0] = 0, q[1] = WIRE_TYPE_TXT, q[2] = 0, q[3] = 1;
+        size_t len = 12 + n.n + 4;
+        ansmemo_put(m, n.w, n.n, WIRE_TYPE_TXT, pkt, len - 1, NULL, 100, 0); /* cut short */
+        struct wire_reply r;
+        assert_false(ansmemo_get(m, n.w, n.n, WIRE_TYPE_TXT, 1, &r));
+        ansmemo_put(m, n.w, n.n, WIRE_TYPE_TXT, pkt, len, NULL, 100, 0);
+        assert_true(ansmemo_get(m, n.w, n.n, WIRE_TYPE_TXT, 1, &r));
+        struct wire_reply want;
+        assert_int_equal(wire_reply_parse(&want, pkt, len), 0);
+        assert_int_equal(r.len, len);
+        assert_memory_equal(r.pkt, pkt, len);
+        assert_int_equal(r.rcode, WIRE_RCODE_NXDOMAIN);
+        assert_int_equal(r.id, 0x1234);
+        assert_int_equal(r.qtype, WIRE_TYPE_TXT);
+        assert_int_equal(r.qname_off, want.qname_off);
+        assert_int_equal(r.rr_off, want.rr_off);
+        ansmemo_free(m);
+}
+
 static void t_keys(void **st)
 {
         (void)st;
@@ -95,12 +129,12 @@ static void t_keys(void **st)
                     ds_hash(7, "_spf.google.com", 15));
         assert_true(ds_hash_lower(7, (const uint8_t *)"[@Z", 3) == ds_hash(7, "[@z", 3));
         /* no wire name: refused both ways */
-        ansmemo_put(m, (const uint8_t *)"", 0, WIRE_TYPE_TXT, (const uint8_t *)"x", 1, 10, 0);
-        const uint8_t *p;
-        size_t len;
-        assert_false(ansmemo_get(m, (const uint8_t *)"", 0, WIRE_TYPE_TXT, 1, &p, &len));
+        struct wire_reply given = {.len = 1}, r;
+        ansmemo_put(m, (const uint8_t *)"", 0, WIRE_TYPE_TXT, (const uint8_t *)"x", 1, &given, 10,
+                    0);
+        assert_false(ansmemo_get(m, (const uint8_t *)"", 0, WIRE_TYPE_TXT, 1, &r));
         uint8_t big[DS_NAME_MAX_WIRE + 1] = {0};
-        assert_false(ansmemo_get(m, big, sizeof(big), WIRE_TYPE_TXT, 1, &p, &len));
+        assert_false(ansmemo_get(m, big, sizeof(big), WIRE_TYPE_TXT, 1, &r));
         ansmemo_free(m);
 }
 
@@ -140,6 +174,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_until),
+            cmocka_unit_test(t_parse),
             cmocka_unit_test(t_keys),
             cmocka_unit_test(t_replace),
         };
