@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/hash.h"
+#include "common/text.h"
 #include "dns/limits.h"
 
 struct slot {
@@ -37,11 +38,6 @@ void ansmemo_free(struct ansmemo *m)
         for (unsigned i = 0; i < ANSMEMO_SLOTS; i++)
                 free(m->slot[i].buf);
         free(m);
-}
-
-static uint8_t lower(uint8_t c)
-{
-        return c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c;
 }
 
 static bool valid_len(size_t n)
@@ -78,7 +74,7 @@ void ansmemo_put(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint
                 s->cap = need;
         }
         for (size_t i = 0; i < qname_len; i++)
-                s->buf[i] = lower(qname[i]);
+                s->buf[i] = ds_ascii_lower(qname[i]);
         memcpy(s->buf + qname_len, pkt, len);
         s->until_ms = until_ms;
         s->hash = hash;
@@ -100,7 +96,7 @@ bool ansmemo_get(struct ansmemo *m, const uint8_t *qname, size_t qname_len, uint
             s->name_len != qname_len)
                 return false;
         for (size_t i = 0; i < qname_len; i++)
-                if (s->buf[i] != lower(qname[i]))
+                if (s->buf[i] != ds_ascii_lower(qname[i]))
                         return false;
         *r = s->parsed;
         r->pkt = s->buf + qname_len;

@@ -128,13 +128,11 @@ enum job_step job_step(struct lookup *l, struct job_scratch *s)
                             s->now_ms);
         struct check_arg a = arg_of(j, l->index, s->check[l->index]);
         a.now_ms = s->now_ms;
+        uint8_t zone[DS_NAME_MAX_WIRE];
+        int zlen = j->set->reads_ad ? wire_name_from_text(j->in.domain, zone, sizeof(zone)) : 0;
         do {
-                if (j->set->reads_ad) {
-                        uint8_t zone[DS_NAME_MAX_WIRE];
-                        int zlen = wire_name_from_text(j->in.domain, zone, sizeof(zone));
-                        if (zlen > 0) /* before on_reply: l->qname is the name this reply answers */
-                                lookup_note_ad(l, zone, (size_t)zlen);
-                }
+                if (zlen > 0) /* before on_reply: l->qname is the name this reply answers */
+                        lookup_note_ad(l, zone, (size_t)zlen);
                 if (j->set->ops[l->index]->on_reply(&a) != CHECK_QUERY) {
                         l->finished = true;
                         return JOB_STEP_DONE;
