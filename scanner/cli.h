@@ -59,8 +59,8 @@ struct scan_config {
         /* The receivers' NXDOMAIN cut applies: not --no-report-cut, the dmarc check runs,
          * discovery is not exact. */
         bool report_cut;
-        const char *psl_file;          /* --psl-file; NULL: the distribution's list */
-        const char *dnssec_probe;      /* --dnssec-probe SIGNED,BOGUS (scanner/dnssec/probe.h) */
+        const char *psl_file;     /* --psl-file; NULL: the distribution's list */
+        const char *dnssec_probe; /* --dnssec-probe SIGNED,BOGUS (scanner/dnssec/probe.h) */
         struct input_config input;
         struct shard_spec shard; /* --shard / --seed; count 1 = the whole input */
         unsigned shard_from_env; /* --shard-from-env N; resolved into shard at parse time */

@@ -9,9 +9,8 @@
 #include "dns/wire.h"
 
 const char *const mtasts_fetch_codes[] = {
-    "ok",        "http_status", "redirect", "timeout",    "connect",
-    "tls",       "too_large",   "error",    "no_address", "dns_error",
-    NULL,
+    "ok",        "http_status", "redirect",   "timeout",   "connect", "tls",
+    "too_large", "error",       "no_address", "dns_error", NULL,
 };
 
 const char *mtasts_fetch_name(int fetch)
