@@ -9,7 +9,7 @@
 # The option lists below must match `dmarcscan scan --help`: tests/install/test_completion.sh
 # fails when they drift apart.
 
-_dmarcscan_scan_flags="--no-tcp --0x20 --no-adapt --details --resume --no-metadata --quiet
+_dmarcscan_scan_flags="--no-tcp --0x20 --no-adapt --no-gso --details --resume --no-metadata --quiet
 --mta-sts-policy --no-report-cut --help"
 _dmarcscan_scan_valued="--resolvers --concurrency --timeout --retries --sockets --deadline
 --rate --resolver-rate --exclude --format --domain-column --sector-column --checks

@@ -646,7 +646,8 @@ int engine_new(struct engine **out, uv_loop_t *loop, const struct engine_config 
         uv_prepare_init(loop, &e->coalesce);
         e->coalesce.data = e;
         e->open_handles = 3;
-        rc = udp_set_open(&e->udp, loop, cfg->sockets, v4, v6, on_datagram, e, err, errlen);
+        rc = udp_set_open(&e->udp, loop, cfg->sockets, v4, v6, !cfg->no_gso, on_datagram, e, err,
+                          errlen);
         if (rc < 0)
                 return fail_open(e, rc);
         uv_timer_start(&e->tick, on_tick, DS_TICK_MS, DS_TICK_MS);

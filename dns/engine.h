@@ -58,6 +58,7 @@ struct engine_config {
         bool case_randomize;             /* 0x20: random letter case, checked on the reply */
         bool adaptive;                   /* per-resolver congestion control (else -c fixed) */
         unsigned coalesce_us;            /* pause before polling after a small turn (0: never) */
+        bool no_gso;                     /* plain sends only, never UDP GSO (dns/udp.h) */
 };
 
 struct engine_counters {

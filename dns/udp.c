@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,16 @@ static int set_buffer(int fd, int force_opt, int opt, int bytes)
         return got / 2; /* Linux reports twice the usable size */
 }
 
-static int open_one(struct udp_set *u, uv_loop_t *loop, unsigned idx, int family, char *err,
-                    size_t errlen)
+/* A socket-wide segment size of 0 means "no segmentation unless a send asks": setting it
+ * succeeds exactly where the kernel knows UDP_SEGMENT. */
+static bool gso_supported(int fd)
+{
+        int zero = 0;
+        return setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof(zero)) == 0;
+}
+
+static int open_one(struct udp_set *u, uv_loop_t *loop, unsigned idx, int family, bool gso,
+                    char *err, size_t errlen)
 {
         struct udp_sock *s = &u->socks[idx];
         s->set = u;
@@ -73,6 +82,7 @@ static int open_one(struct udp_set *u, uv_loop_t *loop, unsigned idx, int family
                 u->rcvbuf = r;
                 u->sndbuf = w;
         }
+        s->gso = gso && gso_supported(fd);
         struct stat st;
         if (fstat(fd, &st) == 0)
                 s->inode = (unsigned long)st.st_ino;
@@ -90,7 +100,7 @@ fail:
 }
 
 int udp_set_open(struct udp_set *u, uv_loop_t *loop, unsigned per_family, bool v4, bool v6,
-                 udp_recv_fn fn, void *ctx, char *err, size_t errlen)
+                 bool gso, udp_recv_fn fn, void *ctx, char *err, size_t errlen)
 {
         memset(u, 0, sizeof(*u));
         unsigned n = per_family * ((v4 ? 1u : 0u) + (v6 ? 1u : 0u));
@@ -107,7 +117,7 @@ int udp_set_open(struct udp_set *u, uv_loop_t *loop, unsigned per_family, bool v
         u->ctx = ctx;
         for (unsigned i = 0; i < n; i++) {
                 int fam6 = v4 ? (i >= per_family) : 1;
-                int rc = open_one(u, loop, i, fam6 ? AF_INET6 : AF_INET, err, errlen);
+                int rc = open_one(u, loop, i, fam6 ? AF_INET6 : AF_INET, gso, err, errlen);
                 if (rc < 0)
                         return rc; /* u->n counts the handles to close */
                 u->family_socks[fam6][u->family_n[fam6]++] = i;
@@ -115,26 +125,54 @@ int udp_set_open(struct udp_set *u, uv_loop_t *loop, unsigned per_family, bool v
         return 0;
 }
 
-static void flush_sock(struct udp_set *u, struct udp_sock *s)
+/* Keep the datagrams not marked sent, in their order (the kernel's buffer was full). */
+static void keep_unsent(struct udp_sock *s, const bool *sent)
 {
-        uv_os_fd_t fd;
-        unsigned done = 0;
-        if (uv_fileno((uv_handle_t *)&s->handle, &fd) < 0) {
-                s->npending = 0; /* closing: nothing can be sent any more */
-                return;
+        unsigned w = 0;
+        for (unsigned i = 0; i < s->npending; i++) {
+                if (sent[i])
+                        continue;
+                if (w != i) {
+                        s->msgs[w] = s->msgs[i];
+                        s->iov[w] = s->iov[i];
+                        memcpy(s->data[w], s->data[i], s->iov[i].iov_len);
+                }
+                s->msgs[w].msg_hdr.msg_iov = &s->iov[w];
+                s->iov[w].iov_base = s->data[w];
+                w++;
         }
-        while (done < s->npending) {
-                int n = sendmmsg(fd, s->msgs + done, s->npending - done, MSG_DONTWAIT);
+        s->npending = w;
+}
+
+/* One sendmmsg() of msgs[0..n), EINTR retried: the messages the kernel took (> 0), 0 when
+ * its buffer is full (counted), or -errno for the first message's failure. */
+static int send_batch(struct udp_set *u, int fd, struct mmsghdr *msgs, unsigned n)
+{
+        for (;;) {
+                int k = sendmmsg(fd, msgs, n, MSG_DONTWAIT);
                 u->stats.send_calls++;
+                if (k >= 0)
+                        return k;
+                if (errno == EINTR)
+                        continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+                        u->stats.send_eagain++;
+                        return 0;
+                }
+                return -errno;
+        }
+}
+
+static void flush_plain(struct udp_set *u, struct udp_sock *s, int fd)
+{
+        unsigned done = 0;
+        while (done < s->npending) {
+                int n = send_batch(u, fd, s->msgs + done, s->npending - done);
+                if (n == 0)
+                        break;
                 if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-                                u->stats.send_eagain++;
-                                break;
-                        }
-                        /* The first datagram failed (e.g. no route): skip it; its timeout retries.
-                         */
+                        /* The first datagram failed (e.g. no route): skip it; its timeout
+                         * retries. */
                         u->stats.send_errors++;
                         done++;
                         continue;
@@ -143,16 +181,156 @@ static void flush_sock(struct udp_set *u, struct udp_sock *s)
                 done += (unsigned)n;
         }
         if (done && done < s->npending) { /* the kernel is full: keep the rest, in order */
-                unsigned left = s->npending - done;
-                memmove(s->msgs, s->msgs + done, left * sizeof(s->msgs[0]));
-                memmove(s->iov, s->iov + done, left * sizeof(s->iov[0]));
-                memmove(s->data, s->data + done, left * sizeof(s->data[0]));
-                for (unsigned i = 0; i < left; i++) {
-                        s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
-                        s->iov[i].iov_base = s->data[i];
-                }
+                bool sent[DS_SEND_BATCH] = {false};
+                for (unsigned i = 0; i < done; i++)
+                        sent[i] = true;
+                keep_unsent(s, sent);
+                return;
         }
         s->npending -= done;
+}
+
+static bool same_group(const struct msghdr *a, size_t alen, const struct msghdr *b, size_t blen)
+{
+        return alen == blen && a->msg_namelen == b->msg_namelen &&
+               (a->msg_name == b->msg_name ||
+                memcmp(a->msg_name, b->msg_name, a->msg_namelen) == 0);
+}
+
+/* Group the queue by (address, length) into gmsgs; returns the number of groups. A group of
+ * one datagram is a plain message (no control data). */
+static unsigned build_groups(struct udp_sock *s)
+{
+        uint8_t group[DS_SEND_BATCH], first[DS_SEND_BATCH], count[DS_SEND_BATCH];
+        unsigned ng = 0, last = 0;
+        for (unsigned i = 0; i < s->npending; i++) {
+                const struct msghdr *m = &s->msgs[i].msg_hdr;
+                size_t len = s->iov[i].iov_len;
+                unsigned g = ng;
+                /* Runs of one length are common: try the last group before searching. */
+                if (ng &&
+                    same_group(&s->msgs[first[last]].msg_hdr, s->iov[first[last]].iov_len, m, len))
+                        g = last;
+                else
+                        for (unsigned k = 0; k < ng; k++)
+                                if (same_group(&s->msgs[first[k]].msg_hdr, s->iov[first[k]].iov_len,
+                                               m, len)) {
+                                        g = k;
+                                        break;
+                                }
+                if (g == ng) {
+                        first[ng] = (uint8_t)i;
+                        count[ng++] = 0;
+                }
+                count[g]++;
+                group[i] = (uint8_t)g;
+                last = g;
+        }
+        unsigned start[DS_SEND_BATCH], fill[DS_SEND_BATCH];
+        for (unsigned g = 0, at = 0; g < ng; g++) {
+                start[g] = fill[g] = at;
+                at += count[g];
+        }
+        for (unsigned i = 0; i < s->npending; i++) {
+                unsigned k = fill[group[i]]++;
+                s->giov[k] = s->iov[i];
+                s->order[k] = (uint8_t)i;
+        }
+        for (unsigned g = 0; g < ng; g++) {
+                struct msghdr *h = &s->gmsgs[g].msg_hdr;
+                const struct msghdr *m = &s->msgs[first[g]].msg_hdr;
+                h->msg_name = m->msg_name;
+                h->msg_namelen = m->msg_namelen;
+                h->msg_iov = &s->giov[start[g]];
+                h->msg_iovlen = count[g];
+                h->msg_flags = 0;
+                if (count[g] < 2) {
+                        h->msg_control = NULL;
+                        h->msg_controllen = 0;
+                        continue;
+                }
+                h->msg_control = s->ctl[g].buf;
+                h->msg_controllen = sizeof(s->ctl[g].buf);
+                struct cmsghdr *c = CMSG_FIRSTHDR(h);
+                c->cmsg_level = SOL_UDP;
+                c->cmsg_type = UDP_SEGMENT;
+                c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+                uint16_t seg = (uint16_t)s->iov[first[g]].iov_len;
+                memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+        }
+        return ng;
+}
+
+/* Errors that say "not for segmented sends" (no checksum offload on the route's device, an
+ * old kernel or a segment larger than the path MTU), as opposed to this datagram's failure. */
+static bool gso_refusal(int err)
+{
+        return err == EIO || err == EINVAL || err == EOPNOTSUPP || err == ENOPROTOOPT ||
+               err == EMSGSIZE;
+}
+
+/* Mark group g's datagrams as gone from the queue (sent or failed); returns how many. */
+static unsigned mark_group(const struct udp_sock *s, unsigned g, bool *sent)
+{
+        const struct msghdr *h = &s->gmsgs[g].msg_hdr;
+        unsigned k0 = (unsigned)(h->msg_iov - s->giov);
+        for (unsigned k = k0; k < k0 + h->msg_iovlen; k++)
+                sent[s->order[k]] = true;
+        return (unsigned)h->msg_iovlen;
+}
+
+/* Send the queue as segmented groups; whatever is left (the kernel full, GSO refused) stays
+ * queued in order. */
+static void flush_gso(struct udp_set *u, struct udp_sock *s, int fd)
+{
+        unsigned ng = build_groups(s), done = 0, gone = 0;
+        bool sent[DS_SEND_BATCH] = {false};
+        while (done < ng) {
+                int n = send_batch(u, fd, s->gmsgs + done, ng - done);
+                if (n == 0)
+                        break;
+                if (n < 0) {
+                        if (s->gmsgs[done].msg_hdr.msg_iovlen > 1 && gso_refusal(-n)) {
+                                s->gso = false; /* the rest is resent plainly below */
+                                u->stats.gso_refused++;
+                                break;
+                        }
+                        /* This group failed (e.g. no route): skip it; the timeouts retry. */
+                        unsigned k = mark_group(s, done++, sent);
+                        gone += k;
+                        u->stats.send_errors += k;
+                        continue;
+                }
+                for (unsigned g = done; g < done + (unsigned)n; g++) {
+                        unsigned k = mark_group(s, g, sent);
+                        gone += k;
+                        u->stats.datagrams_sent += k;
+                        if (k > 1) {
+                                u->stats.gso_sends++;
+                                u->stats.gso_datagrams += k;
+                        }
+                }
+                done += (unsigned)n;
+        }
+        if (gone == s->npending)
+                s->npending = 0;
+        else
+                keep_unsent(s, sent);
+        if (!s->gso && s->npending)
+                flush_plain(u, s, fd);
+}
+
+static void flush_sock(struct udp_set *u, struct udp_sock *s)
+{
+        uv_os_fd_t fd;
+        if (uv_fileno((uv_handle_t *)&s->handle, &fd) < 0) {
+                s->npending = 0; /* closing: nothing can be sent any more */
+                return;
+        }
+        if (s->gso && s->npending > 1)
+                flush_gso(u, s, fd);
+        else
+                flush_plain(u, s, fd);
 }
 
 void udp_queue(struct udp_set *u, unsigned sock, const void *buf, size_t len,

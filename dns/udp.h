@@ -3,7 +3,12 @@
  * DS_SEND_BATCH datagrams (libuv 1.44 has no public sendmmsg); the bytes are copied, the
  * destination must stay valid until udp_flush(). Receives use libuv's recvmmsg mode
  * with one shared buffer (the loop thread handles one socket's batch at a time). Kernel
- * buffers of DS_SOCKBUF_BYTES are requested (forced when running as root). Loop thread only. */
+ * buffers of DS_SOCKBUF_BYTES are requested (forced when running as root). Where the kernel
+ * takes UDP_SEGMENT (Linux >= 4.18) and gso is asked for, a batch's datagrams of the same
+ * length to the same address go out as one segmented send (UDP GSO): the receiver still
+ * gets one datagram per query, the IP stack is walked once per group instead of once per
+ * datagram. A send the kernel refuses for GSO turns it off for that socket and is resent
+ * plainly. Loop thread only. */
 #ifndef DS_UDP_H
 #define DS_UDP_H
 
@@ -24,14 +29,28 @@ struct udp_sock {
         unsigned idx;
         int family;
         unsigned long inode; /* to find the socket's drop counter in /proc/net/udp */
+        bool gso; /* segmented sends: the kernel takes UDP_SEGMENT and none was refused */
         unsigned npending;
         struct mmsghdr msgs[DS_SEND_BATCH];
         struct iovec iov[DS_SEND_BATCH];
         uint8_t data[DS_SEND_BATCH][DS_QUERY_MAX];
+        /* The GSO view of the queue, rebuilt by each flush: one message per group of
+         * same-length datagrams to one address, its iovecs in giov (order[k] is the queue
+         * index of giov[k]), its segment size in ctl. */
+        struct mmsghdr gmsgs[DS_SEND_BATCH];
+        struct iovec giov[DS_SEND_BATCH];
+        uint8_t order[DS_SEND_BATCH];
+        union {
+                char buf[CMSG_SPACE(sizeof(uint16_t))];
+                struct cmsghdr align;
+        } ctl[DS_SEND_BATCH];
 };
 
 struct udp_stats {
         uint64_t datagrams_sent, send_calls, send_errors, send_eagain;
+        uint64_t gso_sends;     /* segmented messages (two datagrams or more each) */
+        uint64_t gso_datagrams; /* datagrams that went out in them */
+        uint64_t gso_refused;   /* sockets whose segmented send the kernel refused */
         uint64_t datagrams_received, recv_errors;
 };
 
@@ -49,8 +68,9 @@ struct udp_set {
         struct udp_stats stats;
 };
 
+/* gso: group same-length datagrams into segmented sends where the kernel supports it. */
 int udp_set_open(struct udp_set *u, uv_loop_t *loop, unsigned per_family, bool v4, bool v6,
-                 udp_recv_fn fn, void *ctx, char *err, size_t errlen);
+                 bool gso, udp_recv_fn fn, void *ctx, char *err, size_t errlen);
 
 /* Queue one datagram on socket sock; the batch is flushed when it fills. */
 void udp_queue(struct udp_set *u, unsigned sock, const void *buf, size_t len,

@@ -77,6 +77,11 @@ void cli_usage_scan(FILE *out)
             "                              or go missing and grow back on their own\n"
             "                              (docs/congestion.md); queries lost to congestion\n"
             "                              are sent again without using up --retries\n"
+            "      --no-gso                send every query datagram on its own. By default\n"
+            "                              a batch's queries of one length to one resolver\n"
+            "                              leave in one segmented send (UDP GSO, Linux\n"
+            "                              4.18+; each still a datagram of its own on the\n"
+            "                              wire) where the kernel supports it\n"
             "      --exclude FILE          domains (and their subdomains) never to query, one\n"
             "                              per line: their lines say \"status\":\"EXCLUDED\"\n"
             "\n"
@@ -285,6 +290,7 @@ enum {
         OPT_NO_TCP,
         OPT_0X20,
         OPT_NO_ADAPT,
+        OPT_NO_GSO,
         OPT_EXCLUDE,
         OPT_DISCOVERY,
         OPT_NO_REPORT_CUT,
@@ -333,6 +339,7 @@ static const struct option scan_options[] = {
     {"no-tcp", no_argument, NULL, OPT_NO_TCP},
     {"0x20", no_argument, NULL, OPT_0X20},
     {"no-adapt", no_argument, NULL, OPT_NO_ADAPT},
+    {"no-gso", no_argument, NULL, OPT_NO_GSO},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"discovery", required_argument, NULL, OPT_DISCOVERY},
     {"no-report-cut", no_argument, NULL, OPT_NO_REPORT_CUT},
@@ -393,6 +400,9 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
                 return 0;
         case OPT_NO_ADAPT:
                 cfg->adaptive = false;
+                return 0;
+        case OPT_NO_GSO:
+                cfg->gso = false;
                 return 0;
         case OPT_EXCLUDE:
                 cfg->exclude = arg;
@@ -521,6 +531,7 @@ int cli_parse_scan(int argc, char **argv, struct scan_config *cfg, char *err, si
         cfg->tcp = true;
         cfg->report_cut = true;
         cfg->adaptive = true;
+        cfg->gso = true;
         cfg->resolv_conf = "/etc/resolv.conf";
         cfg->shard.count = 1;
         cfg->checkpoint_ms = DS_CHECKPOINT_MS_DEFAULT;

@@ -46,6 +46,7 @@ struct scan_config {
         double resolver_rate; /* per resolver; < 0: the default (DS_RESOLVER_RATE_DEFAULT off
                                * loopback, unlimited on it) */
         bool tcp, case_randomize, adaptive;
+        bool gso;            /* UDP GSO sends where the kernel has them (not --no-gso) */
         const char *exclude; /* file of domain suffixes never queried */
         struct check_set checks;
         const char *dkim_selectors;    /* --dkim-selectors (checked); NULL: none */

@@ -151,6 +151,9 @@ static void write_counters(struct jw *w, const struct runmeta *m)
         jw_uint(w, "send_calls", m->udp->send_calls);
         jw_uint(w, "send_errors", m->udp->send_errors);
         jw_uint(w, "send_eagain", m->udp->send_eagain);
+        jw_uint(w, "gso_sends", m->udp->gso_sends);
+        jw_uint(w, "gso_datagrams", m->udp->gso_datagrams);
+        jw_uint(w, "gso_refused", m->udp->gso_refused);
         jw_uint(w, "datagrams_received", m->udp->datagrams_received);
         jw_uint(w, "recv_errors", m->udp->recv_errors);
         jw_int(w, "rcvbuf_bytes", m->rcvbuf_bytes);

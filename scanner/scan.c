@@ -557,6 +557,7 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
             .case_randomize = cfg->case_randomize,
             .adaptive = cfg->adaptive,
             .coalesce_us = DS_COALESCE_US,
+            .no_gso = !cfg->gso,
         };
         if (cfg->resolver_rate < 0)
                 resolvers_set_rate(&s->resolvers, DS_RESOLVER_RATE_DEFAULT, false);

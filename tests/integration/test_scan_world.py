@@ -120,6 +120,8 @@ def test_world(binary, tmp, world, port, truth):
         ("csv run", "out.ndjson.zst", ["-c", "200"], "ranked.csv", True),  # zstd, 200 in flight
         # the spf check: the world's SPF records (provider includes, redirects, errors)
         ("spf run", "spf.ndjson", ["--checks", "dmarc,spf"], "domains.txt", False),
+        # every query datagram sent on its own: the same truth as the segmented sends'
+        ("no-gso run", "nogso.ndjson", ["--no-gso"], "domains.txt", False),
     ]
     for name, out_name, opts, inp, with_rank in runs:
         out_path = os.path.join(tmp, out_name)
@@ -131,6 +133,34 @@ def test_world(binary, tmp, world, port, truth):
             continue
         check_world_output(name, objs, truth, with_rank)
         check_world_spf_mx(name, objs, truth)
+    check_gso(os.path.join(tmp, "out.ndjson.meta.json"), os.path.join(tmp, "nogso.ndjson.meta.json"))
+
+
+def kernel_has_gso():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.setsockopt(socket.SOL_UDP, 103, 0)  # UDP_SEGMENT: 0 = only when a send asks
+            return True
+        except OSError:
+            return False
+
+
+def check_gso(meta_gso, meta_plain):
+    """The list run's queries left in segmented sends where the kernel has them, and
+    --no-gso's in none; both runs' lines matched the truth above."""
+    with open(meta_gso) as f:
+        udp = json.load(f)["counters"]["udp"]
+    with open(meta_plain) as f:
+        plain = json.load(f)["counters"]["udp"]
+    if kernel_has_gso():
+        C.check("list run: most queries left in segmented sends (UDP GSO)",
+                udp["gso_sends"] > 0 and udp["gso_datagrams"] > udp["datagrams_sent"] // 2
+                and udp["gso_refused"] == 0, udp)
+    else:
+        C.check("list run: no segmented sends on a kernel without UDP GSO",
+                udp["gso_sends"] == 0, udp)
+    C.check("no-gso run: no segmented sends", plain["gso_sends"] == 0
+            and plain["datagrams_sent"] >= COUNT, plain)
 
 
 def check_world_spf_mx(name, objs, truth):

@@ -1,0 +1,248 @@
+/* test_udp.c -- unit tests for dns/udp.c's sends, against plain sockets on 127.0.0.1.
+ * Contract: every queued datagram reaches its address exactly once and intact, whether it
+ * left in a segmented (UDP GSO) send or on its own; a batch groups by (address, length) into
+ * one segmented send per group; a kernel refusal of GSO turns it off for the socket and the
+ * batch is resent plainly, in order; a datagram the kernel rejects (port 0) is counted as a
+ * send error without losing the others. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+
+#include "dns/udp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NDGRAM 40
+
+struct rx {
+        int fd;
+        struct sockaddr_in addr;
+};
+
+static void rx_open(struct rx *r)
+{
+        r->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        assert_true(r->fd >= 0);
+        memset(&r->addr, 0, sizeof(r->addr));
+        r->addr.sin_family = AF_INET;
+        r->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(bind(r->fd, (struct sockaddr *)&r->addr, sizeof(r->addr)), 0);
+        socklen_t len = sizeof(r->addr);
+        assert_int_equal(getsockname(r->fd, (struct sockaddr *)&r->addr, &len), 0);
+}
+
+/* Read what arrived: got[k] = payload index of the k-th datagram; returns how many. Each
+ * payload is its index in its first byte and that byte repeated, so a mangled one fails. */
+static unsigned rx_drain(const struct rx *r, int *got, unsigned max)
+{
+        unsigned n = 0;
+        uint8_t buf[2048];
+        struct pollfd p = {.fd = r->fd, .events = POLLIN};
+        while (poll(&p, 1, 200) > 0) {
+                ssize_t len = recv(r->fd, buf, sizeof(buf), 0);
+                if (len < 0)
+                        break;
+                assert_true(len > 0);
+                assert_true(n < max);
+                for (ssize_t i = 1; i < len; i++)
+                        assert_int_equal(buf[i], buf[0]);
+                got[n++] = buf[0];
+        }
+        return n;
+}
+
+/* Datagram i: lengths 30, 31 and 45 in turn, even ones to a, odd ones to b. */
+static size_t dgram(unsigned i, uint8_t *buf)
+{
+        static const size_t lens[] = {30, 31, 45};
+        size_t len = lens[i % 3];
+        memset(buf, (int)i, len);
+        return len;
+}
+
+struct fixture {
+        uv_loop_t loop;
+        struct udp_set u;
+        struct rx a, b;
+};
+
+static void on_recv_unused(void *ctx, unsigned sock, const uint8_t *pkt, size_t len,
+                           const struct sockaddr *from)
+{
+        (void)ctx, (void)sock, (void)pkt, (void)len, (void)from;
+}
+
+static void open_fixture(struct fixture *f, bool gso)
+{
+        assert_int_equal(uv_loop_init(&f->loop), 0);
+        char err[128];
+        assert_int_equal(udp_set_open(&f->u, &f->loop, 1, true, false, gso, on_recv_unused, NULL,
+                                      err, sizeof(err)),
+                         0);
+        rx_open(&f->a);
+        rx_open(&f->b);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+        (void)h;
+}
+
+static void close_fixture(struct fixture *f)
+{
+        udp_set_close(&f->u, on_closed);
+        uv_run(&f->loop, UV_RUN_DEFAULT);
+        udp_set_free(&f->u);
+        assert_int_equal(uv_loop_close(&f->loop), 0);
+        close(f->a.fd);
+        close(f->b.fd);
+}
+
+static void queue_all(struct fixture *f)
+{
+        uint8_t buf[64];
+        for (unsigned i = 0; i < NDGRAM; i++) {
+                size_t len = dgram(i, buf);
+                const struct rx *to = i % 2 ? &f->b : &f->a;
+                udp_queue(&f->u, 0, buf, len, (const struct sockaddr *)&to->addr, sizeof(to->addr));
+        }
+}
+
+/* Each receiver got exactly its datagrams; in_order: in the order they were queued. */
+static void assert_arrived(const struct fixture *f, bool in_order)
+{
+        for (unsigned side = 0; side < 2; side++) {
+                int got[NDGRAM];
+                unsigned n = rx_drain(side ? &f->b : &f->a, got, NDGRAM);
+                assert_int_equal(n, NDGRAM / 2);
+                bool seen[NDGRAM] = {false};
+                for (unsigned k = 0; k < n; k++) {
+                        assert_int_equal(got[k] % 2, side);
+                        assert_false(seen[got[k]]);
+                        seen[got[k]] = true;
+                        if (in_order)
+                                assert_int_equal(got[k], (int)(2 * k + side));
+                }
+        }
+}
+
+static bool kernel_has_gso(void)
+{
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+        int zero = 0;
+        bool ok = setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof(zero)) == 0;
+        close(fd);
+        return ok;
+}
+
+static void t_gso_groups(void **state)
+{
+        (void)state;
+        if (!kernel_has_gso())
+                skip();
+        struct fixture f;
+        open_fixture(&f, true);
+        assert_true(f.u.socks[0].gso);
+        queue_all(&f);
+        udp_flush(&f.u);
+        assert_int_equal(f.u.socks[0].npending, 0);
+        assert_arrived(&f, false);
+        /* two addresses x three lengths: six groups of six or seven, one sendmmsg */
+        assert_int_equal(f.u.stats.datagrams_sent, NDGRAM);
+        assert_int_equal(f.u.stats.gso_sends, 6);
+        assert_int_equal(f.u.stats.gso_datagrams, NDGRAM);
+        assert_int_equal(f.u.stats.send_calls, 1);
+        assert_int_equal(f.u.stats.send_errors, 0);
+        close_fixture(&f);
+}
+
+static void t_plain(void **state)
+{
+        (void)state;
+        struct fixture f;
+        open_fixture(&f, false);
+        assert_false(f.u.socks[0].gso);
+        queue_all(&f);
+        udp_flush(&f.u);
+        assert_arrived(&f, true);
+        assert_int_equal(f.u.stats.datagrams_sent, NDGRAM);
+        assert_int_equal(f.u.stats.gso_sends, 0);
+        assert_int_equal(f.u.stats.send_calls, 1);
+        close_fixture(&f);
+}
+
+/* With SO_NO_CHECK the kernel refuses every segmented send (EINVAL) and takes plain ones. */
+static void t_refused(void **state)
+{
+        (void)state;
+        if (!kernel_has_gso())
+                skip();
+        struct fixture f;
+        open_fixture(&f, true);
+        uv_os_fd_t fd;
+        assert_int_equal(uv_fileno((uv_handle_t *)&f.u.socks[0].handle, &fd), 0);
+        int one = 1;
+        assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one)), 0);
+        queue_all(&f);
+        udp_flush(&f.u);
+        assert_false(f.u.socks[0].gso);
+        assert_int_equal(f.u.stats.gso_refused, 1);
+        assert_int_equal(f.u.stats.gso_sends, 0);
+        assert_int_equal(f.u.stats.datagrams_sent, NDGRAM);
+        assert_arrived(&f, true);
+        /* the next batch goes plainly from the start */
+        queue_all(&f);
+        udp_flush(&f.u);
+        assert_int_equal(f.u.stats.gso_refused, 1);
+        assert_int_equal(f.u.stats.datagrams_sent, 2 * NDGRAM);
+        assert_arrived(&f, true);
+        close_fixture(&f);
+}
+
+/* A datagram to port 0 fails alone (EINVAL on a one-datagram message is not a refusal of
+ * GSO); everything else still arrives and GSO stays on. */
+static void t_bad_destination(void **state)
+{
+        (void)state;
+        if (!kernel_has_gso())
+                skip();
+        struct fixture f;
+        open_fixture(&f, true);
+        struct sockaddr_in zero = f.a.addr;
+        zero.sin_port = 0;
+        uint8_t buf[64];
+        memset(buf, 0x7f, 20);
+        udp_queue(&f.u, 0, buf, 20, (const struct sockaddr *)&zero, sizeof(zero));
+        queue_all(&f);
+        memset(buf, 0x7e, 21);
+        udp_queue(&f.u, 0, buf, 21, (const struct sockaddr *)&zero, sizeof(zero));
+        udp_flush(&f.u);
+        assert_int_equal(f.u.socks[0].npending, 0);
+        assert_int_equal(f.u.stats.send_errors, 2);
+        assert_int_equal(f.u.stats.datagrams_sent, NDGRAM);
+        assert_true(f.u.socks[0].gso);
+        assert_int_equal(f.u.stats.gso_refused, 0);
+        assert_arrived(&f, false);
+        close_fixture(&f);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(t_gso_groups),
+            cmocka_unit_test(t_plain),
+            cmocka_unit_test(t_refused),
+            cmocka_unit_test(t_bad_destination),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
