@@ -192,7 +192,8 @@ static void flush_plain(struct udp_set *u, struct udp_sock *s, int fd)
 
 static bool same_group(const struct msghdr *a, size_t alen, const struct msghdr *b, size_t blen)
 {
-        return alen == blen && a->msg_namelen == b->msg_namelen &&
+        /* An empty datagram cannot be a segment (a segment size of 0 sends one datagram). */
+        return alen == blen && alen > 0 && a->msg_namelen == b->msg_namelen &&
                (a->msg_name == b->msg_name ||
                 memcmp(a->msg_name, b->msg_name, a->msg_namelen) == 0);
 }
@@ -279,6 +280,36 @@ static unsigned mark_group(const struct udp_sock *s, unsigned g, bool *sent)
         return (unsigned)h->msg_iovlen;
 }
 
+/* Group g failed with err. If its first datagram goes out on its own, the kernel refused the
+ * segmentation (no checksum offload, a route through IPsec, a segment over the path MTU):
+ * GSO is off for this socket and the rest of the queue goes plainly. If that datagram fails
+ * too, or the group is one datagram, the destination is at fault (port 0, no route): the
+ * group is dropped (the timeouts retry) and GSO stays on. Returns true to go on with the
+ * next group, false to stop sending segmented groups. */
+static bool group_failed(struct udp_set *u, struct udp_sock *s, int fd, unsigned g, int err,
+                         bool *sent, unsigned *gone)
+{
+        const struct msghdr *h = &s->gmsgs[g].msg_hdr;
+        if (h->msg_iovlen > 1 && gso_refusal(err)) {
+                unsigned i = s->order[h->msg_iov - s->giov];
+                int n = send_batch(u, fd, &s->msgs[i], 1);
+                if (n == 0)
+                        return false; /* the kernel is full: the group stays queued */
+                if (n > 0) {
+                        sent[i] = true;
+                        (*gone)++;
+                        u->stats.datagrams_sent++;
+                        s->gso = false;
+                        u->stats.gso_refused++;
+                        return false;
+                }
+        }
+        unsigned k = mark_group(s, g, sent);
+        *gone += k;
+        u->stats.send_errors += k;
+        return true;
+}
+
 /* Send the queue as segmented groups; whatever is left (the kernel full, GSO refused) stays
  * queued in order. */
 static void flush_gso(struct udp_set *u, struct udp_sock *s, int fd)
@@ -290,15 +321,9 @@ static void flush_gso(struct udp_set *u, struct udp_sock *s, int fd)
                 if (n == 0)
                         break;
                 if (n < 0) {
-                        if (s->gmsgs[done].msg_hdr.msg_iovlen > 1 && gso_refusal(-n)) {
-                                s->gso = false; /* the rest is resent plainly below */
-                                u->stats.gso_refused++;
+                        if (!group_failed(u, s, fd, done, -n, sent, &gone))
                                 break;
-                        }
-                        /* This group failed (e.g. no route): skip it; the timeouts retry. */
-                        unsigned k = mark_group(s, done++, sent);
-                        gone += k;
-                        u->stats.send_errors += k;
+                        done++;
                         continue;
                 }
                 for (unsigned g = done; g < done + (unsigned)n; g++) {

@@ -23,6 +23,10 @@
 typedef void (*udp_recv_fn)(void *ctx, unsigned sock, const uint8_t *pkt, size_t len,
                             const struct sockaddr *from);
 
+/* A segmented send holds at most 64 datagrams before Linux 6.9 (UDP_MAX_SEGMENTS), and the
+ * GSO view indexes the queue with uint8_t. */
+_Static_assert(DS_SEND_BATCH <= 64, "a batch must fit one segmented send on every kernel");
+
 struct udp_sock {
         uv_udp_t handle;
         struct udp_set *set;

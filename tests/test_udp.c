@@ -2,8 +2,10 @@
  * Contract: every queued datagram reaches its address exactly once and intact, whether it
  * left in a segmented (UDP GSO) send or on its own; a batch groups by (address, length) into
  * one segmented send per group; a kernel refusal of GSO turns it off for the socket and the
- * batch is resent plainly, in order; a datagram the kernel rejects (port 0) is counted as a
- * send error without losing the others. */
+ * batch is resent plainly, in order; a datagram or group the kernel rejects for its address
+ * (port 0) is counted as send errors without losing the others or GSO; when the kernel takes
+ * only part of a batch (sendmmsg() is wrapped at link time to take a few messages, then say
+ * EAGAIN) exactly the datagrams not sent stay queued, in order, and go with the next flush. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -23,6 +25,31 @@
 #include <unistd.h>
 
 #define NDGRAM 40
+
+/* The link-time wrapper (-Wl,--wrap=sendmmsg): take at most fake.take messages a call
+ * (0: all), and fail call number fake.eagain_at (counting from 1) with EAGAIN. */
+int __real_sendmmsg(int fd, struct mmsghdr *v, unsigned n, int flags);
+static struct {
+        unsigned take;
+        int eagain_at, calls;
+} fake;
+
+int __wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned n, int flags);
+int __wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned n, int flags)
+{
+        if (++fake.calls == fake.eagain_at) {
+                errno = EAGAIN;
+                return -1;
+        }
+        if (fake.take && n > fake.take)
+                n = fake.take;
+        return __real_sendmmsg(fd, v, n, flags);
+}
+
+static void fake_reset(void)
+{
+        memset(&fake, 0, sizeof(fake));
+}
 
 struct rx {
         int fd;
@@ -84,6 +111,7 @@ static void on_recv_unused(void *ctx, unsigned sock, const uint8_t *pkt, size_t 
 
 static void open_fixture(struct fixture *f, bool gso)
 {
+        fake_reset();
         assert_int_equal(uv_loop_init(&f->loop), 0);
         char err[128];
         assert_int_equal(udp_set_open(&f->u, &f->loop, 1, true, false, gso, on_recv_unused, NULL,
@@ -209,8 +237,9 @@ static void t_refused(void **state)
         close_fixture(&f);
 }
 
-/* A datagram to port 0 fails alone (EINVAL on a one-datagram message is not a refusal of
- * GSO); everything else still arrives and GSO stays on. */
+/* Datagrams to port 0 fail (EINVAL), alone or as a segmented group whose first datagram
+ * also fails when sent on its own: that is the address, not a refusal of GSO. Everything
+ * else still arrives and GSO stays on. */
 static void t_bad_destination(void **state)
 {
         (void)state;
@@ -226,9 +255,11 @@ static void t_bad_destination(void **state)
         queue_all(&f);
         memset(buf, 0x7e, 21);
         udp_queue(&f.u, 0, buf, 21, (const struct sockaddr *)&zero, sizeof(zero));
+        memset(buf, 0x7d, 20); /* with the first, a segmented group to port 0 */
+        udp_queue(&f.u, 0, buf, 20, (const struct sockaddr *)&zero, sizeof(zero));
         udp_flush(&f.u);
         assert_int_equal(f.u.socks[0].npending, 0);
-        assert_int_equal(f.u.stats.send_errors, 2);
+        assert_int_equal(f.u.stats.send_errors, 3);
         assert_int_equal(f.u.stats.datagrams_sent, NDGRAM);
         assert_true(f.u.socks[0].gso);
         assert_int_equal(f.u.stats.gso_refused, 0);
@@ -236,13 +267,80 @@ static void t_bad_destination(void **state)
         close_fixture(&f);
 }
 
+/* The queue holds exactly the datagrams of want[0..n), in that order, views consistent. */
+static void assert_queue(const struct udp_sock *q, const unsigned *want, unsigned n)
+{
+        uint8_t buf[64];
+        assert_int_equal(q->npending, n);
+        for (unsigned k = 0; k < n; k++) {
+                size_t len = dgram(want[k], buf);
+                assert_int_equal(q->iov[k].iov_len, len);
+                assert_ptr_equal(q->iov[k].iov_base, q->data[k]);
+                assert_ptr_equal(q->msgs[k].msg_hdr.msg_iov, &q->iov[k]);
+                assert_memory_equal(q->data[k], buf, len);
+        }
+}
+
+/* Two groups a call, the third call EAGAIN: groups 0-3 went, 4 and 5 stay queued. */
+static void t_partial_gso(void **state)
+{
+        (void)state;
+        if (!kernel_has_gso())
+                skip();
+        struct fixture f;
+        open_fixture(&f, true);
+        queue_all(&f);
+        fake.take = 2;
+        fake.eagain_at = 3;
+        udp_flush(&f.u);
+        /* groups by first appearance: datagram i is in group i % 6 (address i % 2, length
+         * i % 3); groups 0-3 hold 7 datagrams, 4 and 5 hold 6 */
+        unsigned want[NDGRAM], n = 0;
+        for (unsigned i = 0; i < NDGRAM; i++)
+                if (i % 6 >= 4)
+                        want[n++] = i;
+        assert_int_equal(f.u.stats.send_eagain, 1);
+        assert_int_equal(f.u.stats.datagrams_sent, NDGRAM - n);
+        assert_int_equal(f.u.stats.gso_sends, 4);
+        assert_queue(&f.u.socks[0], want, n);
+        fake_reset();
+        udp_flush(&f.u);
+        assert_int_equal(f.u.socks[0].npending, 0);
+        assert_int_equal(f.u.stats.datagrams_sent, NDGRAM);
+        assert_int_equal(f.u.stats.gso_sends, 6);
+        assert_arrived(&f, false);
+        close_fixture(&f);
+}
+
+/* Plain sends, ten a call, the second call EAGAIN: the last 30 stay queued in order. */
+static void t_partial_plain(void **state)
+{
+        (void)state;
+        struct fixture f;
+        open_fixture(&f, false);
+        queue_all(&f);
+        fake.take = 10;
+        fake.eagain_at = 2;
+        udp_flush(&f.u);
+        unsigned want[NDGRAM];
+        for (unsigned i = 10; i < NDGRAM; i++)
+                want[i - 10] = i;
+        assert_int_equal(f.u.stats.send_eagain, 1);
+        assert_int_equal(f.u.stats.datagrams_sent, 10);
+        assert_queue(&f.u.socks[0], want, NDGRAM - 10);
+        fake_reset();
+        udp_flush(&f.u);
+        assert_int_equal(f.u.stats.datagrams_sent, NDGRAM);
+        assert_arrived(&f, true);
+        close_fixture(&f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_gso_groups),
-            cmocka_unit_test(t_plain),
-            cmocka_unit_test(t_refused),
-            cmocka_unit_test(t_bad_destination),
+            cmocka_unit_test(t_gso_groups),  cmocka_unit_test(t_plain),
+            cmocka_unit_test(t_refused),     cmocka_unit_test(t_bad_destination),
+            cmocka_unit_test(t_partial_gso), cmocka_unit_test(t_partial_plain),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
