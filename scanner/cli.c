@@ -183,11 +183,7 @@ void cli_usage_scan(FILE *out)
             "                              allowed). FILE.checkpoint is kept whenever -o FILE\n"
             "                              is a regular file and the inputs are files; a\n"
             "                              finished scan marks it complete\n"
-            "  -j, --threads N             classifier threads (default: cores - 1, at least\n"
-            "                              1); 0: the loop thread classifies, which on two\n"
-            "                              cores shared with a local resolver is cheaper\n"
-            "                              for scans of one query a domain (--discovery\n"
-            "                              exact --checks dmarc)\n"
+            "  -j, --threads N             classifier threads (default: cores - 1, at least 1)\n"
             "  -q, --quiet                 no progress line (the closing line is still printed)\n"
             "  -h, --help                  this text\n"
             "\n"
@@ -271,9 +267,6 @@ static int parse_format(const char *s, enum input_format *f, char *err, size_t e
         return -EINVAL;
 }
 
-/* One core for the loop thread, the rest classify. Not 0 on two cores, although the
- * loop thread classifying alone costs 7 % less CPU a domain there when each domain is one
- * query: with follow-up queries (the default checks) it costs 3 % more (bench/README.md). */
 static unsigned default_threads(void)
 {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -494,7 +487,7 @@ static int apply_option(int c, const char *arg, struct scan_config *cfg, struct 
                 return parse_seconds_ms("--checkpoint-interval", arg, 10, 86400000,
                                         &cfg->checkpoint_ms, err, errlen);
         case 'j':
-                return parse_uint("--threads", arg, 0, DS_THREADS_MAX, &cfg->threads, err, errlen);
+                return parse_uint("--threads", arg, 1, DS_THREADS_MAX, &cfg->threads, err, errlen);
         case 'q':
                 cfg->quiet = true;
                 return 0;

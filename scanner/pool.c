@@ -17,7 +17,6 @@
 #include "common/check.h"
 #include "common/tsan.h"
 #include "scanner/ansmemo.h"
-#include "scanner/limits.h"
 
 #define SPIN_ROUNDS 200 /* ~10 us: replies come in bursts per loop turn */
 /* A sleeping worker is woken once this many jobs wait for it, or once the first has waited
@@ -70,9 +69,6 @@ struct pool {
         _Atomic uint64_t now_ms;
         unsigned next;
         uint32_t out; /* loop thread: lookups dispatched and not yet handed back */
-        /* No threads (pool_start with 0): one worker's state, classified by pool_kick() on
-         * the loop thread itself. */
-        bool on_loop;
 };
 
 static unsigned ring_size(uint32_t nlookups)
@@ -86,13 +82,6 @@ static unsigned ring_size(uint32_t nlookups)
 static void hand_back(struct worker *w, struct lookup *l)
 {
         struct pool *p = w->pool;
-        if (p->on_loop) {
-                /* The loop thread classified it: hand it back at once, no ring, no wake-up. */
-                if (!ds_fails(p->out > 0))
-                        p->out--;
-                p->back_fn(p->ctx, l);
-                return;
-        }
         DS_TSAN_RELEASE(l);
         bool pushed = ck_ring_enqueue_spsc(&w->back, w->back_buf, l);
         /* libuv 1.44's uv_async_send first reads the handle's flag and returns if a wake-up is
@@ -275,13 +264,6 @@ static void wake(struct worker *w)
 static void join_workers(struct pool *p, unsigned n)
 {
         atomic_store(&p->stop, true);
-        if (p->on_loop) {
-                for (unsigned i = 0; i < n; i++) {
-                        writer_chunk_put(p->writer, p->w[i].chunk);
-                        p->w[i].chunk = NULL;
-                }
-                return;
-        }
         for (unsigned i = 0; i < n; i++)
                 wake(&p->w[i]);
         for (unsigned i = 0; i < n; i++)
@@ -291,7 +273,7 @@ static void join_workers(struct pool *p, unsigned n)
 /* Threads and the async handle last: each is undone here if a later step fails. */
 static int start_threads(struct pool *p, uv_loop_t *loop)
 {
-        for (unsigned i = 0; i < p->n && !p->on_loop; i++) {
+        for (unsigned i = 0; i < p->n; i++) {
                 int rc = pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]);
                 if (rc) {
                         join_workers(p, i);
@@ -315,21 +297,20 @@ int pool_start(struct pool **out, unsigned nthreads, uint32_t nlookups,
                void *ctx)
 {
         *out = NULL;
-        if (ds_fails(nthreads <= DS_THREADS_MAX))
+        if (ds_fails(nthreads > 0))
                 return -EINVAL;
         struct pool *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
         unsigned size = ring_size(nlookups);
-        p->on_loop = nthreads == 0;
-        p->n = p->on_loop ? 1 : nthreads;
+        p->n = nthreads;
         p->writer = writer;
         p->opts = opts;
         p->checks = checks;
         p->clock = clock;
         p->back_fn = back;
         p->ctx = ctx;
-        p->w = calloc(p->n, sizeof(*p->w));
+        p->w = calloc(nthreads, sizeof(*p->w));
         int rc = p->w ? init_workers(p, size) : -ENOMEM;
         if (rc < 0) {
                 free_pool(p);
@@ -379,35 +360,10 @@ uint32_t pool_out(const struct pool *p)
         return p->out;
 }
 
-/* On the loop thread: classify what waits, and what the hand-backs dispatch meanwhile (a
- * shared answer the scan's cache holds is dispatched at once). */
-static unsigned classify_on_loop(struct pool *p)
-{
-        struct worker *w = &p->w[0];
-        struct lookup *l;
-        unsigned n = 0;
-        w->pending = 0;
-        /* A hand-back can end the scan (pool_stop from the last line's job): stop there. */
-        while (!p->stopped && (l = next_job(w))) {
-                classify(w, l);
-                n++;
-        }
-        if (!p->stopped)
-                flush_lingering(w);
-        return n;
-}
-
-bool pool_on_loop(const struct pool *p)
-{
-        return p->on_loop;
-}
-
 bool pool_kick(struct pool *p)
 {
         uint64_t now = uv_now(p->async.loop);
         atomic_store_explicit(&p->now_ms, now, memory_order_relaxed);
-        if (p->on_loop)
-                return classify_on_loop(p) > 0;
         bool left = false;
         atomic_thread_fence(memory_order_seq_cst); /* pairs with wait_job's fence */
         for (unsigned i = 0; i < p->n; i++) {

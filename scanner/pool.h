@@ -1,4 +1,4 @@
-/* pool.h -- the classifier threads, or none (classification on the loop thread).
+/* pool.h -- the classifier threads.
  * Contract: the loop thread hands a job's lookup to a worker with pool_dispatch() (lock-free
  * SPSC ring per worker, ck_ring); the worker runs job_step(), and when that finished the
  * job's last check writes the job's NDJSON line into its own output chunk; it hands the
@@ -7,12 +7,7 @@
  * entries as there are lookups (nlookups: jobs times checks), so a push never fails
  * (checked: common/check.h): the backpressure is that the loop admits a new domain only
  * for a free job. A worker that finds its ring empty flushes its partial chunk (so
- * lines reach the file promptly), spins briefly, then sleeps until the loop signals it.
- * With no threads (nthreads 0) the same rings and worker state serve one "worker" that
- * pool_kick() runs on the loop thread: each lookup is classified and handed straight back
- * (back() runs inside pool_kick()), with no wake-ups and no job crossing cores. On a
- * machine of two cores, one of them busy with a local resolver, a classifier thread only
- * takes turns with the loop thread, and the hand-offs cost more than they overlap. */
+ * lines reach the file promptly), spins briefly, then sleeps until the loop signals it. */
 #ifndef DS_POOL_H
 #define DS_POOL_H
 
@@ -31,8 +26,7 @@ struct pool;
 typedef void (*pool_back_fn)(void *ctx, struct lookup *l);
 
 /* Either the whole pool runs (threads, rings, the async handle on loop) or nothing is left
- * behind and *out is NULL. nthreads 0 to DS_THREADS_MAX; 0: classified on the loop thread
- * by pool_kick(). clock: when an idle worker's partial chunk has lingered. */
+ * behind and *out is NULL. clock: when an idle worker's partial chunk has lingered. */
 int pool_start(struct pool **out, unsigned nthreads, uint32_t nlookups,
                const struct check_set *checks, uv_loop_t *loop, struct writer *writer,
                const struct line_opts *opts, const struct ds_clock *clock, pool_back_fn back,
@@ -44,10 +38,7 @@ int pool_start(struct pool **out, unsigned nthreads, uint32_t nlookups,
  * nothing else to do can turn again by then. */
 #define POOL_WAKE_MS 2
 void pool_dispatch(struct pool *p, struct lookup *l);
-/* Without threads, pool_kick() classifies what waits (handing each back) and returns true
- * when it classified anything. */
 bool pool_kick(struct pool *p);
-bool pool_on_loop(const struct pool *p);
 /* Loop thread: lookups dispatched and not handed back yet. */
 uint32_t pool_out(const struct pool *p);
 

@@ -71,10 +71,6 @@ struct scan {
         uv_signal_t sig_int, sig_term;
         uv_check_t kick; /* wakes classifiers once per loop turn */
         uv_timer_t soon; /* one more turn soon, at the scan's edges (arm_soon) */
-        /* Active while the loop thread classifies (no classifier threads) and the last turn
-         * classified anything: the next turn polls without sleeping, so the follow-up
-         * queries its hand-backs asked go out with that turn's admissions, in one batch. */
-        uv_idle_t again;
         struct progress progress;
         uint64_t t0_ns;
         double t0_unix;
@@ -102,7 +98,6 @@ static void finish(struct scan *s)
         uv_close((uv_handle_t *)&s->sig_term, NULL);
         uv_close((uv_handle_t *)&s->kick, NULL);
         uv_close((uv_handle_t *)&s->soon, NULL);
-        uv_close((uv_handle_t *)&s->again, NULL);
         if (s->engine)
                 engine_close(s->engine);
         https_close(s->https);
@@ -275,7 +270,7 @@ static unsigned on_admit(void *ctx, unsigned room)
         }
         /* Replies the classifiers have not caught up with: a new domain now would only wait
          * behind them, its job's memory held (and out of cache) the while. */
-        if (pool_out(s->pool) >= DS_CLASSIFY_BACKLOG * (s->cfg->threads ? s->cfg->threads : 1))
+        if (pool_out(s->pool) >= DS_CLASSIFY_BACKLOG * s->cfg->threads)
                 return 0;
         while (started < room && s->nfree && !s->input_done) {
                 /* The item lands in the job's struct; its memory is bound only for a domain
@@ -411,27 +406,9 @@ static void on_progress(uv_timer_t *t)
         progress_update(&s->progress, &ps);
 }
 
-static void on_again(uv_idle_t *h)
-{
-        (void)h; /* its being active is what counts: the loop does not sleep in its poll */
-}
-
 static void on_kick(uv_check_t *c)
 {
         struct scan *s = c->data;
-        if (pool_on_loop(s->pool)) {
-                /* Classified right here, after the engine's turn: the queries the hand-backs
-                 * asked go out in the next turn (sending them now, in small batches of their
-                 * own, cost 4-8 % more CPU than it saved in latency). */
-                bool classified = pool_kick(s->pool);
-                if (s->finishing)
-                        return;
-                if (classified)
-                        uv_idle_start(&s->again, on_again);
-                else
-                        uv_idle_stop(&s->again);
-                return;
-        }
         if (pool_kick(s->pool) && s->input_done)
                 arm_soon(s);
 }
@@ -520,7 +497,6 @@ static int open_loop(struct scan *s)
         uv_check_init(&s->loop, &s->kick);
         s->kick.data = s;
         uv_timer_init(&s->loop, &s->soon);
-        uv_idle_init(&s->loop, &s->again);
         return 0;
 }
 

@@ -26,7 +26,6 @@
 #include "output/sink.h"
 #include "output/writer.h"
 #include "scanner/job.h"
-#include "scanner/limits.h"
 #include "scanner/pool.h"
 
 #define NJOBS      64
@@ -198,7 +197,7 @@ static void run_pool(unsigned threads, uint64_t total, bool rounds)
         r->total = rounds ? 0 : total; /* rounds count theirs as they go */
         r->rounds = rounds;
         r->rounds_left = rounds ? total : 0;
-        r->fifo = threads <= 1;
+        r->fifo = threads == 1;
         r->next_back = 1;
         r->seen = calloc(total * (rounds ? ROUND_JOBS : 1), 1);
         assert_non_null(r->seen);
@@ -273,23 +272,6 @@ static void t_many_workers_exactly_once(void **st)
         run_pool(MANY_WORKERS, MANY_JOBS, false);
 }
 
-/* No threads: the loop thread classifies in pool_kick(), in order, each job once, the
- * hand-backs dispatching the next jobs while it runs; the last one ends the run from inside
- * pool_kick() (pool_stop while classifying). */
-static void t_on_loop_is_fifo(void **st)
-{
-        (void)st;
-        run_pool(0, FIFO_JOBS, false);
-}
-
-/* Rounds on the loop thread: each round's jobs are all classified by the next turn's
- * pool_kick(), none waits for a wake-up that never comes. */
-static void t_on_loop_rounds(void **st)
-{
-        (void)st;
-        run_pool(0, ROUNDS / 10, true);
-}
-
 /* Each round's last hand-back must wake the loop by itself: libuv 1.44's uv_async_send
  * reads the handle's flag before anything else, and without a fence in hand_back that read
  * could pass the ring push, so a scan waited forever for its last domain (seen ~1 in 300
@@ -315,8 +297,8 @@ static int failed_start(void)
         struct line_opts nd = {0};
         struct pool *p = (struct pool *)&nd; /* must be overwritten */
         struct check_set set = {0};
-        if (pool_start(&p, DS_THREADS_MAX + 1, NJOBS, &set, &loop, writer, &nd, ds_clock_real(),
-                       NULL, NULL) != -EINVAL)
+        if (pool_start(&p, 0, NJOBS, &set, &loop, writer, &nd, ds_clock_real(), NULL, NULL) !=
+            -EINVAL)
                 return 11;
         if (p != NULL)
                 return 12;
@@ -336,8 +318,6 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_one_worker_is_fifo),
-            cmocka_unit_test(t_on_loop_is_fifo),
-            cmocka_unit_test(t_on_loop_rounds),
             cmocka_unit_test(t_many_workers_exactly_once),
             cmocka_unit_test(t_last_hand_back_wakes_the_loop),
             cmocka_unit_test(t_start_failure_leaves_nothing),
