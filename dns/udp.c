@@ -125,7 +125,8 @@ int udp_set_open(struct udp_set *u, uv_loop_t *loop, unsigned per_family, bool v
         return 0;
 }
 
-/* Keep the datagrams not marked sent, in their order (the kernel's buffer was full). */
+/* Keep the datagrams not marked sent (or dropped), in their order: the kernel's buffer was
+ * full, or GSO was refused and the rest goes plainly. */
 static void keep_unsent(struct udp_sock *s, const bool *sent)
 {
         unsigned w = 0;
@@ -262,8 +263,9 @@ static unsigned build_groups(struct udp_sock *s)
         return ng;
 }
 
-/* Errors that say "not for segmented sends" (no checksum offload on the route's device, an
- * old kernel or a segment larger than the path MTU), as opposed to this datagram's failure. */
+/* Errors a segmented send can get for being segmented (no checksum offload on the route's
+ * device, an old kernel, a segment over the path MTU); some also mean a bad address, which
+ * group_failed() tells apart by sending one datagram plainly. */
 static bool gso_refusal(int err)
 {
         return err == EIO || err == EINVAL || err == EOPNOTSUPP || err == ENOPROTOOPT ||

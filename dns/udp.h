@@ -7,8 +7,9 @@
  * takes UDP_SEGMENT (Linux >= 4.18) and gso is asked for, a batch's datagrams of the same
  * length to the same address go out as one segmented send (UDP GSO): the receiver still
  * gets one datagram per query, the IP stack is walked once per group instead of once per
- * datagram. A send the kernel refuses for GSO turns it off for that socket and is resent
- * plainly. Loop thread only. */
+ * datagram. When the kernel refuses a segmented group and its first datagram then goes
+ * alone, GSO is off for that socket and the rest is sent plainly; when that datagram fails
+ * too, the address is at fault and only the group is dropped. Loop thread only. */
 #ifndef DS_UDP_H
 #define DS_UDP_H
 
