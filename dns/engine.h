@@ -45,6 +45,10 @@ struct engine_ops {
         unsigned (*admit)(void *ctx, unsigned room);
         /* A lookup ended. The callee copies what it needs from pkt. */
         void (*done)(void *ctx, const struct engine_result *res);
+        /* Optional: a reply of len bytes for token is about to be handled (done() may follow
+         * soon): a hint to fetch into the cache what done() will touch. It must not change
+         * anything: the reply may still be dropped, and another in the batch may come first. */
+        void (*prefetch)(void *ctx, uint32_t token, size_t len);
 };
 
 struct engine_config {

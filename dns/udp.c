@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/check.h"
+
 #define RECV_CHUNK (64 * 1024) /* libuv's per-datagram slice in recvmmsg mode */
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -19,20 +21,43 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
         *buf = uv_buf_init(s->set->rbuf, (unsigned)s->set->rbuf_len);
 }
 
+/* The batch so far to the caller: at the end of a recvmmsg, or before a datagram that
+ * libuv delivers on its own (outside recvmmsg mode). */
+static void hand_over(struct udp_sock *s)
+{
+        struct udp_set *u = s->set;
+        unsigned n = u->nbatch;
+        u->nbatch = 0;
+        if (n > 0)
+                u->on_recv(u->ctx, s->idx, u->batch, n);
+}
+
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *from,
                     unsigned flags)
 {
         struct udp_sock *s = h->data;
-        if (flags & UV_UDP_MMSG_FREE)
-                return; /* the buffer is shared and static: nothing to free */
+        struct udp_set *u = s->set;
+        if (flags & UV_UDP_MMSG_FREE) {
+                /* The chunks and libuv's sender addresses are still valid: this call is
+                 * made before its recvmmsg frame returns. */
+                hand_over(s);
+                return;
+        }
         if (nread < 0) {
-                s->set->stats.recv_errors++;
+                u->stats.recv_errors++;
                 return;
         }
         if (nread == 0 || !from)
                 return;
-        s->set->stats.datagrams_received++;
-        s->set->on_recv(s->set->ctx, s->idx, (const uint8_t *)buf->base, (size_t)nread, from);
+        u->stats.datagrams_received++;
+        /* One socket's batch at a time: libuv ends each recvmmsg with MMSG_FREE before it
+         * reads again. A batch that would overflow is handed over first. */
+        if (ds_fails(u->nbatch < DS_RECV_BATCH))
+                hand_over(s);
+        u->batch[u->nbatch++] =
+            (struct udp_datagram){(const uint8_t *)buf->base, (size_t)nread, from};
+        if (!(flags & UV_UDP_MMSG_CHUNK))
+                hand_over(s); /* a plain recvmsg: no MMSG_FREE follows */
 }
 
 /* Root may exceed net.core.rmem_max with the FORCE variants; others get what rmem_max allows. */

@@ -2,7 +2,9 @@
  * Contract: sends are queued per socket and go out with one sendmmsg() per batch of up to
  * DS_SEND_BATCH datagrams (libuv 1.44 has no public sendmmsg); the bytes are copied, the
  * destination must stay valid until udp_flush(). Receives use libuv's recvmmsg mode
- * with one shared buffer (the loop thread handles one socket's batch at a time). Kernel
+ * with one shared buffer (the loop thread handles one socket's batch at a time) and reach
+ * the caller a whole recvmmsg at a time, in arrival order, so that it can look ahead
+ * (fetch what the next replies will touch while it handles the first). Kernel
  * buffers of DS_SOCKBUF_BYTES are requested (forced when running as root). Where the kernel
  * takes UDP_SEGMENT (Linux >= 4.18) and gso is asked for, a batch's datagrams of the same
  * length to the same address go out as one segmented send (UDP GSO): the receiver still
@@ -21,8 +23,15 @@
 
 #include "dns/limits.h"
 
-typedef void (*udp_recv_fn)(void *ctx, unsigned sock, const uint8_t *pkt, size_t len,
-                            const struct sockaddr *from);
+/* One received datagram; pkt and from are valid only during the callback. */
+struct udp_datagram {
+        const uint8_t *pkt;
+        size_t len;
+        const struct sockaddr *from;
+};
+
+/* What one recvmmsg() brought on socket sock: v[0..n), 1 <= n <= DS_RECV_BATCH. */
+typedef void (*udp_recv_fn)(void *ctx, unsigned sock, const struct udp_datagram *v, unsigned n);
 
 /* A segmented send holds at most 64 datagrams before Linux 6.9 (UDP_MAX_SEGMENTS), and the
  * GSO view indexes the queue with uint8_t. */
@@ -69,6 +78,10 @@ struct udp_set {
         unsigned current[2], run_left[2]; /* socket of the current run, per family */
         udp_recv_fn on_recv;
         void *ctx;
+        /* The batch being received (one socket's recvmmsg), handed over when libuv says
+         * the buffer is done with (UV_UDP_MMSG_FREE). */
+        struct udp_datagram batch[DS_RECV_BATCH];
+        unsigned nbatch;
         int rcvbuf, sndbuf; /* what the kernel granted (first socket) */
         struct udp_stats stats;
 };

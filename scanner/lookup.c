@@ -61,6 +61,15 @@ static void keep(struct lookup *l, const uint8_t *pkt, size_t len)
         l->reply_len = (uint32_t)len;
 }
 
+void lookup_prefetch(const struct lookup *l, size_t len)
+{
+        __builtin_prefetch(l, 1); /* the head: shared, the counters, the status */
+        const char *p = (const char *)&l->has_parsed;
+        const char *end = (const char *)l->reply + (len < sizeof(l->reply) ? len : 0);
+        for (; p < end; p += 64)
+                __builtin_prefetch(p, 1);
+}
+
 void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, size_t len,
                       unsigned attempts)
 {

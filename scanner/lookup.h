@@ -79,6 +79,10 @@ int lookup_set_https(struct lookup *l, const char *host, const uint8_t *addr, si
 /* The current lookup's final owner name after CNAMEs, "" when none was followed. */
 void lookup_target(const struct lookup *l, char *out, size_t cap);
 
+/* A hint before a reply of len bytes is kept (lookup_set_parsed): start fetching the lines
+ * that keeping it will write. Changes nothing. */
+void lookup_prefetch(const struct lookup *l, size_t len);
+
 /* Keep the result of the lookup in flight (loop thread); copies pkt. */
 void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, size_t len,
                       unsigned attempts);

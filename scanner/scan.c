@@ -340,6 +340,13 @@ static void on_lookup_done(void *ctx, const struct engine_result *r)
         }
 }
 
+static void on_reply_coming(void *ctx, uint32_t token, size_t len)
+{
+        struct scan *s = ctx;
+        if (token / s->nlook < s->njobs) /* not a DNSSEC probe's */
+                lookup_prefetch(lookup_of(s, token), len);
+}
+
 static void on_job_back(void *ctx, struct lookup *l)
 {
         struct scan *s = ctx;
@@ -563,7 +570,8 @@ static int start(struct scan *s, struct sink *sink, char *err, size_t errlen)
                 resolvers_set_rate(&s->resolvers, DS_RESOLVER_RATE_DEFAULT, false);
         else
                 resolvers_set_rate(&s->resolvers, cfg->resolver_rate, true);
-        struct engine_ops ops = {.ctx = s, .admit = on_admit, .done = on_lookup_done};
+        struct engine_ops ops = {
+            .ctx = s, .admit = on_admit, .done = on_lookup_done, .prefetch = on_reply_coming};
         rc = engine_new(&s->engine, &s->loop, &ec, &ops, err, errlen);
         if (rc < 0)
                 return rc;

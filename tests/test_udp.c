@@ -97,16 +97,38 @@ static size_t dgram(unsigned i, uint8_t *buf)
         return len;
 }
 
+/* What the set delivered: each datagram's payload index, length and sender port, and
+ * each batch's size, in the order of delivery. */
+struct recorded {
+        unsigned n, nbatches;
+        int index[NDGRAM];
+        size_t len[NDGRAM];
+        uint16_t port[NDGRAM];
+        unsigned batch[NDGRAM];
+};
+
 struct fixture {
         uv_loop_t loop;
         struct udp_set u;
         struct rx a, b;
+        struct recorded rec;
 };
 
-static void on_recv_unused(void *ctx, unsigned sock, const uint8_t *pkt, size_t len,
-                           const struct sockaddr *from)
+static void on_recv_record(void *ctx, unsigned sock, const struct udp_datagram *v, unsigned n)
 {
-        (void)ctx, (void)sock, (void)pkt, (void)len, (void)from;
+        struct recorded *r = ctx;
+        assert_int_equal(sock, 0);
+        assert_true(n >= 1 && n <= DS_RECV_BATCH);
+        assert_true(r->nbatches < NDGRAM && r->n + n <= NDGRAM);
+        r->batch[r->nbatches++] = n;
+        for (unsigned i = 0; i < n; i++, r->n++) {
+                assert_int_equal(v[i].from->sa_family, AF_INET);
+                r->index[r->n] = v[i].pkt[0];
+                r->len[r->n] = v[i].len;
+                r->port[r->n] = ntohs(((const struct sockaddr_in *)v[i].from)->sin_port);
+                for (size_t k = 1; k < v[i].len; k++)
+                        assert_int_equal(v[i].pkt[k], v[i].pkt[0]);
+        }
 }
 
 static void open_fixture(struct fixture *f, bool gso)
@@ -114,7 +136,8 @@ static void open_fixture(struct fixture *f, bool gso)
         fake_reset();
         assert_int_equal(uv_loop_init(&f->loop), 0);
         char err[128];
-        assert_int_equal(udp_set_open(&f->u, &f->loop, 1, true, false, gso, on_recv_unused, NULL,
+        memset(&f->rec, 0, sizeof(f->rec));
+        assert_int_equal(udp_set_open(&f->u, &f->loop, 1, true, false, gso, on_recv_record, &f->rec,
                                       err, sizeof(err)),
                          0);
         rx_open(&f->a);
@@ -335,12 +358,50 @@ static void t_partial_plain(void **state)
         close_fixture(&f);
 }
 
+/* Datagrams waiting on a socket reach the caller a recvmmsg at a time, whole batches in
+ * arrival order with their lengths and senders: the engine looks ahead within a batch. */
+static void t_receive_batches(void **state)
+{
+        (void)state;
+        struct fixture f;
+        open_fixture(&f, false);
+        struct sockaddr_in to;
+        int len = sizeof(to);
+        assert_int_equal(uv_udp_getsockname(&f.u.socks[0].handle, (struct sockaddr *)&to, &len), 0);
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const unsigned total = DS_RECV_BATCH + 5;
+        for (unsigned i = 0; i < total; i++) {
+                uint8_t buf[64];
+                size_t n = dgram(i, buf);
+                assert_int_equal(sendto(f.a.fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to)),
+                                 (ssize_t)n);
+        }
+        for (unsigned turns = 0; f.rec.n < total && turns < 1000; turns++) {
+                uv_run(&f.loop, UV_RUN_NOWAIT);
+                if (f.rec.n < total)
+                        poll(NULL, 0, 1);
+        }
+        assert_int_equal(f.rec.n, total);
+        assert_int_equal(f.u.stats.datagrams_received, total);
+        /* All were queued before the loop ran: the first recvmmsg took a full batch. */
+        assert_int_equal(f.rec.batch[0], DS_RECV_BATCH);
+        assert_true(f.rec.nbatches >= 2);
+        for (unsigned i = 0; i < total; i++) {
+                uint8_t buf[64];
+                assert_int_equal(f.rec.index[i], (int)i);
+                assert_int_equal(f.rec.len[i], dgram(i, buf));
+                assert_int_equal(f.rec.port[i], ntohs(f.a.addr.sin_port));
+        }
+        close_fixture(&f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_gso_groups),  cmocka_unit_test(t_plain),
-            cmocka_unit_test(t_refused),     cmocka_unit_test(t_bad_destination),
-            cmocka_unit_test(t_partial_gso), cmocka_unit_test(t_partial_plain),
+            cmocka_unit_test(t_gso_groups),      cmocka_unit_test(t_plain),
+            cmocka_unit_test(t_receive_batches), cmocka_unit_test(t_refused),
+            cmocka_unit_test(t_bad_destination), cmocka_unit_test(t_partial_gso),
+            cmocka_unit_test(t_partial_plain),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
