@@ -51,6 +51,9 @@ uint32_t inflight_alloc(struct inflight *t)
         struct query *q = &t->slots[s];
         q->attempts = 0;
         q->linked = false;
+        /* The next slot handed out, released a round trip ago: start fetching its head. */
+        if (t->nfree > 0)
+                __builtin_prefetch(&t->slots[t->free_stack[t->nfree - 1]], 1);
         return s;
 }
 
@@ -145,13 +148,19 @@ int inflight_link_list(struct inflight *t, uint32_t slot, uint16_t sock, unsigne
                  * nearly full is the caller's cue to use another one. */
                 if (++tries > INFLIGHT_ID_TRIES)
                         return -EBUSY;
-                id = inflight_random16(t);
+                id = tries == 1 && t->has_next_id ? t->next_id : inflight_random16(t);
         } while (inflight_find(t, sock, id) != INFLIGHT_NONE);
         index_put(t, inflight_key(sock, id), slot);
         set_id(q, id);
         q->sock = sock;
         q->tcp = false;
         list_append(t, slot, list, deadline_ms);
+        /* The next query most likely goes out on this socket (a run of sends shares one):
+         * its id is drawn now and its index entry, a random line, fetched from now on
+         * rather than waited for then. */
+        t->next_id = inflight_random16(t);
+        t->has_next_id = true;
+        __builtin_prefetch(&t->index[inflight_home(t, inflight_key(sock, t->next_id))]);
         return 0;
 }
 

@@ -58,6 +58,10 @@ struct inflight {
         } lists[DS_DEADLINE_LISTS];
         uint16_t rnd[2048]; /* CSPRNG output, consumed from the end */
         unsigned nrnd;
+        /* The first id the next UDP link tries, drawn (from rnd) by the link before it so
+         * that its index entry could be fetched ahead; has_next_id: not yet tried. */
+        uint16_t next_id;
+        bool has_next_id;
 };
 
 int inflight_init(struct inflight *t, uint32_t nslots, unsigned nsocks);

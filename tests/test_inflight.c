@@ -168,6 +168,31 @@ static void t_link_find_unlink(void **state)
         inflight_free(&t);
 }
 
+/* A link draws the next link's first id ahead (so that its index entry can be fetched):
+ * that id is used when it is free on the socket the next link picks, and skipped for a
+ * fresh one when it is taken there. */
+static void t_id_drawn_ahead(void **state)
+{
+        (void)state;
+        struct inflight t;
+        assert_int_equal(inflight_init(&t, 8, 2), 0);
+        uint32_t a = inflight_alloc(&t), b = inflight_alloc(&t), c = inflight_alloc(&t);
+        assert_int_equal(inflight_link(&t, a, 0, 1000), 0);
+        assert_true(t.has_next_id);
+        uint16_t ahead = t.next_id;
+        assert_int_equal(inflight_link(&t, b, 0, 1000), 0);
+        assert_int_equal(t.slots[b].id, ahead);
+        assert_int_equal(inflight_find(&t, 0, ahead), b);
+        /* The next one drawn ahead is b's id on socket 0 already: c must get another. */
+        t.next_id = ahead;
+        t.has_next_id = true;
+        assert_int_equal(inflight_link(&t, c, 0, 1000), 0);
+        assert_int_not_equal(t.slots[c].id, ahead);
+        assert_int_equal(inflight_find(&t, 0, ahead), b);
+        assert_int_equal(inflight_find(&t, 0, t.slots[c].id), c);
+        inflight_free(&t);
+}
+
 /* Every id of a socket in use at once: the ids must all differ, and the last link has to
  * find the single id left. */
 static void t_ids_unique_per_socket(void **state)
@@ -396,6 +421,7 @@ int main(void)
             cmocka_unit_test(t_init_rejects_bad_sizes),
             cmocka_unit_test(t_alloc_until_exhausted),
             cmocka_unit_test(t_link_find_unlink),
+            cmocka_unit_test(t_id_drawn_ahead),
             cmocka_unit_test(t_ids_unique_per_socket),
             cmocka_unit_test(t_index_churn),
             cmocka_unit_test(t_deadline_order_and_expiry),
