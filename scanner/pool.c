@@ -27,6 +27,7 @@
 /* A push onto a ring cannot find it full (pool.h); if it ever does, the hand-back waits this
  * many times 1 ms for the loop to drain the ring before giving up on the process. */
 #define PUSH_WAIT_ROUNDS 10000
+#define BACK_AHEAD       32 /* lookups taken off a ring back and fetched together */
 
 struct worker {
         struct pool *pool;
@@ -186,17 +187,35 @@ static void *worker_main(void *arg)
         return NULL;
 }
 
+/* Take up to BACK_AHEAD lookups off w's ring back into v; returns how many. Their lines
+ * (the lookup's head, then its job's) were last written by the worker on another core:
+ * fetched for all of them first, the misses overlap instead of coming one by one. */
+static unsigned take_back(struct worker *w, struct lookup **v)
+{
+        unsigned n = 0;
+        void *x;
+        while (n < BACK_AHEAD && ck_ring_dequeue_spsc(&w->back, w->back_buf, &x)) {
+                DS_TSAN_ACQUIRE(x);
+                v[n++] = x;
+                __builtin_prefetch(x);
+        }
+        for (unsigned k = 0; k < n; k++)
+                __builtin_prefetch(v[k]->job, 1);
+        return n;
+}
+
 static void on_async(uv_async_t *a)
 {
         struct pool *p = a->data;
-        void *v;
+        struct lookup *v[BACK_AHEAD];
         for (unsigned i = 0; i < p->n; i++) {
-                struct worker *w = &p->w[i];
-                while (ck_ring_dequeue_spsc(&w->back, w->back_buf, &v)) {
-                        DS_TSAN_ACQUIRE(v);
-                        if (!ds_fails(p->out > 0))
-                                p->out--;
-                        p->back_fn(p->ctx, v);
+                unsigned n;
+                while ((n = take_back(&p->w[i], v)) > 0) {
+                        for (unsigned k = 0; k < n; k++) {
+                                if (!ds_fails(p->out > 0))
+                                        p->out--;
+                                p->back_fn(p->ctx, v[k]);
+                        }
                 }
         }
 }
