@@ -104,6 +104,16 @@ static inline void *job_state(const struct job *j, unsigned check)
         return j->state + j->set->state_off[check];
 }
 
+/* A hint before a classifier works on j: start fetching its head and the lines of the
+ * input item that every line reads (status, the domain; the flags after raw). Changes
+ * nothing. */
+static inline void job_prefetch(const struct job *j)
+{
+        __builtin_prefetch(j);
+        __builtin_prefetch(&j->in);
+        __builtin_prefetch(&j->in.raw_differs);
+}
+
 /* Outcome classes counted per scan: rcodes 0..15, then these. */
 enum job_outcome {
         OUTCOME_TIMEOUT = 16,

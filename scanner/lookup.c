@@ -70,6 +70,16 @@ void lookup_prefetch(const struct lookup *l, size_t len)
                 __builtin_prefetch(p, 1);
 }
 
+void lookup_prefetch_kept(const struct lookup *l)
+{
+        __builtin_prefetch(l);
+        __builtin_prefetch(l->qname);
+        __builtin_prefetch(&l->parsed);
+        const char *r = (const char *)l->reply;
+        for (unsigned k = 0; k < 4; k++)
+                __builtin_prefetch(r + 64 * k);
+}
+
 void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, size_t len,
                       unsigned attempts)
 {

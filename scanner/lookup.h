@@ -83,6 +83,10 @@ void lookup_target(const struct lookup *l, char *out, size_t cap);
  * that keeping it will write. Changes nothing. */
 void lookup_prefetch(const struct lookup *l, size_t len);
 
+/* A hint before a classifier reads the lookup: start fetching its head, its question and
+ * the first lines of the reply kept. Changes nothing. */
+void lookup_prefetch_kept(const struct lookup *l);
+
 /* Keep the result of the lookup in flight (loop thread); copies pkt. */
 void lookup_set_reply(struct lookup *l, int engine_status, const uint8_t *pkt, size_t len,
                       unsigned attempts);

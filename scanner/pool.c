@@ -28,6 +28,7 @@
  * many times 1 ms for the loop to drain the ring before giving up on the process. */
 #define PUSH_WAIT_ROUNDS 10000
 #define BACK_AHEAD       32 /* lookups taken off a ring back and fetched together */
+#define CLASSIFY_AHEAD   16 /* lookups a worker takes off its ring and fetches together */
 
 struct worker {
         struct pool *pool;
@@ -171,16 +172,36 @@ static struct lookup *wait_job(struct worker *w)
         return j;
 }
 
+/* Up to CLASSIFY_AHEAD more lookups off w's ring into v after the n already there;
+ * returns the new count. The loop wrote them on another core: their heads, replies and
+ * jobs are fetched for all of them before the first is classified, so that the misses
+ * overlap instead of stalling each classification in turn. */
+static unsigned take_jobs(struct worker *w, struct lookup **v, unsigned n)
+{
+        struct lookup *l;
+        unsigned first = n;
+        while (n < CLASSIFY_AHEAD && (l = next_job(w))) {
+                v[n++] = l;
+                lookup_prefetch_kept(l);
+        }
+        for (unsigned k = first; k < n; k++)
+                job_prefetch(v[k]->job);
+        return n;
+}
+
 static void *worker_main(void *arg)
 {
         struct worker *w = arg;
+        struct lookup *v[CLASSIFY_AHEAD];
         for (;;) {
-                struct lookup *j = next_job(w);
-                if (!j)
-                        j = wait_job(w);
-                if (!j)
-                        break;
-                classify(w, j);
+                unsigned n = take_jobs(w, v, 0);
+                if (n == 0) {
+                        if (!(v[0] = wait_job(w)))
+                                break;
+                        n = take_jobs(w, v, 1);
+                }
+                for (unsigned k = 0; k < n; k++)
+                        classify(w, v[k]);
         }
         writer_chunk_put(w->pool->writer, w->chunk);
         w->chunk = NULL;
