@@ -231,24 +231,29 @@ static void add_issue(struct dmarc_result *d, const char *code, bool error, cons
         va_end(ap);
 }
 
-static int memo_psl_org(struct psl_memo_entry *memo, const struct dm *j, const char *name)
+static int memo_psl_org(struct psl_memo *memo, const struct dm *j, const char *name)
 {
+        if (memo->last && strcmp(memo->last->name, name) == 0)
+                return memo->last->off;
         uint32_t h = 2166136261u; /* FNV-1a */
         for (const char *c = name; *c; c++)
                 h = (h ^ (uint8_t)*c) * 16777619u;
-        struct psl_memo_entry *e = &memo[h % DS_PSL_MEMO];
-        if (e->name[0] && strcmp(e->name, name) == 0)
+        struct psl_memo_entry *e = &memo->e[h % DS_PSL_MEMO];
+        if (e->name[0] && strcmp(e->name, name) == 0) {
+                memo->last = e;
                 return e->off;
+        }
         int off = discovery_psl_org(j->disc, name);
         size_t n = strlen(name);
         if (n < sizeof(e->name)) {
                 memcpy(e->name, name, n + 1);
                 e->off = (int16_t)off;
+                memo->last = e;
         }
         return off;
 }
 
-static void outcome(const struct dm *j, struct psl_memo_entry *memo, struct walk_outcome *o)
+static void outcome(const struct dm *j, struct psl_memo *memo, struct walk_outcome *o)
 {
         int psl_org = job_mode(j) == DISCOVERY_TREE ? -1 : memo_psl_org(memo, j, j->domain);
         walk_result(&j->st->walk, j->domain, j->st->plan, psl_org, j->st->org_failed, o);
@@ -307,7 +312,7 @@ static bool within(const char *host, const char *org)
 }
 
 /* The organizational domain of a report host (docs/verdicts.md, "Receivers"). */
-static const char *host_org(const struct dm *j, struct psl_memo_entry *memo, const char *host,
+static const char *host_org(const struct dm *j, struct psl_memo *memo, const char *host,
                             const char *policy_org)
 {
         if (job_mode(j) == DISCOVERY_TREE && policy_org && within(host, policy_org))
@@ -318,7 +323,7 @@ static const char *host_org(const struct dm *j, struct psl_memo_entry *memo, con
 
 /* The policy domain's organizational domain: NULL when the walk could not tell. */
 static const char *policy_org_of(const struct dm *j, const struct dmarc_result *d,
-                                 struct psl_memo_entry *memo)
+                                 struct psl_memo *memo)
 {
         const char *pd = j->domain + d->policy_off;
         if (job_mode(j) == DISCOVERY_TREE) {
@@ -842,7 +847,7 @@ static void dmarc_clear(void *state)
 static void dmarc_scratch_init(void *scratch)
 {
         struct dmarc_scratch *s = scratch;
-        s->dmarc.memo = s->psl_memo;
+        s->dmarc.memo = &s->psl_memo;
 }
 
 static void dmarc_scratch_free(void *scratch)

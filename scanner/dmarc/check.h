@@ -87,6 +87,13 @@ struct psl_memo_entry {
         char name[DS_NAME_MAX_TEXT + 1]; /* "" when empty */
         int16_t off;                     /* discovery_psl_org()'s answer */
 };
+struct psl_memo {
+        /* The entry answered last (NULL: none yet): a domain asks for its own name, its
+         * policy domain's and its report hosts' in a row, mostly the same name, which a
+         * string compare answers without hashing it again. */
+        const struct psl_memo_entry *last;
+        struct psl_memo_entry e[DS_PSL_MEMO];
+};
 
 /* One DMARC record of a reply: bytes of result.text. */
 struct rec_span {
@@ -97,8 +104,8 @@ struct dmarc_result {
         /* The issues' sentences are written (--details): formatting them for every domain
          * cost more than the rest of the discovery; without, msg is "". */
         bool sentences;
-        struct psl_memo_entry *memo; /* the scratch's */
-        int status;                  /* the decisive lookup's status */
+        struct psl_memo *memo; /* the scratch's */
+        int status;            /* the decisive lookup's status */
         unsigned attempts;
         unsigned cname_hops;
         char location[DS_NAME_MAX_TEXT + 8];    /* the reported _dmarc name (or the domain's) */
@@ -149,7 +156,7 @@ struct cut_skip {
 
 struct dmarc_scratch {
         struct dmarc_result dmarc;
-        struct psl_memo_entry psl_memo[DS_PSL_MEMO];
+        struct psl_memo psl_memo;
         struct cut_skip cut_skip[DS_CUT_SKIP];
 };
 
