@@ -64,12 +64,16 @@ int dupfilter_new(struct dupfilter **out, uint64_t expected)
 /* A blocked Bloom filter (Putze, Sanders and Singler, 2007): one hash picks a 512-bit block,
  * one cache line; the other gives the k bit positions inside it, 9 bits each. One cache
  * miss per name and stage where the classic filter took k. */
-static bool stage_has(const struct stage *s, uint64_t h1, uint64_t h2, bool set)
+static uint64_t *stage_block(const struct stage *s, uint64_t h1)
 {
         /* h1 scaled to [0, blocks) by a multiply (Lemire's fast range): any number of blocks */
         uint64_t blocks = s->nbits / BLOCK_BITS;
-        uint64_t *block =
-            s->bits + (uint64_t)(((unsigned __int128)h1 * blocks) >> 64) * BLOCK_WORDS;
+        return s->bits + (uint64_t)(((unsigned __int128)h1 * blocks) >> 64) * BLOCK_WORDS;
+}
+
+static bool stage_has(const struct stage *s, uint64_t h1, uint64_t h2, bool set)
+{
+        uint64_t *block = stage_block(s, h1);
         bool all = true;
         for (unsigned i = 0; i < DUPFILTER_HASHES; i++) {
                 unsigned bit = (unsigned)(h2 >> (9 * i)) & (BLOCK_BITS - 1);
@@ -84,15 +88,26 @@ static bool stage_has(const struct stage *s, uint64_t h1, uint64_t h2, bool set)
         return all;
 }
 
-bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n)
+struct dupfilter_key dupfilter_key(const char *name, size_t n)
 {
-        uint64_t h1 = shard_hash(0x6475706c31ULL, name, n);
-        uint64_t h2 = shard_hash(0x6475706c32ULL, name, n);
+        return (struct dupfilter_key){shard_hash(0x6475706c31ULL, name, n),
+                                      shard_hash(0x6475706c32ULL, name, n)};
+}
+
+void dupfilter_prefetch(const struct dupfilter *d, const struct dupfilter_key *k)
+{
         for (unsigned i = 0; i + 1 < d->n; i++)
-                if (stage_has(&d->st[i], h1, h2, false))
+                __builtin_prefetch(stage_block(&d->st[i], k->h1)); /* only read */
+        __builtin_prefetch(stage_block(&d->st[d->n - 1], k->h1), 1);
+}
+
+bool dupfilter_seen_key(struct dupfilter *d, const struct dupfilter_key *k)
+{
+        for (unsigned i = 0; i + 1 < d->n; i++)
+                if (stage_has(&d->st[i], k->h1, k->h2, false))
                         return true;
         struct stage *last = &d->st[d->n - 1];
-        if (stage_has(last, h1, h2, true))
+        if (stage_has(last, k->h1, k->h2, true))
                 return true;
         d->count++;
         /* Full: the next names go to a stage twice as large. When none can be added (out of
@@ -101,6 +116,12 @@ bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n)
         if (++last->count >= last->capacity)
                 (void)stage_add(d, last->nbits * 2);
         return false;
+}
+
+bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n)
+{
+        struct dupfilter_key k = dupfilter_key(name, n);
+        return dupfilter_seen_key(d, &k);
 }
 
 int dupfilter_grow(struct dupfilter *d, uint64_t names)

@@ -37,6 +37,16 @@ int dupfilter_new(struct dupfilter **out, uint64_t expected);
 int dupfilter_grow(struct dupfilter *d, uint64_t names);
 /* Adds the name; true when it was (probably) there already. */
 bool dupfilter_seen(struct dupfilter *d, const char *name, size_t n);
+/* The same in two steps, so that a reader can hash a name and start fetching its blocks
+ * (each a likely cache miss) while it reads the next one: dupfilter_key() then
+ * dupfilter_prefetch() (a hint, changes nothing) and later dupfilter_seen_key(), which
+ * answers as dupfilter_seen() would for the name at that moment. */
+struct dupfilter_key {
+        uint64_t h1, h2;
+};
+struct dupfilter_key dupfilter_key(const char *name, size_t n);
+void dupfilter_prefetch(const struct dupfilter *d, const struct dupfilter_key *k);
+bool dupfilter_seen_key(struct dupfilter *d, const struct dupfilter_key *k);
 /* Names added so far, and the false-positive rate a new name would see now. */
 uint64_t dupfilter_count(const struct dupfilter *d);
 double dupfilter_fp_rate(const struct dupfilter *d);

@@ -91,12 +91,32 @@ static void track_bytes(struct feed *f, unsigned i, uint64_t count)
         }
 }
 
+static void settle_pending(struct feed *f)
+{
+        if (!f->has_pending)
+                return;
+        f->has_pending = false;
+        if (dupfilter_seen_key(f->seen, &f->pending))
+                atomic_fetch_add_explicit(&f->duplicates, 1, memory_order_relaxed);
+}
+
 static void note_name(struct feed *f, unsigned i, const char *name)
 {
+        struct dupfilter_key k = dupfilter_key(name, strlen(name));
+        if (!f->sizing.on) {
+                /* Each name's filter blocks are a cache miss or two: fetched while the next
+                 * name is read, and the name counted then. Same order, same count. */
+                dupfilter_prefetch(f->seen, &k);
+                settle_pending(f);
+                f->pending = k;
+                f->has_pending = true;
+                return;
+        }
+        /* While the sample sizes the filter, each name is counted at once: the estimate
+         * pairs the names counted with the bytes read for them. */
         uint64_t before = dupfilter_count(f->seen);
-        if (f->sizing.on)
-                track_bytes(f, i, before);
-        if (dupfilter_seen(f->seen, name, strlen(name)))
+        track_bytes(f, i, before);
+        if (dupfilter_seen_key(f->seen, &k))
                 atomic_fetch_add_explicit(&f->duplicates, 1, memory_order_relaxed);
         else if (f->sizing.on && before + 1 >= SIZE_SAMPLE_NAMES &&
                  f->sizing.bytes0 + f->sizing.pair_bytes > 0)
@@ -134,6 +154,8 @@ static void *feed_main(void *arg)
                 }
         }
 out:
+        if (f->seen)
+                settle_pending(f); /* counted before eof: readers of the count wait for it */
         atomic_store_explicit(&f->eof, true, memory_order_release);
         return NULL;
 }

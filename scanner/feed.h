@@ -28,6 +28,10 @@ struct feed {
         _Atomic uint64_t read;       /* data lines read, this shard's or not */
         _Atomic uint64_t duplicates; /* this shard's valid names seen before (dupfilter.h) */
         struct dupfilter *seen;      /* reader thread; NULL if it could not be allocated */
+        /* Reader thread: the name last read, hashed and its filter blocks being fetched,
+         * counted (duplicate or not) when the next name comes or the reading ends. */
+        struct dupfilter_key pending;
+        bool has_pending;
         /* Reader thread: sizing the filter from the names per stored byte of a sample, while
          * on (inputs of known size, no estimate made yet; feed.c). */
         struct feed_sizing {
