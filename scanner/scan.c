@@ -273,10 +273,11 @@ static unsigned on_admit(void *ctx, unsigned room)
         if (pool_out(s->pool) >= DS_CLASSIFY_BACKLOG * s->cfg->threads)
                 return 0;
         while (started < room && s->nfree && !s->input_done) {
-                /* The item lands in the job's struct; its memory is bound only for a domain
-                 * to scan. */
+                /* The item lands in the job, bound only for a domain to scan; the next
+                 * domain's job is fetched meanwhile (a hint: this one's when it is the last). */
                 uint32_t idx = s->free_jobs[s->nfree - 1];
                 struct job *j = &s->jobs[idx];
+                job_prefetch(&s->jobs[s->free_jobs[s->nfree > 1 ? s->nfree - 2 : 0]]);
                 int rc = feed_pop(&s->feed, &j->in, &j->file);
                 if (rc == 0) {
                         if (engine_inflight(s->engine) == 0)
@@ -698,8 +699,7 @@ static int write_summary(struct scan *s)
                     .duplicates = atomic_load(&s->feed.duplicates),
                     .started_unix = s->t0_unix,
                     .ended_unix = ds_clock_wall_s(s->clock),
-                    /* lines of only part of the input: stopped, or the input or the
-                     * output failed */
+                    /* lines of part of the input: stopped, or input or output failed */
                     .partial = s->interrupts > 0 || s->feed.error || !reader_done ||
                                s->writer_failure_seen || s->output_error[0],
                     .resumed = s->rs.resuming,
