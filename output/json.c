@@ -559,6 +559,18 @@ void jw_null_k(struct jw *w, const char *key, size_t klen)
         word_k(w, key, klen, "null\0\0\0", 4);
 }
 
+void jw_members_raw(struct jw *w, const char *text, size_t len)
+{
+        if (len == 0 || ds_fails(text[0] == ','))
+                return;
+        if (w->first[w->depth]) {
+                w->first[w->depth] = false;
+                text++;
+                len--;
+        }
+        jbuf_raw(w->b, text, len);
+}
+
 void jw_fixed3(struct jw *w, const char *key, double v)
 {
         char num[328]; /* "%.3f" of DBL_MAX: 309 digits, the point and three decimals */

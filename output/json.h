@@ -79,6 +79,9 @@ void jw_int_k(struct jw *w, const char *key, size_t klen, int64_t v);
 void jw_uint_k(struct jw *w, const char *key, size_t klen, uint64_t v);
 void jw_bool_k(struct jw *w, const char *key, size_t klen, bool v);
 void jw_null_k(struct jw *w, const char *key, size_t klen);
+/* Members written beforehand: text is one or more `,"key":value` (each key and value valid
+ * JSON, the comma first), copied as they are; the comma is dropped when they come first. */
+void jw_members_raw(struct jw *w, const char *text, size_t len);
 void jw_obj_close(struct jw *w);
 void jw_arr_close(struct jw *w);
 

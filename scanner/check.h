@@ -137,6 +137,14 @@ struct check_set {
         int8_t obj_check[DS_LINE_OBJECTS_MAX];
         const char *obj_name[DS_LINE_OBJECTS_MAX];
         size_t obj_klen[DS_LINE_OBJECTS_MAX]; /* jw_key_len(obj_name[k]) */
+        /* The objects of checks not enabled are the same `,"name":null` in every line:
+         * written here once, in object order, so that a run of them is one copy.
+         * null_next[k]: the first object after the run object k is in (0: k is enabled, or
+         * its member is not here); null_off[k], null_end[k]: its member's offset in
+         * null_text and the end of its run. */
+        char null_text[DS_LINE_OBJECTS_MAX * 40];
+        uint16_t null_off[DS_LINE_OBJECTS_MAX], null_end[DS_LINE_OBJECTS_MAX];
+        uint8_t null_next[DS_LINE_OBJECTS_MAX];
 };
 
 /* NULL-terminated: every check dmarcscan knows (scanner/registry.c). */

@@ -9,6 +9,12 @@ static void check_objects(struct jw *w, struct job *j, struct job_scratch *s)
         bool ok = j->in.status == INPUT_ITEM_OK;
         for (unsigned k = 0; k < set->nobj; k++) {
                 int i = set->obj_check[k];
+                if (ok && i < 0 && set->null_next[k] > k) { /* checks not enabled: one copy */
+                        jw_members_raw(w, set->null_text + set->null_off[k],
+                                       (size_t)(set->null_end[k] - set->null_off[k]));
+                        k = set->null_next[k] - 1u;
+                        continue;
+                }
                 if (i < 0 || !ok) {
                         jw_null_k(w, set->obj_name[k], set->obj_klen[k]);
                         continue;

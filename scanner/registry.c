@@ -96,6 +96,33 @@ static void add_object(struct check_set *set, const char *name, int check)
         set->obj_check[set->nobj++] = (int8_t)check;
 }
 
+/* The null members of the objects not enabled, written once (check_set: null_text); a name
+ * that needs escapes, or one past the room, is left to the line writer. */
+static void null_runs(struct check_set *set)
+{
+        size_t used = 0;
+        bool has[DS_LINE_OBJECTS_MAX] = {false};
+        for (unsigned k = 0; k < set->nobj; k++) {
+                size_t klen = set->obj_klen[k] & ~JW_TRUSTED;
+                set->null_next[k] = 0;
+                if (set->obj_check[k] >= 0 || !(set->obj_klen[k] & JW_TRUSTED) ||
+                    used + klen + 9 > sizeof(set->null_text))
+                        continue;
+                set->null_off[k] = (uint16_t)used;
+                used += (size_t)snprintf(set->null_text + used, sizeof(set->null_text) - used,
+                                         ",\"%s\":null", set->obj_name[k]);
+                set->null_end[k] = (uint16_t)used;
+                has[k] = true;
+        }
+        for (unsigned k = set->nobj; k-- > 0;) {
+                if (!has[k])
+                        continue;
+                bool joined = k + 1 < set->nobj && has[k + 1];
+                set->null_next[k] = joined ? set->null_next[k + 1] : (uint8_t)(k + 1);
+                set->null_end[k] = joined ? set->null_end[k + 1] : set->null_end[k];
+        }
+}
+
 /* The line's check objects: the contract's, in its order (null unless enabled); then the
  * table's other checks. */
 static void layout(struct check_set *set, const struct check_ops *const *table)
@@ -106,6 +133,7 @@ static void layout(struct check_set *set, const struct check_ops *const *table)
         for (const struct check_ops *const *t = table; *t; t++)
                 if (!ds_listed(contract_order, (*t)->name))
                         add_object(set, (*t)->name, check_set_find(set, (*t)->name));
+        null_runs(set);
 }
 
 /* The check named name in table ("all": every one), added to set (once). The message in err

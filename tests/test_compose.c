@@ -269,6 +269,51 @@ static void t_parse(void **st)
         assert_int_equal(set.obj_check[set.nobj - 1], 0);
 }
 
+/* The objects of checks not enabled, each `,"name":null`, joined in runs: a run starting at
+ * any of its objects covers exactly the not-enabled objects from there to the next enabled
+ * one, in object order. */
+static void assert_null_runs(const struct check_set *set)
+{
+        for (unsigned k = 0; k < set->nobj; k++) {
+                if (set->obj_check[k] >= 0) {
+                        assert_int_equal(set->null_next[k], 0);
+                        continue;
+                }
+                char want[sizeof(set->null_text)] = "";
+                unsigned end = k;
+                while (end < set->nobj && set->obj_check[end] < 0) {
+                        size_t used = strlen(want);
+                        snprintf(want + used, sizeof(want) - used, ",\"%s\":null",
+                                 set->obj_name[end]);
+                        end++;
+                }
+                assert_int_equal(set->null_next[k], end);
+                assert_int_equal(set->null_end[k] - set->null_off[k], strlen(want));
+                assert_memory_equal(set->null_text + set->null_off[k], want, strlen(want));
+        }
+}
+
+static void t_null_runs(void **st)
+{
+        (void)st;
+        struct check_set set;
+        char err[160];
+        static const char *const lists[] = {"dmarc", "mx,dmarc", "spf", "dnssec", "all"};
+        for (unsigned i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+                assert_int_equal(check_set_parse(&set, lists[i], check_registry, err, sizeof(err)),
+                                 0);
+                assert_null_runs(&set);
+        }
+        assert_int_equal(check_set_parse(&set, "dmarc", check_registry, err, sizeof(err)), 0);
+        assert_string_equal(set.null_text + set.null_off[1], ",\"spf\":null,\"mx\":null,"
+                                                             "\"mta_sts\":null,\"tls_rpt\":null,"
+                                                             "\"bimi\":null,\"dkim\":null,"
+                                                             "\"dnssec\":null");
+        assert_int_equal(check_set_parse(&set, "probe", table, err, sizeof(err)), 0);
+        assert_int_equal(check_set_add(&set, "dmarc", table, err, sizeof(err)), 0);
+        assert_null_runs(&set); /* laid out again after an add */
+}
+
 /* check_set_add (what --profile uses): appends after --checks, once, and lays the line's
  * objects out again; the same errors as --checks, without its prefix. */
 static void t_add(void **st)
@@ -303,6 +348,7 @@ int main(void)
             cmocka_unit_test(t_illegal_input),
             cmocka_unit_test(t_parse),
             cmocka_unit_test(t_add),
+            cmocka_unit_test(t_null_runs),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,6 +177,27 @@ static void t_integers(void **st)
         }
 }
 
+/* Members written beforehand: copied after the others, their comma dropped when first. */
+static void t_members_raw(void **st)
+{
+        (void)st;
+        struct jbuf b;
+        struct jw w;
+        jbuf_init(&b);
+        jw_begin(&w, &b);
+        jw_members_raw(&w, ",\"a\":null,\"b\":null", 18);
+        jw_int(&w, "n", 1);
+        jw_members_raw(&w, ",\"c\":null", 9);
+        jw_members_raw(&w, ",\"d\":null", 0);
+        jw_obj_open(&w, "o");
+        jw_members_raw(&w, ",\"e\":null", 9);
+        jw_obj_close(&w);
+        jw_end(&w);
+        jbuf_raw(&b, "", 1);
+        assert_string_equal(b.p, "{\"a\":null,\"b\":null,\"n\":1,\"c\":null,\"o\":{\"e\":null}}\n");
+        jbuf_free(&b);
+}
+
 static void t_writer_nesting(void **st)
 {
         (void)st;
@@ -887,6 +908,7 @@ int main(void)
             cmocka_unit_test(t_invalid_utf8),
             cmocka_unit_test(t_hostile_txt),
             cmocka_unit_test(t_integers),
+            cmocka_unit_test(t_members_raw),
             cmocka_unit_test(t_writer_nesting),
             cmocka_unit_test(t_writer_appends_lines),
             cmocka_unit_test(t_writer_max_depth),
