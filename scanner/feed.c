@@ -119,8 +119,7 @@ static void note_name(struct feed *f, unsigned i, const char *name)
         track_bytes(f, i, before);
         if (dupfilter_seen_key(f->seen, &k))
                 atomic_fetch_add_explicit(&f->duplicates, 1, memory_order_relaxed);
-        else if (f->sizing.on && before + 1 >= SIZE_SAMPLE_NAMES &&
-                 f->sizing.bytes0 + f->sizing.pair_bytes > 0)
+        else if (before + 1 >= SIZE_SAMPLE_NAMES && f->sizing.bytes0 + f->sizing.pair_bytes > 0)
                 size_dupfilter(f, before + 1);
 }
 

@@ -104,9 +104,9 @@ static inline void *job_state(const struct job *j, unsigned check)
         return j->state + j->set->state_off[check];
 }
 
-/* A hint before a classifier works on j: start fetching its head and the lines of the
- * input item that every line reads (status, the domain; the flags after raw). Changes
- * nothing. */
+/* A hint before j is worked on (bound to a new domain by the loop, classified by a
+ * worker): start fetching its head and the input item's lines that both read (status, the
+ * domain; the flags after raw). Changes nothing. */
 static inline void job_prefetch(const struct job *j)
 {
         __builtin_prefetch(j);

@@ -117,9 +117,11 @@ static void null_runs(struct check_set *set)
         for (unsigned k = set->nobj; k-- > 0;) {
                 if (!has[k])
                         continue;
-                bool joined = k + 1 < set->nobj && has[k + 1];
-                set->null_next[k] = joined ? set->null_next[k + 1] : (uint8_t)(k + 1);
-                set->null_end[k] = joined ? set->null_end[k + 1] : set->null_end[k];
+                set->null_next[k] = (uint8_t)(k + 1);
+                if (k + 1 < set->nobj && has[k + 1]) { /* the run goes on: its end is k+1's */
+                        set->null_next[k] = set->null_next[k + 1];
+                        set->null_end[k] = set->null_end[k + 1];
+                }
         }
 }
 
