@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -82,6 +83,57 @@ static void t_items_in_order_exactly_once(void **st)
         feed_free(&f);
         unlink(p0);
         unlink(p1);
+}
+
+static uint64_t pushed(struct feed *f)
+{
+        return atomic_load(&f->items);
+}
+
+/* The reader fills the queue to exactly DS_INPUT_QUEUE items ahead of the loop and no
+ * further, and goes on as soon as items are taken, however long the loop stayed away (each
+ * side reads the other's index only when the queue looks full or empty). */
+static void t_reader_waits_for_room(void **st)
+{
+        (void)st;
+        const unsigned n = 4 * DS_INPUT_QUEUE + 5;
+        char p0[] = "/tmp/test_feed.XXXXXX";
+        int fd = mkstemp(p0);
+        assert_true(fd >= 0);
+        close(fd);
+        write_list(p0, n, 0);
+        const char *paths[1] = {p0};
+        struct feed f;
+        struct input_config cfg = {INPUT_LIST, NULL, NULL};
+        char err[256];
+        assert_int_equal(feed_start(&f, paths, 1, &cfg, NULL, err, sizeof(err)), 0);
+        unsigned popped = 0;
+        struct input_item it;
+        uint16_t from;
+        struct timespec nap = {0, 2000000};
+        for (unsigned round = 0; popped < n; round++) {
+                uint64_t full = popped + DS_INPUT_QUEUE < n ? popped + DS_INPUT_QUEUE : n;
+                for (unsigned waited = 0; pushed(&f) < full; waited++) {
+                        assert_true(waited < 5000); /* 10 s: the reader never took the room */
+                        nanosleep(&nap, NULL);
+                }
+                nanosleep(&nap, NULL);
+                nanosleep(&nap, NULL);
+                assert_int_equal(pushed(&f), full); /* and not one more */
+                /* Take a different number each round: one, a few, then the queue's worth. */
+                unsigned take = round == 0 ? 1 : round == 1 ? 7 : DS_INPUT_QUEUE;
+                for (unsigned k = 0; k < take && popped < n; k++) {
+                        assert_int_equal(feed_pop(&f, &it, &from), 1);
+                        assert_int_equal(it.line, ++popped);
+                }
+        }
+        int rc;
+        while ((rc = feed_pop(&f, &it, &from)) == 0)
+                sched_yield();
+        assert_int_equal(rc, -1);
+        assert_int_equal(pushed(&f), n);
+        feed_free(&f);
+        unlink(p0);
 }
 
 static unsigned open_fds(void)
@@ -199,6 +251,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_items_in_order_exactly_once),
+            cmocka_unit_test(t_reader_waits_for_room),
             cmocka_unit_test(t_failed_start_leaves_nothing),
             cmocka_unit_test(t_dupfilter_sized_from_the_input),
         };
