@@ -27,12 +27,36 @@ static inline void check_host(const char *h)
                 assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz0123456789.-_", h[i]));
 }
 
-static inline void dmarc_check_issues(const struct dmarc_issue *is, unsigned n, size_t len)
+/* sentences: each msg is one (else each is empty: no_sentences). */
+static inline void dmarc_check_issues(const struct dmarc_issue *is, unsigned n, size_t len,
+                                      bool sentences)
 {
         for (unsigned i = 0; i < n; i++) {
                 assert_true(dmarc_known_code(is[i].code));
-                check_text(is[i].msg, DMARC_MSG_MAX, false);
+                if (sentences)
+                        check_text(is[i].msg, DMARC_MSG_MAX, false);
+                else
+                        assert_int_equal(is[i].msg[0], '\0');
                 assert_true((size_t)is[i].term_off + is[i].term_len <= len);
+        }
+}
+
+/* a and b list the same issues (codes, terms) and the same sentences, or (b_said false)
+ * a's sentences and none in b (parsed with no_sentences). */
+static inline void dmarc_assert_same_issues(const struct dmarc_issue *a, unsigned na,
+                                            const struct dmarc_issue *b, unsigned nb, bool b_said)
+{
+        assert_int_equal(na, nb);
+        for (unsigned i = 0; i < na; i++) {
+                assert_string_equal(a[i].code, b[i].code);
+                assert_int_equal(a[i].term_off, b[i].term_off);
+                assert_int_equal(a[i].term_len, b[i].term_len);
+                if (b_said) {
+                        assert_string_equal(a[i].msg, b[i].msg);
+                } else {
+                        assert_string_not_equal(a[i].msg, "");
+                        assert_string_equal(b[i].msg, "");
+                }
         }
 }
 
@@ -45,8 +69,8 @@ static inline void dmarc_check_invariants(const struct dmarc_record *r, size_t l
                 assert_true(r->uris_dropped == 0 && r->errors_dropped == 0 &&
                             r->warnings_dropped == 0);
         assert_int_equal(r->valid, r->error_count == 0 && r->errors_dropped == 0);
-        dmarc_check_issues(r->errors, r->error_count, len);
-        dmarc_check_issues(r->warnings, r->warning_count, len);
+        dmarc_check_issues(r->errors, r->error_count, len, !r->no_sentences);
+        dmarc_check_issues(r->warnings, r->warning_count, len, !r->no_sentences);
         assert_true(r->p <= DMARC_POLICY_REJECT && r->sp <= DMARC_POLICY_REJECT &&
                     r->np <= DMARC_POLICY_REJECT);
         assert_true(r->adkim <= DMARC_ALIGN_STRICT && r->aspf <= DMARC_ALIGN_STRICT);

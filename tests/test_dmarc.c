@@ -485,6 +485,40 @@ static void t_tags_seen(void **st)
         assert_memory_equal(r.tags[DMARC_TAG_P].value, "n\0o", 4);
 }
 
+/* no_sentences leaves every msg empty and changes nothing else: every case of the table,
+ * parsed into one record with sentences and into another (reused, as a scan reuses its
+ * own) without. */
+static void t_without_sentences(void **st)
+{
+        (void)st;
+        static struct dmarc_record with, without;
+        without.no_sentences = true;
+        unsigned issues = 0;
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                size_t len = cases[i].len ? cases[i].len : strlen(cases[i].rec);
+                int rc = parse_exact(cases[i].rec, len, &with);
+                assert_int_equal(parse_exact(cases[i].rec, len, &without), rc);
+                assert_true(without.no_sentences); /* kept across parses */
+                dmarc_check_invariants(&without, len);
+                assert_int_equal(without.valid, with.valid);
+                assert_int_equal(without.p, with.p);
+                assert_int_equal(without.sp, with.sp);
+                assert_int_equal(without.np, with.np);
+                assert_int_equal(without.pct, with.pct);
+                assert_int_equal(without.rua_count, with.rua_count);
+                assert_int_equal(without.ruf_count, with.ruf_count);
+                assert_int_equal(without.mem.budget.used, with.mem.budget.used);
+                dmarc_assert_same_issues(with.errors, with.error_count, without.errors,
+                                         without.error_count, false);
+                dmarc_assert_same_issues(with.warnings, with.warning_count, without.warnings,
+                                         without.warning_count, false);
+                issues += with.error_count + with.warning_count;
+        }
+        assert_true(issues > 100); /* the table exercises the issues, not just clean records */
+        dmarc_record_free(&with);
+        dmarc_record_free(&without);
+}
+
 static void t_sentences(void **st)
 {
         (void)st;
@@ -810,6 +844,7 @@ int main(void)
             cmocka_unit_test(t_uris),
             cmocka_unit_test(t_tags_seen),
             cmocka_unit_test(t_sentences),
+            cmocka_unit_test(t_without_sentences),
             cmocka_unit_test(t_terms),
             cmocka_unit_test(t_caps),
             cmocka_unit_test(t_budget),

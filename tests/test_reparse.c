@@ -12,18 +12,8 @@
 #include <cmocka.h>
 
 #include "scanner/dmarc/reparse.h"
-
-static void assert_same_issues(const struct dmarc_issue *a, unsigned na,
-                               const struct dmarc_issue *b, unsigned nb)
-{
-        assert_int_equal(na, nb);
-        for (unsigned i = 0; i < na; i++) {
-                assert_string_equal(a[i].code, b[i].code);
-                assert_string_equal(a[i].msg, b[i].msg);
-                assert_int_equal(a[i].term_off, b[i].term_off);
-                assert_int_equal(a[i].term_len, b[i].term_len);
-        }
-}
+#include "grammar_util.h"
+#include "dmarc_invariants.h"
 
 static void assert_same_uris(const struct dmarc_uri *a, unsigned na, const struct dmarc_uri *b,
                              unsigned nb)
@@ -55,8 +45,10 @@ static bool check_call(struct dmarc_reparse *m, struct dmarc_record *got, const 
         assert_int_equal(got->tag_count, want.tag_count);
         assert_same_uris(got->rua, got->rua_count, want.rua, want.rua_count);
         assert_same_uris(got->ruf, got->ruf_count, want.ruf, want.ruf_count);
-        assert_same_issues(got->errors, got->error_count, want.errors, want.error_count);
-        assert_same_issues(got->warnings, got->warning_count, want.warnings, want.warning_count);
+        dmarc_assert_same_issues(got->errors, got->error_count, want.errors, want.error_count,
+                                 true);
+        dmarc_assert_same_issues(got->warnings, got->warning_count, want.warnings,
+                                 want.warning_count, true);
         assert_int_equal(got->uris_dropped, want.uris_dropped);
         assert_int_equal(got->over_budget, want.over_budget);
         assert_int_equal(got->mem.budget.used, want.mem.budget.used);
@@ -113,11 +105,40 @@ static void t_limits(void **st)
         dmarc_record_free(&rec);
 }
 
+/* A parse with sentences does not stand for one without, nor the other way round: the
+ * memo's skip would leave the sentences of the other mode in rec. */
+static void t_sentences_mode_not_skipped(void **st)
+{
+        (void)st;
+        struct dmarc_reparse m = {0};
+        struct dmarc_record rec = {0};
+        const char *bad = "v=DMARC1; p=maybe; rua=ftp://x; foo=bar";
+        size_t len = strlen(bad);
+        dmarc_reparse(&m, bad, len, 100000, &rec);
+        assert_true(rec.warning_count > 0);
+        assert_string_not_equal(rec.warnings[0].msg, "");
+        rec.no_sentences = true;
+        uint64_t skipped = m.skipped;
+        dmarc_reparse(&m, bad, len, 100000, &rec);
+        assert_int_equal(m.skipped, skipped);
+        assert_string_equal(rec.warnings[0].msg, "");
+        dmarc_reparse(&m, bad, len, 100000, &rec); /* the same mode again: skipped */
+        assert_int_equal(m.skipped, skipped + 1);
+        assert_string_equal(rec.warnings[0].msg, "");
+        rec.no_sentences = false;
+        dmarc_reparse(&m, bad, len, 100000, &rec);
+        assert_int_equal(m.skipped, skipped + 1);
+        assert_string_not_equal(rec.warnings[0].msg, "");
+        dmarc_record_free(&rec);
+        dmarc_reparse_free(&m);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_same_text_parsed_once),
             cmocka_unit_test(t_limits),
+            cmocka_unit_test(t_sentences_mode_not_skipped),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

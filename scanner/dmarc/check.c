@@ -185,6 +185,7 @@ static enum read_result read_reply(struct dm *j, struct dmarc_result *d, int *st
 static void parse_rec(struct dmarc_result *d, unsigned k)
 {
         size_t left = ds_budget_left(&d->budget);
+        d->rec.no_sentences = !d->sentences;
         dmarc_reparse(&d->reparse, (const char *)d->text + d->recs[k].off, d->recs[k].len,
                       left ? left : 1, &d->rec);
 }

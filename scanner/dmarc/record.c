@@ -37,42 +37,6 @@ static const char *const tag_names[DMARC_TAG_COUNT] = {
     "v", "p", "sp", "np", "psd", "t", "adkim", "aspf", "fo", "rua", "ruf", "pct", "rf", "ri",
 };
 
-const char *const dmarc_issue_codes[] = {
-    "v_missing",
-    "v_not_first",
-    "v_invalid",
-    "duplicate_tag",
-    "syntax",
-    "unknown_tag",
-    "p_missing",
-    "p_invalid",
-    "p_not_second",
-    "sp_invalid",
-    "np_invalid",
-    "psd_invalid",
-    "t_invalid",
-    "adkim_invalid",
-    "aspf_invalid",
-    "fo_invalid",
-    "fo_without_ruf",
-    "uri_invalid",
-    "uri_unsupported_scheme",
-    "uri_size_obsolete",
-    "no_rua",
-    "pct_invalid",
-    "pct_obsolete",
-    "pct_partial",
-    "pct_zero",
-    "rf_invalid",
-    "rf_obsolete",
-    "ri_invalid",
-    "ri_obsolete",
-    "sp_weaker_than_p",
-    "np_weaker_than_p",
-    "testing",
-    NULL,
-};
-
 /* ---- bytes ---- */
 
 /* RFC 5234 WSP: only SP and HTAB. CR, LF and NBSP are not whitespace here. */
@@ -122,12 +86,9 @@ static const char *snip(char *dst, size_t cap, struct span s)
 
 /* ---- issues ---- */
 
-/* Returns the issue added, or NULL when the budget refused it (counted as dropped). */
-static struct dmarc_issue *add_issue(struct dmarc_record *r, bool error, const char *code,
-                                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static struct dmarc_issue *add_issue(struct dmarc_record *r, bool error, const char *code,
-                                     const char *fmt, ...)
+/* Returns the issue added with an empty msg, or NULL when the budget refused it (counted as
+ * dropped). */
+static struct dmarc_issue *new_issue(struct dmarc_record *r, bool error, const char *code)
 {
         if (error)
                 r->valid = false;
@@ -138,6 +99,20 @@ static struct dmarc_issue *add_issue(struct dmarc_record *r, bool error, const c
                 return NULL;
         }
         is->code = code;
+        is->msg[0] = '\0';
+        return is;
+}
+
+/* new_issue() with its sentence. */
+static struct dmarc_issue *add_issue(struct dmarc_record *r, bool error, const char *code,
+                                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static struct dmarc_issue *add_issue(struct dmarc_record *r, bool error, const char *code,
+                                     const char *fmt, ...)
+{
+        struct dmarc_issue *is = new_issue(r, error, code);
+        if (!is)
+                return NULL;
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(is->msg, sizeof is->msg, fmt, ap);
@@ -154,10 +129,14 @@ static void about(const struct ctx *c, struct dmarc_issue *is, struct span s)
         is->term_len = (uint32_t)s.n;
 }
 
-#define WARN(c, code, ...)       add_issue((c)->r, false, code, __VA_ARGS__)
-#define ERR(c, code, ...)        add_issue((c)->r, true, code, __VA_ARGS__)
-#define WARN_AT(c, s, code, ...) about((c), add_issue((c)->r, false, code, __VA_ARGS__), (s))
-#define ERR_AT(c, s, code, ...)  about((c), add_issue((c)->r, true, code, __VA_ARGS__), (s))
+/* The sentence's arguments (excerpts of the record) are not even computed without it. */
+#define ISSUE(c, error, code, ...)                                                                 \
+        ((c)->r->no_sentences ? new_issue((c)->r, error, code)                                     \
+                              : add_issue((c)->r, error, code, __VA_ARGS__))
+#define WARN(c, code, ...)       ISSUE(c, false, code, __VA_ARGS__)
+#define ERR(c, code, ...)        ISSUE(c, true, code, __VA_ARGS__)
+#define WARN_AT(c, s, code, ...) about((c), ISSUE(c, false, code, __VA_ARGS__), (s))
+#define ERR_AT(c, s, code, ...)  about((c), ISSUE(c, true, code, __VA_ARGS__), (s))
 
 /* ---- tag-specs ---- */
 

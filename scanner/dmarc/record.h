@@ -129,6 +129,10 @@ struct dmarc_record {
                 struct ds_vec uris, errors, warnings, bytes;
                 struct ds_budget budget; /* budget.limit may be set by the owner */
         } mem;
+        /* Set by the owner, kept across parses: every issue's msg is left empty (its code
+         * and term are kept). A scan without --details never writes the sentences, and
+         * formatting them was a tenth of a record's parse. */
+        bool no_sentences;
 };
 
 /* Releases what r->mem holds; r may be parsed again afterwards. */

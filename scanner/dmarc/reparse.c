@@ -8,12 +8,14 @@
 static bool same_outcome(const struct dmarc_reparse *m, const char *text, size_t len, size_t limit,
                          const struct dmarc_record *rec)
 {
-        if (!m->valid || m->len != len || (len && memcmp(m->text, text, len) != 0))
+        if (!m->valid || m->len != len || m->no_sentences != rec->no_sentences ||
+            (len && memcmp(m->text, text, len) != 0))
                 return false;
         return limit == m->limit || (!rec->over_budget && rec->mem.budget.used <= limit);
 }
 
-static void remember(struct dmarc_reparse *m, const char *text, size_t len, size_t limit)
+static void remember(struct dmarc_reparse *m, const char *text, size_t len, size_t limit,
+                     bool no_sentences)
 {
         if (len > m->cap) {
                 char *t = realloc(m->text, len);
@@ -28,6 +30,7 @@ static void remember(struct dmarc_reparse *m, const char *text, size_t len, size
                 memcpy(m->text, text, len);
         m->len = len;
         m->limit = limit;
+        m->no_sentences = no_sentences;
         m->valid = true;
 }
 
@@ -44,7 +47,7 @@ int dmarc_reparse(struct dmarc_reparse *m, const char *text, size_t len, size_t 
         if (rc < 0)
                 m->valid = false;
         else
-                remember(m, text, len, limit);
+                remember(m, text, len, limit, rec->no_sentences);
         return rc;
 }
 

@@ -20,8 +20,9 @@
 struct dmarc_reparse {
         char *text; /* owned: the bytes rec was parsed from */
         size_t len, cap;
-        size_t limit; /* the budget limit of that parse */
-        bool valid;   /* rec holds the parse of text[0, len) under limit */
+        size_t limit;      /* the budget limit of that parse */
+        bool no_sentences; /* and its rec->no_sentences */
+        bool valid;        /* rec holds the parse of text[0, len) under limit */
         uint64_t skipped;
 };
 

@@ -5,12 +5,16 @@
 #ifndef DS_FUZZ_ASSERTS_H
 #define DS_FUZZ_ASSERTS_H
 
+#include <string.h>
+
 #include "fuzz.h"
 
-#define assert_true(c)         fuzz_check(c)
-#define assert_false(c)        fuzz_check(!(c))
-#define assert_int_equal(a, b) fuzz_check((a) == (b))
-#define assert_non_null(p)     fuzz_check((p) != NULL)
+#define assert_true(c)                fuzz_check(c)
+#define assert_false(c)               fuzz_check(!(c))
+#define assert_int_equal(a, b)        fuzz_check((a) == (b))
+#define assert_non_null(p)            fuzz_check((p) != NULL)
+#define assert_string_equal(a, b)     fuzz_check(strcmp((a), (b)) == 0)
+#define assert_string_not_equal(a, b) fuzz_check(strcmp((a), (b)) != 0)
 #define fail_msg(...)                                                                              \
         do {                                                                                       \
                 fprintf(stderr, __VA_ARGS__);                                                      \
