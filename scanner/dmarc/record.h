@@ -83,7 +83,7 @@ struct dmarc_uri {
 
 struct dmarc_issue {
         const char *code;        /* static, lower-case snake_case, e.g. "duplicate_tag" */
-        char msg[DMARC_MSG_MAX]; /* one English sentence */
+        char msg[DMARC_MSG_MAX]; /* one English sentence; empty with no_sentences */
         /* The part of the text it is about, as written: the tag-spec (syntax, unknown_tag,
          * duplicate_tag) or the list item (uri_invalid, uri_unsupported_scheme); term_len 0
          * for the other codes (the record, or the tag the code names). */
@@ -131,7 +131,7 @@ struct dmarc_record {
         } mem;
         /* Set by the owner, kept across parses: every issue's msg is left empty (its code
          * and term are kept). A scan without --details never writes the sentences, and
-         * formatting them was a tenth of a record's parse. */
+         * formatting them was 7 % of a record's parse. */
         bool no_sentences;
 };
 
