@@ -3,7 +3,8 @@
  * from libFuzzer's exact-size buffer so ASan sees any overread); the result has every
  * property tests/dmarc_invariants.h states; the return code agrees with the verdict; the
  * parse is a pure function of its input (a second parse, into a record whose storage held
- * the previous input's result, gives the same result). */
+ * the previous input's result, gives the same result), and a parse without sentences
+ * (no_sentences) gives the same result but for the empty sentences. */
 #include "asserts.h"
 #include "fuzz.h"
 
@@ -15,7 +16,7 @@
 /* "first" starts empty for every input; "again" is reused from one input to the next, as
  * the scanner reuses its own, so it holds the previous input's result when it parses. */
 static struct {
-        struct dmarc_record first, again;
+        struct dmarc_record first, again, quiet; /* quiet: no_sentences, reused as again */
 } out;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -27,6 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dmarc_check_invariants(&out.first, size);
         fuzz_check(dmarc_parse(text, size, &out.again) == rc);
         dmarc_check_same(&out.first, &out.again);
+        out.quiet.no_sentences = true;
+        fuzz_check(dmarc_parse(text, size, &out.quiet) == rc);
+        dmarc_check_invariants(&out.quiet, size);
+        dmarc_check_same(&out.first, &out.quiet);
         dmarc_record_free(&out.first);
         return 0;
 }
