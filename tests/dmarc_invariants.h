@@ -41,25 +41,6 @@ static inline void dmarc_check_issues(const struct dmarc_issue *is, unsigned n, 
         }
 }
 
-/* a and b list the same issues (codes, terms) and the same sentences, or (b_said false)
- * a's sentences and none in b (parsed with no_sentences). */
-static inline void dmarc_assert_same_issues(const struct dmarc_issue *a, unsigned na,
-                                            const struct dmarc_issue *b, unsigned nb, bool b_said)
-{
-        assert_int_equal(na, nb);
-        for (unsigned i = 0; i < na; i++) {
-                assert_string_equal(a[i].code, b[i].code);
-                assert_int_equal(a[i].term_off, b[i].term_off);
-                assert_int_equal(a[i].term_len, b[i].term_len);
-                if (b_said) {
-                        assert_string_equal(a[i].msg, b[i].msg);
-                } else {
-                        assert_string_not_equal(a[i].msg, "");
-                        assert_string_equal(b[i].msg, "");
-                }
-        }
-}
-
 /* Properties every result must have, whatever the input (len: of the parsed text). */
 static inline void dmarc_check_invariants(const struct dmarc_record *r, size_t len)
 {

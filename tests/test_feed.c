@@ -91,8 +91,7 @@ static uint64_t pushed(struct feed *f)
 }
 
 /* The reader fills the queue to exactly DS_INPUT_QUEUE items ahead of the loop and no
- * further, and goes on as soon as items are taken, however long the loop stayed away (each
- * side reads the other's index only when the queue looks full or empty). */
+ * further, and goes on as soon as items are taken, however long the loop stayed away. */
 static void t_reader_waits_for_room(void **st)
 {
         (void)st;
