@@ -205,25 +205,57 @@ static inline bool plain8(uint64_t v)
 /* Keys this long or longer take put_str's path; values shorter are first tried whole. */
 #define KEY_FAST 32
 
+/* Sixteen bytes in one vector (GCC's generic vectors: SSE2 on x86-64, NEON on arm64), signed
+ * so that one compare finds both the controls below 0x20 and the bytes of 0x80 and above. */
+typedef signed char s8x16 __attribute__((vector_size(16)));
+
+/* The bytes of v that esc_class does not leave as they are: -1 there, 0 elsewhere. */
+static inline s8x16 needs_escape(s8x16 v)
+{
+        return (s8x16)((v < 0x20) | (v == 0x7f) | (v == '"') | (v == '\\'));
+}
+
+static inline bool none_set(s8x16 m)
+{
+        uint64_t w[2];
+        memcpy(w, &m, 16);
+        return (w[0] | w[1]) == 0;
+}
+
+static inline s8x16 load16(const void *p)
+{
+        s8x16 v;
+        memcpy(&v, p, 16);
+        return v;
+}
+
+static inline bool plain16(const unsigned char *s)
+{
+        return none_set(needs_escape(load16(s)));
+}
+
 /* Copies a short key's or value's n bytes (n < KEY_FAST) to d and, when check, says whether
  * none needs an escape. Whole words are copied (and tested), the last one overlapping the
  * one before, so a short string costs a few loads and stores whatever its length, where a
- * byte loop cost ~7 instructions a byte. Inlined with check constant: a trusted key skips
- * the tests. */
+ * byte loop cost ~7 instructions a byte; from 8 bytes on, the test is one vector's for the
+ * whole string. Inlined with check constant: a trusted key skips the tests. */
 static inline __attribute__((always_inline)) bool copy_short(char *d, const char *key, size_t n,
                                                              bool check)
 {
+        if (n >= 16) {
+                s8x16 a = load16(key), b = load16(key + n - 16);
+                memcpy(d, &a, 16);
+                memcpy(d + n - 16, &b, 16);
+                return !check || none_set(needs_escape(a) | needs_escape(b));
+        }
         uint64_t v;
         if (n >= 8) {
-                bool plain = true;
-                for (size_t i = 0; i + 8 < n; i += 8) {
-                        memcpy(&v, key + i, 8);
-                        plain &= !check || plain8(v);
-                        memcpy(d + i, &v, 8);
-                }
-                memcpy(&v, key + n - 8, 8);
-                memcpy(d + n - 8, &v, 8);
-                return plain && (!check || plain8(v));
+                uint64_t w[2];
+                memcpy(&w[0], key, 8);
+                memcpy(&w[1], key + n - 8, 8);
+                memcpy(d, &w[0], 8);
+                memcpy(d + n - 8, &w[1], 8);
+                return !check || plain16((const unsigned char *)w);
         }
         if (n >= 4) {
                 uint32_t lo, hi;
@@ -245,20 +277,6 @@ static inline __attribute__((always_inline)) bool copy_short(char *d, const char
         return !check || plain8(v);
 }
 
-/* Sixteen bytes that esc_class leaves as they are, in one vector test (GCC's generic
- * vectors: SSE2 on x86-64, NEON on arm64), for the records and URIs that are longer. */
-typedef unsigned char u8x16 __attribute__((vector_size(16)));
-
-static inline bool plain16(const unsigned char *s)
-{
-        u8x16 v;
-        memcpy(&v, s, 16);
-        u8x16 bad = (u8x16)((v < 0x20) | (v >= 0x7f) | (v == '"') | (v == '\\'));
-        uint64_t w[2];
-        memcpy(w, &bad, 16);
-        return (w[0] | w[1]) == 0;
-}
-
 /* Writes s as a quoted JSON string at d, which has room for n * ESC_GROWTH + 2 bytes. Most
  * strings are short keys and values of plain ASCII: bytes are checked and copied in one
  * pass, sixteen or eight at a time while they are plain, with no call per run. */
@@ -270,7 +288,20 @@ static char *put_str(char *d, const unsigned char *s, size_t n)
                 d[n] = '"';
                 return d + n + 1;
         }
+        /* A plain string, sixteen bytes at a time; its tail, shorter than that, as the last
+         * sixteen bytes, overlapping the copy so far: in a plain prefix the output is the
+         * input byte for byte, so they land where they were already written. */
         size_t i = 0;
+        while (i + 16 <= n && plain16(s + i)) {
+                memcpy(d + i, s + i, 16);
+                i += 16;
+        }
+        if (i < n && i + 16 > n && n >= 16 && plain16(s + n - 16)) {
+                memcpy(d + n - 16, s + n - 16, 16);
+                d[n] = '"';
+                return d + n + 1;
+        }
+        d += i;
         while (i < n) {
                 if (i + 16 <= n && plain16(s + i)) {
                         memcpy(d, s + i, 16);
