@@ -12,9 +12,9 @@ static bool usable(const struct dmarc_result *d)
         return d->v.posture <= POSTURE_NONE;
 }
 
-static void uris(struct jw *w, const char *key, const struct dmarc_uri *u, unsigned n)
+static void uris(struct jw *w, const char *key, size_t klen, const struct dmarc_uri *u, unsigned n)
 {
-        jw_arr_open(w, key);
+        jw_arr_open_k(w, key, klen);
         for (unsigned i = 0; i < n; i++)
                 jw_cstr(w, NULL, u[i].uri);
         jw_arr_close(w);
@@ -49,8 +49,8 @@ static void policy_fields(struct jw *w, const struct dmarc_result *d)
         jw_cstr(w, "aspf", dmarc_align_name(r->aspf));
         jw_cstr(w, "fo", r->fo_text);
         jw_cstr(w, "psd", dmarc_psd_name(r->psd));
-        uris(w, "rua", r->rua, r->rua_count);
-        uris(w, "ruf", r->ruf, r->ruf_count);
+        uris(w, JW_KEY("rua"), r->rua, r->rua_count);
+        uris(w, JW_KEY("ruf"), r->ruf, r->ruf_count);
 }
 
 static void receivers(struct jw *w, const struct dmarc_result *d)
@@ -90,12 +90,12 @@ static void receivers(struct jw *w, const struct dmarc_result *d)
 }
 
 /* The record's issues (when one was parsed), then discovery's: codes, or {code, message}. */
-static void issues(struct jw *w, const char *key, const struct dmarc_result *d, bool errors,
-                   bool detail)
+static void issues(struct jw *w, const char *key, size_t klen, const struct dmarc_result *d,
+                   bool errors, bool detail)
 {
         const struct dmarc_issue *list = errors ? d->rec.errors : d->rec.warnings;
         unsigned n = d->parsed ? (errors ? d->rec.error_count : d->rec.warning_count) : 0;
-        jw_arr_open(w, key);
+        jw_arr_open_k(w, key, klen);
         for (unsigned i = 0; i < n; i++)
                 jw_issue(w, detail, list[i].code, list[i].msg, NULL, NULL);
         for (unsigned i = 0; i < d->nissues; i++)
@@ -108,7 +108,8 @@ static void issues(struct jw *w, const char *key, const struct dmarc_result *d, 
  * say and the line has it nowhere else: the record's tag-spec or URI, else null. Discovery's
  * codes are all null: the walk, error_name and location say where. Written only when one
  * code has a term: an array of nulls would repeat the codes' count. */
-static void issue_terms(struct jw *w, const char *key, const struct dmarc_result *d, bool errors)
+static void issue_terms(struct jw *w, const char *key, size_t klen, const struct dmarc_result *d,
+                        bool errors)
 {
         const struct dmarc_issue *list = errors ? d->rec.errors : d->rec.warnings;
         unsigned n = d->parsed ? (errors ? d->rec.error_count : d->rec.warning_count) : 0;
@@ -119,7 +120,7 @@ static void issue_terms(struct jw *w, const char *key, const struct dmarc_result
                 with += list[i].term_len > 0;
         if (!with)
                 return;
-        jw_arr_open(w, key);
+        jw_arr_open_k(w, key, klen);
         for (unsigned i = 0; i < n; i++)
                 jw_cstr(w, NULL,
                         list[i].term_len
@@ -186,13 +187,13 @@ void dmarc_line_write(struct jw *w, const struct dmarc_result *d, const char *do
                 jw_null(w, "valid");
         policy_fields(w, d);
         receivers(w, d);
-        issues(w, "errors", d, true, false);
-        issues(w, "warnings", d, false, false);
-        issue_terms(w, "errors_at", d, true);
-        issue_terms(w, "warnings_at", d, false);
+        issues(w, JW_KEY("errors"), d, true, false);
+        issues(w, JW_KEY("warnings"), d, false, false);
+        issue_terms(w, JW_KEY("errors_at"), d, true);
+        issue_terms(w, JW_KEY("warnings_at"), d, false);
         if (details) {
-                issues(w, "errors_detail", d, true, true);
-                issues(w, "warnings_detail", d, false, true);
+                issues(w, JW_KEY("errors_detail"), d, true, true);
+                issues(w, JW_KEY("warnings_detail"), d, false, true);
                 tags(w, d);
         }
         jw_cstr(w, "policy_from", policy_from(d));

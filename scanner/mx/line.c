@@ -3,9 +3,10 @@
 
 #include "scanner/lookup.h"
 
-static void codes(struct jw *w, const char *key, const struct mx_result *m, bool errors)
+static void codes(struct jw *w, const char *key, size_t klen, const struct mx_result *m,
+                  bool errors)
 {
-        jw_arr_open(w, key);
+        jw_arr_open_k(w, key, klen);
         for (unsigned i = 0; i < m->nissues; i++)
                 if (m->issues[i].error == errors)
                         jw_cstr(w, NULL, m->issues[i].code);
@@ -33,8 +34,8 @@ void mx_line_write(struct jw *w, const struct mx_result *m)
                 jw_uint(w, "hosts_dropped", m->hosts_dropped);
         if (m->cname_hops)
                 jw_cstr(w, "cname_target", m->target);
-        codes(w, "errors", m, true);
-        codes(w, "warnings", m, false);
+        codes(w, JW_KEY("errors"), m, true);
+        codes(w, JW_KEY("warnings"), m, false);
         jw_uint(w, "attempts", m->attempts);
         jw_obj_close(w);
 }

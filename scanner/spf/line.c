@@ -101,12 +101,12 @@ static void record_issues(struct jw *w, const struct spf_eval *d, bool errors, b
                          list[i].term >= 0 ? list[i].text : NULL);
 }
 
-static void issues(struct jw *w, const char *key, const struct spf_eval *d, const char *domain,
-                   bool errors, bool detail)
+static void issues(struct jw *w, const char *key, size_t klen, const struct spf_eval *d,
+                   const char *domain, bool errors, bool detail)
 {
         char name[DS_NAME_MAX_TEXT + 1], msg[400];
         name[0] = msg[0] = 0; /* filled for detail only */
-        jw_arr_open(w, key);
+        jw_arr_open_k(w, key, klen);
         record_issues(w, d, errors, detail);
         for (unsigned i = 0; i < d->nissues; i++) {
                 const struct spf_tree_issue *is = &d->issues[i];
@@ -124,8 +124,8 @@ static void issues(struct jw *w, const char *key, const struct spf_eval *d, cons
 /* Beside each code of errors (or warnings), what it is about: the domain record's term as
  * written (record codes about one term), the name concerned (tree codes about one name),
  * else null. Written only when one code has a term or a name. */
-static void issue_terms(struct jw *w, const char *key, const struct spf_eval *d, const char *domain,
-                        bool errors)
+static void issue_terms(struct jw *w, const char *key, size_t klen, const struct spf_eval *d,
+                        const char *domain, bool errors)
 {
         char name[DS_NAME_MAX_TEXT + 1];
         const struct spf_issue *list = errors ? d->rec.errors : d->rec.warnings;
@@ -137,7 +137,7 @@ static void issue_terms(struct jw *w, const char *key, const struct spf_eval *d,
                 with += d->issues[i].error == errors && d->issues[i].node >= 0;
         if (!with)
                 return;
-        jw_arr_open(w, key);
+        jw_arr_open_k(w, key, klen);
         for (unsigned i = 0; i < n; i++)
                 jw_cstr(w, NULL, list[i].term >= 0 ? list[i].text : NULL);
         for (unsigned i = 0; i < d->nissues; i++) {
@@ -210,13 +210,13 @@ void spf_line_write(struct jw *w, const struct spf_eval *d, const char *domain, 
         jw_uint(w, "dns_lookups", d->dns_lookups);
         jw_uint(w, "void_lookups", d->void_lookups);
         includes(w, d, domain);
-        issues(w, "errors", d, domain, true, false);
-        issues(w, "warnings", d, domain, false, false);
-        issue_terms(w, "errors_at", d, domain, true);
-        issue_terms(w, "warnings_at", d, domain, false);
+        issues(w, JW_KEY("errors"), d, domain, true, false);
+        issues(w, JW_KEY("warnings"), d, domain, false, false);
+        issue_terms(w, JW_KEY("errors_at"), d, domain, true);
+        issue_terms(w, JW_KEY("warnings_at"), d, domain, false);
         if (details) {
-                issues(w, "errors_detail", d, domain, true, true);
-                issues(w, "warnings_detail", d, domain, false, true);
+                issues(w, JW_KEY("errors_detail"), d, domain, true, true);
+                issues(w, JW_KEY("warnings_detail"), d, domain, false, true);
         }
         jw_uint(w, "other_txt", d->other_txt);
         jw_uint(w, "attempts", d->attempts);
