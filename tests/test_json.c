@@ -688,7 +688,7 @@ static void ref_escape(struct jbuf *b, const char *s, size_t n)
 static void t_values_every_length(void **st)
 {
         (void)st;
-        static const char *const odd[] = {"\"",   "\\",       "\x01", "\x1f", "\x7f",
+        static const char *const odd[] = {"\"",   "\\",       "\x01", "\x1f", "\x7f", "\x80",
                                           "\xff", "\xc3\xa9", " ",    "~",    "\n"};
         char v[80];
         for (size_t n = 1; n < 72; n++) {
@@ -714,6 +714,32 @@ static void t_values_every_length(void **st)
                                 jbuf_free(&want);
                         }
                 }
+        }
+}
+
+/* Trusted keys of every length the fast path takes (1-31: one, two and three bytes, 4-7, 8-15
+ * and 16-31 are copied by different word sizes) land whole, quoted, before their value. */
+static void t_trusted_keys_every_length(void **st)
+{
+        (void)st;
+        static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for (size_t n = 1; n < 32; n++) {
+                char *key = malloc(n); /* ASan sees a read past n */
+                memcpy(key, alpha, n);
+                char want[128];
+                snprintf(want, sizeof want, "{\"%.*s\":\"v\",\"%.*s\":null}\n", (int)n, alpha,
+                         (int)n, alpha);
+                struct jbuf b;
+                struct jw w;
+                jbuf_init(&b);
+                jw_begin(&w, &b);
+                jw_str_k(&w, key, n | JW_TRUSTED, "v", 1);
+                jw_null_k(&w, key, n | JW_TRUSTED);
+                jw_end(&w);
+                assert_int_equal(b.len, strlen(want));
+                assert_memory_equal(b.p, want, b.len);
+                jbuf_free(&b);
+                free(key);
         }
 }
 
@@ -923,6 +949,7 @@ int main(void)
             cmocka_unit_test(t_key_len_checked),
             cmocka_unit_test(t_fast_path_room),
             cmocka_unit_test(t_values_every_length),
+            cmocka_unit_test(t_trusted_keys_every_length),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
