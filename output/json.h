@@ -49,7 +49,9 @@ void jw_end(struct jw *w);
  * is never known), so that it is copied without its bytes being tested; for a literal both
  * are folded to constants, so the ~60 members a line is written with cost no scan of their
  * keys. Any other key is checked and escaped. (A key given as a named array
- * trips GCC's -Waddress in these macros: pass a pointer to it.) */
+ * trips GCC's -Waddress in these macros: pass a pointer to it.) A helper that takes its key
+ * as a plain `const char *` has lost the literal, and every key it writes is measured and
+ * checked: give it (key, klen) with JW_KEY("...") at its call site and call the _k writers. */
 #define JW_TRUSTED   ((size_t)1 << (sizeof(size_t) * 8 - 1))
 #define JW_KSTR(key) ((key) ? (key) : "")
 /* Every byte put_str would not copy as it is, and every non-ASCII byte. */
